@@ -1,0 +1,644 @@
+//! The events the decoders emit and the views consume.
+//!
+//! This is the one typed interface between the layers: decoders (TCP, HTTP, WebSocket) push
+//! [`Event`]s into a sink; the views (NDJSON, narrated text, the terminal UI, diagrams) read them
+//! and never look at packet bytes themselves. Every event is small and owned, so a sink can keep
+//! it (the UI) or write it out and drop it (NDJSON) without the decoder caring which.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+/// Connection number, 1-based, in order of first appearance.
+pub type ConnId = u32;
+/// Packet number, 1-based, in capture order (the same number Wireshark shows).
+pub type PktNum = u64;
+
+/// Time since the first packet of the capture, in nanoseconds (negative if the clock went back).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ts(pub i64);
+
+impl Ts {
+    pub fn secs(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+}
+
+/// Direction of travel relative to the connection's roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dir {
+    /// Client to server.
+    C2S,
+    /// Server to client.
+    S2C,
+}
+
+impl Dir {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dir::C2S => "c2s",
+            Dir::S2C => "s2c",
+        }
+    }
+    pub fn flip(self) -> Dir {
+        match self {
+            Dir::C2S => Dir::S2C,
+            Dir::S2C => Dir::C2S,
+        }
+    }
+    /// 0 for client-to-server, 1 for server-to-client: an index into per-direction arrays.
+    pub fn idx(self) -> usize {
+        self as usize
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+impl Proto {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+        }
+    }
+}
+
+/// TCP connection states with the names of RFC 9293 §3.3.2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum TcpState {
+    #[default]
+    Closed,
+    Listen,
+    SynSent,
+    SynReceived,
+    Established,
+    FinWait1,
+    FinWait2,
+    CloseWait,
+    Closing,
+    LastAck,
+    TimeWait,
+}
+
+impl TcpState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TcpState::Closed => "CLOSED",
+            TcpState::Listen => "LISTEN",
+            TcpState::SynSent => "SYN_SENT",
+            TcpState::SynReceived => "SYN_RECEIVED",
+            TcpState::Established => "ESTABLISHED",
+            TcpState::FinWait1 => "FIN_WAIT_1",
+            TcpState::FinWait2 => "FIN_WAIT_2",
+            TcpState::CloseWait => "CLOSE_WAIT",
+            TcpState::Closing => "CLOSING",
+            TcpState::LastAck => "LAST_ACK",
+            TcpState::TimeWait => "TIME_WAIT",
+        }
+    }
+}
+
+impl fmt::Display for TcpState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The TCP header flag bits, as they sit in the header's 13th byte.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TcpFlags(pub u8);
+
+impl TcpFlags {
+    pub const FIN: u8 = 0x01;
+    pub const SYN: u8 = 0x02;
+    pub const RST: u8 = 0x04;
+    pub const PSH: u8 = 0x08;
+    pub const ACK: u8 = 0x10;
+    pub const URG: u8 = 0x20;
+    pub const ECE: u8 = 0x40;
+    pub const CWR: u8 = 0x80;
+    /// Order used whenever flags are written out (the NDJSON contract fixes it).
+    pub const ORDER: [(u8, &'static str); 8] = [
+        (Self::SYN, "SYN"),
+        (Self::ACK, "ACK"),
+        (Self::FIN, "FIN"),
+        (Self::RST, "RST"),
+        (Self::PSH, "PSH"),
+        (Self::URG, "URG"),
+        (Self::ECE, "ECE"),
+        (Self::CWR, "CWR"),
+    ];
+
+    pub fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+    pub fn syn(self) -> bool {
+        self.has(Self::SYN)
+    }
+    pub fn ack(self) -> bool {
+        self.has(Self::ACK)
+    }
+    pub fn fin(self) -> bool {
+        self.has(Self::FIN)
+    }
+    pub fn rst(self) -> bool {
+        self.has(Self::RST)
+    }
+}
+
+impl fmt::Display for TcpFlags {
+    /// `SYN,ACK` style; empty when no flag is set.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for (bit, name) in Self::ORDER {
+            if self.has(bit) {
+                if !first {
+                    f.write_str(",")?;
+                }
+                f.write_str(name)?;
+                first = false;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// TCP analysis findings, with Wireshark's meanings (`tcp.analysis.*`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Analysis(pub u16);
+
+impl Analysis {
+    pub const RETRANSMISSION: u16 = 1 << 0;
+    pub const OUT_OF_ORDER: u16 = 1 << 1;
+    pub const DUP_ACK: u16 = 1 << 2;
+    pub const ZERO_WINDOW: u16 = 1 << 3;
+    pub const WINDOW_FULL: u16 = 1 << 4;
+    pub const KEEP_ALIVE: u16 = 1 << 5;
+    pub const PREV_NOT_CAPTURED: u16 = 1 << 6;
+    pub const ACKED_UNSEEN: u16 = 1 << 7;
+    pub const SPURIOUS_RETRANSMISSION: u16 = 1 << 8;
+    pub const KEEP_ALIVE_ACK: u16 = 1 << 9;
+    pub const ZERO_WINDOW_PROBE: u16 = 1 << 10;
+    pub const WINDOW_UPDATE: u16 = 1 << 11;
+    pub const NAMES: [(u16, &'static str); 12] = [
+        (Self::RETRANSMISSION, "retransmission"),
+        (Self::SPURIOUS_RETRANSMISSION, "spurious-retransmission"),
+        (Self::OUT_OF_ORDER, "out-of-order"),
+        (Self::DUP_ACK, "duplicate-ack"),
+        (Self::ZERO_WINDOW, "zero-window"),
+        (Self::ZERO_WINDOW_PROBE, "zero-window-probe"),
+        (Self::WINDOW_FULL, "window-full"),
+        (Self::WINDOW_UPDATE, "window-update"),
+        (Self::KEEP_ALIVE, "keep-alive"),
+        (Self::KEEP_ALIVE_ACK, "keep-alive-ack"),
+        (Self::PREV_NOT_CAPTURED, "previous-segment-not-captured"),
+        (Self::ACKED_UNSEEN, "acked-unseen-segment"),
+    ];
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    pub fn has(self, bit: u16) -> bool {
+        self.0 & bit != 0
+    }
+    pub fn set(&mut self, bit: u16) {
+        self.0 |= bit;
+    }
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMES
+            .into_iter()
+            .filter(move |(b, _)| self.has(*b))
+            .map(|(_, n)| n)
+    }
+}
+
+/// Which of the three handshake steps a segment is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Handshake {
+    Syn,
+    SynAck,
+    Ack,
+}
+
+impl Handshake {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Handshake::Syn => "syn",
+            Handshake::SynAck => "syn-ack",
+            Handshake::Ack => "ack",
+        }
+    }
+}
+
+/// TCP options worth showing (the ones a handshake negotiates).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpOpts {
+    pub mss: Option<u16>,
+    pub wscale: Option<u8>,
+    pub sack_permitted: bool,
+    /// TSval, TSecr.
+    pub timestamps: Option<(u32, u32)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseHow {
+    /// Both sides sent FIN.
+    Fin,
+    /// A reset ended an established (or half-open) connection.
+    Rst,
+    /// The SYN was answered by RST: nobody listened on that port.
+    Refused,
+    /// Still open when the input ended (or evicted to bound memory).
+    Incomplete,
+}
+
+impl CloseHow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseHow::Fin => "fin",
+            CloseHow::Rst => "rst",
+            CloseHow::Refused => "refused",
+            CloseHow::Incomplete => "incomplete",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// A new flow in the flow table (TCP connection or UDP conversation).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConnOpen {
+    pub conn: ConnId,
+    pub proto: Proto,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub pkt: PktNum,
+    pub ts: Ts,
+    /// True when the roles were guessed because the SYN was not captured.
+    pub guessed: bool,
+}
+
+/// One TCP segment, with both ends' states after it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TcpSegment {
+    pub conn: ConnId,
+    pub pkt: PktNum,
+    pub ts: Ts,
+    pub dir: Dir,
+    pub flags: TcpFlags,
+    /// Raw 32-bit sequence number from the header.
+    pub seq: u32,
+    /// Raw 32-bit acknowledgement number from the header.
+    pub ack: u32,
+    /// Sequence number relative to this direction's ISN (0 for the SYN), as Wireshark shows it.
+    pub rel_seq: u32,
+    /// Acknowledgement number relative to the other direction's ISN (0 when ACK is not set).
+    pub rel_ack: u32,
+    /// TCP payload length as the header claims it (even if the capture cut it short).
+    pub len: u32,
+    /// Window field as sent (not scaled).
+    pub win: u16,
+    /// Window in bytes after scaling, when the scale is known.
+    pub win_scaled: Option<u32>,
+    pub client_state: TcpState,
+    pub server_state: TcpState,
+    pub handshake: Option<Handshake>,
+    pub analysis: Analysis,
+    pub opts: TcpOpts,
+    /// The packet was cut short by the snap length.
+    pub truncated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConnClose {
+    pub conn: ConnId,
+    /// Last packet seen on the connection.
+    pub pkt: PktNum,
+    pub ts: Ts,
+    pub how: CloseHow,
+    pub client_state: TcpState,
+    pub server_state: TcpState,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct UdpDatagram {
+    pub conn: ConnId,
+    pub pkt: PktNum,
+    pub ts: Ts,
+    pub dir: Dir,
+    pub len: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum HttpKind {
+    Request { method: String, path: String },
+    Response { status: u16, reason: String },
+}
+
+/// An HTTP/1.x request or response head.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpHead {
+    pub conn: ConnId,
+    pub dir: Dir,
+    /// The packet that completed the head.
+    pub pkt: PktNum,
+    pub ts: Ts,
+    pub kind: HttpKind,
+    /// `HTTP/1.1` or `HTTP/1.0`.
+    pub version: String,
+    pub headers: Vec<(String, String)>,
+    /// Bytes of the head, request/status line to the blank line included.
+    pub head_len: u32,
+    /// Body length when known from Content-Length, or the total once a chunked body ended.
+    pub body_len: Option<u64>,
+}
+
+impl HttpHead {
+    /// First header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// permessage-deflate parameters as the server accepted them (RFC 7692 §7.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeflateParams {
+    pub server_no_context_takeover: bool,
+    pub client_no_context_takeover: bool,
+    /// 8..=15; 15 when not given.
+    pub server_max_window_bits: u8,
+    pub client_max_window_bits: u8,
+}
+
+impl Default for DeflateParams {
+    fn default() -> Self {
+        DeflateParams {
+            server_no_context_takeover: false,
+            client_no_context_takeover: false,
+            server_max_window_bits: 15,
+            client_max_window_bits: 15,
+        }
+    }
+}
+
+/// The outcome of an upgrade attempt: emitted for successful and failed upgrades alike.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WsHandshake {
+    pub conn: ConnId,
+    /// Packet of the response head.
+    pub pkt: PktNum,
+    pub ts: Ts,
+    pub status: u16,
+    pub key: Option<String>,
+    pub accept: Option<String>,
+    /// base64(SHA-1(key + GUID)); None when there was no key.
+    pub expected_accept: Option<String>,
+    pub accept_ok: bool,
+    pub version: Option<String>,
+    pub protocol: Option<String>,
+    pub extensions: Option<String>,
+    pub deflate: Option<DeflateParams>,
+    /// The connection switched to WebSocket.
+    pub upgraded: bool,
+    /// Why the upgrade failed, one short English phrase each (empty when it succeeded).
+    pub problems: Vec<String>,
+}
+
+/// RFC 6455 opcodes, reserved values named as such.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Opcode {
+    Continuation,
+    Text,
+    Binary,
+    Close,
+    Ping,
+    Pong,
+    /// 0x3..=0x7
+    ReservedData(u8),
+    /// 0xB..=0xF
+    ReservedControl(u8),
+}
+
+impl Opcode {
+    pub fn from_u8(v: u8) -> Opcode {
+        match v & 0x0f {
+            0x0 => Opcode::Continuation,
+            0x1 => Opcode::Text,
+            0x2 => Opcode::Binary,
+            0x8 => Opcode::Close,
+            0x9 => Opcode::Ping,
+            0xA => Opcode::Pong,
+            v @ 0x3..=0x7 => Opcode::ReservedData(v),
+            v => Opcode::ReservedControl(v),
+        }
+    }
+    pub fn code(self) -> u8 {
+        match self {
+            Opcode::Continuation => 0x0,
+            Opcode::Text => 0x1,
+            Opcode::Binary => 0x2,
+            Opcode::Close => 0x8,
+            Opcode::Ping => 0x9,
+            Opcode::Pong => 0xA,
+            Opcode::ReservedData(v) | Opcode::ReservedControl(v) => v,
+        }
+    }
+    pub fn is_control(self) -> bool {
+        self.code() & 0x8 != 0
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Opcode::Continuation => "continuation",
+            Opcode::Text => "text",
+            Opcode::Binary => "binary",
+            Opcode::Close => "close",
+            Opcode::Ping => "ping",
+            Opcode::Pong => "pong",
+            Opcode::ReservedData(_) => "reserved-data",
+            Opcode::ReservedControl(_) => "reserved-control",
+        }
+    }
+}
+
+/// A WebSocket frame header as decoded from the wire, with its raw bytes for bit layouts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameHeader {
+    pub fin: bool,
+    pub rsv1: bool,
+    pub rsv2: bool,
+    pub rsv3: bool,
+    pub opcode: Opcode,
+    pub masked: bool,
+    pub mask_key: Option<[u8; 4]>,
+    /// The 7-bit length code (126 and 127 mean "see the extended length").
+    pub len_code: u8,
+    /// The payload length (after extended lengths are applied).
+    pub payload_len: u64,
+    /// 2, 4, 6, 8, 10 or 14.
+    pub header_len: u8,
+    /// The header bytes as on the wire; only the first `header_len` are meaningful.
+    pub raw: [u8; 14],
+}
+
+impl FrameHeader {
+    pub fn raw(&self) -> &[u8] {
+        &self.raw[..self.header_len as usize]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct WsFrame {
+    pub conn: ConnId,
+    pub dir: Dir,
+    /// Packets that carried any byte of the frame, in order.
+    pub pkts: Vec<PktNum>,
+    /// Time of the packet that completed the frame.
+    pub ts: Ts,
+    pub header: FrameHeader,
+    /// Offset of the frame's first byte in this direction's WebSocket byte stream.
+    pub stream_offset: u64,
+    /// Recognised without a captured handshake (the capture began mid-stream).
+    pub heuristic: bool,
+    /// The first payload bytes as on the wire (still masked), when previews were asked for.
+    pub preview: Vec<u8>,
+}
+
+/// A complete message (text/binary, joined from its fragments) or a control frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WsMessage {
+    pub conn: ConnId,
+    pub dir: Dir,
+    /// Packet that completed the message.
+    pub pkt: PktNum,
+    pub ts: Ts,
+    pub opcode: Opcode,
+    pub frames: u32,
+    /// RSV1 set on the first frame with permessage-deflate negotiated.
+    pub compressed: bool,
+    /// Payload bytes on the wire (after unmasking, before inflating), all frames together.
+    pub wire_len: u64,
+    /// Length of the unmasked, joined, inflated payload.
+    pub len: u64,
+    /// SHA-256 of the unmasked, joined, inflated payload (all zero if it could not be inflated).
+    pub sha256: [u8; 32],
+    /// For text messages: the text (possibly cut to a preview).
+    pub text: Option<String>,
+    pub text_truncated: bool,
+    /// For binary messages and ping/pong: the first payload bytes.
+    pub data: Vec<u8>,
+    /// Whether `data` is only a prefix of the payload.
+    pub data_truncated: bool,
+    pub close_code: Option<u16>,
+    pub close_reason: Option<String>,
+    /// The payload was not valid UTF-8 where it must be (text, close reason).
+    pub utf8_error: bool,
+    /// Inflating failed; the message content is unknown.
+    pub inflate_error: Option<String>,
+    pub heuristic: bool,
+}
+
+/// Anything the reader should know that is not a packet: damage, limits hit, violations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Note {
+    pub level: Level,
+    /// Stable kebab-case code, e.g. `truncated-packet`, `ws-unmasked-client-frame`.
+    pub code: &'static str,
+    pub text: String,
+    pub conn: Option<ConnId>,
+    pub pkt: Option<PktNum>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    ConnOpen(ConnOpen),
+    Tcp(TcpSegment),
+    ConnClose(ConnClose),
+    Udp(UdpDatagram),
+    Http(HttpHead),
+    WsHandshake(WsHandshake),
+    WsFrame(WsFrame),
+    WsMessage(WsMessage),
+    Note(Note),
+}
+
+impl Event {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::ConnOpen(_) => "conn_open",
+            Event::Tcp(_) => "tcp",
+            Event::ConnClose(_) => "conn_close",
+            Event::Udp(_) => "udp",
+            Event::Http(_) => "http",
+            Event::WsHandshake(_) => "ws_handshake",
+            Event::WsFrame(_) => "ws_frame",
+            Event::WsMessage(_) => "ws_message",
+            Event::Note(_) => "note",
+        }
+    }
+
+    pub fn conn(&self) -> Option<ConnId> {
+        match self {
+            Event::ConnOpen(e) => Some(e.conn),
+            Event::Tcp(e) => Some(e.conn),
+            Event::ConnClose(e) => Some(e.conn),
+            Event::Udp(e) => Some(e.conn),
+            Event::Http(e) => Some(e.conn),
+            Event::WsHandshake(e) => Some(e.conn),
+            Event::WsFrame(e) => Some(e.conn),
+            Event::WsMessage(e) => Some(e.conn),
+            Event::Note(e) => e.conn,
+        }
+    }
+
+    /// The packet this event belongs to (for frames, the last one that carried it).
+    pub fn pkt(&self) -> Option<PktNum> {
+        match self {
+            Event::ConnOpen(e) => Some(e.pkt),
+            Event::Tcp(e) => Some(e.pkt),
+            Event::ConnClose(e) => Some(e.pkt),
+            Event::Udp(e) => Some(e.pkt),
+            Event::Http(e) => Some(e.pkt),
+            Event::WsHandshake(e) => Some(e.pkt),
+            Event::WsFrame(e) => e.pkts.last().copied(),
+            Event::WsMessage(e) => Some(e.pkt),
+            Event::Note(e) => e.pkt,
+        }
+    }
+}
+
+/// Where decoders put their events. A closure `|ev| ...` is a sink.
+pub trait Sink {
+    fn emit(&mut self, ev: Event);
+}
+
+impl<F: FnMut(Event)> Sink for F {
+    fn emit(&mut self, ev: Event) {
+        self(ev)
+    }
+}
+
+/// Write a SocketAddr the way the NDJSON contract wants it: `ip:port`, `[v6]:port`.
+pub fn fmt_addr(a: &SocketAddr) -> String {
+    a.to_string()
+}
