@@ -180,14 +180,14 @@ impl WsDirection {
             match self.phase {
                 Phase::Resync => match self.find_frame_start(data) {
                     Some(i) => {
-                        self.offset += i as u64;
-                        self.skipped += i as u64;
+                        self.offset = self.offset.saturating_add(i as u64);
+                        self.skipped = self.skipped.saturating_add(i as u64);
                         data = &data[i..];
                         self.resynced(&cx, sink);
                     }
                     None => {
-                        self.offset += data.len() as u64;
-                        self.skipped += data.len() as u64;
+                        self.offset = self.offset.saturating_add(data.len() as u64);
+                        self.skipped = self.skipped.saturating_add(data.len() as u64);
                         return;
                     }
                 },
@@ -208,7 +208,7 @@ impl WsDirection {
                     let take = need.saturating_sub(have).min(data.len());
                     self.hdr[have..have + take].copy_from_slice(&data[..take]);
                     self.hdr_have += take as u8;
-                    self.offset += take as u64;
+                    self.offset = self.offset.saturating_add(take as u64);
                     data = &data[take..];
                     if self.hdr_have >= 2 && self.hdr_have == header::header_len(self.hdr[1]) {
                         self.start_frame(&cx, sink);
@@ -220,7 +220,7 @@ impl WsDirection {
                     let n = left.min(data.len() as u64) as usize;
                     let (chunk, rest) = data.split_at(n);
                     self.payload(chunk, &cx, sink);
-                    self.offset += n as u64;
+                    self.offset = self.offset.saturating_add(n as u64);
                     self.frame_pos += n as u64;
                     data = rest;
                     if self.frame_pos == self.cur.payload_len {
@@ -364,7 +364,7 @@ impl WsDirection {
             }
             Opcode::Continuation => {
                 if self.data.active {
-                    self.data.frames += 1;
+                    self.data.frames = self.data.frames.saturating_add(1);
                 } else {
                     // Expected when the capture began (or resumed) inside a fragmented message.
                     let level = if self.heuristic {
@@ -414,7 +414,7 @@ impl WsDirection {
     fn check_header(&mut self, h: &FrameHeader, cx: &StreamCtx, sink: &mut dyn Sink) {
         let n = &mut self.notes;
         let op = h.opcode;
-        if self.close_sent && !self.after_close_noted {
+        if self.close_sent && !op.is_control() && !self.after_close_noted {
             self.after_close_noted = true;
             n.emit(sink, cx, Level::Warn, Kind::DataAfterClose, || {
                 format!(
