@@ -185,7 +185,7 @@ node_pair() {
 PYWS="python-websockets server,python-websockets client"
 NODEWS="node-ws server,node-ws client"
 
-# simple_py NAME FILE IFACE HOST PORT SCENARIO DESCRIPTION [capture args]
+# [SIMPLE_PEERS=list] simple_py NAME FILE IFACE HOST PORT SCENARIO DESCRIPTION [capture args]
 simple_py() {
     local name=$1 file=$2 iface=$3 host=$4 port=$5 scen=$6 desc=$7
     shift 7
@@ -194,7 +194,7 @@ simple_py() {
     cap_start "$NS" "$OUT_FILE" "$iface" "tcp port $port" "$@"
     py_pair "$NS" "$host" "$port" "$scen"
     cap_stop
-    merge "$name" "$desc" "$PYWS"
+    merge "$name" "$desc" "${SIMPLE_PEERS:-$PYWS}"
 }
 
 # ---------------------------------------------------------------- the captures
@@ -224,7 +224,7 @@ rec_refused() {
     cap_start "$NS" "$OUT_FILE" lo "tcp port 8799"
     run_fg "$NS" client "$PYBIN" "$PEERS/http_poll.py" refused 127.0.0.1 8799
     cap_stop
-    merge refused "Connect to a closed port 8799: SYN answered by RST (twice: IPv4 client retries once)" "python-socket client"
+    merge refused "Connect to a closed port 8799: SYN answered by RST" "python-socket client"
 }
 
 rec_polling() {
@@ -241,6 +241,7 @@ rec_polling() {
 }
 
 rec_polling-vs-ws() {
+    SIMPLE_PEERS="python-websockets server,python-asyncio client (polls),python-websockets client" \
     simple_py polling-vs-ws polling-vs-ws.pcap lo 127.0.0.1 8765 polling-vs-ws \
         "The same 5 chat lines fetched first by 5 HTTP polls (one TCP connection each), then pushed over one WebSocket"
 }
@@ -251,7 +252,8 @@ rec_ipv6() {
 
 rec_cooked() {
     simple_py cooked cooked.pcap any 127.0.0.1 8765 small \
-        "Small echo captured with tcpdump -i any: Linux cooked capture v1 (SLL, link type 113)"
+        "Small echo captured with tcpdump -i any -y LINUX_SLL: Linux cooked capture v1 (SLL, link type 113)" \
+        -y LINUX_SLL
 }
 
 rec_cooked2() {
@@ -262,7 +264,7 @@ rec_cooked2() {
 
 rec_dumpcap() {
     simple_py dumpcap dumpcap.pcapng lo 127.0.0.1 8765 small \
-        "Small echo captured by dumpcap on lo: pcapng, Ethernet link type, nanosecond-free default (if_tsresol 6)"
+        "Small echo captured by dumpcap on lo: pcapng, Ethernet link type, microsecond timestamps (if_tsresol 6, the default)"
 }
 
 rec_lossy() {
@@ -302,6 +304,7 @@ rec_close-server() {
 }
 
 rec_rejected() {
+    SIMPLE_PEERS="python-websockets server,python-websockets client,python-asyncio client (plain GET)" \
     simple_py rejected rejected.pcap lo 127.0.0.1 8765 rejected \
         "Two refused upgrades: GET /private with Upgrade answered 403 by process_request; a plain GET without Upgrade answered 426 Upgrade Required by websockets itself"
 }

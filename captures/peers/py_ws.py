@@ -256,6 +256,7 @@ async def rejected_client(log, host, port):
         r = exc.response
         c.http("recv", "response", r.body or b"", status=r.status_code)
     # 2) A plain HTTP GET without Upgrade headers: websockets answers 426 itself.
+    log = PeerLog("python-asyncio", "client")
     reader, writer = await asyncio.open_connection(host, port)
     c = log.conn(endpoint(writer.get_extra_info("sockname")), endpoint(writer.get_extra_info("peername")))
     req = f"GET /chat HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: wslens-capture\r\n\r\n".encode()
@@ -273,7 +274,8 @@ async def rejected_client(log, host, port):
 CHAT = ["alice: hi all", "bob: hello alice", "alice: lunch?", "bob: sure, 12:30", "alice: see you"]
 
 
-async def polling_vs_ws_client(log, host, port):
+async def polling_vs_ws_client(wslog, host, port):
+    log = PeerLog("python-asyncio", "client")
     # First half: five short polls, each a fresh TCP connection (Connection: close).
     for i in range(len(CHAT)):
         reader, writer = await asyncio.open_connection(host, port)
@@ -292,7 +294,7 @@ async def polling_vs_ws_client(log, host, port):
         await asyncio.sleep(0.2)
     # Second half: the same five lines pushed over one WebSocket.
     async with connect(uri(host, port, "/chat"), **COMMON, compression=None) as ws:
-        c = client_conn(log, ws)
+        c = client_conn(wslog, ws)
         for _ in CHAT:
             m = await ws.recv()
             c.recv(m)
@@ -419,7 +421,16 @@ async def server_main(scenario, host, port):
                 asyncio.get_running_loop().call_later(0.5, done.set)
         return resp
 
-    async with serve(counted, host, port, process_request=counted_request, **COMMON, **kwargs):
+    def log_own_refusal(connection, request, response):
+        # websockets answers a request without Upgrade headers itself (426); log that too.
+        if response.status_code == 426:
+            c = log.conn(endpoint(connection.remote_address), endpoint(connection.local_address))
+            c.http("recv", "request", b"", method="GET", path=request.path)
+            c.http("sent", "response", response.body or b"", status=426)
+        return None
+
+    async with serve(counted, host, port, process_request=counted_request,
+                     process_response=log_own_refusal, **COMMON, **kwargs):
         print("READY", flush=True)
         await done.wait()
         await asyncio.sleep(0.2)
