@@ -18,6 +18,7 @@ REPO=$(cd "$HERE/.." && pwd)
 NS=wslens-rec          # one namespace for loopback captures
 NS_A=wslens-rec-a      # two more joined by a veth pair where a real link is needed
 NS_B=wslens-rec-b
+NS_M=wslens-rec-m      # the impaired link between A and B
 WORK=$(mktemp -d /tmp/wslens-rec.XXXXXX)
 PIDS=()
 
@@ -35,6 +36,7 @@ cleanup() {
     ip netns del "$NS" 2>/dev/null || true
     ip netns del "$NS_A" 2>/dev/null || true
     ip netns del "$NS_B" 2>/dev/null || true
+    ip netns del "$NS_M" 2>/dev/null || true
 }
 trap 'cleanup; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
@@ -60,22 +62,29 @@ ns_fresh() {
     ip -n "$NS" link set lo up
 }
 
-# Two namespaces, A (client, 10.77.0.1) and B (server, 10.77.0.2), joined by a veth pair.
+# Client namespace A (10.77.0.1) and server namespace B (10.77.0.2), joined through a middle
+# namespace M that forwards frames between two veth pairs (peers/impair.py impairs them there;
+# this kernel has no netem).  Offloads are off so every frame is a real MTU-sized segment
+# with a finished checksum (a forwarded frame with a partial checksum would be dropped).
 ns_pair() {
-    ip netns del "$NS_A" 2>/dev/null || true
-    ip netns del "$NS_B" 2>/dev/null || true
-    ip netns add "$NS_A"
-    ip netns add "$NS_B"
-    ip link add wsl-a type veth peer name wsl-b
-    ip link set wsl-a netns "$NS_A"
-    ip link set wsl-b netns "$NS_B"
-    ip -n "$NS_A" addr add 10.77.0.1/24 dev wsl-a
-    ip -n "$NS_B" addr add 10.77.0.2/24 dev wsl-b
-    for ns in "$NS_A" "$NS_B"; do
+    local ns
+    for ns in "$NS_A" "$NS_M" "$NS_B"; do
+        ip netns del "$ns" 2>/dev/null || true
+        ip netns add "$ns"
         ip -n "$ns" link set lo up
     done
+    ip -n "$NS_A" link add wsl-a type veth peer name wsl-ma netns "$NS_M"
+    ip -n "$NS_B" link add wsl-b type veth peer name wsl-mb netns "$NS_M"
+    ip -n "$NS_A" addr add 10.77.0.1/24 dev wsl-a
+    ip -n "$NS_B" addr add 10.77.0.2/24 dev wsl-b
+    ip netns exec "$NS_A" ethtool -K wsl-a tx off tso off gso off gro off >/dev/null
+    ip netns exec "$NS_B" ethtool -K wsl-b tx off tso off gso off gro off >/dev/null
+    ip netns exec "$NS_M" ethtool -K wsl-ma tso off gso off gro off >/dev/null
+    ip netns exec "$NS_M" ethtool -K wsl-mb tso off gso off gro off >/dev/null
     ip -n "$NS_A" link set wsl-a up
     ip -n "$NS_B" link set wsl-b up
+    ip -n "$NS_M" link set wsl-ma up
+    ip -n "$NS_M" link set wsl-mb up
 }
 
 # cap_start NS OUTFILE IFACE FILTER [extra tool args...]   (tool: tcpdump, or dumpcap for .pcapng)
@@ -269,9 +278,8 @@ rec_dumpcap() {
 
 rec_lossy() {
     ns_pair
-    # netem on the client's egress: its segments (and ACKs) are lost, delayed and reordered
-    # on a real link before the server side, where the capture taps.
-    ip netns exec "$NS_A" tc qdisc add dev wsl-a root netem delay 5ms 2ms loss 3% reorder 10% 50%
+    run_bg "$NS_M" impair "$PYBIN" "$PEERS/impair.py" wsl-ma wsl-mb 6455
+    wait_ready "$WORK/impair.out"
     OUT_FILE="$HERE/lossy.pcap"
     cap_start "$NS_B" "$OUT_FILE" wsl-b "tcp port 8767"
     run_bg "$NS_B" server node "$PEERS/node_ws.js" server lossy 10.77.0.2 8767
@@ -280,7 +288,7 @@ rec_lossy() {
     run_fg "$NS_A" client node "$PEERS/node_ws.js" client lossy 10.77.0.2 8767
     wait_pid "$spid" server
     cap_stop
-    merge lossy "Node ws echo of 300 messages (1 B to 20 KB) over a veth link with netem loss 3%, delay 5ms, reorder 10% on the client side; captured at the server: retransmissions and out-of-order segments" "$NODEWS"
+    merge lossy "Node ws echo of 300 messages (1 B to 20 KB) over a veth link impaired in user space (client to server: 3% loss, 5+-2 ms delay, 10% held back 15 ms; server to client: 1% loss); captured at the server's end: real retransmissions, gaps and out-of-order segments" "$NODEWS"
 }
 
 rec_deflate() {
