@@ -293,7 +293,7 @@ rec_lossy() {
 
 rec_deflate() {
     simple_py deflate deflate.pcap lo 127.0.0.1 8765 deflate \
-        "permessage-deflate with context takeover (window 15): 40 similar JSON chat lines compress better and better, an incompressible binary, a 4000-byte run, a fragmented compressed message"
+        "permessage-deflate with context takeover (window 15): 40 similar JSON chat lines compress better and better, a 64-byte random binary (compressed anyway: websockets always compresses), a 4000-byte run, a fragmented compressed message"
 }
 
 rec_deflate-nocontext() {
@@ -339,13 +339,13 @@ rec_tiny-segments() {
     ns_fresh
     OUT_FILE="$HERE/tiny-segments.pcap"
     cap_start "$NS" "$OUT_FILE" lo "tcp port 8765"
-    run_bg "$NS" server "$PYBIN" "$PEERS/py_ws.py" server small 127.0.0.1 8765
+    run_bg "$NS" server "$PYBIN" "$PEERS/py_ws.py" server tiny 127.0.0.1 8765
     local spid=$LAST_PID
     wait_ready "$WORK/server.out"
     run_fg "$NS" client "$PYBIN" "$PEERS/raw_ws.py" tiny-client 127.0.0.1 8765
     wait_pid "$spid" server
     cap_stop
-    merge tiny-segments "Raw-socket client (TCP_NODELAY) writes the upgrade request in 5-byte pieces and its first frame byte by byte; python websockets server echoes" "python-websockets server,python-raw client"
+    merge tiny-segments "Raw-socket client (TCP_NODELAY) writes the upgrade request in 5-byte pieces, its first frame byte by byte and its second 3 bytes at a time; python websockets server echoes" "python-websockets server,python-raw client"
 }
 
 rec_bad-accept() {
@@ -358,7 +358,7 @@ rec_bad-accept() {
     run_fg "$NS" client "$PYBIN" "$PEERS/raw_ws.py" bad-client 127.0.0.1 8765
     wait_pid "$spid" server
     cap_stop
-    merge bad-accept "DELIBERATELY misbehaving raw-socket server: 101 with a wrong Sec-WebSocket-Accept; the raw-socket client notices and closes the TCP connection without sending frames" "python-raw server,python-raw client"
+    merge bad-accept "DELIBERATELY misbehaving raw-socket server: 101 with a wrong Sec-WebSocket-Accept; the raw-socket client computes the right value, sees the mismatch and closes the TCP connection without sending any frame" "python-raw server,python-raw client"
 }
 
 rec_browser() {
