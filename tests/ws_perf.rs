@@ -79,6 +79,33 @@ fn chatty_small_text_rate() {
         d.feed(cx(i as u64), &frames[i % frames.len()], &mut sink);
     }
     let s = t.elapsed().as_secs_f64();
-    println!("chatty: {n} frames in {s:.3} s = {:.2} M frames/s", n as f64 / s / 1e6);
+    println!(
+        "chatty: {n} frames in {s:.3} s = {:.2} M frames/s",
+        n as f64 / s / 1e6
+    );
     assert_eq!(msgs, n as u64);
+}
+
+/// The parts on their own, to see what bounds the bulk figure.
+#[test]
+#[ignore]
+fn parts_throughput() {
+    use sha2::{Digest, Sha256};
+    let mut buf = vec![7u8; 16 << 10];
+    let reps = 12_000;
+    let mb = (buf.len() * reps) as f64 / 1e6;
+    let t = Instant::now();
+    for i in 0..reps {
+        unmask(&mut buf, [1, 2, 3, 4], i as u64);
+    }
+    let s = t.elapsed().as_secs_f64();
+    println!("unmask: {:.2} GB/s ({})", mb / 1e3 / s, buf[5]);
+    let t = Instant::now();
+    let mut h = Sha256::new();
+    for _ in 0..reps {
+        h.update(&buf);
+    }
+    let d = h.finalize();
+    let s = t.elapsed().as_secs_f64();
+    println!("sha256: {:.2} GB/s ({})", mb / 1e3 / s, d[0]);
 }
