@@ -297,9 +297,16 @@ fn held_bytes_are_bounded() {
     r.send(Dir::C2S, C_FRAME);
     r.send(Dir::S2C, RESP);
     assert_eq!(r.conn.ws_fed(Dir::C2S), Some(&C_FRAME[..8]));
+    // The dropped tail reaches the WebSocket decoder as a gap.
     assert_eq!(
         r.names(),
-        ["http", "http-hold-overflow", "http", "ws_handshake"]
+        [
+            "http",
+            "http-hold-overflow",
+            "http",
+            "ws_handshake",
+            "ws-gap"
+        ]
     );
 }
 
@@ -314,4 +321,61 @@ fn a_101_without_its_request_still_switches() {
         ["http", "ws-request-not-captured", "ws_handshake"]
     );
     assert!(r.handshake().deflate.is_some());
+}
+
+fn messages(r: &Rig) -> Vec<(Dir, crate::event::Opcode, Option<String>, u64)> {
+    r.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::WsMessage(m) => Some((m.dir, m.opcode, m.text.clone(), m.pkt)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_ws_decoder_sees_frames_from_the_exact_byte_after_the_101() {
+    use crate::event::Opcode;
+    let mut r = Rig::new();
+    r.send(Dir::C2S, &[REQ, C_FRAME].concat());
+    r.send(Dir::S2C, &[RESP, S_FRAMES].concat());
+    let frames: Vec<_> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::WsFrame(f) => Some((f.dir, f.stream_offset, f.header.opcode, f.heuristic)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        frames,
+        [
+            (Dir::C2S, 0, Opcode::Text, false),
+            (Dir::S2C, 0, Opcode::Text, false),
+            (Dir::S2C, 7, Opcode::Close, false),
+        ]
+    );
+    let m = messages(&r);
+    // The client's frame was held until the 101 (packet 2) decided it was WebSocket.
+    assert_eq!(m[0], (Dir::C2S, Opcode::Text, Some("Hello".into()), 1));
+    assert_eq!(m[1], (Dir::S2C, Opcode::Text, Some("Hello".into()), 2));
+    assert_eq!(m[2].1, Opcode::Close);
+}
+
+#[test]
+fn mid_stream_websocket_is_recognised_heuristically() {
+    use crate::event::Opcode;
+    let mut r = Rig::new();
+    r.send(Dir::C2S, &[C_FRAME, C_FRAME].concat());
+    r.send(Dir::S2C, S_FRAMES);
+    assert_eq!(r.conn.proto(), Proto::WebSocket);
+    assert_eq!(r.names()[0], "ws-heuristic");
+    let m = messages(&r);
+    assert_eq!(m.len(), 4, "{m:?}");
+    assert_eq!(m[0].2.as_deref(), Some("Hello"));
+    assert_eq!(m[3].1, Opcode::Close);
+    assert!(r.events.iter().all(|e| match e {
+        Event::WsFrame(f) => f.heuristic,
+        _ => true,
+    }));
 }
