@@ -100,7 +100,10 @@ fn http_heads_match_tshark_on_every_capture() {
         assert_eq!(ours, theirs, "{name}: HTTP heads differ from tshark's");
         total += ours.len();
     }
-    assert!(total > 50, "the captures hold many HTTP heads, found {total}");
+    assert!(
+        total > 50,
+        "the captures hold many HTTP heads, found {total}"
+    );
 }
 
 #[test]
@@ -118,7 +121,9 @@ fn handshakes_match_tshark_on_every_capture() {
             }
             let resp = rows[i + 1..]
                 .iter()
-                .find(|(r, s)| s == stream && (r.2 == "101" || (!r.2.is_empty() && !r.2.starts_with('1'))))
+                .find(|(r, s)| {
+                    s == stream && (r.2 == "101" || (!r.2.is_empty() && !r.2.starts_with('1')))
+                })
                 .map(|(r, _)| r)
                 .unwrap_or_else(|| panic!("{name}: no response to packet {}", req.0));
             expected.push((resp.0, resp.2.clone(), req.3.clone(), resp.4.clone()));
@@ -155,10 +160,18 @@ fn handshakes_match_tshark_on_every_capture() {
                 .iter()
                 .any(|e| matches!(e, Event::WsFrame(f) if f.conn == h.conn));
             if h.upgraded {
-                assert!(frames, "{name}: upgraded connection {} has no frames", h.conn);
+                assert!(
+                    frames,
+                    "{name}: upgraded connection {} has no frames",
+                    h.conn
+                );
             }
             if !h.upgraded {
-                assert!(!frames, "{name}: connection {} did not upgrade but has frames", h.conn);
+                assert!(
+                    !frames,
+                    "{name}: connection {} did not upgrade but has frames",
+                    h.conn
+                );
             }
         }
         attempts += hs.len();
@@ -216,7 +229,11 @@ fn handshakes_match_the_peers_logs() {
             "bad-accept" => {
                 assert_eq!(hs.len(), 1);
                 assert!(!hs[0].upgraded);
-                assert!(hs[0].problems.iter().any(|p| p.contains("Accept")), "{:?}", hs[0]);
+                assert!(
+                    hs[0].problems.iter().any(|p| p.contains("Accept")),
+                    "{:?}",
+                    hs[0]
+                );
             }
             "rejected" => {
                 // Only the request that asked for WebSocket is an upgrade attempt.
@@ -231,7 +248,11 @@ fn handshakes_match_the_peers_logs() {
         }
         if name != "classroom" {
             // classroom's peers log only messages; the others log each handshake answer.
-            assert_eq!(responses, hs.len(), "{name}: the peers logged each answer once");
+            assert_eq!(
+                responses,
+                hs.len(),
+                "{name}: the peers logged each answer once"
+            );
         }
     }
 }

@@ -379,3 +379,51 @@ fn mid_stream_websocket_is_recognised_heuristically() {
         _ => true,
     }));
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn starts() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(REQ.to_vec()),
+            Just(RESP.to_vec()),
+            Just(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec()),
+            Just(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n".to_vec()),
+            Just(Vec::new()),
+        ]
+    }
+
+    proptest! {
+        /// Arbitrary bytes after plausible starts, cut anywhere, with gaps and ends: never a
+        /// panic, and never more events than bytes could justify.
+        #[test]
+        fn no_panic_on_any_input(
+            c_start in starts(), s_start in starts(),
+            c_tail in proptest::collection::vec(any::<u8>(), 0..300),
+            s_tail in proptest::collection::vec(any::<u8>(), 0..300),
+            cuts in proptest::collection::vec(1usize..40, 1..20),
+            gap_at in 0usize..20,
+        ) {
+            let mut r = Rig::with(Limits { http_head: 200, http_headers: 8, stream_buffer: 64, ..Limits::default() });
+            let c = [c_start, c_tail].concat();
+            let s = [s_start, s_tail].concat();
+            let (mut ci, mut si) = (0, 0);
+            for (k, n) in cuts.iter().cycle().take(40).enumerate() {
+                if k == gap_at { r.gap(Dir::C2S, 10); r.gap(Dir::S2C, 3); }
+                let ce = (ci + n).min(c.len());
+                r.send(Dir::C2S, &c[ci..ce]);
+                ci = ce;
+                let se = (si + n).min(s.len());
+                r.send(Dir::S2C, &s[si..se]);
+                si = se;
+            }
+            r.send(Dir::C2S, &c[ci..]);
+            r.send(Dir::S2C, &s[si..]);
+            r.end(Dir::C2S);
+            r.end(Dir::S2C);
+            let heads = r.heads().len();
+            prop_assert!(heads <= (c.len() + s.len()) / 12 + 2);
+        }
+    }
+}
