@@ -402,7 +402,16 @@ mod tests {
     use super::*;
     use crate::event::*;
 
-    fn seg(conn: ConnId, dir: Dir, flags: u8, rel_seq: u32, rel_ack: u32, len: u32, c: TcpState, s: TcpState) -> Event {
+    fn seg(
+        conn: ConnId,
+        dir: Dir,
+        flags: u8,
+        rel_seq: u32,
+        rel_ack: u32,
+        len: u32,
+        c: TcpState,
+        s: TcpState,
+    ) -> Event {
         Event::Tcp(TcpSegment {
             conn,
             pkt: 1,
@@ -429,8 +438,26 @@ mod tests {
         use TcpState::*;
         vec![
             seg(1, Dir::C2S, TcpFlags::SYN, 0, 0, 0, SynSent, Listen),
-            seg(1, Dir::S2C, TcpFlags::SYN | TcpFlags::ACK, 0, 1, 0, SynSent, SynReceived),
-            seg(1, Dir::C2S, TcpFlags::ACK, 1, 1, 0, Established, Established),
+            seg(
+                1,
+                Dir::S2C,
+                TcpFlags::SYN | TcpFlags::ACK,
+                0,
+                1,
+                0,
+                SynSent,
+                SynReceived,
+            ),
+            seg(
+                1,
+                Dir::C2S,
+                TcpFlags::ACK,
+                1,
+                1,
+                0,
+                Established,
+                Established,
+            ),
         ]
     }
 
@@ -440,7 +467,10 @@ mod tests {
         let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
         assert_eq!(labels, ["SYN seq=0", "SYN,ACK seq=0 ack=1", "ACK ack=1"]);
         assert_eq!(rows[0].client_state, Some(TcpState::SynSent));
-        assert_eq!(rows[1].client_state, None, "unchanged state is not repeated");
+        assert_eq!(
+            rows[1].client_state, None,
+            "unchanged state is not repeated"
+        );
         assert_eq!(rows[1].server_state, Some(TcpState::SynReceived));
         assert_eq!(rows[2].server_state, Some(TcpState::Established));
     }
@@ -454,7 +484,16 @@ mod tests {
     #[test]
     fn other_connections_are_left_out() {
         let mut ev = handshake();
-        ev.push(seg(2, Dir::C2S, TcpFlags::SYN, 0, 0, 0, TcpState::SynSent, TcpState::Listen));
+        ev.push(seg(
+            2,
+            Dir::C2S,
+            TcpFlags::SYN,
+            0,
+            0,
+            0,
+            TcpState::SynSent,
+            TcpState::Listen,
+        ));
         assert_eq!(build(&ev, 1, LadderOpts::default()).len(), 3);
         assert_eq!(build(&ev, 2, LadderOpts::default()).len(), 1);
     }

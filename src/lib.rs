@@ -4,12 +4,16 @@
 //! → [`event::Event`]s → views.
 
 pub mod app;
+pub mod capture;
+pub mod decoder;
 pub mod event;
 pub mod fields;
 pub mod http;
 pub mod ladder;
 pub mod limits;
+pub mod output;
 pub mod tcp;
 pub mod text;
 pub mod ui;
+pub mod wire;
 pub mod ws;

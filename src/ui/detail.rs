@@ -6,7 +6,7 @@ use super::layers;
 use super::store::Store;
 use crate::event::{Event, Opcode, PktNum, WsFrame, WsMessage};
 use crate::fields::Field;
-use crate::text::{escape_bytes_for_terminal, escape_for_terminal};
+use crate::text::{bytes_for_terminal, escape_for_terminal};
 use std::ops::Range;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +25,8 @@ pub struct Line {
     pub text: String,
     /// Bytes of the shown packet this line describes (highlighted in the bytes pane).
     pub span: Option<Range<usize>>,
+    /// The field's stable name (`tcp.seq`, `ws.fin`), empty for text lines.
+    pub name: &'static str,
 }
 
 impl Line {
@@ -34,6 +36,7 @@ impl Line {
             kind,
             text: text.into(),
             span: None,
+            name: "",
         }
     }
 }
@@ -48,6 +51,21 @@ pub struct Detail {
 }
 
 impl Detail {
+    /// The line to select first: the layer the event is about, so the bytes pane opens on it.
+    pub fn initial(&self, ev: Option<&Event>) -> Option<usize> {
+        let want: &[&str] = match ev {
+            Some(Event::Tcp(_)) => &["tcp"],
+            Some(Event::Udp(_)) => &["udp"],
+            Some(Event::WsFrame(_)) => &["ws.fin"],
+            Some(Event::Http(_)) | Some(Event::WsMessage(_)) => &["tcp.payload"],
+            _ => &[],
+        };
+        self.lines
+            .iter()
+            .position(|l| l.span.is_some() && want.contains(&l.name))
+            .or_else(|| self.selectable().next())
+    }
+
     /// Lines that can be selected (they describe bytes).
     pub fn selectable(&self) -> impl Iterator<Item = usize> + '_ {
         self.lines
@@ -79,10 +97,7 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
         d.lines.push(Line::new(
             0,
             LineKind::Heading,
-            format!(
-                "Packet {n}: {} bytes captured of {}",
-                rec.len, rec.orig_len
-            ),
+            format!("Packet {n}: {} bytes captured of {}", rec.len, rec.orig_len),
         ));
         for f in layers::packet_fields(rec.linktype, data) {
             push_field(&mut d.lines, &f, 1, 0, data.len());
@@ -90,7 +105,8 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
     }
     match ev {
         Event::Tcp(t) => {
-            d.lines.push(Line::new(0, LineKind::Heading, "TCP connection"));
+            d.lines
+                .push(Line::new(0, LineKind::Heading, "TCP connection"));
             d.lines.push(Line::new(
                 1,
                 LineKind::Text,
@@ -108,8 +124,11 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
                 ),
             ));
             if let Some(w) = t.win_scaled {
-                d.lines
-                    .push(Line::new(1, LineKind::Text, format!("window {w} bytes (scaled)")));
+                d.lines.push(Line::new(
+                    1,
+                    LineKind::Text,
+                    format!("window {w} bytes (scaled)"),
+                ));
             }
             let o = t.opts;
             if o.mss.is_some() || o.wscale.is_some() || o.sack_permitted {
@@ -161,7 +180,8 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
         }
         Event::WsMessage(m) => message_lines(m, &mut d.lines),
         Event::ConnClose(c) => {
-            d.lines.push(Line::new(0, LineKind::Heading, "Connection closed"));
+            d.lines
+                .push(Line::new(0, LineKind::Heading, "Connection closed"));
             d.lines.push(Line::new(
                 1,
                 LineKind::Text,
@@ -174,7 +194,8 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
             ));
         }
         Event::ConnOpen(o) => {
-            d.lines.push(Line::new(0, LineKind::Heading, "New connection"));
+            d.lines
+                .push(Line::new(0, LineKind::Heading, "New connection"));
             d.lines.push(Line::new(
                 1,
                 LineKind::Text,
@@ -207,6 +228,8 @@ fn push_field(out: &mut Vec<Line>, f: &Field, depth: u8, base: usize, limit: usi
         .filter(|s| s.end <= limit);
     let text = if f.label.is_empty() {
         escape_for_terminal(&f.value).into_owned()
+    } else if f.value.is_empty() {
+        f.label.to_string()
     } else {
         format!("{}: {}", f.label, escape_for_terminal(&f.value))
     };
@@ -215,6 +238,7 @@ fn push_field(out: &mut Vec<Line>, f: &Field, depth: u8, base: usize, limit: usi
         kind: LineKind::Field,
         text,
         span,
+        name: f.name,
     });
     for c in &f.children {
         push_field(out, c, depth.saturating_add(1), base, limit);
@@ -223,10 +247,13 @@ fn push_field(out: &mut Vec<Line>, f: &Field, depth: u8, base: usize, limit: usi
 
 fn accept_for_conn(store: &Store, conn: crate::event::ConnId, out: &mut Vec<Line>) {
     let Some(ci) = store.conn(conn) else { return };
-    let hs = ci.events.iter().find_map(|&i| match store.events.get(i as usize) {
-        Some(Event::WsHandshake(h)) => Some(h),
-        _ => None,
-    });
+    let hs = ci
+        .events
+        .iter()
+        .find_map(|&i| match store.events.get(i as usize) {
+            Some(Event::WsHandshake(h)) => Some(h),
+            _ => None,
+        });
     if let Some(h) = hs {
         accept_lines(h.key.as_deref(), h.accept.as_deref(), out);
     }
@@ -250,14 +277,22 @@ fn accept_lines(key: Option<&str>, accept: Option<&str>, out: &mut Vec<Line>) {
         LineKind::Text,
         format!("1 key       {}", escape_for_terminal(&st.key)),
     ));
-    out.push(Line::new(1, LineKind::Text, "2 + GUID    258EAFA5-E914-47DA-95CA-C5AB0DC85B11"));
+    out.push(Line::new(
+        1,
+        LineKind::Text,
+        "2 + GUID    258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+    ));
     out.push(Line::new(
         1,
         LineKind::Text,
         format!("  = {}", escape_for_terminal(&st.concatenated)),
     ));
     out.push(Line::new(1, LineKind::Text, format!("3 SHA-1     {hex}")));
-    out.push(Line::new(1, LineKind::Text, format!("4 base64    {}", st.base64)));
+    out.push(Line::new(
+        1,
+        LineKind::Text,
+        format!("4 base64    {}", st.base64),
+    ));
     match accept {
         Some(a) if a.trim() == st.base64 => out.push(Line::new(
             1,
@@ -273,7 +308,13 @@ fn accept_lines(key: Option<&str>, accept: Option<&str>, out: &mut Vec<Line>) {
     }
 }
 
-fn frame_lines(f: &WsFrame, msg: Option<&WsMessage>, packet: &[u8], per_row: u64, out: &mut Vec<Line>) {
+fn frame_lines(
+    f: &WsFrame,
+    msg: Option<&WsMessage>,
+    packet: &[u8],
+    per_row: u64,
+    out: &mut Vec<Line>,
+) {
     let h = &f.header;
     // The frame header's position in the shown packet, found by its bytes; without it the
     // fields are listed but not highlighted.
@@ -290,7 +331,11 @@ fn frame_lines(f: &WsFrame, msg: Option<&WsMessage>, packet: &[u8], per_row: u64
             "WebSocket frame: {} {}B{}",
             h.opcode.as_str(),
             h.payload_len,
-            if f.heuristic { " (recognised without handshake)" } else { "" }
+            if f.heuristic {
+                " (recognised without handshake)"
+            } else {
+                ""
+            }
         ),
     ));
     let fields = layers::frame_fields(h);
@@ -316,7 +361,7 @@ fn frame_lines(f: &WsFrame, msg: Option<&WsMessage>, packet: &[u8], per_row: u64
             layers::unmask(&mut plain, key, 0);
             for (i, (w, p)) in f.preview.iter().zip(&plain).enumerate().take(n) {
                 let k = key[i % 4];
-                let ch = escape_bytes_for_terminal(&[*p]);
+                let ch = bytes_for_terminal(&[*p]);
                 out.push(Line::new(
                     1,
                     LineKind::Text,
@@ -387,7 +432,11 @@ fn message_lines(m: &WsMessage, out: &mut Vec<Line>) {
         ));
     } else if !m.data.is_empty() {
         let hex: Vec<String> = m.data.iter().take(32).map(|b| format!("{b:02x}")).collect();
-        out.push(Line::new(1, LineKind::Text, format!("data: {}", hex.join(" "))));
+        out.push(Line::new(
+            1,
+            LineKind::Text,
+            format!("data: {}", hex.join(" ")),
+        ));
     }
     if m.utf8_error {
         out.push(Line::new(1, LineKind::Bad, "invalid UTF-8"));
@@ -400,7 +449,13 @@ pub fn bit_layout(fields: &[Field], header_bits: u64, per_row: u64) -> Vec<Strin
     let per_row = per_row.max(8);
     let mut out = Vec::new();
     let tens: String = (0..per_row)
-        .map(|i| if i % 10 == 0 { format!(" {}", i / 10) } else { "  ".into() })
+        .map(|i| {
+            if i % 10 == 0 {
+                format!(" {}", i / 10)
+            } else {
+                "  ".into()
+            }
+        })
         .collect();
     let units: String = (0..per_row).map(|i| format!(" {}", i % 10)).collect();
     out.push(tens.trim_end().to_string());
@@ -441,12 +496,7 @@ pub fn bit_layout(fields: &[Field], header_bits: u64, per_row: u64) -> Vec<Strin
     }
     if let Some(last) = out.get(2).cloned().filter(|_| rows > 0) {
         // Close the bottom with the last row's cell boundaries.
-        let bottom = out
-            .iter()
-            .rev()
-            .nth(2)
-            .cloned()
-            .unwrap_or(last);
+        let bottom = out.iter().rev().nth(2).cloned().unwrap_or(last);
         out.push(bottom);
     }
     out
@@ -481,7 +531,13 @@ mod tests {
             mask_key: masked.then_some([0x37, 0xfa, 0x21, 0x3d]),
             len_code,
             payload_len,
-            header_len: 2 + if masked { 4 } else { 0 } + match len_code { 126 => 2, 127 => 8, _ => 0 },
+            header_len: 2
+                + if masked { 4 } else { 0 }
+                + match len_code {
+                    126 => 2,
+                    127 => 8,
+                    _ => 0,
+                },
             raw: [0; 14],
         }
     }
@@ -517,10 +573,19 @@ mod tests {
             Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
             &mut out,
         );
-        assert!(out.iter().any(|l| l.kind == LineKind::Good && l.text.contains('✓')));
-        assert!(out.iter().any(|l| l.text.contains("b37a4f2cc0624f1690f64606cf385945b2bec4ea")));
+        assert!(
+            out.iter()
+                .any(|l| l.kind == LineKind::Good && l.text.contains('✓'))
+        );
+        assert!(
+            out.iter()
+                .any(|l| l.text.contains("b37a4f2cc0624f1690f64606cf385945b2bec4ea"))
+        );
         let mut bad = Vec::new();
         accept_lines(Some("dGhlIHNhbXBsZSBub25jZQ=="), Some("wrong="), &mut bad);
-        assert!(bad.iter().any(|l| l.kind == LineKind::Bad && l.text.contains('✗')));
+        assert!(
+            bad.iter()
+                .any(|l| l.kind == LineKind::Bad && l.text.contains('✗'))
+        );
     }
 }

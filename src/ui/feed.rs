@@ -31,7 +31,14 @@ impl Batch {
         self.packets.is_empty() && self.events.is_empty()
     }
     /// Keep a copy of one packet's captured bytes.
-    pub fn push_packet(&mut self, num: PktNum, ts_ns: i64, linktype: u32, orig_len: u32, data: &[u8]) {
+    pub fn push_packet(
+        &mut self,
+        num: PktNum,
+        ts_ns: i64,
+        linktype: u32,
+        orig_len: u32,
+        data: &[u8],
+    ) {
         let off = self.bytes.len() as u64;
         self.bytes.extend_from_slice(data);
         self.packets.push(PacketRec {

@@ -6,8 +6,8 @@ use crate::event::{FrameHeader, HttpHead, HttpKind};
 use crate::fields::Field;
 
 /// Link / IP / TCP (or UDP) fields of one packet, with bit spans in its bytes.
-pub fn packet_fields(_linktype: u32, _data: &[u8]) -> Vec<Field> {
-    Vec::new()
+pub fn packet_fields(linktype: u32, data: &[u8]) -> Vec<Field> {
+    crate::wire::dissect(linktype, data)
 }
 
 /// RFC 6455 §5.2 header fields with this frame's values; bits from the frame's first byte.

@@ -21,6 +21,7 @@ mod tests;
 
 pub use feed::{Batch, Feed, FeedSender, PacketRec};
 pub use model::{Model, Msg, update};
+pub use source::decode_all;
 pub use theme::ThemeName;
 pub use view::view;
 
@@ -65,7 +66,10 @@ impl Default for UiOptions {
 /// Open the terminal UI on a source and run until the user quits.
 pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
     let (name, rx) = match source {
-        UiSource::Embedded => ("classroom.pcap (built in)".to_string(), source::spawn_bytes(EMBEDDED_CAPTURE)),
+        UiSource::Embedded => (
+            "classroom.pcap".to_string(),
+            source::spawn_bytes(EMBEDDED_CAPTURE),
+        ),
         UiSource::File(p) => (p.display().to_string(), source::spawn_file(p)),
         UiSource::Channel { name, rx } => (name, rx),
     };

@@ -61,7 +61,9 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize(u16, u16),
     /// Time passed, for playback.
-    Tick { ms: u64 },
+    Tick {
+        ms: u64,
+    },
     Feed(Feed),
 }
 
@@ -269,7 +271,7 @@ impl Model {
         let a = self.areas();
         let per_row = if a.detail.width >= 70 { 32 } else { 16 };
         self.detail = detail::build(&self.store, c, per_row);
-        self.detail_sel = self.detail.selectable().next();
+        self.detail_sel = self.detail.initial(self.store.events.get(c));
         self.detail_offset = 0;
         if let Some(ev) = self.store.events.get(c) {
             let ci = ev.conn().and_then(|id| self.store.conn(id));
@@ -336,7 +338,9 @@ impl Model {
                 rows.get(p).map(|&r| r as usize)
             } else {
                 let p = rows.partition_point(|&r| (r as usize) < c);
-                p.checked_sub(1).and_then(|p| rows.get(p)).map(|&r| r as usize)
+                p.checked_sub(1)
+                    .and_then(|p| rows.get(p))
+                    .map(|&r| r as usize)
             };
         }
         let n = self.store.events.len();
@@ -670,7 +674,12 @@ impl Model {
                     self.focus = Focus::Detail;
                     if m.row > a.detail.y {
                         let line = (m.row - a.detail.y - 1) as usize + self.detail_offset;
-                        if self.detail.lines.get(line).is_some_and(|l| l.span.is_some()) {
+                        if self
+                            .detail
+                            .lines
+                            .get(line)
+                            .is_some_and(|l| l.span.is_some())
+                        {
                             self.detail_sel = Some(line);
                         }
                     }

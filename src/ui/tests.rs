@@ -9,15 +9,33 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::net::SocketAddr;
 
-fn seg(pkt: PktNum, dir: Dir, flags: u8, rel_seq: u32, rel_ack: u32, len: u32, c: TcpState, s: TcpState, hs: Option<Handshake>) -> Event {
+fn seg(
+    pkt: PktNum,
+    dir: Dir,
+    flags: u8,
+    rel_seq: u32,
+    rel_ack: u32,
+    len: u32,
+    c: TcpState,
+    s: TcpState,
+    hs: Option<Handshake>,
+) -> Event {
     Event::Tcp(TcpSegment {
         conn: 1,
         pkt,
         ts: Ts(pkt as i64 * 1_000_000),
         dir,
         flags: TcpFlags(flags),
-        seq: rel_seq.wrapping_add(if dir == Dir::C2S { 1_000_000 } else { 7_000_000 }),
-        ack: rel_ack.wrapping_add(if dir == Dir::C2S { 7_000_000 } else { 1_000_000 }),
+        seq: rel_seq.wrapping_add(if dir == Dir::C2S {
+            1_000_000
+        } else {
+            7_000_000
+        }),
+        ack: rel_ack.wrapping_add(if dir == Dir::C2S {
+            7_000_000
+        } else {
+            1_000_000
+        }),
         rel_seq,
         rel_ack,
         len,
@@ -49,13 +67,20 @@ pub(super) fn conversation() -> Batch {
             ts: Ts(pkt as i64 * 1_000_000),
             kind,
             version: "HTTP/1.1".into(),
-            headers: headers.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
             head_len: 100,
             body_len: None,
         })
     };
     let mask = [0x37, 0xfa, 0x21, 0x3d];
-    let hello: Vec<u8> = b"Hello".iter().enumerate().map(|(i, b)| b ^ mask[i % 4]).collect();
+    let hello: Vec<u8> = b"Hello"
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b ^ mask[i % 4])
+        .collect();
     let mut raw = [0u8; 14];
     raw[..6].copy_from_slice(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d]);
     let frame = |pkt, dir, op, masked: bool, len: u64, preview: Vec<u8>| {
@@ -115,38 +140,172 @@ pub(super) fn conversation() -> Batch {
         })
     };
     let events = vec![
-        Event::ConnOpen(ConnOpen { conn: 1, proto: Proto::Tcp, client, server, pkt: 1, ts: Ts(0), guessed: false }),
-        seg(1, Dir::C2S, S, 0, 0, 0, SynSent, Listen, Some(Handshake::Syn)),
-        seg(2, Dir::S2C, S | A, 0, 1, 0, SynSent, SynReceived, Some(Handshake::SynAck)),
-        seg(3, Dir::C2S, A, 1, 1, 0, Established, Established, Some(Handshake::Ack)),
-        seg(4, Dir::C2S, P | A, 1, 1, 150, Established, Established, None),
-        head(4, Dir::C2S, HttpKind::Request { method: "GET".into(), path: "/chat".into() },
-            &[("Host", "localhost"), ("Upgrade", "websocket"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")]),
+        Event::ConnOpen(ConnOpen {
+            conn: 1,
+            proto: Proto::Tcp,
+            client,
+            server,
+            pkt: 1,
+            ts: Ts(0),
+            guessed: false,
+        }),
+        seg(
+            1,
+            Dir::C2S,
+            S,
+            0,
+            0,
+            0,
+            SynSent,
+            Listen,
+            Some(Handshake::Syn),
+        ),
+        seg(
+            2,
+            Dir::S2C,
+            S | A,
+            0,
+            1,
+            0,
+            SynSent,
+            SynReceived,
+            Some(Handshake::SynAck),
+        ),
+        seg(
+            3,
+            Dir::C2S,
+            A,
+            1,
+            1,
+            0,
+            Established,
+            Established,
+            Some(Handshake::Ack),
+        ),
+        seg(
+            4,
+            Dir::C2S,
+            P | A,
+            1,
+            1,
+            150,
+            Established,
+            Established,
+            None,
+        ),
+        head(
+            4,
+            Dir::C2S,
+            HttpKind::Request {
+                method: "GET".into(),
+                path: "/chat".into(),
+            },
+            &[
+                ("Host", "localhost"),
+                ("Upgrade", "websocket"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ],
+        ),
         seg(5, Dir::S2C, A, 1, 151, 0, Established, Established, None),
-        seg(6, Dir::S2C, P | A, 1, 151, 129, Established, Established, None),
-        head(6, Dir::S2C, HttpKind::Response { status: 101, reason: "Switching Protocols".into() },
-            &[("Upgrade", "websocket"), ("Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")]),
+        seg(
+            6,
+            Dir::S2C,
+            P | A,
+            1,
+            151,
+            129,
+            Established,
+            Established,
+            None,
+        ),
+        head(
+            6,
+            Dir::S2C,
+            HttpKind::Response {
+                status: 101,
+                reason: "Switching Protocols".into(),
+            },
+            &[
+                ("Upgrade", "websocket"),
+                ("Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+            ],
+        ),
         Event::WsHandshake(WsHandshake {
-            conn: 1, pkt: 6, ts: Ts(6_000_000), status: 101,
+            conn: 1,
+            pkt: 6,
+            ts: Ts(6_000_000),
+            status: 101,
             key: Some("dGhlIHNhbXBsZSBub25jZQ==".into()),
             accept: Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into()),
             expected_accept: Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into()),
-            accept_ok: true, version: Some("13".into()), protocol: None, extensions: None,
-            deflate: None, upgraded: true, problems: vec![],
+            accept_ok: true,
+            version: Some("13".into()),
+            protocol: None,
+            extensions: None,
+            deflate: None,
+            upgraded: true,
+            problems: vec![],
         }),
-        seg(7, Dir::C2S, P | A, 151, 130, 11, Established, Established, None),
+        seg(
+            7,
+            Dir::C2S,
+            P | A,
+            151,
+            130,
+            11,
+            Established,
+            Established,
+            None,
+        ),
         frame(7, Dir::C2S, Opcode::Text, true, 5, hello),
         msg(7, Dir::C2S, Opcode::Text, Some("Hello"), None),
-        seg(8, Dir::S2C, P | A, 130, 162, 7, Established, Established, None),
+        seg(
+            8,
+            Dir::S2C,
+            P | A,
+            130,
+            162,
+            7,
+            Established,
+            Established,
+            None,
+        ),
         frame(8, Dir::S2C, Opcode::Text, false, 5, b"Hello".to_vec()),
         msg(8, Dir::S2C, Opcode::Text, Some("Hello"), None),
-        seg(9, Dir::C2S, P | A, 162, 137, 8, Established, Established, None),
+        seg(
+            9,
+            Dir::C2S,
+            P | A,
+            162,
+            137,
+            8,
+            Established,
+            Established,
+            None,
+        ),
         frame(9, Dir::C2S, Opcode::Close, true, 2, vec![0x3c, 0x12]),
         msg(9, Dir::C2S, Opcode::Close, None, Some(1000)),
-        seg(10, Dir::S2C, F | A, 137, 170, 0, Established, CloseWait, None),
+        seg(
+            10,
+            Dir::S2C,
+            F | A,
+            137,
+            170,
+            0,
+            Established,
+            CloseWait,
+            None,
+        ),
         seg(11, Dir::C2S, F | A, 170, 138, 0, TimeWait, LastAck, None),
         seg(12, Dir::S2C, A, 138, 171, 0, TimeWait, Closed, None),
-        Event::ConnClose(ConnClose { conn: 1, pkt: 12, ts: Ts(12_000_000), how: CloseHow::Fin, client_state: TimeWait, server_state: Closed }),
+        Event::ConnClose(ConnClose {
+            conn: 1,
+            pkt: 12,
+            ts: Ts(12_000_000),
+            how: CloseHow::Fin,
+            client_state: TimeWait,
+            server_state: Closed,
+        }),
     ];
     let mut b = Batch::default();
     for n in 1..=12u64 {
@@ -236,7 +395,11 @@ fn stepping_reveals_the_story_in_order() {
     assert_eq!(m.visible_rows().len(), 9);
     key(&mut m, KeyCode::Char('p'));
     assert_eq!(label(&m), "101 Switching Protocols");
-    assert_eq!(m.visible_rows().len(), 8, "stepping back hides the future again");
+    assert_eq!(
+        m.visible_rows().len(),
+        8,
+        "stepping back hides the future again"
+    );
     key(&mut m, KeyCode::End);
     assert!(!m.playback);
     assert_eq!(label(&m), "connection closed (fin)");
@@ -253,7 +416,12 @@ fn play_advances_with_time_and_pauses() {
     assert_eq!(label(&m), "SYN seq=0");
     update(&mut m, Msg::Tick { ms: 100 });
     assert_eq!(label(&m), "SYN seq=0", "too early for the next event");
-    update(&mut m, Msg::Tick { ms: super::model::MIN_STEP_MS as u64 });
+    update(
+        &mut m,
+        Msg::Tick {
+            ms: super::model::MIN_STEP_MS as u64,
+        },
+    );
     assert_eq!(label(&m), "SYN,ACK seq=0 ack=1");
     // Ten times faster: one minimal step now takes a tenth of the time.
     key(&mut m, KeyCode::Char('+'));
@@ -284,12 +452,38 @@ fn layer_filter_and_hidden_acks() {
     assert_eq!(m.layer, LayerFilter::Tcp);
     key(&mut m, KeyCode::Char('l'));
     assert_eq!(m.layer, LayerFilter::Http);
-    let labels: Vec<String> = m.visible_rows().iter().map(|&i| m.label(i as usize).unwrap()).collect();
-    assert_eq!(labels, ["GET /chat  Upgrade: websocket", "101 Switching Protocols", "WebSocket open, Accept ✓"]);
-    assert_eq!(label(&m), "GET /chat  Upgrade: websocket", "cursor moved onto a shown event");
+    let labels: Vec<String> = m
+        .visible_rows()
+        .iter()
+        .map(|&i| m.label(i as usize).unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "GET /chat  Upgrade: websocket",
+            "101 Switching Protocols",
+            "WebSocket open, Accept ✓"
+        ]
+    );
+    assert_eq!(
+        label(&m),
+        "GET /chat  Upgrade: websocket",
+        "cursor moved onto a shown event"
+    );
     key(&mut m, KeyCode::Char('l'));
-    let labels: Vec<String> = m.visible_rows().iter().map(|&i| m.label(i as usize).unwrap()).collect();
-    assert_eq!(labels, ["Text \"Hello\" (masked)", "Text \"Hello\"", "Close 1000 (masked)"]);
+    let labels: Vec<String> = m
+        .visible_rows()
+        .iter()
+        .map(|&i| m.label(i as usize).unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "Text \"Hello\" (masked)",
+            "Text \"Hello\"",
+            "Close 1000 (masked)"
+        ]
+    );
     key(&mut m, KeyCode::Char('l'));
     assert_eq!(m.layer, LayerFilter::All);
     let all = m.visible_rows().len();
@@ -297,7 +491,11 @@ fn layer_filter_and_hidden_acks() {
     // "ACK ack=151" is the only pure ACK that changes nothing (the handshake ACK and the last
     // ACK change states, so they stay).
     assert_eq!(m.visible_rows().len(), all - 1);
-    assert!(m.visible_rows().iter().all(|&i| m.label(i as usize).unwrap() != "ACK ack=151"));
+    assert!(
+        m.visible_rows()
+            .iter()
+            .all(|&i| m.label(i as usize).unwrap() != "ACK ack=151")
+    );
 }
 
 #[test]
@@ -307,8 +505,19 @@ fn search_filters_rows_and_escape_clears() {
     chars(&mut m, "fin");
     assert_eq!(m.search_input.as_deref(), Some("fin"));
     key(&mut m, KeyCode::Enter);
-    let labels: Vec<String> = m.visible_rows().iter().map(|&i| m.label(i as usize).unwrap()).collect();
-    assert_eq!(labels, ["ACK,FIN seq=137 ack=170", "ACK,FIN seq=170 ack=138", "connection closed (fin)"]);
+    let labels: Vec<String> = m
+        .visible_rows()
+        .iter()
+        .map(|&i| m.label(i as usize).unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "ACK,FIN seq=137 ack=170",
+            "ACK,FIN seq=170 ack=138",
+            "connection closed (fin)"
+        ]
+    );
     key(&mut m, KeyCode::Char('n'));
     assert_eq!(label(&m), "ACK,FIN seq=170 ack=138");
     key(&mut m, KeyCode::Esc);
@@ -334,11 +543,19 @@ fn detail_focus_moves_the_byte_highlight() {
     }
     let d = &m.detail;
     assert!(d.lines.iter().any(|l| l.text.contains("XOR")));
-    assert!(d.lines.iter().any(|l| l.text.contains("7f ^ 37 = 48  'H'")), "{:#?}", d.lines);
+    assert!(
+        d.lines.iter().any(|l| l.text.contains("7f ^ 37 = 48  'H'")),
+        "{:#?}",
+        d.lines
+    );
     key(&mut m, KeyCode::Tab);
     assert_eq!(m.focus, Focus::Detail);
     let first = m.detail_sel.unwrap();
-    assert_eq!(m.detail.lines[first].span, Some(54..55), "FIN sits in the frame's first byte");
+    assert_eq!(
+        m.detail.lines[first].span,
+        Some(54..55),
+        "FIN sits in the frame's first byte"
+    );
     for _ in 0..7 {
         key(&mut m, KeyCode::Down);
     }
@@ -373,14 +590,21 @@ fn events_arriving_in_batches_extend_the_ladder() {
     assert_eq!(m.visible_rows().len(), 3);
     update(&mut m, Msg::Feed(Feed::Batch(rest)));
     assert_eq!(m.visible_rows().len(), 19);
-    assert_eq!(label(&m), "SYN seq=0", "selection stays where the user put it");
+    assert_eq!(
+        label(&m),
+        "SYN seq=0",
+        "selection stays where the user put it"
+    );
 }
 
 #[test]
 fn hostile_strings_never_reach_the_screen_raw() {
     let mut b = conversation();
     if let Some(Event::Http(h)) = b.events.get_mut(5) {
-        h.kind = HttpKind::Request { method: "GET".into(), path: "/\x1b]0;pwned\x07\u{202e}x".into() };
+        h.kind = HttpKind::Request {
+            method: "GET".into(),
+            path: "/\x1b]0;pwned\x07\u{202e}x".into(),
+        };
     }
     let mut m = model_with(b, false, 120, 40);
     m.step(true);
@@ -433,4 +657,48 @@ fn snapshot_help_80x24() {
     let mut m = model_with(conversation(), false, 80, 24);
     key(&mut m, KeyCode::Char('?'));
     insta::assert_snapshot!(render(&m, 80, 24));
+}
+
+/// The embedded classroom capture, decoded as the UI would.
+fn classroom(playback: bool, w: u16, h: u16) -> Model {
+    let b = super::decode_all(super::EMBEDDED_CAPTURE).expect("classroom.pcap decodes");
+    model_with(b, playback, w, h)
+}
+
+#[test]
+fn classroom_handshake_steps_in_order() {
+    let mut m = classroom(true, 80, 24);
+    let mut labels = vec![label(&m)];
+    for _ in 0..2 {
+        key(&mut m, KeyCode::Char('n'));
+        labels.push(label(&m));
+    }
+    assert!(labels[0].starts_with("SYN seq=0"), "{labels:?}");
+    assert!(labels[1].starts_with("SYN,ACK seq=0 ack=1"), "{labels:?}");
+    assert!(labels[2].starts_with("ACK ack=1"), "{labels:?}");
+    // The detail pane opens on the TCP header, and the bytes pane highlights it.
+    let sel = m.detail_sel.expect("a field is selected");
+    assert_eq!(m.detail.lines[sel].name, "tcp");
+    assert!(
+        m.detail.lines[sel]
+            .span
+            .as_ref()
+            .is_some_and(|s| s.start == 34)
+    );
+}
+
+#[test]
+fn snapshot_classroom_80x24() {
+    let mut m = classroom(true, 80, 24);
+    for _ in 0..4 {
+        key(&mut m, KeyCode::Char('n'));
+    }
+    insta::assert_snapshot!(render(&m, 80, 24));
+}
+
+#[test]
+fn snapshot_classroom_160x48() {
+    let mut m = classroom(false, 160, 48);
+    key(&mut m, KeyCode::End);
+    insta::assert_snapshot!(render(&m, 160, 48));
 }

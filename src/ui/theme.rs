@@ -87,18 +87,51 @@ impl Theme {
             ThemeName::Contrast => Theme {
                 base: Style::new().fg(Color::White).bg(Color::Black),
                 border: Style::new().fg(Color::White).bg(Color::Black),
-                focus_border: Style::new().fg(Color::Yellow).bg(Color::Black).add_modifier(b),
-                title: Style::new().fg(Color::Yellow).bg(Color::Black).add_modifier(b),
-                c2s: Style::new().fg(Color::White).bg(Color::Black).add_modifier(b),
-                s2c: Style::new().fg(Color::Yellow).bg(Color::Black).add_modifier(b),
-                remark: Style::new().fg(Color::White).bg(Color::Black).add_modifier(b),
-                state: Style::new().fg(Color::LightGreen).bg(Color::Black).add_modifier(b),
-                selected: Style::new().fg(Color::Black).bg(Color::White).add_modifier(b),
-                highlight: Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(b),
+                focus_border: Style::new()
+                    .fg(Color::Yellow)
+                    .bg(Color::Black)
+                    .add_modifier(b),
+                title: Style::new()
+                    .fg(Color::Yellow)
+                    .bg(Color::Black)
+                    .add_modifier(b),
+                c2s: Style::new()
+                    .fg(Color::White)
+                    .bg(Color::Black)
+                    .add_modifier(b),
+                s2c: Style::new()
+                    .fg(Color::Yellow)
+                    .bg(Color::Black)
+                    .add_modifier(b),
+                remark: Style::new()
+                    .fg(Color::White)
+                    .bg(Color::Black)
+                    .add_modifier(b),
+                state: Style::new()
+                    .fg(Color::LightGreen)
+                    .bg(Color::Black)
+                    .add_modifier(b),
+                selected: Style::new()
+                    .fg(Color::Black)
+                    .bg(Color::White)
+                    .add_modifier(b),
+                highlight: Style::new()
+                    .fg(Color::Black)
+                    .bg(Color::Yellow)
+                    .add_modifier(b),
                 dim: Style::new().fg(Color::White).bg(Color::Black),
-                key: Style::new().fg(Color::Yellow).bg(Color::Black).add_modifier(b),
-                good: Style::new().fg(Color::LightGreen).bg(Color::Black).add_modifier(b),
-                bad: Style::new().fg(Color::LightRed).bg(Color::Black).add_modifier(b),
+                key: Style::new()
+                    .fg(Color::Yellow)
+                    .bg(Color::Black)
+                    .add_modifier(b),
+                good: Style::new()
+                    .fg(Color::LightGreen)
+                    .bg(Color::Black)
+                    .add_modifier(b),
+                bad: Style::new()
+                    .fg(Color::LightRed)
+                    .bg(Color::Black)
+                    .add_modifier(b),
             },
         }
     }

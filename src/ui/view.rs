@@ -44,25 +44,33 @@ fn header(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let mut spans = vec![
         Span::styled(" wslens ", th.title.add_modifier(Modifier::REVERSED)),
         Span::raw(" "),
-        Span::styled(crate::text::escape_for_terminal(&m.source).into_owned(), th.title),
         Span::styled(
-            format!(
-                "  {} pkts  {} events  {} conns",
-                m.store.packets.len(),
-                m.store.events.len(),
-                m.store.conns.len()
-            ),
-            th.dim,
+            crate::text::escape_for_terminal(&m.source).into_owned(),
+            th.title,
         ),
     ];
+    // Playback status first: on a narrow screen the counts are what gets cut.
     if m.playback {
         let pos = m.cursor.map_or(0, |c| c + 1);
-        let state = if m.playing { "▶ playing" } else { "⏸ paused" };
+        let state = if m.playing { "▶" } else { "⏸" };
         spans.push(Span::styled(
-            format!("  {state} {}×  {pos}/{}", fmt_speed(m.speed()), m.store.events.len()),
+            format!(
+                "  {state} {}× event {pos}/{}",
+                fmt_speed(m.speed()),
+                m.store.events.len()
+            ),
             th.key,
         ));
     }
+    spans.push(Span::styled(
+        format!(
+            "  {} pkts {} events {} conns",
+            m.store.packets.len(),
+            m.store.events.len(),
+            m.store.conns.len()
+        ),
+        th.dim,
+    ));
     if !m.done {
         spans.push(Span::styled("  loading…", th.dim));
     }
@@ -95,7 +103,15 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let wide = inner.width >= 100;
     let mut lines = vec![Line::styled(conn_line_head(wide), th.dim)];
     let rows = inner.height.saturating_sub(1) as usize;
-    for (i, ci) in m.store.conns.iter().enumerate().take(n).skip(m.conns_offset).take(rows) {
+    for (i, ci) in m
+        .store
+        .conns
+        .iter()
+        .enumerate()
+        .take(n)
+        .skip(m.conns_offset)
+        .take(rows)
+    {
         // During playback the counts and states are those as of the cursor.
         let (states, counts) = match (m.playback, m.cursor) {
             (true, Some(c)) => match ci.upto(c) {
@@ -129,7 +145,11 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             format!(
                 "{:>2} {} {:<20} {:<20} {:<9} {:<9} {:>4} {:>5}",
                 ci.id,
-                if ci.upgraded { "ws " } else { ci.proto.as_str() },
+                if ci.upgraded {
+                    "ws "
+                } else {
+                    ci.proto.as_str()
+                },
                 ladder::fit(&ci.client.to_string(), 20),
                 ladder::fit(&ci.server.to_string(), 20),
                 short_state(states.0),
@@ -159,7 +179,16 @@ fn conn_line_head(wide: bool) -> String {
     if wide {
         format!(
             "{:>3} {:<4} {:<22} {:>6}  {:<22} {:>6}  {:<12} {:<12} {:>7} {:>9}",
-            "#", "prot", "local (client) IP", "port", "remote (server) IP", "port", "client", "server", "msgs", "bytes"
+            "#",
+            "prot",
+            "local (client) IP",
+            "port",
+            "remote (server) IP",
+            "port",
+            "client",
+            "server",
+            "msgs",
+            "bytes"
         )
     } else {
         format!(
@@ -235,9 +264,13 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         Span::styled(
             format!(
                 "{}|server",
-                " ".repeat(middle_w.saturating_sub(
-                    ladder::fit(&format!("{cl}  ⇄  {sv}"), middle_w).chars().count()
-                ))
+                " ".repeat(
+                    middle_w.saturating_sub(
+                        ladder::fit(&format!("{cl}  ⇄  {sv}"), middle_w)
+                            .chars()
+                            .count()
+                    )
+                )
             ),
             th.s2c,
         ),
@@ -247,7 +280,9 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let h = inner.height.saturating_sub(1) as usize;
     for &idx in rows.iter().skip(m.ladder_offset).take(h) {
         let idx = idx as usize;
-        let Some(meta) = m.store.meta.get(idx) else { continue };
+        let Some(meta) = m.store.meta.get(idx) else {
+            continue;
+        };
         let ev = &m.store.events[idx];
         let row = LadderRow {
             event: idx,
@@ -263,7 +298,13 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             Some(Dir::S2C) => th.s2c,
             None => th.remark,
         };
-        let arrow_style = if sel { th.selected.patch(arrow_style).add_modifier(Modifier::REVERSED) } else { arrow_style };
+        let arrow_style = if sel {
+            th.selected
+                .patch(arrow_style)
+                .add_modifier(Modifier::REVERSED)
+        } else {
+            arrow_style
+        };
         lines.push(Line::from(vec![
             Span::styled(p.left, th.state),
             Span::styled("|", th.dim),
@@ -319,7 +360,10 @@ fn detail_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             } else {
                 style
             };
-            Line::styled(format!("{}{}", "  ".repeat(l.depth as usize), l.text), style)
+            Line::styled(
+                format!("{}{}", "  ".repeat(l.depth as usize), l.text),
+                style,
+            )
         })
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
@@ -347,18 +391,27 @@ fn bytes_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     // Scroll so the highlighted bytes are in view.
     let first = if hl.end > 0 && h > 0 {
         let want = hl.start / per;
-        if want + 1 > h { (want + 1 - h).min(rows.saturating_sub(h)) } else { 0 }
+        if want + 1 > h {
+            (want + 1 - h).min(rows.saturating_sub(h))
+        } else {
+            0
+        }
     } else {
         0
     };
     let mut lines = Vec::new();
     for row in first..rows.min(first + h) {
         let start = row * per;
-        let chunk = data.get(start..(start + per).min(data.len())).unwrap_or(&[]);
+        let chunk = data
+            .get(start..(start + per).min(data.len()))
+            .unwrap_or(&[]);
         let mut spans = vec![Span::styled(format!("{start:04x} "), th.dim)];
         for (i, b) in chunk.iter().enumerate() {
             let on = hl.contains(&(start + i));
-            spans.push(Span::styled(format!("{b:02x}"), if on { th.highlight } else { th.base }));
+            spans.push(Span::styled(
+                format!("{b:02x}"),
+                if on { th.highlight } else { th.base },
+            ));
             spans.push(Span::raw(" "));
         }
         spans.push(Span::raw("   ".repeat(per - chunk.len())));
@@ -366,8 +419,15 @@ fn bytes_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         for (i, b) in chunk.iter().enumerate() {
             let on = hl.contains(&(start + i));
             // Only printable ASCII reaches the terminal; everything else is a dot.
-            let c = if b.is_ascii_graphic() || *b == b' ' { *b as char } else { '.' };
-            spans.push(Span::styled(c.to_string(), if on { th.highlight } else { th.dim }));
+            let c = if b.is_ascii_graphic() || *b == b' ' {
+                *b as char
+            } else {
+                '.'
+            };
+            spans.push(Span::styled(
+                c.to_string(),
+                if on { th.highlight } else { th.dim },
+            ));
         }
         lines.push(Line::from(spans));
     }
@@ -387,7 +447,10 @@ fn narration(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
 }
 
 const KEYS: [(&str, &str); 20] = [
-    ("space", "play / pause (starts playback from the first event)"),
+    (
+        "space",
+        "play / pause (starts playback from the first event)",
+    ),
     ("+ / -", "faster / slower playback"),
     ("n → / p ←", "next / previous event"),
     ("↑ ↓ j k", "move in the focused pane"),
