@@ -402,6 +402,7 @@ mod tests {
     use super::*;
     use crate::event::*;
 
+    #[allow(clippy::too_many_arguments)]
     fn seg(
         conn: ConnId,
         dir: Dir,

@@ -272,7 +272,9 @@ impl Model {
         let per_row = if a.detail.width >= 70 { 32 } else { 16 };
         self.detail = detail::build(&self.store, c, per_row);
         self.detail_sel = self.detail.initial(self.store.events.get(c));
-        self.detail_offset = 0;
+        // Open the tree at the event's own layer (with its heading just above), not at the
+        // Ethernet header: small screens show only a few lines.
+        self.detail_offset = self.detail_sel.map_or(0, |s| s.saturating_sub(1));
         if let Some(ev) = self.store.events.get(c) {
             let ci = ev.conn().and_then(|id| self.store.conn(id));
             let cx = NarrationCtx {
@@ -491,10 +493,10 @@ impl Model {
                 KeyCode::Backspace => {
                     input.pop();
                 }
-                KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
-                    if input.len() < 200 {
-                        input.push(c)
-                    }
+                KeyCode::Char(c)
+                    if !k.modifiers.contains(KeyModifiers::CONTROL) && input.len() < 200 =>
+                {
+                    input.push(c)
                 }
                 _ => {}
             }

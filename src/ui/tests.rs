@@ -9,6 +9,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::net::SocketAddr;
 
+#[allow(clippy::too_many_arguments)]
 fn seg(
     pkt: PktNum,
     dir: Dir,
@@ -582,10 +583,14 @@ fn theme_cycles_and_help_toggles() {
 #[test]
 fn events_arriving_in_batches_extend_the_ladder() {
     let all = conversation();
-    let mut first = Batch::default();
-    first.events = all.events[..4].to_vec();
-    let mut rest = Batch::default();
-    rest.events = all.events[4..].to_vec();
+    let first = Batch {
+        events: all.events[..4].to_vec(),
+        ..Batch::default()
+    };
+    let rest = Batch {
+        events: all.events[4..].to_vec(),
+        ..Batch::default()
+    };
     let mut m = model_with(first, false, 80, 24);
     assert_eq!(m.visible_rows().len(), 3);
     update(&mut m, Msg::Feed(Feed::Batch(rest)));

@@ -100,7 +100,7 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let block = pane(title, m.focus == Focus::Conns, th, false);
     let inner = block.inner(r);
     f.render_widget(block, r);
-    let wide = inner.width >= 100;
+    let wide = inner.width >= 116;
     let mut lines = vec![Line::styled(conn_line_head(wide), th.dim)];
     let rows = inner.height.saturating_sub(1) as usize;
     for (i, ci) in m
@@ -331,13 +331,7 @@ fn detail_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         Some(p) => format!(" Detail: event {} · packet {p} ", m.detail.event + 1),
         None => " Detail ".to_string(),
     };
-    let narrow_layout = r.x > 0;
     let block = pane(title, m.focus == Focus::Detail, th, false);
-    let block = if narrow_layout && r.x > 0 && r.y > 0 {
-        block
-    } else {
-        block
-    };
     let inner = block.inner(r);
     f.render_widget(block, r);
     let lines: Vec<Line> = m
