@@ -51,7 +51,7 @@ pub fn areas(size: Rect, m: &Model) -> Areas {
         let [top, bottom] =
             Layout::vertical([Constraint::Min(3), Constraint::Length(bytes_h)]).areas(body);
         let [ladder, detail] =
-            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(top);
         let [bytes, narration] =
             Layout::horizontal([Constraint::Length(BYTES_WIDE), Constraint::Min(0)]).areas(bottom);
         return Areas {

@@ -441,7 +441,7 @@ impl Model {
         // Speed scales how fast capture time passes.
         self.play_wait_ms -= ms as f64 * self.speed();
         // Several events may fall due in one tick at high speed; bound the work per tick.
-        for _ in 0..10_000 {
+        for _ in 0..200 {
             if self.play_wait_ms > 0.0 {
                 return;
             }

@@ -707,3 +707,28 @@ fn snapshot_classroom_160x48() {
     key(&mut m, KeyCode::End);
     insta::assert_snapshot!(render(&m, 160, 48));
 }
+
+#[test]
+fn mouse_click_selects_a_ladder_row_and_wheel_scrolls() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut m = model_with(conversation(), false, 160, 48);
+    let a = m.areas();
+    // Third drawn row (below the title and the lifeline heading) is the handshake ACK.
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: a.ladder.x + 20,
+        row: a.ladder.y + 2 + 2,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(&mut m, Msg::Mouse(click));
+    assert_eq!(label(&m), "ACK ack=1");
+    assert_eq!(m.focus, Focus::Ladder);
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: a.ladder.x + 20,
+        row: a.ladder.y + 3,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(&mut m, Msg::Mouse(wheel));
+    assert_eq!(m.ladder_offset, 3);
+}
