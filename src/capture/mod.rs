@@ -74,6 +74,7 @@ pub struct ReadSummary {
 /// Largest block we accept: far above any real snap length, small enough to bound memory.
 const MAX_BLOCK: usize = 16 << 20;
 const INITIAL_BUFFER: usize = 1 << 20;
+const HEAD: usize = 64 << 10;
 
 pub fn read_file(path: &Path, f: impl FnMut(Packet<'_>)) -> Result<ReadSummary, CaptureError> {
     if path.as_os_str() == "-" {
@@ -103,10 +104,11 @@ pub fn read_from<R: Read + Send>(
     mut input: R,
     mut f: impl FnMut(Packet<'_>),
 ) -> Result<ReadSummary, CaptureError> {
-    // pcap-parser's first read may be short on a pipe; fill enough to recognise the format.
-    let mut head = Vec::with_capacity(64);
+    // pcap-parser recognises the format from its first read alone, which may be short on a
+    // pipe: gather a first chunk large enough for any section header block.
+    let mut head = Vec::with_capacity(HEAD);
     (&mut input)
-        .take(24)
+        .take(HEAD as u64)
         .read_to_end(&mut head)
         .map_err(|e| CaptureError::Io(e.to_string()))?;
     if head.is_empty() {
