@@ -4,7 +4,7 @@
 
 use super::layers;
 use super::store::Store;
-use crate::event::{Event, Opcode, PktNum, WsFrame, WsMessage};
+use crate::event::{Event, HttpKind, Opcode, PktNum, WsFrame, WsMessage};
 use crate::fields::Field;
 use crate::text::{bytes_for_terminal, escape_for_terminal};
 use std::ops::Range;
@@ -57,12 +57,16 @@ impl Detail {
             Some(Event::Tcp(_)) => &["tcp"],
             Some(Event::Udp(_)) => &["udp"],
             Some(Event::WsFrame(_)) => &["ws.fin"],
-            Some(Event::Http(_)) | Some(Event::WsMessage(_)) => &["tcp.payload"],
+            Some(Event::Http(_)) => &["http.request_line", "http.status_line", "tcp.payload"],
+            Some(Event::WsMessage(_)) => &["tcp.payload"],
             _ => &[],
         };
-        self.lines
-            .iter()
-            .position(|l| l.span.is_some() && want.contains(&l.name))
+        want.iter()
+            .find_map(|w| {
+                self.lines
+                    .iter()
+                    .position(|l| l.span.is_some() && l.name == *w)
+            })
             .or_else(|| self.selectable().next())
     }
 
@@ -150,8 +154,19 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
         }
         Event::Http(h) => {
             d.lines.push(Line::new(0, LineKind::Heading, "HTTP head"));
+            // Where the head starts in the shown packet, found by its first line's bytes (a
+            // head split over packets is listed without highlights).
+            let data = packet.map(|(_, b)| b).unwrap_or(&[]);
+            let first = match &h.kind {
+                HttpKind::Request { method, path } => format!("{method} {path} "),
+                HttpKind::Response { status, .. } => format!("{} {status}", h.version),
+            };
+            let base = memchr::memmem::find(data, first.as_bytes());
             for f in layers::http_fields(h) {
-                push_field(&mut d.lines, &f, 1, 0, 0);
+                match base {
+                    Some(b) => push_field(&mut d.lines, &f, 1, b, data.len()),
+                    None => push_field(&mut d.lines, &f, 1, 0, 0),
+                }
             }
             accept_for_conn(store, h.conn, &mut d.lines);
         }
@@ -486,7 +501,15 @@ pub fn bit_layout(fields: &[Field], header_bits: u64, per_row: u64) -> Vec<Strin
             };
             names.push_str(&center(&name, w));
             names.push('|');
-            let value = if cont { String::new() } else { f.value.clone() };
+            // Values like `1 (final frame of the message)` keep only their number when the
+            // cell is too small for the explanation.
+            let value = if cont {
+                String::new()
+            } else if f.value.chars().count() <= w {
+                f.value.clone()
+            } else {
+                f.value.split(" (").next().unwrap_or("").to_string()
+            };
             values.push_str(&center(&value, w));
             values.push('|');
         }
@@ -554,7 +577,7 @@ mod tests {
         }
         assert!(lines[3].starts_with("|F|R|R|R|"), "{}", lines[3]);
         assert!(lines[4].starts_with("|1|0|0|0|"), "{}", lines[4]);
-        assert!(lines.iter().any(|l| l.contains("37 fa 21 3d")));
+        assert!(lines.iter().any(|l| l.contains("0x37fa213d")));
     }
 
     #[test]

@@ -74,6 +74,7 @@ pub(super) fn conversation() -> Batch {
                 .collect(),
             head_len: 100,
             body_len: None,
+            layout: HeadLayout::default(),
         })
     };
     let mask = [0x37, 0xfa, 0x21, 0x3d];
