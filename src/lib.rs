@@ -8,5 +8,6 @@ pub mod event;
 pub mod fields;
 pub mod http;
 pub mod limits;
+pub mod live;
 pub mod tcp;
 pub mod ws;
