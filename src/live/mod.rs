@@ -5,6 +5,7 @@
 //! build), or libpcap (feature `libpcap`: BPF, ring buffer, kernel drop counters).
 
 mod backend;
+pub mod demo;
 mod error;
 mod filter;
 #[cfg(feature = "libpcap")]
