@@ -4,10 +4,15 @@
 //! → [`event::Event`]s → views.
 
 pub mod app;
+pub mod capture;
+pub mod decoder;
 pub mod event;
 pub mod fields;
 pub mod http;
 pub mod limits;
 pub mod live;
+pub mod output;
 pub mod tcp;
+pub mod text;
+pub mod wire;
 pub mod ws;

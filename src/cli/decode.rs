@@ -1,6 +1,12 @@
 use clap::Args;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use wslens::capture;
+use wslens::decoder::{DecodeOptions, Decoder};
+use wslens::event::Sink;
+use wslens::output::json::JsonWriter;
+use wslens::output::text::TextWriter;
 
 #[derive(Args, Debug)]
 pub struct DecodeArgs {
@@ -9,8 +15,52 @@ pub struct DecodeArgs {
     /// Write NDJSON events, one per line, instead of narrated text.
     #[arg(long)]
     pub json: bool,
+    /// Bytes held per direction while waiting for missing TCP data.
+    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
+    pub stream_buffer: usize,
+    /// Connections tracked at once (the longest idle is evicted beyond it).
+    #[arg(long, default_value_t = 65_536)]
+    pub max_connections: usize,
 }
 
-pub fn run(_a: DecodeArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
+    let mut opts = DecodeOptions::default();
+    opts.limits.stream_buffer = a.stream_buffer;
+    opts.limits.connections = a.max_connections;
+    let stdout = std::io::stdout().lock();
+    let out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    let mut dec = Decoder::new(opts);
+    if a.json {
+        let mut w = JsonWriter::new(out);
+        let code = drive(&a.file, &mut dec, &mut w)?;
+        let _ = w.flush();
+        Ok(code)
+    } else {
+        let mut w = TextWriter::new(out);
+        let code = drive(&a.file, &mut dec, &mut w)?;
+        let _ = w.flush();
+        Ok(code)
+    }
+}
+
+/// Read, decode, write; damage to the file is reported after what could be read.
+fn drive(file: &PathBuf, dec: &mut Decoder, sink: &mut dyn Sink) -> anyhow::Result<ExitCode> {
+    let summary = capture::read_file(file, |p| dec.packet(&p, sink));
+    let summary = match summary {
+        Ok(s) => s,
+        Err(e) => {
+            anyhow::bail!("{}: {e}", file.display());
+        }
+    };
+    dec.finish(sink);
+    for w in &summary.warnings {
+        let _ = writeln!(std::io::stderr(), "wslens: {}: {w}", file.display());
+    }
+    if let Some(e) = &summary.error {
+        let _ = writeln!(std::io::stderr(), "wslens: {}: {e}", file.display());
+        if summary.packets == 0 {
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod decode;
+mod demo;
+mod live;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -21,11 +23,17 @@ pub struct Cli {
 pub enum Cmd {
     /// Decode a .pcap/.pcapng file (or - for standard input) to narrated text or NDJSON.
     Decode(decode::DecodeArgs),
+    /// Capture live (default: loopback) and decode as packets arrive.
+    Live(live::LiveArgs),
+    /// A real WebSocket server and client on loopback, captured and explained step by step.
+    Demo(demo::DemoArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
         Some(Cmd::Decode(a)) => decode::run(a),
+        Some(Cmd::Live(a)) => live::run(a),
+        Some(Cmd::Demo(a)) => demo::run(a),
         None => {
             anyhow::bail!("the terminal UI is not built yet; try `wslens decode FILE`")
         }

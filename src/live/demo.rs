@@ -160,13 +160,20 @@ impl Peer {
                 return Ok(None);
             };
             let h = f.header().clone();
+            // FrameSocket hands frames over as on the wire: a client's are still masked.
+            let mut payload = f.into_payload().to_vec();
+            if let Some(m) = h.mask {
+                for (i, b) in payload.iter_mut().enumerate() {
+                    *b ^= m[i % 4];
+                }
+            }
             if let OpCode::Control(_) = h.opcode {
-                return Ok(Some((h.opcode, f.into_payload().to_vec())));
+                return Ok(Some((h.opcode, payload)));
             }
             if first.is_none() {
                 first = Some((h.opcode, h.rsv1));
             }
-            buf.extend_from_slice(f.payload());
+            buf.extend_from_slice(&payload);
             if h.is_final {
                 let (op, compressed) = first.unwrap_or((h.opcode, false));
                 let data = match (&mut self.deflate, compressed) {
@@ -188,8 +195,9 @@ fn seed() -> u32 {
 }
 
 fn ws_server(stream: TcpStream, deflate: bool) -> Res<()> {
-    let mut agreed = false;
-    let cb = |req: &Request, mut resp: Response| {
+    let agreed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let agreed_cb = agreed.clone();
+    let cb = move |req: &Request, mut resp: Response| {
         let offered = req
             .headers()
             .get("Sec-WebSocket-Extensions")
@@ -200,7 +208,7 @@ fn ws_server(stream: TcpStream, deflate: bool) -> Res<()> {
                 "Sec-WebSocket-Extensions",
                 "permessage-deflate".parse().expect("static header"),
             );
-            agreed = true;
+            agreed_cb.store(true, std::sync::atomic::Ordering::SeqCst);
         }
         Ok(resp)
     };
@@ -208,7 +216,9 @@ fn ws_server(stream: TcpStream, deflate: bool) -> Res<()> {
     let mut peer = Peer {
         sock: FrameSocket::new(ws.into_inner()),
         mask: false,
-        deflate: agreed.then(Deflate::new),
+        deflate: agreed
+            .load(std::sync::atomic::Ordering::SeqCst)
+            .then(Deflate::new),
         seed: seed(),
     };
     while let Some((op, data)) = peer.recv()? {
@@ -346,12 +356,13 @@ pub fn run_polling(listener: TcpListener, opts: DemoOptions) -> Res<()> {
 
 fn http_request(port: u16, method: &str, path: &str, body: &str) -> Res<()> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    write!(
-        s,
+    // One write: unbuffered `write!` would put each formatted piece in its own segment.
+    let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: text/plain\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    )?;
+    );
+    s.write_all(req.as_bytes())?;
     s.flush()?;
     let mut resp = Vec::new();
     s.read_to_end(&mut resp)?;
@@ -384,12 +395,12 @@ fn http_serve_one(s: TcpStream, pending: &mut Vec<String>) -> Res<()> {
         format!("[{}]", items.join(","))
     };
     let mut w = s;
-    write!(
-        w,
+    let resp = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
          Connection: close\r\n\r\n{reply}",
         reply.len()
-    )?;
+    );
+    w.write_all(resp.as_bytes())?;
     w.flush()?;
     let _ = w.shutdown(std::net::Shutdown::Write);
     // Drain until the client's FIN so the teardown is whole in the capture.

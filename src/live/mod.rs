@@ -10,14 +10,16 @@ mod error;
 mod filter;
 #[cfg(feature = "libpcap")]
 mod pcap_backend;
-mod pcap_out;
 mod pnet_backend;
+mod pipeline;
 mod privs;
 mod thread;
 
 pub use backend::{Backend, BackendKind, RawPacket};
 pub use error::CaptureError;
 pub use filter::PortFilter;
-pub use pcap_out::PcapWriter;
+pub use pipeline::{decode_live, stop_on_signals};
 pub use privs::drop_capabilities;
-pub use thread::{CaptureHandle, CaptureOptions, CaptureStats, CapturedPacket, StopReason, start};
+pub use thread::{
+    CaptureHandle, CaptureOptions, CaptureStats, CapturedPacket, LiveCounters, StopReason, start,
+};

@@ -7,9 +7,11 @@
 use super::backend::{self, Backend, BackendKind};
 use super::error::CaptureError;
 use super::filter::PortFilter;
-use super::pcap_out::PcapWriter;
+use crate::capture::Packet;
+use crate::capture::write::PcapWriter;
 use crate::event::{Event, Level, Note, PktNum};
-use std::io::Write;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -20,6 +22,8 @@ use std::time::{Duration, Instant};
 pub const QUEUE_PACKETS: usize = 65_536;
 /// Bytes waiting between the capture thread and the consumer, at most.
 pub const QUEUE_BYTES: u64 = 64 << 20;
+/// Snap length recorded in -w files: above any packet our backends deliver.
+const SNAPLEN: u32 = 262_144;
 const POLL: Duration = Duration::from_millis(100);
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
@@ -28,8 +32,8 @@ pub struct CaptureOptions {
     pub backend: BackendKind,
     pub ports: Vec<u16>,
     pub bpf: Option<String>,
-    /// Where to record the raw packets (.pcap), already opened by the caller.
-    pub record: Option<Box<dyn Write + Send>>,
+    /// Where to record the raw packets (.pcap as they arrive; created once the socket is open).
+    pub record: Option<PathBuf>,
     pub count: Option<u64>,
     pub duration: Option<Duration>,
     /// Set from outside (Ctrl-C, the UI, the demo) to stop the capture.
@@ -45,6 +49,19 @@ pub struct CapturedPacket {
     pub linktype: u32,
     pub data: Vec<u8>,
     pub orig_len: u32,
+}
+
+impl CapturedPacket {
+    /// The decoder's view of it: the same type a capture file yields.
+    pub fn as_packet(&self) -> Packet<'_> {
+        Packet {
+            num: self.num,
+            ts_ns: self.ts_ns,
+            linktype: self.linktype,
+            data: &self.data,
+            orig_len: self.orig_len,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,7 +120,7 @@ impl CaptureStats {
                 match &self.reason {
                     StopReason::Count => "packet count reached".to_string(),
                     StopReason::Duration => "duration reached".to_string(),
-                    StopReason::Stopped => "interrupted".to_string(),
+                    StopReason::Stopped => "stop requested (Ctrl-C, or the demo ended)".to_string(),
                     StopReason::ConsumerGone => "output closed".to_string(),
                     StopReason::Error(e) => format!("error: {e}"),
                 }
@@ -162,15 +179,21 @@ pub fn start(opts: CaptureOptions) -> Result<CaptureHandle, CaptureError> {
         BackendKind::Pnet => opts.bpf.clone(),
     };
     let be = backend::open(opts.backend, &opts.iface, bpf.as_deref())?;
-    super::privs::drop_capabilities();
     let linktype = be.linktype();
-    let record = match opts.record {
-        Some(w) => Some(
-            PcapWriter::new(w, linktype)
-                .map_err(|e| CaptureError::Other(format!("cannot write the capture file: {e}")))?,
-        ),
+    // Created before capabilities are dropped, so a root-owned target directory still works.
+    let record = match &opts.record {
+        Some(path) => {
+            let f = std::fs::File::create(path).map_err(|e| {
+                CaptureError::Other(format!("cannot create {}: {e}", path.display()))
+            })?;
+            let w: Box<dyn Write + Send> = Box::new(BufWriter::with_capacity(1 << 20, f));
+            Some(PcapWriter::new(w, linktype, SNAPLEN).map_err(|e| {
+                CaptureError::Other(format!("cannot write {}: {e}", path.display()))
+            })?)
+        }
         None => None,
     };
+    super::privs::drop_capabilities();
     let (tx, rx) = mpsc::sync_channel(QUEUE_PACKETS);
     let counters = Arc::new(LiveCounters::default());
     let worker = Worker {
@@ -250,7 +273,14 @@ impl Worker {
             captured += 1;
             self.counters.captured.store(captured, Ordering::Relaxed);
             if let Some(w) = self.record.as_mut() {
-                let r = w.write(pkt.ts_ns, pkt.data, pkt.orig_len).and_then(|_| {
+                let rec = Packet {
+                    num: captured,
+                    ts_ns: pkt.ts_ns,
+                    linktype: self.linktype,
+                    data: pkt.data,
+                    orig_len: pkt.orig_len,
+                };
+                let r = w.write(&rec).and_then(|_| {
                     if last_flush.elapsed() >= FLUSH_EVERY {
                         last_flush = Instant::now();
                         w.flush()

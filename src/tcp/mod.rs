@@ -37,3 +37,8 @@ impl StreamHandler for NoApp {
     fn gap(&mut self, _: &mut (), _: StreamCtx, _: u64, _: &mut dyn Sink) {}
     fn end(&mut self, _: &mut (), _: StreamCtx, _: &mut dyn Sink) {}
 }
+
+pub mod analysis;
+pub mod reasm;
+pub mod state;
+pub mod tracker;

@@ -1,0 +1,430 @@
+#!/usr/bin/env bash
+# Re-record wslens' test captures from real WebSocket peers.
+#
+#   captures/record.sh NAME...          e.g. captures/record.sh classroom echo-node
+#   captures/record.sh all              every committed capture
+#   captures/record.sh bench-chatty [DIR]   bench data (not committed; DIR defaults to bench-data/)
+#   captures/record.sh bench-bulk [DIR]
+#
+# Needs root (network namespaces, packet capture), tcpdump, dumpcap, python3, node/npm
+# (chromium only for `browser`).  All traffic stays inside namespaces this script creates
+# and deletes again (also on failure), so nothing reaches or comes from the host's network.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+PEERS="$HERE/peers"
+VENV="$HERE/.venv"
+REPO=$(cd "$HERE/.." && pwd)
+NS=wslens-rec          # one namespace for loopback captures
+NS_A=wslens-rec-a      # two more joined by a veth pair where a real link is needed
+NS_B=wslens-rec-b
+NS_M=wslens-rec-m      # the impaired link between A and B
+WORK=$(mktemp -d /tmp/wslens-rec.XXXXXX)
+PIDS=()
+
+log() { printf '[record] %s\n' "$*" >&2; }
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    PIDS=()
+    ip netns del "$NS" 2>/dev/null || true
+    ip netns del "$NS_A" 2>/dev/null || true
+    ip netns del "$NS_B" 2>/dev/null || true
+    ip netns del "$NS_M" 2>/dev/null || true
+}
+trap 'cleanup; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+
+deps() {
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import websockets' 2>/dev/null; then
+        log "creating $VENV"
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install -q -r "$PEERS/requirements.txt"
+    fi
+    if [ ! -d "$PEERS/node_modules/ws" ]; then
+        log "installing node peers' dependencies"
+        (cd "$PEERS" && npm ci --no-audit --no-fund >/dev/null)
+    fi
+}
+
+PYBIN="$VENV/bin/python"
+PY() { "$PYBIN" "$@"; }
+
+ns_fresh() {
+    ip netns del "$NS" 2>/dev/null || true
+    ip netns add "$NS"
+    ip -n "$NS" link set lo up
+}
+
+# Client namespace A (10.77.0.1) and server namespace B (10.77.0.2), joined through a middle
+# namespace M that forwards frames between two veth pairs (peers/impair.py impairs them there;
+# this kernel has no netem).  Offloads are off so every frame is a real MTU-sized segment
+# with a finished checksum (a forwarded frame with a partial checksum would be dropped).
+ns_pair() {
+    local ns
+    for ns in "$NS_A" "$NS_M" "$NS_B"; do
+        ip netns del "$ns" 2>/dev/null || true
+        ip netns add "$ns"
+        ip -n "$ns" link set lo up
+    done
+    ip -n "$NS_A" link add wsl-a type veth peer name wsl-ma netns "$NS_M"
+    ip -n "$NS_B" link add wsl-b type veth peer name wsl-mb netns "$NS_M"
+    ip -n "$NS_A" addr add 10.77.0.1/24 dev wsl-a
+    ip -n "$NS_B" addr add 10.77.0.2/24 dev wsl-b
+    ip netns exec "$NS_A" ethtool -K wsl-a tx off tso off gso off gro off >/dev/null
+    ip netns exec "$NS_B" ethtool -K wsl-b tx off tso off gso off gro off >/dev/null
+    ip netns exec "$NS_M" ethtool -K wsl-ma tso off gso off gro off >/dev/null
+    ip netns exec "$NS_M" ethtool -K wsl-mb tso off gso off gro off >/dev/null
+    ip -n "$NS_A" link set wsl-a up
+    ip -n "$NS_B" link set wsl-b up
+    ip -n "$NS_M" link set wsl-ma up
+    ip -n "$NS_M" link set wsl-mb up
+}
+
+# cap_start NS OUTFILE IFACE FILTER [extra tool args...]   (tool: tcpdump, or dumpcap for .pcapng)
+CAP_PID=
+# Packets reach user space a ring block at a time; immediate mode hands each one over at once,
+# so nothing is left behind in the kernel when the capture is stopped.
+CAP_IMMEDIATE=--immediate-mode
+cap_start() {
+    local ns=$1 out=$2 iface=$3 filter=$4
+    shift 4
+    local err="$WORK/cap.err"
+    : >"$err"
+    rm -f "$out"
+    if [[ "$out" == *.pcapng ]]; then
+        ip netns exec "$ns" dumpcap -q -B 64 -i "$iface" -s 0 -f "$filter" -w "$out" "$@" 2>"$err" &
+    else
+        ip netns exec "$ns" tcpdump -B 65536 $CAP_IMMEDIATE -i "$iface" -s 0 -U -n -w "$out" "$@" "$filter" 2>"$err" &
+    fi
+    CAP_PID=$!
+    PIDS+=("$CAP_PID")
+    # Both tools say so on stderr once the socket is open; only then may traffic start.
+    local i
+    for i in $(seq 100); do
+        if grep -qiE 'listening on|capturing on' "$err"; then
+            sleep 0.2
+            return 0
+        fi
+        sleep 0.05
+    done
+    cat "$err" >&2
+    return 1
+}
+
+cap_stop() {
+    # Let the last ACKs/FINs pass the tap, and any partly filled ring block time out (1 s).
+    sleep 1.2
+    kill -INT "$CAP_PID"
+    wait "$CAP_PID" || true
+    chmod 644 "$OUT_FILE" 2>/dev/null || true
+    # A capture with kernel drops would contradict the peer log: refuse it.
+    if grep -qE '^[1-9][0-9]* packets dropped by kernel|Packets dropped: [1-9]' "$WORK/cap.err"; then
+        cat "$WORK/cap.err" >&2
+        log "capture dropped packets: $OUT_FILE is incomplete"
+        return 1
+    fi
+}
+
+# wait_ready FILE: a server prints READY once it is listening.
+wait_ready() {
+    local f=$1 i
+    for i in $(seq 200); do
+        grep -q READY "$f" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    log "server did not become ready:"; cat "$f" >&2
+    return 1
+}
+
+# bg NS LOGNAME CMD...   start a peer in a namespace, its stdout in $WORK/LOGNAME.out
+run_bg() {
+    local ns=$1 name=$2
+    shift 2
+    PEERLOG="$WORK/$name.ndjson" ip netns exec "$ns" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
+
+run_fg() {
+    local ns=$1 name=$2
+    shift 2
+    PEERLOG="$WORK/$name.ndjson" ip netns exec "$ns" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || {
+        log "$name failed:"; cat "$WORK/$name.err" >&2; return 1; }
+}
+
+wait_pid() {
+    local pid=$1 name=$2
+    wait "$pid" || { log "$name failed:"; cat "$WORK/$name.err" >&2; return 1; }
+}
+
+# merge NAME DESCRIPTION PEERS   -> captures/NAME.peers.ndjson from every $WORK/*.ndjson
+merge() {
+    "$PYBIN" "$PEERS/merge_log.py" "$HERE/$1.peers.ndjson" "$1" "$2" "$3" "$WORK"/*.ndjson
+    rm -f "$WORK"/*.ndjson
+}
+
+# ---------------------------------------------------------------- generic pairs
+
+# py_pair NS HOST PORT SCENARIO : python websockets server + client
+py_pair() {
+    local ns=$1 host=$2 port=$3 scen=$4
+    run_bg "$ns" server "$PYBIN" "$PEERS/py_ws.py" server "$scen" "$host" "$port"
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$ns" client "$PYBIN" "$PEERS/py_ws.py" client "$scen" "$host" "$port"
+    wait_pid "$spid" server
+}
+
+node_pair() {
+    local ns=$1 host=$2 port=$3 scen=$4
+    run_bg "$ns" server node "$PEERS/node_ws.js" server "$scen" "$host" "$port"
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$ns" client node "$PEERS/node_ws.js" client "$scen" "$host" "$port"
+    wait_pid "$spid" server
+}
+
+PYWS="python-websockets server,python-websockets client"
+NODEWS="node-ws server,node-ws client"
+
+# [SIMPLE_PEERS=list] simple_py NAME FILE IFACE HOST PORT SCENARIO DESCRIPTION [capture args]
+simple_py() {
+    local name=$1 file=$2 iface=$3 host=$4 port=$5 scen=$6 desc=$7
+    shift 7
+    ns_fresh
+    OUT_FILE="$HERE/$file"
+    cap_start "$NS" "$OUT_FILE" "$iface" "tcp port $port" "$@"
+    py_pair "$NS" "$host" "$port" "$scen"
+    cap_stop
+    merge "$name" "$desc" "${SIMPLE_PEERS:-$PYWS}"
+}
+
+# ---------------------------------------------------------------- the captures
+
+rec_classroom() {
+    simple_py classroom classroom.pcap lo 127.0.0.1 8765 classroom \
+        "Teaching story: handshake, upgrade to /chat, Hello echo, Chinese text, 8-byte binary, 3-fragment text, ping/pong 'are you there?', close 1000 'bye', TCP teardown"
+}
+
+rec_echo-python() {
+    simple_py echo-python echo-python.pcap lo 127.0.0.1 8765 echo \
+        "Echo: text, binary, empty text and binary, 125/126-byte text and binary, 65535, 65536 and 3 MiB binary, two pings, close 1000"
+}
+
+rec_echo-node() {
+    ns_fresh
+    OUT_FILE="$HERE/echo-node.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8766"
+    node_pair "$NS" 127.0.0.1 8766 echo
+    cap_stop
+    merge echo-node "Node ws echo: text, binary, empty messages, 125/126/65535/65536 bytes, 3 MiB binary, fragmented text, ping/pong, close 1000" "$NODEWS"
+}
+
+rec_refused() {
+    ns_fresh
+    OUT_FILE="$HERE/refused.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8799"
+    run_fg "$NS" client "$PYBIN" "$PEERS/http_poll.py" refused 127.0.0.1 8799
+    cap_stop
+    merge refused "Connect to a closed port 8799: SYN answered by RST" "python-socket client"
+}
+
+rec_polling() {
+    ns_fresh
+    OUT_FILE="$HERE/polling.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8080"
+    run_bg "$NS" server "$PYBIN" "$PEERS/http_poll.py" server 127.0.0.1 8080
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client "$PYBIN" "$PEERS/http_poll.py" client 127.0.0.1 8080
+    wait_pid "$spid" server
+    cap_stop
+    merge polling "HTTP polling: 5 GET /poll on fresh connections (Connection: close, Content-Length), then one keep-alive connection with 3 requests, the second answered chunked" "python-http server,python-http client"
+}
+
+rec_polling-vs-ws() {
+    SIMPLE_PEERS="python-websockets server,python-asyncio client (polls),python-websockets client" \
+    simple_py polling-vs-ws polling-vs-ws.pcap lo 127.0.0.1 8765 polling-vs-ws \
+        "The same 5 chat lines fetched first by 5 HTTP polls (one TCP connection each), then pushed over one WebSocket"
+}
+
+rec_ipv6() {
+    simple_py ipv6 ipv6.pcap lo ::1 8765 ipv6 "Echo over IPv6 loopback [::1]:8765"
+}
+
+rec_cooked() {
+    simple_py cooked cooked.pcap any 127.0.0.1 8765 small \
+        "Small echo captured with tcpdump -i any -y LINUX_SLL: Linux cooked capture v1 (SLL, link type 113)" \
+        -y LINUX_SLL
+}
+
+rec_cooked2() {
+    simple_py cooked2 cooked2.pcapng any 127.0.0.1 8765 small \
+        "Small echo captured by dumpcap -i any -y LINUX_SLL2: pcapng, Linux cooked capture v2 (link type 276)" \
+        -y LINUX_SLL2
+}
+
+rec_dumpcap() {
+    simple_py dumpcap dumpcap.pcapng lo 127.0.0.1 8765 small \
+        "Small echo captured by dumpcap on lo: pcapng, Ethernet link type, microsecond timestamps (if_tsresol 6, the default)"
+}
+
+rec_lossy() {
+    ns_pair
+    run_bg "$NS_M" impair "$PYBIN" "$PEERS/impair.py" wsl-ma wsl-mb 6455
+    wait_ready "$WORK/impair.out"
+    OUT_FILE="$HERE/lossy.pcap"
+    cap_start "$NS_B" "$OUT_FILE" wsl-b "tcp port 8767"
+    run_bg "$NS_B" server node "$PEERS/node_ws.js" server lossy 10.77.0.2 8767
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS_A" client node "$PEERS/node_ws.js" client lossy 10.77.0.2 8767
+    wait_pid "$spid" server
+    cap_stop
+    merge lossy "Node ws echo of 300 messages (1 B to 20 KB) over a veth link impaired in user space (client to server: 3% loss, 5+-2 ms delay, 10% held back 15 ms; server to client: 1% loss); captured at the server's end: real retransmissions, gaps and out-of-order segments" "$NODEWS"
+}
+
+rec_deflate() {
+    simple_py deflate deflate.pcap lo 127.0.0.1 8765 deflate \
+        "permessage-deflate with context takeover (window 15): 40 similar JSON chat lines compress better and better, a 64-byte random binary (compressed anyway: websockets always compresses), a 4000-byte run, a fragmented compressed message"
+}
+
+rec_deflate-nocontext() {
+    simple_py deflate-nocontext deflate-nocontext.pcap lo 127.0.0.1 8765 deflate-nocontext \
+        "permessage-deflate with server_no_context_takeover and client_no_context_takeover: every message compressed on its own"
+}
+
+rec_deflate-window() {
+    simple_py deflate-window deflate-window.pcap lo 127.0.0.1 8765 deflate-window \
+        "permessage-deflate with client_max_window_bits=10 and server_max_window_bits=11"
+}
+
+rec_close-server() {
+    simple_py close-server close-server.pcap lo 127.0.0.1 8765 close-server \
+        "The server sends three messages, then closes with 1001 'going away: server restarting'; the client echoes the close"
+}
+
+rec_rejected() {
+    SIMPLE_PEERS="python-websockets server,python-websockets client,python-asyncio client (plain GET)" \
+    simple_py rejected rejected.pcap lo 127.0.0.1 8765 rejected \
+        "Two refused upgrades: GET /private with Upgrade answered 403 by process_request; a plain GET without Upgrade answered 426 Upgrade Required by websockets itself"
+}
+
+rec_chat() {
+    ns_fresh
+    OUT_FILE="$HERE/chat.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8768"
+    run_bg "$NS" server node "$PEERS/node_ws.js" server chat 127.0.0.1 8768
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    local pids=() n
+    for n in alice bob carol; do
+        run_bg "$NS" "client-$n" node "$PEERS/node_ws.js" client chat 127.0.0.1 8768 "$n"
+        pids+=("$LAST_PID")
+    done
+    for n in 0 1 2; do wait_pid "${pids[$n]}" client; done
+    wait_pid "$spid" server
+    cap_stop
+    merge chat "Node ws chat server with three concurrent clients (alice, bob, carol); every line is broadcast to all three" "node-ws server,node-ws client"
+}
+
+rec_tiny-segments() {
+    ns_fresh
+    OUT_FILE="$HERE/tiny-segments.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8765"
+    run_bg "$NS" server "$PYBIN" "$PEERS/py_ws.py" server tiny 127.0.0.1 8765
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client "$PYBIN" "$PEERS/raw_ws.py" tiny-client 127.0.0.1 8765
+    wait_pid "$spid" server
+    cap_stop
+    merge tiny-segments "Raw-socket client (TCP_NODELAY) writes the upgrade request in 5-byte pieces, its first frame byte by byte and its second 3 bytes at a time; python websockets server echoes" "python-websockets server,python-raw client"
+}
+
+rec_bad-accept() {
+    ns_fresh
+    OUT_FILE="$HERE/bad-accept.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8765"
+    run_bg "$NS" server "$PYBIN" "$PEERS/raw_ws.py" bad-server 127.0.0.1 8765
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client "$PYBIN" "$PEERS/raw_ws.py" bad-client 127.0.0.1 8765
+    wait_pid "$spid" server
+    cap_stop
+    merge bad-accept "DELIBERATELY misbehaving raw-socket server: 101 with a wrong Sec-WebSocket-Accept; the raw-socket client computes the right value, sees the mismatch and closes the TCP connection without sending any frame" "python-raw server,python-raw client"
+}
+
+rec_browser() {
+    command -v chromium >/dev/null || { log "browser: chromium not installed (apt-get install -y chromium)"; return 1; }
+    ns_fresh
+    OUT_FILE="$HERE/browser.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8770"
+    run_bg "$NS" server "$PYBIN" "$PEERS/browser_server.py" 127.0.0.1 8770
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    local profile
+    profile=$(mktemp -d "$WORK/chromium.XXXXXX")
+    run_bg "$NS" chromium chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --disable-features=Translate,OptimizationHints,MediaRouter \
+        --user-data-dir="$profile" --enable-logging=stderr --v=0 \
+        --remote-debugging-port=0 "http://127.0.0.1:8770/"
+    local cpid=$LAST_PID
+    wait_pid "$spid" server
+    kill "$cpid" 2>/dev/null || true
+    wait "$cpid" 2>/dev/null || true
+    cap_stop
+    # The page reports its own sends/receives on the console; chromium prints them on stderr.
+    "$PYBIN" "$PEERS/browser_server.py" --console "$WORK/chromium.err" "$WORK/server.ndjson" >"$WORK/page.ndjson"
+    merge browser "Headless Chromium: page load, 3 fetch() polls, then a WebSocket with permessage-deflate (browser default) exchanging text and binary, closed 1000 by the page" "chromium page,python-websockets server"
+}
+
+# ---------------------------------------------------------------- bench (never committed)
+
+rec_bench() {
+    local which=$1 dir=$2
+    mkdir -p "$dir"
+    CAP_IMMEDIATE=
+    ns_fresh
+    OUT_FILE="$dir/$which.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8790"
+    run_bg "$NS" server node "$PEERS/node_ws.js" server "$which" 127.0.0.1 8790
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    PEERLOG= ip netns exec "$NS" node "$PEERS/node_ws.js" client "$which" 127.0.0.1 8790
+    wait_pid "$spid" server
+    cap_stop
+    log "$OUT_FILE: $(du -h "$OUT_FILE" | cut -f1)"
+}
+
+ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
+     lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
+     bad-accept browser)
+
+main() {
+    [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }
+    [ $# -gt 0 ] || { sed -n '2,10p' "$0"; exit 1; }
+    deps
+    if [ "$1" = bench-chatty ] || [ "$1" = bench-bulk ]; then
+        rec_bench "$1" "${2:-$REPO/bench-data}"
+        return
+    fi
+    local names=("$@")
+    [ "$1" = all ] && names=("${ALL[@]}")
+    local n
+    for n in "${names[@]}"; do
+        declare -F "rec_$n" >/dev/null || { log "unknown capture: $n"; exit 1; }
+        log "recording $n"
+        "rec_$n"
+        cleanup
+    done
+}
+
+main "$@"

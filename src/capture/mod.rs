@@ -1,0 +1,288 @@
+//! Capture files: pcap (both byte orders, µs and ns) and pcapng (several interfaces), read as a
+//! stream so memory does not grow with the file. Built on `pcap-parser`.
+
+use crate::event::PktNum;
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapNGPacketBlock;
+use pcap_parser::{PcapBlockOwned, PcapError};
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+pub mod write;
+
+/// One captured packet, borrowed from the reader's buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct Packet<'a> {
+    /// 1-based, in file order.
+    pub num: PktNum,
+    /// Nanoseconds since the Unix epoch.
+    pub ts_ns: i64,
+    /// LINKTYPE_* number of the packet's interface.
+    pub linktype: u32,
+    /// The bytes captured (may be fewer than `orig_len` with a small snap length).
+    pub data: &'a [u8],
+    /// The length of the packet on the wire.
+    pub orig_len: u32,
+}
+
+impl Packet<'_> {
+    pub fn truncated(&self) -> bool {
+        (self.data.len() as u64) < self.orig_len as u64
+    }
+}
+
+/// Something wrong with the file itself; everything before it was delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("cannot open {path}: {source}")]
+    Open {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("not a pcap or pcapng file (unrecognised magic number {magic})")]
+    NotACapture { magic: String },
+    #[error("the input is empty")]
+    Empty,
+    #[error("read error: {0}")]
+    Io(String),
+    #[error("file truncated at byte offset {offset}, after packet {after_pkt}: {what}")]
+    Truncated {
+        offset: u64,
+        after_pkt: PktNum,
+        what: &'static str,
+    },
+    #[error("corrupt {what} at byte offset {offset}, after packet {after_pkt}")]
+    Corrupt {
+        offset: u64,
+        after_pkt: PktNum,
+        what: String,
+    },
+}
+
+/// What reading found besides packets.
+#[derive(Debug, Default)]
+pub struct ReadSummary {
+    pub packets: PktNum,
+    pub format: &'static str,
+    /// Problems that did not stop reading (e.g. a packet for an undeclared interface).
+    pub warnings: Vec<String>,
+    /// The error that stopped reading early, after `packets` packets were delivered.
+    pub error: Option<CaptureError>,
+}
+
+/// Largest block we accept: far above any real snap length, small enough to bound memory.
+const MAX_BLOCK: usize = 16 << 20;
+const INITIAL_BUFFER: usize = 1 << 20;
+const HEAD: usize = 64 << 10;
+
+pub fn read_file(path: &Path, f: impl FnMut(Packet<'_>)) -> Result<ReadSummary, CaptureError> {
+    if path.as_os_str() == "-" {
+        return read_from(std::io::stdin(), f);
+    }
+    let file = File::open(path).map_err(|source| CaptureError::Open {
+        path: path.display().to_string(),
+        source,
+    })?;
+    read_from(file, f)
+}
+
+pub fn read_bytes(bytes: &[u8], f: impl FnMut(Packet<'_>)) -> Result<ReadSummary, CaptureError> {
+    read_from(bytes, f)
+}
+
+struct Iface {
+    linktype: u32,
+    /// Units per second.
+    resolution: u64,
+    offset_secs: i64,
+}
+
+/// Read every packet, calling `f` for each. Returns `Err` only when nothing could be read at all
+/// (not a capture, empty, unreadable); damage after the start is reported in the summary.
+pub fn read_from<R: Read + Send>(
+    mut input: R,
+    mut f: impl FnMut(Packet<'_>),
+) -> Result<ReadSummary, CaptureError> {
+    // pcap-parser recognises the format from its first read alone, which may be short on a
+    // pipe: gather a first chunk large enough for any section header block.
+    let mut head = Vec::with_capacity(HEAD);
+    (&mut input)
+        .take(HEAD as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| CaptureError::Io(e.to_string()))?;
+    if head.is_empty() {
+        return Err(CaptureError::Empty);
+    }
+    let magic: String = head.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let chained = std::io::Cursor::new(head).chain(input);
+    let mut reader = match pcap_parser::create_reader(INITIAL_BUFFER, chained) {
+        Ok(r) => r,
+        Err(PcapError::Eof) => return Err(CaptureError::Empty),
+        Err(PcapError::Incomplete(_)) | Err(PcapError::UnexpectedEof) => {
+            return Err(CaptureError::Truncated {
+                offset: 0,
+                after_pkt: 0,
+                what: "file header",
+            });
+        }
+        Err(PcapError::ReadError) => return Err(CaptureError::Io("read failed".into())),
+        Err(_) => return Err(CaptureError::NotACapture { magic }),
+    };
+
+    let mut sum = ReadSummary::default();
+    let mut legacy_link: Option<(u32, bool)> = None;
+    let mut ifaces: Vec<Iface> = Vec::new();
+    let mut capacity = INITIAL_BUFFER;
+    let mut offset: u64 = 0;
+    let mut num: PktNum = 0;
+    let mut stalled = false;
+    loop {
+        match reader.next() {
+            Ok((len, block)) => {
+                stalled = false;
+                match block {
+                    PcapBlockOwned::LegacyHeader(h) => {
+                        sum.format = "pcap";
+                        legacy_link = Some((h.network.0 as u32, h.is_nanosecond_precision()));
+                    }
+                    PcapBlockOwned::Legacy(b) => {
+                        let (linktype, nanos) = legacy_link.unwrap_or((1, false));
+                        num += 1;
+                        let frac = if nanos {
+                            b.ts_usec as i64
+                        } else {
+                            b.ts_usec as i64 * 1000
+                        };
+                        let caplen = (b.caplen as usize).min(b.data.len());
+                        f(Packet {
+                            num,
+                            ts_ns: (b.ts_sec as i64) * 1_000_000_000 + frac,
+                            linktype,
+                            data: &b.data[..caplen],
+                            orig_len: b.origlen,
+                        });
+                    }
+                    PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                        sum.format = "pcapng";
+                        // Interface ids are per section.
+                        ifaces.clear();
+                    }
+                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                        let resolution = idb.ts_resolution().unwrap_or_else(|| {
+                            sum.warnings.push(format!(
+                                "interface {} has an invalid timestamp resolution; assuming microseconds",
+                                ifaces.len()
+                            ));
+                            1_000_000
+                        });
+                        ifaces.push(Iface {
+                            linktype: idb.linktype.0 as u32,
+                            resolution: resolution.max(1),
+                            offset_secs: idb.if_tsoffset,
+                        });
+                    }
+                    PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                        num += 1;
+                        let Some(iface) = ifaces.get(epb.if_id as usize) else {
+                            sum.warnings.push(format!(
+                                "packet {num} names interface {} that was never described; skipped",
+                                epb.if_id
+                            ));
+                            offset += len as u64;
+                            reader.consume(len);
+                            continue;
+                        };
+                        let raw = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
+                        let secs = (raw / iface.resolution) as i64;
+                        let frac = raw % iface.resolution;
+                        let frac_ns =
+                            (frac as u128 * 1_000_000_000 / iface.resolution as u128) as i64;
+                        let ts_ns = secs
+                            .saturating_add(iface.offset_secs)
+                            .saturating_mul(1_000_000_000)
+                            .saturating_add(frac_ns);
+                        f(Packet {
+                            num,
+                            ts_ns,
+                            linktype: iface.linktype,
+                            data: epb.packet_data(),
+                            orig_len: epb.origlen,
+                        });
+                    }
+                    PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                        num += 1;
+                        let linktype = ifaces.first().map(|i| i.linktype).unwrap_or(1);
+                        let n = (spb.origlen as usize).min(spb.data.len());
+                        f(Packet {
+                            num,
+                            ts_ns: 0,
+                            linktype,
+                            data: &spb.data[..n],
+                            orig_len: spb.origlen,
+                        });
+                    }
+                    PcapBlockOwned::NG(_) => {}
+                }
+                offset += len as u64;
+                reader.consume(len);
+            }
+            Err(PcapError::Eof) => break,
+            Err(PcapError::Incomplete(_)) => {
+                if stalled && reader.reader_exhausted() {
+                    sum.error = Some(CaptureError::Truncated {
+                        offset,
+                        after_pkt: num,
+                        what: "the last block is incomplete",
+                    });
+                    break;
+                }
+                if reader.data().len() >= capacity {
+                    if capacity >= MAX_BLOCK {
+                        sum.error = Some(CaptureError::Corrupt {
+                            offset,
+                            after_pkt: num,
+                            what: format!("block larger than {} MiB", MAX_BLOCK >> 20),
+                        });
+                        break;
+                    }
+                    capacity *= 4;
+                    reader.grow(capacity);
+                }
+                if let Err(e) = reader.refill() {
+                    sum.error = Some(CaptureError::Io(format!("{e:?}")));
+                    break;
+                }
+                stalled = true;
+            }
+            Err(PcapError::UnexpectedEof) => {
+                sum.error = Some(CaptureError::Truncated {
+                    offset,
+                    after_pkt: num,
+                    what: "unexpected end of file",
+                });
+                break;
+            }
+            Err(e) => {
+                sum.error = Some(CaptureError::Corrupt {
+                    offset,
+                    after_pkt: num,
+                    what: describe(&e),
+                });
+                break;
+            }
+        }
+    }
+    sum.packets = num;
+    Ok(sum)
+}
+
+fn describe(e: &PcapError<&[u8]>) -> String {
+    match e {
+        PcapError::HeaderNotRecognized => "header (not recognised)".into(),
+        PcapError::NomError(_, kind) => format!("block ({kind:?})"),
+        PcapError::OwnedNomError(_, kind) => format!("block ({kind:?})"),
+        PcapError::BufferTooSmall => "block (too large)".into(),
+        other => format!("block ({other:?})"),
+    }
+}

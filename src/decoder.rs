@@ -1,0 +1,147 @@
+//! The whole decoding pipeline for one capture: link → IP → TCP/UDP flows → HTTP → WebSocket.
+//! Feed it packets in capture order; it pushes events into a sink.
+
+use crate::app::AppLayer;
+use crate::capture::Packet;
+use crate::event::{Event, Level, Note, PktNum, Sink, Ts};
+use crate::limits::Limits;
+use crate::tcp::tracker::Tracker;
+use crate::wire::{self, Transport, WireError};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+#[derive(Clone, Debug, Default)]
+pub struct DecodeOptions {
+    pub limits: Limits,
+}
+
+pub struct Decoder {
+    tracker: Tracker<AppLayer>,
+    first_ts: Option<i64>,
+    last_ts: i64,
+    packets: PktNum,
+    /// Packets skipped, by reason: reported in full once, then counted.
+    skipped: BTreeMap<&'static str, (u64, String)>,
+    backwards_reported: bool,
+}
+
+impl Decoder {
+    pub fn new(opts: DecodeOptions) -> Self {
+        let app = AppLayer {
+            limits: opts.limits.clone(),
+            ..AppLayer::default()
+        };
+        Decoder {
+            tracker: Tracker::new(app, opts.limits),
+            first_ts: None,
+            last_ts: i64::MIN,
+            packets: 0,
+            skipped: BTreeMap::new(),
+            backwards_reported: false,
+        }
+    }
+
+    pub fn packets(&self) -> PktNum {
+        self.packets
+    }
+
+    pub fn connections(&self) -> u32 {
+        self.tracker.connections()
+    }
+
+    /// Relative time of a packet (first packet = 0).
+    fn ts(&mut self, p: &Packet<'_>, sink: &mut dyn Sink) -> Ts {
+        let first = *self.first_ts.get_or_insert(p.ts_ns);
+        if p.ts_ns < self.last_ts && !self.backwards_reported {
+            self.backwards_reported = true;
+            sink.emit(Event::Note(Note {
+                level: Level::Info,
+                code: "time-backwards",
+                text: "timestamps go backwards here (packets are decoded in file order)".into(),
+                conn: None,
+                pkt: Some(p.num),
+            }));
+        }
+        self.last_ts = self.last_ts.max(p.ts_ns);
+        Ts(p.ts_ns.saturating_sub(first))
+    }
+
+    pub fn packet(&mut self, p: &Packet<'_>, sink: &mut dyn Sink) {
+        self.packets += 1;
+        let ts = self.ts(p, sink);
+        match wire::decode(p.linktype, p.data) {
+            Ok(d) => {
+                let truncated = d.truncated || p.truncated();
+                match d.transport {
+                    Transport::Tcp(t) => {
+                        let src = SocketAddr::new(d.src, t.src_port);
+                        let dst = SocketAddr::new(d.dst, t.dst_port);
+                        self.tracker.tcp(p.num, ts, src, dst, &t, truncated, sink);
+                    }
+                    Transport::Udp {
+                        src_port,
+                        dst_port,
+                        len,
+                    } => {
+                        let src = SocketAddr::new(d.src, src_port);
+                        let dst = SocketAddr::new(d.dst, dst_port);
+                        self.tracker.udp(p.num, ts, src, dst, len, sink);
+                    }
+                    Transport::Other(proto) => self.skip(
+                        p.num,
+                        "other-protocol",
+                        format!("IP protocol {proto} is not TCP or UDP"),
+                        sink,
+                    ),
+                }
+            }
+            Err(e) => {
+                let code = match e {
+                    WireError::UnknownLinktype(_) => "unknown-linktype",
+                    WireError::NotIp(_) => "not-ip",
+                    WireError::Fragment => "ip-fragment",
+                    WireError::Truncated(_) => "truncated-header",
+                    WireError::Malformed(_) => "malformed-packet",
+                };
+                self.skip(p.num, code, e.to_string(), sink);
+            }
+        }
+    }
+
+    /// A packet with nothing to follow: say so the first time, count the rest.
+    fn skip(&mut self, pkt: PktNum, code: &'static str, text: String, sink: &mut dyn Sink) {
+        let e = self.skipped.entry(code).or_insert((0, String::new()));
+        e.0 += 1;
+        if e.0 == 1 {
+            e.1 = text.clone();
+            let level = if code == "other-protocol" || code == "not-ip" {
+                Level::Info
+            } else {
+                Level::Warn
+            };
+            sink.emit(Event::Note(Note {
+                level,
+                code,
+                text: format!("packet skipped: {text}"),
+                conn: None,
+                pkt: Some(pkt),
+            }));
+        }
+    }
+
+    /// End of input: close what is open and summarise what was skipped.
+    pub fn finish(&mut self, sink: &mut dyn Sink) {
+        self.tracker.finish(sink);
+        for (code, (n, text)) in std::mem::take(&mut self.skipped) {
+            if n > 1 {
+                sink.emit(Event::Note(Note {
+                    level: Level::Info,
+                    code,
+                    text: format!("{n} packets skipped in all: {text}"),
+                    conn: None,
+                    pkt: None,
+                }));
+            }
+        }
+    }
+}

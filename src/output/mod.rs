@@ -1,0 +1,4 @@
+//! Views that write events out: NDJSON for scripts, narrated text for people.
+
+pub mod json;
+pub mod text;

@@ -1,0 +1,288 @@
+//! The text log for people: one summary line per event (the packet, its numbers, both ends'
+//! states), with every captured string escaped for the terminal.
+
+use crate::event::*;
+use crate::text::{bytes_for_terminal, escape_for_terminal};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+pub struct TextWriter<W: Write> {
+    out: W,
+    pub line_buffered: bool,
+    /// Relative sequence bases are per connection, so remember who the client is.
+    conns: HashMap<ConnId, (String, String)>,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> TextWriter<W> {
+    pub fn new(out: W) -> Self {
+        TextWriter {
+            out,
+            line_buffered: false,
+            conns: HashMap::new(),
+            error: None,
+        }
+    }
+
+    pub fn take_error(&mut self) -> Option<io::Error> {
+        self.error.take()
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    pub fn write_event(&mut self, ev: &Event) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Event::ConnOpen(o) = ev {
+            self.conns
+                .insert(o.conn, (o.client.to_string(), o.server.to_string()));
+        }
+        let mut line = summary(ev, self.conns.get(&ev.conn().unwrap_or(0)));
+        line.push('\n');
+        let r = self.out.write_all(line.as_bytes()).and_then(|_| {
+            if self.line_buffered {
+                self.out.flush()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = r {
+            self.error = Some(e);
+        }
+    }
+}
+
+impl<W: Write> Sink for TextWriter<W> {
+    fn emit(&mut self, ev: Event) {
+        self.write_event(&ev);
+    }
+}
+
+fn arrow(dir: Dir) -> &'static str {
+    match dir {
+        Dir::C2S => "client → server",
+        Dir::S2C => "server → client",
+    }
+}
+
+/// One line describing an event; `ends` = (client, server) of its connection when known.
+pub fn summary(ev: &Event, ends: Option<&(String, String)>) -> String {
+    let mut s = String::new();
+    let pkt = ev.pkt().map(|p| format!("#{p}")).unwrap_or_default();
+    let _ = write!(s, "{pkt:>7} ");
+    match ev {
+        Event::ConnOpen(e) => {
+            let _ = write!(
+                s,
+                "conn {} {}: client {} ↔ server {}{}",
+                e.conn,
+                e.proto.as_str().to_uppercase(),
+                e.client,
+                e.server,
+                if e.guessed {
+                    " (roles guessed: the SYN was not captured)"
+                } else {
+                    ""
+                }
+            );
+        }
+        Event::Tcp(e) => {
+            let _ = write!(s, "conn {} {} TCP ", e.conn, arrow(e.dir));
+            let flags = e.flags.to_string();
+            let _ = write!(
+                s,
+                "[{}] seq={}",
+                if flags.is_empty() { "none" } else { &flags },
+                e.rel_seq
+            );
+            if e.flags.ack() {
+                let _ = write!(s, " ack={}", e.rel_ack);
+            }
+            let _ = write!(s, " len={} win={}", e.len, e.win);
+            if let Some(h) = e.handshake {
+                let step = match h {
+                    Handshake::Syn => "1/3",
+                    Handshake::SynAck => "2/3",
+                    Handshake::Ack => "3/3",
+                };
+                let _ = write!(s, "  handshake {step}");
+            }
+            for a in e.analysis.names() {
+                let _ = write!(s, "  !{a}");
+            }
+            let _ = write!(
+                s,
+                "  | client {} · server {}",
+                e.client_state, e.server_state
+            );
+            if e.truncated {
+                s.push_str("  (truncated)");
+            }
+        }
+        Event::ConnClose(e) => {
+            let _ = write!(
+                s,
+                "conn {} closed ({}): client {} · server {}",
+                e.conn,
+                match e.how {
+                    CloseHow::Fin => "FIN both ways",
+                    CloseHow::Rst => "reset",
+                    CloseHow::Refused => "refused: nobody listening",
+                    CloseHow::Incomplete => "still open at the end of the capture",
+                },
+                e.client_state,
+                e.server_state
+            );
+        }
+        Event::Udp(e) => {
+            let _ = write!(
+                s,
+                "conn {} {} UDP datagram len={}",
+                e.conn,
+                arrow(e.dir),
+                e.len
+            );
+        }
+        Event::Http(e) => {
+            let _ = write!(s, "conn {} {} HTTP ", e.conn, arrow(e.dir));
+            match &e.kind {
+                HttpKind::Request { method, path } => {
+                    let _ = write!(
+                        s,
+                        "{} {} {}",
+                        escape_for_terminal(method),
+                        escape_for_terminal(path),
+                        escape_for_terminal(&e.version)
+                    );
+                }
+                HttpKind::Response { status, reason } => {
+                    let _ = write!(
+                        s,
+                        "{} {} {}",
+                        escape_for_terminal(&e.version),
+                        status,
+                        escape_for_terminal(reason)
+                    );
+                }
+            }
+            for key in [
+                "Upgrade",
+                "Connection",
+                "Sec-WebSocket-Key",
+                "Sec-WebSocket-Accept",
+                "Content-Length",
+            ] {
+                if let Some(v) = e.header(key) {
+                    let _ = write!(s, "  {key}: {}", escape_for_terminal(v));
+                }
+            }
+        }
+        Event::WsHandshake(e) => {
+            let _ = write!(s, "conn {} WebSocket upgrade ", e.conn);
+            if e.upgraded {
+                s.push_str("succeeded");
+            } else {
+                let _ = write!(
+                    s,
+                    "FAILED ({})",
+                    escape_for_terminal(&e.problems.join("; "))
+                );
+            }
+            if let (Some(k), Some(x)) = (&e.key, &e.expected_accept) {
+                let _ = write!(
+                    s,
+                    "  key {} → expected accept {} · got {} {}",
+                    escape_for_terminal(k),
+                    x,
+                    escape_for_terminal(e.accept.as_deref().unwrap_or("(none)")),
+                    if e.accept_ok { "✓" } else { "✗" }
+                );
+            }
+            if let Some(p) = &e.protocol {
+                let _ = write!(s, "  protocol {}", escape_for_terminal(p));
+            }
+            if let Some(x) = &e.extensions {
+                let _ = write!(s, "  extensions {}", escape_for_terminal(x));
+            }
+        }
+        Event::WsFrame(e) => {
+            let h = &e.header;
+            let _ = write!(
+                s,
+                "conn {} {} WS frame FIN={} RSV={}{}{} opcode={:#x} ({}) MASK={} len={}",
+                e.conn,
+                arrow(e.dir),
+                h.fin as u8,
+                h.rsv1 as u8,
+                h.rsv2 as u8,
+                h.rsv3 as u8,
+                h.opcode.code(),
+                h.opcode.as_str(),
+                h.masked as u8,
+                h.payload_len
+            );
+            if let Some(k) = h.mask_key {
+                let _ = write!(s, " key={:02x}{:02x}{:02x}{:02x}", k[0], k[1], k[2], k[3]);
+            }
+            if e.pkts.len() > 1 {
+                let _ = write!(s, " (in {} packets)", e.pkts.len());
+            }
+            if e.heuristic {
+                s.push_str(" (heuristic)");
+            }
+        }
+        Event::WsMessage(e) => {
+            let _ = write!(
+                s,
+                "conn {} {} WS {} message",
+                e.conn,
+                arrow(e.dir),
+                e.opcode.as_str()
+            );
+            if e.frames > 1 {
+                let _ = write!(s, " in {} frames", e.frames);
+            }
+            let _ = write!(s, ", {} bytes", e.len);
+            if e.compressed {
+                let _ = write!(s, " (compressed {} → inflated {})", e.wire_len, e.len);
+            }
+            if let Some(err) = &e.inflate_error {
+                let _ = write!(s, " — could not inflate: {}", escape_for_terminal(err));
+            } else if let Some(c) = e.close_code {
+                let _ = write!(s, ": code {c}");
+                if let Some(r) = &e.close_reason {
+                    let _ = write!(s, " \"{}\"", escape_for_terminal(r));
+                }
+            } else if let Some(t) = &e.text {
+                let preview: String = t.chars().take(80).collect();
+                let cut = if t.chars().count() > 80 || e.text_truncated {
+                    "…"
+                } else {
+                    ""
+                };
+                let _ = write!(s, ": \"{}{cut}\"", escape_for_terminal(&preview));
+            } else if !e.data.is_empty() {
+                let n = e.data.len().min(32);
+                let _ = write!(s, ": {}", bytes_for_terminal(&e.data[..n]));
+            }
+        }
+        Event::Note(e) => {
+            let _ = write!(
+                s,
+                "{}: {} [{}]",
+                e.level.as_str(),
+                escape_for_terminal(&e.text),
+                e.code
+            );
+            if let Some(c) = e.conn {
+                let _ = write!(s, " (conn {c})");
+            }
+        }
+    }
+    let _ = ends;
+    s
+}

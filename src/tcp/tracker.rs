@@ -1,0 +1,563 @@
+//! The flow table: one entry per socket pair (protocol, local IP/port, remote IP/port), numbered
+//! in order of first appearance, each with both ends' state machines, the sequence analysis,
+//! the two reassembled streams and the application layer's state.
+
+use super::analysis::{ConnAna, Seg};
+use super::reasm::{Deliver, Reasm, ReasmLimits};
+use super::state::Machines;
+use super::{StreamCtx, StreamHandler};
+use crate::event::*;
+use crate::limits::Limits;
+use crate::wire::TcpView;
+use rustc_hash::FxHashMap;
+use std::net::{IpAddr, SocketAddr};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct FlowKey {
+    proto: u8,
+    lo: (IpAddr, u16),
+    hi: (IpAddr, u16),
+}
+
+impl FlowKey {
+    fn new(proto: u8, a: (IpAddr, u16), b: (IpAddr, u16)) -> Self {
+        if a <= b {
+            FlowKey {
+                proto,
+                lo: a,
+                hi: b,
+            }
+        } else {
+            FlowKey {
+                proto,
+                lo: b,
+                hi: a,
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct TcpConn {
+    m: Machines,
+    ana: ConnAna,
+    reasm: [Reasm; 2],
+    /// Base for relative sequence numbers, per direction.
+    base: [Option<u32>; 2],
+    syn_seen: bool,
+    synack_seen: bool,
+    handshake_ack_seen: bool,
+    fin_seen: [bool; 2],
+    /// Sequence number after each direction's FIN.
+    fin_end: [Option<u32>; 2],
+    /// Each direction's FIN has been acknowledged by the peer.
+    fin_acked: [bool; 2],
+}
+
+struct Flow<A> {
+    id: ConnId,
+    key: FlowKey,
+    proto: Proto,
+    client: SocketAddr,
+    last_pkt: PktNum,
+    last_ts: Ts,
+    closed: bool,
+    tcp: TcpConn,
+    app: A,
+}
+
+/// Bridges reassembled bytes to the application layer.
+struct Bridge<'a, H: StreamHandler> {
+    h: &'a mut H,
+    st: &'a mut H::Conn,
+    cx: StreamCtx,
+    sink: &'a mut dyn Sink,
+}
+
+impl<H: StreamHandler> Deliver for Bridge<'_, H> {
+    fn data(&mut self, bytes: &[u8]) {
+        self.h.data(self.st, self.cx, bytes, self.sink);
+    }
+    fn gap(&mut self, len: u64) {
+        self.h.gap(self.st, self.cx, len, self.sink);
+    }
+}
+
+/// Ports a client is unlikely to have: when the SYN was missed, the side using one is the server.
+fn looks_like_server_port(p: u16) -> bool {
+    p < 1024 || matches!(p, 3000 | 5000 | 8000 | 8080 | 8443 | 8765 | 8888 | 9000)
+}
+
+pub struct Tracker<H: StreamHandler> {
+    pub handler: H,
+    limits: Limits,
+    index: FxHashMap<FlowKey, usize>,
+    slots: Vec<Option<Flow<H::Conn>>>,
+    free: Vec<usize>,
+    next_id: ConnId,
+    live: usize,
+}
+
+impl<H: StreamHandler> Tracker<H> {
+    pub fn new(handler: H, limits: Limits) -> Self {
+        Tracker {
+            handler,
+            limits,
+            index: FxHashMap::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            next_id: 1,
+            live: 0,
+        }
+    }
+
+    /// Connections seen so far.
+    pub fn connections(&self) -> u32 {
+        self.next_id - 1
+    }
+
+    fn reasm_limits(&self) -> ReasmLimits {
+        ReasmLimits {
+            bytes: self.limits.stream_buffer,
+            segments: self.limits.ooo_segments,
+        }
+    }
+
+    fn insert(&mut self, flow: Flow<H::Conn>) -> usize {
+        let key = flow.key;
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.slots[s] = Some(flow);
+                s
+            }
+            None => {
+                self.slots.push(Some(flow));
+                self.slots.len() - 1
+            }
+        };
+        self.index.insert(key, slot);
+        self.live += 1;
+        slot
+    }
+
+    fn remove(&mut self, slot: usize) {
+        if let Some(f) = self.slots[slot].take() {
+            if self.index.get(&f.key) == Some(&slot) {
+                self.index.remove(&f.key);
+            }
+            self.free.push(slot);
+            self.live -= 1;
+        }
+    }
+
+    /// Keep the table within its limit: close the longest-idle eighth as incomplete.
+    fn make_room(&mut self, pkt: PktNum, sink: &mut dyn Sink) {
+        if self.live < self.limits.connections.max(1) {
+            return;
+        }
+        let mut idle: Vec<(PktNum, usize)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.as_ref().map(|f| (f.last_pkt, i)))
+            .collect();
+        idle.sort_unstable();
+        let n = (self.live / 8).max(1);
+        for &(_, slot) in idle.iter().take(n) {
+            if let Some(f) = self.slots[slot].as_mut() {
+                let id = f.id;
+                if !f.closed {
+                    Self::close(&mut self.handler, f, CloseHow::Incomplete, sink);
+                }
+                sink.emit(Event::Note(Note {
+                    level: Level::Warn,
+                    code: "conn-evicted",
+                    text: format!(
+                        "more than {} connections at once: stopped tracking connection {id}, idle the longest",
+                        self.limits.connections
+                    ),
+                    conn: Some(id),
+                    pkt: Some(pkt),
+                }));
+            }
+            self.remove(slot);
+        }
+    }
+
+    fn new_flow(
+        &mut self,
+        key: FlowKey,
+        proto: Proto,
+        client: SocketAddr,
+        server: SocketAddr,
+        guessed: bool,
+        pkt: PktNum,
+        ts: Ts,
+        sink: &mut dyn Sink,
+    ) -> usize {
+        self.make_room(pkt, sink);
+        let id = self.next_id;
+        self.next_id += 1;
+        sink.emit(Event::ConnOpen(ConnOpen {
+            conn: id,
+            proto,
+            client,
+            server,
+            pkt,
+            ts,
+            guessed,
+        }));
+        self.insert(Flow {
+            id,
+            key,
+            proto,
+            client,
+            last_pkt: pkt,
+            last_ts: ts,
+            closed: false,
+            tcp: TcpConn::default(),
+            app: H::Conn::default(),
+        })
+    }
+
+    pub fn udp(
+        &mut self,
+        pkt: PktNum,
+        ts: Ts,
+        src: SocketAddr,
+        dst: SocketAddr,
+        len: u32,
+        sink: &mut dyn Sink,
+    ) {
+        let key = FlowKey::new(17, (src.ip(), src.port()), (dst.ip(), dst.port()));
+        let slot = match self.index.get(&key) {
+            Some(&s) => s,
+            None => self.new_flow(key, Proto::Udp, src, dst, false, pkt, ts, sink),
+        };
+        let Some(f) = self.slots[slot].as_mut() else {
+            return;
+        };
+        f.last_pkt = pkt;
+        f.last_ts = ts;
+        let dir = if src == f.client { Dir::C2S } else { Dir::S2C };
+        sink.emit(Event::Udp(UdpDatagram {
+            conn: f.id,
+            pkt,
+            ts,
+            dir,
+            len,
+        }));
+    }
+
+    pub fn tcp(
+        &mut self,
+        pkt: PktNum,
+        ts: Ts,
+        src: SocketAddr,
+        dst: SocketAddr,
+        t: &TcpView<'_>,
+        truncated: bool,
+        sink: &mut dyn Sink,
+    ) {
+        let key = FlowKey::new(6, (src.ip(), src.port()), (dst.ip(), dst.port()));
+        let fl = t.flags;
+        let fresh_syn = fl.syn() && !fl.ack();
+        let slot = match self.index.get(&key).copied() {
+            // A new SYN on a finished connection's addresses starts a new connection (port reuse).
+            Some(s)
+                if fresh_syn
+                    && self.slots[s].as_ref().is_some_and(|f| {
+                        f.closed && f.tcp.base[Self::dir_of(f, src).idx()] != Some(t.seq)
+                    }) =>
+            {
+                self.remove(s);
+                self.open_tcp(key, src, dst, t, pkt, ts, sink)
+            }
+            Some(s) => s,
+            None => self.open_tcp(key, src, dst, t, pkt, ts, sink),
+        };
+        let lim = self.reasm_limits();
+        let Some(f) = self.slots[slot].as_mut() else {
+            return;
+        };
+        f.last_pkt = pkt;
+        f.last_ts = ts;
+        let dir = Self::dir_of(f, src);
+        let d = dir.idx();
+        let c = &mut f.tcp;
+
+        if c.base[d].is_none() {
+            c.base[d] = Some(if fl.syn() {
+                t.seq
+            } else {
+                t.seq.wrapping_sub(1)
+            });
+        }
+        if fl.ack() && c.base[1 - d].is_none() {
+            c.base[1 - d] = Some(t.ack.wrapping_sub(1));
+        }
+        let rel_seq = t.seq.wrapping_sub(c.base[d].unwrap_or(t.seq));
+        let rel_ack = if fl.ack() {
+            t.ack.wrapping_sub(c.base[1 - d].unwrap_or(t.ack))
+        } else {
+            0
+        };
+
+        let analysis = c.ana.segment(
+            d,
+            Seg {
+                flags: fl,
+                seq: t.seq,
+                ack: t.ack,
+                len: t.payload_len,
+                win: t.win,
+                wscale_opt: t.opts.wscale,
+                ts,
+            },
+        );
+        let seq_len = t.payload_len + fl.syn() as u32 + fl.fin() as u32;
+        c.m.segment(d, fl, t.seq, t.ack, seq_len);
+
+        let handshake = if fl.syn() && !fl.ack() && dir == Dir::C2S {
+            c.syn_seen = true;
+            Some(Handshake::Syn)
+        } else if fl.syn() && fl.ack() && dir == Dir::S2C {
+            c.synack_seen = true;
+            Some(Handshake::SynAck)
+        } else if dir == Dir::C2S
+            && fl.ack()
+            && !fl.syn()
+            && !fl.fin()
+            && !fl.rst()
+            && c.synack_seen
+            && !c.handshake_ack_seen
+            && c.base[1].is_some_and(|b| t.ack == b.wrapping_add(1))
+        {
+            c.handshake_ack_seen = true;
+            Some(Handshake::Ack)
+        } else {
+            None
+        };
+        if fl.fin() {
+            c.fin_seen[d] = true;
+            c.fin_end[d] = Some(t.seq.wrapping_add(seq_len));
+        }
+        if fl.ack() && c.fin_end[1 - d].is_some_and(|e| (t.ack.wrapping_sub(e) as i32) >= 0) {
+            c.fin_acked[1 - d] = true;
+        }
+        let (client_state, server_state) = c.m.states();
+        let scale = if fl.syn() { None } else { c.ana.scale(d) };
+        let win_scaled = c.ana.dir[d]
+            .win_scale
+            .map(|_| (t.win as u32) << scale.unwrap_or(0).min(14));
+        sink.emit(Event::Tcp(TcpSegment {
+            conn: f.id,
+            pkt,
+            ts,
+            dir,
+            flags: fl,
+            seq: t.seq,
+            ack: t.ack,
+            rel_seq,
+            rel_ack,
+            len: t.payload_len,
+            win: t.win,
+            win_scaled,
+            client_state,
+            server_state,
+            handshake,
+            analysis,
+            opts: t.opts,
+            truncated,
+        }));
+        if truncated {
+            sink.emit(Event::Note(Note {
+                level: Level::Warn,
+                code: "truncated-packet",
+                text: format!(
+                    "packet cut short by the capture's snap length: {} of {} payload bytes captured",
+                    t.payload.len(),
+                    t.payload_len
+                ),
+                conn: Some(f.id),
+                pkt: Some(pkt),
+            }));
+        }
+
+        if f.closed {
+            return;
+        }
+        // Application data, in order, then what the peer's acknowledgement says was missed.
+        let cx = StreamCtx {
+            conn: f.id,
+            dir,
+            pkt,
+            ts,
+        };
+        let c = &mut f.tcp;
+        if fl.syn() {
+            c.reasm[d].start(t.seq.wrapping_add(1));
+        }
+        if !t.payload.is_empty() || fl.fin() {
+            let data_seq = t.seq.wrapping_add(fl.syn() as u32);
+            let mut br = Bridge {
+                h: &mut self.handler,
+                st: &mut f.app,
+                cx,
+                sink: &mut *sink,
+            };
+            let out = c.reasm[d].segment(data_seq, t.payload, fl.fin(), lim, &mut br);
+            if out.overflow {
+                sink.emit(Event::Note(Note {
+                    level: Level::Warn,
+                    code: "reassembly-overflow",
+                    text: format!(
+                        "more than {} bytes or {} segments waiting for missing data: gave up on the hole",
+                        lim.bytes, lim.segments
+                    ),
+                    conn: Some(f.id),
+                    pkt: Some(pkt),
+                }));
+            }
+        }
+        if fl.ack() && !fl.rst() && c.reasm[1 - d].started() {
+            let rcx = StreamCtx {
+                conn: f.id,
+                dir: dir.flip(),
+                pkt,
+                ts,
+            };
+            let mut br = Bridge {
+                h: &mut self.handler,
+                st: &mut f.app,
+                cx: rcx,
+                sink: &mut *sink,
+            };
+            c.reasm[1 - d].acked(t.ack, &mut br);
+        }
+
+        // Is the connection over?
+        let how = if fl.rst() {
+            let refused = !c.synack_seen && c.syn_seen && dir == Dir::S2C;
+            Some(if refused {
+                CloseHow::Refused
+            } else {
+                CloseHow::Rst
+            })
+        } else if c.fin_acked == [true, true] {
+            Some(CloseHow::Fin)
+        } else {
+            None
+        };
+        if let Some(how) = how {
+            Self::close(&mut self.handler, f, how, sink);
+        }
+    }
+
+    fn dir_of(f: &Flow<H::Conn>, src: SocketAddr) -> Dir {
+        if src == f.client { Dir::C2S } else { Dir::S2C }
+    }
+
+    fn open_tcp(
+        &mut self,
+        key: FlowKey,
+        src: SocketAddr,
+        dst: SocketAddr,
+        t: &TcpView<'_>,
+        pkt: PktNum,
+        ts: Ts,
+        sink: &mut dyn Sink,
+    ) -> usize {
+        let fl = t.flags;
+        let (client, server, guessed) = if fl.syn() && !fl.ack() {
+            (src, dst, false)
+        } else if fl.syn() && fl.ack() {
+            (dst, src, false)
+        } else if looks_like_server_port(src.port()) && !looks_like_server_port(dst.port()) {
+            (dst, src, true)
+        } else if looks_like_server_port(dst.port()) && !looks_like_server_port(src.port()) {
+            (src, dst, true)
+        } else if src.port() >= dst.port() {
+            (src, dst, true)
+        } else {
+            (dst, src, true)
+        };
+        let slot = self.new_flow(key, Proto::Tcp, client, server, guessed, pkt, ts, sink);
+        if let Some(f) = self.slots[slot].as_mut() {
+            let m = &mut f.tcp.m;
+            if fl.syn() && !fl.ack() {
+                m.side[1].state = TcpState::Listen;
+            } else if fl.syn() {
+                // The SYN was not captured: the client must have sent it.
+                m.side[0].state = TcpState::SynSent;
+                m.side[0].syn_end = Some(t.ack);
+                m.side[1].state = TcpState::Listen;
+                f.tcp.syn_seen = true;
+            } else {
+                m.side[0].state = TcpState::Established;
+                m.side[1].state = TcpState::Established;
+                m.side[0].peer_syn = true;
+                m.side[1].peer_syn = true;
+            }
+        }
+        slot
+    }
+
+    fn close(h: &mut H, f: &mut Flow<H::Conn>, how: CloseHow, sink: &mut dyn Sink) {
+        if f.closed {
+            return;
+        }
+        f.closed = true;
+        if f.proto != Proto::Tcp {
+            return;
+        }
+        f.tcp.m.settle();
+        for dir in [Dir::C2S, Dir::S2C] {
+            let cx = StreamCtx {
+                conn: f.id,
+                dir,
+                pkt: f.last_pkt,
+                ts: f.last_ts,
+            };
+            let mut br = Bridge {
+                h: &mut *h,
+                st: &mut f.app,
+                cx,
+                sink: &mut *sink,
+            };
+            f.tcp.reasm[dir.idx()].finish(&mut br);
+            h.end(&mut f.app, cx, sink);
+        }
+        let (client_state, server_state) = f.tcp.m.states();
+        sink.emit(Event::ConnClose(ConnClose {
+            conn: f.id,
+            pkt: f.last_pkt,
+            ts: f.last_ts,
+            how,
+            client_state,
+            server_state,
+        }));
+    }
+
+    /// End of input: every connection still open is reported as incomplete, in id order.
+    pub fn finish(&mut self, sink: &mut dyn Sink) {
+        let mut open: Vec<usize> = (0..self.slots.len())
+            .filter(|&i| {
+                self.slots[i]
+                    .as_ref()
+                    .is_some_and(|f| !f.closed && f.proto == Proto::Tcp)
+            })
+            .collect();
+        open.sort_by_key(|&i| self.slots[i].as_ref().map(|f| f.id));
+        for i in open {
+            if let Some(f) = self.slots[i].as_mut() {
+                let how = if f.tcp.fin_seen == [true, true] {
+                    CloseHow::Fin
+                } else {
+                    CloseHow::Incomplete
+                };
+                Self::close(&mut self.handler, f, how, sink);
+            }
+        }
+    }
+}

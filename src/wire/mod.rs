@@ -1,0 +1,260 @@
+//! Link and network layers: from a captured frame to the transport segment inside it.
+//!
+//! Ethernet (with VLAN tags), raw IP, Linux cooked SLL/SLL2 and BSD NULL/LOOP headers are peeled
+//! here (etherparse rejects loopback SLL headers, so those are read by hand); IPv4/IPv6 with
+//! extension headers and TCP/UDP are sliced by etherparse without copying. Checksums are never
+//! required to be right: loopback captures carry unfilled ones.
+
+use crate::event::{TcpFlags, TcpOpts};
+use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+use std::net::IpAddr;
+
+mod dissect;
+pub use dissect::dissect;
+
+pub const LINKTYPE_NULL: u32 = 0;
+pub const LINKTYPE_ETHERNET: u32 = 1;
+pub const LINKTYPE_RAW_12: u32 = 12;
+pub const LINKTYPE_RAW_14: u32 = 14;
+pub const LINKTYPE_RAW: u32 = 101;
+pub const LINKTYPE_LOOP: u32 = 108;
+pub const LINKTYPE_LINUX_SLL: u32 = 113;
+pub const LINKTYPE_IPV4: u32 = 228;
+pub const LINKTYPE_IPV6: u32 = 229;
+pub const LINKTYPE_LINUX_SLL2: u32 = 276;
+
+pub fn linktype_name(lt: u32) -> &'static str {
+    match lt {
+        LINKTYPE_NULL => "BSD loopback (NULL)",
+        LINKTYPE_ETHERNET => "Ethernet",
+        LINKTYPE_RAW_12 | LINKTYPE_RAW_14 | LINKTYPE_RAW => "raw IP",
+        LINKTYPE_LOOP => "OpenBSD loopback (LOOP)",
+        LINKTYPE_LINUX_SLL => "Linux cooked (SLL)",
+        LINKTYPE_IPV4 => "raw IPv4",
+        LINKTYPE_IPV6 => "raw IPv6",
+        LINKTYPE_LINUX_SLL2 => "Linux cooked v2 (SLL2)",
+        _ => "unknown",
+    }
+}
+
+/// A TCP segment as found in a packet.
+#[derive(Clone, Copy, Debug)]
+pub struct TcpView<'a> {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: TcpFlags,
+    pub win: u16,
+    pub opts: TcpOpts,
+    /// Payload bytes present in the capture.
+    pub payload: &'a [u8],
+    /// Payload length according to the IP header.
+    pub payload_len: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Transport<'a> {
+    Tcp(TcpView<'a>),
+    Udp {
+        src_port: u16,
+        dst_port: u16,
+        len: u32,
+    },
+    /// Another IP protocol (ICMP, …), by number.
+    Other(u8),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Decoded<'a> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub transport: Transport<'a>,
+    /// Some layer was cut short by the capture's snap length.
+    pub truncated: bool,
+}
+
+/// Why a packet carries no transport segment we can follow.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    #[error("link type {0} ({name}) is not supported", name = linktype_name(*.0))]
+    UnknownLinktype(u32),
+    #[error("not IP (EtherType 0x{0:04x})")]
+    NotIp(u16),
+    #[error("IP fragment (fragments are not reassembled)")]
+    Fragment,
+    #[error("packet too short for its {0} header")]
+    Truncated(&'static str),
+    #[error("malformed {0}")]
+    Malformed(String),
+}
+
+fn by_type(et: u16, rest: &[u8]) -> Result<LaxSlicedPacket<'_>, WireError> {
+    Ok(LaxSlicedPacket::from_ether_type(EtherType(et), rest))
+}
+
+/// Find the network layer behind the link header.
+fn slice_link(linktype: u32, data: &[u8]) -> Result<LaxSlicedPacket<'_>, WireError> {
+    match linktype {
+        LINKTYPE_ETHERNET => {
+            LaxSlicedPacket::from_ethernet(data).map_err(|_| WireError::Truncated("Ethernet"))
+        }
+        LINKTYPE_RAW_12 | LINKTYPE_RAW_14 | LINKTYPE_RAW | LINKTYPE_IPV4 | LINKTYPE_IPV6 => {
+            LaxSlicedPacket::from_ip(data)
+                .map_err(|e| WireError::Malformed(format!("IP header: {e}")))
+        }
+        LINKTYPE_LINUX_SLL => {
+            let h = data.get(..16).ok_or(WireError::Truncated("Linux cooked"))?;
+            by_type(u16::from_be_bytes([h[14], h[15]]), &data[16..])
+        }
+        LINKTYPE_LINUX_SLL2 => {
+            let h = data
+                .get(..20)
+                .ok_or(WireError::Truncated("Linux cooked v2"))?;
+            by_type(u16::from_be_bytes([h[0], h[1]]), &data[20..])
+        }
+        LINKTYPE_NULL | LINKTYPE_LOOP => {
+            let h = data.get(..4).ok_or(WireError::Truncated("loopback"))?;
+            let fam = if linktype == LINKTYPE_LOOP {
+                u32::from_be_bytes([h[0], h[1], h[2], h[3]])
+            } else {
+                // Host byte order of the machine that captured: try both.
+                let le = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+                if le < 256 {
+                    le
+                } else {
+                    u32::from_be_bytes([h[0], h[1], h[2], h[3]])
+                }
+            };
+            match fam {
+                2 => by_type(0x0800, &data[4..]),
+                // AF_INET6 differs between BSDs, macOS and Linux.
+                10 | 24 | 28 | 30 => by_type(0x86dd, &data[4..]),
+                other => Err(WireError::Malformed(format!(
+                    "loopback address family {other}"
+                ))),
+            }
+        }
+        other => Err(WireError::UnknownLinktype(other)),
+    }
+}
+
+/// Decode a captured frame down to its transport segment.
+pub fn decode(linktype: u32, data: &[u8]) -> Result<Decoded<'_>, WireError> {
+    let p = slice_link(linktype, data)?;
+    let net = match &p.net {
+        Some(n) => n,
+        None => {
+            if let Some((err, _)) = &p.stop_err {
+                return Err(WireError::Malformed(err.to_string()));
+            }
+            let et = p.ether_payload().map(|e| e.ether_type.0).unwrap_or(0);
+            return Err(WireError::NotIp(et));
+        }
+    };
+    let (src, dst, ipp) = match net {
+        LaxNetSlice::Ipv4(v4) => (
+            IpAddr::V4(v4.header().source_addr()),
+            IpAddr::V4(v4.header().destination_addr()),
+            v4.payload(),
+        ),
+        LaxNetSlice::Ipv6(v6) => (
+            IpAddr::V6(v6.header().source_addr()),
+            IpAddr::V6(v6.header().destination_addr()),
+            v6.payload(),
+        ),
+        LaxNetSlice::Arp(_) => return Err(WireError::NotIp(0x0806)),
+    };
+    if ipp.fragmented {
+        return Err(WireError::Fragment);
+    }
+    let mut truncated = ipp.incomplete;
+    let transport = match &p.transport {
+        Some(TransportSlice::Tcp(t)) => {
+            let hdr_len = t.header_len() as u32;
+            let claimed = match ipp.len_source {
+                // The IP header says how long the payload is; the capture may hold less.
+                _ if ipp.incomplete => {
+                    let ip_total = ip_payload_claim(net).unwrap_or(ipp.payload.len() as u32);
+                    ip_total.saturating_sub(hdr_len)
+                }
+                _ => (ipp.payload.len() as u32).saturating_sub(hdr_len),
+            };
+            let payload = t.payload();
+            let mut opts = TcpOpts::default();
+            for o in t.options_iterator() {
+                use etherparse::TcpOptionElement as E;
+                match o {
+                    Ok(E::MaximumSegmentSize(m)) => opts.mss = Some(m),
+                    Ok(E::WindowScale(w)) => opts.wscale = Some(w),
+                    Ok(E::SelectiveAcknowledgementPermitted) => opts.sack_permitted = true,
+                    Ok(E::Timestamp(a, b)) => opts.timestamps = Some((a, b)),
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+            let flags = TcpFlags(
+                (t.fin() as u8)
+                    | (t.syn() as u8) << 1
+                    | (t.rst() as u8) << 2
+                    | (t.psh() as u8) << 3
+                    | (t.ack() as u8) << 4
+                    | (t.urg() as u8) << 5
+                    | (t.ece() as u8) << 6
+                    | (t.cwr() as u8) << 7,
+            );
+            if (payload.len() as u32) < claimed {
+                truncated = true;
+            }
+            Transport::Tcp(TcpView {
+                src_port: t.source_port(),
+                dst_port: t.destination_port(),
+                seq: t.sequence_number(),
+                ack: t.acknowledgment_number(),
+                flags,
+                win: t.window_size(),
+                opts,
+                payload,
+                payload_len: claimed.max(payload.len() as u32),
+            })
+        }
+        Some(TransportSlice::Udp(u)) => Transport::Udp {
+            src_port: u.source_port(),
+            dst_port: u.destination_port(),
+            len: (u.length() as u32).saturating_sub(8),
+        },
+        Some(_) => Transport::Other(ipp.ip_number.0),
+        None => {
+            if ipp.ip_number.0 == 6 || ipp.ip_number.0 == 17 {
+                return Err(WireError::Truncated(if ipp.ip_number.0 == 6 {
+                    "TCP"
+                } else {
+                    "UDP"
+                }));
+            }
+            Transport::Other(ipp.ip_number.0)
+        }
+    };
+    Ok(Decoded {
+        src,
+        dst,
+        transport,
+        truncated,
+    })
+}
+
+/// The IP payload length the header claims, when the capture cut the packet short.
+fn ip_payload_claim(net: &LaxNetSlice<'_>) -> Option<u32> {
+    match net {
+        LaxNetSlice::Ipv4(v4) => {
+            let h = v4.header();
+            Some((h.total_len() as u32).saturating_sub(h.ihl() as u32 * 4))
+        }
+        LaxNetSlice::Ipv6(v6) => {
+            let h = v6.header();
+            let ext = v6.payload().payload.as_ptr() as usize - h.slice().as_ptr() as usize;
+            Some((h.payload_length() as u32 + 40).saturating_sub(ext as u32))
+        }
+        LaxNetSlice::Arp(_) => None,
+    }
+}

@@ -1,0 +1,86 @@
+//! Helpers shared by the integration tests: decoding the bundled captures and asking tshark.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use wslens::capture;
+use wslens::decoder::{DecodeOptions, Decoder};
+use wslens::event::Event;
+
+pub fn captures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("captures")
+}
+
+pub fn capture(name: &str) -> PathBuf {
+    captures_dir().join(name)
+}
+
+/// Every .pcap / .pcapng in captures/, sorted.
+pub fn all_captures() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(captures_dir())
+        .expect("captures/ exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("pcap" | "pcapng")
+            )
+        })
+        .collect();
+    v.sort();
+    assert!(v.len() >= 10, "expected the bundled captures in captures/");
+    v
+}
+
+pub fn decode_with(path: &Path, opts: DecodeOptions) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut dec = Decoder::new(opts);
+    let mut sink = |e: Event| events.push(e);
+    let sum = capture::read_file(path, |p| dec.packet(&p, &mut sink)).expect("capture readable");
+    assert!(sum.error.is_none(), "{}: {:?}", path.display(), sum.error);
+    dec.finish(&mut sink);
+    events
+}
+
+pub fn decode(path: &Path) -> Vec<Event> {
+    decode_with(path, DecodeOptions::default())
+}
+
+/// tshark's fields for every packet matching `filter`, one Vec per packet (occurrences joined
+/// by ','). Panics with a clear message when tshark is missing: CI installs it.
+pub fn tshark_fields(
+    path: &Path,
+    filter: &str,
+    fields: &[&str],
+    extra: &[&str],
+) -> Vec<Vec<String>> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(path).args([
+        "-n",
+        "-2",
+        "-Y",
+        filter,
+        "-T",
+        "fields",
+        "-E",
+        "separator=\t",
+        "-E",
+        "occurrence=a",
+    ]);
+    cmd.args(extra);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd
+        .output()
+        .expect("tshark must be installed to run this test (apt-get install -y tshark)");
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
+}
