@@ -166,4 +166,3 @@ fn replay_bundled(a: &DemoArgs) -> anyhow::Result<ExitCode> {
     .map_err(|e| anyhow::anyhow!("bundled recording: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
-

@@ -106,7 +106,10 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn finish_output(err: Option<std::io::Error>, flushed: std::io::Result<()>) -> anyhow::Result<ExitCode> {
+fn finish_output(
+    err: Option<std::io::Error>,
+    flushed: std::io::Result<()>,
+) -> anyhow::Result<ExitCode> {
     match err.map(Err).unwrap_or(flushed) {
         // A closed pipe (`| head`) is a normal way to stop reading.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),

@@ -65,7 +65,9 @@ pub fn open(
 
 #[cfg(feature = "libpcap")]
 fn open_pcap(iface: &str, bpf: Option<&str>) -> Result<Box<dyn Backend>, CaptureError> {
-    Ok(Box::new(super::pcap_backend::PcapBackend::open(iface, bpf)?))
+    Ok(Box::new(super::pcap_backend::PcapBackend::open(
+        iface, bpf,
+    )?))
 }
 
 #[cfg(not(feature = "libpcap"))]

@@ -71,9 +71,7 @@ impl Deflate {
             out.reserve(256);
             self.comp
                 .compress_vec(&data[done..], &mut out, FlushCompress::Sync)?;
-            if (self.comp.total_in() - start) as usize == data.len()
-                && out.len() < out.capacity()
-            {
+            if (self.comp.total_in() - start) as usize == data.len() && out.len() < out.capacity() {
                 break;
             }
         }
@@ -407,4 +405,3 @@ fn http_serve_one(s: TcpStream, pending: &mut Vec<String>) -> Res<()> {
     let _ = io::copy(&mut r, &mut io::sink());
     Ok(())
 }
-

@@ -4,7 +4,10 @@ use std::fmt;
 #[derive(Debug)]
 pub enum CaptureError {
     /// The OS refused the capture socket: CAP_NET_RAW is missing.
-    Permission { iface: String, detail: String },
+    Permission {
+        iface: String,
+        detail: String,
+    },
     /// No such interface.
     NoInterface(String),
     /// The request cannot be done with this backend (e.g. `-f` with pnet).

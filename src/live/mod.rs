@@ -10,8 +10,8 @@ mod error;
 mod filter;
 #[cfg(feature = "libpcap")]
 mod pcap_backend;
-mod pnet_backend;
 mod pipeline;
+mod pnet_backend;
 mod privs;
 mod thread;
 

@@ -98,7 +98,6 @@ impl PnetBackend {
             kernel_stamps,
         })
     }
-
 }
 
 impl Backend for PnetBackend {
@@ -123,7 +122,12 @@ impl Backend for PnetBackend {
                     orig_len: u32::try_from(data.len()).unwrap_or(u32::MAX),
                 }))
             }
-            Err(e) if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                ) =>
+            {
                 Ok(None)
             }
             Err(e) => Err(CaptureError::Other(format!("capture read failed: {e}"))),
@@ -155,7 +159,12 @@ impl Backend for PnetBackend {
     }
 }
 
-fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, v: libc::c_int) -> io::Result<()> {
+fn setsockopt_int(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    v: libc::c_int,
+) -> io::Result<()> {
     let r = unsafe {
         libc::setsockopt(
             fd,
@@ -165,7 +174,11 @@ fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, v: libc::c_i
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
-    if r == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// pcap link type for a SOCK_RAW AF_PACKET socket on this interface, from its ARPHRD type.

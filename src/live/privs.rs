@@ -30,12 +30,6 @@ pub fn drop_capabilities() -> bool {
         permitted: 0,
         inheritable: 0,
     }; 2];
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_capset,
-            &mut hdr as *mut Header,
-            data.as_ptr(),
-        )
-    };
+    let r = unsafe { libc::syscall(libc::SYS_capset, &mut hdr as *mut Header, data.as_ptr()) };
     r == 0
 }

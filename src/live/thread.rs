@@ -295,7 +295,9 @@ impl Worker {
             let len = pkt.data.len() as u64;
             if self.counters.queued_bytes.load(Ordering::Relaxed) + len > QUEUE_BYTES {
                 dropped += 1;
-                self.counters.dropped_by_us.store(dropped, Ordering::Relaxed);
+                self.counters
+                    .dropped_by_us
+                    .store(dropped, Ordering::Relaxed);
                 continue;
             }
             let cp = CapturedPacket {
@@ -311,7 +313,9 @@ impl Worker {
                 Err(TrySendError::Full(_)) => {
                     self.counters.queued_bytes.fetch_sub(len, Ordering::Relaxed);
                     dropped += 1;
-                    self.counters.dropped_by_us.store(dropped, Ordering::Relaxed);
+                    self.counters
+                        .dropped_by_us
+                        .store(dropped, Ordering::Relaxed);
                 }
                 Err(TrySendError::Disconnected(_)) => break StopReason::ConsumerGone,
             }
