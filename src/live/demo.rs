@@ -192,6 +192,8 @@ fn seed() -> u32 {
     n | 1
 }
 
+// tungstenite's handshake callback type fixes its (large) error type.
+#[allow(clippy::result_large_err)]
 fn ws_server(stream: TcpStream, deflate: bool) -> Res<()> {
     let agreed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let agreed_cb = agreed.clone();
@@ -377,10 +379,10 @@ fn http_serve_one(s: TcpStream, pending: &mut Vec<String>) -> Res<()> {
         if r.read_line(&mut h)? == 0 || h == "\r\n" {
             break;
         }
-        if let Some((k, v)) = h.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse().unwrap_or(0).min(1 << 16);
-            }
+        if let Some((k, v)) = h.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse().unwrap_or(0).min(1 << 16);
         }
     }
     let mut body = vec![0u8; len];

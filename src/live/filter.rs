@@ -47,10 +47,11 @@ impl PortFilter {
         };
         let Some(p) = sliced else { return false };
         // IP fragments after the first carry no ports.
-        if let Some(LaxNetSlice::Ipv4(ip)) = &p.net {
-            if ip.header().is_fragmenting_payload() && ip.header().fragments_offset().value() != 0 {
-                return false;
-            }
+        if let Some(LaxNetSlice::Ipv4(ip)) = &p.net
+            && ip.header().is_fragmenting_payload()
+            && ip.header().fragments_offset().value() != 0
+        {
+            return false;
         }
         let (src, dst) = match &p.transport {
             Some(TransportSlice::Tcp(t)) => (t.source_port(), t.destination_port()),

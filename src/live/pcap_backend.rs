@@ -92,9 +92,12 @@ impl Backend for PcapBackend {
             Ok(p) => {
                 *maybe_more = true;
                 // With nanosecond precision libpcap puts nanoseconds in tv_usec.
-                let ts_ns = (p.header.ts.tv_sec as i64)
+                let ts_ns = p
+                    .header
+                    .ts
+                    .tv_sec
                     .saturating_mul(1_000_000_000)
-                    .saturating_add(p.header.ts.tv_usec as i64);
+                    .saturating_add(p.header.ts.tv_usec);
                 Ok(Some(RawPacket {
                     ts_ns,
                     data: p.data,

@@ -210,9 +210,10 @@ fn stamp(fd: RawFd, kernel_stamps: &mut bool) -> i64 {
         };
         let r = unsafe { libc::ioctl(fd, SIOCGSTAMPNS as _, &mut ts) };
         if r == 0 {
-            return (ts.tv_sec as i64)
+            return ts
+                .tv_sec
                 .saturating_mul(1_000_000_000)
-                .saturating_add(ts.tv_nsec as i64);
+                .saturating_add(ts.tv_nsec);
         }
         *kernel_stamps = false;
     }
