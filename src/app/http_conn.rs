@@ -94,7 +94,7 @@ impl HttpConn {
                     rest = rest.get(used..).unwrap_or(&[]);
                     let sw = match cx.dir {
                         Dir::C2S => {
-                            if self.request(app, cx, head, sink) {
+                            if self.request(cx, head, sink) {
                                 // Everything after the request head waits for the response.
                                 self.hold_bytes(app, cx, rest, sink);
                                 return None;
@@ -112,13 +112,7 @@ impl HttpConn {
     }
 
     /// Handle a request head. True when the bytes after it must be held for the response.
-    fn request(
-        &mut self,
-        app: &mut AppLayer,
-        cx: StreamCtx,
-        head: ParsedHead,
-        sink: &mut dyn Sink,
-    ) -> bool {
+    fn request(&mut self, cx: StreamCtx, head: ParsedHead, sink: &mut dyn Sink) -> bool {
         let body = request_body(&head);
         let ev = event(cx, head, &body);
         let method = match &ev.kind {
@@ -148,7 +142,7 @@ impl HttpConn {
             );
         }
         sink.emit(Event::Http(ev));
-        self.frame_body(app, Dir::C2S, body, cx, sink);
+        self.frame_body(Dir::C2S, body, cx, sink);
         if switching {
             self.hold = Some(Hold::default());
         }
@@ -157,7 +151,6 @@ impl HttpConn {
 
     fn frame_body(
         &mut self,
-        app: &AppLayer,
         dir: Dir,
         body: Result<Body, &'static str>,
         cx: StreamCtx,
@@ -166,7 +159,6 @@ impl HttpConn {
         match body {
             Ok(b) => self.dirs[dir.idx()].set_body(b),
             Err(why) => {
-                let _ = &app.limits;
                 note(
                     sink,
                     Level::Warn,
@@ -218,7 +210,7 @@ impl HttpConn {
         let resp_ev = ev.clone();
         sink.emit(Event::Http(ev));
         if interim {
-            self.frame_body(app, Dir::S2C, body, cx, sink);
+            self.frame_body(Dir::S2C, body, cx, sink);
             return None;
         }
         if let Some(hs) = hs {
@@ -226,7 +218,7 @@ impl HttpConn {
             let deflate = hs.deflate;
             sink.emit(Event::WsHandshake(hs));
             if upgraded {
-                return Some(self.to_ws(app, cx, deflate, rest, sink));
+                return Some(self.switch_to_ws(app, cx, deflate, rest, sink));
             }
         } else if ws_answer && upgrade_req.is_none() {
             // The request was not captured (capture began late, or lost): trust the 101.
@@ -240,7 +232,7 @@ impl HttpConn {
                 cx,
             );
             sink.emit(Event::WsHandshake(unchecked_handshake(&resp_ev, deflate)));
-            return Some(self.to_ws(app, cx, deflate, rest, sink));
+            return Some(self.switch_to_ws(app, cx, deflate, rest, sink));
         } else if status == 101 || (to_connect && (200..300).contains(&status)) {
             let what = http::joined(&resp_ev, "upgrade").unwrap_or_else(|| "a tunnel".into());
             note(
@@ -252,7 +244,7 @@ impl HttpConn {
             );
             return Some(Switch::Opaque);
         }
-        self.frame_body(app, Dir::S2C, body, cx, sink);
+        self.frame_body(Dir::S2C, body, cx, sink);
         // Not switched: what the client sent after its request is HTTP after all.
         if let Some(hold) = self.hold.take() {
             for (hcx, bytes) in hold.chunks {
@@ -269,7 +261,7 @@ impl HttpConn {
 
     /// Switch to WebSocket: the client's held bytes and the server's bytes after the 101 head
     /// are the first frames.
-    fn to_ws(
+    fn switch_to_ws(
         &mut self,
         app: &mut AppLayer,
         cx: StreamCtx,

@@ -1,4 +1,4 @@
-use super::live::{BackendArg, capture_failed};
+use super::live::{BackendArg, capture_failed, run_in_ui, use_ui};
 use clap::Args;
 use std::io::Write;
 use std::net::TcpListener;
@@ -13,6 +13,7 @@ use wslens::event::Sink;
 use wslens::live::{self, CaptureOptions, demo};
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
+use wslens::ui::{UiOptions, UiSource};
 
 /// A recording of `wslens demo` (default pace), played when live capture is not allowed.
 static BUNDLED: &[u8] = include_bytes!("../../captures/demo.pcap");
@@ -108,6 +109,11 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         stop_peers.store(true, Ordering::SeqCst);
         r.map_err(|e| e.to_string())
     });
+    if use_ui(a.json, a.text) {
+        run_in_ui(handle, format!("demo: 127.0.0.1:{port}"))?;
+        stop.store(true, Ordering::SeqCst);
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut dec = Decoder::new(DecodeOptions::default());
     let stats = with_sink(a.json, |sink| live::decode_live(handle, &mut dec, sink))?;
     if stats.captured == 0 {
@@ -142,22 +148,62 @@ fn with_sink<T>(json: bool, f: impl FnOnce(&mut dyn Sink) -> T) -> anyhow::Resul
     }
 }
 
+/// Sleep as long as the recording waited between two packets, scaled to the asked pace.
+struct Pacer {
+    scale: f64,
+    prev: Option<i64>,
+}
+
+impl Pacer {
+    fn new(pace: f64) -> Pacer {
+        Pacer {
+            scale: pace / BUNDLED_PACE,
+            prev: None,
+        }
+    }
+    fn wait(&mut self, ts_ns: i64) {
+        if let Some(t) = self.prev {
+            let gap = ts_ns.saturating_sub(t).clamp(0, 5_000_000_000) as f64 * self.scale;
+            std::thread::sleep(Duration::from_nanos(gap as u64));
+        }
+        self.prev = Some(ts_ns);
+    }
+}
+
 /// Decode the bundled recording, paced by its own timestamps scaled to `--pace`.
 fn replay_bundled(a: &DemoArgs) -> anyhow::Result<ExitCode> {
-    let scale = if BUNDLED_PACE > 0.0 {
-        a.pace / BUNDLED_PACE
-    } else {
-        0.0
-    };
-    let mut dec = Decoder::new(DecodeOptions::default());
-    with_sink(a.json, |sink| {
-        let mut prev: Option<i64> = None;
-        let r = capture::read_from(BUNDLED, |p| {
-            if let Some(t) = prev {
-                let gap = (p.ts_ns.saturating_sub(t)).clamp(0, 5_000_000_000) as f64 * scale;
-                std::thread::sleep(Duration::from_nanos(gap as u64));
+    if use_ui(a.json, a.text) {
+        let (mut tx, rx) = wslens::ui::feed::channel();
+        let pace = a.pace;
+        std::thread::spawn(move || {
+            let mut opts = DecodeOptions::default();
+            opts.limits.frame_preview = live::UI_FRAME_PREVIEW;
+            let mut dec = Decoder::new(opts);
+            let mut pacer = Pacer::new(pace);
+            let r = capture::read_bytes(BUNDLED, |p| {
+                if !tx.is_open() {
+                    return;
+                }
+                pacer.wait(p.ts_ns);
+                tx.packet(p.num, p.ts_ns, p.linktype, p.orig_len, p.data);
+                dec.packet(&p, &mut tx);
+                tx.flush();
+            });
+            dec.finish(&mut tx);
+            match r {
+                Ok(_) => tx.done(),
+                Err(e) => tx.error(e.to_string()),
             }
-            prev = Some(p.ts_ns);
+        });
+        let name = "demo (bundled recording)".to_string();
+        wslens::ui::run_ui(UiSource::Channel { name, rx }, UiOptions::default())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut dec = Decoder::new(DecodeOptions::default());
+    let mut pacer = Pacer::new(a.pace);
+    with_sink(a.json, |sink| {
+        let r = capture::read_bytes(BUNDLED, |p| {
+            pacer.wait(p.ts_ns);
             dec.packet(&p, sink);
         });
         dec.finish(sink);

@@ -1,5 +1,5 @@
 use clap::{Args, ValueEnum};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -7,9 +7,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::Sink;
-use wslens::live::{self, BackendKind, CaptureError, CaptureOptions};
+use wslens::live::{self, BackendKind, CaptureError, CaptureHandle, CaptureOptions};
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
+use wslens::ui::{UiOptions, UiSource};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum BackendArg {
@@ -43,7 +44,8 @@ pub struct LiveArgs {
     /// Write NDJSON events, one per line, as they happen.
     #[arg(long, conflicts_with = "text")]
     pub json: bool,
-    /// Write narrated text, one line per event, as it happens.
+    /// Write narrated text, one line per event, as it happens (also the default when standard
+    /// output is not a terminal; otherwise the terminal UI opens).
     #[arg(long)]
     pub text: bool,
     /// Also record the raw packets to this .pcap file.
@@ -91,8 +93,12 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         a.iface,
         BackendArg::kind(a.backend).as_str()
     );
+    if use_ui(a.json, a.text) {
+        let name = format!("live: {}", a.iface);
+        run_in_ui(handle, name)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut dec = Decoder::new(DecodeOptions::default());
-    // The terminal UI is not part of this build yet: without --json, narrate as text.
     if a.json {
         let mut w = JsonWriter::new(std::io::stdout().lock());
         w.line_buffered = true;
@@ -104,6 +110,27 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         live::decode_live(handle, &mut dec, &mut w as &mut dyn Sink);
         finish_output(w.take_error(), w.flush())
     }
+}
+
+/// The UI unless a stream format was asked for or standard output is not a terminal.
+pub fn use_ui(json: bool, text: bool) -> bool {
+    !json && !text && std::io::stdout().is_terminal()
+}
+
+/// Decode on a producer thread into the terminal UI until the user quits it.
+pub fn run_in_ui(handle: CaptureHandle, name: String) -> anyhow::Result<()> {
+    let (mut tx, rx) = wslens::ui::feed::channel();
+    let stop = handle.stop.clone();
+    let producer = std::thread::spawn(move || {
+        let mut opts = DecodeOptions::default();
+        opts.limits.frame_preview = live::UI_FRAME_PREVIEW;
+        let mut dec = Decoder::new(opts);
+        live::feed_ui(handle, &mut dec, &mut tx)
+    });
+    let r = wslens::ui::run_ui(UiSource::Channel { name, rx }, UiOptions::default());
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = producer.join();
+    r
 }
 
 fn finish_output(

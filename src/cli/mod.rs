@@ -7,6 +7,7 @@ use std::process::ExitCode;
 mod decode;
 mod demo;
 mod live;
+mod open;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -23,6 +24,8 @@ pub struct Cli {
 pub enum Cmd {
     /// Decode a .pcap/.pcapng file (or - for standard input) to narrated text or NDJSON.
     Decode(decode::DecodeArgs),
+    /// Open the terminal UI on a capture file (no subcommand: the built-in classroom capture).
+    Open(open::OpenArgs),
     /// Capture live (default: loopback) and decode as packets arrive.
     Live(live::LiveArgs),
     /// A real WebSocket server and client on loopback, captured and explained step by step.
@@ -32,11 +35,10 @@ pub enum Cmd {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
         Some(Cmd::Decode(a)) => decode::run(a),
+        Some(Cmd::Open(a)) => open::run(a),
         Some(Cmd::Live(a)) => live::run(a),
         Some(Cmd::Demo(a)) => demo::run(a),
-        None => {
-            anyhow::bail!("the terminal UI is not built yet; try `wslens decode FILE`")
-        }
+        None => open::run(open::OpenArgs::default()),
     }
 }
 

@@ -111,8 +111,13 @@ pub fn parse_head(
                 status: resp.code.unwrap_or(0),
                 reason: reason.to_string(),
             };
-            // The status line starts the buffer: version, one space, three digits.
-            let line = [(0, 8), (9, 12), r];
+            // httparse skips empty lines before the status line; then come the version, one
+            // space and three digits.
+            let lead = buf
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count() as u32;
+            let line = [(lead, lead + 8), (lead + 9, lead + 12), r];
             Ok(Some(build(buf, n, kind, resp.version, line, resp.headers)))
         }
     }
@@ -258,6 +263,20 @@ mod tests {
         assert_eq!(
             at((h.layout.headers[0].name.0, h.layout.headers[0].line_end)),
             b"Server: \xff\xfeodd\n"
+        );
+    }
+
+    #[test]
+    fn empty_lines_before_a_status_line() {
+        let raw = b"\r\nHTTP/1.1 200 OK\r\n\r\n";
+        let h = parse_head(raw, Dir::S2C, 4).unwrap().unwrap();
+        assert_eq!(
+            &raw[h.layout.line[0].0 as usize..h.layout.line[0].1 as usize],
+            b"HTTP/1.1"
+        );
+        assert_eq!(
+            &raw[h.layout.line[1].0 as usize..h.layout.line[1].1 as usize],
+            b"200"
         );
     }
 

@@ -18,7 +18,7 @@ mod thread;
 pub use backend::{Backend, BackendKind, RawPacket};
 pub use error::CaptureError;
 pub use filter::PortFilter;
-pub use pipeline::{decode_live, stop_on_signals};
+pub use pipeline::{UI_FRAME_PREVIEW, decode_live, feed_ui, stop_on_signals};
 pub use privs::drop_capabilities;
 pub use thread::{
     CaptureHandle, CaptureOptions, CaptureStats, CapturedPacket, LiveCounters, StopReason, start,

@@ -26,6 +26,7 @@ pub const QUEUE_BYTES: u64 = 64 << 20;
 const SNAPLEN: u32 = 262_144;
 const POLL: Duration = Duration::from_millis(100);
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
+const STATS_EVERY: Duration = Duration::from_secs(1);
 
 pub struct CaptureOptions {
     pub iface: String,
@@ -240,7 +241,15 @@ impl Worker {
         let mut captured: u64 = 0;
         let mut dropped: u64 = 0;
         let mut last_flush = Instant::now();
+        let mut last_stats = Instant::now();
         let reason = loop {
+            // Kernel drops as they happen, for the UI's status line.
+            if last_stats.elapsed() >= STATS_EVERY {
+                last_stats = Instant::now();
+                if let Some(k) = self.be.kernel_drops() {
+                    self.counters.kernel_drops.store(k, Ordering::Relaxed);
+                }
+            }
             if self.stop.load(Ordering::Relaxed) {
                 break StopReason::Stopped;
             }

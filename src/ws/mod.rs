@@ -23,7 +23,7 @@ use crate::limits::Limits;
 use crate::tcp::StreamCtx;
 
 use body::{Body, InflateStop, Inflater};
-use notes::{Code, Notes};
+use notes::{Kind, Notes};
 use utf8::text_preview;
 
 pub use header::header_fields;
@@ -180,14 +180,14 @@ impl WsDirection {
             match self.phase {
                 Phase::Resync => match self.find_frame_start(data) {
                     Some(i) => {
-                        self.offset += i as u64;
-                        self.skipped += i as u64;
+                        self.offset = self.offset.saturating_add(i as u64);
+                        self.skipped = self.skipped.saturating_add(i as u64);
                         data = &data[i..];
                         self.resynced(&cx, sink);
                     }
                     None => {
-                        self.offset += data.len() as u64;
-                        self.skipped += data.len() as u64;
+                        self.offset = self.offset.saturating_add(data.len() as u64);
+                        self.skipped = self.skipped.saturating_add(data.len() as u64);
                         return;
                     }
                 },
@@ -208,7 +208,7 @@ impl WsDirection {
                     let take = need.saturating_sub(have).min(data.len());
                     self.hdr[have..have + take].copy_from_slice(&data[..take]);
                     self.hdr_have += take as u8;
-                    self.offset += take as u64;
+                    self.offset = self.offset.saturating_add(take as u64);
                     data = &data[take..];
                     if self.hdr_have >= 2 && self.hdr_have == header::header_len(self.hdr[1]) {
                         self.start_frame(&cx, sink);
@@ -220,7 +220,7 @@ impl WsDirection {
                     let n = left.min(data.len() as u64) as usize;
                     let (chunk, rest) = data.split_at(n);
                     self.payload(chunk, &cx, sink);
-                    self.offset += n as u64;
+                    self.offset = self.offset.saturating_add(n as u64);
                     self.frame_pos += n as u64;
                     data = rest;
                     if self.frame_pos == self.cur.payload_len {
@@ -245,7 +245,7 @@ impl WsDirection {
             ));
         }
         let offset = self.offset;
-        self.notes.emit(sink, &cx, Level::Warn, Code::Gap, || {
+        self.notes.emit(sink, &cx, Level::Warn, Kind::Gap, || {
             format!(
                 "{len} bytes of this direction were not captured at stream offset {offset}{lost}; \
                  resynchronising on the next plausible frame header"
@@ -273,7 +273,7 @@ impl WsDirection {
             Phase::Payload => {
                 let (op, pos, len) = (self.cur.opcode, self.frame_pos, self.cur.payload_len);
                 self.notes
-                    .emit(sink, &cx, Level::Warn, Code::IncompleteFrame, || {
+                    .emit(sink, &cx, Level::Warn, Kind::IncompleteFrame, || {
                         format!(
                             "stream ended inside a {} frame: {pos} of {len} payload bytes seen",
                             op.as_str()
@@ -283,7 +283,7 @@ impl WsDirection {
             Phase::Header if self.hdr_have > 0 => {
                 let have = self.hdr_have;
                 self.notes
-                    .emit(sink, &cx, Level::Warn, Code::IncompleteFrame, || {
+                    .emit(sink, &cx, Level::Warn, Kind::IncompleteFrame, || {
                         format!("stream ended inside a frame header ({have} byte(s) seen)")
                     });
             }
@@ -292,7 +292,7 @@ impl WsDirection {
         if self.data.active {
             let (op, frames) = (self.data.opcode, self.data.frames);
             self.notes
-                .emit(sink, &cx, Level::Warn, Code::IncompleteMessage, || {
+                .emit(sink, &cx, Level::Warn, Kind::IncompleteMessage, || {
                     format!(
                         "stream ended inside a fragmented {} message ({frames} frame(s) seen, \
                          no final frame; RFC 6455 §5.4)",
@@ -323,7 +323,7 @@ impl WsDirection {
         self.heuristic = true;
         let (skipped, offset) = (self.skipped, self.offset);
         if self.after_gap || skipped > 0 {
-            self.notes.emit(sink, cx, Level::Info, Code::Resync, || {
+            self.notes.emit(sink, cx, Level::Info, Kind::Resync, || {
                 format!(
                     "frames recognised again at stream offset {offset} after skipping \
                      {skipped} byte(s); events are marked heuristic until a clean message boundary"
@@ -348,7 +348,7 @@ impl WsDirection {
                 if self.data.active {
                     let (old, frames) = (self.data.opcode, self.data.frames);
                     self.notes
-                        .emit(sink, cx, Level::Warn, Code::NewMessageBeforeFin, || {
+                        .emit(sink, cx, Level::Warn, Kind::NewMessageBeforeFin, || {
                             format!(
                                 "a new {} message starts before the {} message in progress \
                                  got its final frame (RFC 6455 §5.4); the unfinished message \
@@ -364,7 +364,7 @@ impl WsDirection {
             }
             Opcode::Continuation => {
                 if self.data.active {
-                    self.data.frames += 1;
+                    self.data.frames = self.data.frames.saturating_add(1);
                 } else {
                     // Expected when the capture began (or resumed) inside a fragmented message.
                     let level = if self.heuristic {
@@ -373,7 +373,7 @@ impl WsDirection {
                         Level::Warn
                     };
                     self.notes
-                        .emit(sink, cx, level, Code::ContinuationWithoutStart, || {
+                        .emit(sink, cx, level, Kind::ContinuationWithoutStart, || {
                             "continuation frame with no message in progress (RFC 6455 §5.4); \
                              its content is reported as an orphan continuation message"
                                 .to_string()
@@ -414,9 +414,9 @@ impl WsDirection {
     fn check_header(&mut self, h: &FrameHeader, cx: &StreamCtx, sink: &mut dyn Sink) {
         let n = &mut self.notes;
         let op = h.opcode;
-        if self.close_sent && !self.after_close_noted {
+        if self.close_sent && !op.is_control() && !self.after_close_noted {
             self.after_close_noted = true;
-            n.emit(sink, cx, Level::Warn, Code::DataAfterClose, || {
+            n.emit(sink, cx, Level::Warn, Kind::DataAfterClose, || {
                 format!(
                     "{} frame sent after this endpoint's Close frame (RFC 6455 §5.5.1: no more \
                      data frames after Close)",
@@ -425,12 +425,12 @@ impl WsDirection {
             });
         }
         match (self.dir, h.masked) {
-            (Dir::C2S, false) => n.emit(sink, cx, Level::Warn, Code::UnmaskedClientFrame, || {
+            (Dir::C2S, false) => n.emit(sink, cx, Level::Warn, Kind::UnmaskedClientFrame, || {
                 "client-to-server frame is not masked (RFC 6455 §5.1: a client MUST mask every \
                  frame it sends)"
                     .to_string()
             }),
-            (Dir::S2C, true) => n.emit(sink, cx, Level::Warn, Code::MaskedServerFrame, || {
+            (Dir::S2C, true) => n.emit(sink, cx, Level::Warn, Kind::MaskedServerFrame, || {
                 "server-to-client frame is masked (RFC 6455 §5.1: a server MUST NOT mask the \
                  frames it sends)"
                     .to_string()
@@ -438,7 +438,7 @@ impl WsDirection {
             _ => {}
         }
         if let Opcode::ReservedData(v) | Opcode::ReservedControl(v) = op {
-            n.emit(sink, cx, Level::Warn, Code::ReservedOpcode, || {
+            n.emit(sink, cx, Level::Warn, Kind::ReservedOpcode, || {
                 format!(
                     "opcode 0x{v:x} is reserved (RFC 6455 §5.2); the frame is reported as a \
                      message of its own"
@@ -446,20 +446,20 @@ impl WsDirection {
             });
         }
         if h.rsv2 || h.rsv3 {
-            n.emit(sink, cx, Level::Warn, Code::RsvWithoutExtension, || {
+            n.emit(sink, cx, Level::Warn, Kind::RsvWithoutExtension, || {
                 "RSV2/RSV3 set, but no negotiated extension defines them (RFC 6455 §5.2)"
                     .to_string()
             });
         }
         if h.rsv1 {
             if self.deflate.is_none() {
-                n.emit(sink, cx, Level::Warn, Code::RsvWithoutExtension, || {
+                n.emit(sink, cx, Level::Warn, Kind::RsvWithoutExtension, || {
                     "RSV1 set, but no extension (permessage-deflate) was negotiated \
                      (RFC 6455 §5.2)"
                         .to_string()
                 });
             } else if !matches!(op, Opcode::Text | Opcode::Binary) {
-                n.emit(sink, cx, Level::Warn, Code::RsvWithoutExtension, || {
+                n.emit(sink, cx, Level::Warn, Kind::RsvWithoutExtension, || {
                     format!(
                         "RSV1 set on a {} frame: permessage-deflate allows it only on the first \
                          frame of a data message (RFC 7692 §6.1, RFC 6455 §5.2)",
@@ -470,7 +470,7 @@ impl WsDirection {
         }
         if op.is_control() {
             if !h.fin {
-                n.emit(sink, cx, Level::Warn, Code::FragmentedControl, || {
+                n.emit(sink, cx, Level::Warn, Kind::FragmentedControl, || {
                     format!(
                         "{} frame has FIN=0 (RFC 6455 §5.5: control frames MUST NOT be \
                          fragmented)",
@@ -480,7 +480,7 @@ impl WsDirection {
             }
             if h.payload_len > 125 {
                 let len = h.payload_len;
-                n.emit(sink, cx, Level::Warn, Code::ControlTooLong, || {
+                n.emit(sink, cx, Level::Warn, Kind::ControlTooLong, || {
                     format!(
                         "{} frame carries {len} payload bytes (RFC 6455 §5.5: control frames \
                          carry at most 125)",
@@ -598,7 +598,7 @@ impl WsDirection {
                     ""
                 };
                 self.notes
-                    .emit(sink, cx, Level::Warn, Code::InflateError, || {
+                    .emit(sink, cx, Level::Warn, Kind::InflateError, || {
                         format!(
                             "cannot inflate a compressed {} message: {e}{why} (RFC 7692 §7.2.2)",
                             op.as_str()
@@ -609,7 +609,7 @@ impl WsDirection {
             InflateStop::Limit => {
                 let limit = self.inflate_limit;
                 self.notes
-                    .emit(sink, cx, Level::Warn, Code::InflateLimit, || {
+                    .emit(sink, cx, Level::Warn, Kind::InflateLimit, || {
                         format!(
                             "a compressed message inflates to more than {limit} bytes (limit \
                              inflate_per_message); inflating stopped for this message"
@@ -736,7 +736,7 @@ impl WsDirection {
         let n = &mut self.notes;
         let op = m.opcode;
         if matches!(op, Opcode::Text | Opcode::Close) && !m.body.utf8_ok() {
-            n.emit(sink, cx, Level::Warn, Code::InvalidUtf8, || {
+            n.emit(sink, cx, Level::Warn, Kind::InvalidUtf8, || {
                 if op == Opcode::Text {
                     "text message is not valid UTF-8 (RFC 6455 §8.1: fail the connection)"
                         .to_string()
@@ -748,7 +748,7 @@ impl WsDirection {
         if op == Opcode::Close {
             let len = m.body.len;
             if len == 1 {
-                n.emit(sink, cx, Level::Warn, Code::ClosePayload1Byte, || {
+                n.emit(sink, cx, Level::Warn, Kind::ClosePayload1Byte, || {
                     "close frame payload is 1 byte (RFC 6455 §5.5.1: a body, if any, starts \
                      with a 2-byte status code)"
                         .to_string()
@@ -757,7 +757,7 @@ impl WsDirection {
             if let Some(c) = m.body.preview.get(..2) {
                 let code = u16::from_be_bytes([c[0], c[1]]);
                 if !close_code_valid(code) {
-                    n.emit(sink, cx, Level::Warn, Code::InvalidCloseCode, || {
+                    n.emit(sink, cx, Level::Warn, Kind::InvalidCloseCode, || {
                         format!(
                             "close code {code} may not be sent on the wire (RFC 6455 §7.4.1, \
                              §7.4.2: valid are 1000-1003, 1007-1014 and 3000-4999)"

@@ -5,7 +5,7 @@ use crate::event::{Event, Level, Note, Sink};
 use crate::tcp::StreamCtx;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Code {
+pub(crate) enum Kind {
     UnmaskedClientFrame,
     MaskedServerFrame,
     FragmentedControl,
@@ -26,29 +26,29 @@ pub(crate) enum Code {
     Resync,
 }
 
-const N_CODES: usize = Code::Resync as usize + 1;
+const N_CODES: usize = Kind::Resync as usize + 1;
 
-impl Code {
+impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
-            Code::UnmaskedClientFrame => "ws-unmasked-client-frame",
-            Code::MaskedServerFrame => "ws-masked-server-frame",
-            Code::FragmentedControl => "ws-fragmented-control",
-            Code::ControlTooLong => "ws-control-too-long",
-            Code::RsvWithoutExtension => "ws-rsv-without-extension",
-            Code::ReservedOpcode => "ws-reserved-opcode",
-            Code::InvalidUtf8 => "ws-invalid-utf8",
-            Code::InvalidCloseCode => "ws-invalid-close-code",
-            Code::ClosePayload1Byte => "ws-close-payload-1-byte",
-            Code::DataAfterClose => "ws-data-after-close",
-            Code::ContinuationWithoutStart => "ws-continuation-without-start",
-            Code::NewMessageBeforeFin => "ws-new-message-before-fin",
-            Code::InflateError => "ws-inflate-error",
-            Code::InflateLimit => "ws-inflate-limit",
-            Code::IncompleteFrame => "ws-incomplete-frame",
-            Code::IncompleteMessage => "ws-incomplete-message",
-            Code::Gap => "ws-gap",
-            Code::Resync => "ws-resync",
+            Kind::UnmaskedClientFrame => "ws-unmasked-client-frame",
+            Kind::MaskedServerFrame => "ws-masked-server-frame",
+            Kind::FragmentedControl => "ws-fragmented-control",
+            Kind::ControlTooLong => "ws-control-too-long",
+            Kind::RsvWithoutExtension => "ws-rsv-without-extension",
+            Kind::ReservedOpcode => "ws-reserved-opcode",
+            Kind::InvalidUtf8 => "ws-invalid-utf8",
+            Kind::InvalidCloseCode => "ws-invalid-close-code",
+            Kind::ClosePayload1Byte => "ws-close-payload-1-byte",
+            Kind::DataAfterClose => "ws-data-after-close",
+            Kind::ContinuationWithoutStart => "ws-continuation-without-start",
+            Kind::NewMessageBeforeFin => "ws-new-message-before-fin",
+            Kind::InflateError => "ws-inflate-error",
+            Kind::InflateLimit => "ws-inflate-limit",
+            Kind::IncompleteFrame => "ws-incomplete-frame",
+            Kind::IncompleteMessage => "ws-incomplete-message",
+            Kind::Gap => "ws-gap",
+            Kind::Resync => "ws-resync",
         }
     }
 }
@@ -67,7 +67,7 @@ impl Notes {
         sink: &mut dyn Sink,
         cx: &StreamCtx,
         level: Level,
-        code: Code,
+        code: Kind,
         text: impl FnOnce() -> String,
     ) {
         let n = &mut self.counts[code as usize];
