@@ -76,7 +76,8 @@ impl Decoder {
                     Transport::Tcp(t) => {
                         let src = SocketAddr::new(d.src, t.src_port);
                         let dst = SocketAddr::new(d.dst, t.dst_port);
-                        self.tracker.tcp(At { pkt: p.num, ts }, src, dst, &t, truncated, sink);
+                        self.tracker
+                            .tcp(At { pkt: p.num, ts }, src, dst, &t, truncated, sink);
                     }
                     Transport::Udp {
                         src_port,

@@ -34,14 +34,18 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         let (mut tx, writer) = batch::spawn(JsonWriter::new(out));
         let code = drive(&a.file, &mut dec, &mut tx);
         tx.close();
-        let mut w = writer.join().map_err(|_| anyhow::anyhow!("the output thread failed"))?;
+        let mut w = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the output thread failed"))?;
         let _ = w.flush();
         code
     } else {
         let (mut tx, writer) = batch::spawn(TextWriter::new(out));
         let code = drive(&a.file, &mut dec, &mut tx);
         tx.close();
-        let mut w = writer.join().map_err(|_| anyhow::anyhow!("the output thread failed"))?;
+        let mut w = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the output thread failed"))?;
         let _ = w.flush();
         code
     }
