@@ -7,6 +7,7 @@ use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::Sink;
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
+use wslens::teach::Lang;
 
 #[derive(Args, Debug)]
 pub struct DecodeArgs {
@@ -15,6 +16,12 @@ pub struct DecodeArgs {
     /// Write NDJSON events, one per line, instead of narrated text.
     #[arg(long)]
     pub json: bool,
+    /// Summary lines only, without the narration under each.
+    #[arg(long, conflicts_with = "json")]
+    pub brief: bool,
+    /// Language of the narration: en or zh (简体中文).
+    #[arg(long, default_value = "en", value_name = "en|zh")]
+    pub lang: Lang,
     /// Bytes held per direction while waiting for missing TCP data.
     #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
     pub stream_buffer: usize,
@@ -37,6 +44,9 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         Ok(code)
     } else {
         let mut w = TextWriter::new(out);
+        if !a.brief {
+            w = w.narrated(a.lang);
+        }
         let code = drive(&a.file, &mut dec, &mut w)?;
         let _ = w.flush();
         Ok(code)
@@ -44,7 +54,11 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Read, decode, write; damage to the file is reported after what could be read.
-fn drive(file: &PathBuf, dec: &mut Decoder, sink: &mut dyn Sink) -> anyhow::Result<ExitCode> {
+pub(crate) fn drive(
+    file: &PathBuf,
+    dec: &mut Decoder,
+    sink: &mut dyn Sink,
+) -> anyhow::Result<ExitCode> {
     let summary = capture::read_file(file, |p| dec.packet(&p, sink));
     let summary = match summary {
         Ok(s) => s,

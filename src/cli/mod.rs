@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod decode;
+mod diagram;
+mod stats;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -21,11 +23,17 @@ pub struct Cli {
 pub enum Cmd {
     /// Decode a .pcap/.pcapng file (or - for standard input) to narrated text or NDJSON.
     Decode(decode::DecodeArgs),
+    /// Compare HTTP polling with WebSocket in a capture: connections, handshakes, bytes, time.
+    Stats(stats::StatsArgs),
+    /// Export a connection's ladder diagram as text, Mermaid or SVG.
+    Diagram(diagram::DiagramArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
         Some(Cmd::Decode(a)) => decode::run(a),
+        Some(Cmd::Stats(a)) => stats::run(a),
+        Some(Cmd::Diagram(a)) => diagram::run(a),
         None => {
             anyhow::bail!("the terminal UI is not built yet; try `wslens decode FILE`")
         }
