@@ -15,5 +15,6 @@ pub mod output;
 pub mod tcp;
 pub mod teach;
 pub mod text;
+pub mod ui;
 pub mod wire;
 pub mod ws;

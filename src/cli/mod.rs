@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 mod decode;
 mod diagram;
+mod open;
 mod stats;
 
 #[derive(Parser, Debug)]
@@ -23,6 +24,8 @@ pub struct Cli {
 pub enum Cmd {
     /// Decode a .pcap/.pcapng file (or - for standard input) to narrated text or NDJSON.
     Decode(decode::DecodeArgs),
+    /// Open the terminal UI on a capture file (no subcommand: the built-in classroom capture).
+    Open(open::OpenArgs),
     /// Compare HTTP polling with WebSocket in a capture: connections, handshakes, bytes, time.
     Stats(stats::StatsArgs),
     /// Export a connection's ladder diagram as text, Mermaid or SVG.
@@ -32,11 +35,10 @@ pub enum Cmd {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
         Some(Cmd::Decode(a)) => decode::run(a),
+        Some(Cmd::Open(a)) => open::run(a),
         Some(Cmd::Stats(a)) => stats::run(a),
         Some(Cmd::Diagram(a)) => diagram::run(a),
-        None => {
-            anyhow::bail!("the terminal UI is not built yet; try `wslens decode FILE`")
-        }
+        None => open::run(open::OpenArgs::default()),
     }
 }
 

@@ -1,9 +1,4 @@
-//! The Sec-WebSocket-Accept computation, spelled out for the narration: the key, the SHA-1 of
-//! key + GUID in hex, and its base64 (RFC 6455 §4.2.2).
-
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use sha1::{Digest, Sha1};
+//! The Sec-WebSocket-Accept computation as the narration shows it: SHA-1 in hex, then base64.
 
 pub(crate) struct Steps {
     pub sha1_hex: String,
@@ -11,15 +6,15 @@ pub(crate) struct Steps {
 }
 
 pub(crate) fn steps(key: &str) -> Steps {
-    let digest: [u8; 20] = Sha1::digest(format!("{}{}", key.trim(), crate::http::WS_GUID)).into();
+    let s = crate::http::accept_steps(key);
     let mut sha1_hex = String::with_capacity(40);
-    for b in digest {
+    for b in s.sha1 {
         use std::fmt::Write;
         let _ = write!(sha1_hex, "{b:02x}");
     }
     Steps {
         sha1_hex,
-        base64: STANDARD.encode(digest),
+        base64: s.base64,
     }
 }
 
