@@ -14,9 +14,13 @@ pub struct Diagram<'a> {
     pub title: &'a str,
 }
 
-/// The plain-text ladder, exactly as the UI's renderer writes it.
+/// The plain-text ladder: a heading with the title and both ends, then exactly what the UI's
+/// renderer draws (its lifeline heads are just "client" and "server": addresses do not fit in
+/// the state columns).
 pub fn txt(d: &Diagram<'_>, width: usize) -> String {
-    ladder::render_text(d.rows, d.client, d.server, width)
+    let mut s = format!("{}\n{}  ⇄  {}\n", d.title, d.client, d.server);
+    s.push_str(&ladder::render_text(d.rows, "client", "server", width));
+    s
 }
 
 /// Mermaid keeps `;`, `#` and angle brackets for itself; its entity codes show them literally.
