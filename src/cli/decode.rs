@@ -55,7 +55,7 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
 
 /// Read, decode, write; damage to the file is reported after what could be read.
 pub(crate) fn drive(
-    file: &PathBuf,
+    file: &std::path::Path,
     dec: &mut Decoder,
     sink: &mut dyn Sink,
 ) -> anyhow::Result<ExitCode> {

@@ -447,6 +447,7 @@ mod tests {
             headers: vec![],
             head_len,
             body_len: body,
+            layout: Default::default(),
         })
     }
 
