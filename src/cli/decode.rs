@@ -1,10 +1,11 @@
 use clap::Args;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wslens::capture;
 use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::Sink;
+use wslens::output::batch;
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
 use wslens::teach::Lang;
@@ -34,37 +35,42 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
     let mut opts = DecodeOptions::default();
     opts.limits.stream_buffer = a.stream_buffer;
     opts.limits.connections = a.max_connections;
-    let stdout = std::io::stdout().lock();
-    let out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let mut dec = Decoder::new(opts);
     if a.json {
-        let mut w = JsonWriter::new(out);
-        let code = drive(&a.file, &mut dec, &mut w)?;
+        let (mut tx, writer) = batch::spawn(JsonWriter::new(out));
+        let code = drive(&a.file, &mut dec, &mut tx);
+        tx.close();
+        let mut w = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the output thread failed"))?;
         let _ = w.flush();
-        Ok(code)
+        code
     } else {
         let mut w = TextWriter::new(out);
         if !a.brief {
             w = w.narrated(a.lang);
         }
-        let code = drive(&a.file, &mut dec, &mut w)?;
+        let (mut tx, writer) = batch::spawn(w);
+        let code = drive(&a.file, &mut dec, &mut tx);
+        tx.close();
+        let mut w = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the output thread failed"))?;
         let _ = w.flush();
-        Ok(code)
+        code
     }
 }
 
 /// Read, decode, write; damage to the file is reported after what could be read.
 pub(crate) fn drive(
-    file: &std::path::Path,
+    file: &Path,
     dec: &mut Decoder,
     sink: &mut dyn Sink,
 ) -> anyhow::Result<ExitCode> {
-    let summary = capture::read_file(file, |p| dec.packet(&p, sink));
-    let summary = match summary {
+    let summary = match capture::read_file(file, |p| dec.packet(&p, sink)) {
         Ok(s) => s,
-        Err(e) => {
-            anyhow::bail!("{}: {e}", file.display());
-        }
+        Err(e) => anyhow::bail!("{}: {e}", file.display()),
     };
     dec.finish(sink);
     for w in &summary.warnings {

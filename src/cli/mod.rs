@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod decode;
+mod demo;
 mod diagram;
+mod live;
 mod open;
 mod stats;
 
@@ -26,6 +28,10 @@ pub enum Cmd {
     Decode(decode::DecodeArgs),
     /// Open the terminal UI on a capture file (no subcommand: the built-in classroom capture).
     Open(open::OpenArgs),
+    /// Capture live (default: loopback) and decode as packets arrive.
+    Live(live::LiveArgs),
+    /// A real WebSocket server and client on loopback, captured and explained step by step.
+    Demo(demo::DemoArgs),
     /// Compare HTTP polling with WebSocket in a capture: connections, handshakes, bytes, time.
     Stats(stats::StatsArgs),
     /// Export a connection's ladder diagram as text, Mermaid or SVG.
@@ -36,6 +42,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
         Some(Cmd::Decode(a)) => decode::run(a),
         Some(Cmd::Open(a)) => open::run(a),
+        Some(Cmd::Live(a)) => live::run(a),
+        Some(Cmd::Demo(a)) => demo::run(a),
         Some(Cmd::Stats(a)) => stats::run(a),
         Some(Cmd::Diagram(a)) => diagram::run(a),
         None => open::run(open::OpenArgs::default()),
