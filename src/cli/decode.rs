@@ -8,6 +8,7 @@ use wslens::event::Sink;
 use wslens::output::batch;
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
+use wslens::teach::Lang;
 
 #[derive(Args, Debug)]
 pub struct DecodeArgs {
@@ -16,6 +17,12 @@ pub struct DecodeArgs {
     /// Write NDJSON events, one per line, instead of narrated text.
     #[arg(long)]
     pub json: bool,
+    /// Summary lines only, without the narration under each.
+    #[arg(long, conflicts_with = "json")]
+    pub brief: bool,
+    /// Language of the narration: en or zh (简体中文).
+    #[arg(long, default_value = "en", value_name = "en|zh")]
+    pub lang: Lang,
     /// Bytes held per direction while waiting for missing TCP data.
     #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
     pub stream_buffer: usize,
@@ -40,7 +47,11 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         let _ = w.flush();
         code
     } else {
-        let (mut tx, writer) = batch::spawn(TextWriter::new(out));
+        let mut w = TextWriter::new(out);
+        if !a.brief {
+            w = w.narrated(a.lang);
+        }
+        let (mut tx, writer) = batch::spawn(w);
         let code = drive(&a.file, &mut dec, &mut tx);
         tx.close();
         let mut w = writer
@@ -52,7 +63,11 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Read, decode, write; damage to the file is reported after what could be read.
-fn drive(file: &Path, dec: &mut Decoder, sink: &mut dyn Sink) -> anyhow::Result<ExitCode> {
+pub(crate) fn drive(
+    file: &Path,
+    dec: &mut Decoder,
+    sink: &mut dyn Sink,
+) -> anyhow::Result<ExitCode> {
     let summary = match capture::read_file(file, |p| dec.packet(&p, sink)) {
         Ok(s) => s,
         Err(e) => anyhow::bail!("{}: {e}", file.display()),
