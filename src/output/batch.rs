@@ -6,11 +6,15 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 const BATCH: usize = 4096;
+/// Payload bytes (texts, previews) a batch may carry before it is sent, so that memory stays
+/// bounded whatever the messages' sizes.
+const BATCH_BYTES: usize = 1 << 20;
 /// Batches in flight: bounds memory when the output is slower than the decoder.
 const QUEUE: usize = 4;
 
 pub struct BatchSender {
     batch: Vec<Event>,
+    bytes: usize,
     tx: Option<SyncSender<Vec<Event>>>,
     /// Emptied batches coming back, so their memory is reused instead of faulted in anew.
     spare: Receiver<Vec<Event>>,
@@ -50,8 +54,9 @@ impl Drop for BatchSender {
 
 impl Sink for BatchSender {
     fn emit(&mut self, ev: Event) {
+        self.bytes += ev.heap_bytes();
         self.batch.push(ev);
-        if self.immediate || self.batch.len() >= BATCH {
+        if self.immediate || self.batch.len() >= BATCH || self.bytes >= BATCH_BYTES {
             self.send();
         }
     }
@@ -76,6 +81,7 @@ pub fn spawn<S: Sink + Send + 'static>(mut sink: S) -> (BatchSender, JoinHandle<
         .expect("spawn writer thread");
     let sender = BatchSender {
         batch: Vec::with_capacity(BATCH),
+        bytes: 0,
         tx: Some(tx),
         spare: back_rx,
         immediate: false,

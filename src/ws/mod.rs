@@ -87,6 +87,7 @@ pub struct WsDirection {
     /// This direction's sender resets its compressor per message.
     no_context: bool,
     message_preview: usize,
+    binary_preview: usize,
     frame_preview: usize,
     inflate_limit: u64,
     /// The handshake was never seen: everything stays heuristic.
@@ -130,6 +131,7 @@ impl WsDirection {
             deflate: cfg.deflate,
             no_context,
             message_preview: cfg.limits.message_preview,
+            binary_preview: cfg.limits.binary_preview,
             frame_preview: cfg.limits.frame_preview,
             inflate_limit: cfg.limits.inflate_per_message,
             always_heuristic: cfg.heuristic,
@@ -501,7 +503,9 @@ impl WsDirection {
         m.inflate_err = None;
         m.heuristic = self.heuristic;
         m.clean_start = clean_start;
-        m.body.reset(self.message_preview, op == Opcode::Text, 0);
+        // Binary payloads are shown as a few hex bytes at most; text is shown whole up to the cap.
+        let cap = if op == Opcode::Text { self.message_preview } else { self.message_preview.min(self.binary_preview) };
+        m.body.reset(cap, op == Opcode::Text, 0);
         if compressed {
             let (no_context, broken) = (self.no_context, self.always_heuristic);
             // Created on first use: most connections never compress, and each inflater holds
