@@ -369,6 +369,29 @@ pub struct HttpHead {
     pub head_len: u32,
     /// Body length when known from Content-Length, or the total once a chunked body ended.
     pub body_len: Option<u64>,
+    /// Where the start line's parts and each header sit within the head's bytes (for field
+    /// trees and byte highlights). Empty when the head was not parsed from the wire.
+    pub layout: HeadLayout,
+}
+
+/// Byte ranges `[start, end)` within an HTTP head, counted from its first byte.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeadLayout {
+    /// Request: method, target, version. Response: version, status code, reason phrase.
+    pub line: [(u32, u32); 3],
+    /// End of the start line, its line ending included.
+    pub line_end: u32,
+    /// One per entry of `HttpHead::headers`, in the same order.
+    pub headers: Vec<HeaderSpan>,
+}
+
+/// Where one header line sits within an HTTP head.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HeaderSpan {
+    pub name: (u32, u32),
+    pub value: (u32, u32),
+    /// End of the line, its line ending included.
+    pub line_end: u32,
 }
 
 impl HttpHead {

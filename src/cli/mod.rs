@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod decode;
+mod open;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -21,14 +22,15 @@ pub struct Cli {
 pub enum Cmd {
     /// Decode a .pcap/.pcapng file (or - for standard input) to narrated text or NDJSON.
     Decode(decode::DecodeArgs),
+    /// Open the terminal UI on a capture file (no subcommand: the built-in classroom capture).
+    Open(open::OpenArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
         Some(Cmd::Decode(a)) => decode::run(a),
-        None => {
-            anyhow::bail!("the terminal UI is not built yet; try `wslens decode FILE`")
-        }
+        Some(Cmd::Open(a)) => open::run(a),
+        None => open::run(open::OpenArgs::default()),
     }
 }
 

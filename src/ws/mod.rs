@@ -2,10 +2,32 @@
 //!
 //! One [`WsDirection`] per direction of a connection, fed the in-order bytes of that direction
 //! starting at the first byte after the handshake (or, heuristically, wherever the capture began).
+//!
+//! Payloads are consumed as a stream: each byte is unmasked into a small scratch buffer, then
+//! (inflated and) hashed, and only a bounded preview is kept, so a frame that claims 2^63 bytes
+//! costs no memory. See `docs/websocket.md` for what is checked and which notes exist.
 
-use crate::event::{DeflateParams, Dir, Sink};
+mod body;
+mod header;
+mod mask;
+mod notes;
+mod utf8;
+
+#[cfg(test)]
+mod tests;
+
+use crate::event::{
+    DeflateParams, Dir, Event, FrameHeader, Level, Opcode, PktNum, Sink, WsFrame, WsMessage,
+};
 use crate::limits::Limits;
 use crate::tcp::StreamCtx;
+
+use body::{Body, InflateStop, Inflater};
+use notes::{Kind, Notes};
+use utf8::text_preview;
+
+pub use header::header_fields;
+pub use mask::unmask;
 
 #[derive(Clone, Debug, Default)]
 pub struct WsConfig {
@@ -16,24 +38,748 @@ pub struct WsConfig {
     pub limits: Limits,
 }
 
+/// Largest piece of a masked payload unmasked at once: stays in L1/L2 between unmask and hash.
+const SCRATCH: usize = 16 << 10;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Looking for a plausible frame header (after a gap, or a capture that began mid-stream).
+    Resync,
+    Header,
+    Payload,
+}
+
+/// A message being received: a data message (possibly fragmented) or one control frame.
+struct Msg {
+    active: bool,
+    opcode: Opcode,
+    frames: u32,
+    compressed: bool,
+    wire_len: u64,
+    body: Body,
+    /// Inflating stopped; the content is unknown and the rest of the message is only counted.
+    inflate_err: Option<String>,
+    heuristic: bool,
+    /// Began with a Text/Binary frame, so its end is a clean message boundary.
+    clean_start: bool,
+}
+
+impl Msg {
+    fn new() -> Self {
+        Msg {
+            active: false,
+            opcode: Opcode::Binary,
+            frames: 0,
+            compressed: false,
+            wire_len: 0,
+            body: Body::new(),
+            inflate_err: None,
+            heuristic: false,
+            clean_start: false,
+        }
+    }
+}
+
 /// Decodes one direction of a WebSocket connection, as a stream.
 pub struct WsDirection {
-    _dir: Dir,
+    dir: Dir,
+    deflate: Option<DeflateParams>,
+    /// This direction's sender resets its compressor per message.
+    no_context: bool,
+    message_preview: usize,
+    frame_preview: usize,
+    inflate_limit: u64,
+    /// The handshake was never seen: everything stays heuristic.
+    always_heuristic: bool,
+    /// Events are currently marked heuristic (until a clean message boundary after a resync).
+    heuristic: bool,
+    phase: Phase,
+    /// Stream offset of the next byte fed.
+    offset: u64,
+    hdr: [u8; 14],
+    hdr_have: u8,
+    frame_start: u64,
+    cur: FrameHeader,
+    /// Payload bytes of `cur` seen so far.
+    frame_pos: u64,
+    frame_pkts: Vec<PktNum>,
+    frame_preview_buf: Vec<u8>,
+    frame_heuristic: bool,
+    /// The current frame belongs to `ctrl` (control or reserved opcode), not to `data`.
+    to_ctrl: bool,
+    data: Msg,
+    ctrl: Msg,
+    infl: Option<Inflater>,
+    scratch: Vec<u8>,
+    close_sent: bool,
+    after_close_noted: bool,
+    /// Bytes skipped while resynchronising.
+    skipped: u64,
+    after_gap: bool,
+    notes: Notes,
 }
 
 impl WsDirection {
-    pub fn new(dir: Dir, _cfg: &WsConfig) -> Self {
-        WsDirection { _dir: dir }
+    pub fn new(dir: Dir, cfg: &WsConfig) -> Self {
+        let no_context = cfg.deflate.is_some_and(|d| match dir {
+            Dir::C2S => d.client_no_context_takeover,
+            Dir::S2C => d.server_no_context_takeover,
+        });
+        WsDirection {
+            dir,
+            deflate: cfg.deflate,
+            no_context,
+            message_preview: cfg.limits.message_preview,
+            frame_preview: cfg.limits.frame_preview,
+            inflate_limit: cfg.limits.inflate_per_message,
+            always_heuristic: cfg.heuristic,
+            heuristic: cfg.heuristic,
+            phase: if cfg.heuristic {
+                Phase::Resync
+            } else {
+                Phase::Header
+            },
+            offset: 0,
+            hdr: [0; 14],
+            hdr_have: 0,
+            frame_start: 0,
+            cur: FrameHeader {
+                fin: true,
+                rsv1: false,
+                rsv2: false,
+                rsv3: false,
+                opcode: Opcode::Binary,
+                masked: false,
+                mask_key: None,
+                len_code: 0,
+                payload_len: 0,
+                header_len: 2,
+                raw: [0; 14],
+            },
+            frame_pos: 0,
+            frame_pkts: Vec::new(),
+            frame_preview_buf: Vec::new(),
+            frame_heuristic: false,
+            to_ctrl: false,
+            data: Msg::new(),
+            ctrl: Msg::new(),
+            infl: None,
+            scratch: Vec::new(),
+            close_sent: false,
+            after_close_noted: false,
+            skipped: 0,
+            after_gap: false,
+            notes: Notes::default(),
+        }
     }
+
     /// The next in-order bytes of this direction.
-    pub fn feed(&mut self, _cx: StreamCtx, _data: &[u8], _sink: &mut dyn Sink) {}
+    pub fn feed(&mut self, cx: StreamCtx, data: &[u8], sink: &mut dyn Sink) {
+        let mut data = data;
+        while !data.is_empty() {
+            match self.phase {
+                Phase::Resync => match self.find_frame_start(data) {
+                    Some(i) => {
+                        self.offset = self.offset.saturating_add(i as u64);
+                        self.skipped = self.skipped.saturating_add(i as u64);
+                        data = &data[i..];
+                        self.resynced(&cx, sink);
+                    }
+                    None => {
+                        self.offset = self.offset.saturating_add(data.len() as u64);
+                        self.skipped = self.skipped.saturating_add(data.len() as u64);
+                        return;
+                    }
+                },
+                Phase::Header => {
+                    if self.hdr_have == 0 {
+                        self.frame_start = self.offset;
+                        self.frame_pkts = Vec::with_capacity(2);
+                        self.frame_pkts.push(cx.pkt);
+                    } else {
+                        self.note_pkt(cx.pkt);
+                    }
+                    let have = self.hdr_have as usize;
+                    let need = if have < 2 {
+                        2
+                    } else {
+                        header::header_len(self.hdr[1]) as usize
+                    };
+                    let take = need.saturating_sub(have).min(data.len());
+                    self.hdr[have..have + take].copy_from_slice(&data[..take]);
+                    self.hdr_have += take as u8;
+                    self.offset = self.offset.saturating_add(take as u64);
+                    data = &data[take..];
+                    if self.hdr_have >= 2 && self.hdr_have == header::header_len(self.hdr[1]) {
+                        self.start_frame(&cx, sink);
+                    }
+                }
+                Phase::Payload => {
+                    self.note_pkt(cx.pkt);
+                    let left = self.cur.payload_len - self.frame_pos;
+                    let n = left.min(data.len() as u64) as usize;
+                    let (chunk, rest) = data.split_at(n);
+                    self.payload(chunk, &cx, sink);
+                    self.offset = self.offset.saturating_add(n as u64);
+                    self.frame_pos += n as u64;
+                    data = rest;
+                    if self.frame_pos == self.cur.payload_len {
+                        self.finish_frame(&cx, sink);
+                    }
+                }
+            }
+        }
+    }
+
     /// The capture missed `len` bytes here: resynchronise.
-    pub fn gap(&mut self, _cx: StreamCtx, _len: u64, _sink: &mut dyn Sink) {}
+    pub fn gap(&mut self, cx: StreamCtx, len: u64, sink: &mut dyn Sink) {
+        let mut lost = String::new();
+        if self.phase == Phase::Payload || (self.phase == Phase::Header && self.hdr_have > 0) {
+            lost.push_str("; the partial frame is dropped");
+        }
+        if self.data.active {
+            lost.push_str(&format!(
+                "; the unfinished {} message ({} frame(s) so far) is dropped",
+                self.data.opcode.as_str(),
+                self.data.frames
+            ));
+        }
+        let offset = self.offset;
+        self.notes.emit(sink, &cx, Level::Warn, Kind::Gap, || {
+            format!(
+                "{len} bytes of this direction were not captured at stream offset {offset}{lost}; \
+                 resynchronising on the next plausible frame header"
+            )
+        });
+        self.data.active = false;
+        self.ctrl.active = false;
+        self.hdr_have = 0;
+        self.frame_pkts = Vec::new();
+        self.frame_preview_buf = Vec::new();
+        if let Some(infl) = self.infl.as_mut() {
+            // The missing bytes may hold compressed messages whose text later ones refer to.
+            infl.reset();
+            infl.broken = !self.no_context;
+        }
+        self.offset = self.offset.saturating_add(len);
+        self.phase = Phase::Resync;
+        self.after_gap = true;
+        self.skipped = 0;
+    }
+
     /// No more bytes will come: report what is left unfinished.
-    pub fn end(&mut self, _cx: StreamCtx, _sink: &mut dyn Sink) {}
+    pub fn end(&mut self, cx: StreamCtx, sink: &mut dyn Sink) {
+        match self.phase {
+            Phase::Payload => {
+                let (op, pos, len) = (self.cur.opcode, self.frame_pos, self.cur.payload_len);
+                self.notes
+                    .emit(sink, &cx, Level::Warn, Kind::IncompleteFrame, || {
+                        format!(
+                            "stream ended inside a {} frame: {pos} of {len} payload bytes seen",
+                            op.as_str()
+                        )
+                    });
+            }
+            Phase::Header if self.hdr_have > 0 => {
+                let have = self.hdr_have;
+                self.notes
+                    .emit(sink, &cx, Level::Warn, Kind::IncompleteFrame, || {
+                        format!("stream ended inside a frame header ({have} byte(s) seen)")
+                    });
+            }
+            _ => {}
+        }
+        if self.data.active {
+            let (op, frames) = (self.data.opcode, self.data.frames);
+            self.notes
+                .emit(sink, &cx, Level::Warn, Kind::IncompleteMessage, || {
+                    format!(
+                        "stream ended inside a fragmented {} message ({frames} frame(s) seen, \
+                         no final frame; RFC 6455 §5.4)",
+                        op.as_str()
+                    )
+                });
+        }
+        self.data.active = false;
+        self.ctrl.active = false;
+        self.hdr_have = 0;
+        self.phase = Phase::Header;
+    }
+
+    fn note_pkt(&mut self, pkt: PktNum) {
+        if self.frame_pkts.last() != Some(&pkt) {
+            self.frame_pkts.push(pkt);
+        }
+    }
+
+    fn find_frame_start(&self, data: &[u8]) -> Option<usize> {
+        let deflate = Some(self.deflate.is_some());
+        (0..data.len().saturating_sub(1))
+            .find(|&i| header::plausible_run(&data[i..], self.dir, deflate))
+    }
+
+    fn resynced(&mut self, cx: &StreamCtx, sink: &mut dyn Sink) {
+        self.phase = Phase::Header;
+        self.heuristic = true;
+        let (skipped, offset) = (self.skipped, self.offset);
+        if self.after_gap || skipped > 0 {
+            self.notes.emit(sink, cx, Level::Info, Kind::Resync, || {
+                format!(
+                    "frames recognised again at stream offset {offset} after skipping \
+                     {skipped} byte(s); events are marked heuristic until a clean message boundary"
+                )
+            });
+        }
+        self.after_gap = false;
+        self.skipped = 0;
+    }
+
+    fn start_frame(&mut self, cx: &StreamCtx, sink: &mut dyn Sink) {
+        self.hdr_have = 0;
+        let Some(h) = header::parse(&self.hdr) else {
+            return;
+        };
+        self.cur = h;
+        self.frame_pos = 0;
+        self.frame_heuristic = self.heuristic;
+        self.check_header(&h, cx, sink);
+        match h.opcode {
+            Opcode::Text | Opcode::Binary => {
+                if self.data.active {
+                    let (old, frames) = (self.data.opcode, self.data.frames);
+                    self.notes
+                        .emit(sink, cx, Level::Warn, Kind::NewMessageBeforeFin, || {
+                            format!(
+                                "a new {} message starts before the {} message in progress \
+                                 got its final frame (RFC 6455 §5.4); the unfinished message \
+                                 ({frames} frame(s)) is dropped",
+                                h.opcode.as_str(),
+                                old.as_str()
+                            )
+                        });
+                    self.abandon_data();
+                }
+                let compressed = h.rsv1 && self.deflate.is_some();
+                self.start_data(h.opcode, compressed, true);
+            }
+            Opcode::Continuation => {
+                if self.data.active {
+                    self.data.frames = self.data.frames.saturating_add(1);
+                } else {
+                    // Expected when the capture began (or resumed) inside a fragmented message.
+                    let level = if self.heuristic {
+                        Level::Info
+                    } else {
+                        Level::Warn
+                    };
+                    self.notes
+                        .emit(sink, cx, level, Kind::ContinuationWithoutStart, || {
+                            "continuation frame with no message in progress (RFC 6455 §5.4); \
+                             its content is reported as an orphan continuation message"
+                                .to_string()
+                        });
+                    self.start_data(Opcode::Continuation, false, false);
+                }
+            }
+            op => {
+                let m = &mut self.ctrl;
+                m.active = true;
+                m.opcode = op;
+                m.frames = 1;
+                m.compressed = false;
+                m.wire_len = 0;
+                m.inflate_err = None;
+                m.heuristic = self.heuristic;
+                m.clean_start = true;
+                let close = op == Opcode::Close;
+                let cap = if close {
+                    self.message_preview.saturating_add(2)
+                } else {
+                    self.message_preview
+                };
+                m.body.reset(cap, close, 2);
+            }
+        }
+        self.to_ctrl = !matches!(
+            h.opcode,
+            Opcode::Text | Opcode::Binary | Opcode::Continuation
+        );
+        if h.payload_len == 0 {
+            self.finish_frame(cx, sink);
+        } else {
+            self.phase = Phase::Payload;
+        }
+    }
+
+    fn check_header(&mut self, h: &FrameHeader, cx: &StreamCtx, sink: &mut dyn Sink) {
+        let n = &mut self.notes;
+        let op = h.opcode;
+        if self.close_sent && !op.is_control() && !self.after_close_noted {
+            self.after_close_noted = true;
+            n.emit(sink, cx, Level::Warn, Kind::DataAfterClose, || {
+                format!(
+                    "{} frame sent after this endpoint's Close frame (RFC 6455 §5.5.1: no more \
+                     data frames after Close)",
+                    op.as_str()
+                )
+            });
+        }
+        match (self.dir, h.masked) {
+            (Dir::C2S, false) => n.emit(sink, cx, Level::Warn, Kind::UnmaskedClientFrame, || {
+                "client-to-server frame is not masked (RFC 6455 §5.1: a client MUST mask every \
+                 frame it sends)"
+                    .to_string()
+            }),
+            (Dir::S2C, true) => n.emit(sink, cx, Level::Warn, Kind::MaskedServerFrame, || {
+                "server-to-client frame is masked (RFC 6455 §5.1: a server MUST NOT mask the \
+                 frames it sends)"
+                    .to_string()
+            }),
+            _ => {}
+        }
+        if let Opcode::ReservedData(v) | Opcode::ReservedControl(v) = op {
+            n.emit(sink, cx, Level::Warn, Kind::ReservedOpcode, || {
+                format!(
+                    "opcode 0x{v:x} is reserved (RFC 6455 §5.2); the frame is reported as a \
+                     message of its own"
+                )
+            });
+        }
+        if h.rsv2 || h.rsv3 {
+            n.emit(sink, cx, Level::Warn, Kind::RsvWithoutExtension, || {
+                "RSV2/RSV3 set, but no negotiated extension defines them (RFC 6455 §5.2)"
+                    .to_string()
+            });
+        }
+        if h.rsv1 {
+            if self.deflate.is_none() {
+                n.emit(sink, cx, Level::Warn, Kind::RsvWithoutExtension, || {
+                    "RSV1 set, but no extension (permessage-deflate) was negotiated \
+                     (RFC 6455 §5.2)"
+                        .to_string()
+                });
+            } else if !matches!(op, Opcode::Text | Opcode::Binary) {
+                n.emit(sink, cx, Level::Warn, Kind::RsvWithoutExtension, || {
+                    format!(
+                        "RSV1 set on a {} frame: permessage-deflate allows it only on the first \
+                         frame of a data message (RFC 7692 §6.1, RFC 6455 §5.2)",
+                        op.as_str()
+                    )
+                });
+            }
+        }
+        if op.is_control() {
+            if !h.fin {
+                n.emit(sink, cx, Level::Warn, Kind::FragmentedControl, || {
+                    format!(
+                        "{} frame has FIN=0 (RFC 6455 §5.5: control frames MUST NOT be \
+                         fragmented)",
+                        op.as_str()
+                    )
+                });
+            }
+            if h.payload_len > 125 {
+                let len = h.payload_len;
+                n.emit(sink, cx, Level::Warn, Kind::ControlTooLong, || {
+                    format!(
+                        "{} frame carries {len} payload bytes (RFC 6455 §5.5: control frames \
+                         carry at most 125)",
+                        op.as_str()
+                    )
+                });
+            }
+        }
+    }
+
+    fn start_data(&mut self, op: Opcode, compressed: bool, clean_start: bool) {
+        let m = &mut self.data;
+        m.active = true;
+        m.opcode = op;
+        m.frames = 1;
+        m.compressed = compressed;
+        m.wire_len = 0;
+        m.inflate_err = None;
+        m.heuristic = self.heuristic;
+        m.clean_start = clean_start;
+        m.body.reset(self.message_preview, op == Opcode::Text, 0);
+        if compressed {
+            let (no_context, broken) = (self.no_context, self.always_heuristic);
+            // Created on first use: most connections never compress, and each inflater holds
+            // a 32 KiB window.
+            let infl = self.infl.get_or_insert_with(|| Inflater::new(broken));
+            if no_context {
+                infl.reset();
+            }
+        }
+    }
+
+    /// Forget the data message in progress (gap, or a new message before FIN).
+    fn abandon_data(&mut self) {
+        if self.data.compressed
+            && self.data.inflate_err.is_none()
+            && let Some(infl) = self.infl.as_mut()
+        {
+            // Its rest will never be inflated, so the window no longer matches the sender's.
+            infl.reset();
+            infl.broken = !self.no_context;
+        }
+        self.data.active = false;
+    }
+
+    fn payload(&mut self, chunk: &[u8], cx: &StreamCtx, sink: &mut dyn Sink) {
+        let want = self
+            .frame_preview
+            .saturating_sub(self.frame_preview_buf.len());
+        if want > 0 {
+            self.frame_preview_buf
+                .extend_from_slice(&chunk[..want.min(chunk.len())]);
+        }
+        match self.cur.mask_key {
+            Some(key) => {
+                let mut scratch = std::mem::take(&mut self.scratch);
+                let size = chunk.len().min(SCRATCH);
+                if scratch.len() < size {
+                    scratch.resize(size, 0);
+                }
+                let mut pos = self.frame_pos;
+                for piece in chunk.chunks(SCRATCH) {
+                    let buf = &mut scratch[..piece.len()];
+                    buf.copy_from_slice(piece);
+                    unmask(buf, key, pos);
+                    pos += piece.len() as u64;
+                    self.route(buf, cx, sink);
+                }
+                self.scratch = scratch;
+            }
+            None => self.route(chunk, cx, sink),
+        }
+    }
+
+    /// Unmasked payload bytes of the current frame, to the message they belong to.
+    fn route(&mut self, bytes: &[u8], cx: &StreamCtx, sink: &mut dyn Sink) {
+        let m = if self.to_ctrl {
+            &mut self.ctrl
+        } else {
+            &mut self.data
+        };
+        if !m.active {
+            return;
+        }
+        m.wire_len += bytes.len() as u64;
+        if !m.compressed {
+            m.body.feed(bytes);
+            return;
+        }
+        if m.inflate_err.is_some() {
+            return;
+        }
+        let Some(infl) = self.infl.as_mut() else {
+            return;
+        };
+        if let Err(stop) = infl.inflate(bytes, &mut m.body, self.inflate_limit) {
+            self.inflate_failed(stop, cx, sink);
+        }
+    }
+
+    fn inflate_failed(&mut self, stop: InflateStop, cx: &StreamCtx, sink: &mut dyn Sink) {
+        let Some(infl) = self.infl.as_mut() else {
+            return;
+        };
+        infl.reset();
+        let was_broken = infl.broken;
+        infl.broken = !self.no_context;
+        match stop {
+            InflateStop::Error(e) => {
+                let op = self.data.opcode;
+                let why = if was_broken {
+                    " (the compression context of earlier messages is missing: the capture began \
+                     mid-stream or bytes were lost)"
+                } else {
+                    ""
+                };
+                self.notes
+                    .emit(sink, cx, Level::Warn, Kind::InflateError, || {
+                        format!(
+                            "cannot inflate a compressed {} message: {e}{why} (RFC 7692 §7.2.2)",
+                            op.as_str()
+                        )
+                    });
+                self.data.inflate_err = Some(e);
+            }
+            InflateStop::Limit => {
+                let limit = self.inflate_limit;
+                self.notes
+                    .emit(sink, cx, Level::Warn, Kind::InflateLimit, || {
+                        format!(
+                            "a compressed message inflates to more than {limit} bytes (limit \
+                             inflate_per_message); inflating stopped for this message"
+                        )
+                    });
+                self.data.inflate_err = Some(format!("inflated size exceeds {limit} bytes"));
+            }
+        }
+    }
+
+    fn finish_frame(&mut self, cx: &StreamCtx, sink: &mut dyn Sink) {
+        self.phase = Phase::Header;
+        let h = self.cur;
+        sink.emit(Event::WsFrame(WsFrame {
+            conn: cx.conn,
+            dir: self.dir,
+            pkts: std::mem::take(&mut self.frame_pkts),
+            ts: cx.ts,
+            header: h,
+            stream_offset: self.frame_start,
+            heuristic: self.frame_heuristic,
+            preview: std::mem::take(&mut self.frame_preview_buf),
+        }));
+        if self.to_ctrl {
+            if self.ctrl.active {
+                self.finish_ctrl(cx, sink);
+            }
+        } else if h.fin && self.data.active {
+            self.finish_data(cx, sink);
+        }
+    }
+
+    fn finish_data(&mut self, cx: &StreamCtx, sink: &mut dyn Sink) {
+        if self.data.compressed && self.data.inflate_err.is_none() {
+            // RFC 7692 §7.2.2: the sender removed this empty stored block's tail; put it back.
+            if let Some(infl) = self.infl.as_mut() {
+                match infl.inflate(&[0, 0, 0xff, 0xff], &mut self.data.body, self.inflate_limit) {
+                    Ok(()) => infl.broken = false,
+                    Err(stop) => self.inflate_failed(stop, cx, sink),
+                }
+            }
+        }
+        self.data.active = false;
+        let ev = self.build_message(false, cx, sink);
+        if self.data.clean_start && !self.always_heuristic {
+            self.heuristic = false;
+        }
+        sink.emit(Event::WsMessage(ev));
+        self.message_notes(false, cx, sink);
+    }
+
+    fn finish_ctrl(&mut self, cx: &StreamCtx, sink: &mut dyn Sink) {
+        self.ctrl.active = false;
+        let ev = self.build_message(true, cx, sink);
+        if ev.opcode == Opcode::Close {
+            self.close_sent = true;
+        }
+        if !self.data.active && !self.always_heuristic {
+            self.heuristic = false;
+        }
+        sink.emit(Event::WsMessage(ev));
+        self.message_notes(true, cx, sink);
+    }
+
+    fn build_message(&mut self, ctrl: bool, cx: &StreamCtx, _sink: &mut dyn Sink) -> WsMessage {
+        let m = if ctrl { &mut self.ctrl } else { &mut self.data };
+        let mut ev = WsMessage {
+            conn: cx.conn,
+            dir: self.dir,
+            pkt: cx.pkt,
+            ts: cx.ts,
+            opcode: m.opcode,
+            frames: m.frames,
+            compressed: m.compressed,
+            wire_len: m.wire_len,
+            len: m.body.len,
+            sha256: [0; 32],
+            text: None,
+            text_truncated: false,
+            data: Vec::new(),
+            data_truncated: false,
+            close_code: None,
+            close_reason: None,
+            utf8_error: false,
+            inflate_error: m.inflate_err.clone(),
+            heuristic: m.heuristic,
+        };
+        if m.inflate_err.is_some() {
+            return ev;
+        }
+        ev.sha256 = m.body.sha256();
+        let truncated = m.body.truncated();
+        let preview = &m.body.preview;
+        match m.opcode {
+            Opcode::Text => {
+                ev.text = Some(text_preview(preview, truncated));
+                ev.text_truncated = truncated;
+                ev.utf8_error = !m.body.utf8_ok();
+            }
+            Opcode::Close => {
+                if let Some(code) = preview.get(..2) {
+                    ev.close_code = Some(u16::from_be_bytes([code[0], code[1]]));
+                }
+                if let Some(reason) = preview.get(2..).filter(|r| !r.is_empty()) {
+                    ev.close_reason = Some(text_preview(reason, truncated));
+                }
+                ev.text_truncated = truncated;
+                ev.utf8_error = !m.body.utf8_ok();
+            }
+            _ => {
+                ev.data = preview.clone();
+                ev.data_truncated = truncated;
+            }
+        }
+        ev
+    }
+
+    /// Violations only visible once a message is whole; emitted after its `ws_message`.
+    fn message_notes(&mut self, ctrl: bool, cx: &StreamCtx, sink: &mut dyn Sink) {
+        let m = if ctrl { &mut self.ctrl } else { &mut self.data };
+        if m.inflate_err.is_some() {
+            return;
+        }
+        let n = &mut self.notes;
+        let op = m.opcode;
+        if matches!(op, Opcode::Text | Opcode::Close) && !m.body.utf8_ok() {
+            n.emit(sink, cx, Level::Warn, Kind::InvalidUtf8, || {
+                if op == Opcode::Text {
+                    "text message is not valid UTF-8 (RFC 6455 §8.1: fail the connection)"
+                        .to_string()
+                } else {
+                    "close reason is not valid UTF-8 (RFC 6455 §5.5.1, §8.1)".to_string()
+                }
+            });
+        }
+        if op == Opcode::Close {
+            let len = m.body.len;
+            if len == 1 {
+                n.emit(sink, cx, Level::Warn, Kind::ClosePayload1Byte, || {
+                    "close frame payload is 1 byte (RFC 6455 §5.5.1: a body, if any, starts \
+                     with a 2-byte status code)"
+                        .to_string()
+                });
+            }
+            if let Some(c) = m.body.preview.get(..2) {
+                let code = u16::from_be_bytes([c[0], c[1]]);
+                if !close_code_valid(code) {
+                    n.emit(sink, cx, Level::Warn, Kind::InvalidCloseCode, || {
+                        format!(
+                            "close code {code} may not be sent on the wire (RFC 6455 §7.4.1, \
+                             §7.4.2: valid are 1000-1003, 1007-1014 and 3000-4999)"
+                        )
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Status codes an endpoint may put in a Close frame (RFC 6455 §7.4.1/§7.4.2, IANA registry):
+/// 1004-1006 and 1015 are reserved for reporting, 1016-2999 are unassigned or for extensions.
+pub fn close_code_valid(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
 /// Do these bytes, the first seen of a direction that is not HTTP, look like WebSocket frames?
-pub fn looks_like_ws(_data: &[u8], _dir: Dir) -> bool {
-    false
+///
+/// Every frame header starting inside `data` must be plausible: a defined opcode, RSV2/RSV3
+/// clear, RSV1 only on a text/binary frame, the mask bit right for the direction (clients mask),
+/// control frames final and at most 125 bytes, lengths in their shortest encoding.
+pub fn looks_like_ws(data: &[u8], dir: Dir) -> bool {
+    header::plausible_run(data, dir, None)
 }

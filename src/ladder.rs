@@ -1,0 +1,618 @@
+//! The ladder (sequence) diagram of one connection: client and server lifelines, one arrow per
+//! TCP segment, HTTP head and WebSocket frame, each end's TCP state written where it changes.
+//!
+//! The model (events → [`LadderRow`]s) and its plain-text drawing live here rather than in the
+//! UI because the `diagram` export reuses them: the text it writes is the text the UI draws.
+
+use crate::event::{ConnId, Dir, Event, HttpKind, Opcode, TcpState, WsMessage};
+use crate::text::escape_for_terminal;
+use rustc_hash::FxHashMap;
+
+/// How rows are labelled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LadderOpts {
+    /// Raw 32-bit sequence/ack numbers instead of relative ones.
+    pub raw_seq: bool,
+}
+
+/// One line of the ladder.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LadderRow {
+    /// Index of the event in the slice the ladder was built from.
+    pub event: usize,
+    /// Direction of the arrow; None for a remark between the lifelines (handshake result, note).
+    pub dir: Option<Dir>,
+    pub label: String,
+    /// The client's state after this row, when it changed.
+    pub client_state: Option<TcpState>,
+    /// The server's state after this row, when it changed.
+    pub server_state: Option<TcpState>,
+}
+
+/// What [`Tracker::observe`] learned about one event in its connection's history.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Observed {
+    pub client_state: Option<TcpState>,
+    pub server_state: Option<TcpState>,
+    /// For a one-frame message: the frame event whose row shows it (the message has no row).
+    pub merged_into: Option<usize>,
+}
+
+#[derive(Default)]
+struct ConnTrack {
+    states: Option<(TcpState, TcpState)>,
+    /// Frame events of the message being assembled, per direction.
+    frames: [Vec<usize>; 2],
+}
+
+/// Follows events in arrival order to find state changes and which message belongs to which
+/// frame. Incremental, so a UI can feed it as events arrive.
+#[derive(Default)]
+pub struct Tracker {
+    conns: FxHashMap<ConnId, ConnTrack>,
+}
+
+impl Tracker {
+    pub fn observe(&mut self, idx: usize, ev: &Event) -> Observed {
+        let mut out = Observed::default();
+        let Some(conn) = ev.conn() else { return out };
+        let t = self.conns.entry(conn).or_default();
+        let after = match ev {
+            Event::Tcp(s) => Some((s.client_state, s.server_state)),
+            Event::ConnClose(c) => Some((c.client_state, c.server_state)),
+            _ => None,
+        };
+        if let Some((c, s)) = after {
+            let (pc, ps) = match t.states {
+                Some(p) => (Some(p.0), Some(p.1)),
+                None => (None, None),
+            };
+            if pc != Some(c) {
+                out.client_state = Some(c);
+            }
+            if ps != Some(s) {
+                out.server_state = Some(s);
+            }
+            t.states = Some((c, s));
+        }
+        match ev {
+            Event::WsFrame(f) => {
+                let v = &mut t.frames[f.dir.idx()];
+                // Control frames may sit between the fragments of a data message; they complete
+                // at once and are remembered only until their own message event.
+                if v.len() < 4096 {
+                    v.push(idx);
+                }
+            }
+            Event::WsMessage(m) => {
+                let v = &mut t.frames[m.dir.idx()];
+                if m.opcode.is_control() {
+                    if let Some(pos) = v.iter().rposition(|_| true) {
+                        out.merged_into = Some(v.remove(pos));
+                    }
+                } else {
+                    if m.frames == 1 && v.len() == 1 {
+                        out.merged_into = v.first().copied();
+                    }
+                    v.clear();
+                }
+            }
+            Event::ConnClose(_) => {
+                t.frames = Default::default();
+            }
+            _ => {}
+        }
+        out
+    }
+}
+
+/// The label of an event's row, or None when the event has no row of its own.
+/// `msg` is the message shown on a frame's row (one-frame messages and control frames).
+pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<String> {
+    use std::fmt::Write;
+    let mut s = String::new();
+    match ev {
+        Event::Tcp(t) => {
+            let _ = write!(s, "{}", t.flags);
+            if s.is_empty() {
+                s.push_str("<no flags>");
+            }
+            let (seq, ack) = if opts.raw_seq {
+                (t.seq, t.ack)
+            } else {
+                (t.rel_seq, t.rel_ack)
+            };
+            if t.flags.syn() || t.flags.fin() || t.flags.rst() || t.len > 0 || !t.flags.ack() {
+                let _ = write!(s, " seq={seq}");
+            }
+            if t.flags.ack() {
+                let _ = write!(s, " ack={ack}");
+            }
+            if t.len > 0 {
+                let _ = write!(s, " len={}", t.len);
+            }
+            if let Some(mss) = t.opts.mss {
+                let _ = write!(s, " mss={mss}");
+            }
+            if let Some(name) = t.analysis.names().next() {
+                let _ = write!(s, " [{name}]");
+            }
+        }
+        Event::Http(h) => match &h.kind {
+            HttpKind::Request { method, path } => {
+                let _ = write!(
+                    s,
+                    "{} {}",
+                    escape_for_terminal(method),
+                    escape_for_terminal(path)
+                );
+                if let Some(u) = h.header("upgrade") {
+                    let _ = write!(s, "  Upgrade: {}", escape_for_terminal(u));
+                }
+            }
+            HttpKind::Response { status, reason } => {
+                let _ = write!(s, "{status} {}", escape_for_terminal(reason));
+            }
+        },
+        Event::WsHandshake(h) => {
+            if h.upgraded {
+                s.push_str("WebSocket open");
+            } else {
+                s.push_str("upgrade failed");
+            }
+            if h.accept.is_some() {
+                s.push_str(if h.accept_ok {
+                    ", Accept ✓"
+                } else {
+                    ", Accept ✗"
+                });
+            }
+            if let Some(p) = h.problems.first() {
+                let _ = write!(s, ": {}", escape_for_terminal(p));
+            }
+        }
+        Event::WsFrame(f) => {
+            let h = &f.header;
+            s.push_str(opcode_name(h.opcode));
+            let masked = if h.masked { " (masked)" } else { "" };
+            match msg {
+                Some(m) if m.opcode == Opcode::Close => {
+                    if let Some(c) = m.close_code {
+                        let _ = write!(s, " {c}");
+                    }
+                    if let Some(r) = m.close_reason.as_deref().filter(|r| !r.is_empty()) {
+                        let _ = write!(s, " \"{}\"", escape_for_terminal(r));
+                    }
+                    s.push_str(masked);
+                }
+                Some(m) => {
+                    push_payload(&mut s, m);
+                    s.push_str(masked);
+                    if m.compressed {
+                        let _ = write!(s, " deflate {}→{}B", m.wire_len, m.len);
+                    }
+                }
+                None => {
+                    if !h.fin {
+                        s.push_str(" FIN=0");
+                    }
+                    let _ = write!(s, " {}B{masked}", h.payload_len);
+                }
+            }
+        }
+        Event::WsMessage(m) => {
+            let _ = write!(s, "⇒ {} message", opcode_name(m.opcode));
+            push_payload(&mut s, m);
+            let _ = write!(s, " ({} frames)", m.frames);
+        }
+        Event::ConnClose(c) => {
+            let _ = write!(s, "connection closed ({})", c.how.as_str());
+        }
+        Event::Note(n) => {
+            let _ = write!(s, "! {}", escape_for_terminal(&n.text));
+        }
+        Event::Udp(u) => {
+            let _ = write!(s, "UDP len={}", u.len);
+        }
+        Event::ConnOpen(_) => return None,
+    }
+    Some(s)
+}
+
+fn opcode_name(op: Opcode) -> &'static str {
+    match op {
+        Opcode::Continuation => "Continuation",
+        Opcode::Text => "Text",
+        Opcode::Binary => "Binary",
+        Opcode::Close => "Close",
+        Opcode::Ping => "Ping",
+        Opcode::Pong => "Pong",
+        Opcode::ReservedData(_) | Opcode::ReservedControl(_) => "Reserved",
+    }
+}
+
+/// Text previews longer than this are cut in labels; the detail pane has the rest.
+const LABEL_TEXT: usize = 40;
+
+fn push_payload(s: &mut String, m: &WsMessage) {
+    use std::fmt::Write;
+    if let Some(t) = &m.text {
+        let cut: String = t.chars().take(LABEL_TEXT).collect();
+        let more = if cut.len() < t.len() || m.text_truncated {
+            "…"
+        } else {
+            ""
+        };
+        let _ = write!(s, " \"{}{more}\"", escape_for_terminal(&cut));
+    } else {
+        let _ = write!(s, " {}B", m.len);
+    }
+}
+
+/// The direction an event's arrow points, if it has one.
+pub fn arrow_dir(ev: &Event) -> Option<Dir> {
+    match ev {
+        Event::Tcp(t) => Some(t.dir),
+        Event::Http(h) => Some(h.dir),
+        Event::WsFrame(f) => Some(f.dir),
+        Event::WsMessage(m) => Some(m.dir),
+        Event::Udp(u) => Some(u.dir),
+        _ => None,
+    }
+}
+
+/// The rows of one connection's ladder, from a whole list of events in arrival order.
+pub fn build(events: &[Event], conn: ConnId, opts: LadderOpts) -> Vec<LadderRow> {
+    let mut tracker = Tracker::default();
+    let mut observed: Vec<(usize, Observed)> = Vec::new();
+    let mut merged: FxHashMap<usize, usize> = FxHashMap::default();
+    for (i, ev) in events.iter().enumerate() {
+        if ev.conn() != Some(conn) {
+            continue;
+        }
+        let o = tracker.observe(i, ev);
+        if let Some(f) = o.merged_into {
+            merged.insert(f, i);
+        }
+        observed.push((i, o));
+    }
+    let mut rows = Vec::new();
+    for (i, o) in observed {
+        if o.merged_into.is_some() {
+            continue;
+        }
+        let msg = merged.get(&i).and_then(|&m| match events.get(m) {
+            Some(Event::WsMessage(m)) => Some(m),
+            _ => None,
+        });
+        let Some(ev) = events.get(i) else { continue };
+        if let Some(label) = label(ev, msg, opts) {
+            rows.push(LadderRow {
+                event: i,
+                dir: arrow_dir(ev),
+                label,
+                client_state: o.client_state,
+                server_state: o.server_state,
+            });
+        }
+    }
+    rows
+}
+
+/// Width of the state columns beside the lifelines (`SYN_RECEIVED` is the longest name).
+pub const STATE_W: usize = 12;
+
+/// A drawn row in three parts: the client's state, what lies between the lifelines, the
+/// server's state. The text format is `left|middle|right`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowParts {
+    pub left: String,
+    pub middle: String,
+    pub right: String,
+}
+
+/// Draw a row's parts with `middle_w` columns between the lifelines.
+pub fn row_parts(row: &LadderRow, middle_w: usize) -> RowParts {
+    let left = match row.client_state {
+        Some(s) => format!("{:>w$}", s.as_str(), w = STATE_W),
+        None => " ".repeat(STATE_W),
+    };
+    let right = match row.server_state {
+        Some(s) => format!("{:<w$}", s.as_str(), w = STATE_W),
+        None => " ".repeat(STATE_W),
+    };
+    RowParts {
+        left,
+        middle: arrow(row.dir, &row.label, middle_w),
+        right,
+    }
+}
+
+/// `-- label -->`, `<-- label --` or ` label ` centred, exactly `w` columns wide.
+pub fn arrow(dir: Option<Dir>, label: &str, w: usize) -> String {
+    let (head_l, head_r, fill) = match dir {
+        Some(Dir::C2S) => ("", ">", '-'),
+        Some(Dir::S2C) => ("<", "", '-'),
+        None => ("", "", ' '),
+    };
+    // At least two fill characters each side so the direction reads at a glance.
+    let room = w.saturating_sub(head_l.len() + head_r.len() + 6);
+    let label = fit(label, room);
+    let lw = display_width(&label);
+    let used = head_l.len() + head_r.len() + lw + 2;
+    let pad = w.saturating_sub(used);
+    let before = pad / 2;
+    let after = pad - before;
+    let mut s = String::with_capacity(w + 8);
+    s.push_str(head_l);
+    s.extend(std::iter::repeat_n(fill, before));
+    s.push(' ');
+    s.push_str(&label);
+    s.push(' ');
+    s.extend(std::iter::repeat_n(fill, after));
+    s.push_str(head_r);
+    s
+}
+
+/// Columns a string takes, counting each char as one (labels are escaped; wide CJK glyphs in
+/// payload text may take two, which only shortens the fill).
+fn display_width(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Cut to `w` columns with an ellipsis.
+pub fn fit(s: &str, w: usize) -> String {
+    if display_width(s) <= w {
+        return s.to_string();
+    }
+    if w == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(w - 1).collect();
+    out.push('…');
+    out
+}
+
+/// The ladder as plain text, `width` columns wide, with a heading naming both ends.
+pub fn render_text(rows: &[LadderRow], client: &str, server: &str, width: usize) -> String {
+    let middle_w = width.saturating_sub(2 * STATE_W + 2).max(20);
+    let mut out = String::new();
+    let head = format!(
+        "{:>sw$}|{}|{}\n",
+        fit(client, STATE_W),
+        " ".repeat(middle_w),
+        fit(server, STATE_W),
+        sw = STATE_W
+    );
+    out.push_str(&head);
+    for r in rows {
+        let p = row_parts(r, middle_w);
+        out.push_str(&p.left);
+        out.push('|');
+        out.push_str(&p.middle);
+        out.push('|');
+        out.push_str(p.right.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::*;
+
+    #[allow(clippy::too_many_arguments)]
+    fn seg(
+        conn: ConnId,
+        dir: Dir,
+        flags: u8,
+        rel_seq: u32,
+        rel_ack: u32,
+        len: u32,
+        c: TcpState,
+        s: TcpState,
+    ) -> Event {
+        Event::Tcp(TcpSegment {
+            conn,
+            pkt: 1,
+            ts: Ts(0),
+            dir,
+            flags: TcpFlags(flags),
+            seq: rel_seq.wrapping_add(1000),
+            ack: rel_ack.wrapping_add(5000),
+            rel_seq,
+            rel_ack,
+            len,
+            win: 100,
+            win_scaled: None,
+            client_state: c,
+            server_state: s,
+            handshake: None,
+            analysis: Analysis::default(),
+            opts: TcpOpts::default(),
+            truncated: false,
+        })
+    }
+
+    fn handshake() -> Vec<Event> {
+        use TcpState::*;
+        vec![
+            seg(1, Dir::C2S, TcpFlags::SYN, 0, 0, 0, SynSent, Listen),
+            seg(
+                1,
+                Dir::S2C,
+                TcpFlags::SYN | TcpFlags::ACK,
+                0,
+                1,
+                0,
+                SynSent,
+                SynReceived,
+            ),
+            seg(
+                1,
+                Dir::C2S,
+                TcpFlags::ACK,
+                1,
+                1,
+                0,
+                Established,
+                Established,
+            ),
+        ]
+    }
+
+    #[test]
+    fn handshake_labels_and_state_changes() {
+        let rows = build(&handshake(), 1, LadderOpts::default());
+        let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["SYN seq=0", "SYN,ACK seq=0 ack=1", "ACK ack=1"]);
+        assert_eq!(rows[0].client_state, Some(TcpState::SynSent));
+        assert_eq!(
+            rows[1].client_state, None,
+            "unchanged state is not repeated"
+        );
+        assert_eq!(rows[1].server_state, Some(TcpState::SynReceived));
+        assert_eq!(rows[2].server_state, Some(TcpState::Established));
+    }
+
+    #[test]
+    fn raw_numbers_on_request() {
+        let rows = build(&handshake(), 1, LadderOpts { raw_seq: true });
+        assert_eq!(rows[1].label, "SYN,ACK seq=1000 ack=5001");
+    }
+
+    #[test]
+    fn other_connections_are_left_out() {
+        let mut ev = handshake();
+        ev.push(seg(
+            2,
+            Dir::C2S,
+            TcpFlags::SYN,
+            0,
+            0,
+            0,
+            TcpState::SynSent,
+            TcpState::Listen,
+        ));
+        assert_eq!(build(&ev, 1, LadderOpts::default()).len(), 3);
+        assert_eq!(build(&ev, 2, LadderOpts::default()).len(), 1);
+    }
+
+    fn frame(dir: Dir, op: Opcode, fin: bool, len: u64) -> Event {
+        let masked = dir == Dir::C2S;
+        Event::WsFrame(WsFrame {
+            conn: 1,
+            dir,
+            pkts: vec![4],
+            ts: Ts(0),
+            header: FrameHeader {
+                fin,
+                rsv1: false,
+                rsv2: false,
+                rsv3: false,
+                opcode: op,
+                masked,
+                mask_key: masked.then_some([1, 2, 3, 4]),
+                len_code: len as u8,
+                payload_len: len,
+                header_len: if masked { 6 } else { 2 },
+                raw: [0; 14],
+            },
+            stream_offset: 0,
+            heuristic: false,
+            preview: vec![],
+        })
+    }
+
+    fn message(dir: Dir, op: Opcode, frames: u32, text: Option<&str>, close: Option<u16>) -> Event {
+        Event::WsMessage(WsMessage {
+            conn: 1,
+            dir,
+            pkt: 4,
+            ts: Ts(0),
+            opcode: op,
+            frames,
+            compressed: false,
+            wire_len: 5,
+            len: 5,
+            sha256: [0; 32],
+            text: text.map(str::to_string),
+            text_truncated: false,
+            data: vec![],
+            data_truncated: false,
+            close_code: close,
+            close_reason: None,
+            utf8_error: false,
+            inflate_error: None,
+            heuristic: false,
+        })
+    }
+
+    #[test]
+    fn one_frame_message_is_shown_on_its_frame() {
+        let ev = vec![
+            frame(Dir::C2S, Opcode::Text, true, 5),
+            message(Dir::C2S, Opcode::Text, 1, Some("hello"), None),
+            frame(Dir::S2C, Opcode::Close, true, 2),
+            message(Dir::S2C, Opcode::Close, 1, None, Some(1000)),
+        ];
+        let rows = build(&ev, 1, LadderOpts::default());
+        let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["Text \"hello\" (masked)", "Close 1000"]);
+    }
+
+    #[test]
+    fn fragmented_message_keeps_frame_rows_and_its_own() {
+        let ev = vec![
+            frame(Dir::C2S, Opcode::Text, false, 3),
+            frame(Dir::C2S, Opcode::Ping, true, 0),
+            message(Dir::C2S, Opcode::Ping, 1, None, None),
+            frame(Dir::C2S, Opcode::Continuation, true, 2),
+            message(Dir::C2S, Opcode::Text, 2, Some("hello"), None),
+        ];
+        let rows = build(&ev, 1, LadderOpts::default());
+        let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Text FIN=0 3B (masked)",
+                "Ping 5B (masked)",
+                "Continuation 2B (masked)",
+                "⇒ Text message \"hello\" (2 frames)"
+            ]
+        );
+    }
+
+    #[test]
+    fn hostile_text_is_escaped_in_labels() {
+        let ev = vec![
+            frame(Dir::S2C, Opcode::Text, true, 5),
+            message(Dir::S2C, Opcode::Text, 1, Some("\x1b[31mred\u{202e}"), None),
+        ];
+        let rows = build(&ev, 1, LadderOpts::default());
+        assert_eq!(rows[0].label, "Text \"\\x1b[31mred\\u{202e}\"");
+    }
+
+    #[test]
+    fn arrows_point_and_fit() {
+        let a = arrow(Some(Dir::C2S), "SYN seq=0", 20);
+        assert_eq!(a.chars().count(), 20);
+        assert!(a.ends_with("->") && a.contains(" SYN seq=0 "));
+        let b = arrow(Some(Dir::S2C), "a very long label that cannot fit", 20);
+        assert_eq!(b.chars().count(), 20);
+        assert!(b.starts_with("<--") && b.contains('…'));
+    }
+
+    #[test]
+    fn text_rendering_has_lifelines_and_states() {
+        let rows = build(&handshake(), 1, LadderOpts::default());
+        let t = render_text(&rows, "client", "server", 60);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert!(lines[1].starts_with("    SYN_SENT|"));
+        assert!(lines[1].contains("SYN seq=0") && lines[1].contains("->|LISTEN"));
+        assert!(lines[2].contains("|<-") && lines[2].ends_with("|SYN_RECEIVED"));
+        assert!(lines[3].starts_with(" ESTABLISHED|") && lines[3].ends_with("|ESTABLISHED"));
+    }
+}

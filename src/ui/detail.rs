@@ -1,0 +1,614 @@
+//! The detail pane's content for one event: the packet's layer tree, the event's own fields,
+//! and the explanations (frame bit layout, unmasking, Accept computation). Built once when the
+//! selection changes, so drawing only copies lines.
+
+use super::layers;
+use super::store::Store;
+use crate::event::{Event, HttpKind, Opcode, PktNum, WsFrame, WsMessage};
+use crate::fields::Field;
+use crate::text::{bytes_for_terminal, escape_for_terminal};
+use std::ops::Range;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    Heading,
+    Field,
+    Text,
+    Good,
+    Bad,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub depth: u8,
+    pub kind: LineKind,
+    pub text: String,
+    /// Bytes of the shown packet this line describes (highlighted in the bytes pane).
+    pub span: Option<Range<usize>>,
+    /// The field's stable name (`tcp.seq`, `ws.fin`), empty for text lines.
+    pub name: &'static str,
+}
+
+impl Line {
+    fn new(depth: u8, kind: LineKind, text: impl Into<String>) -> Line {
+        Line {
+            depth,
+            kind,
+            text: text.into(),
+            span: None,
+            name: "",
+        }
+    }
+}
+
+/// What the detail and bytes panes show for the selected event.
+#[derive(Clone, Debug, Default)]
+pub struct Detail {
+    pub event: usize,
+    /// The packet shown in the bytes pane.
+    pub pkt: Option<PktNum>,
+    pub lines: Vec<Line>,
+}
+
+impl Detail {
+    /// The line to select first: the layer the event is about, so the bytes pane opens on it.
+    pub fn initial(&self, ev: Option<&Event>) -> Option<usize> {
+        let want: &[&str] = match ev {
+            Some(Event::Tcp(_)) => &["tcp"],
+            Some(Event::Udp(_)) => &["udp"],
+            Some(Event::WsFrame(_)) => &["ws.fin"],
+            Some(Event::Http(_)) => &["http.request_line", "http.status_line", "tcp.payload"],
+            Some(Event::WsMessage(_)) => &["tcp.payload"],
+            _ => &[],
+        };
+        want.iter()
+            .find_map(|w| {
+                self.lines
+                    .iter()
+                    .position(|l| l.span.is_some() && l.name == *w)
+            })
+            .or_else(|| self.selectable().next())
+    }
+
+    /// Lines that can be selected (they describe bytes).
+    pub fn selectable(&self) -> impl Iterator<Item = usize> + '_ {
+        self.lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.span.is_some())
+            .map(|(i, _)| i)
+    }
+}
+
+/// Most payload bytes shown in the unmasking table.
+const UNMASK_ROWS: usize = 8;
+
+pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
+    let mut d = Detail {
+        event: idx,
+        ..Default::default()
+    };
+    let Some(ev) = store.events.get(idx) else {
+        return d;
+    };
+    let pkt = match ev {
+        Event::WsFrame(f) => f.pkts.first().copied(),
+        _ => ev.pkt(),
+    };
+    d.pkt = pkt;
+    let packet = pkt.and_then(|n| store.packet(n));
+    if let (Some(n), Some((rec, data))) = (pkt, packet) {
+        d.lines.push(Line::new(
+            0,
+            LineKind::Heading,
+            format!("Packet {n}: {} bytes captured of {}", rec.len, rec.orig_len),
+        ));
+        for f in layers::packet_fields(rec.linktype, data) {
+            push_field(&mut d.lines, &f, 1, 0, data.len());
+        }
+    }
+    match ev {
+        Event::Tcp(t) => {
+            d.lines
+                .push(Line::new(0, LineKind::Heading, "TCP connection"));
+            d.lines.push(Line::new(
+                1,
+                LineKind::Text,
+                format!(
+                    "states after: client {}, server {}",
+                    t.client_state, t.server_state
+                ),
+            ));
+            d.lines.push(Line::new(
+                1,
+                LineKind::Text,
+                format!(
+                    "seq={} ack={} (raw {} / {})",
+                    t.rel_seq, t.rel_ack, t.seq, t.ack
+                ),
+            ));
+            if let Some(w) = t.win_scaled {
+                d.lines.push(Line::new(
+                    1,
+                    LineKind::Text,
+                    format!("window {w} bytes (scaled)"),
+                ));
+            }
+            let o = t.opts;
+            if o.mss.is_some() || o.wscale.is_some() || o.sack_permitted {
+                d.lines.push(Line::new(
+                    1,
+                    LineKind::Text,
+                    format!(
+                        "options: mss={} wscale={} sack_permitted={}",
+                        o.mss.map_or("-".into(), |v| v.to_string()),
+                        o.wscale.map_or("-".into(), |v| v.to_string()),
+                        o.sack_permitted
+                    ),
+                ));
+            }
+            for n in t.analysis.names() {
+                d.lines
+                    .push(Line::new(1, LineKind::Bad, format!("analysis: {n}")));
+            }
+        }
+        Event::Http(h) => {
+            d.lines.push(Line::new(0, LineKind::Heading, "HTTP head"));
+            // Where the head starts in the shown packet, found by its first line's bytes (a
+            // head split over packets is listed without highlights).
+            let data = packet.map(|(_, b)| b).unwrap_or(&[]);
+            let first = match &h.kind {
+                HttpKind::Request { method, path } => format!("{method} {path} "),
+                HttpKind::Response { status, .. } => format!("{} {status}", h.version),
+            };
+            let base = memchr::memmem::find(data, first.as_bytes());
+            for f in layers::http_fields(h) {
+                match base {
+                    Some(b) => push_field(&mut d.lines, &f, 1, b, data.len()),
+                    None => push_field(&mut d.lines, &f, 1, 0, 0),
+                }
+            }
+            accept_for_conn(store, h.conn, &mut d.lines);
+        }
+        Event::WsHandshake(h) => {
+            d.lines
+                .push(Line::new(0, LineKind::Heading, "WebSocket handshake"));
+            for p in &h.problems {
+                d.lines.push(Line::new(
+                    1,
+                    LineKind::Bad,
+                    escape_for_terminal(p).into_owned(),
+                ));
+            }
+            if let Some(e) = &h.extensions {
+                d.lines.push(Line::new(
+                    1,
+                    LineKind::Text,
+                    format!("extensions: {}", escape_for_terminal(e)),
+                ));
+            }
+            accept_lines(h.key.as_deref(), h.accept.as_deref(), &mut d.lines);
+        }
+        Event::WsFrame(f) => {
+            let data = packet.map(|(_, b)| b).unwrap_or(&[]);
+            frame_lines(f, store.message_of(idx), data, bits_per_row, &mut d.lines);
+        }
+        Event::WsMessage(m) => message_lines(m, &mut d.lines),
+        Event::ConnClose(c) => {
+            d.lines
+                .push(Line::new(0, LineKind::Heading, "Connection closed"));
+            d.lines.push(Line::new(
+                1,
+                LineKind::Text,
+                format!(
+                    "how: {}; client {}, server {}",
+                    c.how.as_str(),
+                    c.client_state,
+                    c.server_state
+                ),
+            ));
+        }
+        Event::ConnOpen(o) => {
+            d.lines
+                .push(Line::new(0, LineKind::Heading, "New connection"));
+            d.lines.push(Line::new(
+                1,
+                LineKind::Text,
+                format!("{} {} → {}", o.proto.as_str(), o.client, o.server),
+            ));
+        }
+        Event::Udp(_) => {}
+        Event::Note(n) => {
+            d.lines.push(Line::new(
+                0,
+                LineKind::Heading,
+                format!("Note ({}, {})", n.level.as_str(), n.code),
+            ));
+            d.lines.push(Line::new(
+                1,
+                LineKind::Text,
+                escape_for_terminal(&n.text).into_owned(),
+            ));
+        }
+    }
+    d
+}
+
+/// Add a field and its children; `base` is the byte where the field's buffer starts in the
+/// packet, `limit` the packet length (spans beyond it are not highlighted).
+fn push_field(out: &mut Vec<Line>, f: &Field, depth: u8, base: usize, limit: usize) {
+    let r = f.byte_range();
+    let span = (r.end > r.start)
+        .then(|| base.saturating_add(r.start)..base.saturating_add(r.end))
+        .filter(|s| s.end <= limit);
+    let text = if f.label.is_empty() {
+        escape_for_terminal(&f.value).into_owned()
+    } else if f.value.is_empty() {
+        f.label.to_string()
+    } else {
+        format!("{}: {}", f.label, escape_for_terminal(&f.value))
+    };
+    out.push(Line {
+        depth,
+        kind: LineKind::Field,
+        text,
+        span,
+        name: f.name,
+    });
+    for c in &f.children {
+        push_field(out, c, depth.saturating_add(1), base, limit);
+    }
+}
+
+fn accept_for_conn(store: &Store, conn: crate::event::ConnId, out: &mut Vec<Line>) {
+    let Some(ci) = store.conn(conn) else { return };
+    let hs = ci
+        .events
+        .iter()
+        .find_map(|&i| match store.events.get(i as usize) {
+            Some(Event::WsHandshake(h)) => Some(h),
+            _ => None,
+        });
+    if let Some(h) = hs {
+        accept_lines(h.key.as_deref(), h.accept.as_deref(), out);
+    }
+}
+
+/// The Accept computation step by step, ending in ✓ or ✗ against what the server sent.
+fn accept_lines(key: Option<&str>, accept: Option<&str>, out: &mut Vec<Line>) {
+    out.push(Line::new(
+        0,
+        LineKind::Heading,
+        "Sec-WebSocket-Accept, step by step",
+    ));
+    let Some(key) = key else {
+        out.push(Line::new(1, LineKind::Bad, "no Sec-WebSocket-Key was sent"));
+        return;
+    };
+    let st = layers::accept_steps(key);
+    let hex: String = st.sha1.iter().map(|b| format!("{b:02x}")).collect();
+    out.push(Line::new(
+        1,
+        LineKind::Text,
+        format!("1 key       {}", escape_for_terminal(&st.key)),
+    ));
+    out.push(Line::new(
+        1,
+        LineKind::Text,
+        "2 + GUID    258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+    ));
+    out.push(Line::new(
+        1,
+        LineKind::Text,
+        format!("  = {}", escape_for_terminal(&st.concatenated)),
+    ));
+    out.push(Line::new(1, LineKind::Text, format!("3 SHA-1     {hex}")));
+    out.push(Line::new(
+        1,
+        LineKind::Text,
+        format!("4 base64    {}", st.base64),
+    ));
+    match accept {
+        Some(a) if a.trim() == st.base64 => out.push(Line::new(
+            1,
+            LineKind::Good,
+            format!("  server    {} ✓ match", escape_for_terminal(a)),
+        )),
+        Some(a) => out.push(Line::new(
+            1,
+            LineKind::Bad,
+            format!("  server    {} ✗ MISMATCH", escape_for_terminal(a)),
+        )),
+        None => out.push(Line::new(1, LineKind::Bad, "  server sent no Accept ✗")),
+    }
+}
+
+fn frame_lines(
+    f: &WsFrame,
+    msg: Option<&WsMessage>,
+    packet: &[u8],
+    per_row: u64,
+    out: &mut Vec<Line>,
+) {
+    let h = &f.header;
+    // The frame header's position in the shown packet, found by its bytes; without it the
+    // fields are listed but not highlighted.
+    let raw = h.raw();
+    let base = if raw.is_empty() {
+        None
+    } else {
+        memchr::memmem::find_iter(packet, raw).last()
+    };
+    out.push(Line::new(
+        0,
+        LineKind::Heading,
+        format!(
+            "WebSocket frame: {} {}B{}",
+            h.opcode.as_str(),
+            h.payload_len,
+            if f.heuristic {
+                " (recognised without handshake)"
+            } else {
+                ""
+            }
+        ),
+    ));
+    let fields = layers::frame_fields(h);
+    for fl in &fields {
+        match base {
+            Some(b) => push_field(out, fl, 1, b, packet.len()),
+            None => push_field(out, fl, 1, 0, 0),
+        }
+    }
+    out.push(Line::new(0, LineKind::Heading, "RFC 6455 §5.2 layout"));
+    for l in bit_layout(&fields, u64::from(h.header_len) * 8, per_row) {
+        out.push(Line::new(1, LineKind::Text, l));
+    }
+    match h.mask_key {
+        Some(key) if !f.preview.is_empty() => {
+            out.push(Line::new(
+                0,
+                LineKind::Heading,
+                "Unmasking: wire byte XOR key[i mod 4] = plain byte",
+            ));
+            let n = f.preview.len().min(UNMASK_ROWS);
+            let mut plain = f.preview[..n].to_vec();
+            layers::unmask(&mut plain, key, 0);
+            for (i, (w, p)) in f.preview.iter().zip(&plain).enumerate().take(n) {
+                let k = key[i % 4];
+                let ch = bytes_for_terminal(&[*p]);
+                out.push(Line::new(
+                    1,
+                    LineKind::Text,
+                    format!("{i:>2}  {w:02x} ^ {k:02x} = {p:02x}  '{ch}'"),
+                ));
+            }
+            if f.preview.len() > n || h.payload_len > n as u64 {
+                out.push(Line::new(1, LineKind::Text, "    …"));
+            }
+        }
+        Some(_) => {}
+        None => out.push(Line::new(
+            1,
+            LineKind::Text,
+            "payload not masked (server frames never are)",
+        )),
+    }
+    if let Some(m) = msg {
+        message_lines(m, out);
+    }
+}
+
+fn message_lines(m: &WsMessage, out: &mut Vec<Line>) {
+    out.push(Line::new(
+        0,
+        LineKind::Heading,
+        format!("Message: {} in {} frame(s)", m.opcode.as_str(), m.frames),
+    ));
+    if m.compressed {
+        out.push(Line::new(
+            1,
+            LineKind::Text,
+            format!(
+                "permessage-deflate: {} bytes on the wire → {} bytes inflated",
+                m.wire_len, m.len
+            ),
+        ));
+    } else {
+        out.push(Line::new(1, LineKind::Text, format!("{} bytes", m.len)));
+    }
+    if let Some(e) = &m.inflate_error {
+        out.push(Line::new(
+            1,
+            LineKind::Bad,
+            format!("could not inflate: {}", escape_for_terminal(e)),
+        ));
+    }
+    if m.opcode == Opcode::Close {
+        out.push(Line::new(
+            1,
+            LineKind::Text,
+            format!(
+                "close code {} reason \"{}\"",
+                m.close_code.map_or("(none)".into(), |c| c.to_string()),
+                escape_for_terminal(m.close_reason.as_deref().unwrap_or(""))
+            ),
+        ));
+    }
+    if let Some(t) = &m.text {
+        out.push(Line::new(
+            1,
+            LineKind::Text,
+            format!(
+                "text: \"{}\"{}",
+                escape_for_terminal(t),
+                if m.text_truncated { "…" } else { "" }
+            ),
+        ));
+    } else if !m.data.is_empty() {
+        let hex: Vec<String> = m.data.iter().take(32).map(|b| format!("{b:02x}")).collect();
+        out.push(Line::new(
+            1,
+            LineKind::Text,
+            format!("data: {}", hex.join(" ")),
+        ));
+    }
+    if m.utf8_error {
+        out.push(Line::new(1, LineKind::Bad, "invalid UTF-8"));
+    }
+}
+
+/// The header drawn as RFC 6455 draws it: bit numbers, then cells with each field's name and
+/// this frame's value, `per_row` bits (16 or 32) to a row.
+pub fn bit_layout(fields: &[Field], header_bits: u64, per_row: u64) -> Vec<String> {
+    let per_row = per_row.max(8);
+    let mut out = Vec::new();
+    let tens: String = (0..per_row)
+        .map(|i| {
+            if i % 10 == 0 {
+                format!(" {}", i / 10)
+            } else {
+                "  ".into()
+            }
+        })
+        .collect();
+    let units: String = (0..per_row).map(|i| format!(" {}", i % 10)).collect();
+    out.push(tens.trim_end().to_string());
+    out.push(units);
+    let rows = header_bits.div_ceil(per_row);
+    for r in 0..rows {
+        let lo = r * per_row;
+        let hi = (lo + per_row).min(header_bits);
+        let mut border = String::from("+");
+        let mut names = String::from("|");
+        let mut values = String::from("|");
+        for f in fields {
+            let s = f.bits.start.max(lo);
+            let e = f.bits.end.min(hi);
+            if s >= e {
+                continue;
+            }
+            let w = ((e - s) * 2 - 1) as usize;
+            border.push_str(&"-".repeat(w));
+            border.push('+');
+            let cont = f.bits.start < lo;
+            let name = if w <= 3 {
+                short_name(f)
+            } else if cont {
+                format!("{} (cont.)", f.label)
+            } else {
+                f.label.to_string()
+            };
+            names.push_str(&center(&name, w));
+            names.push('|');
+            // Values like `1 (final frame of the message)` keep only their number when the
+            // cell is too small for the explanation.
+            let value = if cont {
+                String::new()
+            } else if f.value.chars().count() <= w {
+                f.value.clone()
+            } else {
+                f.value.split(" (").next().unwrap_or("").to_string()
+            };
+            values.push_str(&center(&value, w));
+            values.push('|');
+        }
+        out.push(border);
+        out.push(names);
+        out.push(values);
+    }
+    if let Some(last) = out.get(2).cloned().filter(|_| rows > 0) {
+        // Close the bottom with the last row's cell boundaries.
+        let bottom = out.iter().rev().nth(2).cloned().unwrap_or(last);
+        out.push(bottom);
+    }
+    out
+}
+
+/// `FIN` → `F`, `RSV1` → `R`, `MASK` → `M`: what fits in a one-bit cell.
+fn short_name(f: &Field) -> String {
+    f.label.chars().next().map(String::from).unwrap_or_default()
+}
+
+fn center(s: &str, w: usize) -> String {
+    let s = crate::ladder::fit(s, w);
+    let n = s.chars().count();
+    let pad = w.saturating_sub(n);
+    let l = pad / 2;
+    format!("{}{s}{}", " ".repeat(l), " ".repeat(pad - l))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{FrameHeader, Opcode};
+
+    fn header(len_code: u8, payload_len: u64, masked: bool) -> FrameHeader {
+        FrameHeader {
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode: Opcode::Text,
+            masked,
+            mask_key: masked.then_some([0x37, 0xfa, 0x21, 0x3d]),
+            len_code,
+            payload_len,
+            header_len: 2
+                + if masked { 4 } else { 0 }
+                + match len_code {
+                    126 => 2,
+                    127 => 8,
+                    _ => 0,
+                },
+            raw: [0; 14],
+        }
+    }
+
+    #[test]
+    fn layout_rows_line_up_with_bits() {
+        let h = header(5, 5, true);
+        let lines = bit_layout(&layers::frame_fields(&h), 48, 16);
+        // two number lines, three lines per 16-bit row (3 rows), a closing border
+        assert_eq!(lines.len(), 2 + 3 * 3 + 1);
+        let width = lines[1].len() + 1;
+        for l in &lines[2..] {
+            assert_eq!(l.chars().count(), width, "{l:?}");
+        }
+        assert!(lines[3].starts_with("|F|R|R|R|"), "{}", lines[3]);
+        assert!(lines[4].starts_with("|1|0|0|0|"), "{}", lines[4]);
+        assert!(lines.iter().any(|l| l.contains("0x37fa213d")));
+    }
+
+    #[test]
+    fn extended_length_spans_rows_at_32_bits() {
+        let h = header(127, 70_000, false);
+        let lines = bit_layout(&layers::frame_fields(&h), 80, 32);
+        assert!(lines.iter().any(|l| l.contains("70000")));
+        assert!(lines.iter().any(|l| l.contains("(cont.)")));
+    }
+
+    #[test]
+    fn accept_steps_check_rfc_example() {
+        let mut out = Vec::new();
+        accept_lines(
+            Some("dGhlIHNhbXBsZSBub25jZQ=="),
+            Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+            &mut out,
+        );
+        assert!(
+            out.iter()
+                .any(|l| l.kind == LineKind::Good && l.text.contains('✓'))
+        );
+        assert!(
+            out.iter()
+                .any(|l| l.text.contains("b37a4f2cc0624f1690f64606cf385945b2bec4ea"))
+        );
+        let mut bad = Vec::new();
+        accept_lines(Some("dGhlIHNhbXBsZSBub25jZQ=="), Some("wrong="), &mut bad);
+        assert!(
+            bad.iter()
+                .any(|l| l.kind == LineKind::Bad && l.text.contains('✗'))
+        );
+    }
+}

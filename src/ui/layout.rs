@@ -1,0 +1,93 @@
+//! Where each pane goes for a given terminal size; shared by drawing and mouse handling so a
+//! click always lands on what was drawn.
+
+use super::model::Model;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub conns: Rect,
+    pub ladder: Rect,
+    pub detail: Rect,
+    pub bytes: Rect,
+    pub narration: Rect,
+    pub footer: Rect,
+}
+
+/// Terminals at least this wide get the ladder and detail side by side.
+pub const WIDE: u16 = 120;
+/// The bytes pane fits 8 bytes a row (offset, hex, ASCII) in this many columns.
+const BYTES_NARROW: u16 = 40;
+const BYTES_WIDE: u16 = 76;
+
+impl Areas {
+    /// Ladder rows that fit below its title and lifeline heading.
+    pub fn ladder_rows(&self) -> usize {
+        self.ladder.height.saturating_sub(2) as usize
+    }
+    /// Connection rows that fit below the title and column heading.
+    pub fn conn_rows(&self) -> usize {
+        self.conns.height.saturating_sub(2) as usize
+    }
+    pub fn detail_rows(&self) -> usize {
+        self.detail.height.saturating_sub(1) as usize
+    }
+}
+
+pub fn areas(size: Rect, m: &Model) -> Areas {
+    let conns = m.store.conns.len().clamp(1, 8) as u16;
+    let conns_h = (conns + 2).min(size.height / 4).max(3);
+    if size.width >= WIDE {
+        // Narration sits beside the bytes pane, so the body gets the full height.
+        let [header, conns, body, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(conns_h),
+            Constraint::Min(4),
+            Constraint::Length(1),
+        ])
+        .areas(size);
+        let bytes_h = (body.height / 3).clamp(4, 14);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(bytes_h)]).areas(body);
+        let [ladder, detail] =
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(top);
+        let [bytes, narration] =
+            Layout::horizontal([Constraint::Length(BYTES_WIDE), Constraint::Min(0)]).areas(bottom);
+        return Areas {
+            header,
+            conns,
+            ladder,
+            detail,
+            bytes,
+            narration,
+            footer,
+        };
+    }
+    let [header, conns, body, narration, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(conns_h),
+        Constraint::Min(4),
+        Constraint::Length(3),
+        Constraint::Length(1),
+    ])
+    .areas(size);
+    let [ladder, lower] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+    let bytes_w = if size.width >= 2 * BYTES_NARROW {
+        BYTES_NARROW
+    } else {
+        size.width / 2
+    };
+    let [detail, bytes] =
+        Layout::horizontal([Constraint::Min(10), Constraint::Length(bytes_w)]).areas(lower);
+    Areas {
+        header,
+        conns,
+        ladder,
+        detail,
+        bytes,
+        narration,
+        footer,
+    }
+}

@@ -1,0 +1,155 @@
+//! The terminal UI: a model, an `update` that applies messages to it, and a pure `view`.
+//!
+//! Data arrives from a producer thread (file reader or live capture) as [`feed::Feed`]s over a
+//! channel, so the first screen shows as soon as the first packets are decoded and the UI stays
+//! responsive while the rest streams in. The UI only consumes events and field trees; it never
+//! parses packet bytes.
+
+pub mod detail;
+pub mod feed;
+pub mod layers;
+pub mod layout;
+pub mod model;
+pub mod narrate;
+mod source;
+pub mod store;
+pub mod theme;
+pub mod view;
+
+#[cfg(test)]
+mod tests;
+
+pub use feed::{Batch, Feed, FeedSender, PacketRec};
+pub use model::{Model, Msg, update};
+pub use source::decode_all;
+pub use theme::ThemeName;
+pub use view::view;
+
+use ratatui::crossterm::event::{self as ct, Event as CtEvent};
+use ratatui::crossterm::execute;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, Instant};
+
+/// The classroom demo capture, compiled in so `wslens` alone works from any directory.
+pub static EMBEDDED_CAPTURE: &[u8] = source::EMBEDDED;
+
+/// Where the UI's packets and events come from.
+pub enum UiSource {
+    /// The built-in classroom capture.
+    Embedded,
+    /// A .pcap/.pcapng file (read once, decoded on a background thread).
+    File(PathBuf),
+    /// Any producer (live capture): it sends through the `FeedSender` made by [`feed::channel`].
+    Channel { name: String, rx: Receiver<Feed> },
+}
+
+#[derive(Clone, Debug)]
+pub struct UiOptions {
+    pub theme: ThemeName,
+    /// Narration language (placeholder until the catalogues exist; English is used).
+    pub lang: Option<String>,
+    /// Start in playback mode at the first event (the classroom demo does).
+    pub playback: bool,
+}
+
+impl Default for UiOptions {
+    fn default() -> Self {
+        UiOptions {
+            theme: ThemeName::Dark,
+            lang: None,
+            playback: false,
+        }
+    }
+}
+
+/// Open the terminal UI on a source and run until the user quits.
+pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
+    let (name, rx) = match source {
+        UiSource::Embedded => (
+            "classroom.pcap".to_string(),
+            source::spawn_bytes(EMBEDDED_CAPTURE),
+        ),
+        UiSource::File(p) => (p.display().to_string(), source::spawn_file(p)),
+        UiSource::Channel { name, rx } => (name, rx),
+    };
+    let mut model = Model::new(name, opts.theme, opts.playback);
+    install_panic_hook();
+    let mut terminal = ratatui::init();
+    let _ = execute!(std::io::stdout(), ct::EnableMouseCapture);
+    let res = event_loop(&mut terminal, &mut model, &rx);
+    let _ = execute!(std::io::stdout(), ct::DisableMouseCapture);
+    ratatui::restore();
+    res
+}
+
+/// Restore the terminal before the panic message prints, so it is readable and the shell
+/// is usable afterwards. (`ratatui::init` installs its own hook too; mouse capture is ours.)
+fn install_panic_hook() {
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(std::io::stdout(), ct::DisableMouseCapture);
+        ratatui::restore();
+        prev(info);
+    }));
+}
+
+/// Most batches taken from the channel between two draws, so input stays responsive while a
+/// large capture streams in.
+const BATCHES_PER_FRAME: usize = 8;
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    model: &mut Model,
+    rx: &Receiver<Feed>,
+) -> anyhow::Result<()> {
+    let size = terminal.size()?;
+    update(model, Msg::Resize(size.width, size.height));
+    let mut last = Instant::now();
+    let mut connected = true;
+    loop {
+        let mut got = 0;
+        while connected && got < BATCHES_PER_FRAME {
+            match rx.try_recv() {
+                Ok(f) => {
+                    update(model, Msg::Feed(f));
+                    got += 1;
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    connected = false;
+                    if !model.done {
+                        update(model, Msg::Feed(Feed::Done));
+                    }
+                }
+            }
+        }
+        let now = Instant::now();
+        let ms = now.duration_since(last).as_millis() as u64;
+        last = now;
+        update(model, Msg::Tick { ms });
+        terminal.draw(|f| view(model, f))?;
+        if model.quit {
+            return Ok(());
+        }
+        let wait = if got == BATCHES_PER_FRAME || model.playing || !model.done {
+            Duration::from_millis(30)
+        } else {
+            Duration::from_millis(250)
+        };
+        if ct::poll(wait)? {
+            // Drain all pending input before drawing again.
+            loop {
+                match ct::read()? {
+                    CtEvent::Key(k) => update(model, Msg::Key(k)),
+                    CtEvent::Mouse(m) => update(model, Msg::Mouse(m)),
+                    CtEvent::Resize(w, h) => update(model, Msg::Resize(w, h)),
+                    _ => {}
+                }
+                if model.quit || !ct::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+    }
+}

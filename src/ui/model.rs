@@ -1,0 +1,748 @@
+//! The UI's state and how messages (keys, mouse, ticks, arriving data) change it.
+//! Nothing here draws; `view` reads the model.
+
+use super::detail::{self, Detail};
+use super::feed::Feed;
+use super::layout::{self, Areas};
+use super::narrate::{English, NarrationCtx, Narrator};
+use super::store::{Layer, Store};
+use super::theme::ThemeName;
+use crate::event::{ConnId, Event};
+use crate::ladder::{self, LadderOpts};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Conns,
+    Ladder,
+    Detail,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayerFilter {
+    All,
+    Tcp,
+    Http,
+    Ws,
+}
+
+impl LayerFilter {
+    pub fn next(self) -> Self {
+        match self {
+            LayerFilter::All => LayerFilter::Tcp,
+            LayerFilter::Tcp => LayerFilter::Http,
+            LayerFilter::Http => LayerFilter::Ws,
+            LayerFilter::Ws => LayerFilter::All,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LayerFilter::All => "all",
+            LayerFilter::Tcp => "tcp",
+            LayerFilter::Http => "http",
+            LayerFilter::Ws => "ws",
+        }
+    }
+    fn admits(self, l: Layer) -> bool {
+        match self {
+            LayerFilter::All => true,
+            LayerFilter::Tcp => l == Layer::Tcp,
+            LayerFilter::Http => l == Layer::Http,
+            LayerFilter::Ws => l == Layer::Ws,
+        }
+    }
+}
+
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// Time passed, for playback.
+    Tick {
+        ms: u64,
+    },
+    Feed(Feed),
+}
+
+/// Playback speeds offered by `+`/`-`.
+pub const SPEEDS: [f64; 9] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0];
+/// At 1× each event stays at least this long, so a handshake that took 100 µs can be followed.
+pub const MIN_STEP_MS: f64 = 600.0;
+
+/// Ladder rows of the selected connection that pass the filters (all of them, not only the
+/// ones revealed by playback), extended as events arrive.
+#[derive(Default)]
+pub struct LadderCache {
+    key: Option<(ConnId, LayerFilter, bool, String, bool)>,
+    scanned: usize,
+    pub rows: Vec<u32>,
+}
+
+pub struct Model {
+    pub store: Store,
+    pub source: String,
+    pub done: bool,
+    pub error: Option<String>,
+    pub dropped: u64,
+    pub size: Rect,
+    pub theme: ThemeName,
+    pub focus: Focus,
+    pub show_help: bool,
+    pub quit: bool,
+    /// The selected event (global index); in playback, also how far the capture has "happened".
+    pub cursor: Option<usize>,
+    pub playback: bool,
+    pub playing: bool,
+    pub speed_idx: usize,
+    play_wait_ms: f64,
+    pub conn: Option<ConnId>,
+    pub conn_only: bool,
+    pub layer: LayerFilter,
+    pub hide_acks: bool,
+    pub search: String,
+    /// Text being typed after `/`.
+    pub search_input: Option<String>,
+    pub raw_seq: bool,
+    pub ladder: LadderCache,
+    pub ladder_offset: usize,
+    pub conns_offset: usize,
+    pub detail: Detail,
+    pub detail_sel: Option<usize>,
+    pub detail_offset: usize,
+    pub narration: String,
+    narrator: Box<dyn Narrator>,
+}
+
+impl Model {
+    pub fn new(source: String, theme: ThemeName, playback: bool) -> Model {
+        Model {
+            store: Store::default(),
+            source,
+            done: false,
+            error: None,
+            dropped: 0,
+            size: Rect::new(0, 0, 80, 24),
+            theme,
+            focus: Focus::Ladder,
+            show_help: false,
+            quit: false,
+            cursor: None,
+            playback,
+            playing: false,
+            speed_idx: 3,
+            play_wait_ms: 0.0,
+            conn: None,
+            conn_only: false,
+            layer: LayerFilter::All,
+            hide_acks: false,
+            search: String::new(),
+            search_input: None,
+            raw_seq: false,
+            ladder: LadderCache::default(),
+            ladder_offset: 0,
+            conns_offset: 0,
+            detail: Detail::default(),
+            detail_sel: None,
+            detail_offset: 0,
+            narration: String::new(),
+            narrator: Box::new(English),
+        }
+    }
+
+    /// Swap the narration (e.g. for the catalogue narrator in another language).
+    pub fn set_narrator(&mut self, n: Box<dyn Narrator>) {
+        self.narrator = n;
+        self.refresh_selection();
+    }
+
+    pub fn speed(&self) -> f64 {
+        SPEEDS.get(self.speed_idx).copied().unwrap_or(1.0)
+    }
+
+    pub fn areas(&self) -> Areas {
+        layout::areas(self.size, self)
+    }
+
+    pub fn opts(&self) -> LadderOpts {
+        LadderOpts {
+            raw_seq: self.raw_seq,
+        }
+    }
+
+    /// Has this event "happened" yet (always, outside playback)?
+    pub fn revealed(&self, idx: usize) -> bool {
+        !self.playback || self.cursor.is_some_and(|c| idx <= c)
+    }
+
+    /// The ladder rows to draw: the filtered rows, cut at the playback cursor.
+    pub fn visible_rows(&self) -> &[u32] {
+        let rows = &self.ladder.rows;
+        if self.playback {
+            let c = self.cursor.unwrap_or(0);
+            let n = if self.cursor.is_none() {
+                0
+            } else {
+                rows.partition_point(|&r| r as usize <= c)
+            };
+            &rows[..n]
+        } else {
+            rows
+        }
+    }
+
+    /// Connections shown in the list: those opened by now.
+    pub fn visible_conns(&self) -> usize {
+        let n = self.store.conns.len();
+        if !self.playback {
+            return n;
+        }
+        let Some(c) = self.cursor else { return 0 };
+        self.store
+            .conns
+            .partition_point(|ci| ci.events.first().is_some_and(|&e| e as usize <= c))
+    }
+
+    /// Does this event pass the layer, ACK and search filters (and has a row to show)?
+    pub fn passes(&self, idx: usize) -> bool {
+        let Some(m) = self.store.meta.get(idx) else {
+            return false;
+        };
+        if !m.has_row || !self.layer.admits(m.layer) || (self.hide_acks && m.pure_ack) {
+            return false;
+        }
+        if self.search.is_empty() {
+            return true;
+        }
+        self.label(idx)
+            .is_some_and(|l| contains_ci(&l, &self.search))
+    }
+
+    /// The ladder label of an event (formatted on demand: cheap, and only for drawn rows).
+    pub fn label(&self, idx: usize) -> Option<String> {
+        let ev = self.store.events.get(idx)?;
+        ladder::label(ev, self.store.message_of(idx), self.opts())
+    }
+
+    fn refresh_ladder(&mut self) {
+        let Some(conn) = self.conn else {
+            self.ladder = LadderCache::default();
+            return;
+        };
+        let key = (
+            conn,
+            self.layer,
+            self.hide_acks,
+            self.search.clone(),
+            self.raw_seq,
+        );
+        if self.ladder.key.as_ref() != Some(&key) {
+            self.ladder = LadderCache {
+                key: Some(key),
+                scanned: 0,
+                rows: Vec::new(),
+            };
+        }
+        let Some(ci) = self.store.conn(conn) else {
+            return;
+        };
+        let from = self.ladder.scanned;
+        let new: Vec<u32> = ci
+            .events
+            .get(from..)
+            .unwrap_or(&[])
+            .iter()
+            .copied()
+            .filter(|&i| self.passes(i as usize))
+            .collect();
+        self.ladder.scanned = ci.events.len();
+        self.ladder.rows.extend(new);
+    }
+
+    /// Rebuild what depends on the selected event: detail lines, narration, scroll positions.
+    fn refresh_selection(&mut self) {
+        let Some(c) = self.cursor else {
+            self.detail = Detail::default();
+            self.narration.clear();
+            return;
+        };
+        let a = self.areas();
+        let per_row = if a.detail.width >= 70 { 32 } else { 16 };
+        self.detail = detail::build(&self.store, c, per_row);
+        self.detail_sel = self.detail.initial(self.store.events.get(c));
+        // Open the tree at the event's own layer (with its heading just above), not at the
+        // Ethernet header: small screens show only a few lines.
+        self.detail_offset = self.detail_sel.map_or(0, |s| s.saturating_sub(1));
+        if let Some(ev) = self.store.events.get(c) {
+            let ci = ev.conn().and_then(|id| self.store.conn(id));
+            let cx = NarrationCtx {
+                client: ci.map(|c| c.client),
+                server: ci.map(|c| c.server),
+                message: self.store.message_of(c),
+            };
+            self.narration = self.narrator.narrate(ev, &cx);
+        }
+        self.scroll_to_cursor();
+    }
+
+    fn scroll_to_cursor(&mut self) {
+        let h = self.areas().ladder_rows();
+        if let Some(c) = self.cursor {
+            let rows = self.visible_rows();
+            let pos = rows.partition_point(|&r| (r as usize) < c);
+            if pos < self.ladder_offset {
+                self.ladder_offset = pos;
+            } else if h > 0 && pos >= self.ladder_offset + h {
+                self.ladder_offset = pos + 1 - h;
+            }
+        }
+        let n = self.visible_rows().len();
+        if self.playback && n > h {
+            // Keep the newest revealed row in sight while stepping.
+            self.ladder_offset = self.ladder_offset.max(n - h);
+        }
+        self.ladder_offset = self.ladder_offset.min(n.saturating_sub(1));
+        let ch = self.areas().conn_rows();
+        if let Some(conn) = self.conn {
+            let pos = conn.saturating_sub(1) as usize;
+            if pos < self.conns_offset {
+                self.conns_offset = pos;
+            } else if ch > 0 && pos >= self.conns_offset + ch {
+                self.conns_offset = pos + 1 - ch;
+            }
+        }
+    }
+
+    /// Select an event, following it to its connection.
+    pub fn select(&mut self, idx: usize) {
+        if idx >= self.store.events.len() {
+            return;
+        }
+        self.cursor = Some(idx);
+        if let Some(c) = self.store.events.get(idx).and_then(Event::conn)
+            && self.conn != Some(c)
+        {
+            self.conn = Some(c);
+        }
+        self.refresh_ladder();
+        self.refresh_selection();
+    }
+
+    /// The next (or previous) event that passes the filters.
+    fn neighbour(&self, forward: bool) -> Option<usize> {
+        if self.conn_only {
+            let rows = &self.ladder.rows;
+            let c = self.cursor?;
+            return if forward {
+                let p = rows.partition_point(|&r| r as usize <= c);
+                rows.get(p).map(|&r| r as usize)
+            } else {
+                let p = rows.partition_point(|&r| (r as usize) < c);
+                p.checked_sub(1)
+                    .and_then(|p| rows.get(p))
+                    .map(|&r| r as usize)
+            };
+        }
+        let n = self.store.events.len();
+        match (self.cursor, forward) {
+            (None, true) => (0..n).find(|&i| self.passes(i)),
+            (None, false) => None,
+            (Some(c), true) => (c + 1..n).find(|&i| self.passes(i)),
+            (Some(c), false) => (0..c).rev().find(|&i| self.passes(i)),
+        }
+    }
+
+    pub fn step(&mut self, forward: bool) -> bool {
+        match self.neighbour(forward) {
+            Some(i) => {
+                self.select(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn first(&mut self) {
+        self.cursor = None;
+        if !self.step(true) {
+            self.refresh_ladder();
+        }
+    }
+
+    pub fn last(&mut self) {
+        let n = self.store.events.len();
+        if let Some(i) = (0..n).rev().find(|&i| self.passes(i)) {
+            self.select(i);
+        }
+    }
+
+    fn set_conn(&mut self, conn: ConnId) {
+        if self.store.conn(conn).is_none() {
+            return;
+        }
+        self.conn = Some(conn);
+        self.refresh_ladder();
+        // Move to the connection's first shown event so the panes agree.
+        let first = self
+            .ladder
+            .rows
+            .iter()
+            .copied()
+            .find(|&r| self.revealed(r as usize));
+        if let Some(r) = first {
+            self.select(r as usize);
+        } else {
+            self.refresh_selection();
+        }
+    }
+
+    fn filters_changed(&mut self) {
+        self.refresh_ladder();
+        if let Some(c) = self.cursor
+            && !self.passes(c)
+        {
+            // Keep the cursor where it is in time, on the nearest shown event.
+            if !self.step(true) {
+                self.step(false);
+            }
+        }
+        self.scroll_to_cursor();
+    }
+
+    fn ingest(&mut self, f: Feed) {
+        match f {
+            Feed::Batch(b) => {
+                self.store.ingest(b);
+                if self.cursor.is_none() {
+                    // First data: select the first event so every pane has content at once.
+                    self.first();
+                } else {
+                    self.refresh_ladder();
+                    if !self.playback {
+                        self.scroll_to_cursor();
+                    }
+                }
+            }
+            Feed::Dropped(n) => self.dropped = n,
+            Feed::Done => self.done = true,
+            Feed::Error(e) => {
+                self.error = Some(crate::text::escape_for_terminal(&e).into_owned());
+                self.done = true;
+            }
+        }
+    }
+
+    fn tick(&mut self, ms: u64) {
+        if !self.playing {
+            return;
+        }
+        // Speed scales how fast capture time passes.
+        self.play_wait_ms -= ms as f64 * self.speed();
+        // Several events may fall due in one tick at high speed; bound the work per tick.
+        for _ in 0..200 {
+            if self.play_wait_ms > 0.0 {
+                return;
+            }
+            let before = self.cursor.and_then(|c| ts_of(self.store.events.get(c)?));
+            if !self.step(true) {
+                if self.done {
+                    self.playing = false;
+                }
+                self.play_wait_ms = 0.0;
+                return;
+            }
+            let after = self.cursor.and_then(|c| ts_of(self.store.events.get(c)?));
+            let gap_ms = match (before, after) {
+                (Some(a), Some(b)) => (b - a).max(0) as f64 / 1e6,
+                _ => 0.0,
+            };
+            self.play_wait_ms += gap_ms.clamp(MIN_STEP_MS, 5_000.0);
+        }
+    }
+
+    fn toggle_play(&mut self) {
+        if self.playing {
+            self.playing = false;
+            return;
+        }
+        if !self.playback {
+            // Playback starts from the beginning so the class sees the story in order.
+            self.playback = true;
+            self.first();
+        } else if self.neighbour(true).is_none() {
+            self.first();
+        }
+        self.playing = true;
+        self.play_wait_ms = MIN_STEP_MS;
+    }
+
+    fn key(&mut self, k: KeyEvent) {
+        if k.kind == KeyEventKind::Release {
+            return;
+        }
+        if let Some(input) = &mut self.search_input {
+            match k.code {
+                KeyCode::Enter => {
+                    self.search = std::mem::take(input);
+                    self.search_input = None;
+                    self.filters_changed();
+                }
+                KeyCode::Esc => self.search_input = None,
+                KeyCode::Backspace => {
+                    input.pop();
+                }
+                KeyCode::Char(c)
+                    if !k.modifiers.contains(KeyModifiers::CONTROL) && input.len() < 200 =>
+                {
+                    input.push(c)
+                }
+                _ => {}
+            }
+            return;
+        }
+        if self.show_help {
+            // Any key closes the help; q still quits.
+            self.show_help = false;
+            if !matches!(k.code, KeyCode::Char('q')) {
+                return;
+            }
+        }
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        match k.code {
+            KeyCode::Char('c') if ctrl => self.quit = true,
+            KeyCode::Char('q') => self.quit = true,
+            KeyCode::Char('?') | KeyCode::F(1) => self.show_help = true,
+            KeyCode::Char(' ') => self.toggle_play(),
+            KeyCode::Char('+') | KeyCode::Char('=') => {
+                self.speed_idx = (self.speed_idx + 1).min(SPEEDS.len() - 1)
+            }
+            KeyCode::Char('-') => self.speed_idx = self.speed_idx.saturating_sub(1),
+            KeyCode::Char('n') | KeyCode::Right => {
+                self.playing = false;
+                self.step(true);
+            }
+            KeyCode::Char('p') | KeyCode::Left => {
+                self.playing = false;
+                self.step(false);
+            }
+            KeyCode::Down | KeyCode::Char('j') => self.move_in_focus(1),
+            KeyCode::Up | KeyCode::Char('k') => self.move_in_focus(-1),
+            KeyCode::PageDown => self.page(true),
+            KeyCode::PageUp => self.page(false),
+            KeyCode::Home | KeyCode::Char('g') => {
+                self.playing = false;
+                self.playback = true;
+                self.first();
+            }
+            KeyCode::End | KeyCode::Char('G') => {
+                self.playing = false;
+                self.playback = false;
+                self.last();
+            }
+            KeyCode::Esc => {
+                if !self.search.is_empty() {
+                    self.search.clear();
+                    self.filters_changed();
+                } else {
+                    self.playing = false;
+                    self.playback = false;
+                    self.refresh_selection();
+                }
+            }
+            KeyCode::Tab => {
+                self.focus = match self.focus {
+                    Focus::Conns => Focus::Ladder,
+                    Focus::Ladder => Focus::Detail,
+                    Focus::Detail => Focus::Conns,
+                }
+            }
+            KeyCode::BackTab => {
+                self.focus = match self.focus {
+                    Focus::Conns => Focus::Detail,
+                    Focus::Ladder => Focus::Conns,
+                    Focus::Detail => Focus::Ladder,
+                }
+            }
+            KeyCode::Enter if self.focus == Focus::Conns => self.focus = Focus::Ladder,
+            KeyCode::Char('c') => {
+                self.conn_only = !self.conn_only;
+                self.filters_changed();
+            }
+            KeyCode::Char('l') => {
+                self.layer = self.layer.next();
+                self.filters_changed();
+            }
+            KeyCode::Char('a') => {
+                self.hide_acks = !self.hide_acks;
+                self.filters_changed();
+            }
+            KeyCode::Char('/') => self.search_input = Some(String::new()),
+            KeyCode::Char('r') => {
+                self.raw_seq = !self.raw_seq;
+                self.filters_changed();
+                self.refresh_selection();
+            }
+            KeyCode::Char('t') => self.theme = self.theme.next(),
+            _ => {}
+        }
+    }
+
+    fn move_in_focus(&mut self, d: i64) {
+        match self.focus {
+            Focus::Ladder => {
+                self.playing = false;
+                self.step(d > 0);
+            }
+            Focus::Conns => {
+                let n = self.visible_conns() as i64;
+                let cur = self.conn.map_or(0, |c| c as i64);
+                let next = (cur + d).clamp(1, n.max(1));
+                if n > 0 {
+                    self.set_conn(next as ConnId);
+                }
+            }
+            Focus::Detail => {
+                let sel: Vec<usize> = self.detail.selectable().collect();
+                if sel.is_empty() {
+                    // Nothing to highlight: scroll the text instead.
+                    self.detail_offset = (self.detail_offset as i64 + d)
+                        .clamp(0, self.detail.lines.len().saturating_sub(1) as i64)
+                        as usize;
+                    return;
+                }
+                let pos = self
+                    .detail_sel
+                    .and_then(|s| sel.iter().position(|&x| x == s))
+                    .unwrap_or(0) as i64;
+                let np = (pos + d).clamp(0, sel.len() as i64 - 1) as usize;
+                self.detail_sel = sel.get(np).copied();
+                let h = self.areas().detail_rows();
+                if let Some(s) = self.detail_sel {
+                    if s < self.detail_offset {
+                        self.detail_offset = s;
+                    } else if h > 0 && s >= self.detail_offset + h {
+                        self.detail_offset = s + 1 - h;
+                    }
+                }
+            }
+        }
+    }
+
+    fn page(&mut self, down: bool) {
+        match self.focus {
+            Focus::Detail => {
+                let h = self.areas().detail_rows().max(1);
+                self.detail_offset = if down {
+                    (self.detail_offset + h).min(self.detail.lines.len().saturating_sub(1))
+                } else {
+                    self.detail_offset.saturating_sub(h)
+                };
+            }
+            _ => {
+                let h = self.areas().ladder_rows().max(1);
+                for _ in 0..h {
+                    if !self.step(down) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    fn mouse(&mut self, m: MouseEvent) {
+        let a = self.areas();
+        let p = Position::new(m.column, m.row);
+        match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                if a.conns.contains(p) {
+                    self.focus = Focus::Conns;
+                    let row = (m.row.saturating_sub(a.conns.y + 2)) as usize + self.conns_offset;
+                    if m.row >= a.conns.y + 2 && row < self.visible_conns() {
+                        self.set_conn(row as ConnId + 1);
+                    }
+                } else if a.ladder.contains(p) {
+                    self.focus = Focus::Ladder;
+                    let first = a.ladder.y + 2;
+                    if m.row >= first {
+                        let row = (m.row - first) as usize + self.ladder_offset;
+                        if let Some(&r) = self.visible_rows().get(row) {
+                            self.playing = false;
+                            self.select(r as usize);
+                        }
+                    }
+                } else if a.detail.contains(p) {
+                    self.focus = Focus::Detail;
+                    if m.row > a.detail.y {
+                        let line = (m.row - a.detail.y - 1) as usize + self.detail_offset;
+                        if self
+                            .detail
+                            .lines
+                            .get(line)
+                            .is_some_and(|l| l.span.is_some())
+                        {
+                            self.detail_sel = Some(line);
+                        }
+                    }
+                }
+            }
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let down = m.kind == MouseEventKind::ScrollDown;
+                if a.detail.contains(p) || a.bytes.contains(p) {
+                    self.detail_offset = if down {
+                        (self.detail_offset + 3).min(self.detail.lines.len().saturating_sub(1))
+                    } else {
+                        self.detail_offset.saturating_sub(3)
+                    };
+                } else if a.conns.contains(p) {
+                    let n = self.visible_conns();
+                    self.conns_offset = if down {
+                        (self.conns_offset + 1).min(n.saturating_sub(1))
+                    } else {
+                        self.conns_offset.saturating_sub(1)
+                    };
+                } else {
+                    let n = self.visible_rows().len();
+                    self.ladder_offset = if down {
+                        (self.ladder_offset + 3).min(n.saturating_sub(1))
+                    } else {
+                        self.ladder_offset.saturating_sub(3)
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+pub fn update(m: &mut Model, msg: Msg) {
+    match msg {
+        Msg::Key(k) => m.key(k),
+        Msg::Mouse(e) => m.mouse(e),
+        Msg::Resize(w, h) => {
+            m.size = Rect::new(0, 0, w, h);
+            m.refresh_selection();
+        }
+        Msg::Tick { ms } => m.tick(ms),
+        Msg::Feed(f) => m.ingest(f),
+    }
+}
+
+fn ts_of(ev: &Event) -> Option<i64> {
+    Some(match ev {
+        Event::ConnOpen(e) => e.ts.0,
+        Event::Tcp(e) => e.ts.0,
+        Event::ConnClose(e) => e.ts.0,
+        Event::Udp(e) => e.ts.0,
+        Event::Http(e) => e.ts.0,
+        Event::WsHandshake(e) => e.ts.0,
+        Event::WsFrame(e) => e.ts.0,
+        Event::WsMessage(e) => e.ts.0,
+        Event::Note(_) => return None,
+    })
+}
+
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    hay.to_lowercase().contains(&needle.to_lowercase())
+}

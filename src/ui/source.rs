@@ -1,0 +1,73 @@
+//! Producer threads for files and the embedded capture: read, decode, send batches.
+
+use super::feed::{self, Feed, FeedSender};
+use crate::capture::{self, CaptureError, Packet, ReadSummary};
+use crate::decoder::{DecodeOptions, Decoder};
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+
+pub static EMBEDDED: &[u8] = include_bytes!("../../captures/classroom.pcap");
+
+/// Masked payload bytes kept per frame for the unmasking view.
+const FRAME_PREVIEW: usize = 64;
+
+fn decoder() -> Decoder {
+    let mut opts = DecodeOptions::default();
+    opts.limits.frame_preview = FRAME_PREVIEW;
+    Decoder::new(opts)
+}
+
+/// Decode packets as the reader delivers them, keeping their bytes for the bytes pane.
+fn pump(
+    tx: &mut FeedSender,
+    read: impl FnOnce(&mut dyn FnMut(Packet<'_>)) -> Result<ReadSummary, CaptureError>,
+) {
+    let mut dec = decoder();
+    let res = read(&mut |p: Packet<'_>| {
+        if !tx.is_open() {
+            // The UI has gone; the rest of the file is not needed. Reading continues to the
+            // end, but nothing is decoded or copied.
+            return;
+        }
+        tx.packet(p.num, p.ts_ns, p.linktype, p.orig_len, p.data);
+        dec.packet(&p, tx);
+    });
+    dec.finish(tx);
+    match res {
+        Ok(s) => match s.error {
+            Some(e) => tx.error(e.to_string()),
+            None => tx.done(),
+        },
+        Err(e) => tx.error(e.to_string()),
+    }
+}
+
+pub fn spawn_file(p: PathBuf) -> Receiver<Feed> {
+    let (mut tx, rx) = feed::channel();
+    std::thread::spawn(move || {
+        pump(&mut tx, |f| capture::read_file(&p, f));
+    });
+    rx
+}
+
+pub fn spawn_bytes(b: &'static [u8]) -> Receiver<Feed> {
+    let (mut tx, rx) = feed::channel();
+    std::thread::spawn(move || {
+        pump(&mut tx, |f| capture::read_bytes(b, f));
+    });
+    rx
+}
+
+/// Decode a whole capture in this thread into one batch (tests, exports).
+pub fn decode_all(bytes: &[u8]) -> Result<feed::Batch, CaptureError> {
+    let mut dec = decoder();
+    let mut b = feed::Batch::default();
+    let mut events = Vec::new();
+    capture::read_bytes(bytes, |p| {
+        b.push_packet(p.num, p.ts_ns, p.linktype, p.orig_len, p.data);
+        dec.packet(&p, &mut |ev| events.push(ev));
+    })?;
+    dec.finish(&mut |ev| events.push(ev));
+    b.events = events;
+    Ok(b)
+}

@@ -1,0 +1,735 @@
+//! Model and render tests on a hand-built conversation (and, where available, real captures).
+
+use super::feed::{Batch, Feed};
+use super::model::{Focus, LayerFilter, Model, Msg, update};
+use super::theme::ThemeName;
+use crate::event::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::net::SocketAddr;
+
+#[allow(clippy::too_many_arguments)]
+fn seg(
+    pkt: PktNum,
+    dir: Dir,
+    flags: u8,
+    rel_seq: u32,
+    rel_ack: u32,
+    len: u32,
+    c: TcpState,
+    s: TcpState,
+    hs: Option<Handshake>,
+) -> Event {
+    Event::Tcp(TcpSegment {
+        conn: 1,
+        pkt,
+        ts: Ts(pkt as i64 * 1_000_000),
+        dir,
+        flags: TcpFlags(flags),
+        seq: rel_seq.wrapping_add(if dir == Dir::C2S {
+            1_000_000
+        } else {
+            7_000_000
+        }),
+        ack: rel_ack.wrapping_add(if dir == Dir::C2S {
+            7_000_000
+        } else {
+            1_000_000
+        }),
+        rel_seq,
+        rel_ack,
+        len,
+        win: 512,
+        win_scaled: None,
+        client_state: c,
+        server_state: s,
+        handshake: hs,
+        analysis: Analysis::default(),
+        opts: TcpOpts::default(),
+        truncated: false,
+    })
+}
+
+/// A complete conversation as the decoder would report it.
+pub(super) fn conversation() -> Batch {
+    use TcpState::*;
+    const S: u8 = TcpFlags::SYN;
+    const A: u8 = TcpFlags::ACK;
+    const P: u8 = TcpFlags::PSH;
+    const F: u8 = TcpFlags::FIN;
+    let client: SocketAddr = "127.0.0.1:54321".parse().unwrap();
+    let server: SocketAddr = "127.0.0.1:8765".parse().unwrap();
+    let head = |pkt, dir, kind, headers: &[(&str, &str)]| {
+        Event::Http(HttpHead {
+            conn: 1,
+            dir,
+            pkt,
+            ts: Ts(pkt as i64 * 1_000_000),
+            kind,
+            version: "HTTP/1.1".into(),
+            headers: headers
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            head_len: 100,
+            body_len: None,
+            layout: HeadLayout::default(),
+        })
+    };
+    let mask = [0x37, 0xfa, 0x21, 0x3d];
+    let hello: Vec<u8> = b"Hello"
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b ^ mask[i % 4])
+        .collect();
+    let mut raw = [0u8; 14];
+    raw[..6].copy_from_slice(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d]);
+    let frame = |pkt, dir, op, masked: bool, len: u64, preview: Vec<u8>| {
+        let mut r = [0u8; 14];
+        if masked {
+            r = raw;
+            r[0] = 0x80 | Opcode::code(op);
+            r[1] = 0x80 | len as u8;
+        } else {
+            r[0] = 0x80 | Opcode::code(op);
+            r[1] = len as u8;
+        }
+        Event::WsFrame(WsFrame {
+            conn: 1,
+            dir,
+            pkts: vec![pkt],
+            ts: Ts(pkt as i64 * 1_000_000),
+            header: FrameHeader {
+                fin: true,
+                rsv1: false,
+                rsv2: false,
+                rsv3: false,
+                opcode: op,
+                masked,
+                mask_key: masked.then_some(mask),
+                len_code: len as u8,
+                payload_len: len,
+                header_len: if masked { 6 } else { 2 },
+                raw: r,
+            },
+            stream_offset: 0,
+            heuristic: false,
+            preview,
+        })
+    };
+    let msg = |pkt, dir, op, text: Option<&str>, close: Option<u16>| {
+        Event::WsMessage(WsMessage {
+            conn: 1,
+            dir,
+            pkt,
+            ts: Ts(pkt as i64 * 1_000_000),
+            opcode: op,
+            frames: 1,
+            compressed: false,
+            wire_len: text.map_or(2, |t| t.len() as u64),
+            len: text.map_or(2, |t| t.len() as u64),
+            sha256: [0; 32],
+            text: text.map(str::to_string),
+            text_truncated: false,
+            data: vec![],
+            data_truncated: false,
+            close_code: close,
+            close_reason: close.map(|_| String::new()),
+            utf8_error: false,
+            inflate_error: None,
+            heuristic: false,
+        })
+    };
+    let events = vec![
+        Event::ConnOpen(ConnOpen {
+            conn: 1,
+            proto: Proto::Tcp,
+            client,
+            server,
+            pkt: 1,
+            ts: Ts(0),
+            guessed: false,
+        }),
+        seg(
+            1,
+            Dir::C2S,
+            S,
+            0,
+            0,
+            0,
+            SynSent,
+            Listen,
+            Some(Handshake::Syn),
+        ),
+        seg(
+            2,
+            Dir::S2C,
+            S | A,
+            0,
+            1,
+            0,
+            SynSent,
+            SynReceived,
+            Some(Handshake::SynAck),
+        ),
+        seg(
+            3,
+            Dir::C2S,
+            A,
+            1,
+            1,
+            0,
+            Established,
+            Established,
+            Some(Handshake::Ack),
+        ),
+        seg(
+            4,
+            Dir::C2S,
+            P | A,
+            1,
+            1,
+            150,
+            Established,
+            Established,
+            None,
+        ),
+        head(
+            4,
+            Dir::C2S,
+            HttpKind::Request {
+                method: "GET".into(),
+                path: "/chat".into(),
+            },
+            &[
+                ("Host", "localhost"),
+                ("Upgrade", "websocket"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ],
+        ),
+        seg(5, Dir::S2C, A, 1, 151, 0, Established, Established, None),
+        seg(
+            6,
+            Dir::S2C,
+            P | A,
+            1,
+            151,
+            129,
+            Established,
+            Established,
+            None,
+        ),
+        head(
+            6,
+            Dir::S2C,
+            HttpKind::Response {
+                status: 101,
+                reason: "Switching Protocols".into(),
+            },
+            &[
+                ("Upgrade", "websocket"),
+                ("Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+            ],
+        ),
+        Event::WsHandshake(WsHandshake {
+            conn: 1,
+            pkt: 6,
+            ts: Ts(6_000_000),
+            status: 101,
+            key: Some("dGhlIHNhbXBsZSBub25jZQ==".into()),
+            accept: Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into()),
+            expected_accept: Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into()),
+            accept_ok: true,
+            version: Some("13".into()),
+            protocol: None,
+            extensions: None,
+            deflate: None,
+            upgraded: true,
+            problems: vec![],
+        }),
+        seg(
+            7,
+            Dir::C2S,
+            P | A,
+            151,
+            130,
+            11,
+            Established,
+            Established,
+            None,
+        ),
+        frame(7, Dir::C2S, Opcode::Text, true, 5, hello),
+        msg(7, Dir::C2S, Opcode::Text, Some("Hello"), None),
+        seg(
+            8,
+            Dir::S2C,
+            P | A,
+            130,
+            162,
+            7,
+            Established,
+            Established,
+            None,
+        ),
+        frame(8, Dir::S2C, Opcode::Text, false, 5, b"Hello".to_vec()),
+        msg(8, Dir::S2C, Opcode::Text, Some("Hello"), None),
+        seg(
+            9,
+            Dir::C2S,
+            P | A,
+            162,
+            137,
+            8,
+            Established,
+            Established,
+            None,
+        ),
+        frame(9, Dir::C2S, Opcode::Close, true, 2, vec![0x3c, 0x12]),
+        msg(9, Dir::C2S, Opcode::Close, None, Some(1000)),
+        seg(
+            10,
+            Dir::S2C,
+            F | A,
+            137,
+            170,
+            0,
+            Established,
+            CloseWait,
+            None,
+        ),
+        seg(11, Dir::C2S, F | A, 170, 138, 0, TimeWait, LastAck, None),
+        seg(12, Dir::S2C, A, 138, 171, 0, TimeWait, Closed, None),
+        Event::ConnClose(ConnClose {
+            conn: 1,
+            pkt: 12,
+            ts: Ts(12_000_000),
+            how: CloseHow::Fin,
+            client_state: TimeWait,
+            server_state: Closed,
+        }),
+    ];
+    let mut b = Batch::default();
+    for n in 1..=12u64 {
+        // Stand-in bytes: an all-zero 54-byte header, then for frame packets the frame itself.
+        let mut data = vec![0u8; 54];
+        if n == 7 {
+            data.extend_from_slice(&raw[..6]);
+            data.extend_from_slice(b"\x7f\x9f\x4d\x51\x58");
+        }
+        data[53] = n as u8;
+        b.push_packet(n, n as i64 * 1_000_000, 1, data.len() as u32, &data);
+    }
+    b.events = events;
+    b
+}
+
+fn model_with(b: Batch, playback: bool, w: u16, h: u16) -> Model {
+    let mut m = Model::new("test".into(), ThemeName::Dark, playback);
+    update(&mut m, Msg::Resize(w, h));
+    update(&mut m, Msg::Feed(Feed::Batch(b)));
+    update(&mut m, Msg::Feed(Feed::Done));
+    m
+}
+
+fn key(m: &mut Model, code: KeyCode) {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn chars(m: &mut Model, s: &str) {
+    for c in s.chars() {
+        key(m, KeyCode::Char(c));
+    }
+}
+
+fn label(m: &Model) -> String {
+    m.cursor.and_then(|c| m.label(c)).unwrap_or_default()
+}
+
+pub(super) fn render(m: &Model, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| super::view(m, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut s = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn first_event_selected_when_data_arrives() {
+    let m = model_with(conversation(), false, 80, 24);
+    assert_eq!(label(&m), "SYN seq=0");
+    assert_eq!(m.conn, Some(1));
+    // Outside playback every row is shown at once.
+    assert_eq!(m.visible_rows().len(), 19);
+}
+
+#[test]
+fn stepping_reveals_the_story_in_order() {
+    let mut m = model_with(conversation(), true, 80, 24);
+    assert_eq!(m.visible_rows().len(), 1);
+    let mut seen = vec![label(&m)];
+    for _ in 0..8 {
+        key(&mut m, KeyCode::Char('n'));
+        seen.push(label(&m));
+    }
+    assert_eq!(
+        seen[..9],
+        [
+            "SYN seq=0",
+            "SYN,ACK seq=0 ack=1",
+            "ACK ack=1",
+            "ACK,PSH seq=1 ack=1 len=150",
+            "GET /chat  Upgrade: websocket",
+            "ACK ack=151",
+            "ACK,PSH seq=1 ack=151 len=129",
+            "101 Switching Protocols",
+            "WebSocket open, Accept ✓",
+        ]
+    );
+    assert_eq!(m.visible_rows().len(), 9);
+    key(&mut m, KeyCode::Char('p'));
+    assert_eq!(label(&m), "101 Switching Protocols");
+    assert_eq!(
+        m.visible_rows().len(),
+        8,
+        "stepping back hides the future again"
+    );
+    key(&mut m, KeyCode::End);
+    assert!(!m.playback);
+    assert_eq!(label(&m), "connection closed (fin)");
+    key(&mut m, KeyCode::Home);
+    assert!(m.playback);
+    assert_eq!(label(&m), "SYN seq=0");
+}
+
+#[test]
+fn play_advances_with_time_and_pauses() {
+    let mut m = model_with(conversation(), false, 80, 24);
+    key(&mut m, KeyCode::Char(' '));
+    assert!(m.playing && m.playback);
+    assert_eq!(label(&m), "SYN seq=0");
+    update(&mut m, Msg::Tick { ms: 100 });
+    assert_eq!(label(&m), "SYN seq=0", "too early for the next event");
+    update(
+        &mut m,
+        Msg::Tick {
+            ms: super::model::MIN_STEP_MS as u64,
+        },
+    );
+    assert_eq!(label(&m), "SYN,ACK seq=0 ack=1");
+    // Ten times faster: one minimal step now takes a tenth of the time.
+    key(&mut m, KeyCode::Char('+'));
+    key(&mut m, KeyCode::Char('+'));
+    key(&mut m, KeyCode::Char('+'));
+    assert_eq!(m.speed(), 10.0);
+    update(&mut m, Msg::Tick { ms: 50 });
+    assert_eq!(label(&m), "ACK ack=1");
+    update(&mut m, Msg::Tick { ms: 50 });
+    assert_eq!(label(&m), "ACK ack=1");
+    key(&mut m, KeyCode::Char(' '));
+    assert!(!m.playing);
+    update(&mut m, Msg::Tick { ms: 100_000 });
+    assert_eq!(label(&m), "ACK ack=1", "paused playback stays put");
+    // Playing to the end stops by itself.
+    key(&mut m, KeyCode::Char(' '));
+    for _ in 0..100 {
+        update(&mut m, Msg::Tick { ms: 1000 });
+    }
+    assert!(!m.playing);
+    assert_eq!(label(&m), "connection closed (fin)");
+}
+
+#[test]
+fn layer_filter_and_hidden_acks() {
+    let mut m = model_with(conversation(), false, 80, 24);
+    key(&mut m, KeyCode::Char('l'));
+    assert_eq!(m.layer, LayerFilter::Tcp);
+    key(&mut m, KeyCode::Char('l'));
+    assert_eq!(m.layer, LayerFilter::Http);
+    let labels: Vec<String> = m
+        .visible_rows()
+        .iter()
+        .map(|&i| m.label(i as usize).unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "GET /chat  Upgrade: websocket",
+            "101 Switching Protocols",
+            "WebSocket open, Accept ✓"
+        ]
+    );
+    assert_eq!(
+        label(&m),
+        "GET /chat  Upgrade: websocket",
+        "cursor moved onto a shown event"
+    );
+    key(&mut m, KeyCode::Char('l'));
+    let labels: Vec<String> = m
+        .visible_rows()
+        .iter()
+        .map(|&i| m.label(i as usize).unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "Text \"Hello\" (masked)",
+            "Text \"Hello\"",
+            "Close 1000 (masked)"
+        ]
+    );
+    key(&mut m, KeyCode::Char('l'));
+    assert_eq!(m.layer, LayerFilter::All);
+    let all = m.visible_rows().len();
+    key(&mut m, KeyCode::Char('a'));
+    // "ACK ack=151" is the only pure ACK that changes nothing (the handshake ACK and the last
+    // ACK change states, so they stay).
+    assert_eq!(m.visible_rows().len(), all - 1);
+    assert!(
+        m.visible_rows()
+            .iter()
+            .all(|&i| m.label(i as usize).unwrap() != "ACK ack=151")
+    );
+}
+
+#[test]
+fn search_filters_rows_and_escape_clears() {
+    let mut m = model_with(conversation(), false, 80, 24);
+    key(&mut m, KeyCode::Char('/'));
+    chars(&mut m, "fin");
+    assert_eq!(m.search_input.as_deref(), Some("fin"));
+    key(&mut m, KeyCode::Enter);
+    let labels: Vec<String> = m
+        .visible_rows()
+        .iter()
+        .map(|&i| m.label(i as usize).unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "ACK,FIN seq=137 ack=170",
+            "ACK,FIN seq=170 ack=138",
+            "connection closed (fin)"
+        ]
+    );
+    key(&mut m, KeyCode::Char('n'));
+    assert_eq!(label(&m), "ACK,FIN seq=170 ack=138");
+    key(&mut m, KeyCode::Esc);
+    assert!(m.search.is_empty());
+    assert_eq!(m.visible_rows().len(), 19);
+}
+
+#[test]
+fn raw_sequence_numbers_toggle() {
+    let mut m = model_with(conversation(), false, 80, 24);
+    key(&mut m, KeyCode::Char('n'));
+    assert_eq!(label(&m), "SYN,ACK seq=0 ack=1");
+    key(&mut m, KeyCode::Char('r'));
+    assert_eq!(label(&m), "SYN,ACK seq=7000000 ack=1000001");
+}
+
+#[test]
+fn detail_focus_moves_the_byte_highlight() {
+    let mut m = model_with(conversation(), false, 80, 24);
+    // Select the client's Text frame.
+    while !label(&m).starts_with("Text \"Hello\" (masked)") {
+        assert!(m.step(true));
+    }
+    let d = &m.detail;
+    assert!(d.lines.iter().any(|l| l.text.contains("XOR")));
+    assert!(
+        d.lines.iter().any(|l| l.text.contains("7f ^ 37 = 48  'H'")),
+        "{:#?}",
+        d.lines
+    );
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(m.focus, Focus::Detail);
+    let first = m.detail_sel.unwrap();
+    assert_eq!(
+        m.detail.lines[first].span,
+        Some(54..55),
+        "FIN sits in the frame's first byte"
+    );
+    for _ in 0..7 {
+        key(&mut m, KeyCode::Down);
+    }
+    let sel = m.detail_sel.unwrap();
+    assert!(m.detail.lines[sel].text.starts_with("Masking key"));
+    assert_eq!(m.detail.lines[sel].span, Some(56..60));
+}
+
+#[test]
+fn theme_cycles_and_help_toggles() {
+    let mut m = model_with(conversation(), false, 80, 24);
+    key(&mut m, KeyCode::Char('t'));
+    assert_eq!(m.theme, ThemeName::Light);
+    key(&mut m, KeyCode::Char('t'));
+    assert_eq!(m.theme, ThemeName::Contrast);
+    key(&mut m, KeyCode::Char('?'));
+    assert!(m.show_help);
+    key(&mut m, KeyCode::Char('x'));
+    assert!(!m.show_help);
+    key(&mut m, KeyCode::Char('q'));
+    assert!(m.quit);
+}
+
+#[test]
+fn events_arriving_in_batches_extend_the_ladder() {
+    let all = conversation();
+    let first = Batch {
+        events: all.events[..4].to_vec(),
+        ..Batch::default()
+    };
+    let rest = Batch {
+        events: all.events[4..].to_vec(),
+        ..Batch::default()
+    };
+    let mut m = model_with(first, false, 80, 24);
+    assert_eq!(m.visible_rows().len(), 3);
+    update(&mut m, Msg::Feed(Feed::Batch(rest)));
+    assert_eq!(m.visible_rows().len(), 19);
+    assert_eq!(
+        label(&m),
+        "SYN seq=0",
+        "selection stays where the user put it"
+    );
+}
+
+#[test]
+fn hostile_strings_never_reach_the_screen_raw() {
+    let mut b = conversation();
+    if let Some(Event::Http(h)) = b.events.get_mut(5) {
+        h.kind = HttpKind::Request {
+            method: "GET".into(),
+            path: "/\x1b]0;pwned\x07\u{202e}x".into(),
+        };
+    }
+    let mut m = model_with(b, false, 120, 40);
+    m.step(true);
+    let s = render(&m, 120, 40);
+    assert!(!s.contains('\x1b') && !s.contains('\u{202e}') && !s.contains('\x07'));
+    assert!(s.contains("\\x1b]0;pwned\\x07\\u{202e}x"), "{s}");
+}
+
+#[test]
+fn tiny_and_huge_terminals_do_not_panic() {
+    let m = model_with(conversation(), false, 80, 24);
+    for (w, h) in [(1, 1), (10, 5), (40, 12), (80, 24), (300, 100)] {
+        let mut m2 = model_with(conversation(), false, w, h);
+        update(&mut m2, Msg::Resize(w, h));
+        render(&m2, w, h);
+    }
+    render(&m, 80, 24);
+}
+
+#[test]
+fn snapshot_ladder_80x24() {
+    let mut m = model_with(conversation(), true, 80, 24);
+    for _ in 0..9 {
+        key(&mut m, KeyCode::Char('n'));
+    }
+    insta::assert_snapshot!(render(&m, 80, 24));
+}
+
+#[test]
+fn snapshot_frame_detail_160x48() {
+    let mut m = model_with(conversation(), false, 160, 48);
+    while !label(&m).starts_with("Text \"Hello\" (masked)") {
+        assert!(m.step(true));
+    }
+    key(&mut m, KeyCode::Tab);
+    insta::assert_snapshot!(render(&m, 160, 48));
+}
+
+#[test]
+fn snapshot_handshake_accept_160x48() {
+    let mut m = model_with(conversation(), false, 160, 48);
+    while !label(&m).starts_with("WebSocket open") {
+        assert!(m.step(true));
+    }
+    insta::assert_snapshot!(render(&m, 160, 48));
+}
+
+#[test]
+fn snapshot_help_80x24() {
+    let mut m = model_with(conversation(), false, 80, 24);
+    key(&mut m, KeyCode::Char('?'));
+    insta::assert_snapshot!(render(&m, 80, 24));
+}
+
+/// The embedded classroom capture, decoded as the UI would.
+fn classroom(playback: bool, w: u16, h: u16) -> Model {
+    let b = super::decode_all(super::EMBEDDED_CAPTURE).expect("classroom.pcap decodes");
+    model_with(b, playback, w, h)
+}
+
+#[test]
+fn classroom_handshake_steps_in_order() {
+    let mut m = classroom(true, 80, 24);
+    let mut labels = vec![label(&m)];
+    for _ in 0..2 {
+        key(&mut m, KeyCode::Char('n'));
+        labels.push(label(&m));
+    }
+    assert!(labels[0].starts_with("SYN seq=0"), "{labels:?}");
+    assert!(labels[1].starts_with("SYN,ACK seq=0 ack=1"), "{labels:?}");
+    assert!(labels[2].starts_with("ACK ack=1"), "{labels:?}");
+    // The detail pane opens on the TCP header, and the bytes pane highlights it.
+    let sel = m.detail_sel.expect("a field is selected");
+    assert_eq!(m.detail.lines[sel].name, "tcp");
+    assert!(
+        m.detail.lines[sel]
+            .span
+            .as_ref()
+            .is_some_and(|s| s.start == 34)
+    );
+}
+
+#[test]
+fn snapshot_classroom_80x24() {
+    let mut m = classroom(true, 80, 24);
+    for _ in 0..4 {
+        key(&mut m, KeyCode::Char('n'));
+    }
+    insta::assert_snapshot!(render(&m, 80, 24));
+}
+
+#[test]
+fn snapshot_classroom_160x48() {
+    let mut m = classroom(false, 160, 48);
+    key(&mut m, KeyCode::End);
+    insta::assert_snapshot!(render(&m, 160, 48));
+}
+
+#[test]
+fn mouse_click_selects_a_ladder_row_and_wheel_scrolls() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut m = model_with(conversation(), false, 160, 48);
+    let a = m.areas();
+    // Third drawn row (below the title and the lifeline heading) is the handshake ACK.
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: a.ladder.x + 20,
+        row: a.ladder.y + 2 + 2,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(&mut m, Msg::Mouse(click));
+    assert_eq!(label(&m), "ACK ack=1");
+    assert_eq!(m.focus, Focus::Ladder);
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: a.ladder.x + 20,
+        row: a.ladder.y + 3,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(&mut m, Msg::Mouse(wheel));
+    assert_eq!(m.ladder_offset, 3);
+}

@@ -1,0 +1,540 @@
+//! Drawing: a pure function of the model. Only visible rows are formatted.
+
+use super::detail::LineKind;
+use super::model::{Focus, Model};
+use super::theme::Theme;
+use crate::event::Dir;
+use crate::ladder::{self, LadderRow};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+pub fn view(m: &Model, f: &mut Frame) {
+    let th = Theme::get(m.theme);
+    let area = f.area();
+    f.render_widget(Block::new().style(th.base), area);
+    let a = super::layout::areas(area, m);
+    header(m, &th, f, a.header);
+    conns(m, &th, f, a.conns);
+    ladder_pane(m, &th, f, a.ladder);
+    detail_pane(m, &th, f, a.detail);
+    bytes_pane(m, &th, f, a.bytes);
+    narration(m, &th, f, a.narration);
+    footer(m, &th, f, a.footer);
+    if m.show_help {
+        help(&th, f, area);
+    }
+}
+
+fn pane<'a>(title: String, focused: bool, th: &Theme, left: bool) -> Block<'a> {
+    let borders = if left {
+        Borders::TOP | Borders::LEFT
+    } else {
+        Borders::TOP
+    };
+    Block::new()
+        .borders(borders)
+        .border_style(if focused { th.focus_border } else { th.border })
+        .title(Span::styled(title, th.title))
+}
+
+fn header(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
+    let mut spans = vec![
+        Span::styled(" wslens ", th.title.add_modifier(Modifier::REVERSED)),
+        Span::raw(" "),
+        Span::styled(
+            crate::text::escape_for_terminal(&m.source).into_owned(),
+            th.title,
+        ),
+    ];
+    // Playback status first: on a narrow screen the counts are what gets cut.
+    if m.playback {
+        let pos = m.cursor.map_or(0, |c| c + 1);
+        let state = if m.playing { "▶" } else { "⏸" };
+        spans.push(Span::styled(
+            format!(
+                "  {state} {}× event {pos}/{}",
+                fmt_speed(m.speed()),
+                m.store.events.len()
+            ),
+            th.key,
+        ));
+    }
+    spans.push(Span::styled(
+        format!(
+            "  {} pkts {} events {} conns",
+            m.store.packets.len(),
+            m.store.events.len(),
+            m.store.conns.len()
+        ),
+        th.dim,
+    ));
+    if !m.done {
+        spans.push(Span::styled("  loading…", th.dim));
+    }
+    if m.dropped > 0 {
+        spans.push(Span::styled(format!("  dropped {}", m.dropped), th.bad));
+    }
+    if let Some(e) = &m.error {
+        spans.push(Span::styled(format!("  error: {e}"), th.bad));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), r);
+}
+
+fn fmt_speed(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s}")
+    }
+}
+
+fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
+    let n = m.visible_conns();
+    let title = format!(
+        " Connections ({n}){} ",
+        if m.conn_only { " [only selected]" } else { "" }
+    );
+    let block = pane(title, m.focus == Focus::Conns, th, false);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let wide = inner.width >= 116;
+    let mut lines = vec![Line::styled(conn_line_head(wide), th.dim)];
+    let rows = inner.height.saturating_sub(1) as usize;
+    for (i, ci) in m
+        .store
+        .conns
+        .iter()
+        .enumerate()
+        .take(n)
+        .skip(m.conns_offset)
+        .take(rows)
+    {
+        // During playback the counts and states are those as of the cursor.
+        let (states, counts) = match (m.playback, m.cursor) {
+            (true, Some(c)) => match ci.upto(c) {
+                Some(p) => (
+                    ci.states.get(p).copied().unwrap_or_default(),
+                    ci.running.get(p).copied().unwrap_or_default(),
+                ),
+                None => Default::default(),
+            },
+            _ => (
+                (ci.client_state, ci.server_state),
+                (ci.messages as u32, ci.bytes, ci.packets as u32),
+            ),
+        };
+        let ip = |a: std::net::SocketAddr| a.ip().to_string();
+        let mut s = if wide {
+            format!(
+                "{:>3} {:<4} {:<22} {:>6}  {:<22} {:>6}  {:<12} {:<12} {:>7} {:>9}",
+                ci.id,
+                ci.proto.as_str(),
+                ip(ci.client),
+                ci.client.port(),
+                ip(ci.server),
+                ci.server.port(),
+                states.0.as_str(),
+                states.1.as_str(),
+                counts.0,
+                counts.1
+            )
+        } else {
+            format!(
+                "{:>2} {} {:<20} {:<20} {:<9} {:<9} {:>4} {:>5}",
+                ci.id,
+                if ci.upgraded {
+                    "ws "
+                } else {
+                    ci.proto.as_str()
+                },
+                ladder::fit(&ci.client.to_string(), 20),
+                ladder::fit(&ci.server.to_string(), 20),
+                short_state(states.0),
+                short_state(states.1),
+                counts.0,
+                human(counts.1)
+            )
+        };
+        if ci.upgraded && wide {
+            s.push_str(" ws");
+        }
+        let style = if Some(ci.id) == m.conn {
+            th.selected
+        } else {
+            th.base
+        };
+        let _ = i;
+        lines.push(Line::styled(s, style));
+    }
+    if n == 0 {
+        lines.push(Line::styled("  (no connection yet)", th.dim));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn conn_line_head(wide: bool) -> String {
+    if wide {
+        format!(
+            "{:>3} {:<4} {:<22} {:>6}  {:<22} {:>6}  {:<12} {:<12} {:>7} {:>9}",
+            "#",
+            "prot",
+            "local (client) IP",
+            "port",
+            "remote (server) IP",
+            "port",
+            "client",
+            "server",
+            "msgs",
+            "bytes"
+        )
+    } else {
+        format!(
+            "{:>2} {:<3} {:<20} {:<20} {:<9} {:<9} {:>4} {:>5}",
+            "#", "", "local (client)", "remote (server)", "client", "server", "msgs", "bytes"
+        )
+    }
+}
+
+/// State names cut to 9 columns for narrow screens.
+fn short_state(s: crate::event::TcpState) -> &'static str {
+    use crate::event::TcpState::*;
+    match s {
+        SynReceived => "SYN_RCVD",
+        Established => "ESTAB",
+        FinWait1 => "FIN_WAIT1",
+        FinWait2 => "FIN_WAIT2",
+        CloseWait => "CLOSE_WT",
+        other => other.as_str(),
+    }
+}
+
+fn human(n: u64) -> String {
+    match n {
+        0..100_000 => n.to_string(),
+        100_000..10_000_000 => format!("{}k", n / 1000),
+        _ => format!("{}M", n / 1_000_000),
+    }
+}
+
+fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
+    let mut title = match m.conn {
+        Some(c) => format!(" Ladder: connection {c} "),
+        None => " Ladder ".to_string(),
+    };
+    let mut filt = Vec::new();
+    if m.layer != super::model::LayerFilter::All {
+        filt.push(format!("layer={}", m.layer.as_str()));
+    }
+    if m.hide_acks {
+        filt.push("no pure ACKs".into());
+    }
+    if !m.search.is_empty() {
+        filt.push(format!("/{}", crate::text::escape_for_terminal(&m.search)));
+    }
+    if m.raw_seq {
+        filt.push("raw seq".into());
+    }
+    if !filt.is_empty() {
+        title.push_str(&format!("[{}] ", filt.join(", ")));
+    }
+    let block = pane(title, m.focus == Focus::Ladder, th, false);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    if inner.height == 0 {
+        return;
+    }
+    let middle_w = (inner.width as usize).saturating_sub(2 * ladder::STATE_W + 2);
+    let (cl, sv) = m
+        .conn
+        .and_then(|c| m.store.conn(c))
+        .map(|ci| (ci.client.to_string(), ci.server.to_string()))
+        .unwrap_or_default();
+    let head = Line::from(vec![
+        Span::styled(format!("{:>w$}", "client", w = ladder::STATE_W), th.c2s),
+        Span::styled("|", th.dim),
+        Span::styled(
+            ladder::fit(&format!("{cl}  ⇄  {sv}"), middle_w)
+                .chars()
+                .collect::<String>(),
+            th.dim,
+        ),
+        Span::styled(
+            format!(
+                "{}|server",
+                " ".repeat(
+                    middle_w.saturating_sub(
+                        ladder::fit(&format!("{cl}  ⇄  {sv}"), middle_w)
+                            .chars()
+                            .count()
+                    )
+                )
+            ),
+            th.s2c,
+        ),
+    ]);
+    let mut lines = vec![head];
+    let rows = m.visible_rows();
+    let h = inner.height.saturating_sub(1) as usize;
+    for &idx in rows.iter().skip(m.ladder_offset).take(h) {
+        let idx = idx as usize;
+        let Some(meta) = m.store.meta.get(idx) else {
+            continue;
+        };
+        let ev = &m.store.events[idx];
+        let row = LadderRow {
+            event: idx,
+            dir: ladder::arrow_dir(ev),
+            label: m.label(idx).unwrap_or_default(),
+            client_state: meta.observed.client_state,
+            server_state: meta.observed.server_state,
+        };
+        let p = ladder::row_parts(&row, middle_w);
+        let sel = m.cursor == Some(idx);
+        let arrow_style = match row.dir {
+            Some(Dir::C2S) => th.c2s,
+            Some(Dir::S2C) => th.s2c,
+            None => th.remark,
+        };
+        let arrow_style = if sel {
+            th.selected
+                .patch(arrow_style)
+                .add_modifier(Modifier::REVERSED)
+        } else {
+            arrow_style
+        };
+        lines.push(Line::from(vec![
+            Span::styled(p.left, th.state),
+            Span::styled("|", th.dim),
+            Span::styled(p.middle, arrow_style),
+            Span::styled("|", th.dim),
+            Span::styled(p.right, th.state),
+        ]));
+    }
+    if rows.is_empty() {
+        let msg = if m.store.events.is_empty() {
+            "  waiting for packets…"
+        } else if m.playback {
+            "  press n or → to reveal the next event"
+        } else {
+            "  nothing matches the filters"
+        };
+        lines.push(Line::styled(msg, th.dim));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn detail_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
+    let title = match m.detail.pkt {
+        Some(p) => format!(" Detail: event {} · packet {p} ", m.detail.event + 1),
+        None => " Detail ".to_string(),
+    };
+    let block = pane(title, m.focus == Focus::Detail, th, false);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let lines: Vec<Line> = m
+        .detail
+        .lines
+        .iter()
+        .enumerate()
+        .skip(m.detail_offset)
+        .take(inner.height as usize)
+        .map(|(i, l)| {
+            let style = match l.kind {
+                LineKind::Heading => th.title,
+                LineKind::Good => th.good,
+                LineKind::Bad => th.bad,
+                LineKind::Field => th.base,
+                LineKind::Text => th.dim,
+            };
+            let style = if m.detail_sel == Some(i) && l.span.is_some() {
+                th.highlight
+            } else {
+                style
+            };
+            Line::styled(
+                format!("{}{}", "  ".repeat(l.depth as usize), l.text),
+                style,
+            )
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn bytes_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
+    let block = pane(" Bytes ".to_string(), false, th, true);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let Some((_, data)) = m.detail.pkt.and_then(|p| m.store.packet(p)) else {
+        return;
+    };
+    let hl = m
+        .detail_sel
+        .and_then(|s| m.detail.lines.get(s))
+        .and_then(|l| l.span.clone())
+        .unwrap_or(0..0);
+    let w = inner.width as usize;
+    let per = [16usize, 8, 4]
+        .into_iter()
+        .find(|&n| 5 + n * 3 + 1 + n <= w)
+        .unwrap_or(4);
+    let rows = data.len().div_ceil(per);
+    let h = inner.height as usize;
+    // Scroll so the highlighted bytes are in view.
+    let first = if hl.end > 0 && h > 0 {
+        let want = hl.start / per;
+        if want + 1 > h {
+            (want + 1 - h).min(rows.saturating_sub(h))
+        } else {
+            0
+        }
+    } else {
+        0
+    };
+    let mut lines = Vec::new();
+    for row in first..rows.min(first + h) {
+        let start = row * per;
+        let chunk = data
+            .get(start..(start + per).min(data.len()))
+            .unwrap_or(&[]);
+        let mut spans = vec![Span::styled(format!("{start:04x} "), th.dim)];
+        for (i, b) in chunk.iter().enumerate() {
+            let on = hl.contains(&(start + i));
+            spans.push(Span::styled(
+                format!("{b:02x}"),
+                if on { th.highlight } else { th.base },
+            ));
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::raw("   ".repeat(per - chunk.len())));
+        spans.push(Span::raw(" "));
+        for (i, b) in chunk.iter().enumerate() {
+            let on = hl.contains(&(start + i));
+            // Only printable ASCII reaches the terminal; everything else is a dot.
+            let c = if b.is_ascii_graphic() || *b == b' ' {
+                *b as char
+            } else {
+                '.'
+            };
+            spans.push(Span::styled(
+                c.to_string(),
+                if on { th.highlight } else { th.dim },
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn narration(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
+    let side = r.x > 0;
+    let block = pane(" What happened ".to_string(), false, th, side);
+    f.render_widget(
+        Paragraph::new(m.narration.as_str())
+            .style(th.base)
+            .wrap(Wrap { trim: true })
+            .block(block),
+        r,
+    );
+}
+
+const KEYS: [(&str, &str); 20] = [
+    (
+        "space",
+        "play / pause (starts playback from the first event)",
+    ),
+    ("+ / -", "faster / slower playback"),
+    ("n → / p ←", "next / previous event"),
+    ("↑ ↓ j k", "move in the focused pane"),
+    ("PgUp PgDn", "page through the ladder or detail"),
+    ("Home g", "playback: back to the first event"),
+    ("End G", "show everything, select the last event"),
+    ("Esc", "clear the search, or leave playback"),
+    ("Tab", "focus: connections → ladder → detail"),
+    ("Enter", "(connections) open the selected one"),
+    ("c", "step only through the selected connection"),
+    ("l", "layer filter: all → TCP → HTTP → WebSocket"),
+    ("a", "hide / show pure ACKs"),
+    ("/", "search labels (Enter applies, Esc cancels)"),
+    ("r", "relative / raw sequence numbers"),
+    ("t", "theme: dark → light → high contrast"),
+    ("mouse", "click to select, wheel to scroll"),
+    ("?", "this help"),
+    ("q", "quit"),
+    ("", ""),
+];
+
+/// The key table, shared with the docs and the help overlay.
+pub fn key_table() -> impl Iterator<Item = (&'static str, &'static str)> {
+    KEYS.into_iter().filter(|(k, _)| !k.is_empty())
+}
+
+fn footer(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
+    if let Some(input) = &m.search_input {
+        let line = Line::from(vec![
+            Span::styled(" /", th.key),
+            Span::raw(crate::text::escape_for_terminal(input).into_owned()),
+            Span::styled("█", th.key),
+            Span::styled("   Enter apply  Esc cancel", th.dim),
+        ]);
+        f.render_widget(Paragraph::new(line), r);
+        return;
+    }
+    let keys: &[(&str, &str)] = &[
+        ("q", "quit"),
+        ("?", "help"),
+        ("space", if m.playing { "pause" } else { "play" }),
+        ("n/p", "step"),
+        ("Tab", "pane"),
+        ("l", "layer"),
+        ("a", "acks"),
+        ("/", "search"),
+        ("c", "conn"),
+        ("r", "raw seq"),
+        ("t", "theme"),
+        ("+/-", "speed"),
+    ];
+    let mut spans = Vec::new();
+    for (k, d) in keys {
+        spans.push(Span::styled(format!(" {k}"), th.key));
+        spans.push(Span::styled(format!(" {d} "), th.dim));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), r);
+}
+
+fn help(th: &Theme, f: &mut Frame, area: Rect) {
+    let w = area.width.min(66);
+    let h = (KEYS.len() as u16 + 2).min(area.height);
+    let [_, mid, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(h),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, r, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(w),
+        Constraint::Fill(1),
+    ])
+    .areas(mid);
+    f.render_widget(Clear, r);
+    let lines: Vec<Line> = key_table()
+        .map(|(k, d)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<11}"), th.key),
+                Span::styled(d, th.base),
+            ])
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).style(th.base).block(
+            Block::bordered()
+                .border_style(th.focus_border)
+                .title(Span::styled(" Keys (any key closes) ", th.title)),
+        ),
+        r,
+    );
+    let _ = Style::new();
+}

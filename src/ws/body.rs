@@ -1,0 +1,149 @@
+//! A message payload consumed as a stream: hash, length, preview and UTF-8 state, never the whole
+//! payload; and the per-direction inflater of permessage-deflate (RFC 7692).
+
+use flate2::{Decompress, FlushDecompress, Status};
+use sha2::{Digest, Sha256};
+
+use super::utf8::Utf8Check;
+
+pub(crate) struct Body {
+    hash: Sha256,
+    pub len: u64,
+    pub preview: Vec<u8>,
+    cap: usize,
+    utf8: Utf8Check,
+    check_utf8: bool,
+    /// Leading bytes exempt from the UTF-8 check (the status code of a Close).
+    utf8_skip: u8,
+}
+
+impl Body {
+    pub fn new() -> Self {
+        Body {
+            hash: Sha256::new(),
+            len: 0,
+            preview: Vec::new(),
+            cap: 0,
+            utf8: Utf8Check::default(),
+            check_utf8: false,
+            utf8_skip: 0,
+        }
+    }
+
+    pub fn reset(&mut self, cap: usize, check_utf8: bool, utf8_skip: u8) {
+        self.hash = Sha256::new();
+        self.len = 0;
+        self.preview.clear();
+        self.cap = cap;
+        self.utf8.reset();
+        self.check_utf8 = check_utf8;
+        self.utf8_skip = utf8_skip;
+    }
+
+    pub fn feed(&mut self, b: &[u8]) {
+        self.hash.update(b);
+        self.len += b.len() as u64;
+        let room = self.cap.saturating_sub(self.preview.len());
+        if room > 0 {
+            self.preview.extend_from_slice(&b[..room.min(b.len())]);
+        }
+        if self.check_utf8 {
+            let skip = (self.utf8_skip as usize).min(b.len());
+            self.utf8_skip -= skip as u8;
+            self.utf8.feed(&b[skip..]);
+        }
+    }
+
+    pub fn truncated(&self) -> bool {
+        self.len > self.preview.len() as u64
+    }
+
+    /// Whether the UTF-8 check passed (true when no check was asked for).
+    pub fn utf8_ok(&mut self) -> bool {
+        !self.check_utf8 || self.utf8.finish()
+    }
+
+    pub fn sha256(&mut self) -> [u8; 32] {
+        let h = std::mem::replace(&mut self.hash, Sha256::new());
+        h.finalize().into()
+    }
+}
+
+/// Why inflating a message stopped early.
+pub(crate) enum InflateStop {
+    Error(String),
+    Limit,
+}
+
+/// Output buffer per inflate call; small enough to stay in cache, large enough for few calls.
+const OUT_CHUNK: usize = 32 << 10;
+
+pub(crate) struct Inflater {
+    z: Decompress,
+    out: Vec<u8>,
+    /// The sliding window lacks history (capture began mid-stream, bytes missed, or an error):
+    /// messages that refer back into it will fail until one inflates without it.
+    pub broken: bool,
+}
+
+impl Inflater {
+    pub fn new(broken: bool) -> Self {
+        // A window of 2^15 accepts every stream made with a smaller negotiated window
+        // (`*_max_window_bits`), and resetting it reuses its memory instead of reallocating.
+        Inflater {
+            z: Decompress::new(false),
+            out: vec![0; OUT_CHUNK],
+            broken,
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.z.reset(false);
+    }
+
+    /// Inflate `input` (part of a compressed message) into `body`, stopping at `limit` inflated
+    /// bytes for the message.
+    pub fn inflate(
+        &mut self,
+        input: &[u8],
+        body: &mut Body,
+        limit: u64,
+    ) -> Result<(), InflateStop> {
+        let mut input = input;
+        loop {
+            let (in0, out0) = (self.z.total_in(), self.z.total_out());
+            let status = self
+                .z
+                .decompress(input, &mut self.out, FlushDecompress::Sync)
+                .map_err(|e| {
+                    InflateStop::Error(e.message().unwrap_or("invalid deflate data").to_string())
+                })?;
+            let used = (self.z.total_in() - in0) as usize;
+            let made = (self.z.total_out() - out0) as usize;
+            input = input.get(used..).unwrap_or(&[]);
+            if made > 0 {
+                let room = limit.saturating_sub(body.len);
+                let out = self.out.get(..made).unwrap_or(&[]);
+                if made as u64 > room {
+                    body.feed(&out[..room as usize]);
+                    return Err(InflateStop::Limit);
+                }
+                body.feed(out);
+            }
+            if status == Status::StreamEnd {
+                // The sender closed the deflate stream (BFINAL); what follows starts a new one.
+                self.z.reset(false);
+                if input.is_empty() {
+                    return Ok(());
+                }
+                continue;
+            }
+            if input.is_empty() && made < self.out.len() {
+                return Ok(());
+            }
+            if used == 0 && made == 0 {
+                return Ok(());
+            }
+        }
+    }
+}
