@@ -155,3 +155,40 @@ fn a_hostile_file_name_is_escaped_too() {
     assert!(r.stderr.contains("pwned"), "{}", r.stderr);
     assert_terminal_safe("stderr", r.stderr.as_bytes());
 }
+
+/// The attack strings are shown (escaped), not dropped: the safety check above cannot pass by
+/// printing nothing.
+#[test]
+fn terminal_attacks_are_shown_escaped_in_every_layer() {
+    let dir = out_dir().join("attack");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("terminal-attack.pcap");
+    std::fs::write(&path, generate::terminal_attack()).unwrap();
+    let json = wslens(&["--json"], &path, "attack");
+    assert_eq!(json.code, Some(0), "{}", json.stderr);
+    assert_terminal_safe("json", &json.stdout);
+    let mut kinds: Vec<String> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .filter(|l| l.contains("pwned"))
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["event"].as_str().unwrap_or("?").to_string()
+        })
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    for k in ["http", "ws_message"] {
+        assert!(kinds.iter().any(|x| x == k), "no {k} event shows the attack: {kinds:?}");
+    }
+    let s = String::from_utf8_lossy(&json.stdout);
+    assert!(s.contains("\\u001b[2J"), "ESC shown as a JSON escape");
+    assert!(s.contains("\\u202e") || s.contains("\\u202E"), "RLO shown as a JSON escape");
+
+    let text = wslens(&[], &path, "attack");
+    assert_eq!(text.code, Some(0), "{}", text.stderr);
+    assert_terminal_safe("text", &text.stdout);
+    let t = String::from_utf8_lossy(&text.stdout);
+    assert!(t.contains("pwned\\x1b[2J"), "ESC shown as \\x1b in text:\n{t}");
+    assert!(t.contains("\\u{9b}"), "8-bit CSI shown escaped in text");
+    assert!(t.contains("\\u{202e}"), "RLO shown escaped in text");
+}

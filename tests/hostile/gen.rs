@@ -265,7 +265,11 @@ pub fn ws_frame(fin: bool, rsv1: bool, opcode: u8, mask: Option<[u8; 4]>, payloa
 /// Text meant to take over a terminal: clear screen, move the cursor, set the window title
 /// (OSC, BEL- and ST-terminated), 8-bit CSI (U+009B), a right-to-left override, DEL.
 pub const ATTACK: &str =
-    "\u{1b}[2J\u{1b}[10;10H\u{1b}]0;pwned\u{7}\u{1b}]2;x\u{1b}\\\u{9b}31m\u{202e}gnp.exe\u{7f}\r";
+    "pwned\u{1b}[2J\u{1b}[10;10H\u{1b}]0;pwned\u{7}\u{1b}]2;x\u{1b}\\\u{9b}31m\u{202e}gnp.exe\u{7f}\r";
+
+/// What an HTTP parser lets through (it refuses C0 controls, so no ESC or CR): 8-bit CSI
+/// sequences (U+009B, UTF-8 encoded, is obs-text to HTTP), overrides and isolates.
+pub const HTTP_ATTACK: &str = "\u{9b}2J\u{9b}10;10Hpwned\u{202e}gnp.exe\u{2066}\u{85}";
 
 /// A whole WebSocket conversation after a handshake with `ext` headers (none, or deflate).
 fn ws_session(p: &mut Pcap, conv: &mut Conv, path: &str, ext_req: &str, ext_resp: &str) {
@@ -494,7 +498,11 @@ pub fn hostile_packets() -> Vec<Case> {
     }
     req.extend_from_slice(b"\r\n");
     c.send(&mut p, true, &req, 1400);
-    v.push(case("ten-thousand-headers.pcap", p.buf).notes(&["http-too-many-headers"]));
+    v.push(
+        case("ten-thousand-headers.pcap", p.buf)
+            .args(&["--max-http-head", "1000000"])
+            .notes(&["http-too-many-headers"]),
+    );
 
     let mut p = Pcap::new(LINKTYPE_RAW);
     let mut c = Conv::new(40013, 80);
@@ -587,14 +595,14 @@ pub fn terminal_attack() -> Vec<u8> {
     let mut c = Conv::new(40020, 80);
     c.handshake(&mut p);
     let req = format!(
-        "GET /{ATTACK} HTTP/1.1\r\nHost: {ATTACK}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: {WS_KEY}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: {ATTACK}\r\n\
-         X-{ATTACK}: {ATTACK}\r\nSec-WebSocket-Protocol: {ATTACK}\r\n\r\n"
+        "GET /{HTTP_ATTACK} HTTP/1.1\r\nHost: {HTTP_ATTACK}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: {WS_KEY}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: {HTTP_ATTACK}\r\n\
+         X-Evil: {HTTP_ATTACK}\r\nSec-WebSocket-Protocol: {HTTP_ATTACK}\r\n\r\n"
     );
     c.send(&mut p, true, req.as_bytes(), 1400);
     let resp = format!(
-        "HTTP/1.1 101 {ATTACK}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Accept: {WS_ACCEPT}\r\nServer: {ATTACK}\r\n\r\n"
+        "HTTP/1.1 101 {HTTP_ATTACK}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {WS_ACCEPT}\r\nServer: {HTTP_ATTACK}\r\n\r\n"
     );
     c.send(&mut p, false, resp.as_bytes(), 1400);
     let k = Some([0x37, 0xfa, 0x21, 0x3d]);
@@ -614,9 +622,9 @@ pub fn terminal_attack() -> Vec<u8> {
     // an HTTP connection that is not upgraded
     let mut c = Conv::new(40021, 8080);
     c.handshake(&mut p);
-    let req = format!("POST /{ATTACK} HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+    let req = format!("POST /{HTTP_ATTACK} HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
     c.send(&mut p, true, req.as_bytes(), 1400);
-    let resp = format!("HTTP/1.1 404 {ATTACK}\r\nContent-Length: 0\r\n\r\n");
+    let resp = format!("HTTP/1.1 404 {HTTP_ATTACK}\r\nContent-Length: 0\r\n\r\n");
     c.send(&mut p, false, resp.as_bytes(), 1400);
     c.close(&mut p);
     p.buf
