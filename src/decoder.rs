@@ -5,7 +5,7 @@ use crate::app::AppLayer;
 use crate::capture::Packet;
 use crate::event::{Event, Level, Note, PktNum, Sink, Ts};
 use crate::limits::Limits;
-use crate::tcp::tracker::Tracker;
+use crate::tcp::tracker::{At, Tracker};
 use crate::wire::{self, Transport, WireError};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -76,7 +76,8 @@ impl Decoder {
                     Transport::Tcp(t) => {
                         let src = SocketAddr::new(d.src, t.src_port);
                         let dst = SocketAddr::new(d.dst, t.dst_port);
-                        self.tracker.tcp(p.num, ts, src, dst, &t, truncated, sink);
+                        self.tracker
+                            .tcp(At { pkt: p.num, ts }, src, dst, &t, truncated, sink);
                     }
                     Transport::Udp {
                         src_port,

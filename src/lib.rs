@@ -11,6 +11,7 @@ pub mod fields;
 pub mod http;
 pub mod ladder;
 pub mod limits;
+pub mod live;
 pub mod output;
 pub mod tcp;
 pub mod text;

@@ -64,7 +64,10 @@ fn wslens(args: &[&str], file: &Path, tag: &str) -> Run {
 /// line feed, no C1 control (U+009B is an 8-bit CSI), no bidirectional override.
 fn assert_terminal_safe(what: &str, out: &[u8]) {
     let s = std::str::from_utf8(out).unwrap_or_else(|e| panic!("{what}: output not UTF-8: {e}"));
-    if let Some((i, c)) = s.char_indices().find(|&(_, c)| c != '\n' && is_unsafe_char(c)) {
+    if let Some((i, c)) = s
+        .char_indices()
+        .find(|&(_, c)| c != '\n' && is_unsafe_char(c))
+    {
         let from = s.floor_char_boundary(i.saturating_sub(60));
         panic!("{what}: unsafe {c:?} at byte {i}: {:?}", &s[from..i]);
     }
@@ -101,7 +104,11 @@ fn every_hostile_file_is_survived_in_both_outputs() {
         for (mode, r) in [("json", &json), ("text", &text)] {
             let what = format!("{} ({mode})", case.name);
             assert_ne!(r.code, Some(101), "{what}: panicked:\n{}", r.stderr);
-            assert!(r.code.is_some(), "{what}: killed by a signal:\n{}", r.stderr);
+            assert!(
+                r.code.is_some(),
+                "{what}: killed by a signal:\n{}",
+                r.stderr
+            );
             if case.readable {
                 assert_eq!(r.code, Some(0), "{what}: exit status\n{}", r.stderr);
             } else {
@@ -109,7 +116,11 @@ fn every_hostile_file_is_survived_in_both_outputs() {
                 assert!(!r.stderr.is_empty(), "{what}: silent failure");
             }
             for s in &case.stderr_has {
-                assert!(r.stderr.contains(s), "{what}: stderr lacks {s:?}:\n{}", r.stderr);
+                assert!(
+                    r.stderr.contains(s),
+                    "{what}: stderr lacks {s:?}:\n{}",
+                    r.stderr
+                );
             }
             assert_terminal_safe(&what, &r.stdout);
             assert_terminal_safe(&format!("{what} stderr"), r.stderr.as_bytes());
@@ -132,14 +143,21 @@ fn every_hostile_file_is_survived_in_both_outputs() {
 fn damage_keeps_what_came_before() {
     let dir = out_dir().join("damage");
     let cases = generate::write_all(&dir);
-    for name in ["truncated-mid-packet.pcap", "caplen-4g.pcap", "truncated-mid-record-header.pcap"] {
+    for name in [
+        "truncated-mid-packet.pcap",
+        "caplen-4g.pcap",
+        "truncated-mid-record-header.pcap",
+    ] {
         let (path, _) = cases.iter().find(|(_, c)| c.name == name).unwrap();
         let r = wslens(&["--json"], path, "damage");
         let tcp = String::from_utf8_lossy(&r.stdout)
             .lines()
             .filter(|l| l.contains("\"event\":\"tcp\""))
             .count();
-        assert_eq!(tcp, 3, "{name}: the three packets before the damage are decoded");
+        assert_eq!(
+            tcp, 3,
+            "{name}: the three packets before the damage are decoded"
+        );
         assert_eq!(r.code, Some(0));
     }
 }
@@ -178,17 +196,26 @@ fn terminal_attacks_are_shown_escaped_in_every_layer() {
     kinds.sort();
     kinds.dedup();
     for k in ["http", "ws_message"] {
-        assert!(kinds.iter().any(|x| x == k), "no {k} event shows the attack: {kinds:?}");
+        assert!(
+            kinds.iter().any(|x| x == k),
+            "no {k} event shows the attack: {kinds:?}"
+        );
     }
     let s = String::from_utf8_lossy(&json.stdout);
     assert!(s.contains("\\u001b[2J"), "ESC shown as a JSON escape");
-    assert!(s.contains("\\u202e") || s.contains("\\u202E"), "RLO shown as a JSON escape");
+    assert!(
+        s.contains("\\u202e") || s.contains("\\u202E"),
+        "RLO shown as a JSON escape"
+    );
 
     let text = wslens(&[], &path, "attack");
     assert_eq!(text.code, Some(0), "{}", text.stderr);
     assert_terminal_safe("text", &text.stdout);
     let t = String::from_utf8_lossy(&text.stdout);
-    assert!(t.contains("pwned\\x1b[2J"), "ESC shown as \\x1b in text:\n{t}");
+    assert!(
+        t.contains("pwned\\x1b[2J"),
+        "ESC shown as \\x1b in text:\n{t}"
+    );
     assert!(t.contains("\\u{9b}"), "8-bit CSI shown escaped in text");
     assert!(t.contains("\\u{202e}"), "RLO shown escaped in text");
 }

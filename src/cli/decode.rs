@@ -1,14 +1,15 @@
 use clap::Args;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wslens::capture;
 use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::Sink;
 use wslens::limits::Limits;
-use wslens::text::escape_for_terminal;
+use wslens::output::batch;
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
+use wslens::text::escape_for_terminal;
 
 #[derive(Args, Debug)]
 pub struct DecodeArgs {
@@ -58,33 +59,37 @@ impl DecodeArgs {
 pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
     let mut opts = DecodeOptions::default();
     opts.limits = a.limits();
-    let stdout = std::io::stdout().lock();
-    let out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let mut dec = Decoder::new(opts);
     if a.json {
-        let mut w = JsonWriter::new(out);
-        let code = drive(&a.file, &mut dec, &mut w)?;
+        let (mut tx, writer) = batch::spawn(JsonWriter::new(out));
+        let code = drive(&a.file, &mut dec, &mut tx);
+        tx.close();
+        let mut w = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the output thread failed"))?;
         let _ = w.flush();
-        Ok(code)
+        code
     } else {
-        let mut w = TextWriter::new(out);
-        let code = drive(&a.file, &mut dec, &mut w)?;
+        let (mut tx, writer) = batch::spawn(TextWriter::new(out));
+        let code = drive(&a.file, &mut dec, &mut tx);
+        tx.close();
+        let mut w = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the output thread failed"))?;
         let _ = w.flush();
-        Ok(code)
+        code
     }
 }
 
 /// Read, decode, write; damage to the file is reported after what could be read.
-fn drive(file: &PathBuf, dec: &mut Decoder, sink: &mut dyn Sink) -> anyhow::Result<ExitCode> {
+fn drive(file: &Path, dec: &mut Decoder, sink: &mut dyn Sink) -> anyhow::Result<ExitCode> {
     // A file name is chosen by whoever named the file: escape it like captured bytes.
     let name = file.display().to_string();
     let name = escape_for_terminal(&name);
-    let summary = capture::read_file(file, |p| dec.packet(&p, sink));
-    let summary = match summary {
+    let summary = match capture::read_file(file, |p| dec.packet(&p, sink)) {
         Ok(s) => s,
-        Err(e) => {
-            anyhow::bail!("{name}: {}", escape_for_terminal(&e.to_string()));
-        }
+        Err(e) => anyhow::bail!("{name}: {}", escape_for_terminal(&e.to_string())),
     };
     dec.finish(sink);
     for w in &summary.warnings {
@@ -116,8 +121,8 @@ mod tests {
         let t = T::try_parse_from(["t", "x.pcap"]).unwrap();
         let (a, b) = (t.a.limits(), Limits::default());
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
-        let t = T::try_parse_from(["t", "--max-inflate", "7", "--max-http-headers", "3", "x"])
-            .unwrap();
+        let t =
+            T::try_parse_from(["t", "--max-inflate", "7", "--max-http-headers", "3", "x"]).unwrap();
         assert_eq!(t.a.limits().inflate_per_message, 7);
         assert_eq!(t.a.limits().http_headers, 3);
     }

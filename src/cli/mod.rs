@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod decode;
+mod demo;
+mod live;
 mod open;
 
 #[derive(Parser, Debug)]
@@ -24,12 +26,18 @@ pub enum Cmd {
     Decode(decode::DecodeArgs),
     /// Open the terminal UI on a capture file (no subcommand: the built-in classroom capture).
     Open(open::OpenArgs),
+    /// Capture live (default: loopback) and decode as packets arrive.
+    Live(live::LiveArgs),
+    /// A real WebSocket server and client on loopback, captured and explained step by step.
+    Demo(demo::DemoArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
         Some(Cmd::Decode(a)) => decode::run(a),
         Some(Cmd::Open(a)) => open::run(a),
+        Some(Cmd::Live(a)) => live::run(a),
+        Some(Cmd::Demo(a)) => demo::run(a),
         None => open::run(open::OpenArgs::default()),
     }
 }

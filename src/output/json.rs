@@ -279,29 +279,35 @@ struct Obj<'a> {
 }
 
 impl<'a> Obj<'a> {
+    #[inline(always)]
     fn start(b: &'a mut Vec<u8>, name: &str) -> Self {
         b.extend_from_slice(b"{\"event\":");
         string(b, name);
         Obj { b }
     }
+    #[inline(always)]
     fn key(&mut self, k: &str) {
         self.b.extend_from_slice(b",\"");
         self.b.extend_from_slice(k.as_bytes());
         self.b.extend_from_slice(b"\":");
     }
+    #[inline(always)]
     fn num(&mut self, k: &str, v: u64) {
         self.key(k);
         self.b
             .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
+    #[inline(always)]
     fn bool(&mut self, k: &str, v: bool) {
         self.key(k);
         self.b.extend_from_slice(if v { b"true" } else { b"false" });
     }
+    #[inline(always)]
     fn str(&mut self, k: &str, v: &str) {
         self.key(k);
         string(self.b, v);
     }
+    #[inline(always)]
     fn opt_str(&mut self, k: &str, v: Option<&str>) {
         if let Some(v) = v {
             self.str(k, v);
@@ -341,6 +347,7 @@ impl<'a> Obj<'a> {
             self.b.extend_from_slice(&digits[..end]);
         }
     }
+    #[inline(always)]
     fn hex(&mut self, k: &str, v: &[u8]) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         self.key(k);
@@ -351,6 +358,7 @@ impl<'a> Obj<'a> {
         }
         self.b.push(b'"');
     }
+    #[inline(always)]
     fn end(self) {
         self.b.push(b'}');
     }
@@ -360,6 +368,15 @@ impl<'a> Obj<'a> {
 pub fn string(b: &mut Vec<u8>, s: &str) {
     b.push(b'"');
     let bytes = s.as_bytes();
+    // Nearly every string is plain printable ASCII: copy it in one go.
+    if bytes
+        .iter()
+        .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
+    {
+        b.extend_from_slice(bytes);
+        b.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, ch) in s.char_indices() {
         let esc: Option<&[u8]> = match ch {

@@ -84,10 +84,12 @@ impl ConnAna {
                 self.dir[d].win_scale = Some(s.wscale_opt);
                 self.syn_time = Some(s.ts);
             }
-        } else if fl.ack() && self.first_rtt.is_none() && d == 0 {
-            if let Some(t0) = self.syn_time {
-                self.first_rtt = Some(s.ts.0 - t0.0);
-            }
+        } else if fl.ack()
+            && self.first_rtt.is_none()
+            && d == 0
+            && let Some(t0) = self.syn_time
+        {
+            self.first_rtt = Some(s.ts.0 - t0.0);
         }
         let window = if fl.syn() {
             s.win as u32

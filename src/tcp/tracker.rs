@@ -88,6 +88,13 @@ fn looks_like_server_port(p: u16) -> bool {
     p < 1024 || matches!(p, 3000 | 5000 | 8000 | 8080 | 8443 | 8765 | 8888 | 9000)
 }
 
+/// When a packet was seen: its number and relative time.
+#[derive(Clone, Copy, Debug)]
+pub struct At {
+    pub pkt: PktNum,
+    pub ts: Ts,
+}
+
 pub struct Tracker<H: StreamHandler> {
     pub handler: H,
     limits: Limits,
@@ -194,13 +201,11 @@ impl<H: StreamHandler> Tracker<H> {
         &mut self,
         key: FlowKey,
         proto: Proto,
-        client: SocketAddr,
-        server: SocketAddr,
-        guessed: bool,
-        pkt: PktNum,
-        ts: Ts,
+        (client, server, guessed): (SocketAddr, SocketAddr, bool),
+        at: At,
         sink: &mut dyn Sink,
     ) -> usize {
+        let At { pkt, ts } = at;
         self.make_room(pkt, sink);
         let id = self.next_id;
         self.next_id += 1;
@@ -238,7 +243,7 @@ impl<H: StreamHandler> Tracker<H> {
         let key = FlowKey::new(17, (src.ip(), src.port()), (dst.ip(), dst.port()));
         let slot = match self.index.get(&key) {
             Some(&s) => s,
-            None => self.new_flow(key, Proto::Udp, src, dst, false, pkt, ts, sink),
+            None => self.new_flow(key, Proto::Udp, (src, dst, false), At { pkt, ts }, sink),
         };
         let Some(f) = self.slots[slot].as_mut() else {
             return;
@@ -257,14 +262,14 @@ impl<H: StreamHandler> Tracker<H> {
 
     pub fn tcp(
         &mut self,
-        pkt: PktNum,
-        ts: Ts,
+        at: At,
         src: SocketAddr,
         dst: SocketAddr,
         t: &TcpView<'_>,
         truncated: bool,
         sink: &mut dyn Sink,
     ) {
+        let At { pkt, ts } = at;
         let key = FlowKey::new(6, (src.ip(), src.port()), (dst.ip(), dst.port()));
         let fl = t.flags;
         let fresh_syn = fl.syn() && !fl.ack();
@@ -277,10 +282,10 @@ impl<H: StreamHandler> Tracker<H> {
                     }) =>
             {
                 self.remove(s);
-                self.open_tcp(key, src, dst, t, pkt, ts, sink)
+                self.open_tcp(key, src, dst, t, at, sink)
             }
             Some(s) => s,
-            None => self.open_tcp(key, src, dst, t, pkt, ts, sink),
+            None => self.open_tcp(key, src, dst, t, at, sink),
         };
         let lim = self.reasm_limits();
         let Some(f) = self.slots[slot].as_mut() else {
@@ -470,8 +475,7 @@ impl<H: StreamHandler> Tracker<H> {
         src: SocketAddr,
         dst: SocketAddr,
         t: &TcpView<'_>,
-        pkt: PktNum,
-        ts: Ts,
+        at: At,
         sink: &mut dyn Sink,
     ) -> usize {
         let fl = t.flags;
@@ -481,14 +485,14 @@ impl<H: StreamHandler> Tracker<H> {
             (dst, src, false)
         } else if looks_like_server_port(src.port()) && !looks_like_server_port(dst.port()) {
             (dst, src, true)
-        } else if looks_like_server_port(dst.port()) && !looks_like_server_port(src.port()) {
-            (src, dst, true)
-        } else if src.port() >= dst.port() {
+        } else if (looks_like_server_port(dst.port()) && !looks_like_server_port(src.port()))
+            || src.port() >= dst.port()
+        {
             (src, dst, true)
         } else {
             (dst, src, true)
         };
-        let slot = self.new_flow(key, Proto::Tcp, client, server, guessed, pkt, ts, sink);
+        let slot = self.new_flow(key, Proto::Tcp, (client, server, guessed), at, sink);
         if let Some(f) = self.slots[slot].as_mut() {
             let m = &mut f.tcp.m;
             if fl.syn() && !fl.ack() {

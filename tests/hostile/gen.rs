@@ -253,7 +253,13 @@ pub fn ws_header(fin: bool, rsv1: bool, opcode: u8, mask: Option<[u8; 4]>, len: 
     h
 }
 
-pub fn ws_frame(fin: bool, rsv1: bool, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
+pub fn ws_frame(
+    fin: bool,
+    rsv1: bool,
+    opcode: u8,
+    mask: Option<[u8; 4]>,
+    payload: &[u8],
+) -> Vec<u8> {
     let mut f = ws_header(fin, rsv1, opcode, mask, payload.len() as u64);
     match mask {
         Some(k) => f.extend(payload.iter().enumerate().map(|(i, b)| b ^ k[i % 4])),
@@ -264,8 +270,7 @@ pub fn ws_frame(fin: bool, rsv1: bool, opcode: u8, mask: Option<[u8; 4]>, payloa
 
 /// Text meant to take over a terminal: clear screen, move the cursor, set the window title
 /// (OSC, BEL- and ST-terminated), 8-bit CSI (U+009B), a right-to-left override, DEL.
-pub const ATTACK: &str =
-    "pwned\u{1b}[2J\u{1b}[10;10H\u{1b}]0;pwned\u{7}\u{1b}]2;x\u{1b}\\\u{9b}31m\u{202e}gnp.exe\u{7f}\r";
+pub const ATTACK: &str = "pwned\u{1b}[2J\u{1b}[10;10H\u{1b}]0;pwned\u{7}\u{1b}]2;x\u{1b}\\\u{9b}31m\u{202e}gnp.exe\u{7f}\r";
 
 /// What an HTTP parser lets through (it refuses C0 controls, so no ESC or CR): 8-bit CSI
 /// sequences (U+009B, UTF-8 encoded, is obs-text to HTTP), overrides and isolates.
@@ -338,9 +343,12 @@ pub fn corrupt_files() -> Vec<Case> {
     );
     v.push(case("empty.pcap", vec![]).unreadable().stderr(&["empty"]));
     v.push(
-        case("wrong-magic.pcap", b"GIF89a this is not a capture at all".repeat(4))
-            .unreadable()
-            .stderr(&["magic"]),
+        case(
+            "wrong-magic.pcap",
+            b"GIF89a this is not a capture at all".repeat(4),
+        )
+        .unreadable()
+        .stderr(&["magic"]),
     );
 
     let mut p = Pcap::new(LINKTYPE_RAW);
@@ -374,7 +382,12 @@ pub fn corrupt_files() -> Vec<Case> {
     let mut back = Pcap::new(LINKTYPE_RAW);
     let c = Conv::new(40002, 80);
     back.record(2_000_000_000_000_000, 40, 40, &c.pkt(true, 1, 0, SYN, b""));
-    back.record(1_000_000_000_000_000, 40, 40, &c.pkt(false, 9, 2, SYN | ACK, b""));
+    back.record(
+        1_000_000_000_000_000,
+        40,
+        40,
+        &c.pkt(false, 9, 2, SYN | ACK, b""),
+    );
     back.record(0, 40, 40, &c.pkt(true, 2, 10, ACK, b""));
     v.push(case("time-backwards.pcap", back.buf).notes(&["time-backwards"]));
 
@@ -419,7 +432,12 @@ pub fn hostile_packets() -> Vec<Case> {
     // TCP data offsets that lie: 60 bytes claimed in a 20-byte segment, and less than 20.
     let mut p = Pcap::new(LINKTYPE_RAW);
     p.packet(&ipv4(a, b, 6, &tcp_with_offset(1, 80, 1, 0, SYN, 15, b"")));
-    p.packet(&ipv4(a, b, 6, &tcp_with_offset(1, 80, 1, 0, SYN, 2, b"xxxxxxxx")));
+    p.packet(&ipv4(
+        a,
+        b,
+        6,
+        &tcp_with_offset(1, 80, 1, 0, SYN, 2, b"xxxxxxxx"),
+    ));
     p.packet(&ipv4(a, b, 6, &tcp_with_offset(1, 80, 1, 0, SYN, 0, b"")));
     p.packet(&ipv4(a, b, 6, &[0x00, 0x01]));
     v.push(case("tcp-bad-offset.pcap", p.buf).notes(&["truncated-header"]));
@@ -455,7 +473,12 @@ pub fn hostile_packets() -> Vec<Case> {
     // A SYN flood over 6000 ports with room for 100 connections.
     let mut p = Pcap::new(LINKTYPE_RAW);
     for port in 0..6000u16 {
-        p.packet(&ipv4(a, b, 6, &tcp(10_000 + port, 80, port as u32, 0, SYN, b"")));
+        p.packet(&ipv4(
+            a,
+            b,
+            6,
+            &tcp(10_000 + port, 80, port as u32, 0, SYN, b""),
+        ));
     }
     v.push(
         case("syn-flood.pcap", p.buf)
@@ -469,8 +492,20 @@ pub fn hostile_packets() -> Vec<Case> {
     c.handshake(&mut p);
     let s = c.cseq;
     p.packet(&c.pkt(true, s, c.sseq, PSH | ACK, b"GET /aaaa HTTP/1.1\r\n"));
-    p.packet(&c.pkt(true, s, c.sseq, PSH | ACK, b"GET /bbbbbbbbbb HTTP/1.1\r\nHost: x\r\n\r\n"));
-    p.packet(&c.pkt(true, s.wrapping_add(5), c.sseq, PSH | ACK, b"cccccccccccccccccccccc"));
+    p.packet(&c.pkt(
+        true,
+        s,
+        c.sseq,
+        PSH | ACK,
+        b"GET /bbbbbbbbbb HTTP/1.1\r\nHost: x\r\n\r\n",
+    ));
+    p.packet(&c.pkt(
+        true,
+        s.wrapping_add(5),
+        c.sseq,
+        PSH | ACK,
+        b"cccccccccccccccccccccc",
+    ));
     p.packet(&c.pkt(true, s.wrapping_sub(100), c.sseq, PSH | ACK, &[b'd'; 300]));
     v.push(case("conflicting-retransmissions.pcap", p.buf));
 
@@ -517,9 +552,13 @@ pub fn hostile_packets() -> Vec<Case> {
     let mut p = Pcap::new(LINKTYPE_RAW);
     let mut c = Conv::new(40014, 80);
     c.handshake(&mut p);
-    c.send(&mut p, true, b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n", 1400);
-    let mut body =
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    c.send(
+        &mut p,
+        true,
+        b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n",
+        1400,
+    );
+    let mut body = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
     for _ in 0..20_000 {
         body.extend_from_slice(b"5\r\nhello\r\n");
     }
@@ -532,11 +571,21 @@ pub fn hostile_packets() -> Vec<Case> {
     let mut p = Pcap::new(LINKTYPE_RAW);
     let mut c = Conv::new(40015, 80);
     ws_session(&mut p, &mut c, "/", "", "");
-    c.send(&mut p, false, &ws_header(true, false, 2, None, u64::MAX >> 1), 1400);
+    c.send(
+        &mut p,
+        false,
+        &ws_header(true, false, 2, None, u64::MAX >> 1),
+        1400,
+    );
     c.send(&mut p, false, b"some bytes of that payload", 1400);
     let mut c = Conv::new(40016, 80);
     ws_session(&mut p, &mut c, "/", "", "");
-    c.send(&mut p, false, &ws_header(true, false, 1, None, u64::MAX), 1400);
+    c.send(
+        &mut p,
+        false,
+        &ws_header(true, false, 1, None, u64::MAX),
+        1400,
+    );
     c.send(&mut p, false, &[0u8; 3000], 1400);
     v.push(case("ws-huge-length.pcap", p.buf).notes(&["ws-incomplete-frame"]));
 
@@ -606,14 +655,34 @@ pub fn terminal_attack() -> Vec<u8> {
     );
     c.send(&mut p, false, resp.as_bytes(), 1400);
     let k = Some([0x37, 0xfa, 0x21, 0x3d]);
-    c.send(&mut p, true, &ws_frame(true, false, 1, k, ATTACK.as_bytes()), 1400);
-    c.send(&mut p, false, &ws_frame(true, false, 1, None, ATTACK.as_bytes()), 1400);
+    c.send(
+        &mut p,
+        true,
+        &ws_frame(true, false, 1, k, ATTACK.as_bytes()),
+        1400,
+    );
+    c.send(
+        &mut p,
+        false,
+        &ws_frame(true, false, 1, None, ATTACK.as_bytes()),
+        1400,
+    );
     let (x, y) = ATTACK.as_bytes().split_at(5);
     c.send(&mut p, false, &ws_frame(false, false, 1, None, x), 1400);
     c.send(&mut p, false, &ws_frame(true, false, 0, None, y), 1400);
     // invalid UTF-8 around a raw 8-bit CSI byte
-    c.send(&mut p, false, &ws_frame(true, false, 1, None, b"\x9b2J\xff\x1b[H"), 1400);
-    c.send(&mut p, false, &ws_frame(true, false, 2, None, ATTACK.as_bytes()), 1400);
+    c.send(
+        &mut p,
+        false,
+        &ws_frame(true, false, 1, None, b"\x9b2J\xff\x1b[H"),
+        1400,
+    );
+    c.send(
+        &mut p,
+        false,
+        &ws_frame(true, false, 2, None, ATTACK.as_bytes()),
+        1400,
+    );
     let mut close = 1000u16.to_be_bytes().to_vec();
     close.extend_from_slice(ATTACK.as_bytes());
     c.send(&mut p, true, &ws_frame(true, false, 8, k, &close), 1400);

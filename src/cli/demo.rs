@@ -1,0 +1,214 @@
+use super::live::{BackendArg, capture_failed, run_in_ui, use_ui};
+use clap::Args;
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use wslens::capture;
+use wslens::decoder::{DecodeOptions, Decoder};
+use wslens::event::Sink;
+use wslens::live::{self, CaptureOptions, demo};
+use wslens::output::json::JsonWriter;
+use wslens::output::text::TextWriter;
+use wslens::ui::{UiOptions, UiSource};
+
+/// A recording of `wslens demo` (default pace), played when live capture is not allowed.
+static BUNDLED: &[u8] = include_bytes!("../../captures/demo.pcap");
+/// The pace the bundled recording was made at.
+const BUNDLED_PACE: f64 = 0.8;
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Seconds between the steps of the conversation.
+    #[arg(long, default_value_t = 0.8, value_name = "SECS")]
+    pub pace: f64,
+    /// Negotiate permessage-deflate and compress the messages.
+    #[arg(long)]
+    pub deflate: bool,
+    /// The same chat done by HTTP polling (short connections), for contrast.
+    #[arg(long, conflicts_with = "deflate")]
+    pub polling: bool,
+    /// Keep the capture in this .pcap file.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Write NDJSON events instead of narrated text.
+    #[arg(long, conflicts_with = "text")]
+    pub json: bool,
+    /// Write narrated text.
+    #[arg(long)]
+    pub text: bool,
+    /// Capture backend (default: pcap when built with it, else pnet).
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendArg>,
+}
+
+pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
+    if !(a.pace.is_finite() && (0.0..=60.0).contains(&a.pace)) {
+        anyhow::bail!("--pace must be between 0 and 60 seconds");
+    }
+    let pace = Duration::from_secs_f64(a.pace);
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    let stop = Arc::new(AtomicBool::new(false));
+    live::stop_on_signals(&stop)?;
+    let opts = CaptureOptions {
+        iface: "lo".into(),
+        backend: BackendArg::kind(a.backend),
+        ports: vec![port],
+        bpf: None,
+        record: a.record.clone(),
+        count: None,
+        duration: None,
+        stop: stop.clone(),
+    };
+    let handle = match live::start(opts) {
+        Ok(h) => h,
+        Err(e) if e.is_permission() => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "wslens: the demo captures its own traffic live, and that is not allowed here.\n\
+                 {e}\nPlaying the bundled recording of the same demo instead.\n"
+            );
+            return replay_bundled(&a);
+        }
+        Err(e) => return Ok(capture_failed(&e)),
+    };
+    let _ = writeln!(
+        std::io::stderr(),
+        "wslens demo: {} on 127.0.0.1:{port}, captured live on lo ({}){}",
+        if a.polling {
+            "HTTP polling chat"
+        } else if a.deflate {
+            "WebSocket chat with permessage-deflate"
+        } else {
+            "WebSocket chat"
+        },
+        BackendArg::kind(a.backend).as_str(),
+        match &a.record {
+            Some(p) => format!(", recorded to {}", p.display()),
+            None => String::new(),
+        }
+    );
+    let dopts = demo::DemoOptions {
+        pace,
+        deflate: a.deflate,
+    };
+    let polling = a.polling;
+    let stop_peers = stop.clone();
+    let peers = std::thread::spawn(move || {
+        let r = if polling {
+            demo::run_polling(listener, dopts)
+        } else {
+            demo::run_ws(listener, dopts)
+        };
+        // Let the last ACKs of the teardown reach the capture before it stops.
+        std::thread::sleep(Duration::from_millis(300));
+        stop_peers.store(true, Ordering::SeqCst);
+        r.map_err(|e| e.to_string())
+    });
+    if use_ui(a.json, a.text) {
+        run_in_ui(handle, format!("demo: 127.0.0.1:{port}"))?;
+        stop.store(true, Ordering::SeqCst);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut dec = Decoder::new(DecodeOptions::default());
+    let stats = with_sink(a.json, |sink| live::decode_live(handle, &mut dec, sink))?;
+    if stats.captured == 0 {
+        let _ = writeln!(std::io::stderr(), "wslens demo: nothing was captured");
+    }
+    if stop.load(Ordering::SeqCst) && !peers.is_finished() {
+        // Interrupted by the user: the peers are left to the end of the process.
+        return Ok(ExitCode::SUCCESS);
+    }
+    match peers.join() {
+        Ok(Ok(())) => Ok(ExitCode::SUCCESS),
+        Ok(Err(e)) => anyhow::bail!("demo peers failed: {e}"),
+        Err(_) => anyhow::bail!("demo peers panicked"),
+    }
+}
+
+/// Run `f` with the chosen line-buffered view on standard output.
+fn with_sink<T>(json: bool, f: impl FnOnce(&mut dyn Sink) -> T) -> anyhow::Result<T> {
+    let out = std::io::stdout().lock();
+    if json {
+        let mut w = JsonWriter::new(out);
+        w.line_buffered = true;
+        let r = f(&mut w);
+        let _ = w.flush();
+        Ok(r)
+    } else {
+        let mut w = TextWriter::new(out);
+        w.line_buffered = true;
+        let r = f(&mut w);
+        let _ = w.flush();
+        Ok(r)
+    }
+}
+
+/// Sleep as long as the recording waited between two packets, scaled to the asked pace.
+struct Pacer {
+    scale: f64,
+    prev: Option<i64>,
+}
+
+impl Pacer {
+    fn new(pace: f64) -> Pacer {
+        Pacer {
+            scale: pace / BUNDLED_PACE,
+            prev: None,
+        }
+    }
+    fn wait(&mut self, ts_ns: i64) {
+        if let Some(t) = self.prev {
+            let gap = ts_ns.saturating_sub(t).clamp(0, 5_000_000_000) as f64 * self.scale;
+            std::thread::sleep(Duration::from_nanos(gap as u64));
+        }
+        self.prev = Some(ts_ns);
+    }
+}
+
+/// Decode the bundled recording, paced by its own timestamps scaled to `--pace`.
+fn replay_bundled(a: &DemoArgs) -> anyhow::Result<ExitCode> {
+    if use_ui(a.json, a.text) {
+        let (mut tx, rx) = wslens::ui::feed::channel();
+        let pace = a.pace;
+        std::thread::spawn(move || {
+            let mut opts = DecodeOptions::default();
+            opts.limits.frame_preview = live::UI_FRAME_PREVIEW;
+            let mut dec = Decoder::new(opts);
+            let mut pacer = Pacer::new(pace);
+            let r = capture::read_bytes(BUNDLED, |p| {
+                if !tx.is_open() {
+                    return;
+                }
+                pacer.wait(p.ts_ns);
+                tx.packet(p.num, p.ts_ns, p.linktype, p.orig_len, p.data);
+                dec.packet(&p, &mut tx);
+                tx.flush();
+            });
+            dec.finish(&mut tx);
+            match r {
+                Ok(_) => tx.done(),
+                Err(e) => tx.error(e.to_string()),
+            }
+        });
+        let name = "demo (bundled recording)".to_string();
+        wslens::ui::run_ui(UiSource::Channel { name, rx }, UiOptions::default())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut dec = Decoder::new(DecodeOptions::default());
+    let mut pacer = Pacer::new(a.pace);
+    with_sink(a.json, |sink| {
+        let r = capture::read_bytes(BUNDLED, |p| {
+            pacer.wait(p.ts_ns);
+            dec.packet(&p, sink);
+        });
+        dec.finish(sink);
+        r.map(|_| ())
+    })?
+    .map_err(|e| anyhow::anyhow!("bundled recording: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}

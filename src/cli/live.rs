@@ -1,0 +1,151 @@
+use clap::{Args, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+use wslens::decoder::{DecodeOptions, Decoder};
+use wslens::event::Sink;
+use wslens::live::{self, BackendKind, CaptureError, CaptureHandle, CaptureOptions};
+use wslens::output::json::JsonWriter;
+use wslens::output::text::TextWriter;
+use wslens::ui::{UiOptions, UiSource};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum BackendArg {
+    /// Pure Rust (pnet_datalink on our own AF_PACKET socket).
+    Pnet,
+    /// libpcap (needs a build with `--features libpcap`).
+    Pcap,
+}
+
+impl BackendArg {
+    pub fn kind(b: Option<BackendArg>) -> BackendKind {
+        match b {
+            Some(BackendArg::Pnet) => BackendKind::Pnet,
+            Some(BackendArg::Pcap) => BackendKind::Pcap,
+            None => BackendKind::default_for_build(),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct LiveArgs {
+    /// Interface to capture on.
+    #[arg(short = 'i', long = "interface", default_value = "lo")]
+    pub iface: String,
+    /// Keep only TCP/UDP packets to or from this port (repeatable).
+    #[arg(short = 'p', long = "port")]
+    pub ports: Vec<u16>,
+    /// BPF filter expression (libpcap backend only).
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    pub bpf: Option<String>,
+    /// Write NDJSON events, one per line, as they happen.
+    #[arg(long, conflicts_with = "text")]
+    pub json: bool,
+    /// Write narrated text, one line per event, as it happens (also the default when standard
+    /// output is not a terminal; otherwise the terminal UI opens).
+    #[arg(long)]
+    pub text: bool,
+    /// Also record the raw packets to this .pcap file.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Stop after this many packets.
+    #[arg(short = 'c', long = "count")]
+    pub count: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    /// Capture backend (default: pcap when built with it, else pnet).
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendArg>,
+}
+
+/// Exit code when the capture cannot be opened (no permission, no interface, bad filter).
+pub const EXIT_CAPTURE: u8 = 2;
+
+pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
+    let duration = match a.duration {
+        Some(s) if !(s.is_finite() && s >= 0.0) => anyhow::bail!("--duration must be ≥ 0"),
+        Some(s) => Some(Duration::from_secs_f64(s.min(1e9))),
+        None => None,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    live::stop_on_signals(&stop)?;
+    let opts = CaptureOptions {
+        iface: a.iface.clone(),
+        backend: BackendArg::kind(a.backend),
+        ports: a.ports.clone(),
+        bpf: a.bpf.clone(),
+        record: a.write.clone(),
+        count: a.count,
+        duration,
+        stop,
+    };
+    let handle = match live::start(opts) {
+        Ok(h) => h,
+        Err(e) => return Ok(capture_failed(&e)),
+    };
+    let _ = writeln!(
+        std::io::stderr(),
+        "wslens: capturing on {} ({}); Ctrl-C to stop",
+        a.iface,
+        BackendArg::kind(a.backend).as_str()
+    );
+    if use_ui(a.json, a.text) {
+        let name = format!("live: {}", a.iface);
+        run_in_ui(handle, name)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut dec = Decoder::new(DecodeOptions::default());
+    if a.json {
+        let mut w = JsonWriter::new(std::io::stdout().lock());
+        w.line_buffered = true;
+        live::decode_live(handle, &mut dec, &mut w);
+        finish_output(w.take_error(), w.flush())
+    } else {
+        let mut w = TextWriter::new(std::io::stdout().lock());
+        w.line_buffered = true;
+        live::decode_live(handle, &mut dec, &mut w as &mut dyn Sink);
+        finish_output(w.take_error(), w.flush())
+    }
+}
+
+/// The UI unless a stream format was asked for or standard output is not a terminal.
+pub fn use_ui(json: bool, text: bool) -> bool {
+    !json && !text && std::io::stdout().is_terminal()
+}
+
+/// Decode on a producer thread into the terminal UI until the user quits it.
+pub fn run_in_ui(handle: CaptureHandle, name: String) -> anyhow::Result<()> {
+    let (mut tx, rx) = wslens::ui::feed::channel();
+    let stop = handle.stop.clone();
+    let producer = std::thread::spawn(move || {
+        let mut opts = DecodeOptions::default();
+        opts.limits.frame_preview = live::UI_FRAME_PREVIEW;
+        let mut dec = Decoder::new(opts);
+        live::feed_ui(handle, &mut dec, &mut tx)
+    });
+    let r = wslens::ui::run_ui(UiSource::Channel { name, rx }, UiOptions::default());
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = producer.join();
+    r
+}
+
+fn finish_output(
+    err: Option<std::io::Error>,
+    flushed: std::io::Result<()>,
+) -> anyhow::Result<ExitCode> {
+    match err.map(Err).unwrap_or(flushed) {
+        // A closed pipe (`| head`) is a normal way to stop reading.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Explain a capture that could not start, and exit with code 2 (no stack trace).
+pub fn capture_failed(e: &CaptureError) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "wslens: {e}");
+    ExitCode::from(EXIT_CAPTURE)
+}

@@ -1,0 +1,409 @@
+//! The classroom demo's two peers: a real WebSocket server and client (tungstenite) on loopback,
+//! and the same chat done by HTTP polling for contrast.
+//!
+//! The handshake is tungstenite's. The data phase goes through tungstenite's `FrameSocket`, so
+//! each step of the lesson is one deliberate frame (fragments included) and permessage-deflate,
+//! which tungstenite 0.30 does not implement, can be added here: raw DEFLATE with the
+//! `00 00 ff ff` tail removed and RSV1 set (RFC 7692), context kept across messages.
+
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+use tungstenite::client::IntoClientRequest;
+use tungstenite::handshake::server::{Request, Response};
+use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tungstenite::protocol::frame::{CloseFrame, Frame, FrameSocket};
+
+type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+#[derive(Clone, Copy, Debug)]
+pub struct DemoOptions {
+    /// Pause between steps.
+    pub pace: Duration,
+    pub deflate: bool,
+}
+
+/// What the client sends, step by step (the texts a class reads on screen).
+pub const HELLO: &str = "Hello, server! This is the client speaking.";
+pub const FRAGMENTS: [&str; 3] = ["This message was ", "sent in three ", "fragments."];
+pub const PING: &[u8] = b"are you there?";
+pub const CLOSE_REASON: &str = "class is over";
+
+/// The binary message: 32 bytes counting up, easy to recognise in a hex view.
+pub fn binary_payload() -> Vec<u8> {
+    (0u8..32).collect()
+}
+
+/// Run the WebSocket demo on `listener` (already bound) to the end of the TCP teardown.
+pub fn run_ws(listener: TcpListener, opts: DemoOptions) -> Res<()> {
+    let port = listener.local_addr()?.port();
+    let server = thread::spawn(move || -> Res<()> {
+        let (stream, _) = listener.accept()?;
+        ws_server(stream, opts.deflate)
+    });
+    let client = ws_client(port, opts);
+    let served = server.join().map_err(|_| "demo server thread panicked")?;
+    client?;
+    served
+}
+
+/// One direction's permessage-deflate state (context takeover: one stream per direction).
+struct Deflate {
+    comp: Compress,
+    decomp: Decompress,
+}
+
+impl Deflate {
+    fn new() -> Deflate {
+        Deflate {
+            comp: Compress::new(Compression::default(), false),
+            decomp: Decompress::new(false),
+        }
+    }
+
+    fn compress(&mut self, data: &[u8]) -> Res<Vec<u8>> {
+        let mut out = Vec::with_capacity(data.len() + 64);
+        let start = self.comp.total_in();
+        loop {
+            let done = (self.comp.total_in() - start) as usize;
+            out.reserve(256);
+            self.comp
+                .compress_vec(&data[done..], &mut out, FlushCompress::Sync)?;
+            if (self.comp.total_in() - start) as usize == data.len() && out.len() < out.capacity() {
+                break;
+            }
+        }
+        // RFC 7692 §7.2.1: the sync flush's empty stored block tail is not sent.
+        if out.ends_with(&[0, 0, 0xff, 0xff]) {
+            out.truncate(out.len() - 4);
+        }
+        Ok(out)
+    }
+
+    fn decompress(&mut self, data: &[u8]) -> Res<Vec<u8>> {
+        let mut input = data.to_vec();
+        input.extend_from_slice(&[0, 0, 0xff, 0xff]);
+        let mut out = Vec::with_capacity(data.len() * 4 + 64);
+        let start = self.decomp.total_in();
+        loop {
+            let used = (self.decomp.total_in() - start) as usize;
+            if out.len() == out.capacity() {
+                out.reserve(out.len().max(256));
+            }
+            let st = self
+                .decomp
+                .decompress_vec(&input[used..], &mut out, FlushDecompress::Sync)?;
+            let used = (self.decomp.total_in() - start) as usize;
+            if used >= input.len() && out.len() < out.capacity() || st == Status::StreamEnd {
+                break;
+            }
+            if used >= input.len() && st == Status::BufError {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One end of the conversation after the handshake.
+struct Peer {
+    sock: FrameSocket<TcpStream>,
+    mask: bool,
+    deflate: Option<Deflate>,
+    seed: u32,
+}
+
+impl Peer {
+    fn mask_key(&mut self) -> Option<[u8; 4]> {
+        if !self.mask {
+            return None;
+        }
+        // xorshift: masks only need to be unpredictable to a browser's attacker, not here.
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 17;
+        self.seed ^= self.seed << 5;
+        Some(self.seed.to_be_bytes())
+    }
+
+    fn send(&mut self, opcode: OpCode, payload: Vec<u8>, fin: bool, compress: bool) -> Res<()> {
+        let (payload, rsv1) = match (&mut self.deflate, compress) {
+            (Some(d), true) => (d.compress(&payload)?, true),
+            _ => (payload, false),
+        };
+        let mut f = Frame::message(payload, opcode, fin);
+        f.header_mut().rsv1 = rsv1;
+        f.header_mut().mask = self.mask_key();
+        self.sock.send(f)?;
+        Ok(())
+    }
+
+    fn send_text(&mut self, s: &str) -> Res<()> {
+        self.send(OpCode::Data(Data::Text), s.as_bytes().to_vec(), true, true)
+    }
+
+    fn send_control(&mut self, mut f: Frame) -> Res<()> {
+        f.header_mut().mask = self.mask_key();
+        self.sock.send(f)?;
+        Ok(())
+    }
+
+    /// The next whole message (fragments joined, inflated), or a control frame.
+    fn recv(&mut self) -> Res<Option<(OpCode, Vec<u8>)>> {
+        let mut first: Option<(OpCode, bool)> = None;
+        let mut buf = Vec::new();
+        loop {
+            let Some(f) = self.sock.read(None)? else {
+                return Ok(None);
+            };
+            let h = f.header().clone();
+            // FrameSocket hands frames over as on the wire: a client's are still masked.
+            let mut payload = f.into_payload().to_vec();
+            if let Some(m) = h.mask {
+                for (i, b) in payload.iter_mut().enumerate() {
+                    *b ^= m[i % 4];
+                }
+            }
+            if let OpCode::Control(_) = h.opcode {
+                return Ok(Some((h.opcode, payload)));
+            }
+            if first.is_none() {
+                first = Some((h.opcode, h.rsv1));
+            }
+            buf.extend_from_slice(&payload);
+            if h.is_final {
+                let (op, compressed) = first.unwrap_or((h.opcode, false));
+                let data = match (&mut self.deflate, compressed) {
+                    (Some(d), true) => d.decompress(&buf)?,
+                    _ => buf,
+                };
+                return Ok(Some((op, data)));
+            }
+        }
+    }
+}
+
+fn seed() -> u32 {
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(1);
+    n | 1
+}
+
+// tungstenite's handshake callback type fixes its (large) error type.
+#[allow(clippy::result_large_err)]
+fn ws_server(stream: TcpStream, deflate: bool) -> Res<()> {
+    let agreed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let agreed_cb = agreed.clone();
+    let cb = move |req: &Request, mut resp: Response| {
+        let offered = req
+            .headers()
+            .get("Sec-WebSocket-Extensions")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("permessage-deflate"));
+        if deflate && offered {
+            resp.headers_mut().insert(
+                "Sec-WebSocket-Extensions",
+                "permessage-deflate".parse().expect("static header"),
+            );
+            agreed_cb.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        Ok(resp)
+    };
+    let ws = tungstenite::accept_hdr(stream, cb)?;
+    let mut peer = Peer {
+        sock: FrameSocket::new(ws.into_inner()),
+        mask: false,
+        deflate: agreed
+            .load(std::sync::atomic::Ordering::SeqCst)
+            .then(Deflate::new),
+        seed: seed(),
+    };
+    while let Some((op, data)) = peer.recv()? {
+        match op {
+            OpCode::Data(Data::Text) => {
+                let text = String::from_utf8_lossy(&data);
+                peer.send_text(&format!("echo: {text}"))?;
+            }
+            OpCode::Data(_) => {
+                peer.send_text(&format!("got {} bytes of binary data", data.len()))?;
+            }
+            OpCode::Control(tungstenite::protocol::frame::coding::Control::Ping) => {
+                peer.send_control(Frame::pong(data))?;
+                // Full duplex: the server may speak without being asked.
+                peer.send_text("server push: still here, and I can talk first too")?;
+            }
+            OpCode::Control(tungstenite::protocol::frame::coding::Control::Close) => {
+                // Echo the status code, then close TCP first, as RFC 6455 §7.1.1 asks of a server.
+                let code = data
+                    .get(..2)
+                    .map(|b| u16::from_be_bytes([b[0], b[1]]))
+                    .unwrap_or(1000);
+                peer.send_control(Frame::close(Some(CloseFrame {
+                    code: CloseCode::from(code),
+                    reason: "".into(),
+                })))?;
+                let _ = peer.sock.get_mut().shutdown(std::net::Shutdown::Write);
+                // Wait for the client's FIN so both ends finish the teardown.
+                let mut rest = Vec::new();
+                let _ = peer.sock.get_mut().read_to_end(&mut rest);
+                return Ok(());
+            }
+            OpCode::Control(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn ws_client(port: u16, opts: DemoOptions) -> Res<()> {
+    let pace = opts.pace;
+    let stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_nodelay(true)?;
+    thread::sleep(pace);
+    let mut req = format!("ws://127.0.0.1:{port}/chat").into_client_request()?;
+    if opts.deflate {
+        req.headers_mut().insert(
+            "Sec-WebSocket-Extensions",
+            "permessage-deflate; client_max_window_bits".parse()?,
+        );
+    }
+    let (ws, resp) = tungstenite::client(req, stream).map_err(|e| e.to_string())?;
+    let agreed = resp
+        .headers()
+        .get("Sec-WebSocket-Extensions")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("permessage-deflate"));
+    let stream = ws.into_inner();
+    let mut peer = Peer {
+        sock: FrameSocket::new(stream),
+        mask: true,
+        deflate: agreed.then(Deflate::new),
+        seed: seed(),
+    };
+    thread::sleep(pace);
+    peer.send_text(HELLO)?;
+    peer.recv()?;
+    thread::sleep(pace);
+    peer.send(OpCode::Data(Data::Binary), binary_payload(), true, true)?;
+    peer.recv()?;
+    thread::sleep(pace);
+    // A fragmented message: RSV1 (compression) may only be set on the first fragment, so with
+    // deflate the fragments are sent uncompressed.
+    let n = FRAGMENTS.len();
+    for (i, part) in FRAGMENTS.iter().enumerate() {
+        let op = if i == 0 {
+            OpCode::Data(Data::Text)
+        } else {
+            OpCode::Data(Data::Continue)
+        };
+        peer.send(op, part.as_bytes().to_vec(), i + 1 == n, false)?;
+        if i + 1 < n {
+            thread::sleep(pace / 2);
+        }
+    }
+    peer.recv()?;
+    thread::sleep(pace);
+    peer.send_control(Frame::ping(PING.to_vec()))?;
+    peer.recv()?; // pong
+    peer.recv()?; // server push
+    thread::sleep(pace);
+    peer.send_control(Frame::close(Some(CloseFrame {
+        code: CloseCode::Normal,
+        reason: CLOSE_REASON.into(),
+    })))?;
+    // The server's close, then its FIN (read returns end of stream).
+    while peer.recv()?.is_some() {}
+    let _ = peer.sock.get_mut().shutdown(std::net::Shutdown::Both);
+    Ok(())
+}
+
+/// The same chat by HTTP polling: every send and every poll is a new TCP connection with its
+/// own handshake, request head and response head, most polls finding nothing new.
+pub fn run_polling(listener: TcpListener, opts: DemoOptions) -> Res<()> {
+    let port = listener.local_addr()?.port();
+    const REQUESTS: usize = 6;
+    let server = thread::spawn(move || -> Res<()> {
+        let mut pending: Vec<String> = Vec::new();
+        for _ in 0..REQUESTS {
+            let (s, _) = listener.accept()?;
+            http_serve_one(s, &mut pending)?;
+        }
+        Ok(())
+    });
+    let pace = opts.pace;
+    let steps: [(&str, &str, &str); REQUESTS] = [
+        ("GET", "/poll", ""),
+        ("POST", "/send", HELLO),
+        ("GET", "/poll", ""),
+        ("GET", "/poll", ""),
+        ("POST", "/send", "This message was sent in one request."),
+        ("GET", "/poll", ""),
+    ];
+    let mut result = Ok(());
+    for (method, path, body) in steps {
+        thread::sleep(pace);
+        if let Err(e) = http_request(port, method, path, body) {
+            result = Err(e);
+            break;
+        }
+    }
+    let served = server.join().map_err(|_| "demo server thread panicked")?;
+    result?;
+    served
+}
+
+fn http_request(port: u16, method: &str, path: &str, body: &str) -> Res<()> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    // One write: unbuffered `write!` would put each formatted piece in its own segment.
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: text/plain\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes())?;
+    s.flush()?;
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp)?;
+    Ok(())
+}
+
+fn http_serve_one(s: TcpStream, pending: &mut Vec<String>) -> Res<()> {
+    let mut r = BufReader::new(s.try_clone()?);
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    let mut len = 0usize;
+    loop {
+        let mut h = String::new();
+        if r.read_line(&mut h)? == 0 || h == "\r\n" {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse().unwrap_or(0).min(1 << 16);
+        }
+    }
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body)?;
+    let reply = if line.starts_with("POST") {
+        pending.push(format!("echo: {}", String::from_utf8_lossy(&body)));
+        "ok".to_string()
+    } else {
+        let items: Vec<String> = pending.drain(..).map(|m| format!("{m:?}")).collect();
+        format!("[{}]", items.join(","))
+    };
+    let mut w = s;
+    let resp = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{reply}",
+        reply.len()
+    );
+    w.write_all(resp.as_bytes())?;
+    w.flush()?;
+    let _ = w.shutdown(std::net::Shutdown::Write);
+    // Drain until the client's FIN so the teardown is whole in the capture.
+    let _ = io::copy(&mut r, &mut io::sink());
+    Ok(())
+}

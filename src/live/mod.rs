@@ -1,0 +1,25 @@
+//! Live capture: a capture thread that never waits for anyone, feeding the same decoder pipeline
+//! as a file through a bounded channel.
+//!
+//! Backends: pure Rust through `pnet_datalink` on an AF_PACKET socket we open ourselves (default
+//! build), or libpcap (feature `libpcap`: BPF, ring buffer, kernel drop counters).
+
+mod backend;
+pub mod demo;
+mod error;
+mod filter;
+#[cfg(feature = "libpcap")]
+mod pcap_backend;
+mod pipeline;
+mod pnet_backend;
+mod privs;
+mod thread;
+
+pub use backend::{Backend, BackendKind, RawPacket};
+pub use error::CaptureError;
+pub use filter::PortFilter;
+pub use pipeline::{UI_FRAME_PREVIEW, decode_live, feed_ui, stop_on_signals};
+pub use privs::drop_capabilities;
+pub use thread::{
+    CaptureHandle, CaptureOptions, CaptureStats, CapturedPacket, LiveCounters, StopReason, start,
+};
