@@ -68,7 +68,10 @@ fn assert_terminal_safe(what: &str, out: &[u8]) {
         .char_indices()
         .find(|&(_, c)| c != '\n' && is_unsafe_char(c))
     {
-        let from = s.floor_char_boundary(i.saturating_sub(60));
+        let from = (0..=i.saturating_sub(60))
+            .rev()
+            .find(|&j| s.is_char_boundary(j))
+            .unwrap_or(0);
         panic!("{what}: unsafe {c:?} at byte {i}: {:?}", &s[from..i]);
     }
     assert!(!out.contains(&0x1b) && !out.windows(2).any(|w| w == [0xc2, 0x9b]));

@@ -39,6 +39,9 @@ impl StreamHandler for Streams {
 }
 
 type Msg = (Dir, String, u64, [u8; 32]);
+type Msgs = BTreeMap<ConnId, Vec<Msg>>;
+/// Each connection's (client, server).
+type Ends = BTreeMap<ConnId, (SocketAddr, SocketAddr)>;
 
 fn messages(events: &[Event]) -> BTreeMap<ConnId, Vec<Msg>> {
     let mut m: BTreeMap<ConnId, Vec<Msg>> = BTreeMap::new();
@@ -53,13 +56,7 @@ fn messages(events: &[Event]) -> BTreeMap<ConnId, Vec<Msg>> {
 }
 
 /// The original capture: its messages, and its streams with each connection's two ends.
-fn original(
-    name: &str,
-) -> (
-    BTreeMap<ConnId, Vec<Msg>>,
-    Streams,
-    BTreeMap<ConnId, (SocketAddr, SocketAddr)>,
-) {
+fn original(name: &str) -> (Msgs, Streams, Ends) {
     let path = common::capture(name);
     let events = common::decode(&path);
     let mut ends = BTreeMap::new();

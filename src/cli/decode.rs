@@ -57,8 +57,7 @@ impl DecodeArgs {
 }
 
 pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
-    let mut opts = DecodeOptions::default();
-    opts.limits = a.limits();
+    let opts = DecodeOptions { limits: a.limits() };
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let mut dec = Decoder::new(opts);
     if a.json {
