@@ -14,6 +14,7 @@ pub mod limits;
 pub mod live;
 pub mod output;
 pub mod tcp;
+pub mod teach;
 pub mod text;
 pub mod ui;
 pub mod wire;

@@ -9,6 +9,7 @@ use wslens::limits::Limits;
 use wslens::output::batch;
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
+use wslens::teach::Lang;
 use wslens::text::escape_for_terminal;
 
 #[derive(Args, Debug)]
@@ -18,6 +19,12 @@ pub struct DecodeArgs {
     /// Write NDJSON events, one per line, instead of narrated text.
     #[arg(long)]
     pub json: bool,
+    /// Summary lines only, without the narration under each.
+    #[arg(long, conflicts_with = "json")]
+    pub brief: bool,
+    /// Language of the narration: en or zh (简体中文).
+    #[arg(long, default_value = "en", value_name = "en|zh")]
+    pub lang: Lang,
     /// Bytes held per direction while waiting for missing TCP data.
     #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
     pub stream_buffer: usize,
@@ -70,7 +77,11 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         let _ = w.flush();
         code
     } else {
-        let (mut tx, writer) = batch::spawn(TextWriter::new(out));
+        let mut w = TextWriter::new(out);
+        if !a.brief {
+            w = w.narrated(a.lang);
+        }
+        let (mut tx, writer) = batch::spawn(w);
         let code = drive(&a.file, &mut dec, &mut tx);
         tx.close();
         let mut w = writer
@@ -82,7 +93,11 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Read, decode, write; damage to the file is reported after what could be read.
-fn drive(file: &Path, dec: &mut Decoder, sink: &mut dyn Sink) -> anyhow::Result<ExitCode> {
+pub(crate) fn drive(
+    file: &Path,
+    dec: &mut Decoder,
+    sink: &mut dyn Sink,
+) -> anyhow::Result<ExitCode> {
     // A file name is chosen by whoever named the file: escape it like captured bytes.
     let name = file.display().to_string();
     let name = escape_for_terminal(&name);

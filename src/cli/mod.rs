@@ -6,8 +6,10 @@ use std::process::ExitCode;
 
 mod decode;
 mod demo;
+mod diagram;
 mod live;
 mod open;
+mod stats;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -30,6 +32,10 @@ pub enum Cmd {
     Live(live::LiveArgs),
     /// A real WebSocket server and client on loopback, captured and explained step by step.
     Demo(demo::DemoArgs),
+    /// Compare HTTP polling with WebSocket in a capture: connections, handshakes, bytes, time.
+    Stats(stats::StatsArgs),
+    /// Export a connection's ladder diagram as text, Mermaid or SVG.
+    Diagram(diagram::DiagramArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -38,6 +44,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Cmd::Open(a)) => open::run(a),
         Some(Cmd::Live(a)) => live::run(a),
         Some(Cmd::Demo(a)) => demo::run(a),
+        Some(Cmd::Stats(a)) => stats::run(a),
+        Some(Cmd::Diagram(a)) => diagram::run(a),
         None => open::run(open::OpenArgs::default()),
     }
 }

@@ -2,7 +2,7 @@
 //! writes them, so formatting output uses the second core instead of slowing the decoder.
 
 use crate::event::{Event, Sink};
-use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 const BATCH: usize = 4096;
@@ -12,6 +12,8 @@ const QUEUE: usize = 4;
 pub struct BatchSender {
     batch: Vec<Event>,
     tx: Option<SyncSender<Vec<Event>>>,
+    /// Emptied batches coming back, so their memory is reused instead of faulted in anew.
+    spare: Receiver<Vec<Event>>,
     /// Flush every event at once (live capture) instead of in batches.
     pub immediate: bool,
 }
@@ -21,7 +23,11 @@ impl BatchSender {
         if self.batch.is_empty() {
             return;
         }
-        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let next = self
+            .spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let full = std::mem::replace(&mut self.batch, next);
         if let Some(tx) = &self.tx
             && tx.send(full).is_err()
         {
@@ -55,23 +61,24 @@ impl Sink for BatchSender {
 /// the handle (after dropping or closing the sender) gives the sink back.
 pub fn spawn<S: Sink + Send + 'static>(mut sink: S) -> (BatchSender, JoinHandle<S>) {
     let (tx, rx) = sync_channel::<Vec<Event>>(QUEUE);
+    let (back_tx, back_rx) = sync_channel::<Vec<Event>>(QUEUE + 1);
     let handle = std::thread::Builder::new()
         .name("wslens-writer".into())
         .spawn(move || {
-            for batch in rx {
-                for ev in batch {
+            for mut batch in rx {
+                for ev in batch.drain(..) {
                     sink.emit(ev);
                 }
+                let _ = back_tx.try_send(batch);
             }
             sink
         })
         .expect("spawn writer thread");
-    (
-        BatchSender {
-            batch: Vec::with_capacity(BATCH),
-            tx: Some(tx),
-            immediate: false,
-        },
-        handle,
-    )
+    let sender = BatchSender {
+        batch: Vec::with_capacity(BATCH),
+        tx: Some(tx),
+        spare: back_rx,
+        immediate: false,
+    };
+    (sender, handle)
 }

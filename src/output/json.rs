@@ -364,43 +364,60 @@ impl<'a> Obj<'a> {
     }
 }
 
+/// Bytes that never need a look: printable ASCII other than `"` and `\\`.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0x20;
+    while i < 0x7f {
+        t[i] = i != b'"' as usize && i != b'\\' as usize;
+        i += 1;
+    }
+    t
+};
+
 /// A JSON string, terminal-safe.
 pub fn string(b: &mut Vec<u8>, s: &str) {
     b.push(b'"');
     let bytes = s.as_bytes();
-    // Nearly every string is plain printable ASCII: copy it in one go.
-    if bytes
-        .iter()
-        .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
-    {
-        b.extend_from_slice(bytes);
-        b.push(b'"');
-        return;
-    }
     let mut start = 0;
-    for (i, ch) in s.char_indices() {
-        let esc: Option<&[u8]> = match ch {
-            '"' => Some(b"\\\""),
-            '\\' => Some(b"\\\\"),
-            '\n' => Some(b"\\n"),
-            '\r' => Some(b"\\r"),
-            '\t' => Some(b"\\t"),
-            _ => None,
-        };
-        let needs_u = esc.is_none() && crate::text::is_unsafe_char(ch);
-        if esc.is_none() && !needs_u {
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if PLAIN[c as usize] {
+            i += 1;
             continue;
         }
-        b.extend_from_slice(&bytes[start..i]);
-        if let Some(e) = esc {
-            b.extend_from_slice(e);
-        } else {
+        if c >= 0x80 {
+            // Only a few multi-byte characters are unsafe (C1 controls, bidi controls,
+            // separators); decode just this one.
+            let ch = s[i..].chars().next().unwrap_or('\u{fffd}');
+            let n = ch.len_utf8();
+            if !crate::text::is_unsafe_char(ch) {
+                i += n;
+                continue;
+            }
+            b.extend_from_slice(&bytes[start..i]);
             let mut units = [0u16; 2];
             for u in ch.encode_utf16(&mut units) {
                 let _ = write!(b, "\\u{:04x}", u);
             }
+            i += n;
+            start = i;
+            continue;
         }
-        start = i + ch.len_utf8();
+        b.extend_from_slice(&bytes[start..i]);
+        match c {
+            b'"' => b.extend_from_slice(b"\\\""),
+            b'\\' => b.extend_from_slice(b"\\\\"),
+            b'\n' => b.extend_from_slice(b"\\n"),
+            b'\r' => b.extend_from_slice(b"\\r"),
+            b'\t' => b.extend_from_slice(b"\\t"),
+            _ => {
+                let _ = write!(b, "\\u{:04x}", c);
+            }
+        }
+        i += 1;
+        start = i;
     }
     b.extend_from_slice(&bytes[start..]);
     b.push(b'"');

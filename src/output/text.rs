@@ -1,7 +1,9 @@
 //! The text log for people: one summary line per event (the packet, its numbers, both ends'
-//! states), with every captured string escaped for the terminal.
+//! states), with every captured string escaped for the terminal, optionally followed by the
+//! event's narration (indented) from the teaching layer.
 
 use crate::event::*;
+use crate::teach::{Lang, Narrator};
 use crate::text::{bytes_for_terminal, escape_for_terminal};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -13,7 +15,12 @@ pub struct TextWriter<W: Write> {
     /// Relative sequence bases are per connection, so remember who the client is.
     conns: HashMap<ConnId, (String, String)>,
     error: Option<io::Error>,
+    /// When set, each summary line is followed by the event's narration.
+    narrator: Option<Narrator>,
 }
+
+/// Indentation of narration lines: past the packet-number column of the summary line.
+const NARRATION_INDENT: &str = "          ";
 
 impl<W: Write> TextWriter<W> {
     pub fn new(out: W) -> Self {
@@ -22,7 +29,14 @@ impl<W: Write> TextWriter<W> {
             line_buffered: false,
             conns: HashMap::new(),
             error: None,
+            narrator: None,
         }
+    }
+
+    /// Follow every summary line with the event's narration in `lang`.
+    pub fn narrated(mut self, lang: Lang) -> Self {
+        self.narrator = Some(Narrator::new(lang));
+        self
     }
 
     pub fn take_error(&mut self) -> Option<io::Error> {
@@ -55,6 +69,13 @@ impl<W: Write> TextWriter<W> {
             _ => {}
         }
         line.push('\n');
+        if let Some(n) = &mut self.narrator {
+            for sentence in n.next(ev) {
+                line.push_str(NARRATION_INDENT);
+                line.push_str(&sentence);
+                line.push('\n');
+            }
+        }
         let r = self.out.write_all(line.as_bytes()).and_then(|_| {
             if self.line_buffered {
                 self.out.flush()

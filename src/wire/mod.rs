@@ -6,7 +6,7 @@
 //! required to be right: loopback captures carry unfilled ones.
 
 use crate::event::{TcpFlags, TcpOpts};
-use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+use etherparse::{LaxIpSlice, TcpSlice, UdpSlice};
 use std::net::IpAddr;
 
 mod dissect;
@@ -89,29 +89,38 @@ pub enum WireError {
     Malformed(String),
 }
 
-fn by_type(et: u16, rest: &[u8]) -> Result<LaxSlicedPacket<'_>, WireError> {
-    Ok(LaxSlicedPacket::from_ether_type(EtherType(et), rest))
+/// Ethernet's header, with any VLAN tags: the EtherType and what follows.
+fn ethernet(data: &[u8]) -> Result<(u16, &[u8]), WireError> {
+    let mut at = 12;
+    loop {
+        let et = data
+            .get(at..at + 2)
+            .ok_or(WireError::Truncated("Ethernet"))?;
+        let et = u16::from_be_bytes([et[0], et[1]]);
+        if et == 0x8100 || et == 0x88a8 || et == 0x9100 {
+            at += 4;
+            continue;
+        }
+        return Ok((et, &data[at + 2..]));
+    }
 }
 
-/// Find the network layer behind the link header.
-fn slice_link(linktype: u32, data: &[u8]) -> Result<LaxSlicedPacket<'_>, WireError> {
+/// Peel the link header: the EtherType of what follows (0 = raw IP, version in the first nibble).
+fn link(linktype: u32, data: &[u8]) -> Result<(u16, &[u8]), WireError> {
     match linktype {
-        LINKTYPE_ETHERNET => {
-            LaxSlicedPacket::from_ethernet(data).map_err(|_| WireError::Truncated("Ethernet"))
-        }
+        LINKTYPE_ETHERNET => ethernet(data),
         LINKTYPE_RAW_12 | LINKTYPE_RAW_14 | LINKTYPE_RAW | LINKTYPE_IPV4 | LINKTYPE_IPV6 => {
-            LaxSlicedPacket::from_ip(data)
-                .map_err(|e| WireError::Malformed(format!("IP header: {e}")))
+            Ok((0, data))
         }
         LINKTYPE_LINUX_SLL => {
             let h = data.get(..16).ok_or(WireError::Truncated("Linux cooked"))?;
-            by_type(u16::from_be_bytes([h[14], h[15]]), &data[16..])
+            Ok((u16::from_be_bytes([h[14], h[15]]), &data[16..]))
         }
         LINKTYPE_LINUX_SLL2 => {
             let h = data
                 .get(..20)
                 .ok_or(WireError::Truncated("Linux cooked v2"))?;
-            by_type(u16::from_be_bytes([h[0], h[1]]), &data[20..])
+            Ok((u16::from_be_bytes([h[0], h[1]]), &data[20..]))
         }
         LINKTYPE_NULL | LINKTYPE_LOOP => {
             let h = data.get(..4).ok_or(WireError::Truncated("loopback"))?;
@@ -127,9 +136,9 @@ fn slice_link(linktype: u32, data: &[u8]) -> Result<LaxSlicedPacket<'_>, WireErr
                 }
             };
             match fam {
-                2 => by_type(0x0800, &data[4..]),
+                2 => Ok((0x0800, &data[4..])),
                 // AF_INET6 differs between BSDs, macOS and Linux.
-                10 | 24 | 28 | 30 => by_type(0x86dd, &data[4..]),
+                10 | 24 | 28 | 30 => Ok((0x86dd, &data[4..])),
                 other => Err(WireError::Malformed(format!(
                     "loopback address family {other}"
                 ))),
@@ -141,44 +150,34 @@ fn slice_link(linktype: u32, data: &[u8]) -> Result<LaxSlicedPacket<'_>, WireErr
 
 /// Decode a captured frame down to its transport segment.
 pub fn decode(linktype: u32, data: &[u8]) -> Result<Decoded<'_>, WireError> {
-    let p = slice_link(linktype, data)?;
-    let net = match &p.net {
-        Some(n) => n,
-        None => {
-            if let Some((err, _)) = &p.stop_err {
-                return Err(WireError::Malformed(err.to_string()));
-            }
-            let et = p.ether_payload().map(|e| e.ether_type.0).unwrap_or(0);
-            return Err(WireError::NotIp(et));
-        }
-    };
-    let (src, dst, ipp) = match net {
-        LaxNetSlice::Ipv4(v4) => (
-            IpAddr::V4(v4.header().source_addr()),
-            IpAddr::V4(v4.header().destination_addr()),
-            v4.payload(),
-        ),
-        LaxNetSlice::Ipv6(v6) => (
-            IpAddr::V6(v6.header().source_addr()),
-            IpAddr::V6(v6.header().destination_addr()),
-            v6.payload(),
-        ),
-        LaxNetSlice::Arp(_) => return Err(WireError::NotIp(0x0806)),
-    };
+    let (et, rest) = link(linktype, data)?;
+    if !matches!(et, 0 | 0x0800 | 0x86dd) {
+        return Err(WireError::NotIp(et));
+    }
+    let (ip, ext_err) = LaxIpSlice::from_slice(rest).map_err(|e| match e {
+        etherparse::err::ip::LaxHeaderSliceError::Len(_) => WireError::Truncated("IP"),
+        other => WireError::Malformed(format!("IP header: {other}")),
+    })?;
+    if let Some((e, _)) = ext_err {
+        return Err(WireError::Malformed(format!("IPv6 extension header: {e}")));
+    }
+    let (src, dst) = (ip.source_addr(), ip.destination_addr());
+    let ipp = ip.payload();
     if ipp.fragmented {
         return Err(WireError::Fragment);
     }
     let mut truncated = ipp.incomplete;
-    let transport = match &p.transport {
-        Some(TransportSlice::Tcp(t)) => {
+    let transport = match ipp.ip_number.0 {
+        6 => {
+            let t = TcpSlice::from_slice(ipp.payload).map_err(|_| WireError::Truncated("TCP"))?;
             let hdr_len = t.header_len() as u32;
-            let claimed = match ipp.len_source {
-                // The IP header says how long the payload is; the capture may hold less.
-                _ if ipp.incomplete => {
-                    let ip_total = ip_payload_claim(net).unwrap_or(ipp.payload.len() as u32);
-                    ip_total.saturating_sub(hdr_len)
-                }
-                _ => (ipp.payload.len() as u32).saturating_sub(hdr_len),
+            let claimed = if ipp.incomplete {
+                // The IP header says how long the payload is; the capture holds less.
+                ip_payload_claim(&ip)
+                    .unwrap_or(ipp.payload.len() as u32)
+                    .saturating_sub(hdr_len)
+            } else {
+                (ipp.payload.len() as u32).saturating_sub(hdr_len)
             };
             let payload = t.payload();
             let mut opts = TcpOpts::default();
@@ -193,16 +192,8 @@ pub fn decode(linktype: u32, data: &[u8]) -> Result<Decoded<'_>, WireError> {
                     Err(_) => break,
                 }
             }
-            let flags = TcpFlags(
-                (t.fin() as u8)
-                    | (t.syn() as u8) << 1
-                    | (t.rst() as u8) << 2
-                    | (t.psh() as u8) << 3
-                    | (t.ack() as u8) << 4
-                    | (t.urg() as u8) << 5
-                    | (t.ece() as u8) << 6
-                    | (t.cwr() as u8) << 7,
-            );
+            // The flag bits as they sit in the header's 14th byte.
+            let flags = TcpFlags(t.header_slice().get(13).copied().unwrap_or(0));
             if (payload.len() as u32) < claimed {
                 truncated = true;
             }
@@ -218,22 +209,16 @@ pub fn decode(linktype: u32, data: &[u8]) -> Result<Decoded<'_>, WireError> {
                 payload_len: claimed.max(payload.len() as u32),
             })
         }
-        Some(TransportSlice::Udp(u)) => Transport::Udp {
-            src_port: u.source_port(),
-            dst_port: u.destination_port(),
-            len: (u.length() as u32).saturating_sub(8),
-        },
-        Some(_) => Transport::Other(ipp.ip_number.0),
-        None => {
-            if ipp.ip_number.0 == 6 || ipp.ip_number.0 == 17 {
-                return Err(WireError::Truncated(if ipp.ip_number.0 == 6 {
-                    "TCP"
-                } else {
-                    "UDP"
-                }));
+        17 => {
+            let u =
+                UdpSlice::from_slice_lax(ipp.payload).map_err(|_| WireError::Truncated("UDP"))?;
+            Transport::Udp {
+                src_port: u.source_port(),
+                dst_port: u.destination_port(),
+                len: (u.length() as u32).saturating_sub(8),
             }
-            Transport::Other(ipp.ip_number.0)
         }
+        other => Transport::Other(other),
     };
     Ok(Decoded {
         src,
@@ -244,17 +229,16 @@ pub fn decode(linktype: u32, data: &[u8]) -> Result<Decoded<'_>, WireError> {
 }
 
 /// The IP payload length the header claims, when the capture cut the packet short.
-fn ip_payload_claim(net: &LaxNetSlice<'_>) -> Option<u32> {
-    match net {
-        LaxNetSlice::Ipv4(v4) => {
+fn ip_payload_claim(ip: &LaxIpSlice<'_>) -> Option<u32> {
+    match ip {
+        LaxIpSlice::Ipv4(v4) => {
             let h = v4.header();
             Some((h.total_len() as u32).saturating_sub(h.ihl() as u32 * 4))
         }
-        LaxNetSlice::Ipv6(v6) => {
+        LaxIpSlice::Ipv6(v6) => {
             let h = v6.header();
             let ext = v6.payload().payload.as_ptr() as usize - h.slice().as_ptr() as usize;
             Some((h.payload_length() as u32 + 40).saturating_sub(ext as u32))
         }
-        LaxNetSlice::Arp(_) => None,
     }
 }

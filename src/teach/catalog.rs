@@ -1,0 +1,218 @@
+//! The message catalogue: every sentence the teaching layer shows is a template named by a
+//! [`Msg`] id, with one table per language (`en.rs`, `zh.rs`). Keeping the wording out of the
+//! narration logic lets a translator work on one file and lets a test prove every language says
+//! something for every id, with the same placeholders.
+
+use std::fmt::{self, Display};
+
+/// A language the narration speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    /// Simplified Chinese, with the seed tutorial's terms.
+    Zh,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "en" | "english" => Ok(Lang::En),
+            "zh" | "zh-cn" | "zh-hans" | "chinese" | "中文" => Ok(Lang::Zh),
+            _ => Err(format!("unknown language {s:?} (expected en or zh)")),
+        }
+    }
+}
+
+impl Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+macro_rules! ids {
+    ($($id:ident),* $(,)?) => {
+        /// Every message id; each language's table must have a text for each.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Msg { $($id),* }
+        impl Msg {
+            pub const ALL: &'static [Msg] = &[$(Msg::$id),*];
+        }
+    };
+}
+
+ids! {
+    // words used inside other sentences
+    WClient, WServer, WYes, WNo, ListSep,
+    // connection opens
+    ConnOpenTcp, ConnOpenSteps, ConnOpenGuessed, ConnOpenUdp,
+    // TCP segments
+    Syn, SynOpts, OptMss, OptWscale, OptSack, OptTs,
+    SynAck, SynAckOdd, HsAck, HsAckOdd,
+    Data, DataAck, AckOnly, Fin, Rst, RstRefused,
+    Retrans, OutOfOrder, DupAck, Lost, OtherAnalysis,
+    StateNow, StateBoth,
+    MClosed, MListen, MSynSent, MSynReceived, MEstablished, MFinWait1, MFinWait2,
+    MCloseWait, MClosing, MLastAck, MTimeWait,
+    AliasSynSent, AliasSynReceived,
+    // connection closes
+    CloseFin, CloseRst, CloseRefused, CloseIncomplete, CloseStates, CloseShort,
+    // UDP
+    Udp,
+    // HTTP
+    HttpRequest, HttpUpgradeReq, HttpKey, HttpExtOffer, HttpProtoOffer,
+    HttpResponse, HttpBody, HttpConnClose, Http101, HttpAccept, HttpExtAccept, HttpProtoAccept,
+    // WebSocket handshake
+    WsOpen, WsAcceptSteps, VerdictOk, VerdictBad, WsDeflate, WsFailed,
+    // WebSocket frames
+    Frame, LenForm7, LenForm16, LenForm64,
+    OpContinuation, OpText, OpBinary, OpClose, OpPing, OpPong, OpReserved,
+    FrameMasked, FrameUnmasked, FrameUnmaskedClient, FrameMaskedServer,
+    FrameFragment, FrameRsv1, FrameHeuristic,
+    // WebSocket messages
+    MsgText, MsgBinary, MsgFragments, MsgDeflateSmaller, MsgDeflateBigger, MsgInflateErr,
+    MsgPush, MsgPing, MsgPong, MsgClose, MsgCloseReason, MsgCloseNoCode, MsgUtf8,
+    Cc1000, Cc1001, Cc1002, Cc1003, Cc1007, Cc1008, Cc1009, Cc1010, Cc1011, CcOther,
+    // notes
+    NoteLine,
+    // polling vs WebSocket statistics
+    StatTitle, StatPolling, StatWs, StatConnections, StatHandshakes, StatRequests,
+    StatMessages, StatSegments, StatHeaderBytes, StatPayloadBytes, StatHeaderPerMsg,
+    StatPayloadPerMsg, StatTimePerMsg, StatSetup, StatDuration, StatVerdict, StatNoPolling, StatNoWs,
+}
+
+/// The template for `id` in `lang`.
+pub fn text(lang: Lang, id: Msg) -> &'static str {
+    match lang {
+        Lang::En => super::en::text(id),
+        Lang::Zh => super::zh::text(id),
+    }
+}
+
+/// The `{name}` placeholders of a template, in order of appearance.
+pub fn placeholders(tpl: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = tpl;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    out.push(name);
+                }
+                rest = &after[close + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Fill a template's `{name}` placeholders from `args`. Values are inserted as given: callers
+/// escape captured strings before passing them, and values are never re-scanned, so a captured
+/// `{x}` stays literal.
+pub fn fill(tpl: &str, args: &[(&str, &dyn Display)]) -> String {
+    let mut out = String::with_capacity(tpl.len() + 32);
+    let mut rest = tpl;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}');
+        let arg = close.and_then(|c| {
+            let name = &after[..c];
+            args.iter().find(|(n, _)| *n == name).map(|(_, v)| (c, v))
+        });
+        match arg {
+            Some((c, v)) => {
+                use fmt::Write;
+                let _ = write!(out, "{v}");
+                rest = &after[c + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A catalogue sentence in `lang`, filled.
+pub fn say(lang: Lang, id: Msg, args: &[(&str, &dyn Display)]) -> String {
+    fill(text(lang, id), args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_every_message_with_the_same_placeholders() {
+        for &id in Msg::ALL {
+            let mut en = placeholders(text(Lang::En, id));
+            en.sort_unstable();
+            en.dedup();
+            for lang in Lang::ALL {
+                let t = text(lang, id);
+                assert!(!t.trim().is_empty(), "{lang}: {id:?} is empty");
+                let mut p = placeholders(t);
+                p.sort_unstable();
+                p.dedup();
+                assert_eq!(p, en, "{lang}: {id:?} has other placeholders than en");
+                assert_eq!(
+                    t.matches('{').count(),
+                    t.matches('}').count(),
+                    "{lang}: {id:?} has unbalanced braces"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn chinese_texts_are_translated() {
+        // A forgotten copy of the English text would pass the placeholder test.
+        let same: Vec<Msg> = Msg::ALL
+            .iter()
+            .copied()
+            .filter(|&id| {
+                let en = text(Lang::En, id);
+                en == text(Lang::Zh, id) && en.chars().any(|c| c.is_ascii_lowercase())
+            })
+            .filter(|id| !matches!(id, Msg::AliasSynSent | Msg::AliasSynReceived | Msg::StatWs))
+            .collect();
+        assert!(same.is_empty(), "untranslated: {same:?}");
+    }
+
+    #[test]
+    fn fill_replaces_known_placeholders_only() {
+        let n = 7;
+        let v = "{n}";
+        assert_eq!(
+            fill("a {n} b {m} {v}", &[("n", &n), ("v", &v)]),
+            "a 7 b {m} {n}"
+        );
+        assert_eq!(fill("{", &[]), "{");
+        assert_eq!(placeholders("x {a} {b_1} {} {c"), ["a", "b_1"]);
+    }
+
+    #[test]
+    fn lang_parses() {
+        assert_eq!("zh".parse::<Lang>(), Ok(Lang::Zh));
+        assert_eq!("EN".parse::<Lang>(), Ok(Lang::En));
+        assert!("fr".parse::<Lang>().is_err());
+    }
+}

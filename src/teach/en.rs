@@ -1,0 +1,243 @@
+//! English catalogue. Placeholders in braces are filled by the narration; keep them identical
+//! in every language (a test checks).
+
+use super::catalog::Msg::{self, *};
+
+pub(super) fn text(id: Msg) -> &'static str {
+    match id {
+        WClient => "client",
+        WServer => "server",
+        WYes => "yes",
+        WNo => "no",
+        ListSep => ", ",
+
+        ConnOpenTcp => {
+            "New TCP connection {conn}. A socket is named by five facts: protocol {proto}, local IP {lip}, local port {lport}, remote IP {rip}, remote port {rport} (seen from the client; the server sees the same five with local and remote swapped)."
+        }
+        ConnOpenSteps => {
+            "Connecting takes three steps: the server listens (port {rport} was waiting for requests), the client requests (from the temporary port {lport} it picked), and the connection is confirmed (the three-way handshake that follows)."
+        }
+        ConnOpenGuessed => "The SYN was not captured, so which end is the client is only a guess.",
+        ConnOpenUdp => {
+            "New UDP conversation {conn}: protocol {proto}, local IP {lip}, local port {lport}, remote IP {rip}, remote port {rport}. UDP is connectionless: no handshake, the first datagram simply goes, like a text message rather than a phone call."
+        }
+
+        Syn => {
+            "Handshake 1/3: the client asks to connect (SYN) and chooses its initial sequence number j = {isn}. The SYN carries no data but uses up one sequence number, so the client's first data byte will be number j+1 = {next}."
+        }
+        SynOpts => "The {who} also announces: {opts}.",
+        OptMss => "largest segment it accepts (MSS) {mss} bytes",
+        OptWscale => "window scale ×{factor}",
+        OptSack => "selective acknowledgements (SACK)",
+        OptTs => "timestamps",
+        SynAck => {
+            "Handshake 2/3: the server accepts (SYN+ACK). ack = {ack} = j+1 = {isn_peer}+1, because the client's SYN consumed one sequence number and ack names the next byte the server expects. The server picks its own initial sequence number k = {isn}."
+        }
+        SynAckOdd => {
+            "Handshake 2/3: the server answers SYN+ACK with its own initial sequence number k = {isn}; ack = {ack} names the next client byte it expects."
+        }
+        HsAck => {
+            "Handshake 3/3: the client confirms (ACK). ack = {ack} = k+1 = {isn_peer}+1, because the server's SYN also consumed one sequence number. The connection is confirmed: from now on both ends may send at the same time (full duplex)."
+        }
+        HsAckOdd => {
+            "Handshake 3/3: the client confirms (ACK, ack = {ack}) and the connection is established."
+        }
+        Data => {
+            "{len} bytes of data from the {who}: bytes {first}…{last} of its stream (seq {seq} minus its initial sequence number {isn} = {first}). The {who}'s next segment will start at {next}."
+        }
+        DataAck => {
+            "Its ack = {rel_ack} also confirms every byte the {peer} sent before number {rel_ack} (the acknowledgement rides along with the data)."
+        }
+        AckOnly => {
+            "A pure acknowledgement, no data: ack = {ack} (relative {rel_ack}) tells the {peer} that every byte before {rel_ack} has arrived."
+        }
+        Fin => {
+            "FIN from the {who}: it has nothing more to send and closes its half of the connection; the other direction stays open until the {peer} sends its own FIN. Like the SYN, the FIN uses one sequence number ({rel_seq})."
+        }
+        Rst => {
+            "RST from the {who}: the connection is aborted at once, without the FIN goodbye; data not yet delivered is thrown away."
+        }
+        RstRefused => {
+            "RST answering a SYN: nothing listens on port {port}, so the server's system refuses the connection (the client sees \"connection refused\")."
+        }
+        Retrans => {
+            "Retransmission: these bytes were sent before; no acknowledgement came back in time, so the sender sent them again. TCP is reliable because it retries."
+        }
+        OutOfOrder => {
+            "Out of order: this segment arrived before earlier bytes; the receiver keeps it until the hole is filled."
+        }
+        DupAck => {
+            "Duplicate ACK: the receiver repeats ack {rel_ack} because bytes are missing; three duplicates make the sender retransmit at once (fast retransmit)."
+        }
+        Lost => {
+            "Bytes before this segment were not captured (a lost packet or a gap in the capture)."
+        }
+        OtherAnalysis => "TCP analysis: {names}.",
+        StateNow => "The {who} is now {state}: {meaning}",
+        StateBoth => "Both ends are now {state}: {meaning}",
+        MClosed => "no connection.",
+        MListen => "waiting for connection requests (the server listens).",
+        MSynSent => "it sent a SYN and waits for the server's confirmation.",
+        MSynReceived => "it received a SYN, answered with SYN+ACK and waits for the final ACK.",
+        MEstablished => "the connection is open and data can flow both ways.",
+        MFinWait1 => "it sent a FIN and waits for it to be acknowledged.",
+        MFinWait2 => "its FIN was acknowledged; it waits for the other side's FIN.",
+        MCloseWait => "the other side has finished sending; this end may still send, then close.",
+        MClosing => "both sides sent FIN at the same time; it waits for the ACK of its own FIN.",
+        MLastAck => "it sent its FIN after the other side's and waits for the last ACK.",
+        MTimeWait => {
+            "it closed first, so it waits 2×MSL before forgetting the connection, so that stray old packets cannot confuse a new connection on the same ports."
+        }
+        AliasSynSent => "SYN_SENT",
+        AliasSynReceived => "SYN_RECEIVED",
+
+        CloseFin => {
+            "Connection {conn} is closed: both ends sent FIN and acknowledged the other's (the four-way goodbye)."
+        }
+        CloseRst => "Connection {conn} ended with a reset (RST).",
+        CloseRefused => {
+            "Connection {conn} never opened: the SYN was refused because nothing listened."
+        }
+        CloseIncomplete => "Connection {conn} was still open when the capture ended.",
+        CloseStates => "Final states: client {cstate}, server {sstate}.",
+        CloseShort => {
+            "This was a short connection: it carried {requests} HTTP request(s) and closed, so every new question costs a new connection and a new handshake. Asking again and again like this is polling."
+        }
+
+        Udp => {
+            "A UDP datagram of {len} bytes from the {who}: no handshake, no acknowledgement, no ordering (connectionless, unreliable, fast)."
+        }
+
+        HttpRequest => {
+            "HTTP request {method} {path}: the client asks for a resource. HTTP is an application protocol carried inside the TCP connection; this head is {head_len} bytes."
+        }
+        HttpUpgradeReq => {
+            "Upgrade: {upgrade} with Connection: {connection} asks the server to switch this same TCP connection from HTTP to the WebSocket protocol."
+        }
+        HttpKey => {
+            "Sec-WebSocket-Key: {key} is 16 random bytes in base64; the server must answer with a value computed from it, proving it really speaks WebSocket. Sec-WebSocket-Version: {version} (13 is RFC 6455)."
+        }
+        HttpExtOffer => {
+            "Sec-WebSocket-Extensions: {ext} offers extensions; permessage-deflate means each message may be compressed."
+        }
+        HttpProtoOffer => {
+            "Sec-WebSocket-Protocol: {proto} names the application subprotocols the client can speak."
+        }
+        HttpResponse => "HTTP response {status} {reason}, with a {head_len}-byte head.",
+        HttpBody => {
+            "The body is {body_len} bytes: {head_len} bytes of head were sent for {body_len} bytes of content."
+        }
+        HttpConnClose => {
+            "Connection: close: the TCP connection ends after this exchange. It is a short connection; to learn anything new the client must connect and ask again (polling)."
+        }
+        Http101 => {
+            "101 Switching Protocols: the server agrees; after the last byte of this head the connection speaks WebSocket, not HTTP."
+        }
+        HttpAccept => {
+            "Sec-WebSocket-Accept: {accept} is the server's proof: base64 of the SHA-1 of the client's key followed by a fixed GUID."
+        }
+        HttpExtAccept => "Sec-WebSocket-Extensions: {ext} are the extensions the server accepted.",
+        HttpProtoAccept => "Sec-WebSocket-Protocol: {proto} is the subprotocol the server chose.",
+
+        WsOpen => {
+            "WebSocket handshake complete on connection {conn}: one HTTP request and one answer turned the TCP connection into a persistent, full-duplex WebSocket."
+        }
+        WsAcceptSteps => {
+            "Accept check: \"{key}\" + \"{guid}\" → SHA-1 {sha1} → base64 {expected}; the server sent {accept}: {verdict}."
+        }
+        VerdictOk => "correct",
+        VerdictBad => "WRONG, a real client must refuse this server",
+        WsDeflate => {
+            "permessage-deflate agreed: messages may be compressed (RSV1=1 marks a compressed one); windows of {sbits} bits (server) and {cbits} bits (client); compression context kept between messages: server {stake}, client {ctake}."
+        }
+        WsFailed => {
+            "The upgrade failed (status {status}): {problems}. No WebSocket frames follow on connection {conn}."
+        }
+
+        Frame => {
+            "WebSocket frame with a {hlen}-byte header: FIN={fin}, RSV={rsv}, opcode {op} = {opname}, MASK={mask}, payload {len} bytes ({lenform})."
+        }
+        LenForm7 => "the 7-bit length field holds it",
+        LenForm16 => "length code 126: a 16-bit length follows",
+        LenForm64 => "length code 127: a 64-bit length follows",
+        OpContinuation => "continuation (the next piece of a fragmented message)",
+        OpText => "text (UTF-8)",
+        OpBinary => "binary",
+        OpClose => "close",
+        OpPing => "ping (are you there?)",
+        OpPong => "pong (the answer to a ping)",
+        OpReserved => "reserved (not allowed without an extension)",
+        FrameMasked => {
+            "Client frames must be masked: the payload is XORed with the 4-byte key {key}, repeating (byte i XOR key[i mod 4]), so that caches and proxies cannot be tricked by bytes an attacker chose."
+        }
+        FrameUnmasked => "Server frames are sent unmasked (MASK=0).",
+        FrameUnmaskedClient => {
+            "This client frame is NOT masked: RFC 6455 requires the server to close the connection."
+        }
+        FrameMaskedServer => "This server frame is masked, which RFC 6455 forbids.",
+        FrameFragment => {
+            "FIN=0: more frames of this message follow (fragmentation); continuation frames carry the rest."
+        }
+        FrameRsv1 => "RSV1=1: this message is compressed with permessage-deflate.",
+        FrameHeuristic => "Recognised by the shape of its bytes, without a captured handshake.",
+
+        MsgText => "Text message from the {who}, {len} bytes of UTF-8: \"{text}\".",
+        MsgBinary => "Binary message from the {who}, {len} bytes.",
+        MsgFragments => "It travelled as {frames} frames and was joined back together.",
+        MsgDeflateSmaller => {
+            "permessage-deflate: {wire_len} bytes on the wire became {len} bytes after inflating; the wire carried {pct}% of the original size."
+        }
+        MsgDeflateBigger => {
+            "permessage-deflate: {len} bytes of content took {wire_len} bytes on the wire ({pct}%): compressing made it bigger, as happens with short or random data."
+        }
+        MsgInflateErr => "Could not inflate this message: {err}.",
+        MsgPush => {
+            "The {who} sent this over the connection that was already open: no new request, no new handshake. This is full-duplex instant messaging instead of polling."
+        }
+        MsgPing => {
+            "Ping from the {who} ({len} bytes): a heartbeat; the other end must answer with a pong carrying the same bytes."
+        }
+        MsgPong => "Pong from the {who} ({len} bytes): the answer to a ping, echoing its bytes.",
+        MsgClose => {
+            "Close from the {who}: code {code} ({meaning}). In the closing handshake each side sends one Close, then TCP closes."
+        }
+        MsgCloseReason => "Reason: \"{reason}\".",
+        MsgCloseNoCode => {
+            "Close from the {who} without a status code. In the closing handshake each side sends one Close, then TCP closes."
+        }
+        MsgUtf8 => "The payload is not valid UTF-8, which a text message must be.",
+        Cc1000 => "normal closure",
+        Cc1001 => "going away, e.g. a server restarting or a page closed",
+        Cc1002 => "protocol error",
+        Cc1003 => "data of a type it cannot accept",
+        Cc1007 => "invalid data in the message",
+        Cc1008 => "policy violation",
+        Cc1009 => "message too big",
+        Cc1010 => "a required extension was not agreed",
+        Cc1011 => "internal server error",
+        CcOther => "an application-defined or unknown code",
+
+        NoteLine => "Note: {text}",
+
+        StatTitle => "Polling vs WebSocket in {file}",
+        StatPolling => "HTTP polling",
+        StatWs => "WebSocket",
+        StatConnections => "TCP connections opened",
+        StatHandshakes => "TCP three-way handshakes",
+        StatRequests => "HTTP requests",
+        StatMessages => "messages delivered",
+        StatSegments => "TCP segments",
+        StatHeaderBytes => "header bytes (HTTP heads / frame headers)",
+        StatPayloadBytes => "payload bytes",
+        StatHeaderPerMsg => "header bytes per message",
+        StatPayloadPerMsg => "payload bytes per message",
+        StatTimePerMsg => "time per message (ms)",
+        StatDuration => "duration of the part (ms)",
+        StatSetup => "one-time HTTP upgrade (head bytes)",
+        StatVerdict => {
+            "Polling used {pconn} connection(s) and {phs} handshake(s) for {pmsg} message(s), {phdr} header bytes per message; WebSocket used {wconn} connection(s) for {wmsg} message(s), {whdr} header bytes per message."
+        }
+        StatNoPolling => "No HTTP polling in this capture.",
+        StatNoWs => "No WebSocket in this capture.",
+    }
+}

@@ -1,0 +1,695 @@
+//! Narration: one to a few sentences per event telling a student what the packet is, why its
+//! numbers are what they are and what state each end is in now. Every sentence comes from the
+//! catalogue; every captured string is escaped before it is inserted.
+
+use super::catalog::{self, Lang, Msg};
+use crate::event::*;
+use crate::text::escape_for_terminal;
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::net::SocketAddr;
+
+/// `say!(lang, Id, name = value, ...)`: a catalogue sentence with its placeholders filled.
+macro_rules! say {
+    ($lang:expr, $id:ident $(, $k:ident = $v:expr)* $(,)?) => {
+        catalog::say($lang, Msg::$id, &[$((stringify!($k), &$v as &dyn Display)),*])
+    };
+}
+
+/// Captured strings longer than this are cut in narration (the detail views show all).
+const MAX_SHOWN: usize = 120;
+
+/// Connections remembered at once; beyond it the context forgets everything and starts over
+/// (narration then only loses the "why" of a few numbers, never correctness of the events).
+const MAX_CONNS: usize = 1 << 16;
+
+/// What the narration remembers about one connection.
+#[derive(Clone, Debug)]
+struct ConnFacts {
+    client: Option<SocketAddr>,
+    server: Option<SocketAddr>,
+    /// Initial sequence number per direction (index = `Dir::idx`).
+    isn: [Option<u32>; 2],
+    /// Both ends' states after the last segment.
+    states: Option<(TcpState, TcpState)>,
+    upgraded: bool,
+    deflate: bool,
+    http_requests: u32,
+    /// The "server pushes over the open connection" remark was made.
+    push_told: bool,
+    /// The piggy-backed acknowledgement was explained, per direction (once is enough).
+    data_ack_told: [bool; 2],
+}
+
+impl ConnFacts {
+    fn new() -> Self {
+        ConnFacts {
+            client: None,
+            server: None,
+            isn: [None; 2],
+            states: None,
+            upgraded: false,
+            deflate: false,
+            http_requests: 0,
+            push_told: false,
+            data_ack_told: [false; 2],
+        }
+    }
+}
+
+/// Per-connection facts the narration needs from earlier events. Call [`narrate`] with an event
+/// first, then [`NarrationContext::observe`] with the same event.
+#[derive(Clone, Debug, Default)]
+pub struct NarrationContext {
+    conns: HashMap<ConnId, ConnFacts>,
+}
+
+impl NarrationContext {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The initial sequence number seen for a connection's direction.
+    pub fn isn(&self, conn: ConnId, dir: Dir) -> Option<u32> {
+        self.conns.get(&conn).and_then(|f| f.isn[dir.idx()])
+    }
+
+    /// Whether the connection switched to WebSocket.
+    pub fn upgraded(&self, conn: ConnId) -> bool {
+        self.conns.get(&conn).is_some_and(|f| f.upgraded)
+    }
+
+    /// The (client, server) addresses of a connection, once its `conn_open` was seen.
+    pub fn ends(&self, conn: ConnId) -> Option<(SocketAddr, SocketAddr)> {
+        let f = self.conns.get(&conn)?;
+        Some((f.client?, f.server?))
+    }
+
+    fn facts(&mut self, conn: ConnId) -> &mut ConnFacts {
+        if self.conns.len() >= MAX_CONNS && !self.conns.contains_key(&conn) {
+            self.conns.clear();
+        }
+        self.conns.entry(conn).or_insert_with(ConnFacts::new)
+    }
+
+    pub fn observe(&mut self, ev: &Event) {
+        match ev {
+            Event::ConnOpen(o) => {
+                let f = self.facts(o.conn);
+                f.client = Some(o.client);
+                f.server = Some(o.server);
+            }
+            Event::Tcp(s) => {
+                let f = self.facts(s.conn);
+                let i = s.dir.idx();
+                if s.flags.syn() {
+                    f.isn[i] = Some(s.seq);
+                } else if f.isn[i].is_none() {
+                    // Without the SYN the relative numbers still reveal the base in use.
+                    f.isn[i] = Some(s.seq.wrapping_sub(s.rel_seq));
+                }
+                f.states = Some((s.client_state, s.server_state));
+                if s.len > 0 && s.flags.ack() && !s.flags.fin() {
+                    f.data_ack_told[i] = true;
+                }
+            }
+            Event::Http(h) => {
+                if matches!(h.kind, HttpKind::Request { .. }) {
+                    let f = self.facts(h.conn);
+                    f.http_requests = f.http_requests.saturating_add(1);
+                }
+            }
+            Event::WsHandshake(h) => {
+                let f = self.facts(h.conn);
+                f.upgraded |= h.upgraded;
+                f.deflate = h.upgraded && h.deflate.is_some();
+            }
+            Event::WsMessage(m) => {
+                if m.dir == Dir::S2C && !m.opcode.is_control() {
+                    self.facts(m.conn).push_told = true;
+                }
+            }
+            Event::ConnClose(c) => {
+                self.conns.remove(&c.conn);
+            }
+            Event::Udp(_) | Event::WsFrame(_) | Event::Note(_) => {}
+        }
+    }
+}
+
+/// The sentences that explain `ev` to a student, in `lang`.
+pub fn narrate(ev: &Event, cx: &NarrationContext, lang: Lang) -> Vec<String> {
+    let facts = ev.conn().and_then(|c| cx.conns.get(&c));
+    match ev {
+        Event::ConnOpen(o) => conn_open(o, lang),
+        Event::Tcp(s) => tcp(s, facts, lang),
+        Event::ConnClose(c) => conn_close(c, facts, lang),
+        Event::Udp(u) => vec![say!(lang, Udp, len = u.len, who = side(lang, u.dir))],
+        Event::Http(h) => http(h, lang),
+        Event::WsHandshake(h) => ws_handshake(h, lang),
+        Event::WsFrame(f) => ws_frame(f, facts, lang),
+        Event::WsMessage(m) => ws_message(m, facts, lang),
+        Event::Note(n) => vec![say!(lang, NoteLine, text = shown(&n.text))],
+    }
+}
+
+fn side(lang: Lang, dir: Dir) -> &'static str {
+    catalog::text(
+        lang,
+        match dir {
+            Dir::C2S => Msg::WClient,
+            Dir::S2C => Msg::WServer,
+        },
+    )
+}
+
+/// A captured string made safe for the terminal and cut to a readable length.
+fn shown(s: &str) -> String {
+    let e = escape_for_terminal(s);
+    if e.chars().count() <= MAX_SHOWN {
+        return e.into_owned();
+    }
+    let mut cut: String = e.chars().take(MAX_SHOWN).collect();
+    cut.push('…');
+    cut
+}
+
+/// A state's name as the student should read it (in Chinese with the textbook's spelling too).
+pub fn state_name(lang: Lang, st: TcpState) -> String {
+    match st {
+        TcpState::SynSent => catalog::text(lang, Msg::AliasSynSent).to_string(),
+        TcpState::SynReceived => catalog::text(lang, Msg::AliasSynReceived).to_string(),
+        _ => st.as_str().to_string(),
+    }
+}
+
+fn meaning(st: TcpState) -> Msg {
+    match st {
+        TcpState::Closed => Msg::MClosed,
+        TcpState::Listen => Msg::MListen,
+        TcpState::SynSent => Msg::MSynSent,
+        TcpState::SynReceived => Msg::MSynReceived,
+        TcpState::Established => Msg::MEstablished,
+        TcpState::FinWait1 => Msg::MFinWait1,
+        TcpState::FinWait2 => Msg::MFinWait2,
+        TcpState::CloseWait => Msg::MCloseWait,
+        TcpState::Closing => Msg::MClosing,
+        TcpState::LastAck => Msg::MLastAck,
+        TcpState::TimeWait => Msg::MTimeWait,
+    }
+}
+
+fn conn_open(o: &ConnOpen, lang: Lang) -> Vec<String> {
+    let proto = o.proto.as_str().to_uppercase();
+    let (lip, lport, rip, rport) = (
+        o.client.ip(),
+        o.client.port(),
+        o.server.ip(),
+        o.server.port(),
+    );
+    let mut out = Vec::new();
+    match o.proto {
+        Proto::Tcp => {
+            out.push(say!(
+                lang,
+                ConnOpenTcp,
+                conn = o.conn,
+                proto = proto,
+                lip = lip,
+                lport = lport,
+                rip = rip,
+                rport = rport
+            ));
+            out.push(say!(lang, ConnOpenSteps, lport = lport, rport = rport));
+            if o.guessed {
+                out.push(say!(lang, ConnOpenGuessed));
+            }
+        }
+        Proto::Udp => {
+            out.push(say!(
+                lang,
+                ConnOpenUdp,
+                conn = o.conn,
+                proto = proto,
+                lip = lip,
+                lport = lport,
+                rip = rip,
+                rport = rport
+            ));
+        }
+    }
+    out
+}
+
+fn options(o: &TcpOpts, lang: Lang) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(mss) = o.mss {
+        parts.push(say!(lang, OptMss, mss = mss));
+    }
+    if let Some(w) = o.wscale {
+        // RFC 7323 caps the shift at 14; larger values are treated as 14.
+        let factor = 1u32 << u32::from(w.min(14));
+        parts.push(say!(lang, OptWscale, factor = factor));
+    }
+    if o.sack_permitted {
+        parts.push(say!(lang, OptSack));
+    }
+    if o.timestamps.is_some() {
+        parts.push(say!(lang, OptTs));
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(parts.join(catalog::text(lang, Msg::ListSep)))
+    }
+}
+
+fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
+    let who = side(lang, s.dir);
+    let peer = side(lang, s.dir.flip());
+    let prev = facts.and_then(|f| f.states);
+    let peer_isn = facts.and_then(|f| f.isn[s.dir.flip().idx()]);
+    let mut out = Vec::new();
+    let f = s.flags;
+    if f.rst() {
+        let refused = s.dir == Dir::S2C
+            && matches!(
+                prev,
+                Some((TcpState::SynSent, TcpState::Listen | TcpState::Closed))
+            );
+        if refused {
+            let port = facts.and_then(|f| f.server).map(|a| a.port());
+            match port {
+                Some(port) => out.push(say!(lang, RstRefused, port = port)),
+                None => out.push(say!(lang, Rst, who = who)),
+            }
+        } else {
+            out.push(say!(lang, Rst, who = who));
+        }
+    } else if f.syn() && !f.ack() {
+        out.push(say!(lang, Syn, isn = s.seq, next = s.seq.wrapping_add(1)));
+        if let Some(o) = options(&s.opts, lang) {
+            out.push(say!(lang, SynOpts, who = who, opts = o));
+        }
+    } else if f.syn() {
+        match peer_isn {
+            Some(j) if s.ack == j.wrapping_add(1) => {
+                out.push(say!(lang, SynAck, ack = s.ack, isn_peer = j, isn = s.seq))
+            }
+            _ => out.push(say!(lang, SynAckOdd, ack = s.ack, isn = s.seq)),
+        }
+        if let Some(o) = options(&s.opts, lang) {
+            out.push(say!(lang, SynOpts, who = who, opts = o));
+        }
+    } else if s.handshake == Some(Handshake::Ack) {
+        match peer_isn {
+            Some(k) if s.ack == k.wrapping_add(1) => {
+                out.push(say!(lang, HsAck, ack = s.ack, isn_peer = k))
+            }
+            _ => out.push(say!(lang, HsAckOdd, ack = s.ack)),
+        }
+    } else {
+        if s.len > 0 {
+            let isn = s.seq.wrapping_sub(s.rel_seq);
+            let last = s.rel_seq.wrapping_add(s.len - 1);
+            let next = s.rel_seq.wrapping_add(s.len);
+            out.push(say!(
+                lang,
+                Data,
+                len = s.len,
+                who = who,
+                first = s.rel_seq,
+                last = last,
+                seq = s.seq,
+                isn = isn,
+                next = next
+            ));
+            let told = facts.is_some_and(|c| c.data_ack_told[s.dir.idx()]);
+            if f.ack() && !f.fin() && !told {
+                out.push(say!(lang, DataAck, rel_ack = s.rel_ack, peer = peer));
+            }
+        }
+        if f.fin() {
+            let fin_seq = s.rel_seq.wrapping_add(s.len);
+            out.push(say!(lang, Fin, who = who, peer = peer, rel_seq = fin_seq));
+        } else if s.len == 0 && f.ack() && s.analysis.is_empty() {
+            out.push(say!(
+                lang,
+                AckOnly,
+                ack = s.ack,
+                rel_ack = s.rel_ack,
+                peer = peer
+            ));
+        }
+    }
+    let a = s.analysis;
+    if a.has(Analysis::RETRANSMISSION) || a.has(Analysis::SPURIOUS_RETRANSMISSION) {
+        out.push(say!(lang, Retrans));
+    } else if a.has(Analysis::OUT_OF_ORDER) {
+        out.push(say!(lang, OutOfOrder));
+    } else if a.has(Analysis::DUP_ACK) {
+        out.push(say!(lang, DupAck, rel_ack = s.rel_ack));
+    } else if a.has(Analysis::PREV_NOT_CAPTURED) {
+        out.push(say!(lang, Lost));
+    } else if !a.is_empty() {
+        let names: Vec<&str> = a.names().collect();
+        out.push(say!(lang, OtherAnalysis, names = names.join(", ")));
+    }
+    out.extend(state_changes(prev, (s.client_state, s.server_state), lang));
+    out
+}
+
+/// Sentences for the ends whose state changed since `prev`.
+fn state_changes(
+    prev: Option<(TcpState, TcpState)>,
+    now: (TcpState, TcpState),
+    lang: Lang,
+) -> Vec<String> {
+    let c_changed = prev.is_none_or(|p| p.0 != now.0);
+    let s_changed = prev.is_none_or(|p| p.1 != now.1);
+    let mut out = Vec::new();
+    if c_changed && s_changed && now.0 == now.1 {
+        let m = catalog::text(lang, meaning(now.0));
+        out.push(say!(
+            lang,
+            StateBoth,
+            state = state_name(lang, now.0),
+            meaning = m
+        ));
+        return out;
+    }
+    for (changed, st, dir) in [(c_changed, now.0, Dir::C2S), (s_changed, now.1, Dir::S2C)] {
+        if changed {
+            let m = catalog::text(lang, meaning(st));
+            out.push(say!(
+                lang,
+                StateNow,
+                who = side(lang, dir),
+                state = state_name(lang, st),
+                meaning = m
+            ));
+        }
+    }
+    out
+}
+
+fn conn_close(c: &ConnClose, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
+    let mut out = vec![match c.how {
+        CloseHow::Fin => say!(lang, CloseFin, conn = c.conn),
+        CloseHow::Rst => say!(lang, CloseRst, conn = c.conn),
+        CloseHow::Refused => say!(lang, CloseRefused, conn = c.conn),
+        CloseHow::Incomplete => say!(lang, CloseIncomplete, conn = c.conn),
+    }];
+    out.push(say!(
+        lang,
+        CloseStates,
+        cstate = state_name(lang, c.client_state),
+        sstate = state_name(lang, c.server_state)
+    ));
+    if let Some(f) = facts
+        && !f.upgraded
+        && f.http_requests > 0
+        && c.how != CloseHow::Incomplete
+    {
+        out.push(say!(lang, CloseShort, requests = f.http_requests));
+    }
+    out
+}
+
+fn http(h: &HttpHead, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    let hv = |name: &str| h.header(name).map(shown);
+    let closes = h
+        .header("connection")
+        .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
+    match &h.kind {
+        HttpKind::Request { method, path } => {
+            out.push(say!(
+                lang,
+                HttpRequest,
+                method = shown(method),
+                path = shown(path),
+                head_len = h.head_len
+            ));
+            if let Some(up) = hv("upgrade") {
+                let connection = hv("connection").unwrap_or_default();
+                out.push(say!(
+                    lang,
+                    HttpUpgradeReq,
+                    upgrade = up,
+                    connection = connection
+                ));
+            }
+            if let Some(key) = hv("sec-websocket-key") {
+                let version = hv("sec-websocket-version").unwrap_or_else(|| "?".into());
+                out.push(say!(lang, HttpKey, key = key, version = version));
+            }
+            if let Some(ext) = hv("sec-websocket-extensions") {
+                out.push(say!(lang, HttpExtOffer, ext = ext));
+            }
+            if let Some(p) = hv("sec-websocket-protocol") {
+                out.push(say!(lang, HttpProtoOffer, proto = p));
+            }
+            if let Some(b) = h.body_len.filter(|&b| b > 0) {
+                out.push(say!(lang, HttpBody, body_len = b, head_len = h.head_len));
+            }
+        }
+        HttpKind::Response { status, reason } => {
+            if *status == 101 {
+                out.push(say!(lang, Http101));
+                if let Some(a) = hv("sec-websocket-accept") {
+                    out.push(say!(lang, HttpAccept, accept = a));
+                }
+                if let Some(ext) = hv("sec-websocket-extensions") {
+                    out.push(say!(lang, HttpExtAccept, ext = ext));
+                }
+                if let Some(p) = hv("sec-websocket-protocol") {
+                    out.push(say!(lang, HttpProtoAccept, proto = p));
+                }
+            } else {
+                out.push(say!(
+                    lang,
+                    HttpResponse,
+                    status = status,
+                    reason = shown(reason),
+                    head_len = h.head_len
+                ));
+                if let Some(b) = h.body_len {
+                    out.push(say!(lang, HttpBody, body_len = b, head_len = h.head_len));
+                }
+            }
+        }
+    }
+    if closes {
+        out.push(say!(lang, HttpConnClose));
+    }
+    out
+}
+
+fn ws_handshake(h: &WsHandshake, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    if h.upgraded {
+        out.push(say!(lang, WsOpen, conn = h.conn));
+    } else {
+        let problems: Vec<String> = h.problems.iter().map(|p| shown(p)).collect();
+        out.push(say!(
+            lang,
+            WsFailed,
+            status = h.status,
+            problems = problems.join("; "),
+            conn = h.conn
+        ));
+    }
+    if let (Some(key), Some(accept)) = (&h.key, &h.accept) {
+        let steps = super::accept::steps(key);
+        let verdict = if h.accept_ok && accept.trim() == steps.base64 {
+            catalog::text(lang, Msg::VerdictOk)
+        } else {
+            catalog::text(lang, Msg::VerdictBad)
+        };
+        out.push(say!(
+            lang,
+            WsAcceptSteps,
+            key = shown(key),
+            guid = crate::http::WS_GUID,
+            sha1 = steps.sha1_hex,
+            expected = steps.base64,
+            accept = shown(accept),
+            verdict = verdict
+        ));
+    }
+    if let Some(d) = h.deflate.filter(|_| h.upgraded) {
+        let yn =
+            |no_takeover: bool| catalog::text(lang, if no_takeover { Msg::WNo } else { Msg::WYes });
+        out.push(say!(
+            lang,
+            WsDeflate,
+            sbits = d.server_max_window_bits,
+            cbits = d.client_max_window_bits,
+            stake = yn(d.server_no_context_takeover),
+            ctake = yn(d.client_no_context_takeover)
+        ));
+    }
+    out
+}
+
+fn opcode_msg(op: Opcode) -> Msg {
+    match op {
+        Opcode::Continuation => Msg::OpContinuation,
+        Opcode::Text => Msg::OpText,
+        Opcode::Binary => Msg::OpBinary,
+        Opcode::Close => Msg::OpClose,
+        Opcode::Ping => Msg::OpPing,
+        Opcode::Pong => Msg::OpPong,
+        Opcode::ReservedData(_) | Opcode::ReservedControl(_) => Msg::OpReserved,
+    }
+}
+
+fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
+    let h = &fr.header;
+    let lenform = catalog::text(
+        lang,
+        match h.len_code {
+            126 => Msg::LenForm16,
+            127 => Msg::LenForm64,
+            _ => Msg::LenForm7,
+        },
+    );
+    let rsv = format!("{}{}{}", h.rsv1 as u8, h.rsv2 as u8, h.rsv3 as u8);
+    let op = format!("{:#x}", h.opcode.code());
+    let mut out = vec![say!(
+        lang,
+        Frame,
+        hlen = h.header_len,
+        fin = h.fin as u8,
+        rsv = rsv,
+        op = op,
+        opname = catalog::text(lang, opcode_msg(h.opcode)),
+        mask = h.masked as u8,
+        len = h.payload_len,
+        lenform = lenform
+    )];
+    match (fr.dir, h.masked, h.mask_key) {
+        (Dir::C2S, true, Some(k)) => {
+            let key = format!("{:02x} {:02x} {:02x} {:02x}", k[0], k[1], k[2], k[3]);
+            out.push(say!(lang, FrameMasked, key = key));
+        }
+        (Dir::C2S, _, _) => out.push(say!(lang, FrameUnmaskedClient)),
+        (Dir::S2C, false, _) => out.push(say!(lang, FrameUnmasked)),
+        (Dir::S2C, true, _) => out.push(say!(lang, FrameMaskedServer)),
+    }
+    if !h.fin {
+        out.push(say!(lang, FrameFragment));
+    }
+    if h.rsv1 && facts.is_some_and(|f| f.deflate) {
+        out.push(say!(lang, FrameRsv1));
+    }
+    if fr.heuristic {
+        out.push(say!(lang, FrameHeuristic));
+    }
+    out
+}
+
+fn close_meaning(code: u16) -> Msg {
+    match code {
+        1000 => Msg::Cc1000,
+        1001 => Msg::Cc1001,
+        1002 => Msg::Cc1002,
+        1003 => Msg::Cc1003,
+        1007 => Msg::Cc1007,
+        1008 => Msg::Cc1008,
+        1009 => Msg::Cc1009,
+        1010 => Msg::Cc1010,
+        1011 => Msg::Cc1011,
+        _ => Msg::CcOther,
+    }
+}
+
+fn ws_message(m: &WsMessage, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
+    let who = side(lang, m.dir);
+    let mut out = Vec::new();
+    match m.opcode {
+        Opcode::Text => {
+            let text = m.text.as_deref().map(shown).unwrap_or_default();
+            out.push(say!(lang, MsgText, who = who, len = m.len, text = text));
+        }
+        Opcode::Ping => out.push(say!(lang, MsgPing, who = who, len = m.len)),
+        Opcode::Pong => out.push(say!(lang, MsgPong, who = who, len = m.len)),
+        Opcode::Close => {
+            match m.close_code {
+                Some(code) => {
+                    let meaning = catalog::text(lang, close_meaning(code));
+                    out.push(say!(
+                        lang,
+                        MsgClose,
+                        who = who,
+                        code = code,
+                        meaning = meaning
+                    ));
+                }
+                None => out.push(say!(lang, MsgCloseNoCode, who = who)),
+            }
+            if let Some(r) = m.close_reason.as_deref().filter(|r| !r.is_empty()) {
+                out.push(say!(lang, MsgCloseReason, reason = shown(r)));
+            }
+        }
+        _ => out.push(say!(lang, MsgBinary, who = who, len = m.len)),
+    }
+    if m.frames > 1 {
+        out.push(say!(lang, MsgFragments, frames = m.frames));
+    }
+    if let Some(err) = &m.inflate_error {
+        out.push(say!(lang, MsgInflateErr, err = shown(err)));
+    } else if m.compressed && m.len > 0 {
+        let pct = m.wire_len.saturating_mul(100) / m.len;
+        if m.wire_len < m.len {
+            out.push(say!(
+                lang,
+                MsgDeflateSmaller,
+                wire_len = m.wire_len,
+                len = m.len,
+                pct = pct
+            ));
+        } else {
+            out.push(say!(
+                lang,
+                MsgDeflateBigger,
+                wire_len = m.wire_len,
+                len = m.len,
+                pct = pct
+            ));
+        }
+    }
+    if m.utf8_error {
+        out.push(say!(lang, MsgUtf8));
+    }
+    if m.dir == Dir::S2C
+        && !m.opcode.is_control()
+        && facts.is_some_and(|f| f.upgraded && !f.push_told)
+    {
+        out.push(say!(lang, MsgPush, who = who));
+    }
+    out
+}
+
+/// Narration with its own context: feed events in order, get their sentences.
+#[derive(Clone, Debug, Default)]
+pub struct Narrator {
+    pub lang: Lang,
+    pub cx: NarrationContext,
+}
+
+impl Narrator {
+    pub fn new(lang: Lang) -> Self {
+        Narrator {
+            lang,
+            cx: NarrationContext::new(),
+        }
+    }
+
+    pub fn next(&mut self, ev: &Event) -> Vec<String> {
+        let lines = narrate(ev, &self.cx, self.lang);
+        self.cx.observe(ev);
+        lines
+    }
+}

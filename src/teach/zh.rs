@@ -1,0 +1,222 @@
+//! 简体中文目录。术语与种子教程一致：套接字、服务器监听/客户端请求/连接确认、三次握手、
+//! SYN_SEND / SYN_RECV（教材写法）、全双工、短连接、轮询、即时通讯、面向连接/无连接。
+//! 花括号里的占位符必须与英文目录完全相同（有测试检查）。
+
+use super::catalog::Msg::{self, *};
+
+pub(super) fn text(id: Msg) -> &'static str {
+    match id {
+        WClient => "客户端",
+        WServer => "服务器",
+        WYes => "是",
+        WNo => "否",
+        ListSep => "、",
+
+        ConnOpenTcp => {
+            "新的 TCP 连接 {conn}。套接字（socket）必须包含 5 种信息：协议 {proto}、本地 IP {lip}、本地端口 {lport}、远地 IP {rip}、远地端口 {rport}（从客户端看；从服务器看，本地与远地正好互换）。"
+        }
+        ConnOpenSteps => {
+            "建立连接分 3 个步骤：服务器监听（端口 {rport} 一直在等待连接请求）、客户端请求（客户端从它临时选用的端口 {lport} 发出请求）、连接确认（就是接下来的三次握手）。"
+        }
+        ConnOpenGuessed => "抓包中没有 SYN，所以哪一端是客户端只是推测。",
+        ConnOpenUdp => {
+            "新的 UDP 会话 {conn}：协议 {proto}、本地 IP {lip}、本地端口 {lport}、远地 IP {rip}、远地端口 {rport}。UDP 是无连接的：不握手，直接发送，像发手机短信而不是打电话。"
+        }
+
+        Syn => {
+            "三次握手第 1 次：客户端发送 SYN 包（syn=j={isn}），请求连接，等待服务器确认。SYN 不带数据，但占用一个序号，所以客户端第一个数据字节的编号是 j+1={next}。"
+        }
+        SynOpts => "{who}同时告知：{opts}。",
+        OptMss => "可接收的最大报文段（MSS）{mss} 字节",
+        OptWscale => "窗口缩放 ×{factor}",
+        OptSack => "选择确认（SACK）",
+        OptTs => "时间戳",
+        SynAck => {
+            "三次握手第 2 次：服务器收到 SYN 包，确认客户的 SYN（ack=j+1={isn_peer}+1={ack}，因为 SYN 占用了一个序号，ack 表示期望收到的下一个字节），同时自己也发送一个 SYN 包（syn=k={isn}），即 SYN+ACK 包。"
+        }
+        SynAckOdd => {
+            "三次握手第 2 次：服务器发送 SYN+ACK 包，自己的初始序号 k={isn}；ack={ack} 表示它期望收到的客户端下一个字节。"
+        }
+        HsAck => {
+            "三次握手第 3 次：客户端收到 SYN+ACK 包，向服务器发送确认包 ACK（ack=k+1={isn_peer}+1={ack}，因为服务器的 SYN 也占用一个序号）。连接确认完成，三次握手结束；此后双方可以同时收发数据（全双工）。"
+        }
+        HsAckOdd => "三次握手第 3 次：客户端发送确认包 ACK（ack={ack}），连接建立。",
+        Data => {
+            "{who}发送 {len} 字节数据：它字节流中的第 {first}…{last} 字节（seq {seq} 减去初始序号 {isn} 得 {first}）。{who}的下一个报文段将从 {next} 开始。"
+        }
+        DataAck => {
+            "其中 ack={rel_ack} 顺便确认了{peer}在第 {rel_ack} 字节之前发送的全部数据（捎带确认）。"
+        }
+        AckOnly => {
+            "纯确认包，不带数据：ack={ack}（相对值 {rel_ack}）告诉{peer}：第 {rel_ack} 字节之前的数据都已收到。"
+        }
+        Fin => {
+            "{who}发送 FIN：它没有数据要发了，关闭自己这一半连接；另一个方向仍然打开，直到{peer}也发送 FIN。和 SYN 一样，FIN 也占用一个序号（{rel_seq}）。"
+        }
+        Rst => "{who}发送 RST：连接被立即中止，不经过 FIN 的正常告别，尚未交付的数据被丢弃。",
+        RstRefused => {
+            "用 RST 回答 SYN：端口 {port} 上没有程序在监听，服务器的系统拒绝了连接（客户端看到 “connection refused”）。"
+        }
+        Retrans => {
+            "重传：这些字节之前发送过，但没有及时收到确认，于是发送方再发一次。TCP 之所以可靠，就是因为会重传。"
+        }
+        OutOfOrder => "乱序：这个报文段比它前面的字节先到达，接收方先保存它，等空缺补上。",
+        DupAck => {
+            "重复确认：接收方重复 ack={rel_ack}，因为有字节缺失；连续三个重复确认会让发送方立即重传（快速重传）。"
+        }
+        Lost => "这个报文段之前的字节没有被抓到（丢包或抓包遗漏）。",
+        OtherAnalysis => "TCP 分析：{names}。",
+        StateNow => "{who}现在处于 {state} 状态：{meaning}",
+        StateBoth => "双方现在都处于 {state} 状态：{meaning}",
+        MClosed => "没有连接。",
+        MListen => "等待连接请求（服务器监听）。",
+        MSynSent => "已发送 SYN，等待服务器确认。",
+        MSynReceived => "已收到 SYN 并回复了 SYN+ACK，等待最后的 ACK。",
+        MEstablished => "连接已建立，数据可以双向传输。",
+        MFinWait1 => "已发送 FIN，等待对方确认。",
+        MFinWait2 => "自己的 FIN 已被确认，等待对方的 FIN。",
+        MCloseWait => "对方已停止发送；本端还可以继续发送，然后再关闭。",
+        MClosing => "双方同时发送了 FIN，等待对自己 FIN 的确认。",
+        MLastAck => "在对方之后发送了 FIN，等待最后一个 ACK。",
+        MTimeWait => {
+            "它先关闭，所以要等待 2×MSL 才释放连接，以免迟到的旧报文干扰使用相同端口的新连接。"
+        }
+        AliasSynSent => "SYN_SENT（教材写作 SYN_SEND）",
+        AliasSynReceived => "SYN_RECEIVED（教材写作 SYN_RECV）",
+
+        CloseFin => "连接 {conn} 已关闭：双方都发送了 FIN，并确认了对方的 FIN（四次挥手）。",
+        CloseRst => "连接 {conn} 因复位（RST）而结束。",
+        CloseRefused => "连接 {conn} 没有建立起来：没有程序在监听，SYN 被拒绝。",
+        CloseIncomplete => "抓包结束时，连接 {conn} 仍然打开。",
+        CloseStates => "最终状态：客户端 {cstate}，服务器 {sstate}。",
+        CloseShort => {
+            "这是一个短连接：只传送了 {requests} 个 HTTP 请求就关闭了。每次新的询问都要重新建立连接、重新三次握手，这样反复询问就是轮询。"
+        }
+
+        Udp => {
+            "{who}发出 {len} 字节的 UDP 数据报：没有握手、没有确认、不保证顺序（无连接、不可靠、速度快）。"
+        }
+
+        HttpRequest => {
+            "HTTP 请求 {method} {path}：客户端请求一个资源。HTTP 是应用层协议，它的数据由 TCP 连接传输；这个请求头共 {head_len} 字节。"
+        }
+        HttpUpgradeReq => {
+            "Upgrade: {upgrade} 加上 Connection: {connection}，请求服务器把这条 TCP 连接从 HTTP 协议切换到 WebSocket 协议。"
+        }
+        HttpKey => {
+            "Sec-WebSocket-Key: {key} 是 16 个随机字节的 base64 编码；服务器必须用它算出回应值，证明自己确实懂 WebSocket。Sec-WebSocket-Version: {version}（13 即 RFC 6455）。"
+        }
+        HttpExtOffer => {
+            "Sec-WebSocket-Extensions: {ext} 提出扩展；permessage-deflate 表示每条消息都可以压缩。"
+        }
+        HttpProtoOffer => "Sec-WebSocket-Protocol: {proto} 列出客户端能使用的应用子协议。",
+        HttpResponse => "HTTP 响应 {status} {reason}，响应头 {head_len} 字节。",
+        HttpBody => {
+            "正文 {body_len} 字节：为了 {body_len} 字节的内容，发送了 {head_len} 字节的头部。"
+        }
+        HttpConnClose => {
+            "Connection: close：这次应答之后 TCP 连接就会关闭。这是短连接；客户端想获得新消息，只能重新连接、再次询问（轮询）。"
+        }
+        Http101 => {
+            "101 Switching Protocols：服务器同意切换；从这个响应头的最后一个字节之后，这条连接上说的是 WebSocket，而不再是 HTTP。"
+        }
+        HttpAccept => {
+            "Sec-WebSocket-Accept: {accept} 是服务器的证明：把客户端的密钥接上一个固定的 GUID，做 SHA-1，再做 base64 编码。"
+        }
+        HttpExtAccept => "Sec-WebSocket-Extensions: {ext} 是服务器接受的扩展。",
+        HttpProtoAccept => "Sec-WebSocket-Protocol: {proto} 是服务器选定的子协议。",
+
+        WsOpen => {
+            "连接 {conn} 上的 WebSocket 握手完成：一次 HTTP 请求和一次应答，就把这条 TCP 连接变成了持久的、全双工的 WebSocket 连接。"
+        }
+        WsAcceptSteps => {
+            "Accept 校验：\"{key}\" + \"{guid}\" → SHA-1 {sha1} → base64 {expected}；服务器发送的是 {accept}：{verdict}。"
+        }
+        VerdictOk => "正确",
+        VerdictBad => "错误，真正的客户端必须拒绝这个服务器",
+        WsDeflate => {
+            "双方协商了 permessage-deflate：消息可以压缩（RSV1=1 表示已压缩）；窗口 {sbits} 位（服务器）和 {cbits} 位（客户端）；消息之间保留压缩上下文：服务器 {stake}，客户端 {ctake}。"
+        }
+        WsFailed => "升级失败（状态码 {status}）：{problems}。连接 {conn} 上不会有 WebSocket 帧。",
+
+        Frame => {
+            "WebSocket 帧，帧头 {hlen} 字节：FIN={fin}，RSV={rsv}，opcode {op} = {opname}，MASK={mask}，负载 {len} 字节（{lenform}）。"
+        }
+        LenForm7 => "7 位长度字段直接表示",
+        LenForm16 => "长度码 126：后面跟 16 位扩展长度",
+        LenForm64 => "长度码 127：后面跟 64 位扩展长度",
+        OpContinuation => "延续帧（分片消息的后续部分）",
+        OpText => "文本（UTF-8）",
+        OpBinary => "二进制",
+        OpClose => "关闭",
+        OpPing => "ping（你还在吗？）",
+        OpPong => "pong（对 ping 的回答）",
+        OpReserved => "保留值（没有扩展时不允许使用）",
+        FrameMasked => {
+            "客户端发出的帧必须掩码：负载与 4 字节掩码 {key} 循环异或（第 i 字节 XOR key[i mod 4]），以免攻击者精心构造的字节欺骗缓存和代理。"
+        }
+        FrameUnmasked => "服务器发出的帧不掩码（MASK=0）。",
+        FrameUnmaskedClient => "这个客户端帧没有掩码：RFC 6455 要求服务器关闭连接。",
+        FrameMaskedServer => "这个服务器帧带了掩码，RFC 6455 禁止这样做。",
+        FrameFragment => "FIN=0：这条消息后面还有帧（分片），其余部分由延续帧传送。",
+        FrameRsv1 => "RSV1=1：这条消息用 permessage-deflate 压缩过。",
+        FrameHeuristic => "没有抓到握手，根据字节的特征识别出这个帧。",
+
+        MsgText => "{who}发来的文本消息，{len} 字节 UTF-8：“{text}”。",
+        MsgBinary => "{who}发来的二进制消息，{len} 字节。",
+        MsgFragments => "它分成 {frames} 个帧传送，收到后再拼接起来。",
+        MsgDeflateSmaller => {
+            "permessage-deflate：线上 {wire_len} 字节，解压后是 {len} 字节；线上只用了原大小的 {pct}%。"
+        }
+        MsgDeflateBigger => {
+            "permessage-deflate：{len} 字节的内容在线上占了 {wire_len} 字节（{pct}%）：压缩反而变大了，短数据或随机数据常常如此。"
+        }
+        MsgInflateErr => "无法解压这条消息：{err}。",
+        MsgPush => {
+            "{who}通过已经打开的连接直接发送：不需要新的请求，也不需要新的握手。这就是全双工的即时通讯，用它取代轮询。"
+        }
+        MsgPing => "{who}发来 Ping（{len} 字节）：心跳检测；对方必须回一个带相同字节的 Pong。",
+        MsgPong => "{who}回复 Pong（{len} 字节）：对 Ping 的回答，原样带回它的字节。",
+        MsgClose => {
+            "{who}发送 Close：状态码 {code}（{meaning}）。关闭握手：双方各发一个 Close，然后关闭 TCP 连接。"
+        }
+        MsgCloseReason => "原因：“{reason}”。",
+        MsgCloseNoCode => {
+            "{who}发送不带状态码的 Close。关闭握手：双方各发一个 Close，然后关闭 TCP 连接。"
+        }
+        MsgUtf8 => "负载不是合法的 UTF-8，而文本消息必须是 UTF-8。",
+        Cc1000 => "正常关闭",
+        Cc1001 => "离开，例如服务器重启或页面关闭",
+        Cc1002 => "协议错误",
+        Cc1003 => "收到无法接受的数据类型",
+        Cc1007 => "消息中的数据无效",
+        Cc1008 => "违反策略",
+        Cc1009 => "消息太大",
+        Cc1010 => "缺少必需的扩展",
+        Cc1011 => "服务器内部错误",
+        CcOther => "应用自定义或未知的状态码",
+
+        NoteLine => "提示：{text}",
+
+        StatTitle => "{file} 中的轮询与 WebSocket 对比",
+        StatPolling => "HTTP 轮询",
+        StatWs => "WebSocket",
+        StatConnections => "打开的 TCP 连接",
+        StatHandshakes => "TCP 三次握手",
+        StatRequests => "HTTP 请求",
+        StatMessages => "送达的消息",
+        StatSegments => "TCP 报文段",
+        StatHeaderBytes => "头部字节（HTTP 头 / 帧头）",
+        StatPayloadBytes => "负载字节",
+        StatHeaderPerMsg => "每条消息的头部字节",
+        StatPayloadPerMsg => "每条消息的负载字节",
+        StatTimePerMsg => "每条消息耗时（毫秒）",
+        StatDuration => "这一部分的总时长（毫秒）",
+        StatSetup => "一次性的 HTTP 升级（头部字节）",
+        StatVerdict => {
+            "轮询为 {pmsg} 条消息打开了 {pconn} 个连接、做了 {phs} 次三次握手，每条消息 {phdr} 字节头部；WebSocket 只用 {wconn} 个连接送达 {wmsg} 条消息，每条消息 {whdr} 字节头部。"
+        }
+        StatNoPolling => "这个抓包里没有 HTTP 轮询。",
+        StatNoWs => "这个抓包里没有 WebSocket。",
+    }
+}
