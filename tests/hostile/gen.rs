@@ -373,7 +373,7 @@ pub fn corrupt_files() -> Vec<Case> {
     for _ in 0..3 {
         zero.packet(&[]);
     }
-    v.push(case("zero-length.pcap", zero.buf).notes(&["malformed-packet"]));
+    v.push(case("zero-length.pcap", zero.buf).notes(&["truncated-header"]));
 
     let mut unk = Pcap::new(147);
     three_good(&mut unk);
@@ -451,7 +451,7 @@ pub fn hostile_packets() -> Vec<Case> {
     bad[2] = 0;
     bad[3] = 0;
     p.packet(&bad);
-    v.push(case("ip-bad-lengths.pcap", p.buf).notes(&["malformed-packet"]));
+    v.push(case("ip-bad-lengths.pcap", p.buf).notes(&["truncated-header"]));
 
     // IPv6 with 4000 destination-options headers chained before TCP (next header 60 each).
     let mut ext = Vec::new();
