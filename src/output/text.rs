@@ -56,6 +56,18 @@ impl<W: Write> TextWriter<W> {
                 .insert(o.conn, (o.client.to_string(), o.server.to_string()));
         }
         let mut line = summary(ev, self.conns.get(&ev.conn().unwrap_or(0)));
+        // Forget finished connections, so a flood of them cannot grow this map without bound.
+        match ev {
+            Event::ConnClose(c) => {
+                self.conns.remove(&c.conn);
+            }
+            Event::Note(n) if n.code == "conn-evicted" => {
+                if let Some(c) = n.conn {
+                    self.conns.remove(&c);
+                }
+            }
+            _ => {}
+        }
         line.push('\n');
         if let Some(n) = &mut self.narrator {
             for sentence in n.next(ev) {

@@ -120,6 +120,9 @@ pub struct WsDirection {
     notes: Notes,
 }
 
+/// Packet numbers listed in one `ws_frame` event at most (the last entry is the latest packet).
+pub const MAX_FRAME_PKTS: usize = 4096;
+
 impl WsDirection {
     pub fn new(dir: Dir, cfg: &WsConfig) -> Self {
         let no_context = cfg.deflate.is_some_and(|d| match dir {
@@ -310,7 +313,15 @@ impl WsDirection {
 
     fn note_pkt(&mut self, pkt: PktNum) {
         if self.frame_pkts.last() != Some(&pkt) {
-            self.frame_pkts.push(pkt);
+            // A frame may claim 2^63 bytes and span every later packet: keep the first ones and
+            // the latest, so memory stays bounded however long the capture goes on.
+            if self.frame_pkts.len() >= MAX_FRAME_PKTS {
+                if let Some(last) = self.frame_pkts.last_mut() {
+                    *last = pkt;
+                }
+            } else {
+                self.frame_pkts.push(pkt);
+            }
         }
     }
 
