@@ -638,7 +638,9 @@ impl Event {
     pub fn heap_bytes(&self) -> usize {
         match self {
             Event::WsMessage(m) => {
-                m.text.as_ref().map_or(0, |t| t.len()) + m.data.len() + m.close_reason.as_ref().map_or(0, |r| r.len())
+                m.text.as_ref().map_or(0, |t| t.len())
+                    + m.data.len()
+                    + m.close_reason.as_ref().map_or(0, |r| r.len())
             }
             Event::WsFrame(f) => f.preview.len() + f.pkts.len() * 8,
             Event::Http(h) => h.headers.iter().map(|(n, v)| n.len() + v.len() + 48).sum(),

@@ -27,6 +27,7 @@ impl BatchSender {
         if self.batch.is_empty() {
             return;
         }
+        self.bytes = 0;
         let next = self
             .spare
             .try_recv()
@@ -87,4 +88,47 @@ pub fn spawn<S: Sink + Send + 'static>(mut sink: S) -> (BatchSender, JoinHandle<
         immediate: false,
     };
     (sender, handle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Level, Note};
+
+    #[test]
+    fn batches_are_bounded_by_count_and_bytes_and_keep_order() {
+        struct Collect(Vec<String>);
+        impl Sink for Collect {
+            fn emit(&mut self, ev: Event) {
+                if let Event::Note(n) = ev {
+                    self.0.push(n.text);
+                }
+            }
+        }
+        let (mut tx, h) = spawn(Collect(Vec::new()));
+        let big = "x".repeat(100_000);
+        for i in 0..50 {
+            let text = if i % 10 == 0 {
+                big.clone()
+            } else {
+                i.to_string()
+            };
+            tx.emit(Event::Note(Note {
+                level: Level::Info,
+                code: "t",
+                text,
+                conn: None,
+                pkt: None,
+            }));
+            assert!(
+                tx.bytes < BATCH_BYTES,
+                "the byte count restarts with each batch"
+            );
+        }
+        tx.close();
+        let got = h.join().unwrap().0;
+        assert_eq!(got.len(), 50);
+        assert_eq!(got[1], "1");
+        assert_eq!(got[49], "49");
+    }
 }

@@ -515,7 +515,11 @@ impl WsDirection {
         m.heuristic = self.heuristic;
         m.clean_start = clean_start;
         // Binary payloads are shown as a few hex bytes at most; text is shown whole up to the cap.
-        let cap = if op == Opcode::Text { self.message_preview } else { self.message_preview.min(self.binary_preview) };
+        let cap = if op == Opcode::Text {
+            self.message_preview
+        } else {
+            self.message_preview.min(self.binary_preview)
+        };
         m.body.reset(cap, op == Opcode::Text, 0);
         if compressed {
             let (no_context, broken) = (self.no_context, self.always_heuristic);
