@@ -68,12 +68,7 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let mut dec = Decoder::new(opts);
     if a.json {
-        let (mut tx, writer) = batch::spawn(JsonWriter::new(out));
-        let code = drive(&a.file, &mut dec, &mut tx);
-        tx.close();
-        let mut w = writer
-            .join()
-            .map_err(|_| anyhow::anyhow!("the output thread failed"))?;
+        let (code, mut w) = drive_threaded(&a.file, &mut dec, JsonWriter::new(out))?;
         let _ = w.flush();
         code
     } else {
@@ -81,15 +76,25 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         if !a.brief {
             w = w.narrated(a.lang);
         }
-        let (mut tx, writer) = batch::spawn(w);
-        let code = drive(&a.file, &mut dec, &mut tx);
-        tx.close();
-        let mut w = writer
-            .join()
-            .map_err(|_| anyhow::anyhow!("the output thread failed"))?;
+        let (code, mut w) = drive_threaded(&a.file, &mut dec, w)?;
         let _ = w.flush();
         code
     }
+}
+
+/// `drive` with the writer on its own thread; gives the writer back for flushing.
+fn drive_threaded<S: Sink + Send + 'static>(
+    file: &Path,
+    dec: &mut Decoder,
+    writer: S,
+) -> anyhow::Result<(anyhow::Result<ExitCode>, S)> {
+    let (mut tx, handle) = batch::spawn(writer);
+    let code = drive(file, dec, &mut tx);
+    tx.close();
+    let w = handle
+        .join()
+        .map_err(|_| anyhow::anyhow!("the output thread failed"))?;
+    Ok((code, w))
 }
 
 /// Read, decode, write; damage to the file is reported after what could be read.

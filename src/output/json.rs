@@ -45,16 +45,12 @@ impl<W: Write> JsonWriter<W> {
         self.buf.clear();
         encode(&mut self.buf, ev);
         self.buf.push(b'\n');
-        let r = self.out.write_all(&self.buf).and_then(|_| {
-            if self.line_buffered {
-                self.out.flush()
-            } else {
-                Ok(())
-            }
-        });
-        if let Err(e) = r {
-            self.error = Some(e);
-        }
+        super::write_out(
+            &mut self.out,
+            &self.buf,
+            self.line_buffered,
+            &mut self.error,
+        );
     }
 }
 

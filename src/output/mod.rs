@@ -3,3 +3,24 @@
 pub mod batch;
 pub mod json;
 pub mod text;
+
+use std::io::{self, Write};
+
+/// Write one finished line (or lines); the first error is kept and later writes are skipped, so
+/// a closed pipe ends the output quietly instead of failing every event.
+pub(crate) fn write_out<W: Write>(
+    out: &mut W,
+    bytes: &[u8],
+    line_buffered: bool,
+    error: &mut Option<io::Error>,
+) {
+    if error.is_some() {
+        return;
+    }
+    let r = out
+        .write_all(bytes)
+        .and_then(|_| if line_buffered { out.flush() } else { Ok(()) });
+    if let Err(e) = r {
+        *error = Some(e);
+    }
+}

@@ -56,16 +56,12 @@ impl<W: Write> TextWriter<W> {
                 line.push('\n');
             }
         }
-        let r = self.out.write_all(line.as_bytes()).and_then(|_| {
-            if self.line_buffered {
-                self.out.flush()
-            } else {
-                Ok(())
-            }
-        });
-        if let Err(e) = r {
-            self.error = Some(e);
-        }
+        super::write_out(
+            &mut self.out,
+            line.as_bytes(),
+            self.line_buffered,
+            &mut self.error,
+        );
     }
 }
 
