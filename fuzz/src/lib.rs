@@ -24,7 +24,7 @@ impl Sink for CheckingSink {
         self.buf.clear();
         wslens::output::json::encode(&mut self.buf, &ev);
         assert_terminal_safe(&self.buf);
-        let line = wslens::output::text::summary(&ev, None);
+        let line = wslens::output::text::summary(&ev);
         assert_terminal_safe(line.as_bytes());
     }
 }
