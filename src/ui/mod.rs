@@ -10,11 +10,12 @@ pub mod feed;
 pub mod layers;
 pub mod layout;
 pub mod model;
-pub mod narrate;
+pub mod narration;
 mod source;
 pub mod store;
 pub mod theme;
 pub mod view;
+pub mod wrap;
 
 #[cfg(test)]
 mod tests;
@@ -47,8 +48,8 @@ pub enum UiSource {
 #[derive(Clone, Debug)]
 pub struct UiOptions {
     pub theme: ThemeName,
-    /// Narration language (placeholder until the catalogues exist; English is used).
-    pub lang: Option<String>,
+    /// Language of the narration pane and the comparison (the teaching layer's catalogues).
+    pub lang: crate::teach::Lang,
     /// Start in playback mode at the first event (the classroom demo does).
     pub playback: bool,
 }
@@ -57,7 +58,7 @@ impl Default for UiOptions {
     fn default() -> Self {
         UiOptions {
             theme: ThemeName::Dark,
-            lang: None,
+            lang: crate::teach::Lang::En,
             playback: false,
         }
     }
@@ -74,6 +75,7 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
         UiSource::Channel { name, rx } => (name, rx),
     };
     let mut model = Model::new(name, opts.theme, opts.playback);
+    model.set_lang(opts.lang);
     install_panic_hook();
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), ct::EnableMouseCapture);
