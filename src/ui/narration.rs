@@ -45,7 +45,7 @@ impl NarrationCache {
         }
     }
 
-    /// The sentences for the event at global index `idx`: a connection's opening is told with
+    /// The sentences for the event at global index `idx`: a connection's opening is told after
     /// its first segment (it has no row of its own), and a frame's message with the frame that
     /// completed it (they share a row).
     pub fn sentences(&mut self, store: &Store, idx: usize) -> Vec<String> {
@@ -79,8 +79,11 @@ impl NarrationCache {
             .is_some_and(|e| matches!(e, Event::ConnOpen(_)));
         let start = if opened_just_before { pos - 1 } else { pos };
         let mut cx = self.context_at(store, ci, start);
+        // The event's own sentences come first (a small pane shows them without scrolling);
+        // what the connection is follows.
+        let mut opening = Vec::new();
         if opened_just_before && let Some(open) = store.events.get(ci.events[start] as usize) {
-            out.extend(narrate(open, &cx, lang));
+            opening = narrate(open, &cx, lang);
             cx.observe(open);
         }
         out.extend(narrate(ev, &cx, lang));
@@ -98,6 +101,7 @@ impl NarrationCache {
                 out.extend(narrate(msg, &cx, lang));
             }
         }
+        out.extend(opening);
         out
     }
 

@@ -8,67 +8,90 @@ fn cw(c: char) -> usize {
     c.width().unwrap_or(0)
 }
 
+/// Punctuation that must not begin a line (Chinese and ASCII closers).
+fn no_break_before(c: char) -> bool {
+    "，。、；：！？）」』】》〉”’…,.;:!?)]}".contains(c)
+}
+
+/// Punctuation that must not end a line.
+fn no_break_after(c: char) -> bool {
+    "（「『【《〈“‘([{".contains(c)
+}
+
+/// Unbreakable pieces of text: an English word, one CJK character (with any closing
+/// punctuation that follows it, and any opening punctuation before it), or a space.
+fn tokens(text: &str) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    // Whether the last token may take the next character (a word, or an opener).
+    let mut open = false;
+    let mut last_wide = false;
+    for c in text.chars() {
+        let x = cw(c);
+        if c == ' ' || c == '\n' {
+            out.push((c.to_string(), usize::from(c == ' ')));
+            open = false;
+            last_wide = false;
+            continue;
+        }
+        let glue = match out.last() {
+            None => false,
+            Some((t, _)) if t == " " || t == "\n" => false,
+            Some(_) => no_break_before(c) || open || (x < 2 && !last_wide),
+        };
+        if glue && let Some(t) = out.last_mut() {
+            t.0.push(c);
+            t.1 += x;
+        } else {
+            out.push((c.to_string(), x));
+        }
+        open = no_break_after(c);
+        last_wide = x >= 2 && !no_break_before(c);
+    }
+    out
+}
+
 /// `text` cut into lines of at most `width` columns.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(2);
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut lw = 0usize;
-    let mut word = String::new();
-    let mut ww = 0usize;
     fn flush(lines: &mut Vec<String>, line: &mut String, lw: &mut usize) {
-        let t = line.trim_end().to_string();
-        lines.push(t);
+        lines.push(line.trim_end().to_string());
         line.clear();
         *lw = 0;
     }
-    // Place a word (no spaces inside) on the current line, or on a new one.
-    let place =
-        |lines: &mut Vec<String>, line: &mut String, lw: &mut usize, w: &str, wwid: usize| {
-            if wwid == 0 {
-                return;
-            }
-            if *lw > 0 && *lw + wwid > width {
-                flush(lines, line, lw);
-            }
-            if wwid <= width {
-                line.push_str(w);
-                *lw += wwid;
-                return;
-            }
-            for c in w.chars() {
-                let x = cw(c);
-                if *lw + x > width {
-                    flush(lines, line, lw);
-                }
-                line.push(c);
-                *lw += x;
-            }
-        };
-    for c in text.chars() {
-        let x = cw(c);
-        if c == ' ' || c == '\n' {
-            place(&mut lines, &mut line, &mut lw, &word, ww);
-            word.clear();
-            ww = 0;
-            if c == '\n' {
-                flush(&mut lines, &mut line, &mut lw);
-            } else if lw > 0 && lw < width {
+    for (t, tw) in tokens(text) {
+        if t == "\n" {
+            flush(&mut lines, &mut line, &mut lw);
+            continue;
+        }
+        if t == " " {
+            // A space at the start of a line, or one that would end it, is dropped.
+            if lw > 0 && lw < width {
                 line.push(' ');
                 lw += 1;
             }
-        } else if x >= 2 {
-            place(&mut lines, &mut line, &mut lw, &word, ww);
-            word.clear();
-            ww = 0;
-            let mut b = [0u8; 4];
-            place(&mut lines, &mut line, &mut lw, c.encode_utf8(&mut b), x);
-        } else {
-            word.push(c);
-            ww += x;
+            continue;
+        }
+        if lw > 0 && lw + tw > width {
+            flush(&mut lines, &mut line, &mut lw);
+        }
+        if tw <= width {
+            line.push_str(&t);
+            lw += tw;
+            continue;
+        }
+        // Longer than a whole line: cut anywhere.
+        for c in t.chars() {
+            let x = cw(c);
+            if lw > 0 && lw + x > width {
+                flush(&mut lines, &mut line, &mut lw);
+            }
+            line.push(c);
+            lw += x;
         }
     }
-    place(&mut lines, &mut line, &mut lw, &word, ww);
     if lw > 0 {
         flush(&mut lines, &mut line, &mut lw);
     }
@@ -104,6 +127,14 @@ mod tests {
             assert_eq!(l.concat().replace(' ', ""), s.replace(' ', ""));
         }
         assert_eq!(wrap("三次握手", 5), ["三次", "握手"]);
+    }
+
+    #[test]
+    fn chinese_punctuation_stays_off_the_start_of_a_line() {
+        // "，" would begin the second line; it goes down with the character before it.
+        assert_eq!(wrap("连接完成，三次握手", 8), ["连接完", "成，三次", "握手"]);
+        // An opening bracket never ends a line.
+        assert_eq!(wrap("确认包（ack=1）", 9), ["确认包", "（ack=1）"]);
     }
 
     #[test]
