@@ -257,28 +257,13 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         .and_then(|c| m.store.conn(c))
         .map(|ci| (ci.client.to_string(), ci.server.to_string()))
         .unwrap_or_default();
+    let ends = ladder::fit(&format!("{cl}  ⇄  {sv}"), middle_w);
+    let pad = middle_w.saturating_sub(ladder::display_width(&ends));
     let head = Line::from(vec![
         Span::styled(format!("{:>w$}", "client", w = ladder::STATE_W), th.c2s),
         Span::styled("|", th.dim),
-        Span::styled(
-            ladder::fit(&format!("{cl}  ⇄  {sv}"), middle_w)
-                .chars()
-                .collect::<String>(),
-            th.dim,
-        ),
-        Span::styled(
-            format!(
-                "{}|server",
-                " ".repeat(
-                    middle_w.saturating_sub(
-                        ladder::fit(&format!("{cl}  ⇄  {sv}"), middle_w)
-                            .chars()
-                            .count()
-                    )
-                )
-            ),
-            th.s2c,
-        ),
+        Span::styled(ends, th.dim),
+        Span::styled(format!("{}|server", " ".repeat(pad)), th.s2c),
     ]);
     let mut lines = vec![head];
     let rows = m.visible_rows();
@@ -465,8 +450,9 @@ fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
     let inner_w = w.saturating_sub(2) as usize;
     let mut lines: Vec<String> = Vec::new();
     for l in m.compare_text.lines() {
-        if l.is_empty() {
-            lines.push(String::new());
+        if super::wrap::width(l) < inner_w {
+            // Table rows keep their alignment spaces; only long sentences are wrapped.
+            lines.push(l.to_string());
         } else {
             lines.extend(super::wrap::wrap(l, inner_w.saturating_sub(1)));
         }
