@@ -46,10 +46,60 @@ fn keys(s: &Session, k: &[&str]) {
     }
 }
 
-#[test]
-fn teacher_steps_through_the_classroom_capture() {
+fn have_tmux() -> bool {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("SKIPPED tui_tmux: tmux is not installed");
+        return false;
+    }
+    true
+}
+
+/// The narration pane: the lines below its title, up to the footer.
+fn narration_pane(sc: &str, title: &str) -> String {
+    let lines: Vec<&str> = sc.lines().collect();
+    let Some(start) = lines.iter().position(|l| l.contains(title)) else {
+        return String::new();
+    };
+    lines[start + 1..lines.len().saturating_sub(1)].join("\n")
+}
+
+#[test]
+fn chinese_narration_explains_the_three_way_handshake() {
+    if !have_tmux() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_wslens");
+    let name = format!("wslens-e2e-zh-{}", std::process::id());
+    let s = Session(name.clone());
+    let cmd = format!("{bin} --lang zh");
+    let status = Command::new("tmux")
+        .args(["new-session", "-d", "-s", &name, "-x", "80", "-y", "24", "-c", "/"])
+        .arg(&cmd)
+        .status()
+        .expect("tmux starts");
+    assert!(status.success());
+    // Each of the three handshake segments is told as 三次握手 step 1, 2, 3 in the pane.
+    let sc = wait_for(&s, "三次握手第 1 次");
+    assert!(narration_pane(&sc, "发生了什么").contains("三次握手第 1 次"), "{sc}");
+    keys(&s, &["n"]);
+    let sc = wait_for(&s, "三次握手第 2 次");
+    assert!(sc.contains("SYN,ACK seq=0 ack=1"), "{sc}");
+    keys(&s, &["n"]);
+    let sc = wait_for(&s, "三次握手第 3 次");
+    let pane = narration_pane(&sc, "发生了什么");
+    assert!(pane.contains("三次握手"), "{sc}");
+    assert!(pane.contains("ESTABLISHED"), "{sc}");
+    // No line is wider than the terminal (wide characters count two columns).
+    for l in sc.lines() {
+        let w = unicode_width::UnicodeWidthStr::width(l);
+        assert!(w <= 80, "line of {w} columns: {l}");
+    }
+    keys(&s, &["q"]);
+}
+
+#[test]
+fn teacher_steps_through_the_classroom_capture() {
+    if !have_tmux() {
         return;
     }
     let bin = env!("CARGO_BIN_EXE_wslens");
