@@ -73,14 +73,28 @@ fn chinese_narration_explains_the_three_way_handshake() {
     let s = Session(name.clone());
     let cmd = format!("{bin} --lang zh");
     let status = Command::new("tmux")
-        .args(["new-session", "-d", "-s", &name, "-x", "80", "-y", "24", "-c", "/"])
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "-c",
+            "/",
+        ])
         .arg(&cmd)
         .status()
         .expect("tmux starts");
     assert!(status.success());
     // Each of the three handshake segments is told as 三次握手 step 1, 2, 3 in the pane.
     let sc = wait_for(&s, "三次握手第 1 次");
-    assert!(narration_pane(&sc, "发生了什么").contains("三次握手第 1 次"), "{sc}");
+    assert!(
+        narration_pane(&sc, "发生了什么").contains("三次握手第 1 次"),
+        "{sc}"
+    );
     keys(&s, &["n"]);
     let sc = wait_for(&s, "三次握手第 2 次");
     assert!(sc.contains("SYN,ACK seq=0 ack=1"), "{sc}");

@@ -507,7 +507,7 @@ mod tests {
 
     #[test]
     fn snapshot_counts_open_connections_and_equals_finish() {
-        let ev = vec![
+        let ev = [
             open(1, 0),
             head(1, 1_000_000, true, 100, None),
             head(1, 2_000_000, false, 80, Some(10)),

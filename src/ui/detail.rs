@@ -314,8 +314,9 @@ fn accept_lines(key: Option<&str>, accept: Option<&str>, out: &mut Vec<Line>) {
         LineKind::Text,
         "2 + GUID    258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
     ));
+    // Less indented than the steps so the 60 characters fit a 64-column pane.
     out.push(Line::new(
-        1,
+        0,
         LineKind::Text,
         format!("  = {}", escape_for_terminal(&st.concatenated)),
     ));

@@ -119,7 +119,12 @@ impl NarrationCache {
         while cps.len() <= want {
             let k = cps.len();
             let mut cx = cps[k - 1].clone();
-            replay(store, ci, (k - 1) * CHECKPOINT_EVERY..k * CHECKPOINT_EVERY, &mut cx);
+            replay(
+                store,
+                ci,
+                (k - 1) * CHECKPOINT_EVERY..k * CHECKPOINT_EVERY,
+                &mut cx,
+            );
             cps.push(cx);
         }
         let mut cx = cps[want].clone();

@@ -754,7 +754,10 @@ fn connection_shows_ws_only_once_playback_reaches_the_handshake() {
     while !label(&m).starts_with("WebSocket open") {
         let row = conn_row(&m, 80, 24);
         assert!(row.contains(" tcp "), "before the handshake: {row}");
-        assert!(!row.contains(" ws "), "the upgrade has not happened yet: {row}");
+        assert!(
+            !row.contains(" ws "),
+            "the upgrade has not happened yet: {row}"
+        );
         assert!(m.step(true));
         steps += 1;
     }
@@ -775,7 +778,11 @@ fn narration_pane_speaks_the_chosen_language() {
     key(&mut m, KeyCode::Char('n'));
     key(&mut m, KeyCode::Char('n'));
     assert_eq!(label(&m), "ACK ack=1");
-    assert!(m.narration[0].starts_with("三次握手第 3 次"), "{:?}", m.narration);
+    assert!(
+        m.narration[0].starts_with("三次握手第 3 次"),
+        "{:?}",
+        m.narration
+    );
     let screen = render(&m, 80, 24);
     assert!(screen.contains("发生了什么"), "{screen}");
     assert!(screen.contains("三次握手第 3 次"), "{screen}");
@@ -795,11 +802,7 @@ fn narration_uses_what_earlier_events_of_the_connection_taught() {
     key(&mut m, KeyCode::Char('n'));
     assert_eq!(label(&m), "SYN,ACK seq=0 ack=1");
     // The SYN,ACK is explained with the client's ISN, known only from the SYN before it.
-    assert!(
-        m.narration[0].contains("1000000+1"),
-        "{:?}",
-        m.narration
-    );
+    assert!(m.narration[0].contains("1000000+1"), "{:?}", m.narration);
     // Jumping straight to it (no stepping) gives the same sentences.
     let here = m.cursor.unwrap();
     key(&mut m, KeyCode::End);
@@ -809,9 +812,15 @@ fn narration_uses_what_earlier_events_of_the_connection_taught() {
     // The first segment also tells what the connection is (its opening has no row).
     key(&mut m, KeyCode::Home);
     assert_eq!(label(&m), "SYN seq=0");
-    assert!(m.narration[0].starts_with("Handshake 1/3"), "{:?}", m.narration);
     assert!(
-        m.narration.iter().any(|s| s.starts_with("New TCP connection 1")),
+        m.narration[0].starts_with("Handshake 1/3"),
+        "{:?}",
+        m.narration
+    );
+    assert!(
+        m.narration
+            .iter()
+            .any(|s| s.starts_with("New TCP connection 1")),
         "{:?}",
         m.narration
     );
@@ -920,8 +929,10 @@ fn comparison_overlay_counts_the_whole_capture_as_it_arrives() {
 #[test]
 fn comparison_of_the_polling_capture_matches_the_stats_command() {
     use crate::teach::{Lang, stats};
-    let Ok(bytes) = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/captures/polling-vs-ws.pcap"))
-    else {
+    let Ok(bytes) = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/captures/polling-vs-ws.pcap"
+    )) else {
         panic!("captures/polling-vs-ws.pcap is part of the repository");
     };
     let b = super::decode_all(&bytes).expect("decodes");
@@ -961,4 +972,21 @@ fn narration_pane_scrolls_when_focused() {
     // A new selection starts at its first sentence.
     key(&mut m, KeyCode::Char('n'));
     assert_eq!(m.narration_offset, 0);
+}
+
+#[test]
+fn classroom_client_frame_shows_its_unmasking() {
+    // The decoder must hand the UI the masked payload bytes it asked for.
+    let mut m = classroom(false, 160, 48);
+    while !label(&m).starts_with("Text \"Hello\" (masked)") {
+        assert!(m.step(true));
+    }
+    let text: Vec<&str> = m.detail.lines.iter().map(|l| l.text.as_str()).collect();
+    assert!(text.iter().any(|l| l.starts_with("Unmasking")), "{text:#?}");
+    // 'H' unmasked from the first wire byte with the first key byte.
+    assert!(
+        text.iter()
+            .any(|l| l.starts_with(" 0  ") && l.ends_with("= 48  'H'")),
+        "{text:#?}"
+    );
 }

@@ -150,11 +150,7 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             format!(
                 "{:>2} {} {:<20} {:<20} {:<9} {:<9} {:>4} {:>5}",
                 ci.id,
-                if upgraded {
-                    "ws "
-                } else {
-                    ci.proto.as_str()
-                },
+                if upgraded { "ws " } else { ci.proto.as_str() },
                 ladder::fit(&ci.client.to_string(), 20),
                 ladder::fit(&ci.server.to_string(), 20),
                 short_state(states.0),
@@ -431,7 +427,12 @@ fn narration(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         // Say there is more, and how to read it.
         let last = (off + h).min(lines.len());
         let more = if last < lines.len() { " ↓" } else { "" };
-        title.push_str(&format!("[{}-{}/{}{more} Tab] ", off + 1, last, lines.len()));
+        title.push_str(&format!(
+            "[{}-{}/{}{more} Tab] ",
+            off + 1,
+            last,
+            lines.len()
+        ));
     }
     let block = pane(title, m.focus == Focus::Narration, th, side);
     // Lines are already wrapped by display width (CJK counts two), so nothing is re-wrapped.
@@ -557,9 +558,17 @@ fn footer(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         ("+/-", "speed"),
     ];
     let mut spans = Vec::new();
+    let mut used = 0;
     for (k, d) in keys {
-        spans.push(Span::styled(format!(" {k}"), th.key));
-        spans.push(Span::styled(format!(" {d} "), th.dim));
+        let (k, d) = (format!(" {k}"), format!(" {d} "));
+        // Whole entries only: half a key hint is worse than none.
+        let w = ladder::display_width(&k) + ladder::display_width(&d);
+        if used + w > r.width as usize + 1 {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(k, th.key));
+        spans.push(Span::styled(d, th.dim));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), r);
 }

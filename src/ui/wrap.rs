@@ -115,7 +115,10 @@ mod tests {
     #[test]
     fn english_breaks_at_spaces_and_no_line_is_too_wide() {
         let l = wrap("The client asks to connect with a SYN segment.", 12);
-        assert_eq!(l, ["The client", "asks to", "connect with", "a SYN", "segment."]);
+        assert_eq!(
+            l,
+            ["The client", "asks to", "connect with", "a SYN", "segment."]
+        );
     }
 
     #[test]
@@ -132,7 +135,10 @@ mod tests {
     #[test]
     fn chinese_punctuation_stays_off_the_start_of_a_line() {
         // "，" would begin the second line; it goes down with the character before it.
-        assert_eq!(wrap("连接完成，三次握手", 8), ["连接完", "成，三次", "握手"]);
+        assert_eq!(
+            wrap("连接完成，三次握手", 8),
+            ["连接完", "成，三次", "握手"]
+        );
         // An opening bracket never ends a line.
         assert_eq!(wrap("确认包（ack=1）", 9), ["确认包", "（ack=1）"]);
     }
