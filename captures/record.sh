@@ -227,6 +227,19 @@ rec_echo-node() {
     merge echo-node "Node ws echo: text, binary, empty messages, 125/126/65535/65536 bytes, 3 MiB binary, fragmented text, ping/pong, close 1000" "$NODEWS"
 }
 
+rec_udp() {
+    ns_fresh
+    OUT_FILE="$HERE/udp.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "udp port 9000 or tcp port 9001"
+    run_bg "$NS" server "$PYBIN" "$PEERS/udp_tcp.py" server 127.0.0.1 9000
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client "$PYBIN" "$PEERS/udp_tcp.py" client 127.0.0.1 9000
+    wait_pid "$spid" server
+    cap_stop
+    merge udp "Five readings echoed over UDP (port 9000: datagrams, no connection) and then over TCP (port 9001: handshake, stream, teardown), for contrast" "python-socket"
+}
+
 rec_refused() {
     ns_fresh
     OUT_FILE="$HERE/refused.pcap"
@@ -406,7 +419,7 @@ rec_bench() {
 
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
-     bad-accept browser)
+     bad-accept browser udp)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }

@@ -634,6 +634,21 @@ impl Event {
         }
     }
 
+    /// Roughly the bytes this event holds outside itself (texts, previews, headers).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Event::WsMessage(m) => {
+                m.text.as_ref().map_or(0, |t| t.len())
+                    + m.data.len()
+                    + m.close_reason.as_ref().map_or(0, |r| r.len())
+            }
+            Event::WsFrame(f) => f.preview.len() + f.pkts.len() * 8,
+            Event::Http(h) => h.headers.iter().map(|(n, v)| n.len() + v.len() + 48).sum(),
+            Event::Note(n) => n.text.len(),
+            _ => 0,
+        }
+    }
+
     /// The packet this event belongs to (for frames, the last one that carried it).
     pub fn pkt(&self) -> Option<PktNum> {
         match self {

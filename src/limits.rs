@@ -15,6 +15,8 @@ pub struct Limits {
     pub http_headers: usize,
     /// Payload bytes of a message kept for its `text`/`data` preview (the hash always covers all).
     pub message_preview: usize,
+    /// Bytes of a binary message kept for its `data` preview.
+    pub binary_preview: usize,
     /// Inflated bytes allowed per message before inflating stops (a decompression bomb).
     pub inflate_per_message: u64,
     /// Masked payload bytes copied into each `ws_frame` event for the UI (0 = none).
@@ -30,6 +32,7 @@ impl Default for Limits {
             http_head: 64 << 10,
             http_headers: 128,
             message_preview: 64 << 10,
+            binary_preview: 256,
             inflate_per_message: 1 << 30,
             frame_preview: 0,
         }

@@ -88,7 +88,7 @@ pub fn read_file(path: &Path, f: impl FnMut(Packet<'_>)) -> Result<ReadSummary, 
 }
 
 pub fn read_bytes(bytes: &[u8], f: impl FnMut(Packet<'_>)) -> Result<ReadSummary, CaptureError> {
-    read_from(bytes, f)
+    read_slice(bytes, f)
 }
 
 struct Iface {
@@ -96,6 +96,198 @@ struct Iface {
     /// Units per second.
     resolution: u64,
     offset_secs: i64,
+}
+
+/// What the block parser remembers between blocks: link types, interfaces, the packet count.
+#[derive(Default)]
+struct Blocks {
+    sum: ReadSummary,
+    legacy_link: Option<(u32, bool)>,
+    ifaces: Vec<Iface>,
+    num: PktNum,
+}
+
+impl Blocks {
+    /// Handle one block, calling `f` for a packet.
+    fn block(&mut self, block: PcapBlockOwned<'_>, f: &mut impl FnMut(Packet<'_>)) {
+        match block {
+            PcapBlockOwned::LegacyHeader(h) => {
+                self.sum.format = "pcap";
+                self.legacy_link = Some((h.network.0 as u32, h.is_nanosecond_precision()));
+            }
+            PcapBlockOwned::Legacy(b) => {
+                let (linktype, nanos) = self.legacy_link.unwrap_or((1, false));
+                self.num += 1;
+                let frac = if nanos {
+                    b.ts_usec as i64
+                } else {
+                    b.ts_usec as i64 * 1000
+                };
+                let caplen = (b.caplen as usize).min(b.data.len());
+                f(Packet {
+                    num: self.num,
+                    ts_ns: (b.ts_sec as i64) * 1_000_000_000 + frac,
+                    linktype,
+                    data: &b.data[..caplen],
+                    orig_len: b.origlen,
+                });
+            }
+            PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                self.sum.format = "pcapng";
+                // Interface ids are per section.
+                self.ifaces.clear();
+            }
+            PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                let resolution = idb.ts_resolution().unwrap_or_else(|| {
+                    self.sum.warnings.push(format!(
+                        "interface {} has an invalid timestamp resolution; assuming microseconds",
+                        self.ifaces.len()
+                    ));
+                    1_000_000
+                });
+                self.ifaces.push(Iface {
+                    linktype: idb.linktype.0 as u32,
+                    resolution: resolution.max(1),
+                    offset_secs: idb.if_tsoffset,
+                });
+            }
+            PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                self.num += 1;
+                let num = self.num;
+                let Some(iface) = self.ifaces.get(epb.if_id as usize) else {
+                    self.sum.warnings.push(format!(
+                        "packet {num} names interface {} that was never described; skipped",
+                        epb.if_id
+                    ));
+                    return;
+                };
+                let raw = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
+                let secs = (raw / iface.resolution) as i64;
+                let frac = raw % iface.resolution;
+                let frac_ns = (frac as u128 * 1_000_000_000 / iface.resolution as u128) as i64;
+                let ts_ns = secs
+                    .saturating_add(iface.offset_secs)
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(frac_ns);
+                f(Packet {
+                    num,
+                    ts_ns,
+                    linktype: iface.linktype,
+                    data: epb.packet_data(),
+                    orig_len: epb.origlen,
+                });
+            }
+            PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                self.num += 1;
+                let linktype = self.ifaces.first().map(|i| i.linktype).unwrap_or(1);
+                let n = (spb.origlen as usize).min(spb.data.len());
+                f(Packet {
+                    num: self.num,
+                    ts_ns: 0,
+                    linktype,
+                    data: &spb.data[..n],
+                    orig_len: spb.origlen,
+                });
+            }
+            PcapBlockOwned::NG(_) => {}
+        }
+    }
+
+    fn done(mut self) -> ReadSummary {
+        self.sum.packets = self.num;
+        self.sum
+    }
+}
+
+/// Read every packet of a capture held in memory (a mapped file, the embedded capture), in
+/// place: no copy of the packets is made.
+pub fn read_slice(
+    bytes: &[u8],
+    mut f: impl FnMut(Packet<'_>),
+) -> Result<ReadSummary, CaptureError> {
+    use pcap_parser::nom::Err as NomErr;
+    if bytes.is_empty() {
+        return Err(CaptureError::Empty);
+    }
+    let mut st = Blocks::default();
+    let stop = |e: NomErr<PcapError<&[u8]>>, offset: u64, after_pkt: PktNum| match e {
+        NomErr::Incomplete(_) => CaptureError::Truncated {
+            offset,
+            after_pkt,
+            what: "the last block is incomplete",
+        },
+        NomErr::Error(e) | NomErr::Failure(e) => CaptureError::Corrupt {
+            offset,
+            after_pkt,
+            what: describe(&e),
+        },
+    };
+    if let Ok((mut rem, hdr)) = pcap_parser::parse_pcap_header(bytes) {
+        type FrameParser = for<'a> fn(
+            &'a [u8],
+        ) -> pcap_parser::nom::IResult<
+            &'a [u8],
+            pcap_parser::LegacyPcapBlock<'a>,
+            PcapError<&'a [u8]>,
+        >;
+        let parse: FrameParser = if hdr.is_modified_format() {
+            pcap_parser::parse_pcap_frame_modified
+        } else if hdr.is_bigendian() {
+            pcap_parser::parse_pcap_frame_be
+        } else {
+            pcap_parser::parse_pcap_frame
+        };
+        st.block(PcapBlockOwned::LegacyHeader(hdr), &mut f);
+        while !rem.is_empty() {
+            let offset = (bytes.len() - rem.len()) as u64;
+            match parse(rem) {
+                Ok((next, b)) => {
+                    rem = next;
+                    st.block(PcapBlockOwned::Legacy(b), &mut f);
+                }
+                Err(e) => {
+                    st.sum.error = Some(stop(e, offset, st.num));
+                    break;
+                }
+            }
+        }
+        return Ok(st.done());
+    }
+    if pcap_parser::parse_sectionheaderblock(bytes).is_err() {
+        if bytes.len() < 24 {
+            return Err(CaptureError::Truncated {
+                offset: 0,
+                after_pkt: 0,
+                what: "file header",
+            });
+        }
+        let magic = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        return Err(CaptureError::NotACapture { magic });
+    }
+    let mut rem = bytes;
+    let mut big_endian = false;
+    while !rem.is_empty() {
+        let offset = (bytes.len() - rem.len()) as u64;
+        let parsed = if big_endian {
+            pcap_parser::parse_block_be(rem)
+        } else {
+            pcap_parser::parse_block_le(rem)
+        };
+        match parsed {
+            Ok((next, b)) => {
+                rem = next;
+                if let Block::SectionHeader(shb) = &b {
+                    big_endian = shb.big_endian();
+                }
+                st.block(PcapBlockOwned::NG(b), &mut f);
+            }
+            Err(e) => {
+                st.sum.error = Some(stop(e, offset, st.num));
+                break;
+            }
+        }
+    }
+    Ok(st.done())
 }
 
 /// Read every packet, calling `f` for each. Returns `Err` only when nothing could be read at all
@@ -130,118 +322,33 @@ pub fn read_from<R: Read + Send>(
         Err(_) => return Err(CaptureError::NotACapture { magic }),
     };
 
-    let mut sum = ReadSummary::default();
-    let mut legacy_link: Option<(u32, bool)> = None;
-    let mut ifaces: Vec<Iface> = Vec::new();
+    let mut st = Blocks::default();
     let mut capacity = INITIAL_BUFFER;
     let mut offset: u64 = 0;
-    let mut num: PktNum = 0;
     let mut stalled = false;
     loop {
         match reader.next() {
             Ok((len, block)) => {
                 stalled = false;
-                match block {
-                    PcapBlockOwned::LegacyHeader(h) => {
-                        sum.format = "pcap";
-                        legacy_link = Some((h.network.0 as u32, h.is_nanosecond_precision()));
-                    }
-                    PcapBlockOwned::Legacy(b) => {
-                        let (linktype, nanos) = legacy_link.unwrap_or((1, false));
-                        num += 1;
-                        let frac = if nanos {
-                            b.ts_usec as i64
-                        } else {
-                            b.ts_usec as i64 * 1000
-                        };
-                        let caplen = (b.caplen as usize).min(b.data.len());
-                        f(Packet {
-                            num,
-                            ts_ns: (b.ts_sec as i64) * 1_000_000_000 + frac,
-                            linktype,
-                            data: &b.data[..caplen],
-                            orig_len: b.origlen,
-                        });
-                    }
-                    PcapBlockOwned::NG(Block::SectionHeader(_)) => {
-                        sum.format = "pcapng";
-                        // Interface ids are per section.
-                        ifaces.clear();
-                    }
-                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-                        let resolution = idb.ts_resolution().unwrap_or_else(|| {
-                            sum.warnings.push(format!(
-                                "interface {} has an invalid timestamp resolution; assuming microseconds",
-                                ifaces.len()
-                            ));
-                            1_000_000
-                        });
-                        ifaces.push(Iface {
-                            linktype: idb.linktype.0 as u32,
-                            resolution: resolution.max(1),
-                            offset_secs: idb.if_tsoffset,
-                        });
-                    }
-                    PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-                        num += 1;
-                        let Some(iface) = ifaces.get(epb.if_id as usize) else {
-                            sum.warnings.push(format!(
-                                "packet {num} names interface {} that was never described; skipped",
-                                epb.if_id
-                            ));
-                            offset += len as u64;
-                            reader.consume(len);
-                            continue;
-                        };
-                        let raw = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
-                        let secs = (raw / iface.resolution) as i64;
-                        let frac = raw % iface.resolution;
-                        let frac_ns =
-                            (frac as u128 * 1_000_000_000 / iface.resolution as u128) as i64;
-                        let ts_ns = secs
-                            .saturating_add(iface.offset_secs)
-                            .saturating_mul(1_000_000_000)
-                            .saturating_add(frac_ns);
-                        f(Packet {
-                            num,
-                            ts_ns,
-                            linktype: iface.linktype,
-                            data: epb.packet_data(),
-                            orig_len: epb.origlen,
-                        });
-                    }
-                    PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
-                        num += 1;
-                        let linktype = ifaces.first().map(|i| i.linktype).unwrap_or(1);
-                        let n = (spb.origlen as usize).min(spb.data.len());
-                        f(Packet {
-                            num,
-                            ts_ns: 0,
-                            linktype,
-                            data: &spb.data[..n],
-                            orig_len: spb.origlen,
-                        });
-                    }
-                    PcapBlockOwned::NG(_) => {}
-                }
+                st.block(block, &mut f);
                 offset += len as u64;
                 reader.consume(len);
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
                 if stalled && reader.reader_exhausted() {
-                    sum.error = Some(CaptureError::Truncated {
+                    st.sum.error = Some(CaptureError::Truncated {
                         offset,
-                        after_pkt: num,
+                        after_pkt: st.num,
                         what: "the last block is incomplete",
                     });
                     break;
                 }
                 if reader.data().len() >= capacity {
                     if capacity >= MAX_BLOCK {
-                        sum.error = Some(CaptureError::Corrupt {
+                        st.sum.error = Some(CaptureError::Corrupt {
                             offset,
-                            after_pkt: num,
+                            after_pkt: st.num,
                             what: format!("block larger than {} MiB", MAX_BLOCK >> 20),
                         });
                         break;
@@ -250,31 +357,30 @@ pub fn read_from<R: Read + Send>(
                     reader.grow(capacity);
                 }
                 if let Err(e) = reader.refill() {
-                    sum.error = Some(CaptureError::Io(format!("{e:?}")));
+                    st.sum.error = Some(CaptureError::Io(format!("{e:?}")));
                     break;
                 }
                 stalled = true;
             }
             Err(PcapError::UnexpectedEof) => {
-                sum.error = Some(CaptureError::Truncated {
+                st.sum.error = Some(CaptureError::Truncated {
                     offset,
-                    after_pkt: num,
+                    after_pkt: st.num,
                     what: "unexpected end of file",
                 });
                 break;
             }
             Err(e) => {
-                sum.error = Some(CaptureError::Corrupt {
+                st.sum.error = Some(CaptureError::Corrupt {
                     offset,
-                    after_pkt: num,
+                    after_pkt: st.num,
                     what: describe(&e),
                 });
                 break;
             }
         }
     }
-    sum.packets = num;
-    Ok(sum)
+    Ok(st.done())
 }
 
 fn describe(e: &PcapError<&[u8]>) -> String {

@@ -5,10 +5,12 @@ use std::process::ExitCode;
 use wslens::capture;
 use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::Sink;
+use wslens::limits::Limits;
 use wslens::output::batch;
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
 use wslens::teach::Lang;
+use wslens::text::escape_for_terminal;
 
 #[derive(Args, Debug)]
 pub struct DecodeArgs {
@@ -29,12 +31,40 @@ pub struct DecodeArgs {
     /// Connections tracked at once (the longest idle is evicted beyond it).
     #[arg(long, default_value_t = 65_536)]
     pub max_connections: usize,
+    /// Out-of-order TCP segments held per direction while waiting for a hole to fill.
+    #[arg(long, default_value_t = 1024, value_name = "SEGMENTS")]
+    pub max_ooo_segments: usize,
+    /// Longest HTTP head (request/status line and headers) accepted.
+    #[arg(long, default_value_t = 64 << 10, value_name = "BYTES")]
+    pub max_http_head: usize,
+    /// Most headers accepted in one HTTP head.
+    #[arg(long, default_value_t = 128, value_name = "COUNT")]
+    pub max_http_headers: usize,
+    /// Payload bytes of each WebSocket message kept for its text/data preview.
+    #[arg(long, default_value_t = 64 << 10, value_name = "BYTES")]
+    pub message_preview: usize,
+    /// Inflated (permessage-deflate) bytes allowed per message before inflating stops.
+    #[arg(long, default_value_t = 1 << 30, value_name = "BYTES")]
+    pub max_inflate: u64,
+}
+
+impl DecodeArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            stream_buffer: self.stream_buffer,
+            ooo_segments: self.max_ooo_segments,
+            connections: self.max_connections,
+            http_head: self.max_http_head,
+            http_headers: self.max_http_headers,
+            message_preview: self.message_preview,
+            inflate_per_message: self.max_inflate,
+            ..Limits::default()
+        }
+    }
 }
 
 pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
-    let mut opts = DecodeOptions::default();
-    opts.limits.stream_buffer = a.stream_buffer;
-    opts.limits.connections = a.max_connections;
+    let opts = DecodeOptions { limits: a.limits() };
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let mut dec = Decoder::new(opts);
     if a.json {
@@ -68,19 +98,46 @@ pub(crate) fn drive(
     dec: &mut Decoder,
     sink: &mut dyn Sink,
 ) -> anyhow::Result<ExitCode> {
+    // A file name is chosen by whoever named the file: escape it like captured bytes.
+    let name = file.display().to_string();
+    let name = escape_for_terminal(&name);
     let summary = match capture::read_file(file, |p| dec.packet(&p, sink)) {
         Ok(s) => s,
-        Err(e) => anyhow::bail!("{}: {e}", file.display()),
+        Err(e) => anyhow::bail!("{name}: {}", escape_for_terminal(&e.to_string())),
     };
     dec.finish(sink);
     for w in &summary.warnings {
-        let _ = writeln!(std::io::stderr(), "wslens: {}: {w}", file.display());
+        let _ = writeln!(std::io::stderr(), "wslens: {name}: {w}");
     }
     if let Some(e) = &summary.error {
-        let _ = writeln!(std::io::stderr(), "wslens: {}: {e}", file.display());
+        let _ = writeln!(std::io::stderr(), "wslens: {name}: {e}");
         if summary.packets == 0 {
             return Ok(ExitCode::from(1));
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        a: DecodeArgs,
+    }
+
+    /// The flags' defaults are the library's: a change to `Limits` cannot silently diverge.
+    #[test]
+    fn flag_defaults_are_the_library_limits() {
+        let t = T::try_parse_from(["t", "x.pcap"]).unwrap();
+        let (a, b) = (t.a.limits(), Limits::default());
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        let t =
+            T::try_parse_from(["t", "--max-inflate", "7", "--max-http-headers", "3", "x"]).unwrap();
+        assert_eq!(t.a.limits().inflate_per_message, 7);
+        assert_eq!(t.a.limits().http_headers, 3);
+    }
 }

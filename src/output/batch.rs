@@ -6,11 +6,15 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 const BATCH: usize = 4096;
+/// Payload bytes (texts, previews) a batch may carry before it is sent, so that memory stays
+/// bounded whatever the messages' sizes.
+const BATCH_BYTES: usize = 1 << 20;
 /// Batches in flight: bounds memory when the output is slower than the decoder.
 const QUEUE: usize = 4;
 
 pub struct BatchSender {
     batch: Vec<Event>,
+    bytes: usize,
     tx: Option<SyncSender<Vec<Event>>>,
     /// Emptied batches coming back, so their memory is reused instead of faulted in anew.
     spare: Receiver<Vec<Event>>,
@@ -23,6 +27,7 @@ impl BatchSender {
         if self.batch.is_empty() {
             return;
         }
+        self.bytes = 0;
         let next = self
             .spare
             .try_recv()
@@ -50,8 +55,9 @@ impl Drop for BatchSender {
 
 impl Sink for BatchSender {
     fn emit(&mut self, ev: Event) {
+        self.bytes += ev.heap_bytes();
         self.batch.push(ev);
-        if self.immediate || self.batch.len() >= BATCH {
+        if self.immediate || self.batch.len() >= BATCH || self.bytes >= BATCH_BYTES {
             self.send();
         }
     }
@@ -76,9 +82,53 @@ pub fn spawn<S: Sink + Send + 'static>(mut sink: S) -> (BatchSender, JoinHandle<
         .expect("spawn writer thread");
     let sender = BatchSender {
         batch: Vec::with_capacity(BATCH),
+        bytes: 0,
         tx: Some(tx),
         spare: back_rx,
         immediate: false,
     };
     (sender, handle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Level, Note};
+
+    #[test]
+    fn batches_are_bounded_by_count_and_bytes_and_keep_order() {
+        struct Collect(Vec<String>);
+        impl Sink for Collect {
+            fn emit(&mut self, ev: Event) {
+                if let Event::Note(n) = ev {
+                    self.0.push(n.text);
+                }
+            }
+        }
+        let (mut tx, h) = spawn(Collect(Vec::new()));
+        let big = "x".repeat(100_000);
+        for i in 0..50 {
+            let text = if i % 10 == 0 {
+                big.clone()
+            } else {
+                i.to_string()
+            };
+            tx.emit(Event::Note(Note {
+                level: Level::Info,
+                code: "t",
+                text,
+                conn: None,
+                pkt: None,
+            }));
+            assert!(
+                tx.bytes < BATCH_BYTES,
+                "the byte count restarts with each batch"
+            );
+        }
+        tx.close();
+        let got = h.join().unwrap().0;
+        assert_eq!(got.len(), 50);
+        assert_eq!(got[1], "1");
+        assert_eq!(got[49], "49");
+    }
 }

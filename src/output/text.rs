@@ -5,15 +5,12 @@
 use crate::event::*;
 use crate::teach::{Lang, Narrator};
 use crate::text::{bytes_for_terminal, escape_for_terminal};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 pub struct TextWriter<W: Write> {
     out: W,
     pub line_buffered: bool,
-    /// Relative sequence bases are per connection, so remember who the client is.
-    conns: HashMap<ConnId, (String, String)>,
     error: Option<io::Error>,
     /// When set, each summary line is followed by the event's narration.
     narrator: Option<Narrator>,
@@ -27,7 +24,6 @@ impl<W: Write> TextWriter<W> {
         TextWriter {
             out,
             line_buffered: false,
-            conns: HashMap::new(),
             error: None,
             narrator: None,
         }
@@ -51,11 +47,7 @@ impl<W: Write> TextWriter<W> {
         if self.error.is_some() {
             return;
         }
-        if let Event::ConnOpen(o) = ev {
-            self.conns
-                .insert(o.conn, (o.client.to_string(), o.server.to_string()));
-        }
-        let mut line = summary(ev, self.conns.get(&ev.conn().unwrap_or(0)));
+        let mut line = summary(ev);
         line.push('\n');
         if let Some(n) = &mut self.narrator {
             for sentence in n.next(ev) {
@@ -90,8 +82,8 @@ fn arrow(dir: Dir) -> &'static str {
     }
 }
 
-/// One line describing an event; `ends` = (client, server) of its connection when known.
-pub fn summary(ev: &Event, ends: Option<&(String, String)>) -> String {
+/// One line describing an event.
+pub fn summary(ev: &Event) -> String {
     let mut s = String::new();
     let pkt = ev.pkt().map(|p| format!("#{p}")).unwrap_or_default();
     let _ = write!(s, "{pkt:>7} ");
@@ -304,6 +296,5 @@ pub fn summary(ev: &Event, ends: Option<&(String, String)>) -> String {
             }
         }
     }
-    let _ = ends;
     s
 }

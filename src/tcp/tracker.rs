@@ -168,9 +168,15 @@ impl<H: StreamHandler> Tracker<H> {
             .enumerate()
             .filter_map(|(i, f)| f.as_ref().map(|f| (f.last_pkt, i)))
             .collect();
-        idle.sort_unstable();
-        let n = (self.live / 8).max(1);
-        for &(_, slot) in idle.iter().take(n) {
+        // Partition, not sort: O(live) work that frees an eighth of the table keeps eviction
+        // O(1) amortised per new connection (a SYN flood costs no more per packet).
+        let n = (self.live / 8).max(1).min(idle.len());
+        if n < idle.len() {
+            idle.select_nth_unstable(n);
+        }
+        // Left unsorted (still deterministic): ordering the notes would cost O(log n) each.
+        idle.truncate(n);
+        for &(_, slot) in &idle {
             if let Some(f) = self.slots[slot].as_mut() {
                 let id = f.id;
                 if !f.closed {

@@ -180,10 +180,12 @@ fn link_fields(linktype: u32, d: &[u8], out: &mut Vec<Field>) -> Option<(usize, 
 
 fn ipv4_fields(ip: &[u8], base: usize, out: &mut Vec<Field>) -> Option<(usize, u8)> {
     let b = |r: std::ops::Range<usize>| base + r.start..base + r.end;
-    let ihl = (*ip.first()? & 0x0f) as usize * 4;
+    // The fixed header must be there before any field is read (fuzz: a 13-byte IPv4 header).
+    let ip = ip.get(..20).map(|_| ip)?;
+    let ihl = (ip[0] & 0x0f) as usize * 4;
     let flags_frag = be16(ip, 6)?;
     let proto = *ip.get(9)?;
-    let src = std::net::Ipv4Addr::new(*ip.get(12)?, ip[13], ip[14], ip[15]);
+    let src = std::net::Ipv4Addr::new(ip[12], ip[13], ip[14], ip[15]);
     let dst = std::net::Ipv4Addr::new(*ip.get(16)?, *ip.get(17)?, *ip.get(18)?, *ip.get(19)?);
     let bb = base as u64 * 8;
     let kids = vec![

@@ -87,6 +87,7 @@ pub struct WsDirection {
     /// This direction's sender resets its compressor per message.
     no_context: bool,
     message_preview: usize,
+    binary_preview: usize,
     frame_preview: usize,
     inflate_limit: u64,
     /// The handshake was never seen: everything stays heuristic.
@@ -119,6 +120,9 @@ pub struct WsDirection {
     notes: Notes,
 }
 
+/// Packet numbers listed in one `ws_frame` event at most (the last entry is the latest packet).
+pub const MAX_FRAME_PKTS: usize = 4096;
+
 impl WsDirection {
     pub fn new(dir: Dir, cfg: &WsConfig) -> Self {
         let no_context = cfg.deflate.is_some_and(|d| match dir {
@@ -130,6 +134,7 @@ impl WsDirection {
             deflate: cfg.deflate,
             no_context,
             message_preview: cfg.limits.message_preview,
+            binary_preview: cfg.limits.binary_preview,
             frame_preview: cfg.limits.frame_preview,
             inflate_limit: cfg.limits.inflate_per_message,
             always_heuristic: cfg.heuristic,
@@ -308,7 +313,15 @@ impl WsDirection {
 
     fn note_pkt(&mut self, pkt: PktNum) {
         if self.frame_pkts.last() != Some(&pkt) {
-            self.frame_pkts.push(pkt);
+            // A frame may claim 2^63 bytes and span every later packet: keep the first ones and
+            // the latest, so memory stays bounded however long the capture goes on.
+            if self.frame_pkts.len() >= MAX_FRAME_PKTS {
+                if let Some(last) = self.frame_pkts.last_mut() {
+                    *last = pkt;
+                }
+            } else {
+                self.frame_pkts.push(pkt);
+            }
         }
     }
 
@@ -501,7 +514,13 @@ impl WsDirection {
         m.inflate_err = None;
         m.heuristic = self.heuristic;
         m.clean_start = clean_start;
-        m.body.reset(self.message_preview, op == Opcode::Text, 0);
+        // Binary payloads are shown as a few hex bytes at most; text is shown whole up to the cap.
+        let cap = if op == Opcode::Text {
+            self.message_preview
+        } else {
+            self.message_preview.min(self.binary_preview)
+        };
+        m.body.reset(cap, op == Opcode::Text, 0);
         if compressed {
             let (no_context, broken) = (self.no_context, self.always_heuristic);
             // Created on first use: most connections never compress, and each inflater holds

@@ -168,9 +168,11 @@ fn header_split_over_many_feeds_and_pkts_deduped() {
     assert_eq!(f.pkts, (1..=chunks.len() as u64).collect::<Vec<_>>());
     let m = messages(&evs)[0];
     assert_eq!(m.sha256, sha(&payload));
-    assert_eq!(m.data.len(), 64 << 10);
+    // Binary payloads keep only a short preview (the hash covers everything).
+    let keep = crate::limits::Limits::default().binary_preview;
+    assert_eq!(m.data.len(), keep);
     assert!(m.data_truncated);
-    assert_eq!(m.data[..], payload[..64 << 10]);
+    assert_eq!(m.data[..], payload[..keep]);
 }
 
 #[test]

@@ -1,0 +1,224 @@
+//! Hostile and broken input, end to end: the built `wslens decode` is run on every file the
+//! generator in `tests/hostile/gen.rs` makes (corrupt captures, hostile packets, limit bombs,
+//! terminal attacks), in both output modes, each with a time limit.
+
+#[path = "hostile/gen.rs"]
+mod generate;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use wslens::text::is_unsafe_char;
+
+const TIME_LIMIT: Duration = Duration::from_secs(20);
+
+struct Run {
+    code: Option<i32>,
+    stdout: Vec<u8>,
+    stderr: String,
+    took: Duration,
+}
+
+fn out_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile")
+}
+
+/// Run `wslens decode` with a time limit; output goes to files so no pipe can fill and stall.
+fn wslens(args: &[&str], file: &Path, tag: &str) -> Run {
+    let dir = out_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = file.file_name().unwrap().to_string_lossy().to_string();
+    let so = dir.join(format!("{name}.{tag}.stdout"));
+    let se = dir.join(format!("{name}.{tag}.stderr"));
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wslens"))
+        .arg("decode")
+        .args(args)
+        .arg(file)
+        .stdin(Stdio::null())
+        .stdout(File::create(&so).unwrap())
+        .stderr(File::create(&se).unwrap())
+        .spawn()
+        .expect("run wslens");
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > TIME_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{name} ({tag}): wslens did not finish within {TIME_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Run {
+        code: status.code(),
+        stdout: std::fs::read(&so).unwrap(),
+        stderr: String::from_utf8_lossy(&std::fs::read(&se).unwrap()).into_owned(),
+        took: start.elapsed(),
+    }
+}
+
+/// No byte that could act on a terminal: output is UTF-8 with no control character but the
+/// line feed, no C1 control (U+009B is an 8-bit CSI), no bidirectional override.
+fn assert_terminal_safe(what: &str, out: &[u8]) {
+    let s = std::str::from_utf8(out).unwrap_or_else(|e| panic!("{what}: output not UTF-8: {e}"));
+    if let Some((i, c)) = s
+        .char_indices()
+        .find(|&(_, c)| c != '\n' && is_unsafe_char(c))
+    {
+        let from = (0..=i.saturating_sub(60))
+            .rev()
+            .find(|&j| s.is_char_boundary(j))
+            .unwrap_or(0);
+        panic!("{what}: unsafe {c:?} at byte {i}: {:?}", &s[from..i]);
+    }
+    assert!(!out.contains(&0x1b) && !out.windows(2).any(|w| w == [0xc2, 0x9b]));
+}
+
+fn note_codes(ndjson: &[u8]) -> Vec<String> {
+    let s = String::from_utf8_lossy(ndjson);
+    s.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("each line is JSON"))
+        .filter(|v| v["event"] == "note")
+        .filter_map(|v| v["code"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn peak_child_rss_kib() -> i64 {
+    // SAFETY: getrusage only writes the struct we hand it.
+    unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru);
+        ru.ru_maxrss
+    }
+}
+
+#[test]
+fn every_hostile_file_is_survived_in_both_outputs() {
+    let cases = generate::write_all(&out_dir().join("files"));
+    let mut failures = Vec::new();
+    for (path, case) in &cases {
+        let mut args: Vec<&str> = case.args.clone();
+        args.push("--json");
+        let json = wslens(&args, path, "json");
+        let text = wslens(&case.args, path, "text");
+        for (mode, r) in [("json", &json), ("text", &text)] {
+            let what = format!("{} ({mode})", case.name);
+            assert_ne!(r.code, Some(101), "{what}: panicked:\n{}", r.stderr);
+            assert!(
+                r.code.is_some(),
+                "{what}: killed by a signal:\n{}",
+                r.stderr
+            );
+            if case.readable {
+                assert_eq!(r.code, Some(0), "{what}: exit status\n{}", r.stderr);
+            } else {
+                assert_ne!(r.code, Some(0), "{what}: nothing readable must fail");
+                assert!(!r.stderr.is_empty(), "{what}: silent failure");
+            }
+            for s in &case.stderr_has {
+                assert!(
+                    r.stderr.contains(s),
+                    "{what}: stderr lacks {s:?}:\n{}",
+                    r.stderr
+                );
+            }
+            assert_terminal_safe(&what, &r.stdout);
+            assert_terminal_safe(&format!("{what} stderr"), r.stderr.as_bytes());
+            eprintln!("{what}: {:?}, exit {:?}", r.took, r.code);
+        }
+        let codes = note_codes(&json.stdout);
+        for n in &case.notes {
+            if !codes.iter().any(|c| c == n) {
+                failures.push(format!("{}: note {n} missing (got {codes:?})", case.name));
+            }
+        }
+    }
+    let rss = peak_child_rss_kib();
+    eprintln!("peak RSS of any wslens run: {rss} KiB");
+    assert!(rss < 256 << 10, "a hostile file made wslens use {rss} KiB");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn damage_keeps_what_came_before() {
+    let dir = out_dir().join("damage");
+    let cases = generate::write_all(&dir);
+    for name in [
+        "truncated-mid-packet.pcap",
+        "caplen-4g.pcap",
+        "truncated-mid-record-header.pcap",
+    ] {
+        let (path, _) = cases.iter().find(|(_, c)| c.name == name).unwrap();
+        let r = wslens(&["--json"], path, "damage");
+        let tcp = String::from_utf8_lossy(&r.stdout)
+            .lines()
+            .filter(|l| l.contains("\"event\":\"tcp\""))
+            .count();
+        assert_eq!(
+            tcp, 3,
+            "{name}: the three packets before the damage are decoded"
+        );
+        assert_eq!(r.code, Some(0));
+    }
+}
+
+#[test]
+fn a_hostile_file_name_is_escaped_too() {
+    let dir = out_dir().join("names");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("\u{1b}]0;pwned\u{7}\u{202e}.pcap");
+    std::fs::write(&path, b"not a capture at all, just words").unwrap();
+    let r = wslens(&[], &path, "name");
+    assert_ne!(r.code, Some(0));
+    assert!(r.stderr.contains("pwned"), "{}", r.stderr);
+    assert_terminal_safe("stderr", r.stderr.as_bytes());
+}
+
+/// The attack strings are shown (escaped), not dropped: the safety check above cannot pass by
+/// printing nothing.
+#[test]
+fn terminal_attacks_are_shown_escaped_in_every_layer() {
+    let dir = out_dir().join("attack");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("terminal-attack.pcap");
+    std::fs::write(&path, generate::terminal_attack()).unwrap();
+    let json = wslens(&["--json"], &path, "attack");
+    assert_eq!(json.code, Some(0), "{}", json.stderr);
+    assert_terminal_safe("json", &json.stdout);
+    let mut kinds: Vec<String> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .filter(|l| l.contains("pwned"))
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["event"].as_str().unwrap_or("?").to_string()
+        })
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    for k in ["http", "ws_message"] {
+        assert!(
+            kinds.iter().any(|x| x == k),
+            "no {k} event shows the attack: {kinds:?}"
+        );
+    }
+    let s = String::from_utf8_lossy(&json.stdout);
+    assert!(s.contains("\\u001b[2J"), "ESC shown as a JSON escape");
+    assert!(
+        s.contains("\\u202e") || s.contains("\\u202E"),
+        "RLO shown as a JSON escape"
+    );
+
+    let text = wslens(&[], &path, "attack");
+    assert_eq!(text.code, Some(0), "{}", text.stderr);
+    assert_terminal_safe("text", &text.stdout);
+    let t = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        t.contains("pwned\\x1b[2J"),
+        "ESC shown as \\x1b in text:\n{t}"
+    );
+    assert!(t.contains("\\u{9b}"), "8-bit CSI shown escaped in text");
+    assert!(t.contains("\\u{202e}"), "RLO shown escaped in text");
+}
