@@ -54,6 +54,33 @@ fn have_tmux() -> bool {
     true
 }
 
+/// Display column where `c` first appears in a screen line.
+fn column_of(line: &str, c: char) -> Option<usize> {
+    let mut col = 0;
+    for ch in line.chars() {
+        if ch == c {
+            return Some(col);
+        }
+        col += unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+    }
+    None
+}
+
+/// The character that starts at display column `col` of a screen line.
+fn char_at_column(line: &str, col: usize) -> Option<char> {
+    let mut at = 0;
+    for ch in line.chars() {
+        if at == col {
+            return Some(ch);
+        }
+        at += unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        if at > col {
+            return None;
+        }
+    }
+    None
+}
+
 /// The narration pane: the lines below its title, up to the footer.
 fn narration_pane(sc: &str, title: &str) -> String {
     let lines: Vec<&str> = sc.lines().collect();
@@ -108,6 +135,27 @@ fn chinese_narration_explains_the_three_way_handshake() {
         let w = unicode_width::UnicodeWidthStr::width(l);
         assert!(w <= 80, "line of {w} columns: {l}");
     }
+    // The comparison overlay keeps its left border even over Chinese narration.
+    keys(&s, &["c"]);
+    let sc = wait_for(&s, "轮询 vs WebSocket");
+    let lines: Vec<&str> = sc.lines().collect();
+    let top = lines
+        .iter()
+        .position(|l| l.contains('┌'))
+        .expect("overlay top");
+    let col = column_of(lines[top], '┌').unwrap();
+    let bottom = lines
+        .iter()
+        .position(|l| l.contains('└'))
+        .expect("overlay bottom");
+    for l in &lines[top + 1..bottom] {
+        assert_eq!(
+            char_at_column(l, col),
+            Some('│'),
+            "border lost in {l:?}\n{sc}"
+        );
+    }
+    assert_eq!(char_at_column(lines[bottom], col), Some('└'), "{sc}");
     keys(&s, &["q"]);
 }
 

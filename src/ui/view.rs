@@ -447,7 +447,16 @@ fn narration(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
 
 /// The polling-versus-WebSocket table over the whole loaded capture, drawn over the panes.
 fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
-    let w = area.width.min(96);
+    // As wide as the table (its widest row), so the overlay does not look half empty.
+    let table_w = m
+        .compare_text
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(super::wrap::width)
+        .max()
+        .unwrap_or(0) as u16;
+    let w = (table_w + 4).clamp(40, 96).min(area.width);
     let inner_w = w.saturating_sub(2) as usize;
     let mut lines: Vec<String> = Vec::new();
     for l in m.compare_text.lines() {
@@ -474,7 +483,7 @@ fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
         Constraint::Fill(1),
     ])
     .areas(mid);
-    f.render_widget(Clear, r);
+    clear_overlay(f, r);
     let title = match m.lang() {
         crate::teach::Lang::Zh => " 轮询 vs WebSocket（整个抓包；任意键关闭） ",
         crate::teach::Lang::En => " Polling vs WebSocket (whole capture; any key closes) ",
@@ -573,6 +582,14 @@ fn footer(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), r);
 }
 
+/// Blank an overlay's area and the column left of it: a wide (CJK) character there would
+/// otherwise spill into the overlay's border, and the terminal would lose the border cell.
+fn clear_overlay(f: &mut Frame, r: Rect) {
+    let x = r.x.saturating_sub(1);
+    let wider = Rect::new(x, r.y, r.width + (r.x - x), r.height).intersection(f.area());
+    f.render_widget(Clear, wider);
+}
+
 fn help(th: &Theme, f: &mut Frame, area: Rect) {
     let w = area.width.min(66);
     let h = (KEYS.len() as u16 + 2).min(area.height);
@@ -588,7 +605,7 @@ fn help(th: &Theme, f: &mut Frame, area: Rect) {
         Constraint::Fill(1),
     ])
     .areas(mid);
-    f.render_widget(Clear, r);
+    clear_overlay(f, r);
     let lines: Vec<Line> = key_table()
         .map(|(k, d)| {
             Line::from(vec![
