@@ -5,7 +5,7 @@
 
 use super::catalog::{self, Lang, Msg};
 use crate::event::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// The figures for one side of the comparison.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -134,7 +134,14 @@ fn event_loop(
         if model.quit {
             return Ok(());
         }
-        let wait = if got == BATCHES_PER_FRAME || model.playing || !model.done {
+        // More batches are already waiting: only look at input, do not sleep. Still loading:
+        // short waits, so batches are taken soon after they arrive (input cannot be waited on
+        // together with the channel).
+        let wait = if got == BATCHES_PER_FRAME {
+            Duration::ZERO
+        } else if !model.done {
+            Duration::from_millis(8)
+        } else if model.playing {
             Duration::from_millis(30)
         } else {
             Duration::from_millis(250)
