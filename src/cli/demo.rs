@@ -40,7 +40,7 @@ pub struct DemoArgs {
     /// Write narrated text.
     #[arg(long)]
     pub text: bool,
-    /// Summary lines only, without the narration under each (text output).
+    /// Text output with summary lines only, without the narration under each.
     #[arg(long, conflicts_with = "json")]
     pub brief: bool,
     /// Language of the narration (terminal UI and text): en or zh (简体中文).
@@ -115,7 +115,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         stop_peers.store(true, Ordering::SeqCst);
         r.map_err(|e| e.to_string())
     });
-    if use_ui(a.json, a.text) {
+    if use_ui(a.json, a.text || a.brief) {
         run_in_ui(
             handle,
             format!("demo: 127.0.0.1:{port}"),
@@ -182,7 +182,7 @@ impl Pacer {
 
 /// Decode the bundled recording, paced by its own timestamps scaled to `--pace`.
 fn replay_bundled(a: &DemoArgs) -> anyhow::Result<ExitCode> {
-    if use_ui(a.json, a.text) {
+    if use_ui(a.json, a.text || a.brief) {
         let (mut tx, rx) = wslens::ui::feed::channel();
         let pace = a.pace;
         std::thread::spawn(move || {

@@ -49,7 +49,7 @@ pub struct LiveArgs {
     /// output is not a terminal; otherwise the terminal UI opens).
     #[arg(long)]
     pub text: bool,
-    /// Summary lines only, without the narration under each (text output).
+    /// Text output with summary lines only, without the narration under each.
     #[arg(long, conflicts_with = "json")]
     pub brief: bool,
     /// Language of the narration (terminal UI and text): en or zh (简体中文).
@@ -100,7 +100,7 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         a.iface,
         BackendArg::kind(a.backend).as_str()
     );
-    if use_ui(a.json, a.text) {
+    if use_ui(a.json, a.text || a.brief) {
         let name = format!("live: {}", a.iface);
         run_in_ui(handle, name, a.lang.unwrap_or_default())?;
         return Ok(ExitCode::SUCCESS);
