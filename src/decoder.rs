@@ -27,10 +27,8 @@ pub struct Decoder {
 
 impl Decoder {
     pub fn new(opts: DecodeOptions) -> Self {
-        let app = AppLayer {
-            limits: opts.limits.clone(),
-            ..AppLayer::default()
-        };
+        // `AppLayer::new` takes the frame preview from the limits too (the UI asks for one).
+        let app = AppLayer::new(opts.limits.clone());
         Decoder {
             tracker: Tracker::new(app, opts.limits),
             first_ts: None,

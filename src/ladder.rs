@@ -354,13 +354,13 @@ pub fn arrow(dir: Option<Dir>, label: &str, w: usize) -> String {
     s
 }
 
-/// Columns a string takes, counting each char as one (labels are escaped; wide CJK glyphs in
-/// payload text may take two, which only shortens the fill).
-fn display_width(s: &str) -> usize {
-    s.chars().count()
+/// Columns a string takes in a terminal: CJK and other wide characters take two, so a label
+/// with Chinese payload text still ends at the server's lifeline.
+pub fn display_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
-/// Cut to `w` columns with an ellipsis.
+/// Cut to `w` columns with an ellipsis (never splitting a wide character over the edge).
 pub fn fit(s: &str, w: usize) -> String {
     if display_width(s) <= w {
         return s.to_string();
@@ -368,7 +368,16 @@ pub fn fit(s: &str, w: usize) -> String {
     if w == 0 {
         return String::new();
     }
-    let mut out: String = s.chars().take(w - 1).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + cw > w - 1 {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
     out.push('…');
     out
 }
@@ -602,6 +611,18 @@ mod tests {
         let b = arrow(Some(Dir::S2C), "a very long label that cannot fit", 20);
         assert_eq!(b.chars().count(), 20);
         assert!(b.starts_with("<--") && b.contains('…'));
+    }
+
+    #[test]
+    fn wide_characters_count_two_columns_in_arrows() {
+        for w in [20, 21, 40] {
+            let a = arrow(Some(Dir::C2S), "Text \"你好，WebSocket\" (masked)", w);
+            assert_eq!(display_width(&a), w, "{a}");
+            assert!(a.ends_with("->"));
+        }
+        // Cutting never leaves half a character: 5 columns hold two CJK characters and "…".
+        assert_eq!(fit("你好世界", 5), "你好…");
+        assert_eq!(fit("你好世界", 6), "你好…");
     }
 
     #[test]

@@ -46,10 +46,122 @@ fn keys(s: &Session, k: &[&str]) {
     }
 }
 
-#[test]
-fn teacher_steps_through_the_classroom_capture() {
+fn have_tmux() -> bool {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("SKIPPED tui_tmux: tmux is not installed");
+        return false;
+    }
+    true
+}
+
+/// Display column where `c` first appears in a screen line.
+fn column_of(line: &str, c: char) -> Option<usize> {
+    let mut col = 0;
+    for ch in line.chars() {
+        if ch == c {
+            return Some(col);
+        }
+        col += unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+    }
+    None
+}
+
+/// The character that starts at display column `col` of a screen line.
+fn char_at_column(line: &str, col: usize) -> Option<char> {
+    let mut at = 0;
+    for ch in line.chars() {
+        if at == col {
+            return Some(ch);
+        }
+        at += unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        if at > col {
+            return None;
+        }
+    }
+    None
+}
+
+/// The narration pane: the lines below its title, up to the footer.
+fn narration_pane(sc: &str, title: &str) -> String {
+    let lines: Vec<&str> = sc.lines().collect();
+    let Some(start) = lines.iter().position(|l| l.contains(title)) else {
+        return String::new();
+    };
+    lines[start + 1..lines.len().saturating_sub(1)].join("\n")
+}
+
+#[test]
+fn chinese_narration_explains_the_three_way_handshake() {
+    if !have_tmux() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_wslens");
+    let name = format!("wslens-e2e-zh-{}", std::process::id());
+    let s = Session(name.clone());
+    let cmd = format!("{bin} --lang zh");
+    let status = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "-c",
+            "/",
+        ])
+        .arg(&cmd)
+        .status()
+        .expect("tmux starts");
+    assert!(status.success());
+    // Each of the three handshake segments is told as 三次握手 step 1, 2, 3 in the pane.
+    let sc = wait_for(&s, "三次握手第 1 次");
+    assert!(
+        narration_pane(&sc, "发生了什么").contains("三次握手第 1 次"),
+        "{sc}"
+    );
+    keys(&s, &["n"]);
+    let sc = wait_for(&s, "三次握手第 2 次");
+    assert!(sc.contains("SYN,ACK seq=0 ack=1"), "{sc}");
+    keys(&s, &["n"]);
+    let sc = wait_for(&s, "三次握手第 3 次");
+    let pane = narration_pane(&sc, "发生了什么");
+    assert!(pane.contains("三次握手"), "{sc}");
+    assert!(pane.contains("ESTABLISHED"), "{sc}");
+    // No line is wider than the terminal (wide characters count two columns).
+    for l in sc.lines() {
+        let w = unicode_width::UnicodeWidthStr::width(l);
+        assert!(w <= 80, "line of {w} columns: {l}");
+    }
+    // The comparison overlay keeps its left border even over Chinese narration.
+    keys(&s, &["c"]);
+    let sc = wait_for(&s, "轮询 vs WebSocket");
+    let lines: Vec<&str> = sc.lines().collect();
+    let top = lines
+        .iter()
+        .position(|l| l.contains('┌'))
+        .expect("overlay top");
+    let col = column_of(lines[top], '┌').unwrap();
+    let bottom = lines
+        .iter()
+        .position(|l| l.contains('└'))
+        .expect("overlay bottom");
+    for l in &lines[top + 1..bottom] {
+        assert_eq!(
+            char_at_column(l, col),
+            Some('│'),
+            "border lost in {l:?}\n{sc}"
+        );
+    }
+    assert_eq!(char_at_column(lines[bottom], col), Some('└'), "{sc}");
+    keys(&s, &["q"]);
+}
+
+#[test]
+fn teacher_steps_through_the_classroom_capture() {
+    if !have_tmux() {
         return;
     }
     let bin = env!("CARGO_BIN_EXE_wslens");

@@ -1,4 +1,4 @@
-use super::live::{BackendArg, capture_failed, run_in_ui, use_ui};
+use super::live::{BackendArg, capture_failed, run_in_ui, text_writer, use_ui};
 use clap::Args;
 use std::io::Write;
 use std::net::TcpListener;
@@ -12,7 +12,7 @@ use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::Sink;
 use wslens::live::{self, CaptureOptions, demo};
 use wslens::output::json::JsonWriter;
-use wslens::output::text::TextWriter;
+use wslens::teach::Lang;
 use wslens::ui::{UiOptions, UiSource};
 
 /// A recording of `wslens demo` (default pace), played when live capture is not allowed.
@@ -40,6 +40,12 @@ pub struct DemoArgs {
     /// Write narrated text.
     #[arg(long)]
     pub text: bool,
+    /// Text output with summary lines only, without the narration under each.
+    #[arg(long, conflicts_with = "json")]
+    pub brief: bool,
+    /// Language of the narration (terminal UI and text): en or zh (简体中文).
+    #[arg(long, value_name = "en|zh")]
+    pub lang: Option<Lang>,
     /// Capture backend (default: pcap when built with it, else pnet).
     #[arg(long, value_enum)]
     pub backend: Option<BackendArg>,
@@ -109,13 +115,17 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         stop_peers.store(true, Ordering::SeqCst);
         r.map_err(|e| e.to_string())
     });
-    if use_ui(a.json, a.text) {
-        run_in_ui(handle, format!("demo: 127.0.0.1:{port}"))?;
+    if use_ui(a.json, a.text || a.brief) {
+        run_in_ui(
+            handle,
+            format!("demo: 127.0.0.1:{port}"),
+            a.lang.unwrap_or_default(),
+        )?;
         stop.store(true, Ordering::SeqCst);
         return Ok(ExitCode::SUCCESS);
     }
     let mut dec = Decoder::new(DecodeOptions::default());
-    let stats = with_sink(a.json, |sink| live::decode_live(handle, &mut dec, sink))?;
+    let stats = with_sink(&a, |sink| live::decode_live(handle, &mut dec, sink))?;
     if stats.captured == 0 {
         let _ = writeln!(std::io::stderr(), "wslens demo: nothing was captured");
     }
@@ -131,16 +141,16 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Run `f` with the chosen line-buffered view on standard output.
-fn with_sink<T>(json: bool, f: impl FnOnce(&mut dyn Sink) -> T) -> anyhow::Result<T> {
+fn with_sink<T>(a: &DemoArgs, f: impl FnOnce(&mut dyn Sink) -> T) -> anyhow::Result<T> {
     let out = std::io::stdout().lock();
-    if json {
+    if a.json {
         let mut w = JsonWriter::new(out);
         w.line_buffered = true;
         let r = f(&mut w);
         let _ = w.flush();
         Ok(r)
     } else {
-        let mut w = TextWriter::new(out);
+        let mut w = text_writer(out, a.brief, a.lang);
         w.line_buffered = true;
         let r = f(&mut w);
         let _ = w.flush();
@@ -172,7 +182,7 @@ impl Pacer {
 
 /// Decode the bundled recording, paced by its own timestamps scaled to `--pace`.
 fn replay_bundled(a: &DemoArgs) -> anyhow::Result<ExitCode> {
-    if use_ui(a.json, a.text) {
+    if use_ui(a.json, a.text || a.brief) {
         let (mut tx, rx) = wslens::ui::feed::channel();
         let pace = a.pace;
         std::thread::spawn(move || {
@@ -196,12 +206,16 @@ fn replay_bundled(a: &DemoArgs) -> anyhow::Result<ExitCode> {
             }
         });
         let name = "demo (bundled recording)".to_string();
-        wslens::ui::run_ui(UiSource::Channel { name, rx }, UiOptions::default())?;
+        let opts = UiOptions {
+            lang: a.lang.unwrap_or_default(),
+            ..UiOptions::default()
+        };
+        wslens::ui::run_ui(UiSource::Channel { name, rx }, opts)?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut dec = Decoder::new(DecodeOptions::default());
     let mut pacer = Pacer::new(a.pace);
-    with_sink(a.json, |sink| {
+    with_sink(a, |sink| {
         let r = capture::read_bytes(BUNDLED, |p| {
             pacer.wait(p.ts_ns);
             dec.packet(&p, sink);

@@ -10,6 +10,7 @@ use wslens::event::Sink;
 use wslens::live::{self, BackendKind, CaptureError, CaptureHandle, CaptureOptions};
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
+use wslens::teach::Lang;
 use wslens::ui::{UiOptions, UiSource};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -48,6 +49,12 @@ pub struct LiveArgs {
     /// output is not a terminal; otherwise the terminal UI opens).
     #[arg(long)]
     pub text: bool,
+    /// Text output with summary lines only, without the narration under each.
+    #[arg(long, conflicts_with = "json")]
+    pub brief: bool,
+    /// Language of the narration (terminal UI and text): en or zh (简体中文).
+    #[arg(long, value_name = "en|zh")]
+    pub lang: Option<Lang>,
     /// Also record the raw packets to this .pcap file.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
@@ -93,9 +100,9 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         a.iface,
         BackendArg::kind(a.backend).as_str()
     );
-    if use_ui(a.json, a.text) {
+    if use_ui(a.json, a.text || a.brief) {
         let name = format!("live: {}", a.iface);
-        run_in_ui(handle, name)?;
+        run_in_ui(handle, name, a.lang.unwrap_or_default())?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut dec = Decoder::new(DecodeOptions::default());
@@ -105,10 +112,20 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         live::decode_live(handle, &mut dec, &mut w);
         finish_output(w.take_error(), w.flush())
     } else {
-        let mut w = TextWriter::new(std::io::stdout().lock());
+        let mut w = text_writer(std::io::stdout().lock(), a.brief, a.lang);
         w.line_buffered = true;
         live::decode_live(handle, &mut dec, &mut w as &mut dyn Sink);
         finish_output(w.take_error(), w.flush())
+    }
+}
+
+/// The text view as `decode` makes it: narrated in `lang` unless `brief`.
+pub fn text_writer<W: Write>(out: W, brief: bool, lang: Option<Lang>) -> TextWriter<W> {
+    let w = TextWriter::new(out);
+    if brief {
+        w
+    } else {
+        w.narrated(lang.unwrap_or_default())
     }
 }
 
@@ -118,7 +135,7 @@ pub fn use_ui(json: bool, text: bool) -> bool {
 }
 
 /// Decode on a producer thread into the terminal UI until the user quits it.
-pub fn run_in_ui(handle: CaptureHandle, name: String) -> anyhow::Result<()> {
+pub fn run_in_ui(handle: CaptureHandle, name: String, lang: Lang) -> anyhow::Result<()> {
     let (mut tx, rx) = wslens::ui::feed::channel();
     let stop = handle.stop.clone();
     let producer = std::thread::spawn(move || {
@@ -127,7 +144,11 @@ pub fn run_in_ui(handle: CaptureHandle, name: String) -> anyhow::Result<()> {
         let mut dec = Decoder::new(opts);
         live::feed_ui(handle, &mut dec, &mut tx)
     });
-    let r = wslens::ui::run_ui(UiSource::Channel { name, rx }, UiOptions::default());
+    let opts = UiOptions {
+        lang,
+        ..UiOptions::default()
+    };
+    let r = wslens::ui::run_ui(UiSource::Channel { name, rx }, opts);
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let _ = producer.join();
     r

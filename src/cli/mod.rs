@@ -3,6 +3,8 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use wslens::teach::Lang;
+use wslens::ui::ThemeName;
 
 mod decode;
 mod demo;
@@ -20,6 +22,13 @@ mod stats;
 pub struct Cli {
     #[command(subcommand)]
     pub cmd: Option<Cmd>,
+    /// Language of the narration: en or zh (简体中文). Without a subcommand it applies to the
+    /// built-in classroom capture; `open`, `live` and `demo` use it when they are not given one.
+    #[arg(long, value_name = "en|zh")]
+    pub lang: Option<Lang>,
+    /// Colours (without a subcommand): dark, light or contrast.
+    #[arg(long, value_enum)]
+    pub theme: Option<ThemeName>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -39,14 +48,29 @@ pub enum Cmd {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let lang = cli.lang;
     match cli.cmd {
         Some(Cmd::Decode(a)) => decode::run(a),
-        Some(Cmd::Open(a)) => open::run(a),
-        Some(Cmd::Live(a)) => live::run(a),
-        Some(Cmd::Demo(a)) => demo::run(a),
+        Some(Cmd::Open(mut a)) => {
+            a.lang = a.lang.or(lang);
+            a.theme = a.theme.or(cli.theme);
+            open::run(a)
+        }
+        Some(Cmd::Live(mut a)) => {
+            a.lang = a.lang.or(lang);
+            live::run(a)
+        }
+        Some(Cmd::Demo(mut a)) => {
+            a.lang = a.lang.or(lang);
+            demo::run(a)
+        }
         Some(Cmd::Stats(a)) => stats::run(a),
         Some(Cmd::Diagram(a)) => diagram::run(a),
-        None => open::run(open::OpenArgs::default()),
+        None => open::run(open::OpenArgs {
+            file: None,
+            theme: cli.theme,
+            lang,
+        }),
     }
 }
 

@@ -1,6 +1,7 @@
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use wslens::teach::Lang;
 use wslens::ui::{ThemeName, UiOptions, UiSource};
 
 #[derive(Args, Debug, Default)]
@@ -8,11 +9,11 @@ pub struct OpenArgs {
     /// Capture file (.pcap or .pcapng). Without it, the built-in classroom capture opens.
     pub file: Option<PathBuf>,
     /// Colours: dark or light terminal, or high contrast for projectors (`t` cycles them).
-    #[arg(long, value_enum, default_value = "dark")]
+    #[arg(long, value_enum)]
     pub theme: Option<ThemeName>,
-    /// Narration language (only English for now).
-    #[arg(long)]
-    pub lang: Option<String>,
+    /// Language of the narration pane and the comparison: en or zh (简体中文).
+    #[arg(long, value_name = "en|zh")]
+    pub lang: Option<Lang>,
 }
 
 /// Open the terminal UI on a file, or on the classroom capture when no file is given.
@@ -29,7 +30,7 @@ pub fn run(a: OpenArgs) -> anyhow::Result<ExitCode> {
     };
     let opts = UiOptions {
         theme: a.theme.unwrap_or(ThemeName::Dark),
-        lang: a.lang,
+        lang: a.lang.unwrap_or_default(),
         playback: embedded,
     };
     wslens::ui::run_ui(source, opts)?;

@@ -5,7 +5,7 @@
 use super::catalog::{self, Lang, Msg};
 use crate::event::*;
 use crate::text::escape_for_terminal;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt::Display;
 use std::net::SocketAddr;
 

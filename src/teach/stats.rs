@@ -5,7 +5,7 @@
 
 use super::catalog::{self, Lang, Msg};
 use crate::event::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// The figures for one side of the comparison.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -85,6 +85,16 @@ impl PartStats {
 pub struct Comparison {
     pub polling: PartStats,
     pub websocket: PartStats,
+}
+
+impl Comparison {
+    fn settle(&mut self, c: &ConnAcc) {
+        if c.upgraded {
+            self.websocket.add(c);
+        } else if c.saw_http {
+            self.polling.add(c);
+        }
+    }
 }
 
 #[derive(Default)]
@@ -209,11 +219,19 @@ impl StatsBuilder {
     }
 
     fn settle(&mut self, c: &ConnAcc) {
-        if c.upgraded {
-            self.done.websocket.add(c);
-        } else if c.saw_http {
-            self.done.polling.add(c);
+        self.done.settle(c);
+    }
+
+    /// The comparison so far, connections still open included, without ending the build (a
+    /// view that keeps receiving events shows this).
+    pub fn snapshot(&self) -> Comparison {
+        let mut c = self.done.clone();
+        let mut open: Vec<(&ConnId, &ConnAcc)> = self.conns.iter().collect();
+        open.sort_by_key(|(id, _)| **id);
+        for (_, acc) in open {
+            c.settle(acc);
         }
+        c
     }
 
     pub fn finish(mut self) -> Comparison {
@@ -485,6 +503,24 @@ mod tests {
         assert!(
             j.contains("\"polling\":{\"connections\":1,") && j.contains("\"ms_per_message\":2.000")
         );
+    }
+
+    #[test]
+    fn snapshot_counts_open_connections_and_equals_finish() {
+        let ev = [
+            open(1, 0),
+            head(1, 1_000_000, true, 100, None),
+            head(1, 2_000_000, false, 80, Some(10)),
+        ];
+        let mut b = StatsBuilder::default();
+        for e in &ev[..2] {
+            b.observe(e);
+        }
+        assert_eq!(b.snapshot().polling.messages, 0);
+        b.observe(&ev[2]);
+        let snap = b.snapshot();
+        assert_eq!((snap.polling.connections, snap.polling.messages), (1, 1));
+        assert_eq!(snap, b.finish());
     }
 
     #[test]

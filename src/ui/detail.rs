@@ -70,6 +70,16 @@ impl Detail {
             .or_else(|| self.selectable().next())
     }
 
+    /// The heading of the event's own explanation (below the packet's layer tree).
+    pub fn event_heading(&self) -> Option<usize> {
+        self.lines
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(_, l)| l.depth == 0 && l.kind == LineKind::Heading)
+            .map(|(i, _)| i)
+    }
+
     /// Lines that can be selected (they describe bytes).
     pub fn selectable(&self) -> impl Iterator<Item = usize> + '_ {
         self.lines
@@ -245,6 +255,13 @@ fn push_field(out: &mut Vec<Line>, f: &Field, depth: u8, base: usize, limit: usi
         escape_for_terminal(&f.value).into_owned()
     } else if f.value.is_empty() {
         f.label.to_string()
+    } else if f
+        .value
+        .strip_prefix(f.label)
+        .is_some_and(|rest| rest.starts_with(": "))
+    {
+        // A header line's value already starts with its name ("Host: …"); say it once.
+        escape_for_terminal(&f.value).into_owned()
     } else {
         format!("{}: {}", f.label, escape_for_terminal(&f.value))
     };
@@ -297,8 +314,9 @@ fn accept_lines(key: Option<&str>, accept: Option<&str>, out: &mut Vec<Line>) {
         LineKind::Text,
         "2 + GUID    258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
     ));
+    // Less indented than the steps so the 60 characters fit a 64-column pane.
     out.push(Line::new(
-        1,
+        0,
         LineKind::Text,
         format!("  = {}", escape_for_terminal(&st.concatenated)),
     ));

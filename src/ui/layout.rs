@@ -33,6 +33,15 @@ impl Areas {
     pub fn detail_rows(&self) -> usize {
         self.detail.height.saturating_sub(1) as usize
     }
+    /// Narration lines that fit below the pane's title.
+    pub fn narration_rows(&self) -> usize {
+        self.narration.height.saturating_sub(1) as usize
+    }
+    /// Columns for narration text (beside the bytes pane it has a left border).
+    pub fn narration_text_width(&self) -> usize {
+        let border = u16::from(self.narration.x > 0);
+        self.narration.width.saturating_sub(border) as usize
+    }
 }
 
 pub fn areas(size: Rect, m: &Model) -> Areas {
@@ -52,8 +61,15 @@ pub fn areas(size: Rect, m: &Model) -> Areas {
             Layout::vertical([Constraint::Min(3), Constraint::Length(bytes_h)]).areas(body);
         let [ladder, detail] =
             Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(top);
+        // Below 160 columns the bytes go 8 to a row, so the narration beside them keeps room
+        // for its sentences.
+        let bytes_w = if size.width >= 160 {
+            BYTES_WIDE
+        } else {
+            BYTES_NARROW
+        };
         let [bytes, narration] =
-            Layout::horizontal([Constraint::Length(BYTES_WIDE), Constraint::Min(0)]).areas(bottom);
+            Layout::horizontal([Constraint::Length(bytes_w), Constraint::Min(0)]).areas(bottom);
         return Areas {
             header,
             conns,
@@ -64,11 +80,14 @@ pub fn areas(size: Rect, m: &Model) -> Areas {
             footer,
         };
     }
+    // Narration sentences are long (the teaching layer explains every number); a fixed share of
+    // the height keeps the layout still while stepping, and the pane scrolls for the rest.
+    let narration_h = (size.height / 4).clamp(3, 12);
     let [header, conns, body, narration, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(conns_h),
         Constraint::Min(4),
-        Constraint::Length(3),
+        Constraint::Length(narration_h),
         Constraint::Length(1),
     ])
     .areas(size);

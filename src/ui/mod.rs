@@ -10,11 +10,12 @@ pub mod feed;
 pub mod layers;
 pub mod layout;
 pub mod model;
-pub mod narrate;
+pub mod narration;
 mod source;
 pub mod store;
 pub mod theme;
 pub mod view;
+pub mod wrap;
 
 #[cfg(test)]
 mod tests;
@@ -47,8 +48,8 @@ pub enum UiSource {
 #[derive(Clone, Debug)]
 pub struct UiOptions {
     pub theme: ThemeName,
-    /// Narration language (placeholder until the catalogues exist; English is used).
-    pub lang: Option<String>,
+    /// Language of the narration pane and the comparison (the teaching layer's catalogues).
+    pub lang: crate::teach::Lang,
     /// Start in playback mode at the first event (the classroom demo does).
     pub playback: bool,
 }
@@ -57,7 +58,7 @@ impl Default for UiOptions {
     fn default() -> Self {
         UiOptions {
             theme: ThemeName::Dark,
-            lang: None,
+            lang: crate::teach::Lang::En,
             playback: false,
         }
     }
@@ -74,6 +75,7 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
         UiSource::Channel { name, rx } => (name, rx),
     };
     let mut model = Model::new(name, opts.theme, opts.playback);
+    model.set_lang(opts.lang);
     install_panic_hook();
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), ct::EnableMouseCapture);
@@ -132,7 +134,14 @@ fn event_loop(
         if model.quit {
             return Ok(());
         }
-        let wait = if got == BATCHES_PER_FRAME || model.playing || !model.done {
+        // More batches are already waiting: only look at input, do not sleep. Still loading:
+        // short waits, so batches are taken soon after they arrive (input cannot be waited on
+        // together with the channel).
+        let wait = if got == BATCHES_PER_FRAME {
+            Duration::ZERO
+        } else if !model.done {
+            Duration::from_millis(8)
+        } else if model.playing {
             Duration::from_millis(30)
         } else {
             Duration::from_millis(250)

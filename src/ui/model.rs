@@ -4,11 +4,13 @@
 use super::detail::{self, Detail};
 use super::feed::Feed;
 use super::layout::{self, Areas};
-use super::narrate::{English, NarrationCtx, Narrator};
+use super::narration::NarrationCache;
 use super::store::{Layer, Store};
 use super::theme::ThemeName;
 use crate::event::{ConnId, Event};
 use crate::ladder::{self, LadderOpts};
+use crate::teach::Lang;
+use crate::teach::stats::{self, StatsBuilder};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -19,6 +21,8 @@ pub enum Focus {
     Conns,
     Ladder,
     Detail,
+    /// The narration pane, to scroll sentences that do not fit.
+    Narration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,8 +116,17 @@ pub struct Model {
     pub detail: Detail,
     pub detail_sel: Option<usize>,
     pub detail_offset: usize,
-    pub narration: String,
-    narrator: Box<dyn Narrator>,
+    /// The selected event's sentences, from the teaching layer.
+    pub narration: Vec<String>,
+    /// First wrapped narration line shown.
+    pub narration_offset: usize,
+    narrator: NarrationCache,
+    /// Polling-versus-WebSocket figures, fed every event as it arrives.
+    stats: StatsBuilder,
+    /// The comparison overlay is open.
+    pub show_compare: bool,
+    /// The comparison as rendered for the overlay (refreshed when data arrives while open).
+    pub compare_text: String,
 }
 
 impl Model {
@@ -147,15 +160,38 @@ impl Model {
             detail: Detail::default(),
             detail_sel: None,
             detail_offset: 0,
-            narration: String::new(),
-            narrator: Box::new(English),
+            narration: Vec::new(),
+            narration_offset: 0,
+            narrator: NarrationCache::new(Lang::En),
+            stats: StatsBuilder::default(),
+            show_compare: false,
+            compare_text: String::new(),
         }
     }
 
-    /// Swap the narration (e.g. for the catalogue narrator in another language).
-    pub fn set_narrator(&mut self, n: Box<dyn Narrator>) {
-        self.narrator = n;
+    /// The language of the narration and the comparison.
+    pub fn lang(&self) -> Lang {
+        self.narrator.lang()
+    }
+
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.narrator.set_lang(lang);
         self.refresh_selection();
+        if self.show_compare {
+            self.refresh_compare();
+        }
+    }
+
+    /// Re-render the comparison from the figures gathered so far.
+    fn refresh_compare(&mut self) {
+        let name = crate::text::escape_for_terminal(&self.source).into_owned();
+        self.compare_text = stats::render_text(&self.stats.snapshot(), &name, self.lang());
+    }
+
+    /// The narration wrapped to the pane's width (cheap: a few sentences).
+    pub fn narration_lines(&self) -> Vec<String> {
+        let w = self.areas().narration_text_width();
+        super::wrap::wrap_all(&self.narration, w)
     }
 
     pub fn speed(&self) -> f64 {
@@ -263,6 +299,7 @@ impl Model {
 
     /// Rebuild what depends on the selected event: detail lines, narration, scroll positions.
     fn refresh_selection(&mut self) {
+        self.narration_offset = 0;
         let Some(c) = self.cursor else {
             self.detail = Detail::default();
             self.narration.clear();
@@ -273,17 +310,15 @@ impl Model {
         self.detail = detail::build(&self.store, c, per_row);
         self.detail_sel = self.detail.initial(self.store.events.get(c));
         // Open the tree at the event's own layer (with its heading just above), not at the
-        // Ethernet header: small screens show only a few lines.
-        self.detail_offset = self.detail_sel.map_or(0, |s| s.saturating_sub(1));
-        if let Some(ev) = self.store.events.get(c) {
-            let ci = ev.conn().and_then(|id| self.store.conn(id));
-            let cx = NarrationCtx {
-                client: ci.map(|c| c.client),
-                server: ci.map(|c| c.server),
-                message: self.store.message_of(c),
-            };
-            self.narration = self.narrator.narrate(ev, &cx);
-        }
+        // Ethernet header: small screens show only a few lines. Events about more than one
+        // packet (handshake, close) open at their own explanation below the packet.
+        self.detail_offset = match self.store.events.get(c) {
+            Some(Event::WsHandshake(_) | Event::ConnClose(_) | Event::Note(_)) => {
+                self.detail.event_heading().unwrap_or(0)
+            }
+            _ => self.detail_sel.map_or(0, |s| s.saturating_sub(1)),
+        };
+        self.narration = self.narrator.sentences(&self.store, c);
         self.scroll_to_cursor();
     }
 
@@ -414,7 +449,14 @@ impl Model {
     fn ingest(&mut self, f: Feed) {
         match f {
             Feed::Batch(b) => {
+                let from = self.store.events.len();
                 self.store.ingest(b);
+                for ev in self.store.events.get(from..).unwrap_or(&[]) {
+                    self.stats.observe(ev);
+                }
+                if self.show_compare {
+                    self.refresh_compare();
+                }
                 if self.cursor.is_none() {
                     // First data: select the first event so every pane has content at once.
                     self.first();
@@ -502,9 +544,10 @@ impl Model {
             }
             return;
         }
-        if self.show_help {
-            // Any key closes the help; q still quits.
+        if self.show_help || self.show_compare {
+            // Any key closes the help or the comparison; q still quits.
             self.show_help = false;
+            self.show_compare = false;
             if !matches!(k.code, KeyCode::Char('q')) {
                 return;
             }
@@ -555,18 +598,24 @@ impl Model {
                 self.focus = match self.focus {
                     Focus::Conns => Focus::Ladder,
                     Focus::Ladder => Focus::Detail,
-                    Focus::Detail => Focus::Conns,
+                    Focus::Detail => Focus::Narration,
+                    Focus::Narration => Focus::Conns,
                 }
             }
             KeyCode::BackTab => {
                 self.focus = match self.focus {
-                    Focus::Conns => Focus::Detail,
+                    Focus::Conns => Focus::Narration,
                     Focus::Ladder => Focus::Conns,
                     Focus::Detail => Focus::Ladder,
+                    Focus::Narration => Focus::Detail,
                 }
             }
             KeyCode::Enter if self.focus == Focus::Conns => self.focus = Focus::Ladder,
             KeyCode::Char('c') => {
+                self.show_compare = true;
+                self.refresh_compare();
+            }
+            KeyCode::Char('o') => {
                 self.conn_only = !self.conn_only;
                 self.filters_changed();
             }
@@ -603,6 +652,7 @@ impl Model {
                     self.set_conn(next as ConnId);
                 }
             }
+            Focus::Narration => self.scroll_narration(d),
             Focus::Detail => {
                 let sel: Vec<usize> = self.detail.selectable().collect();
                 if sel.is_empty() {
@@ -630,8 +680,19 @@ impl Model {
         }
     }
 
+    fn scroll_narration(&mut self, d: i64) {
+        let n = self.narration_lines().len();
+        let h = self.areas().narration_rows();
+        let max = n.saturating_sub(h);
+        self.narration_offset = (self.narration_offset as i64 + d).clamp(0, max as i64) as usize;
+    }
+
     fn page(&mut self, down: bool) {
         match self.focus {
+            Focus::Narration => {
+                let h = self.areas().narration_rows().max(1) as i64;
+                self.scroll_narration(if down { h } else { -h });
+            }
             Focus::Detail => {
                 let h = self.areas().detail_rows().max(1);
                 self.detail_offset = if down {
@@ -672,6 +733,8 @@ impl Model {
                             self.select(r as usize);
                         }
                     }
+                } else if a.narration.contains(p) {
+                    self.focus = Focus::Narration;
                 } else if a.detail.contains(p) {
                     self.focus = Focus::Detail;
                     if m.row > a.detail.y {
@@ -689,7 +752,9 @@ impl Model {
             }
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
                 let down = m.kind == MouseEventKind::ScrollDown;
-                if a.detail.contains(p) || a.bytes.contains(p) {
+                if a.narration.contains(p) {
+                    self.scroll_narration(if down { 1 } else { -1 });
+                } else if a.detail.contains(p) || a.bytes.contains(p) {
                     self.detail_offset = if down {
                         (self.detail_offset + 3).min(self.detail.lines.len().saturating_sub(1))
                     } else {

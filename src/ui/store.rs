@@ -41,6 +41,9 @@ pub struct ConnInfo {
     pub bytes: u64,
     pub messages: u64,
     pub upgraded: bool,
+    /// The event (global index) at which the upgrade happened, so playback can show the
+    /// connection as WebSocket only from then on.
+    pub upgraded_at: Option<u32>,
     pub closed: bool,
     /// Indices of this connection's events in `Store::events`.
     pub events: Vec<u32>,
@@ -117,6 +120,9 @@ impl Store {
                 if let Some(ci) = self.conn_mut(c) {
                     ci.events.push(idx as u32);
                     ci.observe(&ev);
+                    if ci.upgraded && ci.upgraded_at.is_none() {
+                        ci.upgraded_at = Some(idx as u32);
+                    }
                 } else {
                     self.loose.push(idx as u32);
                 }
@@ -176,6 +182,7 @@ impl ConnInfo {
             bytes: 0,
             messages: 0,
             upgraded: false,
+            upgraded_at: None,
             closed: false,
             events: Vec::new(),
             running: Vec::new(),
@@ -212,6 +219,15 @@ impl ConnInfo {
         self.running
             .push((self.messages as u32, self.bytes, self.packets as u32));
         self.states.push((self.client_state, self.server_state));
+    }
+
+    /// Had the connection switched to WebSocket by global index `cursor` (None: by now)?
+    pub fn upgraded_by(&self, cursor: Option<usize>) -> bool {
+        match (self.upgraded_at, cursor) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(at), Some(c)) => at as usize <= c,
+        }
     }
 
     /// Position in `events` of the last event at or before global index `cursor`.

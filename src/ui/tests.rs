@@ -353,8 +353,12 @@ pub(super) fn render(m: &Model, w: u16, h: u16) -> String {
     let mut s = String::new();
     for y in 0..h {
         let mut line = String::new();
-        for x in 0..w {
-            line.push_str(buf[(x, y)].symbol());
+        let mut x = 0;
+        while x < w {
+            let sym = buf[(x, y)].symbol();
+            line.push_str(sym);
+            // A wide character covers the next cell too; that cell is not text of its own.
+            x += super::wrap::width(sym).max(1) as u16;
         }
         s.push_str(line.trim_end());
         s.push('\n');
@@ -732,4 +736,257 @@ fn mouse_click_selects_a_ladder_row_and_wheel_scrolls() {
     };
     update(&mut m, Msg::Mouse(wheel));
     assert_eq!(m.ladder_offset, 3);
+}
+
+/// The connection row as drawn (first connection), for checks on what it claims.
+fn conn_row(m: &Model, w: u16, h: u16) -> String {
+    render(m, w, h)
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn connection_shows_ws_only_once_playback_reaches_the_handshake() {
+    let mut m = classroom(true, 80, 24);
+    let mut steps = 0;
+    while !label(&m).starts_with("WebSocket open") {
+        let row = conn_row(&m, 80, 24);
+        assert!(row.contains(" tcp "), "before the handshake: {row}");
+        assert!(
+            !row.contains(" ws "),
+            "the upgrade has not happened yet: {row}"
+        );
+        assert!(m.step(true));
+        steps += 1;
+    }
+    assert!(steps > 5);
+    let row = conn_row(&m, 80, 24);
+    assert!(row.contains(" ws "), "after the handshake: {row}");
+    // Stepping back before it hides it again; leaving playback shows the whole story.
+    key(&mut m, KeyCode::Char('p'));
+    assert!(conn_row(&m, 80, 24).contains(" tcp "));
+    key(&mut m, KeyCode::End);
+    assert!(conn_row(&m, 80, 24).contains(" ws "));
+}
+
+#[test]
+fn narration_pane_speaks_the_chosen_language() {
+    let mut m = classroom(true, 80, 24);
+    m.set_lang(crate::teach::Lang::Zh);
+    key(&mut m, KeyCode::Char('n'));
+    key(&mut m, KeyCode::Char('n'));
+    assert_eq!(label(&m), "ACK ack=1");
+    assert!(
+        m.narration[0].starts_with("三次握手第 3 次"),
+        "{:?}",
+        m.narration
+    );
+    let screen = render(&m, 80, 24);
+    assert!(screen.contains("发生了什么"), "{screen}");
+    assert!(screen.contains("三次握手第 3 次"), "{screen}");
+    // Switching back re-narrates the same event.
+    m.set_lang(crate::teach::Lang::En);
+    assert!(
+        m.narration[0].starts_with("Handshake 3/3"),
+        "{:?}",
+        m.narration
+    );
+    assert!(render(&m, 80, 24).contains("What happened"));
+}
+
+#[test]
+fn narration_uses_what_earlier_events_of_the_connection_taught() {
+    let mut m = model_with(conversation(), true, 120, 40);
+    key(&mut m, KeyCode::Char('n'));
+    assert_eq!(label(&m), "SYN,ACK seq=0 ack=1");
+    // The SYN,ACK is explained with the client's ISN, known only from the SYN before it.
+    assert!(m.narration[0].contains("1000000+1"), "{:?}", m.narration);
+    // Jumping straight to it (no stepping) gives the same sentences.
+    let here = m.cursor.unwrap();
+    key(&mut m, KeyCode::End);
+    let mut clicked = model_with(conversation(), false, 120, 40);
+    clicked.select(here);
+    assert!(clicked.narration[0].contains("1000000+1"));
+    // The first segment also tells what the connection is (its opening has no row).
+    key(&mut m, KeyCode::Home);
+    assert_eq!(label(&m), "SYN seq=0");
+    assert!(
+        m.narration[0].starts_with("Handshake 1/3"),
+        "{:?}",
+        m.narration
+    );
+    assert!(
+        m.narration
+            .iter()
+            .any(|s| s.starts_with("New TCP connection 1")),
+        "{:?}",
+        m.narration
+    );
+}
+
+/// A long conversation: the classroom story with many data segments in the middle, so the
+/// narration context is rebuilt across several checkpoints.
+fn long_conversation(extra: u32) -> Batch {
+    let mut b = conversation();
+    // After the handshake ACK (index 3: ConnOpen, SYN, SYN,ACK, ACK).
+    let tail = b.events.split_off(4);
+    for i in 0..extra {
+        let dir = if i % 3 == 0 { Dir::S2C } else { Dir::C2S };
+        b.events.push(seg(
+            4,
+            dir,
+            TcpFlags::ACK | TcpFlags::PSH,
+            1 + i,
+            1,
+            1,
+            TcpState::Established,
+            TcpState::Established,
+            None,
+        ));
+    }
+    b.events.extend(tail);
+    b
+}
+
+#[test]
+fn checkpointed_narration_equals_a_full_replay() {
+    use crate::teach::{Lang, Narrator};
+    let extra = 3 * super::narration::CHECKPOINT_EVERY as u32 + 17;
+    let b = long_conversation(extra);
+    let events = b.events.clone();
+    let mut expected = Vec::new();
+    let mut n = Narrator::new(Lang::En);
+    for ev in &events {
+        expected.push(n.next(ev));
+    }
+    let mut m = model_with(b, false, 120, 40);
+    // Out of order on purpose: far, back, across checkpoints, near the start.
+    let picks = [
+        events.len() - 2,
+        2,
+        2000,
+        1025,
+        1024,
+        3 * 1024 + 5,
+        7,
+        4,
+        3100,
+    ];
+    for &i in &picks {
+        if !matches!(events[i], Event::Tcp(_)) || i < 2 {
+            continue;
+        }
+        m.select(i);
+        assert_eq!(m.narration, expected[i], "event {i}");
+    }
+    // Only the first data segment per direction explains the piggy-backed ACK: context works.
+    assert!(expected[4].iter().any(|s| s.contains("rides along")));
+    assert!(!expected[2000].iter().any(|s| s.contains("rides along")));
+}
+
+#[test]
+fn comparison_overlay_counts_the_whole_capture_as_it_arrives() {
+    use crate::teach::{Lang, stats};
+    let all = conversation();
+    let first = Batch {
+        events: all.events[..6].to_vec(),
+        ..Batch::default()
+    };
+    let rest = Batch {
+        events: all.events[6..].to_vec(),
+        ..Batch::default()
+    };
+    let mut m = model_with(first, false, 100, 30);
+    key(&mut m, KeyCode::Char('c'));
+    assert!(m.show_compare);
+    let before = m.compare_text.clone();
+    assert_eq!(
+        before,
+        stats::render_text(&stats::compare(&all.events[..6]), "test", Lang::En)
+    );
+    // More events arrive while the overlay is open: it follows them.
+    update(&mut m, Msg::Feed(Feed::Batch(rest)));
+    assert_eq!(
+        m.compare_text,
+        stats::render_text(&stats::compare(&all.events), "test", Lang::En)
+    );
+    assert_ne!(m.compare_text, before);
+    let screen = render(&m, 100, 30);
+    assert!(screen.contains("Polling vs WebSocket"), "{screen}");
+    assert!(screen.contains("messages delivered"), "{screen}");
+    // Any key closes it; in Chinese it says the same in Chinese.
+    key(&mut m, KeyCode::Char('x'));
+    assert!(!m.show_compare);
+    m.set_lang(Lang::Zh);
+    key(&mut m, KeyCode::Char('c'));
+    let screen = render(&m, 100, 30);
+    assert!(screen.contains("轮询"), "{screen}");
+    assert!(screen.contains("送达的消息"), "{screen}");
+}
+
+#[test]
+fn comparison_of_the_polling_capture_matches_the_stats_command() {
+    use crate::teach::{Lang, stats};
+    let Ok(bytes) = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/captures/polling-vs-ws.pcap"
+    )) else {
+        panic!("captures/polling-vs-ws.pcap is part of the repository");
+    };
+    let b = super::decode_all(&bytes).expect("decodes");
+    let want = stats::compare(&b.events);
+    assert!(want.polling.connections > 1 && want.websocket.connections == 1);
+    let mut m = model_with(b, false, 80, 24);
+    m.set_lang(Lang::Zh);
+    key(&mut m, KeyCode::Char('c'));
+    assert_eq!(m.compare_text, stats::render_text(&want, "test", Lang::Zh));
+    // At 80x24 every line of the table stays inside the screen (CJK counts two columns).
+    let screen = render(&m, 80, 24);
+    assert!(screen.contains("打开的 TCP 连接"), "{screen}");
+    for l in screen.lines() {
+        assert!(super::wrap::width(l) <= 80, "{l}");
+    }
+}
+
+#[test]
+fn narration_pane_scrolls_when_focused() {
+    let mut m = classroom(true, 80, 24);
+    // The first segment tells the SYN and the connection: more than fits at 80x24.
+    let total = m.narration_lines().len();
+    let rows = m.areas().narration_rows();
+    assert!(total > rows, "{total} lines, {rows} rows");
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(m.focus, Focus::Narration);
+    key(&mut m, KeyCode::PageDown);
+    assert_eq!(m.narration_offset, (total - rows).min(rows));
+    for _ in 0..total {
+        key(&mut m, KeyCode::Down);
+    }
+    assert_eq!(m.narration_offset, total - rows, "stops at the last line");
+    let screen = render(&m, 80, 24);
+    let last = m.narration_lines().last().cloned().unwrap();
+    assert!(screen.contains(last.trim()), "{screen}");
+    // A new selection starts at its first sentence.
+    key(&mut m, KeyCode::Char('n'));
+    assert_eq!(m.narration_offset, 0);
+}
+
+#[test]
+fn classroom_client_frame_shows_its_unmasking() {
+    // The decoder must hand the UI the masked payload bytes it asked for.
+    let mut m = classroom(false, 160, 48);
+    while !label(&m).starts_with("Text \"Hello\" (masked)") {
+        assert!(m.step(true));
+    }
+    let text: Vec<&str> = m.detail.lines.iter().map(|l| l.text.as_str()).collect();
+    assert!(text.iter().any(|l| l.starts_with("Unmasking")), "{text:#?}");
+    // 'H' unmasked from the first wire byte with the first key byte.
+    assert!(
+        text.iter()
+            .any(|l| l.starts_with(" 0  ") && l.ends_with("= 48  'H'")),
+        "{text:#?}"
+    );
 }

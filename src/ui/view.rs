@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 pub fn view(m: &Model, f: &mut Frame) {
     let th = Theme::get(m.theme);
@@ -23,6 +23,9 @@ pub fn view(m: &Model, f: &mut Frame) {
     bytes_pane(m, &th, f, a.bytes);
     narration(m, &th, f, a.narration);
     footer(m, &th, f, a.footer);
+    if m.show_compare {
+        compare(m, &th, f, area);
+    }
     if m.show_help {
         help(&th, f, area);
     }
@@ -126,6 +129,8 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 (ci.messages as u32, ci.bytes, ci.packets as u32),
             ),
         };
+        // Only what has happened by the cursor: no "ws" before the handshake was reached.
+        let upgraded = ci.upgraded_by(if m.playback { m.cursor } else { None });
         let ip = |a: std::net::SocketAddr| a.ip().to_string();
         let mut s = if wide {
             format!(
@@ -145,11 +150,7 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             format!(
                 "{:>2} {} {:<20} {:<20} {:<9} {:<9} {:>4} {:>5}",
                 ci.id,
-                if ci.upgraded {
-                    "ws "
-                } else {
-                    ci.proto.as_str()
-                },
+                if upgraded { "ws " } else { ci.proto.as_str() },
                 ladder::fit(&ci.client.to_string(), 20),
                 ladder::fit(&ci.server.to_string(), 20),
                 short_state(states.0),
@@ -158,7 +159,7 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 human(counts.1)
             )
         };
-        if ci.upgraded && wide {
+        if upgraded && wide {
             s.push_str(" ws");
         }
         let style = if Some(ci.id) == m.conn {
@@ -252,28 +253,13 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         .and_then(|c| m.store.conn(c))
         .map(|ci| (ci.client.to_string(), ci.server.to_string()))
         .unwrap_or_default();
+    let ends = ladder::fit(&format!("{cl}  ⇄  {sv}"), middle_w);
+    let pad = middle_w.saturating_sub(ladder::display_width(&ends));
     let head = Line::from(vec![
         Span::styled(format!("{:>w$}", "client", w = ladder::STATE_W), th.c2s),
         Span::styled("|", th.dim),
-        Span::styled(
-            ladder::fit(&format!("{cl}  ⇄  {sv}"), middle_w)
-                .chars()
-                .collect::<String>(),
-            th.dim,
-        ),
-        Span::styled(
-            format!(
-                "{}|server",
-                " ".repeat(
-                    middle_w.saturating_sub(
-                        ladder::fit(&format!("{cl}  ⇄  {sv}"), middle_w)
-                            .chars()
-                            .count()
-                    )
-                )
-            ),
-            th.s2c,
-        ),
+        Span::styled(ends, th.dim),
+        Span::styled(format!("{}|server", " ".repeat(pad)), th.s2c),
     ]);
     let mut lines = vec![head];
     let rows = m.visible_rows();
@@ -430,17 +416,98 @@ fn bytes_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
 
 fn narration(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let side = r.x > 0;
-    let block = pane(" What happened ".to_string(), false, th, side);
+    let lines = m.narration_lines();
+    let h = r.height.saturating_sub(1) as usize;
+    let off = m.narration_offset.min(lines.len().saturating_sub(h));
+    let mut title = match m.lang() {
+        crate::teach::Lang::Zh => " 发生了什么 ".to_string(),
+        crate::teach::Lang::En => " What happened ".to_string(),
+    };
+    if lines.len() > h && h > 0 {
+        // Say there is more, and how to read it.
+        let last = (off + h).min(lines.len());
+        let more = if last < lines.len() { " ↓" } else { "" };
+        title.push_str(&format!(
+            "[{}-{}/{}{more} Tab] ",
+            off + 1,
+            last,
+            lines.len()
+        ));
+    }
+    let block = pane(title, m.focus == Focus::Narration, th, side);
+    // Lines are already wrapped by display width (CJK counts two), so nothing is re-wrapped.
+    let text: Vec<Line> = lines
+        .into_iter()
+        .skip(off)
+        .take(h)
+        .map(|l| Line::styled(l, th.base))
+        .collect();
+    f.render_widget(Paragraph::new(text).style(th.base).block(block), r);
+}
+
+/// The polling-versus-WebSocket table over the whole loaded capture, drawn over the panes.
+fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
+    // As wide as the table (its widest row), so the overlay does not look half empty.
+    let table_w = m
+        .compare_text
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(super::wrap::width)
+        .max()
+        .unwrap_or(0) as u16;
+    let w = (table_w + 4).clamp(40, 96).min(area.width);
+    let inner_w = w.saturating_sub(2) as usize;
+    let mut lines: Vec<String> = Vec::new();
+    for l in m.compare_text.lines() {
+        if super::wrap::width(l) < inner_w {
+            // Table rows keep their alignment spaces; only long sentences are wrapped.
+            lines.push(l.to_string());
+        } else {
+            lines.extend(super::wrap::wrap(l, inner_w.saturating_sub(1)));
+        }
+    }
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let [_, mid, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(h),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, r, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(w),
+        Constraint::Fill(1),
+    ])
+    .areas(mid);
+    clear_overlay(f, r);
+    let title = match m.lang() {
+        crate::teach::Lang::Zh => " 轮询 vs WebSocket（整个抓包；任意键关闭） ",
+        crate::teach::Lang::En => " Polling vs WebSocket (whole capture; any key closes) ",
+    };
+    let text: Vec<Line> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            // The first line names the file, the second the columns.
+            let style = if i < 2 { th.title } else { th.base };
+            Line::styled(format!(" {l}"), style)
+        })
+        .collect();
     f.render_widget(
-        Paragraph::new(m.narration.as_str())
-            .style(th.base)
-            .wrap(Wrap { trim: true })
-            .block(block),
+        Paragraph::new(text).style(th.base).block(
+            Block::bordered()
+                .border_style(th.focus_border)
+                .title(Span::styled(title, th.title)),
+        ),
         r,
     );
 }
 
-const KEYS: [(&str, &str); 20] = [
+const KEYS: [(&str, &str); 21] = [
     (
         "space",
         "play / pause (starts playback from the first event)",
@@ -452,9 +519,10 @@ const KEYS: [(&str, &str); 20] = [
     ("Home g", "playback: back to the first event"),
     ("End G", "show everything, select the last event"),
     ("Esc", "clear the search, or leave playback"),
-    ("Tab", "focus: connections → ladder → detail"),
+    ("Tab", "focus: connections → ladder → detail → narration"),
     ("Enter", "(connections) open the selected one"),
-    ("c", "step only through the selected connection"),
+    ("c", "compare polling with WebSocket (whole capture)"),
+    ("o", "step only through the selected connection"),
     ("l", "layer filter: all → TCP → HTTP → WebSocket"),
     ("a", "hide / show pure ACKs"),
     ("/", "search labels (Enter applies, Esc cancels)"),
@@ -482,26 +550,44 @@ fn footer(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         f.render_widget(Paragraph::new(line), r);
         return;
     }
+    // Most useful first: a narrow terminal cuts the end.
     let keys: &[(&str, &str)] = &[
         ("q", "quit"),
         ("?", "help"),
         ("space", if m.playing { "pause" } else { "play" }),
         ("n/p", "step"),
+        ("c", "compare"),
         ("Tab", "pane"),
         ("l", "layer"),
-        ("a", "acks"),
         ("/", "search"),
-        ("c", "conn"),
+        ("a", "acks"),
+        ("o", "one conn"),
         ("r", "raw seq"),
         ("t", "theme"),
         ("+/-", "speed"),
     ];
     let mut spans = Vec::new();
+    let mut used = 0;
     for (k, d) in keys {
-        spans.push(Span::styled(format!(" {k}"), th.key));
-        spans.push(Span::styled(format!(" {d} "), th.dim));
+        let (k, d) = (format!(" {k}"), format!(" {d} "));
+        // Whole entries only: half a key hint is worse than none.
+        let w = ladder::display_width(&k) + ladder::display_width(&d);
+        if used + w > r.width as usize + 1 {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(k, th.key));
+        spans.push(Span::styled(d, th.dim));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), r);
+}
+
+/// Blank an overlay's area and the column left of it: a wide (CJK) character there would
+/// otherwise spill into the overlay's border, and the terminal would lose the border cell.
+fn clear_overlay(f: &mut Frame, r: Rect) {
+    let x = r.x.saturating_sub(1);
+    let wider = Rect::new(x, r.y, r.width + (r.x - x), r.height).intersection(f.area());
+    f.render_widget(Clear, wider);
 }
 
 fn help(th: &Theme, f: &mut Frame, area: Rect) {
@@ -519,7 +605,7 @@ fn help(th: &Theme, f: &mut Frame, area: Rect) {
         Constraint::Fill(1),
     ])
     .areas(mid);
-    f.render_widget(Clear, r);
+    clear_overlay(f, r);
     let lines: Vec<Line> = key_table()
         .map(|(k, d)| {
             Line::from(vec![

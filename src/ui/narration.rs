@@ -1,0 +1,142 @@
+//! The narration pane's sentences, from the teaching layer (`teach::narrate`) in the chosen
+//! language.
+//!
+//! A sentence can depend on earlier events of the same connection (initial sequence numbers,
+//! whether the upgrade happened, what was already explained), so narrating an event needs the
+//! `NarrationContext` as it stood just before it. The context only holds per-connection facts,
+//! so replaying *that connection's* events is enough. To keep selection changes cheap on huge
+//! captures, contexts are checkpointed every [`CHECKPOINT_EVERY`] events of a connection, built
+//! lazily the first time a selection needs them: any selection then replays at most that many
+//! events. Nothing here runs while drawing; the model calls it when the selection changes.
+
+use super::store::{ConnInfo, Store};
+use crate::event::Event;
+use crate::teach::{Lang, NarrationContext, narrate};
+
+/// Events of one connection between two stored contexts.
+pub const CHECKPOINT_EVERY: usize = 1024;
+
+#[derive(Default)]
+pub struct NarrationCache {
+    lang: Lang,
+    /// Per connection (index = id - 1): the context after `k * CHECKPOINT_EVERY` of its events.
+    checkpoints: Vec<Vec<NarrationContext>>,
+    /// The selection narrated last, so a redraw or resize does not narrate again.
+    last: Option<(usize, Vec<String>)>,
+}
+
+impl NarrationCache {
+    pub fn new(lang: Lang) -> Self {
+        NarrationCache {
+            lang,
+            ..Default::default()
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    pub fn set_lang(&mut self, lang: Lang) {
+        if lang != self.lang {
+            // Contexts do not depend on the language; only the sentences do.
+            self.lang = lang;
+            self.last = None;
+        }
+    }
+
+    /// The sentences for the event at global index `idx`: a connection's opening is told after
+    /// its first segment (it has no row of its own), and a frame's message with the frame that
+    /// completed it (they share a row).
+    pub fn sentences(&mut self, store: &Store, idx: usize) -> Vec<String> {
+        if let Some((i, s)) = &self.last
+            && *i == idx
+        {
+            return s.clone();
+        }
+        let out = self.compute(store, idx);
+        self.last = Some((idx, out.clone()));
+        out
+    }
+
+    fn compute(&mut self, store: &Store, idx: usize) -> Vec<String> {
+        let lang = self.lang;
+        let Some(ev) = store.events.get(idx) else {
+            return Vec::new();
+        };
+        let Some(ci) = ev.conn().and_then(|c| store.conn(c)) else {
+            return narrate(ev, &NarrationContext::new(), lang);
+        };
+        let Ok(pos) = ci.events.binary_search(&(idx as u32)) else {
+            return narrate(ev, &NarrationContext::new(), lang);
+        };
+        let mut out = Vec::new();
+        // A connection's opening has no ladder row: tell it with the event right after it.
+        let opened_just_before = pos
+            .checked_sub(1)
+            .and_then(|p| ci.events.get(p))
+            .and_then(|&e| store.events.get(e as usize))
+            .is_some_and(|e| matches!(e, Event::ConnOpen(_)));
+        let start = if opened_just_before { pos - 1 } else { pos };
+        let mut cx = self.context_at(store, ci, start);
+        // The event's own sentences come first (a small pane shows them without scrolling);
+        // what the connection is follows.
+        let mut opening = Vec::new();
+        if opened_just_before && let Some(open) = store.events.get(ci.events[start] as usize) {
+            opening = narrate(open, &cx, lang);
+            cx.observe(open);
+        }
+        out.extend(narrate(ev, &cx, lang));
+        // The message a frame completed is shown on the frame's row.
+        if let Some(m) = store.meta.get(idx).and_then(|m| m.message)
+            && let Ok(mpos) = ci.events.binary_search(&m)
+            && mpos > pos
+        {
+            for &e in ci.events.get(pos..mpos).unwrap_or(&[]) {
+                if let Some(e) = store.events.get(e as usize) {
+                    cx.observe(e);
+                }
+            }
+            if let Some(msg) = store.events.get(m as usize) {
+                out.extend(narrate(msg, &cx, lang));
+            }
+        }
+        out.extend(opening);
+        out
+    }
+
+    /// The context after the first `pos` events of the connection.
+    fn context_at(&mut self, store: &Store, ci: &ConnInfo, pos: usize) -> NarrationContext {
+        let slot = (ci.id as usize).saturating_sub(1);
+        if self.checkpoints.len() <= slot {
+            self.checkpoints.resize_with(slot + 1, Vec::new);
+        }
+        let cps = &mut self.checkpoints[slot];
+        if cps.is_empty() {
+            cps.push(NarrationContext::new());
+        }
+        let want = pos / CHECKPOINT_EVERY;
+        while cps.len() <= want {
+            let k = cps.len();
+            let mut cx = cps[k - 1].clone();
+            replay(
+                store,
+                ci,
+                (k - 1) * CHECKPOINT_EVERY..k * CHECKPOINT_EVERY,
+                &mut cx,
+            );
+            cps.push(cx);
+        }
+        let mut cx = cps[want].clone();
+        replay(store, ci, want * CHECKPOINT_EVERY..pos, &mut cx);
+        cx
+    }
+}
+
+fn replay(store: &Store, ci: &ConnInfo, range: std::ops::Range<usize>, cx: &mut NarrationContext) {
+    for &e in ci.events.get(range).unwrap_or(&[]) {
+        if let Some(ev) = store.events.get(e as usize) {
+            cx.observe(ev);
+        }
+    }
+}
