@@ -187,3 +187,25 @@ fn frames_match_tshark() {
         );
     }
 }
+
+#[test]
+fn cut_previews_are_noted_once_per_direction() {
+    let events = decode(&capture("echo-python.pcap"));
+    let notes: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Note(n) if n.code == "ws-preview-limit" => Some(n.conn),
+            _ => None,
+        })
+        .collect();
+    let cut = events
+        .iter()
+        .filter(|e| matches!(e, Event::WsMessage(m) if m.text_truncated || m.data_truncated))
+        .count();
+    assert!(
+        cut >= 4,
+        "the echo capture has payloads beyond both preview limits"
+    );
+    // one note per direction that had a cut preview, however many messages were cut
+    assert_eq!(notes.len(), 2, "{notes:?}");
+}

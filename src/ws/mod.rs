@@ -754,6 +754,17 @@ impl WsDirection {
         }
         let n = &mut self.notes;
         let op = m.opcode;
+        if m.body.truncated() {
+            let (text_cap, bin_cap) = (
+                self.message_preview,
+                self.message_preview.min(self.binary_preview),
+            );
+            n.emit_once(sink, cx, Level::Info, Kind::PreviewLimit, || {
+                format!(
+                    "message previews are cut (text at {text_cap} bytes, binary at {bin_cap}); len and sha256 always cover the whole payload"
+                )
+            });
+        }
         if matches!(op, Opcode::Text | Opcode::Close) && !m.body.utf8_ok() {
             n.emit(sink, cx, Level::Warn, Kind::InvalidUtf8, || {
                 if op == Opcode::Text {

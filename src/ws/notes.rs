@@ -24,9 +24,10 @@ pub(crate) enum Kind {
     IncompleteMessage,
     Gap,
     Resync,
+    PreviewLimit,
 }
 
-const N_CODES: usize = Kind::Resync as usize + 1;
+const N_CODES: usize = Kind::PreviewLimit as usize + 1;
 
 impl Kind {
     pub fn as_str(self) -> &'static str {
@@ -49,6 +50,7 @@ impl Kind {
             Kind::IncompleteMessage => "ws-incomplete-message",
             Kind::Gap => "ws-gap",
             Kind::Resync => "ws-resync",
+            Kind::PreviewLimit => "ws-preview-limit",
         }
     }
 }
@@ -62,6 +64,20 @@ pub(crate) struct Notes {
 }
 
 impl Notes {
+    /// Emit only the first note of this code in this direction.
+    pub fn emit_once(
+        &mut self,
+        sink: &mut dyn Sink,
+        cx: &StreamCtx,
+        level: Level,
+        code: Kind,
+        text: impl FnOnce() -> String,
+    ) {
+        if self.counts[code as usize] == 0 {
+            self.emit(sink, cx, level, code, text);
+        }
+    }
+
     pub fn emit(
         &mut self,
         sink: &mut dyn Sink,
