@@ -471,19 +471,7 @@ fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
         lines.pop();
     }
     let h = (lines.len() as u16 + 2).min(area.height);
-    let [_, mid, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(h),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
-    let [_, r, _] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(w),
-        Constraint::Fill(1),
-    ])
-    .areas(mid);
-    clear_overlay(f, r);
+    let r = centered_overlay(f, area, w, h);
     let title = match m.lang() {
         crate::teach::Lang::Zh => " 轮询 vs WebSocket（整个抓包；任意键关闭） ",
         crate::teach::Lang::En => " Polling vs WebSocket (whole capture; any key closes) ",
@@ -582,17 +570,8 @@ fn footer(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), r);
 }
 
-/// Blank an overlay's area and the column left of it: a wide (CJK) character there would
-/// otherwise spill into the overlay's border, and the terminal would lose the border cell.
-fn clear_overlay(f: &mut Frame, r: Rect) {
-    let x = r.x.saturating_sub(1);
-    let wider = Rect::new(x, r.y, r.width + (r.x - x), r.height).intersection(f.area());
-    f.render_widget(Clear, wider);
-}
-
-fn help(th: &Theme, f: &mut Frame, area: Rect) {
-    let w = area.width.min(66);
-    let h = (KEYS.len() as u16 + 2).min(area.height);
+/// A `w`×`h` rectangle centred in `area`, cleared for an overlay.
+fn centered_overlay(f: &mut Frame, area: Rect, w: u16, h: u16) -> Rect {
     let [_, mid, _] = Layout::vertical([
         Constraint::Fill(1),
         Constraint::Length(h),
@@ -606,6 +585,21 @@ fn help(th: &Theme, f: &mut Frame, area: Rect) {
     ])
     .areas(mid);
     clear_overlay(f, r);
+    r
+}
+
+/// Blank an overlay's area and the column left of it: a wide (CJK) character there would
+/// otherwise spill into the overlay's border, and the terminal would lose the border cell.
+fn clear_overlay(f: &mut Frame, r: Rect) {
+    let x = r.x.saturating_sub(1);
+    let wider = Rect::new(x, r.y, r.width + (r.x - x), r.height).intersection(f.area());
+    f.render_widget(Clear, wider);
+}
+
+fn help(th: &Theme, f: &mut Frame, area: Rect) {
+    let w = area.width.min(66);
+    let h = (KEYS.len() as u16 + 2).min(area.height);
+    let r = centered_overlay(f, area, w, h);
     let lines: Vec<Line> = key_table()
         .map(|(k, d)| {
             Line::from(vec![
