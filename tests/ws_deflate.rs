@@ -1,9 +1,12 @@
 //! permessage-deflate (RFC 7692): inflating with and without context takeover, a missing
 //! dictionary, and a decompression bomb.
 
+mod common;
+use common::{messages, note_codes, sha};
+
 use flate2::{Compress, Compression, FlushCompress};
-use sha2::{Digest, Sha256};
-use wslens::event::{DeflateParams, Dir, Event, Opcode, Ts, WsMessage};
+
+use wslens::event::{DeflateParams, Dir, Event, Opcode, Ts};
 use wslens::tcp::StreamCtx;
 use wslens::ws::{WsConfig, WsDirection, unmask};
 
@@ -86,28 +89,6 @@ fn decode(dir: Dir, cfg: &WsConfig, wire: &[u8]) -> Vec<Event> {
         );
     }
     evs
-}
-
-fn messages(evs: &[Event]) -> Vec<&WsMessage> {
-    evs.iter()
-        .filter_map(|e| match e {
-            Event::WsMessage(m) => Some(m),
-            _ => None,
-        })
-        .collect()
-}
-
-fn note_codes(evs: &[Event]) -> Vec<&'static str> {
-    evs.iter()
-        .filter_map(|e| match e {
-            Event::Note(n) => Some(n.code),
-            _ => None,
-        })
-        .collect()
-}
-
-fn sha(b: &[u8]) -> [u8; 32] {
-    Sha256::digest(b).into()
 }
 
 fn texts() -> Vec<String> {

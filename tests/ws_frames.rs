@@ -1,13 +1,16 @@
 //! The WebSocket decoder against frames made by tungstenite, plus property tests: encode →
 //! decode round trips, any cutting of the stream, unmasking, hostile bytes.
 
+mod common;
+use common::{frames, messages, sha};
+
 use proptest::prelude::*;
-use sha2::{Digest, Sha256};
+
 use tungstenite::Bytes;
 use tungstenite::protocol::CloseFrame;
 use tungstenite::protocol::frame::coding::{CloseCode, OpCode};
 use tungstenite::protocol::frame::{Frame, FrameHeader as TgHeader};
-use wslens::event::{DeflateParams, Dir, Event, Opcode, Ts, WsFrame, WsMessage};
+use wslens::event::{DeflateParams, Dir, Event, Opcode, Ts};
 use wslens::tcp::StreamCtx;
 use wslens::ws::{WsConfig, WsDirection, looks_like_ws, unmask};
 
@@ -50,28 +53,6 @@ fn decode(dir: Dir, cfg: &WsConfig, bytes: &[u8], cuts: &[usize]) -> Vec<Event> 
     }
     d.end(cx(dir, 2), &mut sink);
     evs
-}
-
-fn frames(evs: &[Event]) -> Vec<&WsFrame> {
-    evs.iter()
-        .filter_map(|e| match e {
-            Event::WsFrame(f) => Some(f),
-            _ => None,
-        })
-        .collect()
-}
-
-fn messages(evs: &[Event]) -> Vec<&WsMessage> {
-    evs.iter()
-        .filter_map(|e| match e {
-            Event::WsMessage(m) => Some(m),
-            _ => None,
-        })
-        .collect()
-}
-
-fn sha(b: &[u8]) -> [u8; 32] {
-    Sha256::digest(b).into()
 }
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use wslens::capture;
 use wslens::decoder::{DecodeOptions, Decoder};
-use wslens::event::Event;
+use wslens::event::{Event, WsFrame, WsMessage};
 
 pub fn captures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("captures")
@@ -83,4 +83,36 @@ pub fn tshark_fields(
         .lines()
         .map(|l| l.split('\t').map(str::to_string).collect())
         .collect()
+}
+
+pub fn frames(evs: &[Event]) -> Vec<&WsFrame> {
+    evs.iter()
+        .filter_map(|e| match e {
+            Event::WsFrame(f) => Some(f),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn messages(evs: &[Event]) -> Vec<&WsMessage> {
+    evs.iter()
+        .filter_map(|e| match e {
+            Event::WsMessage(m) => Some(m),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn note_codes(evs: &[Event]) -> Vec<&'static str> {
+    evs.iter()
+        .filter_map(|e| match e {
+            Event::Note(n) => Some(n.code),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn sha(b: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(b).into()
 }
