@@ -283,6 +283,8 @@ fn pad(s: &str, w: usize) -> String {
 
 fn num(v: Option<f64>) -> String {
     match v {
+        // Below 1, one decimal would show a WebSocket message's fraction of a millisecond as 0.0.
+        Some(x) if x.is_finite() && x != 0.0 && x.abs() < 1.0 => format!("{x:.2}"),
         Some(x) if x.is_finite() => format!("{x:.1}"),
         _ => "-".into(),
     }
