@@ -91,6 +91,13 @@ ids! {
     StatTitle, StatPolling, StatWs, StatConnections, StatHandshakes, StatRequests,
     StatMessages, StatSegments, StatHeaderBytes, StatPayloadBytes, StatHeaderPerMsg,
     StatPayloadPerMsg, StatTimePerMsg, StatSetup, StatDuration, StatVerdict, StatNoPolling, StatNoWs,
+    // the terminal UI's own words: pane titles, footer hints, the key help
+    UiConns, UiOnlySelected, UiLadder, UiLadderConn, UiDetail, UiDetailAt, UiBytes, UiWhatHappened,
+    UiKeysTitle, UiSearchHint,
+    FQuit, FHelp, FPlay, FPause, FStep, FCompare, FPane, FLayer, FSearch, FAcks, FOneConn, FRawSeq,
+    FTheme, FSpeed,
+    KPlay, KSpeed, KStep, KMove, KPage, KHome, KEnd, KEsc, KTab, KEnter, KCompare, KOneConn, KLayer,
+    KAcks, KSearch, KRaw, KTheme, KMouse, KHelp, KQuit,
 }
 
 /// The template for `id` in `lang`.

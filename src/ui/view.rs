@@ -5,6 +5,8 @@ use super::model::{Focus, Model};
 use super::theme::Theme;
 use crate::event::Dir;
 use crate::ladder::{self, LadderRow};
+use crate::teach::catalog::{say, text};
+use crate::teach::{Lang, Msg};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -27,7 +29,7 @@ pub fn view(m: &Model, f: &mut Frame) {
         compare(m, &th, f, area);
     }
     if m.show_help {
-        help(&th, f, area);
+        help(m.lang(), &th, f, area);
     }
 }
 
@@ -96,10 +98,13 @@ fn fmt_speed(s: f64) -> String {
 
 fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let n = m.visible_conns();
-    let title = format!(
-        " Connections ({n}){} ",
-        if m.conn_only { " [only selected]" } else { "" }
-    );
+    let l = m.lang();
+    let only = if m.conn_only {
+        text(l, Msg::UiOnlySelected)
+    } else {
+        ""
+    };
+    let title = format!(" {}{only} ", say(l, Msg::UiConns, &[("n", &n)]));
     let block = pane(title, m.focus == Focus::Conns, th, false);
     let inner = block.inner(r);
     f.render_widget(block, r);
@@ -222,8 +227,8 @@ fn human(n: u64) -> String {
 
 fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let mut title = match m.conn {
-        Some(c) => format!(" Ladder: connection {c} "),
-        None => " Ladder ".to_string(),
+        Some(c) => format!(" {} ", say(m.lang(), Msg::UiLadderConn, &[("c", &c)])),
+        None => format!(" {} ", text(m.lang(), Msg::UiLadder)),
     };
     let mut filt = Vec::new();
     if m.layer != super::model::LayerFilter::All {
@@ -314,8 +319,12 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
 
 fn detail_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let title = match m.detail.pkt {
-        Some(p) => format!(" Detail: event {} · packet {p} ", m.detail.event + 1),
-        None => " Detail ".to_string(),
+        Some(p) => {
+            let e = m.detail.event + 1;
+            let args: [(&str, &dyn std::fmt::Display); 2] = [("e", &e), ("p", &p)];
+            format!(" {} ", say(m.lang(), Msg::UiDetailAt, &args))
+        }
+        None => format!(" {} ", text(m.lang(), Msg::UiDetail)),
     };
     let block = pane(title, m.focus == Focus::Detail, th, false);
     let inner = block.inner(r);
@@ -350,7 +359,12 @@ fn detail_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
 }
 
 fn bytes_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
-    let block = pane(" Bytes ".to_string(), false, th, true);
+    let block = pane(
+        format!(" {} ", text(m.lang(), Msg::UiBytes)),
+        false,
+        th,
+        true,
+    );
     let inner = block.inner(r);
     f.render_widget(block, r);
     let Some((_, data)) = m.detail.pkt.and_then(|p| m.store.packet(p)) else {
@@ -419,10 +433,7 @@ fn narration(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let lines = m.narration_lines();
     let h = r.height.saturating_sub(1) as usize;
     let off = m.narration_offset.min(lines.len().saturating_sub(h));
-    let mut title = match m.lang() {
-        crate::teach::Lang::Zh => " 发生了什么 ".to_string(),
-        crate::teach::Lang::En => " What happened ".to_string(),
-    };
+    let mut title = format!(" {} ", text(m.lang(), Msg::UiWhatHappened));
     if lines.len() > h && h > 0 {
         // Say there is more, and how to read it.
         let last = (off + h).min(lines.len());
@@ -495,36 +506,33 @@ fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
     );
 }
 
-const KEYS: [(&str, &str); 21] = [
-    (
-        "space",
-        "play / pause (starts playback from the first event)",
-    ),
-    ("+ / -", "faster / slower playback"),
-    ("n → / p ←", "next / previous event"),
-    ("↑ ↓ j k", "move in the focused pane"),
-    ("PgUp PgDn", "page through the ladder or detail"),
-    ("Home g", "playback: back to the first event"),
-    ("End G", "show everything, select the last event"),
-    ("Esc", "clear the search, or leave playback"),
-    ("Tab", "focus: connections → ladder → detail → narration"),
-    ("Enter", "(connections) open the selected one"),
-    ("c", "compare polling with WebSocket (whole capture)"),
-    ("o", "step only through the selected connection"),
-    ("l", "layer filter: all → TCP → HTTP → WebSocket"),
-    ("a", "hide / show pure ACKs"),
-    ("/", "search labels (Enter applies, Esc cancels)"),
-    ("r", "relative / raw sequence numbers"),
-    ("t", "theme: dark → light → high contrast"),
-    ("mouse", "click to select, wheel to scroll"),
-    ("?", "this help"),
-    ("q", "quit"),
-    ("", ""),
+/// The help table: keys (the same in every language) and what they do.
+const KEYS: [(&str, Msg); 20] = [
+    ("space", Msg::KPlay),
+    ("+ / -", Msg::KSpeed),
+    ("n → / p ←", Msg::KStep),
+    ("↑ ↓ j k", Msg::KMove),
+    ("PgUp PgDn", Msg::KPage),
+    ("Home g", Msg::KHome),
+    ("End G", Msg::KEnd),
+    ("Esc", Msg::KEsc),
+    ("Tab", Msg::KTab),
+    ("Enter", Msg::KEnter),
+    ("c", Msg::KCompare),
+    ("o", Msg::KOneConn),
+    ("l", Msg::KLayer),
+    ("a", Msg::KAcks),
+    ("/", Msg::KSearch),
+    ("r", Msg::KRaw),
+    ("t", Msg::KTheme),
+    ("mouse", Msg::KMouse),
+    ("?", Msg::KHelp),
+    ("q", Msg::KQuit),
 ];
 
-/// The key table, shared with the docs and the help overlay.
-pub fn key_table() -> impl Iterator<Item = (&'static str, &'static str)> {
-    KEYS.into_iter().filter(|(k, _)| !k.is_empty())
+/// The key table in a language, shared with the docs and the help overlay.
+pub fn key_table(lang: Lang) -> impl Iterator<Item = (&'static str, &'static str)> {
+    KEYS.into_iter().map(move |(k, id)| (k, text(lang, id)))
 }
 
 fn footer(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
@@ -533,26 +541,30 @@ fn footer(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             Span::styled(" /", th.key),
             Span::raw(crate::text::escape_for_terminal(input).into_owned()),
             Span::styled("█", th.key),
-            Span::styled("   Enter apply  Esc cancel", th.dim),
+            Span::styled(format!("   {}", text(m.lang(), Msg::UiSearchHint)), th.dim),
         ]);
         f.render_widget(Paragraph::new(line), r);
         return;
     }
     // Most useful first: a narrow terminal cuts the end.
+    let l = m.lang();
     let keys: &[(&str, &str)] = &[
-        ("q", "quit"),
-        ("?", "help"),
-        ("space", if m.playing { "pause" } else { "play" }),
-        ("n/p", "step"),
-        ("c", "compare"),
-        ("Tab", "pane"),
-        ("l", "layer"),
-        ("/", "search"),
-        ("a", "acks"),
-        ("o", "one conn"),
-        ("r", "raw seq"),
-        ("t", "theme"),
-        ("+/-", "speed"),
+        ("q", text(l, Msg::FQuit)),
+        ("?", text(l, Msg::FHelp)),
+        (
+            "space",
+            text(l, if m.playing { Msg::FPause } else { Msg::FPlay }),
+        ),
+        ("n/p", text(l, Msg::FStep)),
+        ("c", text(l, Msg::FCompare)),
+        ("Tab", text(l, Msg::FPane)),
+        ("l", text(l, Msg::FLayer)),
+        ("/", text(l, Msg::FSearch)),
+        ("a", text(l, Msg::FAcks)),
+        ("o", text(l, Msg::FOneConn)),
+        ("r", text(l, Msg::FRawSeq)),
+        ("t", text(l, Msg::FTheme)),
+        ("+/-", text(l, Msg::FSpeed)),
     ];
     let mut spans = Vec::new();
     let mut used = 0;
@@ -596,11 +608,11 @@ fn clear_overlay(f: &mut Frame, r: Rect) {
     f.render_widget(Clear, wider);
 }
 
-fn help(th: &Theme, f: &mut Frame, area: Rect) {
+fn help(lang: Lang, th: &Theme, f: &mut Frame, area: Rect) {
     let w = area.width.min(66);
     let h = (KEYS.len() as u16 + 2).min(area.height);
     let r = centered_overlay(f, area, w, h);
-    let lines: Vec<Line> = key_table()
+    let lines: Vec<Line> = key_table(lang)
         .map(|(k, d)| {
             Line::from(vec![
                 Span::styled(format!(" {k:<11}"), th.key),
@@ -612,7 +624,10 @@ fn help(th: &Theme, f: &mut Frame, area: Rect) {
         Paragraph::new(lines).style(th.base).block(
             Block::bordered()
                 .border_style(th.focus_border)
-                .title(Span::styled(" Keys (any key closes) ", th.title)),
+                .title(Span::styled(
+                    format!(" {} ", text(lang, Msg::UiKeysTitle)),
+                    th.title,
+                )),
         ),
         r,
     );
