@@ -80,7 +80,7 @@ pub fn encode(b: &mut Vec<u8>, ev: &Event) {
             o.num("pkt", e.pkt);
             o.ts(e.ts);
             o.str("dir", e.dir.as_str());
-            o.display("flags", &e.flags);
+            o.flags(e.flags);
             o.num("seq", e.seq as u64);
             o.num("ack", e.ack as u64);
             o.num("rel_seq", e.rel_seq as u64);
@@ -93,15 +93,7 @@ pub fn encode(b: &mut Vec<u8>, ev: &Event) {
                 o.str("handshake", h.as_str());
             }
             if !e.analysis.is_empty() {
-                o.key("analysis");
-                o.b.push(b'[');
-                for (i, n) in e.analysis.names().enumerate() {
-                    if i > 0 {
-                        o.b.push(b',');
-                    }
-                    string(o.b, n);
-                }
-                o.b.push(b']');
+                o.str_list("analysis", e.analysis.names());
             }
             if let Some(m) = e.opts.mss {
                 o.num("mss", m as u64);
@@ -178,15 +170,7 @@ pub fn encode(b: &mut Vec<u8>, ev: &Event) {
             o.opt_str("extensions", e.extensions.as_deref());
             o.bool("upgraded", e.upgraded);
             if !e.problems.is_empty() {
-                o.key("problems");
-                o.b.push(b'[');
-                for (i, p) in e.problems.iter().enumerate() {
-                    if i > 0 {
-                        o.b.push(b',');
-                    }
-                    string(o.b, p);
-                }
-                o.b.push(b']');
+                o.str_list("problems", e.problems.iter().map(String::as_str));
             }
         }
         Event::WsFrame(e) => {
@@ -302,6 +286,33 @@ impl<'a> Obj<'a> {
     fn str(&mut self, k: &str, v: &str) {
         self.key(k);
         string(self.b, v);
+    }
+    fn str_list<'s>(&mut self, k: &str, items: impl Iterator<Item = &'s str>) {
+        self.key(k);
+        self.b.push(b'[');
+        for (i, v) in items.enumerate() {
+            if i > 0 {
+                self.b.push(b',');
+            }
+            string(self.b, v);
+        }
+        self.b.push(b']');
+    }
+    /// `SYN,ACK` style, written directly: this runs once per TCP segment.
+    fn flags(&mut self, f: TcpFlags) {
+        self.key("flags");
+        self.b.push(b'"');
+        let mut first = true;
+        for (bit, name) in TcpFlags::ORDER {
+            if f.has(bit) {
+                if !first {
+                    self.b.push(b',');
+                }
+                self.b.extend_from_slice(name.as_bytes());
+                first = false;
+            }
+        }
+        self.b.push(b'"');
     }
     #[inline(always)]
     fn opt_str(&mut self, k: &str, v: Option<&str>) {

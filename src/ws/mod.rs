@@ -65,6 +65,20 @@ struct Msg {
 }
 
 impl Msg {
+    /// A message starts with its first frame; the body's preview is reset by the caller.
+    fn begin(&mut self, op: Opcode, compressed: bool, heuristic: bool, clean_start: bool) {
+        self.active = true;
+        self.opcode = op;
+        self.frames = 1;
+        self.compressed = compressed;
+        self.wire_len = 0;
+        self.inflate_err = None;
+        self.heuristic = heuristic;
+        self.clean_start = clean_start;
+    }
+}
+
+impl Msg {
     fn new() -> Self {
         Msg {
             active: false,
@@ -396,14 +410,7 @@ impl WsDirection {
             }
             op => {
                 let m = &mut self.ctrl;
-                m.active = true;
-                m.opcode = op;
-                m.frames = 1;
-                m.compressed = false;
-                m.wire_len = 0;
-                m.inflate_err = None;
-                m.heuristic = self.heuristic;
-                m.clean_start = true;
+                m.begin(op, false, self.heuristic, true);
                 let close = op == Opcode::Close;
                 let cap = if close {
                     self.message_preview.saturating_add(2)
@@ -506,14 +513,7 @@ impl WsDirection {
 
     fn start_data(&mut self, op: Opcode, compressed: bool, clean_start: bool) {
         let m = &mut self.data;
-        m.active = true;
-        m.opcode = op;
-        m.frames = 1;
-        m.compressed = compressed;
-        m.wire_len = 0;
-        m.inflate_err = None;
-        m.heuristic = self.heuristic;
-        m.clean_start = clean_start;
+        m.begin(op, compressed, self.heuristic, clean_start);
         // Binary payloads are shown as a few hex bytes at most; text is shown whole up to the cap.
         let cap = if op == Opcode::Text {
             self.message_preview
