@@ -675,8 +675,3 @@ impl<F: FnMut(Event)> Sink for F {
         self(ev)
     }
 }
-
-/// Write a SocketAddr the way the NDJSON contract wants it: `ip:port`, `[v6]:port`.
-pub fn fmt_addr(a: &SocketAddr) -> String {
-    a.to_string()
-}

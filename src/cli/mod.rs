@@ -1,7 +1,6 @@
 //! Command-line entry points; each subcommand's work lives in its own module.
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use wslens::teach::Lang;
 use wslens::ui::ThemeName;
@@ -73,6 +72,3 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }),
     }
 }
-
-#[allow(dead_code)]
-fn _unused(_: PathBuf) {}
