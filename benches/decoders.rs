@@ -191,8 +191,43 @@ fn bench_pipeline(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_json(c: &mut Criterion) {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/captures/lossy.pcap")).unwrap();
+    let mut events = Vec::new();
+    let mut dec = Decoder::new(DecodeOptions::default());
+    let mut sink = |e: Event| events.push(e);
+    wslens::capture::read_bytes(&bytes, |p| dec.packet(&p, &mut sink)).unwrap();
+    dec.finish(&mut sink);
+    let mut out = Vec::with_capacity(1 << 20);
+    let mut len = 0u64;
+    for e in &events {
+        out.clear();
+        wslens::output::json::encode(&mut out, e);
+        len += out.len() as u64 + 1;
+    }
+    let mut g = c.benchmark_group("json");
+    g.throughput(Throughput::Bytes(len));
+    g.bench_function(
+        format!("encode lossy.pcap ({} events)", events.len()),
+        |b| {
+            b.iter(|| {
+                for e in &events {
+                    if out.len() > 1 << 19 {
+                        out.clear();
+                    }
+                    wslens::output::json::encode(&mut out, e);
+                    out.push(b'\n');
+                }
+                black_box(out.len())
+            })
+        },
+    );
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    bench_json,
     bench_unmask,
     bench_frames,
     bench_inflate,

@@ -1,14 +1,15 @@
 use clap::Args;
 use std::io::Write;
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wslens::capture;
 use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::Sink;
 use wslens::limits::Limits;
-use wslens::output::batch;
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
+use wslens::output::{WriteEvent, batch};
 use wslens::teach::Lang;
 use wslens::text::escape_for_terminal;
 
@@ -65,13 +66,16 @@ impl DecodeArgs {
 
 pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
     let opts = DecodeOptions { limits: a.limits() };
-    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let mut dec = Decoder::new(opts);
     if a.json {
+        // The JSON writer writes large chunks itself: straight to the descriptor, past the
+        // standard output's line buffer.
+        let out = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
         let (code, mut w) = drive_threaded(&a.file, &mut dec, JsonWriter::new(out))?;
         let _ = w.flush();
         code
     } else {
+        let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
         let mut w = TextWriter::new(out);
         if !a.brief {
             w = w.narrated(a.lang);
@@ -83,7 +87,7 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `drive` with the writer on its own thread; gives the writer back for flushing.
-fn drive_threaded<S: Sink + Send + 'static>(
+fn drive_threaded<S: WriteEvent + Send + 'static>(
     file: &Path,
     dec: &mut Decoder,
     writer: S,

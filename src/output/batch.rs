@@ -1,6 +1,7 @@
 //! Writing events on another thread: the decoder fills batches, a writer thread encodes and
 //! writes them, so formatting output uses the second core instead of slowing the decoder.
 
+use super::WriteEvent;
 use crate::event::{Event, Sink};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
@@ -16,7 +17,9 @@ pub struct BatchSender {
     batch: Vec<Event>,
     bytes: usize,
     tx: Option<SyncSender<Vec<Event>>>,
-    /// Emptied batches coming back, so their memory is reused instead of faulted in anew.
+    /// Written batches coming back, so their memory is reused instead of faulted in anew, and
+    /// their events are dropped on this thread, which allocated them: freeing on the writer
+    /// thread would leave every allocation here on the allocator's slow path.
     spare: Receiver<Vec<Event>>,
     /// Flush every event at once (live capture) instead of in batches.
     pub immediate: bool,
@@ -28,10 +31,13 @@ impl BatchSender {
             return;
         }
         self.bytes = 0;
-        let next = self
-            .spare
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let next = match self.spare.try_recv() {
+            Ok(mut b) => {
+                b.clear();
+                b
+            }
+            Err(_) => Vec::with_capacity(BATCH),
+        };
         let full = std::mem::replace(&mut self.batch, next);
         if let Some(tx) = &self.tx
             && tx.send(full).is_err()
@@ -65,15 +71,15 @@ impl Sink for BatchSender {
 
 /// Run `sink` on its own thread; events sent to the returned sender reach it in order. Joining
 /// the handle (after dropping or closing the sender) gives the sink back.
-pub fn spawn<S: Sink + Send + 'static>(mut sink: S) -> (BatchSender, JoinHandle<S>) {
+pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinHandle<S>) {
     let (tx, rx) = sync_channel::<Vec<Event>>(QUEUE);
     let (back_tx, back_rx) = sync_channel::<Vec<Event>>(QUEUE + 1);
     let handle = std::thread::Builder::new()
         .name("wslens-writer".into())
         .spawn(move || {
-            for mut batch in rx {
-                for ev in batch.drain(..) {
-                    sink.emit(ev);
+            for batch in rx {
+                for ev in &batch {
+                    sink.write_event(ev);
                 }
                 let _ = back_tx.try_send(batch);
             }
@@ -98,10 +104,10 @@ mod tests {
     #[test]
     fn batches_are_bounded_by_count_and_bytes_and_keep_order() {
         struct Collect(Vec<String>);
-        impl Sink for Collect {
-            fn emit(&mut self, ev: Event) {
+        impl WriteEvent for Collect {
+            fn write_event(&mut self, ev: &Event) {
                 if let Event::Note(n) = ev {
-                    self.0.push(n.text);
+                    self.0.push(n.text.clone());
                 }
             }
         }

@@ -9,17 +9,22 @@ use std::io::{self, Write};
 
 pub struct JsonWriter<W: Write> {
     out: W,
+    /// Encoded lines not yet written: events are appended here and written in large chunks,
+    /// so `out` needs no buffer of its own (one copy of the output less).
     buf: Vec<u8>,
     /// Flush after every line (live capture).
     pub line_buffered: bool,
     error: Option<io::Error>,
 }
 
+/// Pending output written once it reaches this size.
+const CHUNK: usize = 1 << 16;
+
 impl<W: Write> JsonWriter<W> {
     pub fn new(out: W) -> Self {
         JsonWriter {
             out,
-            buf: Vec::with_capacity(1024),
+            buf: Vec::with_capacity(2 * CHUNK),
             line_buffered: false,
             error: None,
         }
@@ -31,26 +36,35 @@ impl<W: Write> JsonWriter<W> {
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        self.write_pending();
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.out.flush(),
+        }
     }
 
-    pub fn into_inner(self) -> W {
+    pub fn into_inner(mut self) -> W {
+        self.write_pending();
         self.out
+    }
+
+    fn write_pending(&mut self) {
+        super::write_out(&mut self.out, &self.buf, false, &mut self.error);
+        self.buf.clear();
     }
 
     pub fn write_event(&mut self, ev: &Event) {
         if self.error.is_some() {
             return;
         }
-        self.buf.clear();
         encode(&mut self.buf, ev);
         self.buf.push(b'\n');
-        super::write_out(
-            &mut self.out,
-            &self.buf,
-            self.line_buffered,
-            &mut self.error,
-        );
+        if self.line_buffered {
+            self.write_pending();
+            super::write_out(&mut self.out, &[], true, &mut self.error);
+        } else if self.buf.len() >= CHUNK {
+            self.write_pending();
+        }
     }
 }
 
@@ -60,13 +74,19 @@ impl<W: Write> Sink for JsonWriter<W> {
     }
 }
 
+impl<W: Write> super::WriteEvent for JsonWriter<W> {
+    fn write_event(&mut self, ev: &Event) {
+        JsonWriter::write_event(self, ev);
+    }
+}
+
 /// Append one event as a JSON object (no newline).
 pub fn encode(b: &mut Vec<u8>, ev: &Event) {
     let mut o = Obj::start(b, ev.name());
     match ev {
         Event::ConnOpen(e) => {
             o.num("conn", e.conn as u64);
-            o.str("proto", e.proto.as_str());
+            o.word("proto", e.proto.as_str());
             o.addr("client", &e.client);
             o.addr("server", &e.server);
             o.num("pkt", e.pkt);
@@ -79,7 +99,7 @@ pub fn encode(b: &mut Vec<u8>, ev: &Event) {
             o.num("conn", e.conn as u64);
             o.num("pkt", e.pkt);
             o.ts(e.ts);
-            o.str("dir", e.dir.as_str());
+            o.word("dir", e.dir.as_str());
             o.flags(e.flags);
             o.num("seq", e.seq as u64);
             o.num("ack", e.ack as u64);
@@ -87,10 +107,10 @@ pub fn encode(b: &mut Vec<u8>, ev: &Event) {
             o.num("rel_ack", e.rel_ack as u64);
             o.num("len", e.len as u64);
             o.num("win", e.win as u64);
-            o.str("client_state", e.client_state.as_str());
-            o.str("server_state", e.server_state.as_str());
+            o.word("client_state", e.client_state.as_str());
+            o.word("server_state", e.server_state.as_str());
             if let Some(h) = e.handshake {
-                o.str("handshake", h.as_str());
+                o.word("handshake", h.as_str());
             }
             if !e.analysis.is_empty() {
                 o.str_list("analysis", e.analysis.names());
@@ -109,20 +129,20 @@ pub fn encode(b: &mut Vec<u8>, ev: &Event) {
             o.num("conn", e.conn as u64);
             o.num("pkt", e.pkt);
             o.ts(e.ts);
-            o.str("how", e.how.as_str());
-            o.str("client_state", e.client_state.as_str());
-            o.str("server_state", e.server_state.as_str());
+            o.word("how", e.how.as_str());
+            o.word("client_state", e.client_state.as_str());
+            o.word("server_state", e.server_state.as_str());
         }
         Event::Udp(e) => {
             o.num("conn", e.conn as u64);
             o.num("pkt", e.pkt);
             o.ts(e.ts);
-            o.str("dir", e.dir.as_str());
+            o.word("dir", e.dir.as_str());
             o.num("len", e.len as u64);
         }
         Event::Http(e) => {
             o.num("conn", e.conn as u64);
-            o.str("dir", e.dir.as_str());
+            o.word("dir", e.dir.as_str());
             o.num("pkt", e.pkt);
             o.ts(e.ts);
             match &e.kind {
@@ -175,23 +195,15 @@ pub fn encode(b: &mut Vec<u8>, ev: &Event) {
         }
         Event::WsFrame(e) => {
             o.num("conn", e.conn as u64);
-            o.str("dir", e.dir.as_str());
-            o.key("pkts");
-            o.b.push(b'[');
-            for (i, p) in e.pkts.iter().enumerate() {
-                if i > 0 {
-                    o.b.push(b',');
-                }
-                o.b.extend_from_slice(itoa::Buffer::new().format(*p).as_bytes());
-            }
-            o.b.push(b']');
+            o.word("dir", e.dir.as_str());
+            o.num_list("pkts", &e.pkts);
             o.ts(e.ts);
             let h = &e.header;
             o.bool("fin", h.fin);
             o.bool("rsv1", h.rsv1);
             o.bool("rsv2", h.rsv2);
             o.bool("rsv3", h.rsv3);
-            o.str("opcode", h.opcode.as_str());
+            o.word("opcode", h.opcode.as_str());
             o.num("opcode_value", h.opcode.code() as u64);
             o.bool("masked", h.masked);
             if let Some(k) = h.mask_key {
@@ -205,10 +217,10 @@ pub fn encode(b: &mut Vec<u8>, ev: &Event) {
         }
         Event::WsMessage(e) => {
             o.num("conn", e.conn as u64);
-            o.str("dir", e.dir.as_str());
+            o.word("dir", e.dir.as_str());
             o.num("pkt", e.pkt);
             o.ts(e.ts);
-            o.str("opcode", e.opcode.as_str());
+            o.word("opcode", e.opcode.as_str());
             o.num("frames", e.frames as u64);
             o.bool("compressed", e.compressed);
             o.num("wire_len", e.wire_len);
@@ -240,7 +252,7 @@ pub fn encode(b: &mut Vec<u8>, ev: &Event) {
             }
         }
         Event::Note(e) => {
-            o.str("level", e.level.as_str());
+            o.word("level", e.level.as_str());
             o.str("code", e.code);
             o.str("text", &e.text);
             if let Some(c) = e.conn {
@@ -258,34 +270,150 @@ struct Obj<'a> {
     b: &'a mut Vec<u8>,
 }
 
+/// Room reserved once for one field, then written without further capacity checks or
+/// copies through temporary buffers: field writing is the hot path of `decode --json`.
+struct Room<'v> {
+    v: &'v mut Vec<u8>,
+    at: usize,
+    end: usize,
+}
+
+impl<'v> Room<'v> {
+    #[inline(always)]
+    fn new(v: &'v mut Vec<u8>, n: usize) -> Self {
+        v.reserve(n);
+        let at = v.len();
+        Room { v, at, end: at + n }
+    }
+    #[inline(always)]
+    fn put(&mut self, s: &[u8]) {
+        assert!(s.len() <= self.end - self.at);
+        // SAFETY: `new` reserved capacity up to `end`, and `at + s.len() <= end`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(s.as_ptr(), self.v.as_mut_ptr().add(self.at), s.len())
+        };
+        self.at += s.len();
+    }
+    #[inline(always)]
+    fn byte(&mut self, c: u8) {
+        assert!(self.at < self.end);
+        // SAFETY: as in `put`.
+        unsafe { *self.v.as_mut_ptr().add(self.at) = c };
+        self.at += 1;
+    }
+    /// `,"k":`
+    #[inline(always)]
+    fn key(&mut self, k: &str) {
+        self.put(b",\"");
+        self.put(k.as_bytes());
+        self.put(b"\":");
+    }
+    /// The decimal digits of `v`, written in place two at a time.
+    #[inline(always)]
+    fn digits(&mut self, v: u64) {
+        let n = (v | 1).ilog10() as usize + 1;
+        assert!(n <= self.end - self.at);
+        // SAFETY: as in `put`; every one of the `n` bytes is written below.
+        let out = unsafe { std::slice::from_raw_parts_mut(self.v.as_mut_ptr().add(self.at), n) };
+        write_digits(out, v);
+        self.at += n;
+    }
+    #[inline(always)]
+    fn hex(&mut self, v: &[u8]) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        assert!(2 * v.len() <= self.end - self.at);
+        for (i, x) in v.iter().enumerate() {
+            // SAFETY: as in `put`, within the 2 * len bytes checked above.
+            unsafe {
+                let p = self.v.as_mut_ptr().add(self.at + 2 * i);
+                *p = HEX[(x >> 4) as usize];
+                *p.add(1) = HEX[(x & 15) as usize];
+            }
+        }
+        self.at += 2 * v.len();
+    }
+}
+
+impl Drop for Room<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: every byte below `at` was written, and `at <= end <= capacity`.
+        unsafe { self.v.set_len(self.at) }
+    }
+}
+
+/// Pairs of decimal digits, "00" to "99".
+const PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Fill `out` with the last `out.len()` decimal digits of `v`, zero-padded.
+#[inline(always)]
+fn write_digits(out: &mut [u8], mut v: u64) {
+    let mut i = out.len();
+    while i >= 2 {
+        let d = (v % 100) as usize;
+        v /= 100;
+        out[i - 2..i].copy_from_slice(&PAIRS[2 * d..2 * d + 2]);
+        i -= 2;
+    }
+    if i == 1 {
+        out[0] = b'0' + (v % 10) as u8;
+    }
+}
+
 impl<'a> Obj<'a> {
     #[inline(always)]
     fn start(b: &'a mut Vec<u8>, name: &str) -> Self {
-        b.extend_from_slice(b"{\"event\":");
-        string(b, name);
+        let mut r = Room::new(b, name.len() + 12);
+        r.put(b"{\"event\":\"");
+        r.put(name.as_bytes());
+        r.byte(b'"');
+        drop(r);
         Obj { b }
     }
     #[inline(always)]
     fn key(&mut self, k: &str) {
-        self.b.extend_from_slice(b",\"");
-        self.b.extend_from_slice(k.as_bytes());
-        self.b.extend_from_slice(b"\":");
+        Room::new(self.b, k.len() + 4).key(k);
     }
     #[inline(always)]
     fn num(&mut self, k: &str, v: u64) {
-        self.key(k);
-        self.b
-            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        let mut r = Room::new(self.b, k.len() + 24);
+        r.key(k);
+        r.digits(v);
     }
     #[inline(always)]
     fn bool(&mut self, k: &str, v: bool) {
-        self.key(k);
-        self.b.extend_from_slice(if v { b"true" } else { b"false" });
+        let mut r = Room::new(self.b, k.len() + 9);
+        r.key(k);
+        if v {
+            r.put(b"true");
+        } else {
+            r.put(b"false");
+        }
     }
     #[inline(always)]
     fn str(&mut self, k: &str, v: &str) {
         self.key(k);
         string(self.b, v);
+    }
+    /// A value from the program's own fixed vocabulary (states, directions, opcodes): plain
+    /// ASCII that needs no escaping.
+    #[inline(always)]
+    fn word(&mut self, k: &str, v: &'static str) {
+        debug_assert!(v.bytes().all(|c| PLAIN[c as usize]));
+        let mut r = Room::new(self.b, k.len() + v.len() + 6);
+        r.key(k);
+        r.byte(b'"');
+        r.put(v.as_bytes());
+        r.byte(b'"');
     }
     fn str_list<'s>(&mut self, k: &str, items: impl Iterator<Item = &'s str>) {
         self.key(k);
@@ -298,21 +426,36 @@ impl<'a> Obj<'a> {
         }
         self.b.push(b']');
     }
+    fn num_list(&mut self, k: &str, items: &[u64]) {
+        self.key(k);
+        self.b.push(b'[');
+        for (i, &v) in items.iter().enumerate() {
+            let mut r = Room::new(self.b, 21);
+            if i > 0 {
+                r.byte(b',');
+            }
+            r.digits(v);
+        }
+        self.b.push(b']');
+    }
     /// `SYN,ACK` style, written directly: this runs once per TCP segment.
+    #[inline(always)]
     fn flags(&mut self, f: TcpFlags) {
-        self.key("flags");
-        self.b.push(b'"');
+        // Every name, with commas and quotes, fits in 64 bytes.
+        let mut r = Room::new(self.b, 80);
+        r.key("flags");
+        r.byte(b'"');
         let mut first = true;
         for (bit, name) in TcpFlags::ORDER {
             if f.has(bit) {
                 if !first {
-                    self.b.push(b',');
+                    r.byte(b',');
                 }
-                self.b.extend_from_slice(name.as_bytes());
+                r.put(name.as_bytes());
                 first = false;
             }
         }
-        self.b.push(b'"');
+        r.byte(b'"');
     }
     #[inline(always)]
     fn opt_str(&mut self, k: &str, v: Option<&str>) {
@@ -329,41 +472,37 @@ impl<'a> Obj<'a> {
     fn addr(&mut self, k: &str, a: &std::net::SocketAddr) {
         self.display(k, a);
     }
+    /// Seconds with nanosecond precision, trailing zeros of the fraction dropped.
+    #[inline(always)]
     fn ts(&mut self, t: Ts) {
-        self.key("ts");
-        // Seconds with nanosecond precision, trailing zeros kept short.
-        let neg = t.0 < 0;
-        let abs = t.0.unsigned_abs();
-        if neg {
-            self.b.push(b'-');
+        let mut r = Room::new(self.b, 40);
+        r.key("ts");
+        if t.0 < 0 {
+            r.byte(b'-');
         }
-        self.b
-            .extend_from_slice(itoa::Buffer::new().format(abs / 1_000_000_000).as_bytes());
+        let abs = t.0.unsigned_abs();
+        r.digits(abs / 1_000_000_000);
+        r.byte(b'.');
         let frac = abs % 1_000_000_000;
-        self.b.push(b'.');
         if frac == 0 {
-            self.b.push(b'0');
+            r.byte(b'0');
         } else {
-            let mut digits = [b'0'; 9];
-            let mut f = frac;
-            for d in digits.iter_mut().rev() {
-                *d = b'0' + (f % 10) as u8;
-                f /= 10;
-            }
-            let end = 9 - digits.iter().rev().take_while(|&&c| c == b'0').count();
-            self.b.extend_from_slice(&digits[..end]);
+            let start = r.at;
+            // SAFETY: as in `Room::put`; the 9 bytes are written just below.
+            assert!(9 <= r.end - r.at);
+            let out = unsafe { std::slice::from_raw_parts_mut(r.v.as_mut_ptr().add(r.at), 9) };
+            write_digits(out, frac);
+            let zeros = out.iter().rev().take_while(|&&c| c == b'0').count();
+            r.at = start + 9 - zeros;
         }
     }
     #[inline(always)]
     fn hex(&mut self, k: &str, v: &[u8]) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        self.key(k);
-        self.b.push(b'"');
-        for x in v {
-            self.b.push(HEX[(x >> 4) as usize]);
-            self.b.push(HEX[(x & 15) as usize]);
-        }
-        self.b.push(b'"');
+        let mut r = Room::new(self.b, k.len() + 6 + 2 * v.len());
+        r.key(k);
+        r.byte(b'"');
+        r.hex(v);
+        r.byte(b'"');
     }
     #[inline(always)]
     fn end(self) {
@@ -382,6 +521,20 @@ const PLAIN: [bool; 256] = {
     t
 };
 
+/// Whether all eight bytes of `w` are `PLAIN` (SWAR: no control byte, DEL, non-ASCII, `"` or
+/// `\\`).
+#[inline(always)]
+fn all_plain(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` is zero exactly when its high bit is set here (after masking high bytes out).
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    let special =
+        zero(w ^ (ONES * b'"' as u64)) | zero(w ^ (ONES * b'\\' as u64)) | zero(w ^ (ONES * 0x7f));
+    (w & HIGH) | below_space | special == 0
+}
+
 /// A JSON string, terminal-safe.
 pub fn string(b: &mut Vec<u8>, s: &str) {
     b.push(b'"');
@@ -389,7 +542,14 @@ pub fn string(b: &mut Vec<u8>, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let c = bytes[i];
+        // Eight plain bytes at a time: the common case of ASCII text between escapes.
+        while let Some(w) = bytes.get(i..i + 8) {
+            if !all_plain(u64::from_le_bytes(w.try_into().unwrap())) {
+                break;
+            }
+            i += 8;
+        }
+        let Some(&c) = bytes.get(i) else { break };
         if PLAIN[c as usize] {
             i += 1;
             continue;
@@ -445,11 +605,49 @@ mod tests {
     }
 
     #[test]
+    fn eight_bytes_at_a_time_agree_with_the_byte_table() {
+        // Every byte value in every lane, among plain neighbours and among other specials.
+        for lane in 0..8 {
+            for c in 0..=255u8 {
+                for fill in [b'a', 0x1f, 0x80, b'~'] {
+                    let mut w = [fill; 8];
+                    w[lane] = c;
+                    let want = w.iter().all(|&x| PLAIN[x as usize]);
+                    assert_eq!(all_plain(u64::from_le_bytes(w)), want, "{w:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_and_lists_are_written_in_place() {
+        let mut b = Vec::new();
+        let mut o = Obj { b: &mut b };
+        for v in [0, 7, 10, 99, 100, 12345, u32::MAX as u64, u64::MAX] {
+            o.num("n", v);
+        }
+        o.num_list("p", &[1, 22, 333]);
+        o.num_list("e", &[]);
+        o.bool("t", true);
+        o.bool("f", false);
+        o.hex("h", &[0x00, 0xab, 0xff]);
+        assert_eq!(
+            String::from_utf8(b).unwrap(),
+            r#","n":0,"n":7,"n":10,"n":99,"n":100,"n":12345,"n":4294967295,"n":18446744073709551615,"p":[1,22,333],"e":[],"t":true,"f":false,"h":"00abff""#
+        );
+    }
+
+    #[test]
     fn timestamps_keep_nanoseconds() {
         let mut b = Vec::new();
         let mut o = Obj { b: &mut b };
         o.ts(Ts(1_000_123_000));
         o.ts(Ts(0));
-        assert_eq!(String::from_utf8(b).unwrap(), r#","ts":1.000123,"ts":0.0"#);
+        o.ts(Ts(-1_500_000_000));
+        o.ts(Ts(1_700_000_000_000_000_001));
+        assert_eq!(
+            String::from_utf8(b).unwrap(),
+            r#","ts":1.000123,"ts":0.0,"ts":-1.5,"ts":1700000000.000000001"#
+        );
     }
 }

@@ -4,7 +4,14 @@ pub mod batch;
 pub mod json;
 pub mod text;
 
+use crate::event::Event;
 use std::io::{self, Write};
+
+/// A view that writes events it is lent: the batch writer thread lends them, so the events
+/// (and their strings) go back to the decoding thread to be freed where they were allocated.
+pub trait WriteEvent {
+    fn write_event(&mut self, ev: &Event);
+}
 
 /// Write one finished line (or lines); the first error is kept and later writes are skipped, so
 /// a closed pipe ends the output quietly instead of failing every event.

@@ -71,6 +71,12 @@ impl<W: Write> Sink for TextWriter<W> {
     }
 }
 
+impl<W: Write> super::WriteEvent for TextWriter<W> {
+    fn write_event(&mut self, ev: &Event) {
+        TextWriter::write_event(self, ev);
+    }
+}
+
 fn arrow(dir: Dir) -> &'static str {
     match dir {
         Dir::C2S => "client → server",
