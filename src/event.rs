@@ -665,9 +665,60 @@ impl Event {
     }
 }
 
+/// How the SHA-256 of a `ws_message` emitted by [`Sink::emit_unhashed`] is to be computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unhashed {
+    /// From the event itself, which holds the whole payload ([`WsMessage::content`]).
+    Content,
+    /// From the pieces given to [`Sink::hash_piece`] under this ticket.
+    Pieces(u64),
+}
+
 /// Where decoders put their events. A closure `|ev| ...` is a sink.
+///
+/// Hashing message payloads is the one costly step a sink may take over, so that it can run on
+/// another thread: the decoder emits the message with [`Sink::emit_unhashed`], and for large
+/// payloads asks for a ticket ([`Sink::hash_begin`]) and hands over the bytes as they come. Views
+/// always receive events with `sha256` filled in. The defaults hash at once, on the caller's
+/// thread.
 pub trait Sink {
     fn emit(&mut self, ev: Event);
+
+    /// A message whose `sha256` is still to be computed as `how` says.
+    fn emit_unhashed(&mut self, mut m: WsMessage, how: Unhashed) {
+        debug_assert_eq!(how, Unhashed::Content, "no tickets were handed out");
+        m.sha256 = sha256(m.content());
+        self.emit(Event::WsMessage(m));
+    }
+
+    /// A ticket under which a payload's bytes may be handed over for hashing, or None when this
+    /// sink hashes nothing itself (the caller hashes).
+    fn hash_begin(&mut self) -> Option<u64> {
+        None
+    }
+
+    /// The next bytes of the payload hashed under `ticket`.
+    fn hash_piece(&mut self, _ticket: u64, _bytes: &[u8]) {}
+
+    /// The payload under `ticket` will never be finished.
+    fn hash_abandon(&mut self, _ticket: u64) {}
+}
+
+/// SHA-256 of `bytes` (with the SHA-NI instructions where the processor has them).
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+impl WsMessage {
+    /// The whole payload as held by the event, when the decoder emitted it as
+    /// [`Unhashed::Content`]: the text of a text message, else `data`.
+    pub fn content(&self) -> &[u8] {
+        match &self.text {
+            Some(t) => t.as_bytes(),
+            None => &self.data,
+        }
+    }
 }
 
 impl<F: FnMut(Event)> Sink for F {

@@ -1,28 +1,83 @@
 //! Writing events on another thread: the decoder fills batches, a writer thread encodes and
 //! writes them, so formatting output uses the second core instead of slowing the decoder.
+//!
+//! The writer thread also hashes message payloads the decoder hands over (see
+//! [`Sink::emit_unhashed`]): small ones from the event's own content, large ones from pieces
+//! copied into the batch. How much it takes is balanced against its backlog, so that neither
+//! thread waits for the other more than it must.
 
 use super::WriteEvent;
-use crate::event::{Event, Sink};
+use crate::event::{Event, Sink, Unhashed, WsMessage, sha256};
+use sha2::{Digest as _, Sha256};
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 const BATCH: usize = 4096;
-/// Payload bytes (texts, previews) a batch may carry before it is sent, so that memory stays
-/// bounded whatever the messages' sizes.
+/// Payload bytes (texts, previews, pieces to hash) a batch may carry before it is sent, so that
+/// memory stays bounded whatever the messages' sizes.
 const BATCH_BYTES: usize = 1 << 20;
 /// Batches in flight: bounds memory when the output is slower than the decoder.
 const QUEUE: usize = 4;
+/// Piece bytes handed over and not yet hashed beyond which the decoder hashes new payloads
+/// itself: the writer is behind.
+const BACKLOG: u64 = 2 << 20;
+/// Payloads hashed by the writer at once (bounds its hashing state however many messages are
+/// left unfinished).
+const TICKETS: usize = 1024;
+
+/// What the decoder sends: events in order, and the hashing work that goes with them.
+#[derive(Default)]
+struct Batch {
+    events: Vec<Event>,
+    /// Events (by index) whose digest the writer computes.
+    unhashed: Vec<(usize, Unhashed)>,
+    /// Pieces of ticketed payloads, in order, as ranges of `bytes`.
+    pieces: Vec<(u64, Range<usize>)>,
+    /// Tickets whose payload will not be finished.
+    abandoned: Vec<u64>,
+    bytes: Vec<u8>,
+}
+
+impl Batch {
+    fn new() -> Self {
+        Batch {
+            events: Vec::with_capacity(BATCH),
+            ..Batch::default()
+        }
+    }
+
+    fn clear(&mut self) {
+        self.events.clear();
+        self.unhashed.clear();
+        self.pieces.clear();
+        self.abandoned.clear();
+        self.bytes.clear();
+    }
+
+    fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.pieces.is_empty() && self.abandoned.is_empty()
+    }
+}
 
 pub struct BatchSender {
-    batch: Vec<Event>,
+    batch: Batch,
     bytes: usize,
-    tx: Option<SyncSender<Vec<Event>>>,
+    tx: Option<SyncSender<Batch>>,
     /// Written batches coming back, so their memory is reused instead of faulted in anew, and
     /// their events are dropped on this thread, which allocated them: freeing on the writer
     /// thread would leave every allocation here on the allocator's slow path.
-    spare: Receiver<Vec<Event>>,
+    spare: Receiver<Batch>,
     /// Flush every event at once (live capture) instead of in batches.
     pub immediate: bool,
+    next_ticket: u64,
+    /// Tickets handed out and not yet finished or abandoned.
+    open_tickets: usize,
+    /// Piece bytes handed over, and those the writer has hashed.
+    pieces_sent: u64,
+    pieces_done: Arc<AtomicU64>,
 }
 
 impl BatchSender {
@@ -36,7 +91,7 @@ impl BatchSender {
                 b.clear();
                 b
             }
-            Err(_) => Vec::with_capacity(BATCH),
+            Err(_) => Batch::new(),
         };
         let full = std::mem::replace(&mut self.batch, next);
         if let Some(tx) = &self.tx
@@ -44,6 +99,13 @@ impl BatchSender {
         {
             // The writer stopped (its output closed): drop further events.
             self.tx = None;
+        }
+    }
+
+    fn added(&mut self, bytes: usize) {
+        self.bytes += bytes;
+        if self.immediate || self.batch.events.len() >= BATCH || self.bytes >= BATCH_BYTES {
+            self.send();
         }
     }
 
@@ -61,10 +123,91 @@ impl Drop for BatchSender {
 
 impl Sink for BatchSender {
     fn emit(&mut self, ev: Event) {
-        self.bytes += ev.heap_bytes();
-        self.batch.push(ev);
-        if self.immediate || self.batch.len() >= BATCH || self.bytes >= BATCH_BYTES {
-            self.send();
+        let n = ev.heap_bytes();
+        self.batch.events.push(ev);
+        self.added(n);
+    }
+
+    fn emit_unhashed(&mut self, m: WsMessage, how: Unhashed) {
+        if let Unhashed::Pieces(_) = how {
+            self.open_tickets -= 1;
+        }
+        let i = self.batch.events.len();
+        self.batch.unhashed.push((i, how));
+        self.emit(Event::WsMessage(m));
+    }
+
+    fn hash_begin(&mut self) -> Option<u64> {
+        let backlog = self
+            .pieces_sent
+            .saturating_sub(self.pieces_done.load(Ordering::Relaxed));
+        if self.immediate || self.open_tickets >= TICKETS || backlog > BACKLOG {
+            return None;
+        }
+        self.open_tickets += 1;
+        self.next_ticket += 1;
+        Some(self.next_ticket)
+    }
+
+    fn hash_piece(&mut self, ticket: u64, bytes: &[u8]) {
+        let start = self.batch.bytes.len();
+        self.batch.bytes.extend_from_slice(bytes);
+        self.batch.pieces.push((ticket, start..start + bytes.len()));
+        self.pieces_sent += bytes.len() as u64;
+        self.added(bytes.len());
+    }
+
+    fn hash_abandon(&mut self, ticket: u64) {
+        self.open_tickets -= 1;
+        self.batch.abandoned.push(ticket);
+    }
+}
+
+/// The writer's side of the hashing: one state per open ticket.
+struct Hashes {
+    open: Vec<(u64, Sha256)>,
+    done: Arc<AtomicU64>,
+}
+
+impl Hashes {
+    fn state(&mut self, ticket: u64) -> &mut Sha256 {
+        match self.open.iter().position(|(t, _)| *t == ticket) {
+            Some(i) => &mut self.open[i].1,
+            None => {
+                self.open.push((ticket, Sha256::new()));
+                &mut self.open.last_mut().expect("just pushed").1
+            }
+        }
+    }
+
+    fn finish(&mut self, ticket: u64) -> [u8; 32] {
+        let h = match self.open.iter().position(|(t, _)| *t == ticket) {
+            Some(i) => self.open.swap_remove(i).1,
+            // No piece came: the payload was empty.
+            None => Sha256::new(),
+        };
+        h.finalize().into()
+    }
+
+    /// Complete the batch's events: pieces first (a ticket's pieces always precede its message,
+    /// in this batch or an earlier one), then the digests.
+    fn complete(&mut self, b: &mut Batch) {
+        let mut hashed = 0;
+        for (t, r) in &b.pieces {
+            self.state(*t).update(&b.bytes[r.clone()]);
+            hashed += r.len() as u64;
+        }
+        self.done.fetch_add(hashed, Ordering::Relaxed);
+        for &(i, how) in &b.unhashed {
+            if let Some(Event::WsMessage(m)) = b.events.get_mut(i) {
+                m.sha256 = match how {
+                    Unhashed::Content => sha256(m.content()),
+                    Unhashed::Pieces(t) => self.finish(t),
+                };
+            }
+        }
+        for t in &b.abandoned {
+            self.open.retain(|(o, _)| o != t);
         }
     }
 }
@@ -72,13 +215,19 @@ impl Sink for BatchSender {
 /// Run `sink` on its own thread; events sent to the returned sender reach it in order. Joining
 /// the handle (after dropping or closing the sender) gives the sink back.
 pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinHandle<S>) {
-    let (tx, rx) = sync_channel::<Vec<Event>>(QUEUE);
-    let (back_tx, back_rx) = sync_channel::<Vec<Event>>(QUEUE + 1);
+    let (tx, rx) = sync_channel::<Batch>(QUEUE);
+    let (back_tx, back_rx) = sync_channel::<Batch>(QUEUE + 1);
+    let done = Arc::new(AtomicU64::new(0));
+    let mut hashes = Hashes {
+        open: Vec::new(),
+        done: done.clone(),
+    };
     let handle = std::thread::Builder::new()
         .name("wslens-writer".into())
         .spawn(move || {
-            for batch in rx {
-                for ev in &batch {
+            for mut batch in rx {
+                hashes.complete(&mut batch);
+                for ev in &batch.events {
                     sink.write_event(ev);
                 }
                 let _ = back_tx.try_send(batch);
@@ -87,11 +236,15 @@ pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinH
         })
         .expect("spawn writer thread");
     let sender = BatchSender {
-        batch: Vec::with_capacity(BATCH),
+        batch: Batch::new(),
         bytes: 0,
         tx: Some(tx),
         spare: back_rx,
         immediate: false,
+        next_ticket: 0,
+        open_tickets: 0,
+        pieces_sent: 0,
+        pieces_done: done,
     };
     (sender, handle)
 }
@@ -99,18 +252,55 @@ pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinH
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Level, Note};
+    use crate::event::{Dir, Level, Note, Opcode, Ts};
+
+    struct Collect(Vec<Event>);
+    impl WriteEvent for Collect {
+        fn write_event(&mut self, ev: &Event) {
+            self.0.push(ev.clone());
+        }
+    }
+
+    fn note(text: String) -> Event {
+        Event::Note(Note {
+            level: Level::Info,
+            code: "t",
+            text,
+            conn: None,
+            pkt: None,
+        })
+    }
+
+    fn message(text: Option<&str>, data: &[u8]) -> WsMessage {
+        WsMessage {
+            conn: 1,
+            dir: Dir::C2S,
+            pkt: 1,
+            ts: Ts(0),
+            opcode: if text.is_some() {
+                Opcode::Text
+            } else {
+                Opcode::Binary
+            },
+            frames: 1,
+            compressed: false,
+            wire_len: 0,
+            len: 0,
+            sha256: [0; 32],
+            text: text.map(str::to_string),
+            text_truncated: false,
+            data: data.to_vec(),
+            data_truncated: false,
+            close_code: None,
+            close_reason: None,
+            utf8_error: false,
+            inflate_error: None,
+            heuristic: false,
+        }
+    }
 
     #[test]
     fn batches_are_bounded_by_count_and_bytes_and_keep_order() {
-        struct Collect(Vec<String>);
-        impl WriteEvent for Collect {
-            fn write_event(&mut self, ev: &Event) {
-                if let Event::Note(n) = ev {
-                    self.0.push(n.text.clone());
-                }
-            }
-        }
         let (mut tx, h) = spawn(Collect(Vec::new()));
         let big = "x".repeat(100_000);
         for i in 0..50 {
@@ -119,13 +309,7 @@ mod tests {
             } else {
                 i.to_string()
             };
-            tx.emit(Event::Note(Note {
-                level: Level::Info,
-                code: "t",
-                text,
-                conn: None,
-                pkt: None,
-            }));
+            tx.emit(note(text));
             assert!(
                 tx.bytes < BATCH_BYTES,
                 "the byte count restarts with each batch"
@@ -134,7 +318,65 @@ mod tests {
         tx.close();
         let got = h.join().unwrap().0;
         assert_eq!(got.len(), 50);
-        assert_eq!(got[1], "1");
-        assert_eq!(got[49], "49");
+        assert_eq!(got[1], note("1".into()));
+        assert_eq!(got[49], note("49".into()));
+    }
+
+    #[test]
+    fn the_writer_fills_in_digests_from_content_and_from_pieces() {
+        let (mut tx, h) = spawn(Collect(Vec::new()));
+        let payload: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        // Two interleaved ticketed payloads, cut into pieces across several batches, one
+        // abandoned payload, and content digests in between.
+        let a = tx.hash_begin().expect("a ticket");
+        let b = tx.hash_begin().expect("a ticket");
+        let c = tx.hash_begin().expect("a ticket");
+        for piece in payload.chunks(70_000) {
+            tx.hash_piece(a, piece);
+            tx.hash_piece(b, &piece[..10]);
+            tx.hash_piece(c, piece);
+        }
+        tx.hash_abandon(c);
+        tx.emit_unhashed(message(Some("héllo"), &[]), Unhashed::Content);
+        tx.emit_unhashed(message(None, &payload[..300]), Unhashed::Pieces(a));
+        tx.emit(note("between".into()));
+        tx.emit_unhashed(message(None, b"ping"), Unhashed::Content);
+        tx.emit_unhashed(message(None, &[]), Unhashed::Pieces(b));
+        assert_eq!(tx.open_tickets, 0);
+        tx.close();
+        let got = h.join().unwrap().0;
+        let digests: Vec<[u8; 32]> = got
+            .iter()
+            .filter_map(|e| match e {
+                Event::WsMessage(m) => Some(m.sha256),
+                _ => None,
+            })
+            .collect();
+        let b_payload: Vec<u8> = payload
+            .chunks(70_000)
+            .flat_map(|p| &p[..10])
+            .copied()
+            .collect();
+        assert_eq!(
+            digests,
+            vec![
+                sha256("héllo".as_bytes()),
+                sha256(&payload),
+                sha256(b"ping"),
+                sha256(&b_payload),
+            ]
+        );
+        assert_eq!(got[2], note("between".into()));
+    }
+
+    #[test]
+    fn no_tickets_once_the_writer_is_far_behind() {
+        let (mut tx, h) = spawn(Collect(Vec::new()));
+        tx.pieces_sent = BACKLOG + 1;
+        assert_eq!(tx.hash_begin(), None);
+        tx.pieces_sent = 0;
+        assert!(tx.hash_begin().is_some());
+        drop(tx);
+        h.join().unwrap();
     }
 }

@@ -2,50 +2,102 @@
 //! payload; and the per-direction inflater of permessage-deflate (RFC 7692).
 
 use flate2::{Decompress, FlushDecompress, Status};
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 use super::utf8::Utf8Check;
+use crate::event::Sink;
 
 pub(crate) struct Body {
-    hash: Sha256,
+    hash: Hashing,
     pub len: u64,
     pub preview: Vec<u8>,
     cap: usize,
+    /// Bytes were left out of `preview`.
+    cut: bool,
     utf8: Utf8Check,
     check_utf8: bool,
     /// Leading bytes exempt from the UTF-8 check (the status code of a Close).
     utf8_skip: u8,
 }
 
+/// Where a payload's SHA-256 is being computed.
+enum Hashing {
+    /// Not yet: every byte so far is in the preview, and a message that ends that way is hashed
+    /// from its event's content by the sink (possibly on another thread).
+    Deferred,
+    /// Here, since the payload outgrew its preview.
+    Here(Sha256),
+    /// By the sink, fed piece by piece under this ticket (large payloads).
+    Away(u64),
+}
+
+/// How the finished payload's digest is to be obtained.
+pub(crate) enum Digest {
+    Done([u8; 32]),
+    /// Every byte is in the preview.
+    OfPreview,
+    Ticket(u64),
+}
+
 impl Body {
     pub fn new() -> Self {
         Body {
-            hash: Sha256::new(),
+            hash: Hashing::Deferred,
             len: 0,
             preview: Vec::new(),
             cap: 0,
+            cut: false,
             utf8: Utf8Check::default(),
             check_utf8: false,
             utf8_skip: 0,
         }
     }
 
-    pub fn reset(&mut self, cap: usize, check_utf8: bool, utf8_skip: u8) {
-        self.hash = Sha256::new();
+    /// Start a new payload; `ticket` hands its hashing to the sink.
+    pub fn reset(
+        &mut self,
+        cap: usize,
+        check_utf8: bool,
+        utf8_skip: u8,
+        ticket: Option<u64>,
+        sink: &mut dyn Sink,
+    ) {
+        if let Hashing::Away(t) = self.hash {
+            // The previous payload never finished.
+            sink.hash_abandon(t);
+        }
+        self.hash = match ticket {
+            Some(t) => Hashing::Away(t),
+            None => Hashing::Deferred,
+        };
         self.len = 0;
         self.preview.clear();
         self.cap = cap;
+        self.cut = false;
         self.utf8.reset();
         self.check_utf8 = check_utf8;
         self.utf8_skip = utf8_skip;
     }
 
-    pub fn feed(&mut self, b: &[u8]) {
-        self.hash.update(b);
+    pub fn feed(&mut self, b: &[u8], sink: &mut dyn Sink) {
         self.len += b.len() as u64;
         let room = self.cap.saturating_sub(self.preview.len());
+        match &mut self.hash {
+            Hashing::Deferred if b.len() <= room => {}
+            Hashing::Deferred => {
+                let mut h = Sha256::new();
+                h.update(&self.preview);
+                h.update(b);
+                self.hash = Hashing::Here(h);
+            }
+            Hashing::Here(h) => h.update(b),
+            Hashing::Away(t) => sink.hash_piece(*t, b),
+        }
         if room > 0 {
             self.preview.extend_from_slice(&b[..room.min(b.len())]);
+        }
+        if b.len() > room {
+            self.cut = true;
         }
         if self.check_utf8 {
             let skip = (self.utf8_skip as usize).min(b.len());
@@ -55,7 +107,7 @@ impl Body {
     }
 
     pub fn truncated(&self) -> bool {
-        self.len > self.preview.len() as u64
+        self.cut
     }
 
     /// Whether the UTF-8 check passed (true when no check was asked for).
@@ -63,9 +115,13 @@ impl Body {
         !self.check_utf8 || self.utf8.finish()
     }
 
-    pub fn sha256(&mut self) -> [u8; 32] {
-        let h = std::mem::replace(&mut self.hash, Sha256::new());
-        h.finalize().into()
+    /// The finished payload's digest, or where it will come from.
+    pub fn digest(&mut self) -> Digest {
+        match std::mem::replace(&mut self.hash, Hashing::Deferred) {
+            Hashing::Deferred => Digest::OfPreview,
+            Hashing::Here(h) => Digest::Done(h.finalize().into()),
+            Hashing::Away(t) => Digest::Ticket(t),
+        }
     }
 }
 
@@ -108,6 +164,7 @@ impl Inflater {
         input: &[u8],
         body: &mut Body,
         limit: u64,
+        sink: &mut dyn Sink,
     ) -> Result<(), InflateStop> {
         let mut input = input;
         loop {
@@ -125,10 +182,10 @@ impl Inflater {
                 let room = limit.saturating_sub(body.len);
                 let out = self.out.get(..made).unwrap_or(&[]);
                 if made as u64 > room {
-                    body.feed(&out[..room as usize]);
+                    body.feed(&out[..room as usize], sink);
                     return Err(InflateStop::Limit);
                 }
-                body.feed(out);
+                body.feed(out, sink);
             }
             if status == Status::StreamEnd {
                 // The sender closed the deflate stream (BFINAL); what follows starts a new one.

@@ -17,12 +17,13 @@ mod utf8;
 mod tests;
 
 use crate::event::{
-    DeflateParams, Dir, Event, FrameHeader, Level, Opcode, PktNum, Sink, WsFrame, WsMessage,
+    DeflateParams, Dir, Event, FrameHeader, Level, Opcode, PktNum, Sink, Unhashed, WsFrame,
+    WsMessage,
 };
 use crate::limits::Limits;
 use crate::tcp::StreamCtx;
 
-use body::{Body, InflateStop, Inflater};
+use body::{Body, Digest, InflateStop, Inflater};
 use notes::{Kind, Notes};
 use utf8::text_preview;
 
@@ -37,6 +38,10 @@ pub struct WsConfig {
     pub heuristic: bool,
     pub limits: Limits,
 }
+
+/// Data messages whose first frame is at least this long (and longer than their preview) are
+/// hashed by the sink when it offers to ([`Sink::hash_begin`]).
+const OFFLOAD_MIN: u64 = 16 << 10;
 
 /// Largest piece of a masked payload unmasked at once: stays in L1/L2 between unmask and hash.
 const SCRATCH: usize = 16 << 10;
@@ -387,7 +392,7 @@ impl WsDirection {
                     self.abandon_data();
                 }
                 let compressed = h.rsv1 && self.deflate.is_some();
-                self.start_data(h.opcode, compressed, true);
+                self.start_data(h.opcode, compressed, true, h.payload_len, sink);
             }
             Opcode::Continuation => {
                 if self.data.active {
@@ -405,7 +410,7 @@ impl WsDirection {
                              its content is reported as an orphan continuation message"
                                 .to_string()
                         });
-                    self.start_data(Opcode::Continuation, false, false);
+                    self.start_data(Opcode::Continuation, false, false, 0, sink);
                 }
             }
             op => {
@@ -417,7 +422,7 @@ impl WsDirection {
                 } else {
                     self.message_preview
                 };
-                m.body.reset(cap, close, 2);
+                m.body.reset(cap, close, 2, None, sink);
             }
         }
         self.to_ctrl = !matches!(
@@ -511,7 +516,15 @@ impl WsDirection {
         }
     }
 
-    fn start_data(&mut self, op: Opcode, compressed: bool, clean_start: bool) {
+    /// A data message begins; `first_len` is the payload length of its first frame.
+    fn start_data(
+        &mut self,
+        op: Opcode,
+        compressed: bool,
+        clean_start: bool,
+        first_len: u64,
+        sink: &mut dyn Sink,
+    ) {
         let m = &mut self.data;
         m.begin(op, compressed, self.heuristic, clean_start);
         // Binary payloads are shown as a few hex bytes at most; text is shown whole up to the cap.
@@ -520,7 +533,13 @@ impl WsDirection {
         } else {
             self.message_preview.min(self.binary_preview)
         };
-        m.body.reset(cap, op == Opcode::Text, 0);
+        // A large payload that outgrows its preview may be hashed by the sink (on its thread).
+        let ticket = if !compressed && first_len >= OFFLOAD_MIN && first_len > cap as u64 {
+            sink.hash_begin()
+        } else {
+            None
+        };
+        m.body.reset(cap, op == Opcode::Text, 0, ticket, sink);
         if compressed {
             let (no_context, broken) = (self.no_context, self.always_heuristic);
             // Created on first use: most connections never compress, and each inflater holds
@@ -586,7 +605,7 @@ impl WsDirection {
         }
         m.wire_len += bytes.len() as u64;
         if !m.compressed {
-            m.body.feed(bytes);
+            m.body.feed(bytes, sink);
             return;
         }
         if m.inflate_err.is_some() {
@@ -595,7 +614,7 @@ impl WsDirection {
         let Some(infl) = self.infl.as_mut() else {
             return;
         };
-        if let Err(stop) = infl.inflate(bytes, &mut m.body, self.inflate_limit) {
+        if let Err(stop) = infl.inflate(bytes, &mut m.body, self.inflate_limit, sink) {
             self.inflate_failed(stop, cx, sink);
         }
     }
@@ -665,35 +684,41 @@ impl WsDirection {
         if self.data.compressed && self.data.inflate_err.is_none() {
             // RFC 7692 §7.2.2: the sender removed this empty stored block's tail; put it back.
             if let Some(infl) = self.infl.as_mut() {
-                match infl.inflate(&[0, 0, 0xff, 0xff], &mut self.data.body, self.inflate_limit) {
+                match infl.inflate(
+                    &[0, 0, 0xff, 0xff],
+                    &mut self.data.body,
+                    self.inflate_limit,
+                    sink,
+                ) {
                     Ok(()) => infl.broken = false,
                     Err(stop) => self.inflate_failed(stop, cx, sink),
                 }
             }
         }
         self.data.active = false;
-        let ev = self.build_message(false, cx, sink);
+        let (ev, digest) = self.build_message(false, cx);
         if self.data.clean_start && !self.always_heuristic {
             self.heuristic = false;
         }
-        sink.emit(Event::WsMessage(ev));
+        emit_message(ev, digest, sink);
         self.message_notes(false, cx, sink);
     }
 
     fn finish_ctrl(&mut self, cx: &StreamCtx, sink: &mut dyn Sink) {
         self.ctrl.active = false;
-        let ev = self.build_message(true, cx, sink);
+        let (ev, digest) = self.build_message(true, cx);
         if ev.opcode == Opcode::Close {
             self.close_sent = true;
         }
         if !self.data.active && !self.always_heuristic {
             self.heuristic = false;
         }
-        sink.emit(Event::WsMessage(ev));
+        emit_message(ev, digest, sink);
         self.message_notes(true, cx, sink);
     }
 
-    fn build_message(&mut self, ctrl: bool, cx: &StreamCtx, _sink: &mut dyn Sink) -> WsMessage {
+    /// The message event, and how its digest is still to be computed (None: it is done).
+    fn build_message(&mut self, ctrl: bool, cx: &StreamCtx) -> (WsMessage, Option<Unhashed>) {
         let m = if ctrl { &mut self.ctrl } else { &mut self.data };
         let mut ev = WsMessage {
             conn: cx.conn,
@@ -717,16 +742,41 @@ impl WsDirection {
             heuristic: m.heuristic,
         };
         if m.inflate_err.is_some() {
-            return ev;
+            return (ev, None);
         }
-        ev.sha256 = m.body.sha256();
         let truncated = m.body.truncated();
-        let preview = &m.body.preview;
+        let utf8_ok = m.body.utf8_ok();
+        let mut pending = match m.body.digest() {
+            Digest::Done(d) => {
+                ev.sha256 = d;
+                None
+            }
+            Digest::Ticket(t) => Some(Unhashed::Pieces(t)),
+            Digest::OfPreview => Some(Unhashed::Content),
+        };
+        let preview = &mut m.body.preview;
+        // The event holds the whole payload only as text that is valid UTF-8, or as data; else
+        // a payload still in the preview is hashed here.
+        let whole_in_event = match m.opcode {
+            Opcode::Text => utf8_ok,
+            Opcode::Close => false,
+            _ => true,
+        };
+        if pending == Some(Unhashed::Content) && !whole_in_event {
+            ev.sha256 = crate::event::sha256(preview);
+            pending = None;
+        }
         match m.opcode {
             Opcode::Text => {
-                ev.text = Some(text_preview(preview, truncated));
+                ev.text = Some(if truncated || !utf8_ok {
+                    text_preview(preview, truncated)
+                } else {
+                    // Valid and whole: the preview's buffer becomes the text, uncopied.
+                    String::from_utf8(std::mem::take(preview))
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+                });
                 ev.text_truncated = truncated;
-                ev.utf8_error = !m.body.utf8_ok();
+                ev.utf8_error = !utf8_ok;
             }
             Opcode::Close => {
                 if let Some(code) = preview.get(..2) {
@@ -736,14 +786,14 @@ impl WsDirection {
                     ev.close_reason = Some(text_preview(reason, truncated));
                 }
                 ev.text_truncated = truncated;
-                ev.utf8_error = !m.body.utf8_ok();
+                ev.utf8_error = !utf8_ok;
             }
             _ => {
-                ev.data = preview.clone();
+                ev.data = std::mem::take(preview);
                 ev.data_truncated = truncated;
             }
         }
-        ev
+        (ev, pending)
     }
 
     /// Violations only visible once a message is whole; emitted after its `ws_message`.
@@ -796,6 +846,14 @@ impl WsDirection {
                 }
             }
         }
+    }
+}
+
+/// A message event to the sink, its digest computed there when still pending.
+fn emit_message(ev: WsMessage, pending: Option<Unhashed>, sink: &mut dyn Sink) {
+    match pending {
+        None => sink.emit(Event::WsMessage(ev)),
+        Some(how) => sink.emit_unhashed(ev, how),
     }
 }
 
