@@ -13,6 +13,9 @@ pub type ConnId = u32;
 /// Packet number, 1-based, in capture order (the same number Wireshark shows).
 pub type PktNum = u64;
 
+/// Packet numbers of a frame: most frames need one or two, held without an allocation.
+pub type Pkts = smallvec::SmallVec<[PktNum; 2]>;
+
 /// Time since the first packet of the capture, in nanoseconds (negative if the clock went back).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Ts(pub i64);
@@ -535,7 +538,7 @@ pub struct WsFrame {
     pub conn: ConnId,
     pub dir: Dir,
     /// Packets that carried any byte of the frame, in order.
-    pub pkts: Vec<PktNum>,
+    pub pkts: Pkts,
     /// Time of the packet that completed the frame.
     pub ts: Ts,
     pub header: FrameHeader,

@@ -513,7 +513,7 @@ mod tests {
         Event::WsFrame(WsFrame {
             conn: 1,
             dir,
-            pkts: vec![4],
+            pkts: [4][..].into(),
             ts: Ts(0),
             header: FrameHeader {
                 fin,

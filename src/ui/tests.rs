@@ -98,7 +98,7 @@ pub(super) fn conversation() -> Batch {
         Event::WsFrame(WsFrame {
             conn: 1,
             dir,
-            pkts: vec![pkt],
+            pkts: [pkt][..].into(),
             ts: Ts(pkt as i64 * 1_000_000),
             header: FrameHeader {
                 fin: true,

@@ -17,7 +17,7 @@ mod utf8;
 mod tests;
 
 use crate::event::{
-    DeflateParams, Dir, Event, FrameHeader, Level, Opcode, PktNum, Sink, Unhashed, WsFrame,
+    DeflateParams, Dir, Event, FrameHeader, Level, Opcode, PktNum, Pkts, Sink, Unhashed, WsFrame,
     WsMessage,
 };
 use crate::limits::Limits;
@@ -43,6 +43,10 @@ pub struct WsConfig {
 /// hashed by the sink when it offers to ([`Sink::hash_begin`]).
 const OFFLOAD_MIN: u64 = 16 << 10;
 
+/// RFC 7692 §7.2.2: the sender removed this empty stored block's tail from every compressed
+/// message; the receiver puts it back.
+const DEFLATE_TAIL: [u8; 4] = [0, 0, 0xff, 0xff];
+
 /// Largest piece of a masked payload unmasked at once: stays in L1/L2 between unmask and hash.
 const SCRATCH: usize = 16 << 10;
 
@@ -67,6 +71,8 @@ struct Msg {
     heuristic: bool,
     /// Began with a Text/Binary frame, so its end is a clean message boundary.
     clean_start: bool,
+    /// The deflate tail (RFC 7692 §7.2.2) was inflated along with the last payload bytes.
+    tail_done: bool,
 }
 
 impl Msg {
@@ -80,6 +86,7 @@ impl Msg {
         self.inflate_err = None;
         self.heuristic = heuristic;
         self.clean_start = clean_start;
+        self.tail_done = false;
     }
 }
 
@@ -95,6 +102,7 @@ impl Msg {
             inflate_err: None,
             heuristic: false,
             clean_start: false,
+            tail_done: false,
         }
     }
 }
@@ -122,7 +130,7 @@ pub struct WsDirection {
     cur: FrameHeader,
     /// Payload bytes of `cur` seen so far.
     frame_pos: u64,
-    frame_pkts: Vec<PktNum>,
+    frame_pkts: Pkts,
     frame_preview_buf: Vec<u8>,
     frame_heuristic: bool,
     /// The current frame belongs to `ctrl` (control or reserved opcode), not to `data`.
@@ -131,6 +139,8 @@ pub struct WsDirection {
     ctrl: Msg,
     infl: Option<Inflater>,
     scratch: Vec<u8>,
+    /// A compressed message's last bytes with the deflate tail after them.
+    joined: Vec<u8>,
     close_sent: bool,
     after_close_noted: bool,
     /// Bytes skipped while resynchronising.
@@ -181,7 +191,7 @@ impl WsDirection {
                 raw: [0; 14],
             },
             frame_pos: 0,
-            frame_pkts: Vec::new(),
+            frame_pkts: Pkts::new(),
             frame_preview_buf: Vec::new(),
             frame_heuristic: false,
             to_ctrl: false,
@@ -189,6 +199,7 @@ impl WsDirection {
             ctrl: Msg::new(),
             infl: None,
             scratch: Vec::new(),
+            joined: Vec::new(),
             close_sent: false,
             after_close_noted: false,
             skipped: 0,
@@ -218,7 +229,7 @@ impl WsDirection {
                 Phase::Header => {
                     if self.hdr_have == 0 {
                         self.frame_start = self.offset;
-                        self.frame_pkts = Vec::with_capacity(2);
+                        self.frame_pkts = Pkts::new();
                         self.frame_pkts.push(cx.pkt);
                     } else {
                         self.note_pkt(cx.pkt);
@@ -278,7 +289,7 @@ impl WsDirection {
         self.data.active = false;
         self.ctrl.active = false;
         self.hdr_have = 0;
-        self.frame_pkts = Vec::new();
+        self.frame_pkts = Pkts::new();
         self.frame_preview_buf = Vec::new();
         if let Some(infl) = self.infl.as_mut() {
             // The missing bytes may hold compressed messages whose text later ones refer to.
@@ -585,16 +596,20 @@ impl WsDirection {
                     buf.copy_from_slice(piece);
                     unmask(buf, key, pos);
                     pos += piece.len() as u64;
-                    self.route(buf, cx, sink);
+                    self.route(buf, pos == self.cur.payload_len, cx, sink);
                 }
                 self.scratch = scratch;
             }
-            None => self.route(chunk, cx, sink),
+            None => {
+                let ends = self.frame_pos + chunk.len() as u64 == self.cur.payload_len;
+                self.route(chunk, ends, cx, sink)
+            }
         }
     }
 
-    /// Unmasked payload bytes of the current frame, to the message they belong to.
-    fn route(&mut self, bytes: &[u8], cx: &StreamCtx, sink: &mut dyn Sink) {
+    /// Unmasked payload bytes of the current frame, to the message they belong to; `ends` when
+    /// they are the frame's last.
+    fn route(&mut self, bytes: &[u8], ends: bool, cx: &StreamCtx, sink: &mut dyn Sink) {
         let m = if self.to_ctrl {
             &mut self.ctrl
         } else {
@@ -614,7 +629,24 @@ impl WsDirection {
         let Some(infl) = self.infl.as_mut() else {
             return;
         };
-        if let Err(stop) = infl.inflate(bytes, &mut m.body, self.inflate_limit, sink) {
+        let r = if ends && self.cur.fin && !self.to_ctrl {
+            // The message's last bytes: inflate them with the deflate tail in one call, which
+            // halves the calls for the common one-frame message.
+            let mut joined = std::mem::take(&mut self.joined);
+            joined.clear();
+            joined.extend_from_slice(bytes);
+            joined.extend_from_slice(&DEFLATE_TAIL);
+            let r = infl.inflate(&joined, &mut m.body, self.inflate_limit, sink);
+            self.joined = joined;
+            m.tail_done = true;
+            if r.is_ok() {
+                infl.broken = false;
+            }
+            r
+        } else {
+            infl.inflate(bytes, &mut m.body, self.inflate_limit, sink)
+        };
+        if let Err(stop) = r {
             self.inflate_failed(stop, cx, sink);
         }
     }
@@ -681,15 +713,9 @@ impl WsDirection {
     }
 
     fn finish_data(&mut self, cx: &StreamCtx, sink: &mut dyn Sink) {
-        if self.data.compressed && self.data.inflate_err.is_none() {
-            // RFC 7692 §7.2.2: the sender removed this empty stored block's tail; put it back.
+        if self.data.compressed && self.data.inflate_err.is_none() && !self.data.tail_done {
             if let Some(infl) = self.infl.as_mut() {
-                match infl.inflate(
-                    &[0, 0, 0xff, 0xff],
-                    &mut self.data.body,
-                    self.inflate_limit,
-                    sink,
-                ) {
+                match infl.inflate(&DEFLATE_TAIL, &mut self.data.body, self.inflate_limit, sink) {
                     Ok(()) => infl.broken = false,
                     Err(stop) => self.inflate_failed(stop, cx, sink),
                 }

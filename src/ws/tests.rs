@@ -95,7 +95,7 @@ fn rfc_single_frame_unmasked_text() {
     assert_eq!(evs.len(), 2, "{evs:?}");
     let f = frames(&evs)[0];
     assert_eq!(f.header.opcode, Opcode::Text);
-    assert_eq!(f.pkts, vec![1]);
+    assert_eq!(f.pkts.as_slice(), [1]);
     assert_eq!(f.stream_offset, 0);
     let m = messages(&evs)[0];
     assert_eq!(m.text.as_deref(), Some("Hello"));
@@ -165,7 +165,10 @@ fn header_split_over_many_feeds_and_pkts_deduped() {
     assert_eq!(f.header.payload_len, 70000);
     assert_eq!(f.header.header_len, 14);
     assert_eq!(f.header.raw(), &raw[..14]);
-    assert_eq!(f.pkts, (1..=chunks.len() as u64).collect::<Vec<_>>());
+    assert_eq!(
+        f.pkts.to_vec(),
+        (1..=chunks.len() as u64).collect::<Vec<_>>()
+    );
     let m = messages(&evs)[0];
     assert_eq!(m.sha256, sha(&payload));
     // Binary payloads keep only a short preview (the hash covers everything).
@@ -183,7 +186,7 @@ fn same_packet_twice_is_listed_once() {
     let mut d = WsDirection::new(Dir::S2C, &WsConfig::default());
     d.feed(cx(Dir::S2C, 7), &raw[..3], &mut sink);
     d.feed(cx(Dir::S2C, 7), &raw[3..], &mut sink);
-    assert_eq!(frames(&evs)[0].pkts, vec![7]);
+    assert_eq!(frames(&evs)[0].pkts.as_slice(), [7]);
 }
 
 #[test]
