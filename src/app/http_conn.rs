@@ -141,7 +141,7 @@ impl HttpConn {
                 cx,
             );
         }
-        sink.emit(Event::Http(ev));
+        sink.emit(Event::Http(Box::new(ev)));
         self.frame_body(Dir::C2S, body, cx, sink);
         if switching {
             self.hold = Some(Hold::default());
@@ -208,7 +208,7 @@ impl HttpConn {
             _ => None,
         };
         let resp_ev = ev.clone();
-        sink.emit(Event::Http(ev));
+        sink.emit(Event::Http(Box::new(ev)));
         if interim {
             self.frame_body(Dir::S2C, body, cx, sink);
             return None;
@@ -216,7 +216,7 @@ impl HttpConn {
         if let Some(hs) = hs {
             let upgraded = hs.upgraded;
             let deflate = hs.deflate;
-            sink.emit(Event::WsHandshake(hs));
+            sink.emit(Event::WsHandshake(Box::new(hs)));
             if upgraded {
                 return Some(self.switch_to_ws(app, cx, deflate, rest, sink));
             }
@@ -231,7 +231,9 @@ impl HttpConn {
                 "101 Switching Protocols to websocket without a captured upgrade request: the Accept cannot be checked".into(),
                 cx,
             );
-            sink.emit(Event::WsHandshake(unchecked_handshake(&resp_ev, deflate)));
+            sink.emit(Event::WsHandshake(Box::new(unchecked_handshake(
+                &resp_ev, deflate,
+            ))));
             return Some(self.switch_to_ws(app, cx, deflate, rest, sink));
         } else if status == 101 || (to_connect && (200..300).contains(&status)) {
             let what = http::joined(&resp_ev, "upgrade").unwrap_or_else(|| "a tunnel".into());

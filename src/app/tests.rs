@@ -69,7 +69,7 @@ impl Rig {
         self.events
             .iter()
             .filter_map(|e| match e {
-                Event::Http(h) => Some(h),
+                Event::Http(h) => Some(&**h),
                 _ => None,
             })
             .collect()

@@ -311,7 +311,7 @@ impl<'v> Room<'v> {
     /// The decimal digits of `v`, written in place two at a time.
     #[inline(always)]
     fn digits(&mut self, v: u64) {
-        let n = (v | 1).ilog10() as usize + 1;
+        let n = digit_count(v);
         assert!(n <= self.end - self.at);
         // SAFETY: as in `put`; every one of the `n` bytes is written below.
         let out = unsafe { std::slice::from_raw_parts_mut(self.v.as_mut_ptr().add(self.at), n) };
@@ -353,6 +353,25 @@ const PAIRS: [u8; 200] = {
     }
     t
 };
+
+/// Decimal digits of `v` (1 for 0): the bit length gives the digit count or one more, and one
+/// comparison decides (`ilog10` costs a chain of comparisons).
+#[inline(always)]
+fn digit_count(v: u64) -> usize {
+    const POW10: [u64; 20] = {
+        let mut t = [1u64; 20];
+        let mut i = 1;
+        while i < 20 {
+            t[i] = t[i - 1] * 10;
+            i += 1;
+        }
+        t
+    };
+    let v = v | 1;
+    let bits = 64 - v.leading_zeros();
+    let t = ((bits * 1233) >> 12) as usize;
+    t + 1 - (v < POW10[t]) as usize
+}
 
 /// Fill `out` with the last `out.len()` decimal digits of `v`, zero-padded.
 #[inline(always)]
@@ -617,6 +636,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn digit_counts_are_exact_at_every_power_of_ten() {
+        let mut p = 1u64;
+        for n in 1..=20 {
+            assert_eq!(digit_count(p), n, "{p}");
+            if n > 1 {
+                assert_eq!(digit_count(p - 1), n - 1, "{}", p - 1);
+            }
+            p = p.saturating_mul(10);
+        }
+        assert_eq!(digit_count(0), 1);
+        assert_eq!(digit_count(u64::MAX), 20);
     }
 
     #[test]

@@ -447,7 +447,7 @@ mod tests {
     use super::*;
 
     fn head(conn: ConnId, ts: i64, req: bool, head_len: u32, body: Option<u64>) -> Event {
-        Event::Http(HttpHead {
+        Event::Http(Box::new(HttpHead {
             conn,
             dir: if req { Dir::C2S } else { Dir::S2C },
             pkt: 1,
@@ -468,7 +468,7 @@ mod tests {
             head_len,
             body_len: body,
             layout: Default::default(),
-        })
+        }))
     }
 
     fn open(conn: ConnId, ts: i64) -> Event {

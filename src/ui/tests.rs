@@ -61,7 +61,7 @@ pub(super) fn conversation() -> Batch {
     let client: SocketAddr = "127.0.0.1:54321".parse().unwrap();
     let server: SocketAddr = "127.0.0.1:8765".parse().unwrap();
     let head = |pkt, dir, kind, headers: &[(&str, &str)]| {
-        Event::Http(HttpHead {
+        Event::Http(Box::new(HttpHead {
             conn: 1,
             dir,
             pkt,
@@ -75,7 +75,7 @@ pub(super) fn conversation() -> Batch {
             head_len: 100,
             body_len: None,
             layout: HeadLayout::default(),
-        })
+        }))
     };
     let mask = [0x37, 0xfa, 0x21, 0x3d];
     let hello: Vec<u8> = b"Hello"
@@ -232,7 +232,7 @@ pub(super) fn conversation() -> Batch {
                 ("Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
             ],
         ),
-        Event::WsHandshake(WsHandshake {
+        Event::WsHandshake(Box::new(WsHandshake {
             conn: 1,
             pkt: 6,
             ts: Ts(6_000_000),
@@ -247,7 +247,7 @@ pub(super) fn conversation() -> Batch {
             deflate: None,
             upgraded: true,
             problems: vec![],
-        }),
+        })),
         seg(
             7,
             Dir::C2S,
