@@ -14,10 +14,14 @@ pub(crate) struct Body {
     cap: usize,
     /// Bytes were left out of `preview`.
     cut: bool,
+    /// Checks UTF-8 as bytes stream past, once the payload has outgrown its preview; until
+    /// then the preview is checked whole at the end.
     utf8: Utf8Check,
     check_utf8: bool,
     /// Leading bytes exempt from the UTF-8 check (the status code of a Close).
     utf8_skip: u8,
+    /// The check's outcome, once known.
+    utf8_valid: Option<bool>,
 }
 
 /// Where a payload's SHA-256 is being computed.
@@ -50,6 +54,7 @@ impl Body {
             utf8: Utf8Check::default(),
             check_utf8: false,
             utf8_skip: 0,
+            utf8_valid: None,
         }
     }
 
@@ -77,33 +82,47 @@ impl Body {
         self.utf8.reset();
         self.check_utf8 = check_utf8;
         self.utf8_skip = utf8_skip;
+        self.utf8_valid = None;
     }
 
     pub fn feed(&mut self, b: &[u8], sink: &mut dyn Sink) {
         self.len += b.len() as u64;
+        if let Hashing::Away(t) = self.hash {
+            sink.hash_piece(t, b);
+        }
         let room = self.cap.saturating_sub(self.preview.len());
-        match &mut self.hash {
-            Hashing::Deferred if b.len() <= room => {}
-            Hashing::Deferred => {
+        if !self.cut && b.len() <= room {
+            // Still whole in the preview: hashing and the UTF-8 check wait for the end.
+            self.preview.extend_from_slice(b);
+            return;
+        }
+        if !self.cut {
+            // Outgrown: catch up on what the preview holds, then follow the stream.
+            self.cut = true;
+            if let Hashing::Deferred = self.hash {
                 let mut h = Sha256::new();
                 h.update(&self.preview);
-                h.update(b);
                 self.hash = Hashing::Here(h);
             }
-            Hashing::Here(h) => h.update(b),
-            Hashing::Away(t) => sink.hash_piece(*t, b),
+            if self.check_utf8 {
+                let held = std::mem::take(&mut self.preview);
+                self.check_stream(&held);
+                self.preview = held;
+            }
+            self.preview.extend_from_slice(&b[..room]);
         }
-        if room > 0 {
-            self.preview.extend_from_slice(&b[..room.min(b.len())]);
-        }
-        if b.len() > room {
-            self.cut = true;
+        if let Hashing::Here(h) = &mut self.hash {
+            h.update(b);
         }
         if self.check_utf8 {
-            let skip = (self.utf8_skip as usize).min(b.len());
-            self.utf8_skip -= skip as u8;
-            self.utf8.feed(&b[skip..]);
+            self.check_stream(b);
         }
+    }
+
+    fn check_stream(&mut self, b: &[u8]) {
+        let skip = (self.utf8_skip as usize).min(b.len());
+        self.utf8_skip -= skip as u8;
+        self.utf8.feed(&b[skip..]);
     }
 
     pub fn truncated(&self) -> bool {
@@ -112,7 +131,38 @@ impl Body {
 
     /// Whether the UTF-8 check passed (true when no check was asked for).
     pub fn utf8_ok(&mut self) -> bool {
-        !self.check_utf8 || self.utf8.finish()
+        if let Some(v) = self.utf8_valid {
+            return v;
+        }
+        let v = if !self.check_utf8 {
+            true
+        } else if self.cut {
+            self.utf8.finish()
+        } else {
+            let checked = self.preview.get(self.utf8_skip as usize..).unwrap_or(&[]);
+            std::str::from_utf8(checked).is_ok()
+        };
+        self.utf8_valid = Some(v);
+        v
+    }
+
+    /// The whole payload as a string, checked once, when it is all in the preview, checked for
+    /// UTF-8 from its first byte, and valid; the preview is left empty then.
+    pub fn take_text(&mut self) -> Option<String> {
+        if self.cut || !self.check_utf8 || self.utf8_skip != 0 || self.utf8_valid.is_some() {
+            return None;
+        }
+        match String::from_utf8(std::mem::take(&mut self.preview)) {
+            Ok(s) => {
+                self.utf8_valid = Some(true);
+                Some(s)
+            }
+            Err(e) => {
+                self.preview = e.into_bytes();
+                self.utf8_valid = Some(false);
+                None
+            }
+        }
     }
 
     /// The finished payload's digest, or where it will come from.

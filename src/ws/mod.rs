@@ -771,6 +771,11 @@ impl WsDirection {
             return (ev, None);
         }
         let truncated = m.body.truncated();
+        let whole_text = if m.opcode == Opcode::Text {
+            m.body.take_text()
+        } else {
+            None
+        };
         let utf8_ok = m.body.utf8_ok();
         let mut pending = match m.body.digest() {
             Digest::Done(d) => {
@@ -794,13 +799,8 @@ impl WsDirection {
         }
         match m.opcode {
             Opcode::Text => {
-                ev.text = Some(if truncated || !utf8_ok {
-                    text_preview(preview, truncated)
-                } else {
-                    // Valid and whole: the preview's buffer becomes the text, uncopied.
-                    String::from_utf8(std::mem::take(preview))
-                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-                });
+                // Valid and whole, the preview's buffer became the text, uncopied.
+                ev.text = Some(whole_text.unwrap_or_else(|| text_preview(preview, truncated)));
                 ev.text_truncated = truncated;
                 ev.utf8_error = !utf8_ok;
             }
