@@ -236,13 +236,14 @@ impl Handshake {
     }
 }
 
-/// TCP options worth showing (the ones a handshake negotiates).
+/// TCP options worth showing: the ones a handshake negotiates, so they are read from SYN
+/// segments only (the detail pane dissects every option of any segment).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TcpOpts {
     pub mss: Option<u16>,
     pub wscale: Option<u8>,
     pub sack_permitted: bool,
-    /// TSval, TSecr.
+    /// TSval, TSecr (offered on the SYN).
     pub timestamps: Option<(u32, u32)>,
 }
 

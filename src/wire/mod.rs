@@ -180,20 +180,24 @@ pub fn decode(linktype: u32, data: &[u8]) -> Result<Decoded<'_>, WireError> {
                 (ipp.payload.len() as u32).saturating_sub(hdr_len)
             };
             let payload = t.payload();
-            let mut opts = TcpOpts::default();
-            for o in t.options_iterator() {
-                use etherparse::TcpOptionElement as E;
-                match o {
-                    Ok(E::MaximumSegmentSize(m)) => opts.mss = Some(m),
-                    Ok(E::WindowScale(w)) => opts.wscale = Some(w),
-                    Ok(E::SelectiveAcknowledgementPermitted) => opts.sack_permitted = true,
-                    Ok(E::Timestamp(a, b)) => opts.timestamps = Some((a, b)),
-                    Ok(_) => {}
-                    Err(_) => break,
-                }
-            }
             // The flag bits as they sit in the header's 14th byte.
             let flags = TcpFlags(t.header_slice().get(13).copied().unwrap_or(0));
+            let mut opts = TcpOpts::default();
+            // Handshake options mean something on SYN segments only; skipping the rest spares
+            // walking the timestamp option of nearly every segment.
+            if flags.has(TcpFlags::SYN) {
+                for o in t.options_iterator() {
+                    use etherparse::TcpOptionElement as E;
+                    match o {
+                        Ok(E::MaximumSegmentSize(m)) => opts.mss = Some(m),
+                        Ok(E::WindowScale(w)) => opts.wscale = Some(w),
+                        Ok(E::SelectiveAcknowledgementPermitted) => opts.sack_permitted = true,
+                        Ok(E::Timestamp(a, b)) => opts.timestamps = Some((a, b)),
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                }
+            }
             if (payload.len() as u32) < claimed {
                 truncated = true;
             }
