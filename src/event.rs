@@ -707,6 +707,12 @@ pub trait Sink {
 
     /// The payload under `ticket` will never be finished.
     fn hash_abandon(&mut self, _ticket: u64) {}
+
+    /// An empty buffer for the decoder to fill, possibly one whose event this sink is done
+    /// with (so its memory is reused rather than freed and allocated again).
+    fn spare_buffer(&mut self) -> Vec<u8> {
+        Vec::new()
+    }
 }
 
 /// SHA-256 of `bytes` (with the SHA-NI instructions where the processor has them).

@@ -78,7 +78,13 @@ pub struct BatchSender {
     /// Piece bytes handed over, and those the writer has hashed.
     pieces_sent: u64,
     pieces_done: Arc<AtomicU64>,
+    /// Text buffers of written messages, emptied, for `spare_buffer`.
+    buffers: Vec<Vec<u8>>,
 }
+
+/// Spare buffers kept, and the largest kept: enough for a batch of short texts.
+const BUFFERS: usize = 4096;
+const BUFFER_MAX: usize = 4096;
 
 impl BatchSender {
     fn send(&mut self) {
@@ -88,6 +94,7 @@ impl BatchSender {
         self.bytes = 0;
         let next = match self.spare.try_recv() {
             Ok(mut b) => {
+                self.recycle(&mut b);
                 b.clear();
                 b
             }
@@ -106,6 +113,23 @@ impl BatchSender {
         self.bytes += bytes;
         if self.immediate || self.batch.events.len() >= BATCH || self.bytes >= BATCH_BYTES {
             self.send();
+        }
+    }
+
+    /// Keep the texts of a written batch's messages as spare buffers.
+    fn recycle(&mut self, b: &mut Batch) {
+        for ev in b.events.iter_mut() {
+            if self.buffers.len() >= BUFFERS {
+                break;
+            }
+            if let Event::WsMessage(m) = ev
+                && m.text.as_ref().is_some_and(|t| t.capacity() <= BUFFER_MAX)
+                && let Some(t) = m.text.take()
+            {
+                let mut v = t.into_bytes();
+                v.clear();
+                self.buffers.push(v);
+            }
         }
     }
 
@@ -160,6 +184,10 @@ impl Sink for BatchSender {
     fn hash_abandon(&mut self, ticket: u64) {
         self.open_tickets -= 1;
         self.batch.abandoned.push(ticket);
+    }
+
+    fn spare_buffer(&mut self) -> Vec<u8> {
+        self.buffers.pop().unwrap_or_default()
     }
 }
 
@@ -245,6 +273,7 @@ pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinH
         open_tickets: 0,
         pieces_sent: 0,
         pieces_done: done,
+        buffers: Vec::new(),
     };
     (sender, handle)
 }
@@ -367,6 +396,32 @@ mod tests {
             ]
         );
         assert_eq!(got[2], note("between".into()));
+    }
+
+    #[test]
+    fn written_texts_come_back_as_empty_spare_buffers() {
+        let (mut tx, h) = spawn(Collect(Vec::new()));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let spare = loop {
+            // Batches come back once written; sending more makes the sender look for them.
+            for _ in 0..BATCH {
+                tx.emit(Event::WsMessage(message(
+                    Some("a text of some length"),
+                    &[],
+                )));
+            }
+            let b = tx.spare_buffer();
+            if b.capacity() > 0 || std::time::Instant::now() > deadline {
+                break b;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        assert!(spare.capacity() >= "a text of some length".len());
+        assert!(spare.is_empty());
+        drop(tx);
+        let got = h.join().unwrap().0;
+        assert!(got.iter().all(|e| matches!(e, Event::WsMessage(m)
+            if m.text.as_deref() == Some("a text of some length"))));
     }
 
     #[test]

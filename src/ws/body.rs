@@ -147,12 +147,12 @@ impl Body {
     }
 
     /// The whole payload as a string, checked once, when it is all in the preview, checked for
-    /// UTF-8 from its first byte, and valid; the preview is left empty then.
-    pub fn take_text(&mut self) -> Option<String> {
+    /// UTF-8 from its first byte, and valid; the preview continues in a spare buffer then.
+    pub fn take_text(&mut self, sink: &mut dyn Sink) -> Option<String> {
         if self.cut || !self.check_utf8 || self.utf8_skip != 0 || self.utf8_valid.is_some() {
             return None;
         }
-        match String::from_utf8(std::mem::take(&mut self.preview)) {
+        match String::from_utf8(std::mem::replace(&mut self.preview, sink.spare_buffer())) {
             Ok(s) => {
                 self.utf8_valid = Some(true);
                 Some(s)

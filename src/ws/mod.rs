@@ -713,16 +713,19 @@ impl WsDirection {
     }
 
     fn finish_data(&mut self, cx: &StreamCtx, sink: &mut dyn Sink) {
-        if self.data.compressed && self.data.inflate_err.is_none() && !self.data.tail_done {
-            if let Some(infl) = self.infl.as_mut() {
-                match infl.inflate(&DEFLATE_TAIL, &mut self.data.body, self.inflate_limit, sink) {
-                    Ok(()) => infl.broken = false,
-                    Err(stop) => self.inflate_failed(stop, cx, sink),
-                }
+        // The tail still to inflate when the last frame brought no payload bytes.
+        if self.data.compressed
+            && self.data.inflate_err.is_none()
+            && !self.data.tail_done
+            && let Some(infl) = self.infl.as_mut()
+        {
+            match infl.inflate(&DEFLATE_TAIL, &mut self.data.body, self.inflate_limit, sink) {
+                Ok(()) => infl.broken = false,
+                Err(stop) => self.inflate_failed(stop, cx, sink),
             }
         }
         self.data.active = false;
-        let (ev, digest) = self.build_message(false, cx);
+        let (ev, digest) = self.build_message(false, cx, sink);
         if self.data.clean_start && !self.always_heuristic {
             self.heuristic = false;
         }
@@ -732,7 +735,7 @@ impl WsDirection {
 
     fn finish_ctrl(&mut self, cx: &StreamCtx, sink: &mut dyn Sink) {
         self.ctrl.active = false;
-        let (ev, digest) = self.build_message(true, cx);
+        let (ev, digest) = self.build_message(true, cx, sink);
         if ev.opcode == Opcode::Close {
             self.close_sent = true;
         }
@@ -744,7 +747,12 @@ impl WsDirection {
     }
 
     /// The message event, and how its digest is still to be computed (None: it is done).
-    fn build_message(&mut self, ctrl: bool, cx: &StreamCtx) -> (WsMessage, Option<Unhashed>) {
+    fn build_message(
+        &mut self,
+        ctrl: bool,
+        cx: &StreamCtx,
+        sink: &mut dyn Sink,
+    ) -> (WsMessage, Option<Unhashed>) {
         let m = if ctrl { &mut self.ctrl } else { &mut self.data };
         let mut ev = WsMessage {
             conn: cx.conn,
@@ -772,7 +780,7 @@ impl WsDirection {
         }
         let truncated = m.body.truncated();
         let whole_text = if m.opcode == Opcode::Text {
-            m.body.take_text()
+            m.body.take_text(sink)
         } else {
             None
         };
