@@ -231,6 +231,18 @@ impl WsDirection {
                         self.frame_start = self.offset;
                         self.frame_pkts = Pkts::new();
                         self.frame_pkts.push(cx.pkt);
+                        // The whole header at hand (the usual case): read it in place.
+                        if let Some(h) = data
+                            .get(1)
+                            .and_then(|&b1| data.get(..header::header_len(b1) as usize))
+                            .and_then(header::parse)
+                        {
+                            let n = h.header_len as usize;
+                            self.offset = self.offset.saturating_add(n as u64);
+                            data = &data[n..];
+                            self.start_frame(h, &cx, sink);
+                            continue;
+                        }
                     } else {
                         self.note_pkt(cx.pkt);
                     }
@@ -246,7 +258,10 @@ impl WsDirection {
                     self.offset = self.offset.saturating_add(take as u64);
                     data = &data[take..];
                     if self.hdr_have >= 2 && self.hdr_have == header::header_len(self.hdr[1]) {
-                        self.start_frame(&cx, sink);
+                        self.hdr_have = 0;
+                        if let Some(h) = header::parse(&self.hdr) {
+                            self.start_frame(h, &cx, sink);
+                        }
                     }
                 }
                 Phase::Payload => {
@@ -377,11 +392,7 @@ impl WsDirection {
         self.skipped = 0;
     }
 
-    fn start_frame(&mut self, cx: &StreamCtx, sink: &mut dyn Sink) {
-        self.hdr_have = 0;
-        let Some(h) = header::parse(&self.hdr) else {
-            return;
-        };
+    fn start_frame(&mut self, h: FrameHeader, cx: &StreamCtx, sink: &mut dyn Sink) {
         self.cur = h;
         self.frame_pos = 0;
         self.frame_heuristic = self.heuristic;
