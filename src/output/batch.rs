@@ -39,6 +39,9 @@ struct Batch {
     /// Tickets whose payload will not be finished.
     abandoned: Vec<u64>,
     bytes: Vec<u8>,
+    /// The messages' text and data buffers, taken out by the writer once written, for the
+    /// decoder to reuse (the events themselves are dropped on the writer thread).
+    buffers: Vec<Vec<u8>>,
 }
 
 impl Batch {
@@ -55,6 +58,7 @@ impl Batch {
         self.pieces.clear();
         self.abandoned.clear();
         self.bytes.clear();
+        self.buffers.clear();
     }
 
     fn is_empty(&self) -> bool {
@@ -116,17 +120,14 @@ impl BatchSender {
         }
     }
 
-    /// Keep the texts of a written batch's messages as spare buffers.
+    /// Keep the buffers of a written batch's messages as spare buffers; the rest are freed
+    /// here, on the thread that allocated them.
     fn recycle(&mut self, b: &mut Batch) {
-        for ev in b.events.iter_mut() {
+        for mut v in b.buffers.drain(..) {
             if self.buffers.len() >= BUFFERS {
                 break;
             }
-            if let Event::WsMessage(m) = ev
-                && m.text.as_ref().is_some_and(|t| t.capacity() <= BUFFER_MAX)
-                && let Some(t) = m.text.take()
-            {
-                let mut v = t.into_bytes();
+            if v.capacity() <= BUFFER_MAX {
                 v.clear();
                 self.buffers.push(v);
             }
@@ -257,6 +258,18 @@ pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinH
                 hashes.complete(&mut batch);
                 for ev in &batch.events {
                     sink.write_event(ev);
+                }
+                // Message buffers go back to be reused; what is left of the events holds no
+                // memory the decoder allocates often, so it is dropped here.
+                for ev in batch.events.drain(..) {
+                    if let Event::WsMessage(m) = ev {
+                        if let Some(t) = m.text {
+                            batch.buffers.push(t.into_bytes());
+                        }
+                        if m.data.capacity() > 0 {
+                            batch.buffers.push(m.data);
+                        }
+                    }
                 }
                 let _ = back_tx.try_send(batch);
             }
