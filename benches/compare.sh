@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
+fast_runs=$((runs * 6))
 data=bench-data
 mkdir -p "$data"
 for kind in chatty bulk; do
@@ -17,8 +18,22 @@ done
 cargo build --release --quiet
 bin=target/release/wslens
 
-# median wall seconds of "$@" over $runs runs; output discarded
+# median wall seconds of "$@" over $runs runs (after warm-up runs); output discarded.
+# hyperfine is used when installed (no shell between the timer and the program), else date.
+# Runs under a second are repeated $fast_runs times: on a shared machine their times scatter
+# by tens of percent, and the median of more runs is steadier.
 median() {
+  if command -v hyperfine > /dev/null; then
+    local cmd n
+    cmd=$(printf '%q ' "$@")
+    n=$runs
+    [ "$1" = tshark ] || n=$fast_runs
+    hyperfine -N -w 3 -r "$n" --export-json /tmp/compare-median.json "$cmd" > /dev/null 2>&1
+    python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' \
+      /tmp/compare-median.json
+    return
+  fi
+  "$@" > /dev/null 2>&1 || true
   local t=()
   for _ in $(seq "$runs"); do
     local s e
@@ -33,7 +48,7 @@ peak_mb() {
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "runs per figure: $runs (median)"
+echo "runs per figure: $runs for tshark, $fast_runs for wslens and cat (median)"
 printf '| file | packets | size | wslens | tshark | cat | tshark / wslens | wslens / cat | wslens peak | tshark peak |\n'
 printf '|---|---|---|---|---|---|---|---|---|---|\n'
 for kind in chatty bulk; do

@@ -7,7 +7,7 @@
 //! thread waits for the other more than it must.
 
 use super::WriteEvent;
-use crate::event::{Event, Sink, Unhashed, WsMessage, sha256};
+use crate::event::{Event, Sink, TcpSegment, Unhashed, WsMessage, sha256};
 use sha2::{Digest as _, Sha256};
 use std::ops::Range;
 use std::sync::Arc;
@@ -31,6 +31,12 @@ const TICKETS: usize = 1024;
 /// What the decoder sends: events in order, and the hashing work that goes with them.
 #[derive(Default)]
 struct Batch {
+    /// TCP segments, a third of all events and the smallest, are kept apart at their own size
+    /// (an `Event` is as large as its largest kind), which cuts the bytes the decoder writes
+    /// and the writer reads.
+    tcp: Vec<TcpSegment>,
+    /// For each of `events`, how many of `tcp` come before it.
+    tcp_before: Vec<u32>,
     events: Vec<Event>,
     /// Events (by index) whose digest the writer computes.
     unhashed: Vec<(usize, Unhashed)>,
@@ -47,12 +53,16 @@ struct Batch {
 impl Batch {
     fn new() -> Self {
         Batch {
+            tcp: Vec::with_capacity(BATCH),
+            tcp_before: Vec::with_capacity(BATCH),
             events: Vec::with_capacity(BATCH),
             ..Batch::default()
         }
     }
 
     fn clear(&mut self) {
+        self.tcp.clear();
+        self.tcp_before.clear();
         self.events.clear();
         self.unhashed.clear();
         self.pieces.clear();
@@ -62,7 +72,10 @@ impl Batch {
     }
 
     fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.pieces.is_empty() && self.abandoned.is_empty()
+        self.events.is_empty()
+            && self.tcp.is_empty()
+            && self.pieces.is_empty()
+            && self.abandoned.is_empty()
     }
 }
 
@@ -115,7 +128,8 @@ impl BatchSender {
 
     fn added(&mut self, bytes: usize) {
         self.bytes += bytes;
-        if self.immediate || self.batch.events.len() >= BATCH || self.bytes >= BATCH_BYTES {
+        let count = self.batch.events.len() + self.batch.tcp.len();
+        if self.immediate || count >= BATCH || self.bytes >= BATCH_BYTES {
             self.send();
         }
     }
@@ -148,7 +162,13 @@ impl Drop for BatchSender {
 
 impl Sink for BatchSender {
     fn emit(&mut self, ev: Event) {
+        if let Event::Tcp(seg) = ev {
+            self.batch.tcp.push(seg);
+            self.added(0);
+            return;
+        }
         let n = ev.heap_bytes();
+        self.batch.tcp_before.push(self.batch.tcp.len() as u32);
         self.batch.events.push(ev);
         self.added(n);
     }
@@ -256,8 +276,17 @@ pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinH
         .spawn(move || {
             for mut batch in rx {
                 hashes.complete(&mut batch);
-                for ev in &batch.events {
+                let mut segs = batch.tcp.drain(..);
+                let mut written = 0;
+                for (ev, &before) in batch.events.iter().zip(&batch.tcp_before) {
+                    for seg in segs.by_ref().take((before - written) as usize) {
+                        sink.write_event(&Event::Tcp(seg));
+                    }
+                    written = before;
                     sink.write_event(ev);
+                }
+                for seg in segs {
+                    sink.write_event(&Event::Tcp(seg));
                 }
                 // Message buffers go back to be reused; what is left of the events holds no
                 // memory the decoder allocates often, so it is dropped here.
@@ -362,6 +391,50 @@ mod tests {
         assert_eq!(got.len(), 50);
         assert_eq!(got[1], note("1".into()));
         assert_eq!(got[49], note("49".into()));
+    }
+
+    fn tcp(pkt: u64) -> Event {
+        use crate::event::{Analysis, TcpFlags, TcpOpts, TcpSegment, TcpState};
+        Event::Tcp(TcpSegment {
+            conn: 1,
+            pkt,
+            ts: Ts(0),
+            dir: Dir::C2S,
+            flags: TcpFlags(0x10),
+            seq: 0,
+            ack: 0,
+            rel_seq: 0,
+            rel_ack: 0,
+            len: 0,
+            win: 0,
+            win_scaled: None,
+            client_state: TcpState::Established,
+            server_state: TcpState::Established,
+            handshake: None,
+            analysis: Analysis::default(),
+            opts: TcpOpts::default(),
+            truncated: false,
+        })
+    }
+
+    #[test]
+    fn tcp_segments_kept_apart_are_written_in_their_place() {
+        let (mut tx, h) = spawn(Collect(Vec::new()));
+        let mut sent = Vec::new();
+        // Runs of segments of every length between other events, across many batches.
+        for i in 0..20_000u64 {
+            let ev = if i % 7 < (i / 7) % 5 {
+                note(i.to_string())
+            } else {
+                tcp(i)
+            };
+            sent.push(ev.clone());
+            tx.emit(ev);
+        }
+        tx.emit(tcp(99_999));
+        sent.push(tcp(99_999));
+        drop(tx);
+        assert_eq!(h.join().unwrap().0, sent);
     }
 
     #[test]
