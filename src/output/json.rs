@@ -318,6 +318,13 @@ impl<'v> Room<'v> {
         write_digits(out, v);
         self.at += n;
     }
+    /// `\uXXXX`
+    #[inline(always)]
+    fn unicode_escape(&mut self, u: u16) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let d = |shift: u16| HEX[((u >> shift) & 15) as usize];
+        self.put(&[b'\\', b'u', d(12), d(8), d(4), d(0)]);
+    }
     #[inline(always)]
     fn hex(&mut self, v: &[u8]) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -556,57 +563,66 @@ fn all_plain(w: u64) -> bool {
 
 /// A JSON string, terminal-safe.
 pub fn string(b: &mut Vec<u8>, s: &str) {
-    b.push(b'"');
     let bytes = s.as_bytes();
-    let mut start = 0;
+    // The worst case is six bytes out for each byte in (`\u001b`), plus the quotes: room for
+    // it is made once, then the loop writes without checks or calls.
+    let mut r = Room::new(b, bytes.len() * 6 + 2);
+    r.byte(b'"');
     let mut i = 0;
     while i < bytes.len() {
         // Eight plain bytes at a time: the common case of ASCII text between escapes.
-        while let Some(w) = bytes.get(i..i + 8) {
-            if !all_plain(u64::from_le_bytes(w.try_into().unwrap())) {
-                break;
-            }
-            i += 8;
-        }
-        let Some(&c) = bytes.get(i) else { break };
-        if PLAIN[c as usize] {
-            i += 1;
-            continue;
-        }
-        if c >= 0x80 {
-            // Only a few multi-byte characters are unsafe (C1 controls, bidi controls,
-            // separators); decode just this one.
-            let ch = s[i..].chars().next().unwrap_or('\u{fffd}');
-            let n = ch.len_utf8();
-            if !crate::text::is_unsafe_char(ch) {
-                i += n;
+        if let Some(w) = bytes.get(i..i + 8) {
+            let w: [u8; 8] = w.try_into().expect("eight bytes");
+            if all_plain(u64::from_le_bytes(w)) {
+                r.put(&w);
+                i += 8;
                 continue;
             }
-            b.extend_from_slice(&bytes[start..i]);
-            let mut units = [0u16; 2];
-            for u in ch.encode_utf16(&mut units) {
-                let _ = write!(b, "\\u{:04x}", u);
+            // Something in these eight needs a look: take them one by one.
+            let end = i + 8;
+            while i < end {
+                i = string_step(&mut r, s, i);
             }
-            i += n;
-            start = i;
             continue;
         }
-        b.extend_from_slice(&bytes[start..i]);
-        match c {
-            b'"' => b.extend_from_slice(b"\\\""),
-            b'\\' => b.extend_from_slice(b"\\\\"),
-            b'\n' => b.extend_from_slice(b"\\n"),
-            b'\r' => b.extend_from_slice(b"\\r"),
-            b'\t' => b.extend_from_slice(b"\\t"),
-            _ => {
-                let _ = write!(b, "\\u{:04x}", c);
-            }
-        }
-        i += 1;
-        start = i;
+        i = string_step(&mut r, s, i);
     }
-    b.extend_from_slice(&bytes[start..]);
-    b.push(b'"');
+    r.byte(b'"');
+}
+
+/// Write the character at byte `i` of `s`, escaped as needed; the index of the next one.
+#[inline(always)]
+fn string_step(r: &mut Room<'_>, s: &str, i: usize) -> usize {
+    let bytes = s.as_bytes();
+    let c = bytes[i];
+    if PLAIN[c as usize] {
+        r.byte(c);
+        return i + 1;
+    }
+    if c >= 0x80 {
+        // Only a few multi-byte characters are unsafe (C1 controls, bidi controls,
+        // separators); decode just this one.
+        let ch = s[i..].chars().next().unwrap_or('\u{fffd}');
+        let n = ch.len_utf8();
+        if crate::text::is_unsafe_char(ch) {
+            let mut units = [0u16; 2];
+            for &u in ch.encode_utf16(&mut units).iter() {
+                r.unicode_escape(u);
+            }
+        } else {
+            r.put(&bytes[i..i + n]);
+        }
+        return i + n;
+    }
+    match c {
+        b'"' => r.put(b"\\\""),
+        b'\\' => r.put(b"\\\\"),
+        b'\n' => r.put(b"\\n"),
+        b'\r' => r.put(b"\\r"),
+        b'\t' => r.put(b"\\t"),
+        _ => r.unicode_escape(c as u16),
+    }
+    i + 1
 }
 
 #[cfg(test)]
@@ -621,6 +637,32 @@ mod tests {
         assert_eq!(s, r#""a\"b\\c\n\u001b[2J\u009b\u202eé中""#);
         let back: String = serde_json::from_str(&s).unwrap();
         assert_eq!(back, "a\"b\\c\n\u{1b}[2J\u{9b}\u{202e}é中");
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_round_trips_and_stays_terminal_safe(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("[a-z \"\\\\]{0,12}").unwrap(),
+                    proptest::char::any().prop_map(|c| c.to_string()),
+                    proptest::sample::select(vec![
+                        "\u{1b}[2J", "\u{202e}", "\u{9b}", "\u{2028}", "中文", "😀", "\u{7f}", "\t\r\n",
+                    ]).prop_map(str::to_string),
+                ],
+                0..24,
+            )
+        ) {
+            let s: String = parts.concat();
+            let mut b = b"prefix".to_vec();
+            string(&mut b, &s);
+            let out = std::str::from_utf8(&b[6..]).unwrap();
+            let back: String = serde_json::from_str(out).unwrap();
+            proptest::prop_assert_eq!(&back, &s);
+            proptest::prop_assert!(!out.chars().any(crate::text::is_unsafe_char), "{:?}", out);
+        }
     }
 
     #[test]
