@@ -175,7 +175,7 @@ impl Sink for BatchSender {
 
     fn emit_unhashed(&mut self, m: WsMessage, how: Unhashed) {
         if let Unhashed::Pieces(_) = how {
-            self.open_tickets -= 1;
+            self.open_tickets = self.open_tickets.saturating_sub(1);
         }
         let i = self.batch.events.len();
         self.batch.unhashed.push((i, how));
@@ -203,7 +203,7 @@ impl Sink for BatchSender {
     }
 
     fn hash_abandon(&mut self, ticket: u64) {
-        self.open_tickets -= 1;
+        self.open_tickets = self.open_tickets.saturating_sub(1);
         self.batch.abandoned.push(ticket);
     }
 

@@ -58,6 +58,14 @@ impl Body {
         }
     }
 
+    /// The payload will not be finished: a sink hashing it can forget it.
+    pub fn abandon(&mut self, sink: &mut dyn Sink) {
+        if let Hashing::Away(t) = self.hash {
+            sink.hash_abandon(t);
+            self.hash = Hashing::Deferred;
+        }
+    }
+
     /// Start a new payload; `ticket` hands its hashing to the sink.
     pub fn reset(
         &mut self,
@@ -67,10 +75,8 @@ impl Body {
         ticket: Option<u64>,
         sink: &mut dyn Sink,
     ) {
-        if let Hashing::Away(t) = self.hash {
-            // The previous payload never finished.
-            sink.hash_abandon(t);
-        }
+        // The previous payload may never have finished.
+        self.abandon(sink);
         self.hash = match ticket {
             Some(t) => Hashing::Away(t),
             None => Hashing::Deferred,

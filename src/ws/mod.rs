@@ -303,6 +303,7 @@ impl WsDirection {
         });
         self.data.active = false;
         self.ctrl.active = false;
+        self.data.body.abandon(sink);
         self.hdr_have = 0;
         self.frame_pkts = Pkts::new();
         self.frame_preview_buf = Vec::new();
@@ -352,6 +353,7 @@ impl WsDirection {
         }
         self.data.active = false;
         self.ctrl.active = false;
+        self.data.body.abandon(sink);
         self.hdr_have = 0;
         self.phase = Phase::Header;
     }

@@ -1,0 +1,57 @@
+//! `wslens decode --json` runs the decoder and the writer on two threads: hashing moves to the
+//! writer (from the events' content, or from payload pieces for large messages), TCP segments
+//! travel apart from other events, and buffers come back for reuse. None of that may change a
+//! byte of the output: it must equal the events of the plain, single-threaded decoder, encoded
+//! one by one.
+
+mod common;
+
+use common::{all_captures, decode};
+use std::process::Command;
+use wslens::event::Event;
+
+fn expected_ndjson(events: &[Event]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in events {
+        wslens::output::json::encode(&mut out, e);
+        out.push(b'\n');
+    }
+    out
+}
+
+#[test]
+fn the_threaded_writer_prints_exactly_what_the_decoder_emits() {
+    let mut large = 0;
+    for path in all_captures() {
+        let events = decode(&path);
+        large += events
+            .iter()
+            .filter(|e| matches!(e, Event::WsMessage(m) if m.len >= 16 << 10))
+            .count();
+        let run = Command::new(env!("CARGO_BIN_EXE_wslens"))
+            .args(["decode", "--json"])
+            .arg(&path)
+            .output()
+            .expect("run wslens");
+        assert!(run.status.success(), "{}", path.display());
+        let want = expected_ndjson(&events);
+        if run.stdout != want {
+            let got = String::from_utf8_lossy(&run.stdout);
+            let want = String::from_utf8_lossy(&want);
+            let first = got
+                .lines()
+                .zip(want.lines())
+                .position(|(g, w)| g != w)
+                .unwrap_or(got.lines().count().min(want.lines().count()));
+            panic!(
+                "{}: line {} differs:\n got {:?}\nwant {:?}",
+                path.display(),
+                first + 1,
+                got.lines().nth(first),
+                want.lines().nth(first)
+            );
+        }
+    }
+    // The captures include messages large enough to be hashed from pieces by the writer.
+    assert!(large > 0, "no message of 16 KiB or more among the captures");
+}
