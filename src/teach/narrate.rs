@@ -207,35 +207,23 @@ fn conn_open(o: &ConnOpen, lang: Lang) -> Vec<String> {
         o.server.ip(),
         o.server.port(),
     );
-    let mut out = Vec::new();
-    match o.proto {
-        Proto::Tcp => {
-            out.push(say!(
-                lang,
-                ConnOpenTcp,
-                conn = o.conn,
-                proto = proto,
-                lip = lip,
-                lport = lport,
-                rip = rip,
-                rport = rport
-            ));
-            out.push(say!(lang, ConnOpenSteps, lport = lport, rport = rport));
-            if o.guessed {
-                out.push(say!(lang, ConnOpenGuessed));
-            }
-        }
-        Proto::Udp => {
-            out.push(say!(
-                lang,
-                ConnOpenUdp,
-                conn = o.conn,
-                proto = proto,
-                lip = lip,
-                lport = lport,
-                rip = rip,
-                rport = rport
-            ));
+    let opening = match o.proto {
+        Proto::Tcp => Msg::ConnOpenTcp,
+        Proto::Udp => Msg::ConnOpenUdp,
+    };
+    let args: [(&str, &dyn Display); 6] = [
+        ("conn", &o.conn),
+        ("proto", &proto),
+        ("lip", &lip),
+        ("lport", &lport),
+        ("rip", &rip),
+        ("rport", &rport),
+    ];
+    let mut out = vec![catalog::say(lang, opening, &args)];
+    if o.proto == Proto::Tcp {
+        out.push(say!(lang, ConnOpenSteps, lport = lport, rport = rport));
+        if o.guessed {
+            out.push(say!(lang, ConnOpenGuessed));
         }
     }
     out
