@@ -81,14 +81,13 @@ impl Batch {
 
 pub struct BatchSender {
     batch: Batch,
-    bytes: usize,
+    /// Payload bytes the current batch carries.
+    held: usize,
     tx: Option<SyncSender<Batch>>,
-    /// Written batches coming back, so their memory is reused instead of faulted in anew, and
-    /// their events are dropped on this thread, which allocated them: freeing on the writer
-    /// thread would leave every allocation here on the allocator's slow path.
+    /// Written batches coming back, so their memory is reused instead of faulted in anew,
+    /// with their messages' buffers: freeing those on the writer thread would leave every
+    /// allocation here on the allocator's slow path.
     spare: Receiver<Batch>,
-    /// Flush every event at once (live capture) instead of in batches.
-    pub immediate: bool,
     next_ticket: u64,
     /// Tickets handed out and not yet finished or abandoned.
     open_tickets: usize,
@@ -108,7 +107,7 @@ impl BatchSender {
         if self.batch.is_empty() {
             return;
         }
-        self.bytes = 0;
+        self.held = 0;
         let next = match self.spare.try_recv() {
             Ok(mut b) => {
                 self.recycle(&mut b);
@@ -127,9 +126,9 @@ impl BatchSender {
     }
 
     fn added(&mut self, bytes: usize) {
-        self.bytes += bytes;
+        self.held += bytes;
         let count = self.batch.events.len() + self.batch.tcp.len();
-        if self.immediate || count >= BATCH || self.bytes >= BATCH_BYTES {
+        if count >= BATCH || self.held >= BATCH_BYTES {
             self.send();
         }
     }
@@ -186,7 +185,7 @@ impl Sink for BatchSender {
         let backlog = self
             .pieces_sent
             .saturating_sub(self.pieces_done.load(Ordering::Relaxed));
-        if self.immediate || self.open_tickets >= TICKETS || backlog > BACKLOG {
+        if self.open_tickets >= TICKETS || backlog > BACKLOG {
             return None;
         }
         self.open_tickets += 1;
@@ -307,10 +306,9 @@ pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinH
         .expect("spawn writer thread");
     let sender = BatchSender {
         batch: Batch::new(),
-        bytes: 0,
+        held: 0,
         tx: Some(tx),
         spare: back_rx,
-        immediate: false,
         next_ticket: 0,
         open_tickets: 0,
         pieces_sent: 0,
@@ -382,7 +380,7 @@ mod tests {
             };
             tx.emit(note(text));
             assert!(
-                tx.bytes < BATCH_BYTES,
+                tx.held < BATCH_BYTES,
                 "the byte count restarts with each batch"
             );
         }

@@ -59,11 +59,14 @@ impl<W: Write> JsonWriter<W> {
         }
         encode(&mut self.buf, ev);
         self.buf.push(b'\n');
-        if self.line_buffered {
-            self.write_pending();
-            super::write_out(&mut self.out, &[], true, &mut self.error);
-        } else if self.buf.len() >= CHUNK {
-            self.write_pending();
+        if self.line_buffered || self.buf.len() >= CHUNK {
+            super::write_out(
+                &mut self.out,
+                &self.buf,
+                self.line_buffered,
+                &mut self.error,
+            );
+            self.buf.clear();
         }
     }
 }
@@ -321,13 +324,11 @@ impl<'v> Room<'v> {
     /// `\uXXXX`
     #[inline(always)]
     fn unicode_escape(&mut self, u: u16) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let d = |shift: u16| HEX[((u >> shift) & 15) as usize];
         self.put(&[b'\\', b'u', d(12), d(8), d(4), d(0)]);
     }
     #[inline(always)]
     fn hex(&mut self, v: &[u8]) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         assert!(2 * v.len() <= self.end - self.at);
         for (i, x) in v.iter().enumerate() {
             // SAFETY: as in `put`, within the 2 * len bytes checked above.
@@ -348,6 +349,8 @@ impl Drop for Room<'_> {
         unsafe { self.v.set_len(self.at) }
     }
 }
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Pairs of decimal digits, "00" to "99".
 const PAIRS: [u8; 200] = {

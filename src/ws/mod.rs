@@ -3,9 +3,10 @@
 //! One [`WsDirection`] per direction of a connection, fed the in-order bytes of that direction
 //! starting at the first byte after the handshake (or, heuristically, wherever the capture began).
 //!
-//! Payloads are consumed as a stream: each byte is unmasked into a small scratch buffer, then
-//! (inflated and) hashed, and only a bounded preview is kept, so a frame that claims 2^63 bytes
-//! costs no memory. See `docs/websocket.md` for what is checked and which notes exist.
+//! Payloads are consumed as a stream: masked bytes are unmasked into a small scratch buffer,
+//! then (inflated and) fed to the message's `Body`, which keeps a bounded preview and hashes
+//! what outgrows it (or hands the hashing to the sink), so a frame that claims 2^63 bytes costs
+//! no memory. See `docs/websocket.md` for what is checked and which notes exist.
 
 mod body;
 mod header;
