@@ -715,34 +715,7 @@ pub trait Sink {
     }
 }
 
-/// SHA-256 of `bytes` (with the SHA-NI instructions where the processor has them).
-///
-/// One call to the compression function over the whole blocks and one or two for the padded
-/// tail: for the short payloads of most messages this is several times cheaper than going
-/// through the buffering of `sha2::Sha256`.
-pub fn sha256(bytes: &[u8]) -> [u8; 32] {
-    const IV: [u32; 8] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-        0x5be0cd19,
-    ];
-    let mut state = IV;
-    let (blocks, rest) = bytes.as_chunks::<64>();
-    sha2::block_api::compress256(&mut state, blocks);
-    // The tail, a 1 bit, zeros, and the length in bits: one block, or two if it does not fit.
-    let mut tail = [[0u8; 64]; 2];
-    let flat = tail.as_flattened_mut();
-    flat[..rest.len()].copy_from_slice(rest);
-    flat[rest.len()] = 0x80;
-    let n = if rest.len() < 56 { 1 } else { 2 };
-    let bits = (bytes.len() as u64).wrapping_mul(8);
-    flat[64 * n - 8..64 * n].copy_from_slice(&bits.to_be_bytes());
-    sha2::block_api::compress256(&mut state, &tail[..n]);
-    let mut out = [0u8; 32];
-    for (o, w) in out.chunks_exact_mut(4).zip(state) {
-        o.copy_from_slice(&w.to_be_bytes());
-    }
-    out
-}
+pub use crate::sha::sha256;
 
 impl WsMessage {
     /// The whole payload as held by the event, when the decoder emitted it as
@@ -758,18 +731,5 @@ impl WsMessage {
 impl<F: FnMut(Event)> Sink for F {
     fn emit(&mut self, ev: Event) {
         self(ev)
-    }
-}
-
-#[cfg(test)]
-mod sha_tests {
-    #[test]
-    fn one_shot_sha256_matches_the_streaming_hasher_at_every_tail_length() {
-        use sha2::Digest;
-        let data: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
-        for n in 0..data.len() {
-            let want: [u8; 32] = sha2::Sha256::digest(&data[..n]).into();
-            assert_eq!(super::sha256(&data[..n]), want, "length {n}");
-        }
     }
 }

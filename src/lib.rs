@@ -13,6 +13,7 @@ pub mod ladder;
 pub mod limits;
 pub mod live;
 pub mod output;
+pub mod sha;
 pub mod tcp;
 pub mod teach;
 pub mod text;

@@ -7,8 +7,8 @@
 //! thread waits for the other more than it must.
 
 use super::WriteEvent;
-use crate::event::{Event, Sink, TcpSegment, Unhashed, WsMessage, sha256};
-use sha2::{Digest as _, Sha256};
+use crate::event::{Event, Sink, TcpSegment, Unhashed, WsMessage};
+use crate::sha::{self, Job, Stream, sha256};
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -212,45 +212,62 @@ impl Sink for BatchSender {
 }
 
 /// The writer's side of the hashing: one state per open ticket.
+#[derive(Default)]
 struct Hashes {
-    open: Vec<(u64, Sha256)>,
+    open: Vec<(u64, Stream)>,
+    /// The current batch's pieces by ticket, kept for their memory.
+    by_ticket: Vec<(u64, Vec<Range<usize>>)>,
     done: Arc<AtomicU64>,
 }
 
 impl Hashes {
-    fn state(&mut self, ticket: u64) -> &mut Sha256 {
+    fn take(&mut self, ticket: u64) -> Stream {
         match self.open.iter().position(|(t, _)| *t == ticket) {
-            Some(i) => &mut self.open[i].1,
-            None => {
-                self.open.push((ticket, Sha256::new()));
-                &mut self.open.last_mut().expect("just pushed").1
-            }
-        }
-    }
-
-    fn finish(&mut self, ticket: u64) -> [u8; 32] {
-        let h = match self.open.iter().position(|(t, _)| *t == ticket) {
             Some(i) => self.open.swap_remove(i).1,
-            // No piece came: the payload was empty.
-            None => Sha256::new(),
-        };
-        h.finalize().into()
+            // No piece came before: a new payload (or an empty one, when finishing).
+            None => Stream::default(),
+        }
     }
 
     /// Complete the batch's events: pieces first (a ticket's pieces always precede its message,
     /// in this batch or an earlier one), then the digests.
     fn complete(&mut self, b: &mut Batch) {
-        let mut hashed = 0;
+        let mut used = 0;
         for (t, r) in &b.pieces {
-            self.state(*t).update(&b.bytes[r.clone()]);
-            hashed += r.len() as u64;
+            if let Some(g) = self.by_ticket[..used].iter_mut().find(|g| g.0 == *t) {
+                g.1.push(r.clone());
+                continue;
+            }
+            if used == self.by_ticket.len() {
+                self.by_ticket.push((0, Vec::new()));
+            }
+            let g = &mut self.by_ticket[used];
+            g.0 = *t;
+            g.1.clear();
+            g.1.push(r.clone());
+            used += 1;
         }
-        self.done.fetch_add(hashed, Ordering::Relaxed);
+        let mut streams: Vec<(u64, Stream)> = Vec::with_capacity(used);
+        for i in 0..used {
+            let t = self.by_ticket[i].0;
+            streams.push((t, self.take(t)));
+        }
+        let mut jobs: Vec<Job> = streams
+            .into_iter()
+            .zip(&self.by_ticket)
+            .map(|((_, s), (_, pieces))| Job::new(s, pieces))
+            .collect();
+        sha::update_pairs(&mut jobs, &b.bytes);
+        let hashed: usize = b.pieces.iter().map(|(_, r)| r.len()).sum();
+        self.done.fetch_add(hashed as u64, Ordering::Relaxed);
+        for (job, (t, _)) in jobs.into_iter().zip(&self.by_ticket) {
+            self.open.push((*t, job.stream));
+        }
         for &(i, how) in &b.unhashed {
             if let Some(Event::WsMessage(m)) = b.events.get_mut(i) {
                 m.sha256 = match how {
                     Unhashed::Content => sha256(m.content()),
-                    Unhashed::Pieces(t) => self.finish(t),
+                    Unhashed::Pieces(t) => self.take(t).finish(),
                 };
             }
         }
@@ -267,8 +284,8 @@ pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinH
     let (back_tx, back_rx) = sync_channel::<Batch>(QUEUE + 1);
     let done = Arc::new(AtomicU64::new(0));
     let mut hashes = Hashes {
-        open: Vec::new(),
         done: done.clone(),
+        ..Hashes::default()
     };
     let handle = std::thread::Builder::new()
         .name("wslens-writer".into())

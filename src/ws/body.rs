@@ -2,10 +2,10 @@
 //! payload; and the per-direction inflater of permessage-deflate (RFC 7692).
 
 use flate2::{Decompress, FlushDecompress, Status};
-use sha2::{Digest as _, Sha256};
 
 use super::utf8::Utf8Check;
 use crate::event::Sink;
+use crate::sha::Stream;
 
 pub(crate) struct Body {
     hash: Hashing,
@@ -30,7 +30,7 @@ enum Hashing {
     /// from its event's content by the sink (possibly on another thread).
     Deferred,
     /// Here, since the payload outgrew its preview.
-    Here(Sha256),
+    Here(Stream),
     /// By the sink, fed piece by piece under this ticket (large payloads).
     Away(u64),
 }
@@ -106,7 +106,7 @@ impl Body {
             // Outgrown: catch up on what the preview holds, then follow the stream.
             self.cut = true;
             if let Hashing::Deferred = self.hash {
-                let mut h = Sha256::new();
+                let mut h = Stream::default();
                 h.update(&self.preview);
                 self.hash = Hashing::Here(h);
             }
@@ -175,7 +175,7 @@ impl Body {
     pub fn digest(&mut self) -> Digest {
         match std::mem::replace(&mut self.hash, Hashing::Deferred) {
             Hashing::Deferred => Digest::OfPreview,
-            Hashing::Here(h) => Digest::Done(h.finalize().into()),
+            Hashing::Here(h) => Digest::Done(h.finish()),
             Hashing::Away(t) => Digest::Ticket(t),
         }
     }
