@@ -332,7 +332,9 @@ pub fn read_from<R: Read + Send>(
                 stalled = false;
                 st.block(block, &mut f);
                 offset += len as u64;
-                reader.consume(len);
+                // `consume` would move the unread half of the buffer to its front each time
+                // the read position passes the middle; `refill` moves only the partial block.
+                reader.consume_noshift(len);
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
