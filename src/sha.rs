@@ -1,11 +1,11 @@
-//! SHA-256 of message payloads, two messages at a time where the processor allows.
+//! SHA-256 of message payloads, several messages at a time where the processor allows.
 //!
 //! Every `ws_message` carries the SHA-256 of its payload, and on bulk traffic that hashing is
 //! most of the work. The SHA-NI round instruction has a latency several times its issue rate,
 //! so one message's blocks, each depending on the one before, leave the unit idle most of the
-//! time. Two independent messages compressed in lock step fill those gaps: on the machines
-//! measured (docs/performance.md) that nearly doubles the bytes hashed per second per core.
-//! [`update_pairs`] schedules any number of streams onto two lanes that way.
+//! time. Independent messages compressed in lock step fill those gaps: on the machine measured
+//! (docs/performance.md) two double the bytes hashed per second per core.
+//! [`update_lanes`] schedules any number of streams onto such lanes.
 
 use std::ops::Range;
 
@@ -96,20 +96,24 @@ impl Stream {
     }
 }
 
-/// Compress `a.len()` blocks into each state (both slices are as long).
-fn compress_pair(sa: &mut [u32; 8], a: &[Block], sb: &mut [u32; 8], b: &[Block]) {
-    debug_assert_eq!(a.len(), b.len());
+/// Streams hashed together at most. Two double the throughput of one; three add about a tenth
+/// on blocks in cache, but made decoding bench-bulk slower, not faster (docs/performance.md).
+const LANES: usize = 2;
+
+/// Compress `blocks[i]` into `states[i]`, all lanes together (the slices are as long).
+fn compress_lanes<const N: usize>(states: [&mut [u32; 8]; N], blocks: [&[Block]; N]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("sha")
         && std::arch::is_x86_feature_detected!("sse4.1")
         && std::arch::is_x86_feature_detected!("ssse3")
     {
         // SAFETY: the instructions the function is compiled for are present, as just checked.
-        unsafe { ni::compress_pair(sa, a, sb, b) };
+        unsafe { ni::compress_lanes(states, blocks) };
         return;
     }
-    sha2::block_api::compress256(sa, a);
-    sha2::block_api::compress256(sb, b);
+    for (s, b) in states.into_iter().zip(blocks) {
+        sha2::block_api::compress256(s, b);
+    }
 }
 
 /// A stream and the pieces (ranges of a shared byte buffer) to feed it, in order.
@@ -165,11 +169,11 @@ impl<'a> Job<'a> {
     }
 }
 
-/// Feed every job its pieces of `bytes`, two jobs at a time on the paired kernel.
-pub fn update_pairs<'a>(jobs: &mut [Job<'a>], bytes: &'a [u8]) {
+/// Feed every job its pieces of `bytes`, up to [`LANES`] jobs at a time.
+pub fn update_lanes<'a>(jobs: &mut [Job<'a>], bytes: &'a [u8]) {
     // Lanes take jobs in order; a lane whose job runs dry takes the next one.
     let mut next = 0;
-    let mut lanes: [Option<usize>; 2] = [None, None];
+    let mut lanes: [Option<usize>; LANES] = [None; LANES];
     loop {
         for lane in &mut lanes {
             while let Some(i) = *lane {
@@ -185,27 +189,37 @@ pub fn update_pairs<'a>(jobs: &mut [Job<'a>], bytes: &'a [u8]) {
                 next += 1;
             }
         }
-        match lanes {
-            [Some(i), Some(j)] => {
-                let (lo, hi) = jobs.split_at_mut(i.max(j));
-                let (a, b) = (&mut lo[i.min(j)], &mut hi[0]);
-                let n = a.ready.len().min(b.ready.len());
-                compress_pair(
-                    &mut a.stream.state,
-                    &a.ready[..n],
-                    &mut b.stream.state,
-                    &b.ready[..n],
-                );
-                a.ready = &a.ready[n..];
-                b.ready = &b.ready[n..];
-            }
-            [Some(i), None] | [None, Some(i)] => {
-                let a = &mut jobs[i];
-                sha2::block_api::compress256(&mut a.stream.state, a.ready);
-                a.ready = &[];
-            }
-            [None, None] => return,
+        let mut active = [0; LANES];
+        let mut k = 0;
+        for &i in lanes.iter().flatten() {
+            active[k] = i;
+            k += 1;
         }
+        // Lanes always hold distinct jobs.
+        let distinct = "lanes hold distinct jobs";
+        match k {
+            0 => return,
+            1 => run_lanes([&mut jobs[active[0]]]),
+            2 => run_lanes(
+                jobs.get_disjoint_mut([active[0], active[1]])
+                    .expect(distinct),
+            ),
+            _ => run_lanes(jobs.get_disjoint_mut(active).expect(distinct)),
+        }
+    }
+}
+
+/// Compress as many blocks as every lane's job has ready.
+fn run_lanes<const N: usize>(mut jobs: [&mut Job<'_>; N]) {
+    let n = jobs.iter().map(|j| j.ready.len()).min().unwrap_or(0);
+    let blocks: [&[Block]; N] = std::array::from_fn(|i| &jobs[i].ready[..n]);
+    if N == 1 {
+        sha2::block_api::compress256(&mut jobs[0].stream.state, blocks[0]);
+    } else {
+        compress_lanes(jobs.each_mut().map(|j| &mut j.stream.state), blocks);
+    }
+    for j in jobs {
+        j.ready = &j.ready[n..];
     }
 }
 
@@ -272,46 +286,55 @@ mod ni {
     }
 
     #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-    pub(super) unsafe fn compress_pair(
-        sa: &mut [u32; 8],
-        a: &[Block],
-        sb: &mut [u32; 8],
-        b: &[Block],
+    pub(super) unsafe fn compress_lanes<const N: usize>(
+        states: [&mut [u32; 8]; N],
+        blocks: [&[Block]; N],
     ) {
         let swap = _mm_set_epi64x(0x0c0d_0e0f_0809_0a0b, 0x0405_0607_0001_0203);
+        let n = blocks.iter().map(|b| b.len()).min().unwrap_or(0);
         // SAFETY (loads and stores): every pointer is into a block or state of known size.
         unsafe {
-            let (mut a0, mut a1) = load(sa);
-            let (mut b0, mut b1) = load(sb);
-            for (ba, bb) in a.iter().zip(b) {
-                let (a0s, a1s, b0s, b1s) = (a0, a1, b0, b1);
-                let mut wa = [_mm_setzero_si128(); 4];
-                let mut wb = [_mm_setzero_si128(); 4];
-                for i in 0..4 {
-                    wa[i] = _mm_shuffle_epi8(_mm_loadu_si128(ba.as_ptr().add(16 * i).cast()), swap);
-                    wb[i] = _mm_shuffle_epi8(_mm_loadu_si128(bb.as_ptr().add(16 * i).cast()), swap);
+            let mut s0 = [_mm_setzero_si128(); N];
+            let mut s1 = [_mm_setzero_si128(); N];
+            for l in 0..N {
+                (s0[l], s1[l]) = load(states[l]);
+            }
+            for b in 0..n {
+                let (saved0, saved1) = (s0, s1);
+                let mut w = [[_mm_setzero_si128(); 4]; N];
+                for l in 0..N {
+                    let block = blocks[l][b].as_ptr();
+                    for (i, w) in w[l].iter_mut().enumerate() {
+                        *w = _mm_shuffle_epi8(_mm_loadu_si128(block.add(16 * i).cast()), swap);
+                    }
                 }
                 // Written out sixteen times rather than looped, so that the ring indices are
-                // constants and both lanes' steps can be scheduled together.
+                // constants and all lanes' steps can be scheduled together.
                 macro_rules! step {
                     ($($g:literal)*) => {$({
                         let k = _mm_loadu_si128(K.as_ptr().add(4 * $g).cast());
-                        let ma = _mm_add_epi32(schedule(&mut wa, $g), k);
-                        let mb = _mm_add_epi32(schedule(&mut wb, $g), k);
-                        a1 = _mm_sha256rnds2_epu32(a1, a0, ma);
-                        b1 = _mm_sha256rnds2_epu32(b1, b0, mb);
-                        a0 = _mm_sha256rnds2_epu32(a0, a1, _mm_shuffle_epi32(ma, 0x0E));
-                        b0 = _mm_sha256rnds2_epu32(b0, b1, _mm_shuffle_epi32(mb, 0x0E));
+                        let mut m = [_mm_setzero_si128(); N];
+                        for l in 0..N {
+                            m[l] = _mm_add_epi32(schedule(&mut w[l], $g), k);
+                        }
+                        for l in 0..N {
+                            s1[l] = _mm_sha256rnds2_epu32(s1[l], s0[l], m[l]);
+                        }
+                        for l in 0..N {
+                            let hi = _mm_shuffle_epi32(m[l], 0x0E);
+                            s0[l] = _mm_sha256rnds2_epu32(s0[l], s1[l], hi);
+                        }
                     })*};
                 }
                 step!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
-                a0 = _mm_add_epi32(a0, a0s);
-                a1 = _mm_add_epi32(a1, a1s);
-                b0 = _mm_add_epi32(b0, b0s);
-                b1 = _mm_add_epi32(b1, b1s);
+                for l in 0..N {
+                    s0[l] = _mm_add_epi32(s0[l], saved0[l]);
+                    s1[l] = _mm_add_epi32(s1[l], saved1[l]);
+                }
             }
-            store(sa, a0, a1);
-            store(sb, b0, b1);
+            for (l, s) in states.into_iter().enumerate() {
+                store(s, s0[l], s1[l]);
+            }
         }
     }
 }
@@ -341,17 +364,20 @@ mod tests {
     }
 
     #[test]
-    fn paired_kernel_matches_two_single_ones() {
+    fn lanes_match_single_ones() {
         for blocks in [1, 2, 7, 64] {
-            let (x, y) = (data(64 * blocks, 3), data(64 * blocks, 9));
-            let (bx, _) = x.as_chunks::<64>();
-            let (by, _) = y.as_chunks::<64>();
+            let d: Vec<Vec<u8>> = (0..3).map(|i| data(64 * blocks, 3 + i)).collect();
+            let b: Vec<&[Block]> = d.iter().map(|x| x.as_chunks::<64>().0).collect();
+            let mut want = [IV; 3];
+            for (s, b) in want.iter_mut().zip(&b) {
+                sha2::block_api::compress256(s, b);
+            }
+            let (mut p, mut q, mut r) = (IV, IV, IV);
+            compress_lanes([&mut p, &mut q], [b[0], b[1]]);
+            assert_eq!([p, q], want[..2], "two lanes, {blocks} blocks");
             let (mut p, mut q) = (IV, IV);
-            compress_pair(&mut p, bx, &mut q, by);
-            let (mut r, mut s) = (IV, IV);
-            sha2::block_api::compress256(&mut r, bx);
-            sha2::block_api::compress256(&mut s, by);
-            assert_eq!((p, q), (r, s), "{blocks} blocks");
+            compress_lanes([&mut p, &mut q, &mut r], [b[0], b[1], b[2]]);
+            assert_eq!([p, q, r], want, "three lanes, {blocks} blocks");
         }
     }
 
@@ -370,7 +396,7 @@ mod tests {
         /// Any number of payloads, cut into pieces of any size and interleaved in one buffer,
         /// some begun earlier: each digest is that of its payload.
         #[test]
-        fn pairs_match_the_reference(
+        fn lanes_match_the_reference(
             lens in prop::collection::vec(0usize..700, 0..6),
             cuts in prop::collection::vec(1usize..150, 1..12),
             started in prop::collection::vec(0usize..130, 6),
@@ -403,7 +429,7 @@ mod tests {
             }
             let mut jobs: Vec<Job> =
                 streams.into_iter().zip(&pieces).map(|(s, p)| Job::new(s, p)).collect();
-            update_pairs(&mut jobs, &bytes);
+            update_lanes(&mut jobs, &bytes);
             for (j, p) in jobs.iter().zip(&payloads) {
                 prop_assert_eq!(j.stream.finish(), reference(p));
             }

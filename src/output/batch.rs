@@ -257,7 +257,7 @@ impl Hashes {
             .zip(&self.by_ticket)
             .map(|((_, s), (_, pieces))| Job::new(s, pieces))
             .collect();
-        sha::update_pairs(&mut jobs, &b.bytes);
+        sha::update_lanes(&mut jobs, &b.bytes);
         let hashed: usize = b.pieces.iter().map(|(_, r)| r.len()).sum();
         self.done.fetch_add(hashed as u64, Ordering::Relaxed);
         for (job, (t, _)) in jobs.into_iter().zip(&self.by_ticket) {
