@@ -285,6 +285,8 @@ mod ni {
         }
     }
 
+    // Lanes and blocks are indexed: each step touches the same position of several arrays.
+    #[allow(clippy::needless_range_loop)]
     #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
     pub(super) unsafe fn compress_lanes<const N: usize>(
         states: [&mut [u32; 8]; N],
