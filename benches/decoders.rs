@@ -7,6 +7,7 @@ use flate2::{Compress, Compression, FlushCompress};
 use std::hint::black_box;
 use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::{DeflateParams, Dir, Event, PktNum, Ts};
+use wslens::sha::{Job, Stream, sha256, update_lanes};
 use wslens::tcp::StreamCtx;
 use wslens::tcp::reasm::{Deliver, Reasm, ReasmLimits};
 use wslens::ws::{WsConfig, WsDirection, unmask};
@@ -50,6 +51,31 @@ fn bench_unmask(c: &mut Criterion) {
             b.iter(|| unmask(black_box(&mut buf), [1, 2, 3, 4], 1))
         });
     }
+    g.finish();
+}
+
+/// SHA-256 of 64 KiB payloads: one at a time, and two at once on the lanes the writer uses.
+fn bench_sha(c: &mut Criterion) {
+    let bytes: Vec<u8> = (0..128 << 10).map(|i| (i * 7 + i / 251) as u8).collect();
+    let mut g = c.benchmark_group("sha256");
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.bench_function("one stream", |b| {
+        b.iter(|| {
+            let (x, y) = bytes.split_at(64 << 10);
+            (sha256(black_box(x)), sha256(black_box(y)))
+        })
+    });
+    let pieces = [0..64 << 10, 64 << 10..128 << 10];
+    g.bench_function("two lanes", |b| {
+        b.iter(|| {
+            let mut jobs: Vec<Job> = pieces
+                .iter()
+                .map(|p| Job::new(Stream::default(), std::slice::from_ref(p)))
+                .collect();
+            update_lanes(&mut jobs, black_box(&bytes));
+            (jobs[0].stream.finish(), jobs[1].stream.finish())
+        })
+    });
     g.finish();
 }
 
@@ -229,6 +255,7 @@ criterion_group!(
     benches,
     bench_json,
     bench_unmask,
+    bench_sha,
     bench_frames,
     bench_inflate,
     bench_reassembly,
