@@ -60,6 +60,6 @@ for kind in chatty bulk; do
   c=$(median cat "$f")
   wm=$(peak_mb "$bin" decode --json "$f")
   tm=$(peak_mb tshark -r "$f" -Y websocket -T fields -e frame.number -e websocket.opcode -e websocket.payload_length)
-  printf '| %s | %s | %s | %s s | %s s | %s s | %.0fx | %.1fx | %s MiB | %s MiB |\n' \
+  printf '| %s | %s | %s | %s s | %s s | %s s | %.1fx | %.1fx | %s MiB | %s MiB |\n' \
     "$kind" "$pkts" "$size" "$w" "$t" "$c" "$(echo "$t / $w" | bc -l)" "$(echo "$w / ($c + 0.0001)" | bc -l)" "$wm" "$tm"
 done
