@@ -211,7 +211,7 @@ impl Sink for BatchSender {
     }
 }
 
-/// The writer's side of the hashing: one state per open ticket.
+/// The writer's side of the hashing: one state per open ticket, fed two payloads at a time.
 #[derive(Default)]
 struct Hashes {
     open: Vec<(u64, Stream)>,
@@ -247,15 +247,11 @@ impl Hashes {
             g.1.push(r.clone());
             used += 1;
         }
-        let mut streams: Vec<(u64, Stream)> = Vec::with_capacity(used);
-        for i in 0..used {
-            let t = self.by_ticket[i].0;
-            streams.push((t, self.take(t)));
-        }
+        let streams: Vec<Stream> = (0..used).map(|i| self.take(self.by_ticket[i].0)).collect();
         let mut jobs: Vec<Job> = streams
             .into_iter()
             .zip(&self.by_ticket)
-            .map(|((_, s), (_, pieces))| Job::new(s, pieces))
+            .map(|(s, (_, pieces))| Job::new(s, pieces))
             .collect();
         sha::update_lanes(&mut jobs, &b.bytes);
         let hashed: usize = b.pieces.iter().map(|(_, r)| r.len()).sum();
