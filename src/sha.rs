@@ -64,41 +64,38 @@ impl Default for Stream {
 }
 
 impl Stream {
-    pub fn update(&mut self, mut bytes: &[u8]) {
-        self.len += bytes.len() as u64;
-        bytes = self.top_up(bytes);
-        if self.buf_len > 0 {
-            return;
-        }
-        let (blocks, rest) = bytes.as_chunks::<64>();
+    pub fn update(&mut self, bytes: &[u8]) {
+        let blocks = self.absorb(bytes);
         sha2::block_api::compress256(&mut self.state, blocks);
-        self.buf[..rest.len()].copy_from_slice(rest);
-        self.buf_len = rest.len();
     }
 
-    /// Complete a partial block from `bytes` (compressing it once full); what is left of them.
-    fn top_up<'a>(&mut self, bytes: &'a [u8]) -> &'a [u8] {
-        if self.buf_len == 0 {
-            return bytes;
-        }
-        let take = (64 - self.buf_len).min(bytes.len());
-        self.buf[self.buf_len..self.buf_len + take].copy_from_slice(&bytes[..take]);
-        self.buf_len += take;
-        if self.buf_len == 64 {
+    /// Take `bytes` in: a partial block is completed from them (and compressed) first, and a
+    /// tail under a block is kept for later. The whole blocks in between are returned, for the
+    /// caller to compress before anything else goes into this stream.
+    fn absorb<'a>(&mut self, bytes: &'a [u8]) -> &'a [Block] {
+        self.len += bytes.len() as u64;
+        let mut bytes = bytes;
+        if self.buf_len > 0 {
+            let take = (64 - self.buf_len).min(bytes.len());
+            self.buf[self.buf_len..self.buf_len + take].copy_from_slice(&bytes[..take]);
+            self.buf_len += take;
+            bytes = &bytes[take..];
+            if self.buf_len < 64 {
+                return &[];
+            }
             sha2::block_api::compress256(&mut self.state, &[self.buf]);
             self.buf_len = 0;
         }
-        &bytes[take..]
+        let (blocks, rest) = bytes.as_chunks::<64>();
+        self.buf[..rest.len()].copy_from_slice(rest);
+        self.buf_len = rest.len();
+        blocks
     }
 
     pub fn finish(&self) -> [u8; 32] {
         finish(self.state, &self.buf[..self.buf_len], self.len)
     }
 }
-
-/// Streams hashed together at most. Two double the throughput of one; three add about a tenth
-/// on blocks in cache, but made decoding bench-bulk slower, not faster (docs/performance.md).
-const LANES: usize = 2;
 
 /// Compress `blocks[i]` into `states[i]`, all lanes together (the slices are as long).
 fn compress_lanes<const N: usize>(states: [&mut [u32; 8]; N], blocks: [&[Block]; N]) {
@@ -120,8 +117,6 @@ fn compress_lanes<const N: usize>(states: [&mut [u32; 8]; N], blocks: [&[Block];
 pub struct Job<'a> {
     pub stream: Stream,
     pieces: std::slice::Iter<'a, Range<usize>>,
-    /// What is left of the current piece.
-    cur: &'a [u8],
     /// Whole blocks taken from the pieces and not yet compressed.
     ready: &'a [Block],
 }
@@ -131,49 +126,31 @@ impl<'a> Job<'a> {
         Job {
             stream,
             pieces: pieces.iter(),
-            cur: &[],
             ready: &[],
         }
     }
 
     /// Refill `ready` with the next run of whole blocks straight from the pieces (a block that
-    /// straddles two pieces goes through the stream's buffer and is compressed at once). False
-    /// when the pieces are used up.
+    /// straddles two pieces goes through the stream's buffer). False when the pieces are used
+    /// up.
     fn refill(&mut self, bytes: &'a [u8]) -> bool {
         while self.ready.is_empty() {
-            let cur = self.stream.top_up(self.cur);
-            if self.stream.buf_len == 0 {
-                let (blocks, rest) = cur.as_chunks::<64>();
-                self.ready = blocks;
-                self.cur = rest;
-                if blocks.is_empty() {
-                    // Under a block: it waits in the buffer for the next piece.
-                    self.stream.buf[..rest.len()].copy_from_slice(rest);
-                    self.stream.buf_len = rest.len();
-                    self.cur = &[];
-                }
-            } else {
-                self.cur = cur;
-            }
-            if self.ready.is_empty() && self.cur.is_empty() {
-                match self.pieces.next() {
-                    Some(r) => {
-                        self.cur = &bytes[r.clone()];
-                        self.stream.len += r.len() as u64;
-                    }
-                    None => return false,
-                }
-            }
+            let Some(r) = self.pieces.next() else {
+                return false;
+            };
+            self.ready = self.stream.absorb(&bytes[r.clone()]);
         }
         true
     }
 }
 
-/// Feed every job its pieces of `bytes`, up to [`LANES`] jobs at a time.
+/// Feed every job its pieces of `bytes`, two jobs at a time. Two lanes double the throughput of
+/// one; three add about a tenth on blocks in cache, but made decoding bench-bulk slower, not
+/// faster (docs/performance.md).
 pub fn update_lanes<'a>(jobs: &mut [Job<'a>], bytes: &'a [u8]) {
     // Lanes take jobs in order; a lane whose job runs dry takes the next one.
     let mut next = 0;
-    let mut lanes: [Option<usize>; LANES] = [None; LANES];
+    let mut lanes: [Option<usize>; 2] = [None; 2];
     loop {
         for lane in &mut lanes {
             while let Some(i) = *lane {
@@ -189,22 +166,13 @@ pub fn update_lanes<'a>(jobs: &mut [Job<'a>], bytes: &'a [u8]) {
                 next += 1;
             }
         }
-        let mut active = [0; LANES];
-        let mut k = 0;
-        for &i in lanes.iter().flatten() {
-            active[k] = i;
-            k += 1;
-        }
-        // Lanes always hold distinct jobs.
-        let distinct = "lanes hold distinct jobs";
-        match k {
-            0 => return,
-            1 => run_lanes([&mut jobs[active[0]]]),
-            2 => run_lanes(
-                jobs.get_disjoint_mut([active[0], active[1]])
-                    .expect(distinct),
+        match lanes {
+            [None, None] => return,
+            [Some(i), None] | [None, Some(i)] => run_lanes([&mut jobs[i]]),
+            [Some(i), Some(j)] => run_lanes(
+                jobs.get_disjoint_mut([i, j])
+                    .expect("lanes hold distinct jobs"),
             ),
-            _ => run_lanes(jobs.get_disjoint_mut(active).expect(distinct)),
         }
     }
 }

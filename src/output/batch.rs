@@ -233,7 +233,9 @@ impl Hashes {
     /// in this batch or an earlier one), then the digests.
     fn complete(&mut self, b: &mut Batch) {
         let mut used = 0;
+        let mut hashed = 0;
         for (t, r) in &b.pieces {
+            hashed += r.len() as u64;
             if let Some(g) = self.by_ticket[..used].iter_mut().find(|g| g.0 == *t) {
                 g.1.push(r.clone());
                 continue;
@@ -254,8 +256,7 @@ impl Hashes {
             .map(|(s, (_, pieces))| Job::new(s, pieces))
             .collect();
         sha::update_lanes(&mut jobs, &b.bytes);
-        let hashed: usize = b.pieces.iter().map(|(_, r)| r.len()).sum();
-        self.done.fetch_add(hashed as u64, Ordering::Relaxed);
+        self.done.fetch_add(hashed, Ordering::Relaxed);
         for (job, (t, _)) in jobs.into_iter().zip(&self.by_ticket) {
             self.open.push((*t, job.stream));
         }

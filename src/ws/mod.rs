@@ -89,9 +89,7 @@ impl Msg {
         self.clean_start = clean_start;
         self.tail_done = false;
     }
-}
 
-impl Msg {
     fn new() -> Self {
         Msg {
             active: false,
