@@ -708,6 +708,10 @@ pub trait Sink {
     /// The payload under `ticket` will never be finished.
     fn hash_abandon(&mut self, _ticket: u64) {}
 
+    /// The packets that follow are slices of `bytes` (a mapped window of the capture file): a
+    /// sink that keeps pieces for later may hold on to them rather than copy them.
+    fn backing(&mut self, _bytes: &crate::capture::Backing) {}
+
     /// An empty buffer for the decoder to fill, possibly one whose event this sink is done
     /// with (so its memory is reused rather than freed and allocated again).
     fn spare_buffer(&mut self) -> Vec<u8> {

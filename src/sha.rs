@@ -7,8 +7,6 @@
 //! (docs/performance.md) two double the bytes hashed per second per core.
 //! [`update_lanes`] schedules any number of streams onto such lanes.
 
-use std::ops::Range;
-
 const IV: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
@@ -113,19 +111,19 @@ fn compress_lanes<const N: usize>(states: [&mut [u32; 8]; N], blocks: [&[Block];
     }
 }
 
-/// A stream and the pieces (ranges of a shared byte buffer) to feed it, in order.
+/// A stream and the pieces to feed it, in order.
 pub struct Job<'a> {
     pub stream: Stream,
-    pieces: std::slice::Iter<'a, Range<usize>>,
+    pieces: std::vec::IntoIter<&'a [u8]>,
     /// Whole blocks taken from the pieces and not yet compressed.
     ready: &'a [Block],
 }
 
 impl<'a> Job<'a> {
-    pub fn new(stream: Stream, pieces: &'a [Range<usize>]) -> Self {
+    pub fn new(stream: Stream, pieces: Vec<&'a [u8]>) -> Self {
         Job {
             stream,
-            pieces: pieces.iter(),
+            pieces: pieces.into_iter(),
             ready: &[],
         }
     }
@@ -133,34 +131,34 @@ impl<'a> Job<'a> {
     /// Refill `ready` with the next run of whole blocks straight from the pieces (a block that
     /// straddles two pieces goes through the stream's buffer). False when the pieces are used
     /// up.
-    fn refill(&mut self, bytes: &'a [u8]) -> bool {
+    fn refill(&mut self) -> bool {
         while self.ready.is_empty() {
-            let Some(r) = self.pieces.next() else {
+            let Some(piece) = self.pieces.next() else {
                 return false;
             };
-            self.ready = self.stream.absorb(&bytes[r.clone()]);
+            self.ready = self.stream.absorb(piece);
         }
         true
     }
 }
 
-/// Feed every job its pieces of `bytes`, two jobs at a time. Two lanes double the throughput of
+/// Feed every job its pieces, two jobs at a time. Two lanes double the throughput of
 /// one; three add about a tenth on blocks in cache, but made decoding bench-bulk slower, not
 /// faster (docs/performance.md).
-pub fn update_lanes<'a>(jobs: &mut [Job<'a>], bytes: &'a [u8]) {
+pub fn update_lanes(jobs: &mut [Job<'_>]) {
     // Lanes take jobs in order; a lane whose job runs dry takes the next one.
     let mut next = 0;
     let mut lanes: [Option<usize>; 2] = [None; 2];
     loop {
         for lane in &mut lanes {
             while let Some(i) = *lane {
-                if jobs[i].refill(bytes) {
+                if jobs[i].refill() {
                     break;
                 }
                 *lane = None;
             }
             while lane.is_none() && next < jobs.len() {
-                if jobs[next].refill(bytes) {
+                if jobs[next].refill() {
                     *lane = Some(next);
                 }
                 next += 1;
@@ -375,7 +373,7 @@ mod tests {
                 lens.iter().enumerate().map(|(i, &n)| data(n, i as u8)).collect();
             // Round-robin pieces of each payload into one buffer, as a batch holds them.
             let mut bytes = Vec::new();
-            let mut pieces: Vec<Vec<Range<usize>>> = vec![Vec::new(); payloads.len()];
+            let mut pieces: Vec<Vec<std::ops::Range<usize>>> = vec![Vec::new(); payloads.len()];
             let mut streams = Vec::new();
             let mut at = Vec::new();
             for (i, p) in payloads.iter().enumerate() {
@@ -397,9 +395,12 @@ mod tests {
                     }
                 }
             }
-            let mut jobs: Vec<Job> =
-                streams.into_iter().zip(&pieces).map(|(s, p)| Job::new(s, p)).collect();
-            update_lanes(&mut jobs, &bytes);
+            let mut jobs: Vec<Job> = streams
+                .into_iter()
+                .zip(&pieces)
+                .map(|(s, p)| Job::new(s, p.iter().map(|r| &bytes[r.clone()]).collect()))
+                .collect();
+            update_lanes(&mut jobs);
             for (j, p) in jobs.iter().zip(&payloads) {
                 prop_assert_eq!(j.stream.finish(), reference(p));
             }

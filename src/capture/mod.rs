@@ -9,7 +9,10 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+mod map;
 pub mod write;
+
+pub use map::{Backing, read_file_mapped};
 
 /// One captured packet, borrowed from the reader's buffer.
 #[derive(Clone, Copy, Debug)]
@@ -105,6 +108,8 @@ struct Blocks {
     legacy_link: Option<(u32, bool)>,
     ifaces: Vec<Iface>,
     num: PktNum,
+    /// Bytes of the blocks handled by `parse`.
+    parsed: u64,
 }
 
 impl Blocks {
@@ -199,95 +204,135 @@ impl Blocks {
     }
 }
 
-/// Read every packet of a capture held in memory (a mapped file, the embedded capture), in
+/// Read every packet of a capture held in memory (the embedded capture, a test's bytes), in
 /// place: no copy of the packets is made.
 pub fn read_slice(
     bytes: &[u8],
     mut f: impl FnMut(Packet<'_>),
 ) -> Result<ReadSummary, CaptureError> {
-    use pcap_parser::nom::Err as NomErr;
-    if bytes.is_empty() {
-        return Err(CaptureError::Empty);
-    }
-    let mut st = Blocks::default();
-    let stop = |e: NomErr<PcapError<&[u8]>>, offset: u64, after_pkt: PktNum| match e {
-        NomErr::Incomplete(_) => CaptureError::Truncated {
-            offset,
-            after_pkt,
-            what: "the last block is incomplete",
-        },
-        NomErr::Error(e) | NomErr::Failure(e) => CaptureError::Corrupt {
-            offset,
-            after_pkt,
-            what: describe(&e),
-        },
-    };
-    if let Ok((mut rem, hdr)) = pcap_parser::parse_pcap_header(bytes) {
-        type FrameParser = for<'a> fn(
-            &'a [u8],
-        ) -> pcap_parser::nom::IResult<
-            &'a [u8],
-            pcap_parser::LegacyPcapBlock<'a>,
-            PcapError<&'a [u8]>,
-        >;
-        let parse: FrameParser = if hdr.is_modified_format() {
-            pcap_parser::parse_pcap_frame_modified
-        } else if hdr.is_bigendian() {
-            pcap_parser::parse_pcap_frame_be
-        } else {
-            pcap_parser::parse_pcap_frame
-        };
-        st.block(PcapBlockOwned::LegacyHeader(hdr), &mut f);
-        while !rem.is_empty() {
-            let offset = (bytes.len() - rem.len()) as u64;
-            match parse(rem) {
-                Ok((next, b)) => {
-                    rem = next;
-                    st.block(PcapBlockOwned::Legacy(b), &mut f);
-                }
-                Err(e) => {
-                    st.sum.error = Some(stop(e, offset, st.num));
-                    break;
-                }
-            }
-        }
-        return Ok(st.done());
-    }
-    if pcap_parser::parse_sectionheaderblock(bytes).is_err() {
-        if bytes.len() < 24 {
-            return Err(CaptureError::Truncated {
-                offset: 0,
-                after_pkt: 0,
-                what: "file header",
-            });
-        }
-        let magic = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
-        return Err(CaptureError::NotACapture { magic });
-    }
-    let mut rem = bytes;
-    let mut big_endian = false;
-    while !rem.is_empty() {
-        let offset = (bytes.len() - rem.len()) as u64;
-        let parsed = if big_endian {
-            pcap_parser::parse_block_be(rem)
-        } else {
-            pcap_parser::parse_block_le(rem)
-        };
-        match parsed {
-            Ok((next, b)) => {
-                rem = next;
-                if let Block::SectionHeader(shb) = &b {
-                    big_endian = shb.big_endian();
-                }
-                st.block(PcapBlockOwned::NG(b), &mut f);
-            }
-            Err(e) => {
-                st.sum.error = Some(stop(e, offset, st.num));
-                break;
-            }
-        }
+    let (mut st, format, header) = Blocks::start(bytes)?;
+    let mut format = format;
+    let (_, stop) = st.parse(&mut format, &bytes[header..], &mut f);
+    if let Some(e) = stop {
+        let offset = header as u64 + st.parsed;
+        st.sum.error = Some(st.stop_error(e, offset));
     }
     Ok(st.done())
+}
+
+type FrameParser = for<'a> fn(
+    &'a [u8],
+) -> pcap_parser::nom::IResult<
+    &'a [u8],
+    pcap_parser::LegacyPcapBlock<'a>,
+    PcapError<&'a [u8]>,
+>;
+
+/// How the blocks after the file header are parsed.
+#[derive(Clone, Copy)]
+enum Format {
+    Legacy(FrameParser),
+    Ng { big_endian: bool },
+}
+
+type ParseError<'a> = pcap_parser::nom::Err<PcapError<&'a [u8]>>;
+
+impl Blocks {
+    /// Recognise the format from the file's first bytes (at least the file header; the whole
+    /// first section header block for pcapng). Returns the state, the format and the length of a
+    /// pcap file header already handled (0 for pcapng, whose header is a block like the others).
+    fn start(bytes: &[u8]) -> Result<(Blocks, Format, usize), CaptureError> {
+        if bytes.is_empty() {
+            return Err(CaptureError::Empty);
+        }
+        let mut st = Blocks::default();
+        if let Ok((rem, hdr)) = pcap_parser::parse_pcap_header(bytes) {
+            let parse: FrameParser = if hdr.is_modified_format() {
+                pcap_parser::parse_pcap_frame_modified
+            } else if hdr.is_bigendian() {
+                pcap_parser::parse_pcap_frame_be
+            } else {
+                pcap_parser::parse_pcap_frame
+            };
+            st.block(PcapBlockOwned::LegacyHeader(hdr), &mut |_| {});
+            return Ok((st, Format::Legacy(parse), bytes.len() - rem.len()));
+        }
+        if pcap_parser::parse_sectionheaderblock(bytes).is_err() {
+            if bytes.len() < 24 {
+                return Err(CaptureError::Truncated {
+                    offset: 0,
+                    after_pkt: 0,
+                    what: "file header",
+                });
+            }
+            let magic = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
+            return Err(CaptureError::NotACapture { magic });
+        }
+        Ok((st, Format::Ng { big_endian: false }, 0))
+    }
+
+    /// Handle the whole blocks at the start of `bytes`; returns how many bytes they took and,
+    /// when parsing stopped before the end, why (`Incomplete`: the next block runs past it).
+    fn parse<'a>(
+        &mut self,
+        format: &mut Format,
+        bytes: &'a [u8],
+        f: &mut impl FnMut(Packet<'_>),
+    ) -> (usize, Option<ParseError<'a>>) {
+        let mut rem = bytes;
+        let stop = loop {
+            if rem.is_empty() {
+                break None;
+            }
+            let before = rem.len();
+            match *format {
+                Format::Legacy(parse) => match parse(rem) {
+                    Ok((next, b)) => {
+                        rem = next;
+                        self.block(PcapBlockOwned::Legacy(b), f);
+                    }
+                    Err(e) => break Some(e),
+                },
+                Format::Ng { big_endian } => {
+                    let parsed = if big_endian {
+                        pcap_parser::parse_block_be(rem)
+                    } else {
+                        pcap_parser::parse_block_le(rem)
+                    };
+                    match parsed {
+                        Ok((next, b)) => {
+                            rem = next;
+                            if let Block::SectionHeader(shb) = &b {
+                                *format = Format::Ng {
+                                    big_endian: shb.big_endian(),
+                                };
+                            }
+                            self.block(PcapBlockOwned::NG(b), f);
+                        }
+                        Err(e) => break Some(e),
+                    }
+                }
+            }
+            self.parsed += (before - rem.len()) as u64;
+        };
+        (bytes.len() - rem.len(), stop)
+    }
+
+    fn stop_error(&self, e: ParseError<'_>, offset: u64) -> CaptureError {
+        use pcap_parser::nom::Err as NomErr;
+        match e {
+            NomErr::Incomplete(_) => CaptureError::Truncated {
+                offset,
+                after_pkt: self.num,
+                what: "the last block is incomplete",
+            },
+            NomErr::Error(e) | NomErr::Failure(e) => CaptureError::Corrupt {
+                offset,
+                after_pkt: self.num,
+                what: describe(&e),
+            },
+        }
+    }
 }
 
 /// Read every packet, calling `f` for each. Returns `Err` only when nothing could be read at all

@@ -110,7 +110,12 @@ pub(crate) fn drive(
     // A file name is chosen by whoever named the file: escape it like captured bytes.
     let name = file.display().to_string();
     let name = escape_for_terminal(&name);
-    let summary = match capture::read_file(file, |p| dec.packet(&p, sink)) {
+    let summary = match capture::read_file_mapped(file, |p, window| {
+        if let Some(w) = window {
+            sink.backing(w);
+        }
+        dec.packet(&p, sink)
+    }) {
         Ok(s) => s,
         Err(e) => anyhow::bail!("{name}: {}", escape_for_terminal(&e.to_string())),
     };

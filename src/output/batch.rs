@@ -7,6 +7,7 @@
 //! thread waits for the other more than it must.
 
 use super::WriteEvent;
+use crate::capture::Backing;
 use crate::event::{Event, Sink, TcpSegment, Unhashed, WsMessage};
 use crate::sha::{self, Job, Stream, sha256};
 use std::ops::Range;
@@ -38,19 +39,80 @@ struct Batch {
     /// For each of `events`, how many of `tcp` come before it.
     tcp_before: Vec<u32>,
     events: Vec<Event>,
-    /// Events (by index) whose digest the writer computes.
-    unhashed: Vec<(usize, Unhashed)>,
-    /// Pieces of ticketed payloads, in order, as ranges of `bytes`.
-    pieces: Vec<(u64, Range<usize>)>,
-    /// Tickets whose payload will not be finished.
-    abandoned: Vec<u64>,
+    /// Hashing the writer does.
+    remote: Work,
+    /// Hashing the decoder does just before it sends the batch, while the writer is behind.
+    local: Work,
+    /// Pieces copied into the batch.
     bytes: Vec<u8>,
+    /// Windows of the mapped capture file that pieces lie in, held until they are hashed.
+    windows: Vec<Backing>,
     /// The messages' text and data buffers, taken out by the writer once written, for the
     /// decoder to reuse (the events themselves are dropped on the writer thread).
     buffers: Vec<Vec<u8>>,
 }
 
+/// Digests to compute for a batch's messages.
+#[derive(Default)]
+struct Work {
+    /// Events (by index) whose digest is to be computed.
+    unhashed: Vec<(usize, Unhashed)>,
+    /// Pieces of ticketed payloads, in order.
+    pieces: Vec<(u64, Piece)>,
+    /// Tickets whose payload will not be finished.
+    abandoned: Vec<u64>,
+}
+
+impl Work {
+    fn clear(&mut self) {
+        self.unhashed.clear();
+        self.pieces.clear();
+        self.abandoned.clear();
+    }
+
+    fn is_empty(&self) -> bool {
+        self.unhashed.is_empty() && self.pieces.is_empty() && self.abandoned.is_empty()
+    }
+}
+
+/// Tickets of payloads the decoder hashes itself have this bit set.
+const LOCAL: u64 = 1 << 63;
+
+/// Where a piece's bytes are: copied into the batch (`src` 0) or in place in one of its
+/// windows (`src` = index + 1).
+#[derive(Clone)]
+struct Piece {
+    src: u32,
+    range: Range<usize>,
+}
+
+/// The memory a batch's pieces lie in.
+#[derive(Clone, Copy)]
+struct Sources<'a> {
+    bytes: &'a [u8],
+    windows: &'a [Backing],
+}
+
+impl<'a> Sources<'a> {
+    fn piece(self, p: &Piece) -> &'a [u8] {
+        match p.src {
+            0 => &self.bytes[p.range.clone()],
+            i => &self.windows[i as usize - 1][p.range.clone()],
+        }
+    }
+}
+
 impl Batch {
+    /// Hash the pieces of `work` (the remote or the local part) and fill in its digests.
+    fn complete(&mut self, hashes: &mut Hashes, local: bool) -> u64 {
+        let work = if local { &self.local } else { &self.remote };
+        let src = Sources {
+            bytes: &self.bytes,
+            windows: &self.windows,
+        };
+        hashes.complete(work, src, &mut self.events)
+    }
+
     fn new() -> Self {
         Batch {
             tcp: Vec::with_capacity(BATCH),
@@ -64,18 +126,18 @@ impl Batch {
         self.tcp.clear();
         self.tcp_before.clear();
         self.events.clear();
-        self.unhashed.clear();
-        self.pieces.clear();
-        self.abandoned.clear();
+        self.remote.clear();
+        self.local.clear();
         self.bytes.clear();
+        self.windows.clear();
         self.buffers.clear();
     }
 
     fn is_empty(&self) -> bool {
         self.events.is_empty()
             && self.tcp.is_empty()
-            && self.pieces.is_empty()
-            && self.abandoned.is_empty()
+            && self.remote.is_empty()
+            && self.local.is_empty()
     }
 }
 
@@ -96,6 +158,10 @@ pub struct BatchSender {
     pieces_done: Arc<AtomicU64>,
     /// Text buffers of written messages, emptied, for `spare_buffer`.
     buffers: Vec<Vec<u8>>,
+    /// The mapped window the packets being decoded lie in.
+    window: Option<Backing>,
+    /// The streams of the payloads this thread hashes.
+    local: Hashes,
 }
 
 /// Spare buffers kept, and the largest kept: enough for a batch of short texts.
@@ -108,6 +174,9 @@ impl BatchSender {
             return;
         }
         self.held = 0;
+        if !self.batch.local.is_empty() {
+            self.batch.complete(&mut self.local, true);
+        }
         let next = match self.spare.try_recv() {
             Ok(mut b) => {
                 self.recycle(&mut b);
@@ -173,11 +242,15 @@ impl Sink for BatchSender {
     }
 
     fn emit_unhashed(&mut self, m: WsMessage, how: Unhashed) {
-        if let Unhashed::Pieces(_) = how {
-            self.open_tickets = self.open_tickets.saturating_sub(1);
-        }
         let i = self.batch.events.len();
-        self.batch.unhashed.push((i, how));
+        let work = match how {
+            Unhashed::Pieces(t) => {
+                self.open_tickets = self.open_tickets.saturating_sub(1);
+                self.work(t)
+            }
+            Unhashed::Content => &mut self.batch.remote,
+        };
+        work.unhashed.push((i, how));
         self.emit(Event::WsMessage(m));
     }
 
@@ -185,39 +258,88 @@ impl Sink for BatchSender {
         let backlog = self
             .pieces_sent
             .saturating_sub(self.pieces_done.load(Ordering::Relaxed));
-        if self.open_tickets >= TICKETS || backlog > BACKLOG {
+        if self.open_tickets >= TICKETS {
             return None;
         }
         self.open_tickets += 1;
         self.next_ticket += 1;
-        Some(self.next_ticket)
+        // While the writer is behind, this thread hashes, two payloads at a time like the
+        // writer, as it sends each batch.
+        Some(self.next_ticket | if backlog > BACKLOG { LOCAL } else { 0 })
     }
 
     fn hash_piece(&mut self, ticket: u64, bytes: &[u8]) {
-        let start = self.batch.bytes.len();
-        self.batch.bytes.extend_from_slice(bytes);
-        self.batch.pieces.push((ticket, start..start + bytes.len()));
-        self.pieces_sent += bytes.len() as u64;
+        let piece = match self.in_window(bytes) {
+            Some(p) => p,
+            None => {
+                let start = self.batch.bytes.len();
+                self.batch.bytes.extend_from_slice(bytes);
+                Piece {
+                    src: 0,
+                    range: start..start + bytes.len(),
+                }
+            }
+        };
+        self.work(ticket).pieces.push((ticket, piece));
+        if ticket & LOCAL == 0 {
+            self.pieces_sent += bytes.len() as u64;
+        }
         self.added(bytes.len());
     }
 
     fn hash_abandon(&mut self, ticket: u64) {
         self.open_tickets = self.open_tickets.saturating_sub(1);
-        self.batch.abandoned.push(ticket);
+        self.work(ticket).abandoned.push(ticket);
     }
 
     fn spare_buffer(&mut self) -> Vec<u8> {
         self.buffers.pop().unwrap_or_default()
     }
+
+    fn backing(&mut self, bytes: &Backing) {
+        if !self.window.as_ref().is_some_and(|w| Arc::ptr_eq(w, bytes)) {
+            self.window = Some(bytes.clone());
+        }
+    }
 }
 
-/// The writer's side of the hashing: one state per open ticket, fed two payloads at a time.
+impl BatchSender {
+    /// The part of the batch's hashing that `ticket` belongs to.
+    fn work(&mut self, ticket: u64) -> &mut Work {
+        if ticket & LOCAL != 0 {
+            &mut self.batch.local
+        } else {
+            &mut self.batch.remote
+        }
+    }
+
+    /// `bytes` as a piece of the current window, when they lie in it (not in a buffer of the
+    /// decoder's), with the window added to the batch.
+    fn in_window(&mut self, bytes: &[u8]) -> Option<Piece> {
+        let w = self.window.as_ref()?;
+        let base = w.as_ptr() as usize;
+        let start = (bytes.as_ptr() as usize).checked_sub(base)?;
+        if start + bytes.len() > w.len() {
+            return None;
+        }
+        let windows = &mut self.batch.windows;
+        if !windows.last().is_some_and(|last| Arc::ptr_eq(last, w)) {
+            windows.push(w.clone());
+        }
+        Some(Piece {
+            src: windows.len() as u32,
+            range: start..start + bytes.len(),
+        })
+    }
+}
+
+/// One side's hashing (the writer's, or the decoder's own): a state per open ticket, fed two
+/// payloads at a time.
 #[derive(Default)]
 struct Hashes {
     open: Vec<(u64, Stream)>,
     /// The current batch's pieces by ticket, kept for their memory.
-    by_ticket: Vec<(u64, Vec<Range<usize>>)>,
-    done: Arc<AtomicU64>,
+    by_ticket: Vec<(u64, Vec<Piece>)>,
 }
 
 impl Hashes {
@@ -229,13 +351,13 @@ impl Hashes {
         }
     }
 
-    /// Complete the batch's events: pieces first (a ticket's pieces always precede its message,
-    /// in this batch or an earlier one), then the digests.
-    fn complete(&mut self, b: &mut Batch) {
+    /// Do `work` for `events`: pieces first (a ticket's pieces always precede its message, in
+    /// this batch or an earlier one), then the digests. Returns the piece bytes hashed.
+    fn complete(&mut self, work: &Work, src: Sources<'_>, events: &mut [Event]) -> u64 {
         let mut used = 0;
         let mut hashed = 0;
-        for (t, r) in &b.pieces {
-            hashed += r.len() as u64;
+        for (t, r) in &work.pieces {
+            hashed += r.range.len() as u64;
             if let Some(g) = self.by_ticket[..used].iter_mut().find(|g| g.0 == *t) {
                 g.1.push(r.clone());
                 continue;
@@ -253,24 +375,24 @@ impl Hashes {
         let mut jobs: Vec<Job> = streams
             .into_iter()
             .zip(&self.by_ticket)
-            .map(|(s, (_, pieces))| Job::new(s, pieces))
+            .map(|(s, (_, pieces))| Job::new(s, pieces.iter().map(|p| src.piece(p)).collect()))
             .collect();
-        sha::update_lanes(&mut jobs, &b.bytes);
-        self.done.fetch_add(hashed, Ordering::Relaxed);
+        sha::update_lanes(&mut jobs);
         for (job, (t, _)) in jobs.into_iter().zip(&self.by_ticket) {
             self.open.push((*t, job.stream));
         }
-        for &(i, how) in &b.unhashed {
-            if let Some(Event::WsMessage(m)) = b.events.get_mut(i) {
+        for &(i, how) in &work.unhashed {
+            if let Some(Event::WsMessage(m)) = events.get_mut(i) {
                 m.sha256 = match how {
                     Unhashed::Content => sha256(m.content()),
                     Unhashed::Pieces(t) => self.take(t).finish(),
                 };
             }
         }
-        for t in &b.abandoned {
+        for t in &work.abandoned {
             self.open.retain(|(o, _)| o != t);
         }
+        hashed
     }
 }
 
@@ -280,15 +402,16 @@ pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinH
     let (tx, rx) = sync_channel::<Batch>(QUEUE);
     let (back_tx, back_rx) = sync_channel::<Batch>(QUEUE + 1);
     let done = Arc::new(AtomicU64::new(0));
-    let mut hashes = Hashes {
-        done: done.clone(),
-        ..Hashes::default()
-    };
+    let writer_done = done.clone();
+    let mut hashes = Hashes::default();
     let handle = std::thread::Builder::new()
         .name("wslens-writer".into())
         .spawn(move || {
             for mut batch in rx {
-                hashes.complete(&mut batch);
+                let hashed = batch.complete(&mut hashes, false);
+                writer_done.fetch_add(hashed, Ordering::Relaxed);
+                // Unmapped here, not by the decoder when it reuses the batch.
+                batch.windows.clear();
                 let mut segs = batch.tcp.drain(..);
                 let mut written = 0;
                 for (ev, &before) in batch.events.iter().zip(&batch.tcp_before) {
@@ -328,6 +451,8 @@ pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinH
         pieces_sent: 0,
         pieces_done: done,
         buffers: Vec::new(),
+        window: None,
+        local: Hashes::default(),
     };
     (sender, handle)
 }
@@ -523,12 +648,61 @@ mod tests {
     }
 
     #[test]
-    fn no_tickets_once_the_writer_is_far_behind() {
+    fn the_decoder_hashes_while_the_writer_is_far_behind() {
         let (mut tx, h) = spawn(Collect(Vec::new()));
+        let payload: Vec<u8> = (0..2_500_000u32).map(|i| (i % 253) as u8).collect();
+        // Pieces of `a` are kept in place in a mapped window; those of `b` and `c`, handed out
+        // while the writer is behind, are hashed on this thread, `b` from copies.
+        let mut map = memmap2::MmapMut::map_anon(payload.len()).unwrap();
+        map.copy_from_slice(&payload);
+        let window: Backing = Arc::new(map.make_read_only().unwrap());
+        tx.backing(&window);
+        let a = tx.hash_begin().expect("a ticket");
         tx.pieces_sent = BACKLOG + 1;
-        assert_eq!(tx.hash_begin(), None);
+        let b = tx.hash_begin().expect("a ticket");
+        let c = tx.hash_begin().expect("a ticket");
         tx.pieces_sent = 0;
-        assert!(tx.hash_begin().is_some());
+        assert_eq!((a & LOCAL, b & LOCAL, c & LOCAL), (0, LOCAL, LOCAL));
+        for piece in window.chunks(90_001) {
+            let copied = tx.batch.bytes.len();
+            tx.hash_piece(a, piece);
+            assert_eq!(
+                tx.batch.bytes.len(),
+                copied,
+                "a piece in the window is not copied"
+            );
+            tx.hash_piece(b, &piece.to_vec()[..77]);
+            tx.hash_piece(c, piece);
+        }
+        tx.hash_abandon(c);
+        tx.emit_unhashed(message(None, &[]), Unhashed::Pieces(b));
+        tx.emit_unhashed(message(None, &payload[..300]), Unhashed::Pieces(a));
+        assert_eq!(tx.open_tickets, 0);
+        drop(window);
+        tx.close();
+        let got = h.join().unwrap().0;
+        let digests: Vec<[u8; 32]> = got
+            .iter()
+            .filter_map(|e| match e {
+                Event::WsMessage(m) => Some(m.sha256),
+                _ => None,
+            })
+            .collect();
+        let b_payload: Vec<u8> = payload
+            .chunks(90_001)
+            .flat_map(|p| &p[..77])
+            .copied()
+            .collect();
+        assert_eq!(digests, vec![sha256(&b_payload), sha256(&payload)]);
+    }
+
+    #[test]
+    fn no_tickets_once_too_many_are_open() {
+        let (mut tx, h) = spawn(Collect(Vec::new()));
+        for _ in 0..TICKETS {
+            assert!(tx.hash_begin().is_some());
+        }
+        assert_eq!(tx.hash_begin(), None);
         drop(tx);
         h.join().unwrap();
     }

@@ -1,0 +1,270 @@
+//! Reading a capture file mapped into memory a window at a time. Packets are decoded where the
+//! page cache holds them, with no copy into a read buffer (on bulk traffic that copy cost as
+//! much as a third of the decoding thread's time), and a sink may keep pieces of a window
+//! instead of copying them ([`crate::event::Sink::backing`]). Only the windows still referenced
+//! stay mapped, so memory does not grow with the file.
+
+use super::{Blocks, CaptureError, MAX_BLOCK, Packet, ReadSummary, read_from};
+use memmap2::{Mmap, MmapOptions};
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A mapped window of a capture file, shared by whoever still holds pieces of it.
+pub type Backing = Arc<Mmap>;
+
+/// Bytes mapped at a time: large enough that mapping costs little per byte, small enough that
+/// the few windows batches in flight may hold stay far below the memory bound.
+const WINDOW: usize = 8 << 20;
+
+/// Like [`super::read_file`], but a regular file is mapped rather than read; `f` also gets the
+/// window the packet lies in (None when the input is read, e.g. from a pipe).
+///
+/// A file cut short by another program while it is mapped would kill the process with SIGBUS;
+/// the handler installed here turns that into a message and exit status 1.
+pub fn read_file_mapped(
+    path: &Path,
+    f: impl FnMut(Packet<'_>, Option<&Backing>),
+) -> Result<ReadSummary, CaptureError> {
+    read_windows(path, WINDOW, f)
+}
+
+fn read_windows(
+    path: &Path,
+    window: usize,
+    mut f: impl FnMut(Packet<'_>, Option<&Backing>),
+) -> Result<ReadSummary, CaptureError> {
+    if path.as_os_str() == "-" {
+        return read_from(std::io::stdin(), |p| f(p, None));
+    }
+    let file = File::open(path).map_err(|source| CaptureError::Open {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let len = match file.metadata() {
+        Ok(m) if m.is_file() && m.len() > 0 => m.len(),
+        _ => return read_from(file, |p| f(p, None)),
+    };
+    on_sigbus_exit();
+    let map = |off: u64, size: usize| -> Result<Backing, CaptureError> {
+        let n = (size as u64).min(len - off) as usize;
+        // SAFETY: the mapping is read-only and private; the one way its contents can fail us
+        // is the file shrinking meanwhile, which the SIGBUS handler reports.
+        unsafe { MmapOptions::new().offset(off).len(n).map(&file) }
+            .map(Arc::new)
+            .map_err(|e| CaptureError::Io(e.to_string()))
+    };
+    let Ok(mut w) = map(0, window) else {
+        // Some file systems cannot map files: read it instead.
+        return read_from(file, |p| f(p, None));
+    };
+    let (mut st, mut format, mut pos) = Blocks::start(&w)?;
+    let mut off = 0u64;
+    let mut size = window;
+    loop {
+        let (used, stop) = st.parse(&mut format, &w[pos..], &mut |p| f(p, Some(&w)));
+        pos += used;
+        let at = off + pos as u64;
+        let end = off + w.len() as u64;
+        match stop {
+            None if end == len => break,
+            Some(e) if end == len || !matches!(e, pcap_parser::nom::Err::Incomplete(_)) => {
+                st.sum.error = Some(st.stop_error(e, at));
+                break;
+            }
+            _ => {}
+        }
+        // The next block starts at `at`: map from there, larger if it did not fit whole.
+        if pos == 0 {
+            if size >= MAX_BLOCK {
+                st.sum.error = Some(CaptureError::Corrupt {
+                    offset: at,
+                    after_pkt: st.num,
+                    what: format!("block larger than {} MiB", MAX_BLOCK >> 20),
+                });
+                break;
+            }
+            size = (size * 4).min(MAX_BLOCK);
+        } else {
+            size = window;
+        }
+        w = match map(at, size) {
+            Ok(w) => w,
+            Err(e) => {
+                st.sum.error = Some(e);
+                break;
+            }
+        };
+        off = at;
+        pos = 0;
+    }
+    Ok(st.done())
+}
+
+/// Make SIGBUS (a mapped page beyond the end of a file that shrank) print a message and exit
+/// with status 1 instead of killing the process.
+fn on_sigbus_exit() {
+    #[cfg(unix)]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        extern "C" fn handler(_: libc::c_int) {
+            const MSG: &[u8] = b"wslens: the capture file was cut short while it was being read\n";
+            // SAFETY: write(2) and _exit(2) are async-signal-safe.
+            unsafe {
+                libc::write(2, MSG.as_ptr().cast(), MSG.len());
+                libc::_exit(1);
+            }
+        }
+        ONCE.call_once(|| {
+            // SAFETY: a zeroed sigaction with an empty mask and a plain handler is valid.
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = handler as extern "C" fn(libc::c_int) as usize;
+                libc::sigemptyset(&mut sa.sa_mask);
+                libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::read_slice;
+    use std::path::PathBuf;
+
+    /// A packet as delivered: number, time, link type, digest of the bytes, length on the wire.
+    type Seen = (u64, i64, u32, [u8; 32], u32);
+
+    /// What a reader delivered: each packet, and how reading ended.
+    fn packets(
+        read: impl FnOnce(&mut dyn FnMut(Packet<'_>)) -> Result<ReadSummary, CaptureError>,
+    ) -> (Vec<Seen>, String) {
+        let mut got = Vec::new();
+        let r = read(&mut |p| {
+            let data = crate::sha::sha256(p.data);
+            got.push((p.num, p.ts_ns, p.linktype, data, p.orig_len))
+        });
+        let end = match r {
+            Ok(s) => format!(
+                "{} {:?} {:?}",
+                s.packets,
+                s.warnings,
+                s.error.map(|e| e.to_string())
+            ),
+            Err(e) => e.to_string(),
+        };
+        (got, end)
+    }
+
+    fn captures() -> Vec<PathBuf> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+            .collect();
+        v.sort();
+        assert!(v.len() >= 4, "the bundled captures");
+        v
+    }
+
+    fn temp(name: &str, bytes: &[u8]) -> PathBuf {
+        let p = std::env::temp_dir().join(format!("wslens-map-{}-{name}", std::process::id()));
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    #[test]
+    fn mapped_windows_deliver_what_reading_does() {
+        for path in captures() {
+            let bytes = std::fs::read(&path).unwrap();
+            let want = packets(|f| read_slice(&bytes, f));
+            assert!(!want.0.is_empty(), "{}", path.display());
+            // Windows smaller than most blocks (grown to fit), a few blocks, the default.
+            for window in [4096, 1 << 16, WINDOW] {
+                let mut windows = 0;
+                let mut last: Option<Backing> = None;
+                let got = packets(|f| {
+                    read_windows(&path, window, |p, w| {
+                        let w = w.expect("a regular file is mapped");
+                        if !last.as_ref().is_some_and(|l| Arc::ptr_eq(l, w)) {
+                            windows += 1;
+                            last = Some(w.clone());
+                        }
+                        let base = w.as_ptr() as usize;
+                        let at = p.data.as_ptr() as usize;
+                        assert!(at >= base && at + p.data.len() <= base + w.len());
+                        f(p)
+                    })
+                });
+                assert_eq!(got, want, "{} in windows of {window}", path.display());
+                if bytes.len() > 2 * window {
+                    assert!(windows > 1, "{}", path.display());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn damage_is_reported_as_when_reading() {
+        let bytes = std::fs::read(&captures()[0]).unwrap();
+        let mut bad_len = bytes.clone();
+        // The first packet's captured length (after the 24-byte file header and the two
+        // timestamp fields) made absurdly large.
+        bad_len[32..36].copy_from_slice(&0x7fff_0000u32.to_le_bytes());
+        let cases: [(&str, &[u8]); 4] = [
+            ("cut", &bytes[..bytes.len() - 100]),
+            ("header", &bytes[..20]),
+            ("garbage", &[0x42; 100]),
+            ("huge", &bad_len),
+        ];
+        for (name, content) in cases {
+            let p = temp(name, content);
+            let want = packets(|f| read_slice(content, f));
+            for window in [4096, WINDOW] {
+                let got = packets(|f| read_windows(&p, window, |pkt, _| f(pkt)));
+                assert_eq!(got, want, "{name}, windows of {window}");
+            }
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+
+    /// A file cut short while mapped: in a child process (the handler exits), which reads the
+    /// file named by the variable and truncates it after the first packet.
+    #[test]
+    fn a_file_cut_short_while_mapped_is_reported() {
+        const VAR: &str = "WSLENS_TEST_TRUNCATE";
+        if let Some(p) = std::env::var_os(VAR) {
+            let p = PathBuf::from(p);
+            let mut n = 0;
+            let _ = read_windows(&p, 1 << 20, |_, _| {
+                n += 1;
+                if n == 1 {
+                    std::fs::File::options()
+                        .write(true)
+                        .open(&p)
+                        .unwrap()
+                        .set_len(0)
+                        .unwrap();
+                }
+            });
+            std::process::exit(0);
+        }
+        let bytes = std::fs::read(&captures()[0]).unwrap();
+        let p = temp("shrinks", &bytes);
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "capture::map::tests::a_file_cut_short_while_mapped_is_reported",
+            ])
+            .args(["--nocapture", "--test-threads=1"])
+            .env(VAR, &p)
+            .output()
+            .unwrap();
+        std::fs::remove_file(&p).unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("cut short while it was being read"), "{err}");
+    }
+}
