@@ -705,6 +705,13 @@ pub trait Sink {
     /// The next bytes of the payload hashed under `ticket`.
     fn hash_piece(&mut self, _ticket: u64, _bytes: &[u8]) {}
 
+    /// The next bytes of the payload hashed under `ticket`, still masked with `key` (RFC 6455
+    /// §5.3), `offset` being their position in the frame's payload. Returns false when the sink
+    /// does not take masked bytes: the caller then unmasks them and calls `hash_piece`.
+    fn hash_masked(&mut self, _ticket: u64, _masked: &[u8], _key: [u8; 4], _offset: u64) -> bool {
+        false
+    }
+
     /// The payload under `ticket` will never be finished.
     fn hash_abandon(&mut self, _ticket: u64) {}
 

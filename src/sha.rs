@@ -63,31 +63,38 @@ impl Default for Stream {
 
 impl Stream {
     pub fn update(&mut self, bytes: &[u8]) {
-        let blocks = self.absorb(bytes);
+        let (blocks, _) = self.absorb(bytes, [0; 4]);
         sha2::block_api::compress256(&mut self.state, blocks);
     }
 
-    /// Take `bytes` in: a partial block is completed from them (and compressed) first, and a
-    /// tail under a block is kept for later. The whole blocks in between are returned, for the
-    /// caller to compress before anything else goes into this stream.
-    fn absorb<'a>(&mut self, bytes: &'a [u8]) -> &'a [Block] {
+    /// Take `bytes` in, still masked with `mask` (aligned to `bytes[0]`; zeros when not
+    /// masked): a partial block is completed from them (and compressed) first, and a tail under
+    /// a block is kept for later, both unmasked. The whole blocks in between are returned as
+    /// they are, with the mask aligned to their start, for the caller to compress before
+    /// anything else goes into this stream.
+    fn absorb<'a>(&mut self, bytes: &'a [u8], mut mask: [u8; 4]) -> (&'a [Block], [u8; 4]) {
         self.len += bytes.len() as u64;
         let mut bytes = bytes;
         if self.buf_len > 0 {
             let take = (64 - self.buf_len).min(bytes.len());
-            self.buf[self.buf_len..self.buf_len + take].copy_from_slice(&bytes[..take]);
+            let part = &mut self.buf[self.buf_len..self.buf_len + take];
+            part.copy_from_slice(&bytes[..take]);
+            crate::ws::unmask(part, mask, 0);
+            mask.rotate_left(take % 4);
             self.buf_len += take;
             bytes = &bytes[take..];
             if self.buf_len < 64 {
-                return &[];
+                return (&[], mask);
             }
             sha2::block_api::compress256(&mut self.state, &[self.buf]);
             self.buf_len = 0;
         }
         let (blocks, rest) = bytes.as_chunks::<64>();
         self.buf[..rest.len()].copy_from_slice(rest);
+        // Whole blocks leave the key's alignment as it was.
+        crate::ws::unmask(&mut self.buf[..rest.len()], mask, 0);
         self.buf_len = rest.len();
-        blocks
+        (blocks, mask)
     }
 
     pub fn finish(&self) -> [u8; 32] {
@@ -95,36 +102,66 @@ impl Stream {
     }
 }
 
-/// Compress `blocks[i]` into `states[i]`, all lanes together (the slices are as long).
-fn compress_lanes<const N: usize>(states: [&mut [u32; 8]; N], blocks: [&[Block]; N]) {
+/// Compress `blocks[i]`, still masked with `masks[i]` (zeros: not masked), into `states[i]`, all
+/// lanes together (the slices are as long).
+fn compress_lanes<const N: usize>(
+    states: [&mut [u32; 8]; N],
+    blocks: [&[Block]; N],
+    masks: [[u8; 4]; N],
+) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("sha")
         && std::arch::is_x86_feature_detected!("sse4.1")
         && std::arch::is_x86_feature_detected!("ssse3")
     {
         // SAFETY: the instructions the function is compiled for are present, as just checked.
-        unsafe { ni::compress_lanes(states, blocks) };
+        unsafe { ni::compress_lanes(states, blocks, masks) };
         return;
     }
-    for (s, b) in states.into_iter().zip(blocks) {
-        sha2::block_api::compress256(s, b);
+    for ((s, b), m) in states.into_iter().zip(blocks).zip(masks) {
+        if m == [0; 4] {
+            sha2::block_api::compress256(s, b);
+            continue;
+        }
+        for b in b {
+            let mut b = *b;
+            crate::ws::unmask(&mut b, m, 0);
+            sha2::block_api::compress256(s, &[b]);
+        }
+    }
+}
+
+/// Bytes to hash, possibly still masked (RFC 6455 §5.3) with `mask`, aligned to `bytes[0]`:
+/// the compression function unmasks each block as it loads it, so a masked payload is neither
+/// copied nor written before it is hashed.
+#[derive(Clone, Copy)]
+pub struct Piece<'a> {
+    pub bytes: &'a [u8],
+    pub mask: Option<[u8; 4]>,
+}
+
+impl<'a> From<&'a [u8]> for Piece<'a> {
+    fn from(bytes: &'a [u8]) -> Self {
+        Piece { bytes, mask: None }
     }
 }
 
 /// A stream and the pieces to feed it, in order.
 pub struct Job<'a> {
     pub stream: Stream,
-    pieces: std::vec::IntoIter<&'a [u8]>,
-    /// Whole blocks taken from the pieces and not yet compressed.
+    pieces: std::vec::IntoIter<Piece<'a>>,
+    /// Whole blocks taken from the pieces and not yet compressed, and the mask aligned to them.
     ready: &'a [Block],
+    mask: [u8; 4],
 }
 
 impl<'a> Job<'a> {
-    pub fn new(stream: Stream, pieces: Vec<&'a [u8]>) -> Self {
+    pub fn new(stream: Stream, pieces: Vec<Piece<'a>>) -> Self {
         Job {
             stream,
             pieces: pieces.into_iter(),
             ready: &[],
+            mask: [0; 4],
         }
     }
 
@@ -136,7 +173,9 @@ impl<'a> Job<'a> {
             let Some(piece) = self.pieces.next() else {
                 return false;
             };
-            self.ready = self.stream.absorb(piece);
+            (self.ready, self.mask) = self
+                .stream
+                .absorb(piece.bytes, piece.mask.unwrap_or([0; 4]));
         }
         true
     }
@@ -179,10 +218,11 @@ pub fn update_lanes(jobs: &mut [Job<'_>]) {
 fn run_lanes<const N: usize>(mut jobs: [&mut Job<'_>; N]) {
     let n = jobs.iter().map(|j| j.ready.len()).min().unwrap_or(0);
     let blocks: [&[Block]; N] = std::array::from_fn(|i| &jobs[i].ready[..n]);
-    if N == 1 {
+    let masks: [[u8; 4]; N] = std::array::from_fn(|i| jobs[i].mask);
+    if N == 1 && masks[0] == [0; 4] {
         sha2::block_api::compress256(&mut jobs[0].stream.state, blocks[0]);
     } else {
-        compress_lanes(jobs.each_mut().map(|j| &mut j.stream.state), blocks);
+        compress_lanes(jobs.each_mut().map(|j| &mut j.stream.state), blocks, masks);
     }
     for j in jobs {
         j.ready = &j.ready[n..];
@@ -257,6 +297,7 @@ mod ni {
     pub(super) unsafe fn compress_lanes<const N: usize>(
         states: [&mut [u32; 8]; N],
         blocks: [&[Block]; N],
+        masks: [[u8; 4]; N],
     ) {
         let swap = _mm_set_epi64x(0x0c0d_0e0f_0809_0a0b, 0x0405_0607_0001_0203);
         let n = blocks.iter().map(|b| b.len()).min().unwrap_or(0);
@@ -272,8 +313,11 @@ mod ni {
                 let mut w = [[_mm_setzero_si128(); 4]; N];
                 for l in 0..N {
                     let block = blocks[l][b].as_ptr();
+                    // Unmasked as loaded: the key repeats every four bytes, and a block is 64.
+                    let mask = _mm_set1_epi32(i32::from_ne_bytes(masks[l]));
                     for (i, w) in w[l].iter_mut().enumerate() {
-                        *w = _mm_shuffle_epi8(_mm_loadu_si128(block.add(16 * i).cast()), swap);
+                        let m = _mm_xor_si128(_mm_loadu_si128(block.add(16 * i).cast()), mask);
+                        *w = _mm_shuffle_epi8(m, swap);
                     }
                 }
                 // Written out sixteen times rather than looped, so that the ring indices are
@@ -341,10 +385,10 @@ mod tests {
                 sha2::block_api::compress256(s, b);
             }
             let (mut p, mut q, mut r) = (IV, IV, IV);
-            compress_lanes([&mut p, &mut q], [b[0], b[1]]);
+            compress_lanes([&mut p, &mut q], [b[0], b[1]], [[0; 4]; 2]);
             assert_eq!([p, q], want[..2], "two lanes, {blocks} blocks");
             let (mut p, mut q) = (IV, IV);
-            compress_lanes([&mut p, &mut q, &mut r], [b[0], b[1], b[2]]);
+            compress_lanes([&mut p, &mut q, &mut r], [b[0], b[1], b[2]], [[0; 4]; 3]);
             assert_eq!([p, q, r], want, "three lanes, {blocks} blocks");
         }
     }
@@ -368,12 +412,15 @@ mod tests {
             lens in prop::collection::vec(0usize..700, 0..6),
             cuts in prop::collection::vec(1usize..150, 1..12),
             started in prop::collection::vec(0usize..130, 6),
+            keys in prop::collection::vec(prop::option::of(any::<[u8; 4]>()), 6),
         ) {
             let payloads: Vec<Vec<u8>> =
                 lens.iter().enumerate().map(|(i, &n)| data(n, i as u8)).collect();
-            // Round-robin pieces of each payload into one buffer, as a batch holds them.
+            // Round-robin pieces of each payload into one buffer, as a batch holds them; a
+            // payload with a key is held masked (RFC 6455 §5.3), as on the wire.
             let mut bytes = Vec::new();
-            let mut pieces: Vec<Vec<std::ops::Range<usize>>> = vec![Vec::new(); payloads.len()];
+            type Held = (std::ops::Range<usize>, Option<[u8; 4]>);
+            let mut pieces: Vec<Vec<Held>> = vec![Vec::new(); payloads.len()];
             let mut streams = Vec::new();
             let mut at = Vec::new();
             for (i, p) in payloads.iter().enumerate() {
@@ -389,8 +436,14 @@ mod tests {
                     let n = cuts[c % cuts.len()].min(p.len() - at[i]);
                     c += 1;
                     if n > 0 {
+                        let start = bytes.len();
                         bytes.extend_from_slice(&p[at[i]..at[i] + n]);
-                        pieces[i].push(bytes.len() - n..bytes.len());
+                        let mask = keys[i].map(|mut k| {
+                            crate::ws::unmask(&mut bytes[start..], k, at[i] as u64);
+                            k.rotate_left(at[i] % 4);
+                            k
+                        });
+                        pieces[i].push((start..bytes.len(), mask));
                         at[i] += n;
                     }
                 }
@@ -398,7 +451,10 @@ mod tests {
             let mut jobs: Vec<Job> = streams
                 .into_iter()
                 .zip(&pieces)
-                .map(|(s, p)| Job::new(s, p.iter().map(|r| &bytes[r.clone()]).collect()))
+                .map(|(s, p)| {
+                    let p = p.iter().map(|(r, mask)| Piece { bytes: &bytes[r.clone()], mask: *mask });
+                    Job::new(s, p.collect())
+                })
                 .collect();
             update_lanes(&mut jobs);
             for (j, p) in jobs.iter().zip(&payloads) {

@@ -22,7 +22,7 @@ const BATCH: usize = 4096;
 const BATCH_BYTES: usize = 1 << 20;
 /// Batches in flight: bounds memory when the output is slower than the decoder.
 const QUEUE: usize = 4;
-/// Piece bytes handed over and not yet hashed beyond which the decoder hashes new payloads
+/// Held bytes handed over and not yet hashed beyond which the decoder hashes new payloads
 /// itself: the writer is behind.
 const BACKLOG: u64 = 2 << 20;
 /// Payloads hashed by the writer at once (bounds its hashing state however many messages are
@@ -58,7 +58,7 @@ struct Work {
     /// Events (by index) whose digest is to be computed.
     unhashed: Vec<(usize, Unhashed)>,
     /// Pieces of ticketed payloads, in order.
-    pieces: Vec<(u64, Piece)>,
+    pieces: Vec<(u64, Held)>,
     /// Tickets whose payload will not be finished.
     abandoned: Vec<u64>,
 }
@@ -79,11 +79,13 @@ impl Work {
 const LOCAL: u64 = 1 << 63;
 
 /// Where a piece's bytes are: copied into the batch (`src` 0) or in place in one of its
-/// windows (`src` = index + 1).
+/// windows (`src` = index + 1), and the masking key they are still masked with, aligned to
+/// their first byte.
 #[derive(Clone)]
-struct Piece {
+struct Held {
     src: u32,
     range: Range<usize>,
+    mask: Option<[u8; 4]>,
 }
 
 /// The memory a batch's pieces lie in.
@@ -94,10 +96,14 @@ struct Sources<'a> {
 }
 
 impl<'a> Sources<'a> {
-    fn piece(self, p: &Piece) -> &'a [u8] {
-        match p.src {
+    fn piece(self, p: &Held) -> sha::Piece<'a> {
+        let bytes = match p.src {
             0 => &self.bytes[p.range.clone()],
             i => &self.windows[i as usize - 1][p.range.clone()],
+        };
+        sha::Piece {
+            bytes,
+            mask: p.mask,
         }
     }
 }
@@ -153,7 +159,7 @@ pub struct BatchSender {
     next_ticket: u64,
     /// Tickets handed out and not yet finished or abandoned.
     open_tickets: usize,
-    /// Piece bytes handed over, and those the writer has hashed.
+    /// Held bytes handed over, and those the writer has hashed.
     pieces_sent: u64,
     pieces_done: Arc<AtomicU64>,
     /// Text buffers of written messages, emptied, for `spare_buffer`.
@@ -269,22 +275,28 @@ impl Sink for BatchSender {
     }
 
     fn hash_piece(&mut self, ticket: u64, bytes: &[u8]) {
-        let piece = match self.in_window(bytes) {
-            Some(p) => p,
+        let held = match self.in_window(bytes) {
+            Some(h) => h,
+            None => self.copy(bytes),
+        };
+        self.hand_over(ticket, held);
+    }
+
+    fn hash_masked(&mut self, ticket: u64, masked: &[u8], key: [u8; 4], offset: u64) -> bool {
+        let held = match self.in_window(masked) {
+            // Unmasked by whichever thread hashes it, just before.
+            Some(h) => Held {
+                mask: Some(aligned(key, offset)),
+                ..h
+            },
             None => {
-                let start = self.batch.bytes.len();
-                self.batch.bytes.extend_from_slice(bytes);
-                Piece {
-                    src: 0,
-                    range: start..start + bytes.len(),
-                }
+                let h = self.copy(masked);
+                crate::ws::unmask(&mut self.batch.bytes[h.range.clone()], key, offset);
+                h
             }
         };
-        self.work(ticket).pieces.push((ticket, piece));
-        if ticket & LOCAL == 0 {
-            self.pieces_sent += bytes.len() as u64;
-        }
-        self.added(bytes.len());
+        self.hand_over(ticket, held);
+        true
     }
 
     fn hash_abandon(&mut self, ticket: u64) {
@@ -303,7 +315,32 @@ impl Sink for BatchSender {
     }
 }
 
+/// `key` rotated so that its first byte applies to payload byte `offset`.
+fn aligned(mut key: [u8; 4], offset: u64) -> [u8; 4] {
+    key.rotate_left((offset % 4) as usize);
+    key
+}
+
 impl BatchSender {
+    fn copy(&mut self, bytes: &[u8]) -> Held {
+        let start = self.batch.bytes.len();
+        self.batch.bytes.extend_from_slice(bytes);
+        Held {
+            src: 0,
+            range: start..start + bytes.len(),
+            mask: None,
+        }
+    }
+
+    fn hand_over(&mut self, ticket: u64, held: Held) {
+        let n = held.range.len();
+        self.work(ticket).pieces.push((ticket, held));
+        if ticket & LOCAL == 0 {
+            self.pieces_sent += n as u64;
+        }
+        self.added(n);
+    }
+
     /// The part of the batch's hashing that `ticket` belongs to.
     fn work(&mut self, ticket: u64) -> &mut Work {
         if ticket & LOCAL != 0 {
@@ -315,7 +352,7 @@ impl BatchSender {
 
     /// `bytes` as a piece of the current window, when they lie in it (not in a buffer of the
     /// decoder's), with the window added to the batch.
-    fn in_window(&mut self, bytes: &[u8]) -> Option<Piece> {
+    fn in_window(&mut self, bytes: &[u8]) -> Option<Held> {
         let w = self.window.as_ref()?;
         let base = w.as_ptr() as usize;
         let start = (bytes.as_ptr() as usize).checked_sub(base)?;
@@ -326,9 +363,10 @@ impl BatchSender {
         if !windows.last().is_some_and(|last| Arc::ptr_eq(last, w)) {
             windows.push(w.clone());
         }
-        Some(Piece {
+        Some(Held {
             src: windows.len() as u32,
             range: start..start + bytes.len(),
+            mask: None,
         })
     }
 }
@@ -339,7 +377,7 @@ impl BatchSender {
 struct Hashes {
     open: Vec<(u64, Stream)>,
     /// The current batch's pieces by ticket, kept for their memory.
-    by_ticket: Vec<(u64, Vec<Piece>)>,
+    by_ticket: Vec<(u64, Vec<Held>)>,
 }
 
 impl Hashes {
@@ -694,6 +732,56 @@ mod tests {
             .copied()
             .collect();
         assert_eq!(digests, vec![sha256(&b_payload), sha256(&payload)]);
+    }
+
+    #[test]
+    fn masked_pieces_are_hashed_unmasked_in_place_or_copied() {
+        let (mut tx, h) = spawn(Collect(Vec::new()));
+        let payload: Vec<u8> = (0..300_000u32).map(|i| (i % 241) as u8).collect();
+        let key = [0x8e, 0x17, 0x5a, 0xc3];
+        let mut masked = payload.clone();
+        crate::ws::unmask(&mut masked, key, 0);
+        let mut map = memmap2::MmapMut::map_anon(masked.len()).unwrap();
+        map.copy_from_slice(&masked);
+        let window: Backing = Arc::new(map.make_read_only().unwrap());
+        tx.backing(&window);
+        // `a` from the window, `b` from copies (not in the window), `c` hashed on this thread;
+        // pieces of odd lengths, so that the key's phase moves.
+        let a = tx.hash_begin().unwrap();
+        let b = tx.hash_begin().unwrap();
+        tx.pieces_sent = BACKLOG + 1;
+        let c = tx.hash_begin().unwrap();
+        tx.pieces_sent = 0;
+        let mut at = 0;
+        for n in [1, 2, 3, 5, 64, 127, 4099, 70_001].iter().cycle() {
+            let n = (*n).min(window.len() - at);
+            let piece = &window[at..at + n];
+            let copied = tx.batch.bytes.len();
+            assert!(tx.hash_masked(a, piece, key, at as u64));
+            assert_eq!(tx.batch.bytes.len(), copied, "kept in the window");
+            let copy = piece.to_vec();
+            assert!(tx.hash_masked(b, &copy, key, at as u64));
+            assert!(tx.hash_masked(c, piece, key, at as u64));
+            at += n;
+            if at == window.len() {
+                break;
+            }
+        }
+        for t in [a, b, c] {
+            tx.emit_unhashed(message(None, &[]), Unhashed::Pieces(t));
+        }
+        drop(window);
+        tx.close();
+        let got = h.join().unwrap().0;
+        let want = sha256(&payload);
+        let digests: Vec<[u8; 32]> = got
+            .iter()
+            .filter_map(|e| match e {
+                Event::WsMessage(m) => Some(m.sha256),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(digests, vec![want; 3]);
     }
 
     #[test]

@@ -92,10 +92,52 @@ impl Body {
     }
 
     pub fn feed(&mut self, b: &[u8], sink: &mut dyn Sink) {
-        self.len += b.len() as u64;
         if let Hashing::Away(t) = self.hash {
             sink.hash_piece(t, b);
         }
+        self.take(b);
+    }
+
+    /// Hand bytes still masked with `key` (`offset` being their position in the frame's
+    /// payload) to the sink hashing this payload, if it takes them so. When it did, the body
+    /// still has to [`Body::take`] the [`Body::wanted`] ones unmasked, and [`Body::skip`] the
+    /// rest.
+    pub fn hand_masked(
+        &mut self,
+        masked: &[u8],
+        key: [u8; 4],
+        offset: u64,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        match self.hash {
+            Hashing::Away(t) => sink.hash_masked(t, masked, key, offset),
+            _ => false,
+        }
+    }
+
+    /// How many of the next `n` bytes matter beyond their hash: those the preview has room
+    /// for, or all of them when they are checked for UTF-8.
+    pub fn wanted(&self, n: usize) -> usize {
+        if self.check_utf8 {
+            n
+        } else {
+            n.min(self.cap.saturating_sub(self.preview.len()))
+        }
+    }
+
+    /// Count bytes that the sink hashed and nothing else here needs (they follow the
+    /// [`Body::wanted`] ones).
+    pub fn skip(&mut self, n: usize) {
+        debug_assert!(matches!(self.hash, Hashing::Away(_)) && !self.check_utf8);
+        if n > 0 {
+            self.len += n as u64;
+            self.cut = true;
+        }
+    }
+
+    /// Take bytes in, except for hashing them by the sink.
+    pub fn take(&mut self, b: &[u8]) {
+        self.len += b.len() as u64;
         let room = self.cap.saturating_sub(self.preview.len());
         if !self.cut && b.len() <= room {
             // Still whole in the preview: hashing and the UTF-8 check wait for the end.

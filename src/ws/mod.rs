@@ -595,7 +595,9 @@ impl WsDirection {
             self.frame_preview_buf
                 .extend_from_slice(&chunk[..want.min(chunk.len())]);
         }
-        match self.cur.mask_key {
+        let mask = self.cur.mask_key;
+        match mask {
+            Some(key) if self.hand_masked(chunk, key, sink) => {}
             Some(key) => {
                 let mut scratch = std::mem::take(&mut self.scratch);
                 let size = chunk.len().min(SCRATCH);
@@ -617,6 +619,37 @@ impl WsDirection {
                 self.route(chunk, ends, cx, sink)
             }
         }
+    }
+
+    /// Masked payload bytes of an uncompressed message whose hashing the sink does, handed
+    /// over still masked when the sink takes them so (it can keep them in place, not copy
+    /// them); unmasked here only when the message's preview or UTF-8 check needs them.
+    fn hand_masked(&mut self, chunk: &[u8], key: [u8; 4], sink: &mut dyn Sink) -> bool {
+        let m = if self.to_ctrl {
+            &mut self.ctrl
+        } else {
+            &mut self.data
+        };
+        if !m.active || m.compressed || !m.body.hand_masked(chunk, key, self.frame_pos, sink) {
+            return false;
+        }
+        m.wire_len += chunk.len() as u64;
+        let (wanted, rest) = chunk.split_at(m.body.wanted(chunk.len()));
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut pos = self.frame_pos;
+        for piece in wanted.chunks(SCRATCH) {
+            if scratch.len() < piece.len() {
+                scratch.resize(piece.len(), 0);
+            }
+            let buf = &mut scratch[..piece.len()];
+            buf.copy_from_slice(piece);
+            unmask(buf, key, pos);
+            pos += piece.len() as u64;
+            m.body.take(buf);
+        }
+        self.scratch = scratch;
+        m.body.skip(rest.len());
+        true
     }
 
     /// Unmasked payload bytes of the current frame, to the message they belong to; `ends` when
