@@ -359,12 +359,22 @@ impl BatchSender {
         if start + bytes.len() > w.len() {
             return None;
         }
-        let windows = &mut self.batch.windows;
-        if !windows.last().is_some_and(|last| Arc::ptr_eq(last, w)) {
-            windows.push(w.clone());
+        if !self
+            .batch
+            .windows
+            .last()
+            .is_some_and(|last| Arc::ptr_eq(last, w))
+        {
+            // One window per batch: the windows batches in flight keep mapped stay few
+            // (QUEUE + 2), however far apart their pieces lie in the file.
+            if !self.batch.windows.is_empty() {
+                self.send();
+            }
+            let w = self.window.clone()?;
+            self.batch.windows.push(w);
         }
         Some(Held {
-            src: windows.len() as u32,
+            src: self.batch.windows.len() as u32,
             range: start..start + bytes.len(),
             mask: None,
         })
@@ -782,6 +792,34 @@ mod tests {
             })
             .collect();
         assert_eq!(digests, vec![want; 3]);
+    }
+
+    #[test]
+    fn a_batch_keeps_one_window_mapped() {
+        let (mut tx, h) = spawn(Collect(Vec::new()));
+        let window = |byte| -> Backing {
+            let mut map = memmap2::MmapMut::map_anon(4096).unwrap();
+            map.fill(byte);
+            Arc::new(map.make_read_only().unwrap())
+        };
+        let (w1, w2) = (window(1), window(2));
+        let t = tx.hash_begin().unwrap();
+        tx.backing(&w1);
+        tx.hash_piece(t, &w1[..100]);
+        tx.hash_piece(t, &w1[100..200]);
+        assert_eq!(tx.batch.windows.len(), 1);
+        tx.backing(&w2);
+        tx.hash_piece(t, &w2[..100]);
+        // The batch holding the first window was sent before a piece of the second was added.
+        assert_eq!(tx.batch.windows.len(), 1);
+        assert!(Arc::ptr_eq(&tx.batch.windows[0], &w2));
+        assert_eq!(tx.batch.remote.pieces.len(), 1);
+        tx.emit_unhashed(message(None, &[]), Unhashed::Pieces(t));
+        tx.close();
+        let got = h.join().unwrap().0;
+        let mut payload = vec![1u8; 200];
+        payload.extend([2u8; 100]);
+        assert!(matches!(&got[..], [Event::WsMessage(m)] if m.sha256 == sha256(&payload)));
     }
 
     #[test]
