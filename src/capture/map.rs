@@ -6,6 +6,7 @@
 
 use super::{Blocks, CaptureError, MAX_BLOCK, Packet, ReadSummary, read_from};
 use memmap2::{Mmap, MmapOptions};
+use pcap_parser::nom::Err as NomErr;
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
@@ -68,11 +69,14 @@ fn read_windows(
         let end = off + w.len() as u64;
         match stop {
             None if end == len => break,
-            Some(e) if end == len || !matches!(e, pcap_parser::nom::Err::Incomplete(_)) => {
-                st.sum.error = Some(st.stop_error(e, at));
+            None => {}
+            // More of the file may complete the block, unless it claims more than any real one.
+            Some(NomErr::Incomplete(needed))
+                if end < len && super::claimed((end - at) as usize, needed) <= MAX_BLOCK => {}
+            Some(e) => {
+                st.sum.error = Some(st.stop_error(e, at, (end - at) as usize));
                 break;
             }
-            _ => {}
         }
         // The next block starts at `at`: map from there, larger if it did not fit whole.
         if pos == 0 {
@@ -219,6 +223,19 @@ mod tests {
             ("garbage", &[0x42; 100]),
             ("huge", &bad_len),
         ];
+        // A block claiming more than any real one is corrupt, not cut short; reading the file
+        // through a buffer says so too.
+        let p = temp("huge-claim", &bad_len);
+        let got = packets(|f| read_windows(&p, WINDOW, |pkt, _| f(pkt)));
+        let read = packets(|f| crate::capture::read_file(&p, f));
+        assert!(
+            got.1
+                .contains("corrupt block (too large) at byte offset 24"),
+            "{}",
+            got.1
+        );
+        assert_eq!(got, read);
+        std::fs::remove_file(p).unwrap();
         for (name, content) in cases {
             let p = temp(name, content);
             let want = packets(|f| read_slice(content, f));

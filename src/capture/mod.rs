@@ -215,7 +215,8 @@ pub fn read_slice(
     let (_, stop) = st.parse(&mut format, &bytes[header..], &mut f);
     if let Some(e) = stop {
         let offset = header as u64 + st.parsed;
-        st.sum.error = Some(st.stop_error(e, offset));
+        let have = bytes.len() - offset as usize;
+        st.sum.error = Some(st.stop_error(e, offset, have));
     }
     Ok(st.done())
 }
@@ -236,6 +237,14 @@ enum Format {
 }
 
 type ParseError<'a> = pcap_parser::nom::Err<PcapError<&'a [u8]>>;
+
+/// The length a block claims, when `have` bytes of it were there and the parser `needed` more.
+fn claimed(have: usize, needed: pcap_parser::nom::Needed) -> usize {
+    match needed {
+        pcap_parser::nom::Needed::Size(n) => have.saturating_add(n.get()),
+        pcap_parser::nom::Needed::Unknown => have,
+    }
+}
 
 impl Blocks {
     /// Recognise the format from the file's first bytes (at least the file header; the whole
@@ -318,9 +327,18 @@ impl Blocks {
         (bytes.len() - rem.len(), stop)
     }
 
-    fn stop_error(&self, e: ParseError<'_>, offset: u64) -> CaptureError {
+    /// Why parsing stopped at byte `offset`, with `have` bytes of the file from there.
+    fn stop_error(&self, e: ParseError<'_>, offset: u64, have: usize) -> CaptureError {
         use pcap_parser::nom::Err as NomErr;
         match e {
+            // A length field gone wrong, not a file cut short.
+            NomErr::Incomplete(needed) if claimed(have, needed) > MAX_BLOCK => {
+                CaptureError::Corrupt {
+                    offset,
+                    after_pkt: self.num,
+                    what: "block (too large)".into(),
+                }
+            }
             NomErr::Incomplete(_) => CaptureError::Truncated {
                 offset,
                 after_pkt: self.num,
