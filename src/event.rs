@@ -577,11 +577,11 @@ pub struct WsMessage {
     /// Whether `data` is only a prefix of the payload.
     pub data_truncated: bool,
     pub close_code: Option<u16>,
-    pub close_reason: Option<String>,
+    pub close_reason: Option<Box<str>>,
     /// The payload was not valid UTF-8 where it must be (text, close reason).
     pub utf8_error: bool,
     /// Inflating failed; the message content is unknown.
-    pub inflate_error: Option<String>,
+    pub inflate_error: Option<Box<str>>,
     pub heuristic: bool,
 }
 

@@ -135,7 +135,7 @@ pub(super) fn conversation() -> Batch {
             data: vec![],
             data_truncated: false,
             close_code: close,
-            close_reason: close.map(|_| String::new()),
+            close_reason: close.map(|_| "".into()),
             utf8_error: false,
             inflate_error: None,
             heuristic: false,

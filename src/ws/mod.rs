@@ -817,7 +817,7 @@ impl WsDirection {
             close_code: None,
             close_reason: None,
             utf8_error: false,
-            inflate_error: m.inflate_err.clone(),
+            inflate_error: m.inflate_err.as_deref().map(Box::from),
             heuristic: m.heuristic,
         };
         if m.inflate_err.is_some() {
@@ -862,7 +862,7 @@ impl WsDirection {
                     ev.close_code = Some(u16::from_be_bytes([code[0], code[1]]));
                 }
                 if let Some(reason) = preview.get(2..).filter(|r| !r.is_empty()) {
-                    ev.close_reason = Some(text_preview(reason, truncated));
+                    ev.close_reason = Some(text_preview(reason, truncated).into());
                 }
                 ev.text_truncated = truncated;
                 ev.utf8_error = !utf8_ok;
