@@ -99,6 +99,9 @@ pub struct Tracker<H: StreamHandler> {
     pub handler: H,
     limits: Limits,
     index: FxHashMap<FlowKey, usize>,
+    /// The flow found last: the next packet most often belongs to it, and comparing keys is
+    /// cheaper than hashing one.
+    last: Option<(FlowKey, usize)>,
     slots: Vec<Option<Flow<H::Conn>>>,
     free: Vec<usize>,
     next_id: ConnId,
@@ -111,6 +114,7 @@ impl<H: StreamHandler> Tracker<H> {
             handler,
             limits,
             index: FxHashMap::default(),
+            last: None,
             slots: Vec::new(),
             free: Vec::new(),
             next_id: 1,
@@ -143,6 +147,7 @@ impl<H: StreamHandler> Tracker<H> {
             }
         };
         self.index.insert(key, slot);
+        self.last = None;
         self.live += 1;
         slot
     }
@@ -152,9 +157,21 @@ impl<H: StreamHandler> Tracker<H> {
             if self.index.get(&f.key) == Some(&slot) {
                 self.index.remove(&f.key);
             }
+            self.last = None;
             self.free.push(slot);
             self.live -= 1;
         }
+    }
+
+    fn lookup(&mut self, key: &FlowKey) -> Option<usize> {
+        if let Some((k, s)) = &self.last
+            && k == key
+        {
+            return Some(*s);
+        }
+        let s = *self.index.get(key)?;
+        self.last = Some((*key, s));
+        Some(s)
     }
 
     /// Keep the table within its limit: close the longest-idle eighth as incomplete.
@@ -241,8 +258,8 @@ impl<H: StreamHandler> Tracker<H> {
         sink: &mut dyn Sink,
     ) {
         let key = FlowKey::new(17, (src.ip(), src.port()), (dst.ip(), dst.port()));
-        let slot = match self.index.get(&key) {
-            Some(&s) => s,
+        let slot = match self.lookup(&key) {
+            Some(s) => s,
             None => self.new_flow(key, Proto::Udp, (src, dst, false), At { pkt, ts }, sink),
         };
         let Some(f) = self.slots[slot].as_mut() else {
@@ -273,7 +290,7 @@ impl<H: StreamHandler> Tracker<H> {
         let key = FlowKey::new(6, (src.ip(), src.port()), (dst.ip(), dst.port()));
         let fl = t.flags;
         let fresh_syn = fl.syn() && !fl.ack();
-        let slot = match self.index.get(&key).copied() {
+        let slot = match self.lookup(&key) {
             // A new SYN on a finished connection's addresses starts a new connection (port reuse).
             Some(s)
                 if fresh_syn
