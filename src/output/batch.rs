@@ -3,8 +3,10 @@
 //!
 //! The writer thread also hashes message payloads the decoder hands over (see
 //! [`Sink::emit_unhashed`]): small ones from the event's own content, large ones from pieces
-//! copied into the batch. How much it takes is balanced against its backlog, so that neither
-//! thread waits for the other more than it must.
+//! the batch holds, in place in the mapped capture file ([`Sink::backing`]) when they lie in
+//! it, masked or not, else copied. Large payloads begun while the writer is behind are hashed by
+//! the decoding thread as it sends each batch, so that neither thread waits for the other more
+//! than it must.
 
 use super::WriteEvent;
 use crate::capture::Backing;
@@ -365,8 +367,9 @@ impl BatchSender {
             .last()
             .is_some_and(|last| Arc::ptr_eq(last, w))
         {
-            // One window per batch: the windows batches in flight keep mapped stay few
-            // (QUEUE + 2), however far apart their pieces lie in the file.
+            // One window per batch, let go of once its pieces are hashed: the windows kept
+            // mapped are those of the queued batches and of this one, however far apart their
+            // pieces lie in the file.
             if !self.batch.windows.is_empty() {
                 self.send();
             }
