@@ -247,6 +247,34 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Damaged files (cut anywhere, bytes overwritten anywhere) read in small windows give
+        /// what reading them whole in memory gives: the same packets, the same end.
+        #[test]
+        fn damaged_files_read_in_windows_as_in_memory(
+            pcapng in proptest::prelude::any::<bool>(),
+            cut in 0usize..8000,
+            hits in proptest::collection::vec((0usize..8000, proptest::prelude::any::<u8>()), 0..4),
+            window in 1usize..4,
+        ) {
+            let name = if pcapng { "dumpcap.pcapng" } else { "bad-accept.pcap" };
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+            let mut bytes = std::fs::read(dir.join(name)).unwrap();
+            bytes.truncate(cut.max(1));
+            for (at, b) in hits {
+                if let Some(x) = bytes.get_mut(at) {
+                    *x = b;
+                }
+            }
+            let p = temp(&format!("damaged-{cut}-{window}"), &bytes);
+            let want = packets(|f| read_slice(&bytes, f));
+            let got = packets(|f| read_windows(&p, window * 512, |pkt, _| f(pkt)));
+            std::fs::remove_file(&p).unwrap();
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
     /// A file cut short while mapped: in a child process (the handler exits), which reads the
     /// file named by the variable and truncates it after the first packet.
     #[test]
