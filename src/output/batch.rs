@@ -447,6 +447,30 @@ impl Hashes {
     }
 }
 
+/// The next batch, or None once the sender is gone. With a core to spare, the writer polls for
+/// a while before it sleeps: the next batch is usually less than a millisecond away, and the
+/// decoder then need not wake it (a system call on the thread that sets the pace).
+fn next_batch(rx: &Receiver<Batch>, spin: bool) -> Option<Batch> {
+    use std::sync::mpsc::TryRecvError;
+    if spin {
+        let start = std::time::Instant::now();
+        loop {
+            match rx.try_recv() {
+                Ok(b) => return Some(b),
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) => {}
+            }
+            if start.elapsed() > std::time::Duration::from_micros(200) {
+                break;
+            }
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+        }
+    }
+    rx.recv().ok()
+}
+
 /// Run `sink` on its own thread; events sent to the returned sender reach it in order. Joining
 /// the handle (after dropping or closing the sender) gives the sink back.
 pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinHandle<S>) {
@@ -458,7 +482,8 @@ pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinH
     let handle = std::thread::Builder::new()
         .name("wslens-writer".into())
         .spawn(move || {
-            for mut batch in rx {
+            let spin = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+            while let Some(mut batch) = next_batch(&rx, spin) {
                 let hashed = batch.complete(&mut hashes, false);
                 writer_done.fetch_add(hashed, Ordering::Relaxed);
                 // Unmapped here, not by the decoder when it reuses the batch.
