@@ -447,28 +447,52 @@ impl Hashes {
     }
 }
 
-/// The next batch, or None once the sender is gone. With a core to spare, the writer polls for
-/// a while before it sleeps: the next batch is usually less than a millisecond away, and the
-/// decoder then need not wake it (a system call on the thread that sets the pace).
-fn next_batch(rx: &Receiver<Batch>, spin: bool) -> Option<Batch> {
-    use std::sync::mpsc::TryRecvError;
-    if spin {
+/// How the writer waits for the next batch. With a core to spare it polls for a while before
+/// it sleeps, unless the last batch brought payload pieces to hash: on chatty traffic the next
+/// batch is usually a fraction of a millisecond away, and the decoder then need not wake the
+/// writer (a system call on the thread that sets the pace). On bulk traffic, where both threads
+/// hash, polling made decoding slower, not faster (docs/performance.md).
+struct Waiter {
+    spare_core: bool,
+    poll: bool,
+}
+
+/// How long the writer polls before it sleeps.
+const POLL: std::time::Duration = std::time::Duration::from_micros(200);
+
+impl Waiter {
+    fn new() -> Self {
+        Waiter {
+            spare_core: std::thread::available_parallelism().is_ok_and(|n| n.get() > 1),
+            poll: true,
+        }
+    }
+
+    /// The next batch, or None once the sender is gone.
+    fn next(&mut self, rx: &Receiver<Batch>) -> Option<Batch> {
+        let b = self.poll_for(rx).or_else(|| rx.recv().ok());
+        self.poll = self.spare_core && b.as_ref().is_some_and(|b| b.remote.pieces.is_empty());
+        b
+    }
+
+    fn poll_for(&self, rx: &Receiver<Batch>) -> Option<Batch> {
+        use std::sync::mpsc::TryRecvError;
+        if !self.poll {
+            return None;
+        }
         let start = std::time::Instant::now();
-        loop {
+        while start.elapsed() < POLL {
             match rx.try_recv() {
                 Ok(b) => return Some(b),
                 Err(TryRecvError::Disconnected) => return None,
                 Err(TryRecvError::Empty) => {}
             }
-            if start.elapsed() > std::time::Duration::from_micros(200) {
-                break;
-            }
             for _ in 0..64 {
                 std::hint::spin_loop();
             }
         }
+        None
     }
-    rx.recv().ok()
 }
 
 /// Run `sink` on its own thread; events sent to the returned sender reach it in order. Joining
@@ -482,8 +506,8 @@ pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinH
     let handle = std::thread::Builder::new()
         .name("wslens-writer".into())
         .spawn(move || {
-            let spin = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-            while let Some(mut batch) = next_batch(&rx, spin) {
+            let mut waiter = Waiter::new();
+            while let Some(mut batch) = waiter.next(&rx) {
                 let hashed = batch.complete(&mut hashes, false);
                 writer_done.fetch_add(hashed, Ordering::Relaxed);
                 // Unmapped here, not by the decoder when it reuses the batch.
