@@ -24,8 +24,8 @@ const BATCH: usize = 4096;
 const BATCH_BYTES: usize = 1 << 20;
 /// Batches in flight: bounds memory when the output is slower than the decoder.
 const QUEUE: usize = 4;
-/// Held bytes handed over and not yet hashed beyond which the decoder hashes new payloads
-/// itself: the writer is behind.
+/// Piece bytes handed over to the writer and not yet hashed, beyond which the decoder hashes
+/// new payloads itself: the writer is behind.
 const BACKLOG: u64 = 2 << 20;
 /// Payloads hashed by the writer at once (bounds its hashing state however many messages are
 /// left unfinished).
@@ -161,7 +161,7 @@ pub struct BatchSender {
     next_ticket: u64,
     /// Tickets handed out and not yet finished or abandoned.
     open_tickets: usize,
-    /// Held bytes handed over, and those the writer has hashed.
+    /// Piece bytes handed over to the writer, and those it has hashed.
     pieces_sent: u64,
     pieces_done: Arc<AtomicU64>,
     /// Text buffers of written messages, emptied, for `spare_buffer`.
@@ -286,7 +286,7 @@ impl Sink for BatchSender {
 
     fn hash_masked(&mut self, ticket: u64, masked: &[u8], key: [u8; 4], offset: u64) -> bool {
         let held = match self.in_window(masked) {
-            // Unmasked by whichever thread hashes it, just before.
+            // Unmasked by the compression function as it loads each block.
             Some(h) => Held {
                 mask: Some(aligned(key, offset)),
                 ..h

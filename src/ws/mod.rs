@@ -600,18 +600,10 @@ impl WsDirection {
             Some(key) if self.hand_masked(chunk, key, sink) => {}
             Some(key) => {
                 let mut scratch = std::mem::take(&mut self.scratch);
-                let size = chunk.len().min(SCRATCH);
-                if scratch.len() < size {
-                    scratch.resize(size, 0);
-                }
-                let mut pos = self.frame_pos;
-                for piece in chunk.chunks(SCRATCH) {
-                    let buf = &mut scratch[..piece.len()];
-                    buf.copy_from_slice(piece);
-                    unmask(buf, key, pos);
-                    pos += piece.len() as u64;
-                    self.route(buf, pos == self.cur.payload_len, cx, sink);
-                }
+                let end = self.cur.payload_len;
+                unmask_runs(&mut scratch, chunk, key, self.frame_pos, |buf, pos| {
+                    self.route(buf, pos == end, cx, sink)
+                });
                 self.scratch = scratch;
             }
             None => {
@@ -635,19 +627,9 @@ impl WsDirection {
         }
         m.wire_len += chunk.len() as u64;
         let (wanted, rest) = chunk.split_at(m.body.wanted(chunk.len()));
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let mut pos = self.frame_pos;
-        for piece in wanted.chunks(SCRATCH) {
-            if scratch.len() < piece.len() {
-                scratch.resize(piece.len(), 0);
-            }
-            let buf = &mut scratch[..piece.len()];
-            buf.copy_from_slice(piece);
-            unmask(buf, key, pos);
-            pos += piece.len() as u64;
-            m.body.take(buf);
-        }
-        self.scratch = scratch;
+        unmask_runs(&mut self.scratch, wanted, key, self.frame_pos, |buf, _| {
+            m.body.take(buf)
+        });
         m.body.skip(rest.len());
         true
     }
@@ -929,6 +911,28 @@ impl WsDirection {
 }
 
 /// A message event to the sink, its digest computed there when still pending.
+/// Unmask `masked` (starting at payload offset `pos`) a scratch-sized run at a time, handing
+/// each run to `f` with the payload offset after it.
+fn unmask_runs(
+    scratch: &mut Vec<u8>,
+    masked: &[u8],
+    key: [u8; 4],
+    mut pos: u64,
+    mut f: impl FnMut(&[u8], u64),
+) {
+    let size = masked.len().min(SCRATCH);
+    if scratch.len() < size {
+        scratch.resize(size, 0);
+    }
+    for run in masked.chunks(SCRATCH) {
+        let buf = &mut scratch[..run.len()];
+        buf.copy_from_slice(run);
+        unmask(buf, key, pos);
+        pos += run.len() as u64;
+        f(buf, pos);
+    }
+}
+
 fn emit_message(ev: WsMessage, pending: Option<Unhashed>, sink: &mut dyn Sink) {
     match pending {
         None => sink.emit(Event::WsMessage(ev)),
