@@ -82,7 +82,7 @@ fn bench_sha(c: &mut Criterion) {
             let (x, y) = black_box(&bytes).split_at(64 << 10);
             let masked = |bytes| Piece {
                 bytes,
-                mask: Some([0x8e, 0x17, 0x5a, 0xc3]),
+                mask: [0x8e, 0x17, 0x5a, 0xc3],
             };
             let mut jobs = [
                 Job::new(Stream::default(), vec![masked(x)]),

@@ -131,18 +131,22 @@ fn compress_lanes<const N: usize>(
     }
 }
 
-/// Bytes to hash, possibly still masked (RFC 6455 §5.3) with `mask`, aligned to `bytes[0]`:
-/// the compression function unmasks each block as it loads it, so a masked payload is neither
-/// copied nor written before it is hashed.
+/// Bytes to hash, possibly still masked (RFC 6455 §5.3) with `mask`, aligned to `bytes[0]`
+/// (zeros when they are not: XOR with a zero key changes nothing). The compression function
+/// unmasks each block as it loads it, so a masked payload is neither copied nor written before
+/// it is hashed.
 #[derive(Clone, Copy)]
 pub struct Piece<'a> {
     pub bytes: &'a [u8],
-    pub mask: Option<[u8; 4]>,
+    pub mask: [u8; 4],
 }
 
 impl<'a> From<&'a [u8]> for Piece<'a> {
     fn from(bytes: &'a [u8]) -> Self {
-        Piece { bytes, mask: None }
+        Piece {
+            bytes,
+            mask: [0; 4],
+        }
     }
 }
 
@@ -173,9 +177,7 @@ impl<'a> Job<'a> {
             let Some(piece) = self.pieces.next() else {
                 return false;
             };
-            (self.ready, self.mask) = self
-                .stream
-                .absorb(piece.bytes, piece.mask.unwrap_or([0; 4]));
+            (self.ready, self.mask) = self.stream.absorb(piece.bytes, piece.mask);
         }
         true
     }
@@ -419,7 +421,7 @@ mod tests {
             // Round-robin pieces of each payload into one buffer, as a batch holds them; a
             // payload with a key is held masked (RFC 6455 §5.3), as on the wire.
             let mut bytes = Vec::new();
-            type Held = (std::ops::Range<usize>, Option<[u8; 4]>);
+            type Held = (std::ops::Range<usize>, [u8; 4]);
             let mut pieces: Vec<Vec<Held>> = vec![Vec::new(); payloads.len()];
             let mut streams = Vec::new();
             let mut at = Vec::new();
@@ -438,7 +440,7 @@ mod tests {
                     if n > 0 {
                         let start = bytes.len();
                         bytes.extend_from_slice(&p[at[i]..at[i] + n]);
-                        let mask = keys[i].map(|mut k| {
+                        let mask = keys[i].map_or([0; 4], |mut k| {
                             crate::ws::unmask(&mut bytes[start..], k, at[i] as u64);
                             k.rotate_left(at[i] % 4);
                             k

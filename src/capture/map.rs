@@ -7,7 +7,6 @@
 use super::{Blocks, CaptureError, MAX_BLOCK, Packet, ReadSummary, read_from};
 use memmap2::{Mmap, MmapOptions};
 use pcap_parser::nom::Err as NomErr;
-use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -35,13 +34,9 @@ fn read_windows(
     window: usize,
     mut f: impl FnMut(Packet<'_>, Option<&Backing>),
 ) -> Result<ReadSummary, CaptureError> {
-    if path.as_os_str() == "-" {
+    let Some(file) = super::open(path)? else {
         return read_from(std::io::stdin(), |p| f(p, None));
-    }
-    let file = File::open(path).map_err(|source| CaptureError::Open {
-        path: path.display().to_string(),
-        source,
-    })?;
+    };
     let len = match file.metadata() {
         Ok(m) if m.is_file() && m.len() > 0 => m.len(),
         _ => return read_from(file, |p| f(p, None)),

@@ -80,14 +80,23 @@ const INITIAL_BUFFER: usize = 1 << 20;
 const HEAD: usize = 64 << 10;
 
 pub fn read_file(path: &Path, f: impl FnMut(Packet<'_>)) -> Result<ReadSummary, CaptureError> {
-    if path.as_os_str() == "-" {
-        return read_from(std::io::stdin(), f);
+    match open(path)? {
+        Some(file) => read_from(file, f),
+        None => read_from(std::io::stdin(), f),
     }
-    let file = File::open(path).map_err(|source| CaptureError::Open {
-        path: path.display().to_string(),
-        source,
-    })?;
-    read_from(file, f)
+}
+
+/// The file named, or None for `-` (standard input).
+fn open(path: &Path) -> Result<Option<File>, CaptureError> {
+    if path.as_os_str() == "-" {
+        return Ok(None);
+    }
+    File::open(path)
+        .map(Some)
+        .map_err(|source| CaptureError::Open {
+            path: path.display().to_string(),
+            source,
+        })
 }
 
 pub fn read_bytes(bytes: &[u8], f: impl FnMut(Packet<'_>)) -> Result<ReadSummary, CaptureError> {
@@ -210,8 +219,7 @@ pub fn read_slice(
     bytes: &[u8],
     mut f: impl FnMut(Packet<'_>),
 ) -> Result<ReadSummary, CaptureError> {
-    let (mut st, format, header) = Blocks::start(bytes)?;
-    let mut format = format;
+    let (mut st, mut format, header) = Blocks::start(bytes)?;
     let (_, stop) = st.parse(&mut format, &bytes[header..], &mut f);
     if let Some(e) = stop {
         let offset = header as u64 + st.parsed;

@@ -82,12 +82,12 @@ const LOCAL: u64 = 1 << 63;
 
 /// Where a piece's bytes are: copied into the batch (`src` 0) or in place in one of its
 /// windows (`src` = index + 1), and the masking key they are still masked with, aligned to
-/// their first byte.
+/// their first byte (zeros when they are not).
 #[derive(Clone)]
 struct Held {
     src: u32,
     range: Range<usize>,
-    mask: Option<[u8; 4]>,
+    mask: [u8; 4],
 }
 
 /// The memory a batch's pieces lie in.
@@ -288,7 +288,7 @@ impl Sink for BatchSender {
         let held = match self.in_window(masked) {
             // Unmasked by the compression function as it loads each block.
             Some(h) => Held {
-                mask: Some(aligned(key, offset)),
+                mask: aligned(key, offset),
                 ..h
             },
             None => {
@@ -330,7 +330,7 @@ impl BatchSender {
         Held {
             src: 0,
             range: start..start + bytes.len(),
-            mask: None,
+            mask: [0; 4],
         }
     }
 
@@ -379,7 +379,7 @@ impl BatchSender {
         Some(Held {
             src: self.batch.windows.len() as u32,
             range: start..start + bytes.len(),
-            mask: None,
+            mask: [0; 4],
         })
     }
 }
@@ -579,6 +579,23 @@ mod tests {
         })
     }
 
+    /// A mapped window holding `bytes`, as the capture reader would hand one over.
+    fn window_of(bytes: &[u8]) -> Backing {
+        let mut map = memmap2::MmapMut::map_anon(bytes.len()).unwrap();
+        map.copy_from_slice(bytes);
+        Arc::new(map.make_read_only().unwrap())
+    }
+
+    /// The digests of the messages the writer received, in order.
+    fn digests(got: &[Event]) -> Vec<[u8; 32]> {
+        got.iter()
+            .filter_map(|e| match e {
+                Event::WsMessage(m) => Some(m.sha256),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn message(text: Option<&str>, data: &[u8]) -> WsMessage {
         WsMessage {
             conn: 1,
@@ -697,13 +714,7 @@ mod tests {
         assert_eq!(tx.open_tickets, 0);
         tx.close();
         let got = h.join().unwrap().0;
-        let digests: Vec<[u8; 32]> = got
-            .iter()
-            .filter_map(|e| match e {
-                Event::WsMessage(m) => Some(m.sha256),
-                _ => None,
-            })
-            .collect();
+        let digests = digests(&got);
         let b_payload: Vec<u8> = payload
             .chunks(70_000)
             .flat_map(|p| &p[..10])
@@ -753,9 +764,7 @@ mod tests {
         let payload: Vec<u8> = (0..2_500_000u32).map(|i| (i % 253) as u8).collect();
         // Pieces of `a` are kept in place in a mapped window; those of `b` and `c`, handed out
         // while the writer is behind, are hashed on this thread, `b` from copies.
-        let mut map = memmap2::MmapMut::map_anon(payload.len()).unwrap();
-        map.copy_from_slice(&payload);
-        let window: Backing = Arc::new(map.make_read_only().unwrap());
+        let window = window_of(&payload);
         tx.backing(&window);
         let a = tx.hash_begin().expect("a ticket");
         tx.pieces_sent = BACKLOG + 1;
@@ -781,13 +790,7 @@ mod tests {
         drop(window);
         tx.close();
         let got = h.join().unwrap().0;
-        let digests: Vec<[u8; 32]> = got
-            .iter()
-            .filter_map(|e| match e {
-                Event::WsMessage(m) => Some(m.sha256),
-                _ => None,
-            })
-            .collect();
+        let digests = digests(&got);
         let b_payload: Vec<u8> = payload
             .chunks(90_001)
             .flat_map(|p| &p[..77])
@@ -803,9 +806,7 @@ mod tests {
         let key = [0x8e, 0x17, 0x5a, 0xc3];
         let mut masked = payload.clone();
         crate::ws::unmask(&mut masked, key, 0);
-        let mut map = memmap2::MmapMut::map_anon(masked.len()).unwrap();
-        map.copy_from_slice(&masked);
-        let window: Backing = Arc::new(map.make_read_only().unwrap());
+        let window = window_of(&masked);
         tx.backing(&window);
         // `a` from the window, `b` from copies (not in the window), `c` hashed on this thread;
         // pieces of odd lengths, so that the key's phase moves.
@@ -836,25 +837,14 @@ mod tests {
         tx.close();
         let got = h.join().unwrap().0;
         let want = sha256(&payload);
-        let digests: Vec<[u8; 32]> = got
-            .iter()
-            .filter_map(|e| match e {
-                Event::WsMessage(m) => Some(m.sha256),
-                _ => None,
-            })
-            .collect();
+        let digests = digests(&got);
         assert_eq!(digests, vec![want; 3]);
     }
 
     #[test]
     fn a_batch_keeps_one_window_mapped() {
         let (mut tx, h) = spawn(Collect(Vec::new()));
-        let window = |byte| -> Backing {
-            let mut map = memmap2::MmapMut::map_anon(4096).unwrap();
-            map.fill(byte);
-            Arc::new(map.make_read_only().unwrap())
-        };
-        let (w1, w2) = (window(1), window(2));
+        let (w1, w2) = (window_of(&[1; 4096]), window_of(&[2; 4096]));
         let t = tx.hash_begin().unwrap();
         tx.backing(&w1);
         tx.hash_piece(t, &w1[..100]);
