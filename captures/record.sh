@@ -15,10 +15,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PEERS="$HERE/peers"
 VENV="$HERE/.venv"
 REPO=$(cd "$HERE/.." && pwd)
-NS=wslens-rec          # one namespace for loopback captures
-NS_A=wslens-rec-a      # two more joined by a veth pair where a real link is needed
-NS_B=wslens-rec-b
-NS_M=wslens-rec-m      # the impaired link between A and B
+# WSLENS_REC_NS names the namespaces, so that two recordings can run at once.
+NS=${WSLENS_REC_NS:-wslens-rec}   # one namespace for loopback captures
+NS_A=$NS-a             # two more joined by a veth pair where a real link is needed
+NS_B=$NS-b
+NS_M=$NS-m             # the impaired link between A and B
 WORK=$(mktemp -d /tmp/wslens-rec.XXXXXX)
 PIDS=()
 
