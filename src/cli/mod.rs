@@ -11,6 +11,7 @@ mod diagram;
 mod live;
 mod open;
 mod stats;
+mod worksheet;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -44,6 +45,8 @@ pub enum Cmd {
     Stats(stats::StatsArgs),
     /// Export a connection's ladder diagram as text, Mermaid or SVG.
     Diagram(diagram::DiagramArgs),
+    /// A printable fill-in worksheet for one connection, with an answer key (Markdown or HTML).
+    Worksheet(worksheet::WorksheetArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -65,6 +68,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Cmd::Stats(a)) => stats::run(a),
         Some(Cmd::Diagram(a)) => diagram::run(a),
+        Some(Cmd::Worksheet(mut a)) => {
+            a.lang = a.lang.or(lang);
+            worksheet::run(a)
+        }
         None => open::run(open::OpenArgs {
             file: None,
             theme: cli.theme,

@@ -98,6 +98,18 @@ ids! {
     FTheme, FSpeed,
     KPlay, KSpeed, KStep, KMove, KPage, KHome, KEnd, KEsc, KTab, KEnter, KCompare, KOneConn, KLayer,
     KAcks, KSearch, KRaw, KTheme, KMouse, KHelp, KQuit,
+    // worksheets (`wslens worksheet`)
+    WkTitle, WkName, WkDate, WkIntro, WkAnswers,
+    WkSecSocket, WkColFact, WkColValue, WkFactProto, WkFactLip, WkFactLport, WkFactRip, WkFactRport,
+    WkQTempPort, WkATempPort,
+    WkSecHandshake, WkHandshakeIntro, WkColDir, WkColFlags, WkColSeq, WkColAck, WkColClientState,
+    WkColServerState, WkStateWhy, WkASynAckAck, WkAHsAckSeq, WkAHsAckAck,
+    WkSecUpgrade, WkUpgradeIntro, WkQStatus, WkAStatus101, WkAStatusOther, WkAcceptIntro, WkQConcat,
+    WkAConcat, WkQSha1, WkASha1, WkQBase64, WkABase64, WkAcceptTool, WkQMatch, WkAMatchYes, WkAMatchNo,
+    WkSecFrame, WkFrameIntro, WkAFin, WkAOpcode, WkAMask, WkPayloadLen, WkALen, WkMaskKey, WkAMaskKey,
+    WkUnmaskIntro, WkColMasked, WkColKeyByte, WkColPlain, WkAXor, WkQText, WkAText, WkCompressed,
+    WkWholeText,
+    WkSecClose, WkCloseFrame, WkQCloseCode, WkACloseCode, WkTeardownIntro, WkAFinAck,
 }
 
 /// The template for `id` in `lang`.

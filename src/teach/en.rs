@@ -283,5 +283,122 @@ pub(super) fn text(id: Msg) -> &'static str {
         KMouse => "click to select, wheel to scroll",
         KHelp => "this help",
         KQuit => "quit",
+        WkTitle => {
+            "Worksheet: a WebSocket conversation, layer by layer ({file}, connection {conn})"
+        }
+        WkName => "Name:",
+        WkDate => "Class and date:",
+        WkIntro => {
+            "Every number below was captured from a real conversation between a WebSocket client and server. Fill in each blank (____) from the rules you learned; the answers, with the reasoning, are on the last page."
+        }
+        WkAnswers => "Answer key",
+        WkSecSocket => "1. The socket's five facts",
+        WkColFact => "Fact",
+        WkColValue => "Value",
+        WkFactProto => "Protocol",
+        WkFactLip => "Local IP address (the client)",
+        WkFactLport => "Local port (the client)",
+        WkFactRip => "Remote IP address (the server)",
+        WkFactRport => "Remote port (the server)",
+        WkQTempPort => {
+            "Which of the two ports did the client's operating system pick for this connection alone? "
+        }
+        WkATempPort => {
+            "The client's port {lport} is a temporary (ephemeral) port chosen when it connected; the server's port {rport} is the one it listens on, fixed in advance so that clients can find it."
+        }
+        WkSecHandshake => "2. The TCP three-way handshake (WebSocket handshake step 1 of 4)",
+        WkHandshakeIntro => {
+            "The client picked the initial sequence number j = {j}, the server k = {k}. Fill in the missing seq and ack numbers and the state of each end after each segment arrives."
+        }
+        WkColDir => "Direction",
+        WkColFlags => "Flags",
+        WkColSeq => "seq",
+        WkColAck => "ack",
+        WkColClientState => "Client state after",
+        WkColServerState => "Server state after",
+        WkStateWhy => "The {who} is {state}: {meaning}",
+        WkASynAckAck => {
+            "ack = j+1 = {j}+1 = {ack}: the SYN uses up one sequence number, and ack names the next byte the server expects."
+        }
+        WkAHsAckSeq => {
+            "seq = j+1 = {seq}: the client's SYN used sequence number j = {j}, so its next byte is j+1."
+        }
+        WkAHsAckAck => {
+            "ack = k+1 = {k}+1 = {ack}: the server's SYN also uses up one sequence number."
+        }
+        WkSecUpgrade => "3. The HTTP upgrade (WebSocket handshake steps 2 and 3 of 4)",
+        WkUpgradeIntro => {
+            "Over the new TCP connection the client sends an ordinary HTTP request asking to switch to WebSocket. Its important lines:"
+        }
+        WkQStatus => "The status code of the server's answer: ",
+        WkAStatus101 => {
+            "101 Switching Protocols: the server agrees, and after this answer the connection speaks WebSocket."
+        }
+        WkAStatusOther => "Not 101: the server refused the upgrade, so the connection stays HTTP.",
+        WkAcceptIntro => {
+            "The server proves it understood the request: it appends the fixed GUID {guid} to the client's Sec-WebSocket-Key, takes the SHA-1 of that text, and sends the base64 of the 20-byte result as Sec-WebSocket-Accept."
+        }
+        WkQConcat => "Key followed by the GUID: ",
+        WkAConcat => {
+            "The key exactly as sent, immediately followed by the GUID, with nothing between them."
+        }
+        WkQSha1 => "SHA-1 of that text (40 hexadecimal digits): ",
+        WkASha1 => "SHA-1 always gives 20 bytes, written as 40 hexadecimal digits.",
+        WkQBase64 => "base64 of those 20 bytes (the Sec-WebSocket-Accept): ",
+        WkABase64 => "base64 turns 20 bytes into 28 characters, ending in one '='.",
+        WkAcceptTool => "To check your answer with a computer:",
+        WkQMatch => "Did the server send the value you computed (yes/no)? ",
+        WkAMatchYes => {
+            "The server sent {got}, which equals the computed {want}: the handshake is valid."
+        }
+        WkAMatchNo => {
+            "The server sent {got} but the computation gives {want}: a client must fail this connection."
+        }
+        WkSecFrame => {
+            "4. A WebSocket frame from the client (step 4 of 4: frames over the same TCP connection)"
+        }
+        WkFrameIntro => {
+            "The first bytes of the client's first data frame (the frame header), in hexadecimal:"
+        }
+        WkAFin => {
+            "FIN is the top bit of the first byte 0x{byte}: 1 means this is the last frame of the message, 0 that more fragments follow."
+        }
+        WkAOpcode => {
+            "The opcode is the low 4 bits of the first byte 0x{byte}: 1 is text, 2 binary, 8 close, 9 ping, 10 pong."
+        }
+        WkAMask => {
+            "MASK is the top bit of the second byte 0x{byte}: every frame a client sends must be masked."
+        }
+        WkPayloadLen => "payload length",
+        WkALen => {
+            "The low 7 bits of the second byte give {code}; below 126 that is the length itself, 126 means a 16-bit length follows and 127 a 64-bit one. The payload is {len} bytes."
+        }
+        WkMaskKey => "masking key",
+        WkAMaskKey => "The 4 bytes after the length fields are the masking key.",
+        WkUnmaskIntro => {
+            "Unmask the first {n} payload bytes: each byte i is XORed with key byte number i mod 4."
+        }
+        WkColMasked => "On the wire",
+        WkColKeyByte => "Key byte",
+        WkColPlain => "Unmasked",
+        WkAXor => "0x{m} XOR 0x{k} (key byte {i}) = 0x{p}",
+        WkQText => "Read the unmasked bytes as UTF-8 text: ",
+        WkAText => "The unmasked bytes are the message's text, encoded in UTF-8.",
+        WkCompressed => {
+            "This frame is compressed (RSV1 = 1, permessage-deflate): the unmasked bytes are deflate data, not yet text."
+        }
+        WkWholeText => "The whole message, once all its bytes are unmasked, reads: {text}",
+        WkSecClose => "5. Closing",
+        WkCloseFrame => "The WebSocket closing handshake starts with a Close frame, {dir}.",
+        WkQCloseCode => "Its status code: ",
+        WkACloseCode => {
+            "{code}: {meaning}. The code is the first two bytes of the Close frame's payload."
+        }
+        WkTeardownIntro => {
+            "Then TCP closes the connection. Fill in the acknowledgement of each FIN and the state of each end after each segment arrives."
+        }
+        WkAFinAck => {
+            "ack = {ack}: a FIN, like a SYN, uses up one sequence number, so its acknowledgement is one more than its seq."
+        }
     }
 }

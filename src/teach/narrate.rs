@@ -183,7 +183,7 @@ pub fn state_name(lang: Lang, st: TcpState) -> String {
     }
 }
 
-fn meaning(st: TcpState) -> Msg {
+pub(crate) fn meaning(st: TcpState) -> Msg {
     match st {
         TcpState::Closed => Msg::MClosed,
         TcpState::Listen => Msg::MListen,

@@ -262,5 +262,100 @@ pub(super) fn text(id: Msg) -> &'static str {
         KMouse => "单击选择，滚轮滚动",
         KHelp => "本帮助",
         KQuit => "退出",
+        WkTitle => "练习单：逐层观察一次 WebSocket 通信（{file}，连接 {conn}）",
+        WkName => "姓名：",
+        WkDate => "班级和日期：",
+        WkIntro => {
+            "下面的每个数字都来自一次真实 WebSocket 客户端与服务器通信的抓包。请根据学过的规则填写每个空格（____）；答案和推理过程在最后一页。"
+        }
+        WkAnswers => "参考答案",
+        WkSecSocket => "一、socket 的五种信息",
+        WkColFact => "信息",
+        WkColValue => "值",
+        WkFactProto => "连接使用的协议",
+        WkFactLip => "本地主机的 IP 地址（客户端）",
+        WkFactLport => "本地进程的协议端口（客户端）",
+        WkFactRip => "远地主机的 IP 地址（服务器）",
+        WkFactRport => "远地进程的协议端口（服务器）",
+        WkQTempPort => "两个端口中，哪一个是客户端操作系统专门为这次连接临时选的？",
+        WkATempPort => {
+            "客户端的端口 {lport} 是连接时临时分配的端口；服务器的端口 {rport} 是它事先固定好、一直在监听的端口，客户端才能找到它。"
+        }
+        WkSecHandshake => "二、TCP 三次握手（WebSocket 握手第 1 步，共 4 步）",
+        WkHandshakeIntro => {
+            "客户端选择的初始序号 j = {j}，服务器选择的 k = {k}。请填出缺少的 seq、ack，以及每个报文段到达后两端各自的状态。"
+        }
+        WkColDir => "方向",
+        WkColFlags => "标志位",
+        WkColSeq => "seq（序号）",
+        WkColAck => "ack（确认号）",
+        WkColClientState => "之后客户端的状态",
+        WkColServerState => "之后服务器的状态",
+        WkStateWhy => "{who}处于 {state}：{meaning}",
+        WkASynAckAck => {
+            "ack = j+1 = {j}+1 = {ack}：SYN 占用一个序号，而 ack 表示服务器期望收到的下一个字节。"
+        }
+        WkAHsAckSeq => {
+            "seq = j+1 = {seq}：客户端的 SYN 用掉了序号 j = {j}，所以它的下一个字节是 j+1。"
+        }
+        WkAHsAckAck => "ack = k+1 = {k}+1 = {ack}：服务器的 SYN 同样占用一个序号。",
+        WkSecUpgrade => "三、HTTP 升级请求（WebSocket 握手第 2、3 步，共 4 步）",
+        WkUpgradeIntro => {
+            "在刚建立的 TCP 连接上，客户端发送一个普通的 HTTP 请求，要求切换到 WebSocket。其中关键的几行："
+        }
+        WkQStatus => "服务器回应的状态码：",
+        WkAStatus101 => {
+            "101 Switching Protocols（切换协议）：服务器同意升级，这个回应之后连接上传输的就是 WebSocket 了。"
+        }
+        WkAStatusOther => "不是 101：服务器拒绝了升级，连接仍然是 HTTP。",
+        WkAcceptIntro => {
+            "服务器要证明自己看懂了这个请求：把固定的 GUID {guid} 拼接在客户端的 Sec-WebSocket-Key 后面，计算这段文本的 SHA-1，再把 20 字节的结果做 base64 编码，作为 Sec-WebSocket-Accept 发回。"
+        }
+        WkQConcat => "密钥拼接 GUID 之后的文本：",
+        WkAConcat => "原样照抄密钥，紧接着写 GUID，中间没有任何字符。",
+        WkQSha1 => "这段文本的 SHA-1（40 位十六进制数）：",
+        WkASha1 => "SHA-1 的结果总是 20 字节，写成 40 位十六进制数。",
+        WkQBase64 => "这 20 字节的 base64 编码（即 Sec-WebSocket-Accept）：",
+        WkABase64 => "base64 把 20 字节编码成 28 个字符，末尾有一个“=”。",
+        WkAcceptTool => "用计算机核对答案：",
+        WkQMatch => "服务器发回的值和你算出的一样吗（是/否）？",
+        WkAMatchYes => "服务器发回 {got}，与计算结果 {want} 相同：握手有效。",
+        WkAMatchNo => "服务器发回 {got}，而计算结果是 {want}：客户端必须断开这个连接。",
+        WkSecFrame => "四、客户端发出的一个 WebSocket 帧（第 4 步：此后在同一个 TCP 连接上传输帧）",
+        WkFrameIntro => "客户端第一个数据帧的开头几个字节（帧头），十六进制：",
+        WkAFin => {
+            "FIN 是第一个字节 0x{byte} 的最高位：1 表示这是消息的最后一帧，0 表示后面还有分片。"
+        }
+        WkAOpcode => {
+            "opcode（操作码）是第一个字节 0x{byte} 的低 4 位：1 是文本，2 是二进制，8 是关闭，9 是 ping，10 是 pong。"
+        }
+        WkAMask => "MASK 是第二个字节 0x{byte} 的最高位：客户端发出的每一帧都必须加掩码。",
+        WkPayloadLen => "载荷长度",
+        WkALen => {
+            "第二个字节的低 7 位是 {code}；小于 126 时它就是长度本身，126 表示后面跟着 16 位长度，127 表示后面跟着 64 位长度。载荷共 {len} 字节。"
+        }
+        WkMaskKey => "掩码密钥",
+        WkAMaskKey => "长度字段之后的 4 个字节就是掩码密钥。",
+        WkUnmaskIntro => {
+            "对载荷的前 {n} 个字节去掉掩码：第 i 个字节与密钥的第 i mod 4 个字节做异或（XOR）。"
+        }
+        WkColMasked => "线路上的字节",
+        WkColKeyByte => "密钥字节",
+        WkColPlain => "去掉掩码后",
+        WkAXor => "0x{m} XOR 0x{k}（密钥第 {i} 字节）= 0x{p}",
+        WkQText => "把去掉掩码的字节按 UTF-8 读成文字：",
+        WkAText => "去掉掩码后的字节就是消息的文字，采用 UTF-8 编码。",
+        WkCompressed => {
+            "这一帧经过压缩（RSV1 = 1，permessage-deflate）：去掉掩码后得到的是 deflate 数据，还不是文字。"
+        }
+        WkWholeText => "整条消息的全部字节去掉掩码后是：{text}",
+        WkSecClose => "五、关闭连接",
+        WkCloseFrame => "WebSocket 的关闭握手从一个 Close 帧开始，方向：{dir}。",
+        WkQCloseCode => "它的状态码：",
+        WkACloseCode => "{code}：{meaning}。状态码是 Close 帧载荷的前两个字节。",
+        WkTeardownIntro => {
+            "接着 TCP 关闭连接。请填出每个 FIN 的确认号，以及每个报文段到达后两端各自的状态。"
+        }
+        WkAFinAck => "ack = {ack}：FIN 和 SYN 一样占用一个序号，所以对它的确认号比它的 seq 大 1。",
     }
 }
