@@ -110,6 +110,9 @@ ids! {
     WkUnmaskIntro, WkColMasked, WkColKeyByte, WkColPlain, WkAXor, WkQText, WkAText, WkCompressed,
     WkWholeText,
     WkSecClose, WkCloseFrame, WkQCloseCode, WkACloseCode, WkTeardownIntro, WkAFinAck,
+    // chapters (keys 1-5) and the presenter layout
+    ChapTcp, ChapTls, ChapTlsNone, ChapUpgrade, ChapMessage, ChapClose, ChapMissing, KChapters,
+    KPresenter,
 }
 
 /// The template for `id` in `lang`.

@@ -400,5 +400,24 @@ pub(super) fn text(id: Msg) -> &'static str {
         WkAFinAck => {
             "ack = {ack}: a FIN, like a SYN, uses up one sequence number, so its acknowledgement is one more than its seq."
         }
+        ChapTcp => {
+            "▌Chapter 1 · The TCP three-way handshake — WebSocket handshake step 1 of 4: the TCP connection everything else travels on."
+        }
+        ChapTls => {
+            "▌Chapter 2 · The TLS handshake (wss://): before any HTTP, client and server agree on keys; everything after it is encrypted."
+        }
+        ChapTlsNone => {
+            "▌Chapter 2 · No TLS handshake: this connection is not encrypted (ws://, like port 80). With wss:// (port 443) a TLS handshake would come here, right after the three-way handshake, and everything after it — the upgrade request, every frame — would be encrypted; an eavesdropper would see only sizes and timing."
+        }
+        ChapUpgrade => {
+            "▌Chapter 3 · The HTTP upgrade request — WebSocket handshake step 2 of 4 (the server's 101 answer is step 3)."
+        }
+        ChapMessage => {
+            "▌Chapter 4 · The first WebSocket message — step 4 of 4: from now on, frames over the same TCP connection."
+        }
+        ChapClose => "▌Chapter 5 · The closing handshake: the first Close frame.",
+        ChapMissing => "This connection has none: the chapter is not in this capture.",
+        KChapters => "chapters: TCP, TLS, upgrade, first message, close",
+        KPresenter => "presenter layout: only the ladder and the narration",
     }
 }

@@ -3,6 +3,7 @@
 
 mod accept;
 pub mod catalog;
+pub mod chapters;
 pub mod diagram;
 mod en;
 pub mod narrate;

@@ -357,5 +357,22 @@ pub(super) fn text(id: Msg) -> &'static str {
             "接着 TCP 关闭连接。请填出每个 FIN 的确认号，以及每个报文段到达后两端各自的状态。"
         }
         WkAFinAck => "ack = {ack}：FIN 和 SYN 一样占用一个序号，所以对它的确认号比它的 seq 大 1。",
+        ChapTcp => {
+            "▌第 1 章 · TCP 三次握手——WebSocket 握手第 1 步（共 4 步）：之后的一切都在这条 TCP 连接上传输。"
+        }
+        ChapTls => {
+            "▌第 2 章 · TLS 握手（wss://）：在任何 HTTP 之前，客户端和服务器先商定密钥；此后的内容全部加密。"
+        }
+        ChapTlsNone => {
+            "▌第 2 章 · 没有 TLS 握手：这个连接没有加密（ws://，如同 80 端口）。如果用 wss://（443 端口），三次握手之后紧接着就是 TLS 握手，之后的一切——升级请求、每一帧——都会加密，窃听者只能看到数据的大小和时间。"
+        }
+        ChapUpgrade => {
+            "▌第 3 章 · HTTP 升级请求——WebSocket 握手第 2 步（共 4 步；服务器的 101 回应是第 3 步）。"
+        }
+        ChapMessage => "▌第 4 章 · 第一条 WebSocket 消息——第 4 步：从此在同一个 TCP 连接上传输帧。",
+        ChapClose => "▌第 5 章 · 关闭握手：第一个 Close 帧。",
+        ChapMissing => "这个连接没有这一部分：本抓包里没有这一章。",
+        KChapters => "分章跳转：TCP 握手、TLS、升级请求、第一条消息、关闭",
+        KPresenter => "演示布局：只显示时序图和讲解",
     }
 }

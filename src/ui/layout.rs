@@ -45,6 +45,25 @@ impl Areas {
 }
 
 pub fn areas(size: Rect, m: &Model) -> Areas {
+    if m.presenter {
+        // For a projector: the ladder and the narration, nothing else, the narration with room
+        // for its sentences whole.
+        let narration_h = (size.height * 2 / 5).max(4);
+        let [header, ladder, narration, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(4),
+            Constraint::Length(narration_h),
+            Constraint::Length(1),
+        ])
+        .areas(size);
+        return Areas {
+            header,
+            ladder,
+            narration,
+            footer,
+            ..Areas::default()
+        };
+    }
     let conns = m.store.conns.len().clamp(1, 8) as u16;
     let conns_h = (conns + 2).min(size.height / 4).max(3);
     if size.width >= WIDE {

@@ -18,6 +18,8 @@ pub mod view;
 pub mod wrap;
 
 #[cfg(test)]
+mod chapter_tests;
+#[cfg(test)]
 mod tests;
 
 pub use feed::{Batch, Feed, FeedSender, PacketRec};

@@ -10,6 +10,7 @@ use super::theme::ThemeName;
 use crate::event::{ConnId, Event};
 use crate::ladder::{self, LadderOpts};
 use crate::teach::Lang;
+use crate::teach::chapters::{self, Chapter};
 use crate::teach::stats::{self, StatsBuilder};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -127,6 +128,12 @@ pub struct Model {
     pub show_compare: bool,
     /// The comparison as rendered for the overlay (refreshed when data arrives while open).
     pub compare_text: String,
+    /// The chapter jumped to last (keys 1-5): the event it stands on, which chapter, and
+    /// whether the chapter's own event was found. Its banner heads the narration while the
+    /// cursor stays there.
+    pub chapter: Option<(usize, Chapter, bool)>,
+    /// Presenter layout: only the ladder and the narration, for a projector.
+    pub presenter: bool,
 }
 
 impl Model {
@@ -166,6 +173,8 @@ impl Model {
             stats: StatsBuilder::default(),
             show_compare: false,
             compare_text: String::new(),
+            chapter: None,
+            presenter: false,
         }
     }
 
@@ -319,6 +328,11 @@ impl Model {
             _ => self.detail_sel.map_or(0, |s| s.saturating_sub(1)),
         };
         self.narration = self.narrator.sentences(&self.store, c);
+        if let Some((at, ch, found)) = self.chapter
+            && at == c
+        {
+            self.narration.insert(0, ch.banner(self.lang(), found));
+        }
         self.scroll_to_cursor();
     }
 
@@ -430,6 +444,42 @@ impl Model {
             self.select(r as usize);
         } else {
             self.refresh_selection();
+        }
+    }
+
+    /// Jump to where chapter `n` (1-5) of the selected connection's story begins.
+    fn jump_chapter(&mut self, n: u8) {
+        let Some(ch) = Chapter::nth(n) else { return };
+        self.playing = false;
+        let conn = self.conn.or_else(|| self.store.conns.first().map(|c| c.id));
+        let Some(ci) = conn.and_then(|c| self.store.conn(c)) else {
+            return;
+        };
+        let events = ci
+            .events
+            .iter()
+            .filter_map(|&i| Some((i as usize, self.store.events.get(i as usize)?)));
+        let has_row = |i: usize| self.store.meta.get(i).is_some_and(|m| m.has_row);
+        let (at, found) = chapters::find(events, ch, has_row);
+        match at {
+            Some(i) => {
+                self.chapter = Some((i, ch, found));
+                if !self.passes(i) {
+                    // The chapter is hidden by a filter: show everything rather than nothing.
+                    self.layer = LayerFilter::All;
+                    self.hide_acks = false;
+                    self.search.clear();
+                }
+                self.select(i);
+                self.filters_changed();
+            }
+            None => {
+                // Nothing to stand on: say so where the class already is.
+                if let Some(c) = self.cursor {
+                    self.chapter = Some((c, ch, false));
+                    self.refresh_selection();
+                }
+            }
         }
     }
 
@@ -592,6 +642,21 @@ impl Model {
                     self.playing = false;
                     self.playback = false;
                     self.refresh_selection();
+                }
+            }
+            KeyCode::Char(d @ '1'..='5') => self.jump_chapter(d as u8 - b'0'),
+            KeyCode::Char('P') => {
+                self.presenter = !self.presenter;
+                if self.presenter && !matches!(self.focus, Focus::Ladder | Focus::Narration) {
+                    self.focus = Focus::Ladder;
+                }
+                self.refresh_selection();
+            }
+            KeyCode::Tab | KeyCode::BackTab if self.presenter => {
+                // Only two panes are on screen.
+                self.focus = match self.focus {
+                    Focus::Ladder => Focus::Narration,
+                    _ => Focus::Ladder,
                 }
             }
             KeyCode::Tab => {

@@ -19,10 +19,17 @@ pub fn view(m: &Model, f: &mut Frame) {
     f.render_widget(Block::new().style(th.base), area);
     let a = super::layout::areas(area, m);
     header(m, &th, f, a.header);
-    conns(m, &th, f, a.conns);
+    // The presenter layout leaves some panes out (empty areas).
+    if !a.conns.is_empty() {
+        conns(m, &th, f, a.conns);
+    }
     ladder_pane(m, &th, f, a.ladder);
-    detail_pane(m, &th, f, a.detail);
-    bytes_pane(m, &th, f, a.bytes);
+    if !a.detail.is_empty() {
+        detail_pane(m, &th, f, a.detail);
+    }
+    if !a.bytes.is_empty() {
+        bytes_pane(m, &th, f, a.bytes);
+    }
     narration(m, &th, f, a.narration);
     footer(m, &th, f, a.footer);
     if m.show_compare {
@@ -39,10 +46,16 @@ fn pane<'a>(title: String, focused: bool, th: &Theme, left: bool) -> Block<'a> {
     } else {
         Borders::TOP
     };
+    // The focused pane is marked without colour too (projectors wash colours out): a ▸ in
+    // place of the title's leading space, and the title in bold.
+    let (title, style) = match title.strip_prefix(' ') {
+        Some(rest) if focused => (format!("▸{rest}"), th.title.add_modifier(Modifier::BOLD)),
+        _ => (title, th.title),
+    };
     Block::new()
         .borders(borders)
         .border_style(if focused { th.focus_border } else { th.border })
-        .title(Span::styled(title, th.title))
+        .title(Span::styled(title, style))
 }
 
 fn header(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
@@ -507,8 +520,9 @@ fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
 }
 
 /// The help table: keys (the same in every language) and what they do.
-const KEYS: [(&str, Msg); 20] = [
+const KEYS: [(&str, Msg); 22] = [
     ("space", Msg::KPlay),
+    ("1 - 5", Msg::KChapters),
     ("+ / -", Msg::KSpeed),
     ("n → / p ←", Msg::KStep),
     ("↑ ↓ j k", Msg::KMove),
@@ -525,6 +539,7 @@ const KEYS: [(&str, Msg); 20] = [
     ("/", Msg::KSearch),
     ("r", Msg::KRaw),
     ("t", Msg::KTheme),
+    ("P", Msg::KPresenter),
     ("mouse", Msg::KMouse),
     ("?", Msg::KHelp),
     ("q", Msg::KQuit),

@@ -1,0 +1,142 @@
+//! Chapter keys, the presenter layout and the colourless focus marker, on the embedded
+//! classroom capture (a real recording).
+
+use super::model::{Focus, LayerFilter, Model, Msg, update};
+use super::theme::ThemeName;
+use crate::event::{Event, Handshake, Opcode};
+use crate::teach::Lang;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn classroom(playback: bool) -> Model {
+    let b = super::decode_all(super::EMBEDDED_CAPTURE).expect("classroom.pcap decodes");
+    let mut m = Model::new("classroom.pcap".into(), ThemeName::Dark, playback);
+    update(&mut m, Msg::Resize(80, 24));
+    update(&mut m, Msg::Feed(super::feed::Feed::Batch(b)));
+    update(&mut m, Msg::Feed(super::feed::Feed::Done));
+    m
+}
+
+fn press(m: &mut Model, c: char) {
+    update(
+        m,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+    );
+}
+
+fn at(m: &Model) -> &Event {
+    &m.store.events[m.cursor.expect("an event is selected")]
+}
+
+#[test]
+fn keys_one_to_five_jump_to_each_chapter_with_its_banner() {
+    let mut m = classroom(false);
+    press(&mut m, 'G');
+    press(&mut m, '1');
+    assert!(matches!(at(&m), Event::Tcp(t) if t.handshake == Some(Handshake::Syn)));
+    assert!(m.narration[0].contains("Chapter 1") && m.narration[0].contains("step 1 of 4"));
+
+    press(&mut m, '3');
+    match at(&m) {
+        Event::Http(h) => assert_eq!(h.header("Upgrade"), Some("websocket")),
+        e => panic!("chapter 3 stands on {e:?}"),
+    }
+    assert!(m.narration[0].contains("step 2 of 4"), "{:?}", m.narration);
+
+    press(&mut m, '4');
+    let first_data = match at(&m) {
+        Event::WsMessage(x) => x.opcode,
+        Event::WsFrame(f) => f.header.opcode,
+        e => panic!("chapter 4 stands on {e:?}"),
+    };
+    assert_eq!(first_data, Opcode::Text);
+    let l = m.label(m.cursor.unwrap()).unwrap();
+    assert!(l.contains("Hello"), "{l}");
+    assert!(m.narration[0].contains("step 4 of 4"));
+
+    press(&mut m, '5');
+    let close = match at(&m) {
+        Event::WsMessage(x) => x.opcode,
+        Event::WsFrame(f) => f.header.opcode,
+        e => panic!("chapter 5 stands on {e:?}"),
+    };
+    assert_eq!(close, Opcode::Close);
+
+    // ws:// has no TLS handshake: the class is told so where it would be (after the ACK).
+    press(&mut m, '2');
+    assert!(matches!(at(&m), Event::Tcp(t) if t.handshake == Some(Handshake::Ack)));
+    assert!(m.narration[0].contains("not encrypted") && m.narration[0].contains("443"));
+
+    // Stepping away leaves the chapter's banner behind.
+    press(&mut m, 'n');
+    assert!(!m.narration[0].contains("Chapter"));
+}
+
+#[test]
+fn chapters_work_in_playback_and_through_filters_and_in_chinese() {
+    let mut m = classroom(true);
+    m.set_lang(Lang::Zh);
+    press(&mut m, 'l'); // layer filter: TCP only, which hides the upgrade request
+    assert_eq!(m.layer, LayerFilter::Tcp);
+    press(&mut m, '3');
+    assert_eq!(
+        m.layer,
+        LayerFilter::All,
+        "the filter gives way to the chapter"
+    );
+    assert!(matches!(at(&m), Event::Http(_)));
+    assert!(
+        m.playback,
+        "still in playback: the story so far is revealed up to here"
+    );
+    assert!(m.revealed(m.cursor.unwrap()) && !m.revealed(m.cursor.unwrap() + 1));
+    assert!(m.narration[0].contains("第 3 章") && m.narration[0].contains("第 2 步"));
+}
+
+#[test]
+fn presenter_layout_keeps_only_ladder_and_narration() {
+    let mut m = classroom(false);
+    press(&mut m, 'P');
+    assert!(m.presenter);
+    let a = m.areas();
+    assert!(a.conns.is_empty() && a.detail.is_empty() && a.bytes.is_empty());
+    assert!(a.ladder.height >= 8 && a.narration.height >= 8);
+    let screen = super::tests::render(&m, 80, 24);
+    assert!(
+        !screen.contains("Connections") && !screen.contains("Detail"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("What happened") && screen.contains("client|"),
+        "{screen}"
+    );
+    // Tab moves between the two panes on screen only.
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+    );
+    assert_eq!(m.focus, Focus::Narration);
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+    );
+    assert_eq!(m.focus, Focus::Ladder);
+    press(&mut m, 'P');
+    assert!(!m.areas().conns.is_empty());
+}
+
+#[test]
+fn the_focused_pane_is_marked_without_colour() {
+    let mut m = classroom(false);
+    let screen = super::tests::render(&m, 100, 30);
+    assert_eq!(screen.matches('▸').count(), 1, "{screen}");
+    assert!(screen.contains("▸Ladder"), "{screen}");
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+    );
+    let screen = super::tests::render(&m, 100, 30);
+    assert!(
+        screen.contains("▸Detail") && !screen.contains("▸Ladder"),
+        "{screen}"
+    );
+}
