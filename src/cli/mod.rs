@@ -76,6 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file: None,
             theme: cli.theme,
             lang,
+            ..Default::default()
         }),
     }
 }

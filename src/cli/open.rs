@@ -14,6 +14,10 @@ pub struct OpenArgs {
     /// Language of the narration pane and the comparison: en or zh (简体中文).
     #[arg(long, value_name = "en|zh")]
     pub lang: Option<Lang>,
+    /// Quiz mode: step through the capture with what a student can work out hidden until
+    /// Enter (acks, states, the Accept, unmasked bytes); `Q` toggles it in the UI.
+    #[arg(long)]
+    pub quiz: bool,
 }
 
 /// Open the terminal UI on a file, or on the classroom capture when no file is given.
@@ -32,6 +36,7 @@ pub fn run(a: OpenArgs) -> anyhow::Result<ExitCode> {
         theme: a.theme.unwrap_or(ThemeName::Dark),
         lang: a.lang.unwrap_or_default(),
         playback: embedded,
+        quiz: a.quiz,
     };
     wslens::ui::run_ui(source, opts)?;
     Ok(ExitCode::SUCCESS)

@@ -112,7 +112,8 @@ ids! {
     WkSecClose, WkCloseFrame, WkQCloseCode, WkACloseCode, WkTeardownIntro, WkAFinAck,
     // chapters (keys 1-5) and the presenter layout
     ChapTcp, ChapTls, ChapTlsNone, ChapUpgrade, ChapMessage, ChapClose, ChapMissing, KChapters,
-    KPresenter,
+    KPresenter, KQuiz, QuizTitle, QuizSynAckAck, QuizHsAck, QuizStates, QuizAccept, QuizUnmask,
+    QuizHidden,
 }
 
 /// The template for `id` in `lang`.

@@ -419,5 +419,25 @@ pub(super) fn text(id: Msg) -> &'static str {
         ChapMissing => "This connection has none: the chapter is not in this capture.",
         KChapters => "chapters: TCP, TLS, upgrade, first message, close",
         KPresenter => "presenter layout: only the ladder and the narration",
+        KQuiz => "quiz: hide what can be worked out; Enter reveals",
+        QuizTitle => {
+            "❓ Quiz — work it out, then press Enter to reveal the answer with its reasoning."
+        }
+        QuizSynAckAck => {
+            "The server answers the SYN with SYN+ACK. What is its ack number (ack=?)? Hint: what did the client's SYN use up?"
+        }
+        QuizHsAck => {
+            "The client's third handshake segment: what are its seq and ack (seq=? ack=?)? Hint: both SYNs used up a sequence number."
+        }
+        QuizStates => {
+            "This {flags} segment from the {who} has just arrived. Before it the client was {client} and the server {server}: which state is each end in now?"
+        }
+        QuizAccept => {
+            "The client's key was {key}. Compute the Sec-WebSocket-Accept the server must send: base64(SHA-1(key + {guid})). Did the server get it right?"
+        }
+        QuizUnmask => {
+            "The first masked payload byte is 0x{m}; the masking key begins with 0x{k}. What is the unmasked byte (0x{m} XOR 0x{k})?"
+        }
+        QuizHidden => "Hidden until the answer is revealed (Enter).",
     }
 }

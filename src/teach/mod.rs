@@ -7,6 +7,7 @@ pub mod chapters;
 pub mod diagram;
 mod en;
 pub mod narrate;
+pub mod quiz;
 pub mod stats;
 pub mod worksheet;
 mod zh;

@@ -374,5 +374,23 @@ pub(super) fn text(id: Msg) -> &'static str {
         ChapMissing => "这个连接没有这一部分：本抓包里没有这一章。",
         KChapters => "分章跳转：TCP 握手、TLS、升级请求、第一条消息、关闭",
         KPresenter => "演示布局：只显示时序图和讲解",
+        KQuiz => "测验模式：隐藏可以推算出的数字；Enter 揭晓",
+        QuizTitle => "❓ 测验——先自己推算，再按 Enter 揭晓答案和推理过程。",
+        QuizSynAckAck => {
+            "服务器用 SYN+ACK 回应 SYN。它的确认号是多少（ack=?）？提示：客户端的 SYN 占用了什么？"
+        }
+        QuizHsAck => {
+            "客户端的第三次握手报文段：它的 seq 和 ack 是多少（seq=? ack=?）？提示：两个 SYN 各占用一个序号。"
+        }
+        QuizStates => {
+            "{who}发出的这个 {flags} 报文段刚刚到达。在此之前客户端处于 {client}，服务器处于 {server}：现在两端各处于什么状态？"
+        }
+        QuizAccept => {
+            "客户端的密钥是 {key}。请算出服务器应当发回的 Sec-WebSocket-Accept：base64(SHA-1(密钥 + {guid}))。服务器算对了吗？"
+        }
+        QuizUnmask => {
+            "第一个加了掩码的载荷字节是 0x{m}，掩码密钥的第一个字节是 0x{k}。去掉掩码后的字节是多少（0x{m} XOR 0x{k}）？"
+        }
+        QuizHidden => "答案揭晓（按 Enter）之前隐藏。",
     }
 }

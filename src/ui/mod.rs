@@ -18,7 +18,7 @@ pub mod view;
 pub mod wrap;
 
 #[cfg(test)]
-mod chapter_tests;
+mod classroom_tests;
 #[cfg(test)]
 mod tests;
 
@@ -54,6 +54,8 @@ pub struct UiOptions {
     pub lang: crate::teach::Lang,
     /// Start in playback mode at the first event (the classroom demo does).
     pub playback: bool,
+    /// Quiz mode: what a student can work out is hidden until Enter (implies playback).
+    pub quiz: bool,
 }
 
 impl Default for UiOptions {
@@ -62,6 +64,7 @@ impl Default for UiOptions {
             theme: ThemeName::Dark,
             lang: crate::teach::Lang::En,
             playback: false,
+            quiz: false,
         }
     }
 }
@@ -76,7 +79,8 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
         UiSource::File(p) => (p.display().to_string(), source::spawn_file(p)),
         UiSource::Channel { name, rx } => (name, rx),
     };
-    let mut model = Model::new(name, opts.theme, opts.playback);
+    let mut model = Model::new(name, opts.theme, opts.playback || opts.quiz);
+    model.quiz = opts.quiz;
     model.set_lang(opts.lang);
     install_panic_hook();
     let mut terminal = ratatui::init();

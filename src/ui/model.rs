@@ -11,6 +11,7 @@ use crate::event::{ConnId, Event};
 use crate::ladder::{self, LadderOpts};
 use crate::teach::Lang;
 use crate::teach::chapters::{self, Chapter};
+use crate::teach::quiz::{self, Quiz};
 use crate::teach::stats::{self, StatsBuilder};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -134,6 +135,10 @@ pub struct Model {
     pub chapter: Option<(usize, Chapter, bool)>,
     /// Presenter layout: only the ladder and the narration, for a projector.
     pub presenter: bool,
+    /// Quiz mode: at each event, what a student can work out is hidden until Enter.
+    pub quiz: bool,
+    /// Events whose quiz has been answered (revealed).
+    pub answered: std::collections::HashSet<usize>,
 }
 
 impl Model {
@@ -175,6 +180,8 @@ impl Model {
             compare_text: String::new(),
             chapter: None,
             presenter: false,
+            quiz: false,
+            answered: Default::default(),
         }
     }
 
@@ -327,7 +334,10 @@ impl Model {
             }
             _ => self.detail_sel.map_or(0, |s| s.saturating_sub(1)),
         };
-        self.narration = self.narrator.sentences(&self.store, c);
+        self.narration = match self.quiz_at(c) {
+            Some(q) => q.questions,
+            None => self.narrator.sentences(&self.store, c),
+        };
         if let Some((at, ch, found)) = self.chapter
             && at == c
         {
@@ -445,6 +455,36 @@ impl Model {
         } else {
             self.refresh_selection();
         }
+    }
+
+    /// The open question at event `idx`: in quiz mode, at the cursor, until answered.
+    pub fn quiz_at(&self, idx: usize) -> Option<Quiz> {
+        if !self.quiz || self.cursor != Some(idx) || self.answered.contains(&idx) {
+            return None;
+        }
+        let ev = self.store.events.get(idx)?;
+        let ci = self.store.conn(ev.conn()?)?;
+        // Both ends' states just before this event (the question is what they become).
+        let p = ci.events.partition_point(|&e| (e as usize) < idx);
+        let before = p
+            .checked_sub(1)
+            .and_then(|p| ci.states.get(p))
+            .copied()
+            .unwrap_or_default();
+        quiz::ask(ev, before, self.lang())
+    }
+
+    /// Quiz mode on or off; on, the future is hidden (playback) from where the class stands.
+    fn toggle_quiz(&mut self) {
+        self.quiz = !self.quiz;
+        if self.quiz && !self.playback {
+            self.playing = false;
+            self.playback = true;
+            if self.cursor.is_none() {
+                self.first();
+            }
+        }
+        self.refresh_selection();
     }
 
     /// Jump to where chapter `n` (1-5) of the selected connection's story begins.
@@ -644,6 +684,13 @@ impl Model {
                     self.refresh_selection();
                 }
             }
+            KeyCode::Enter if self.cursor.is_some_and(|c| self.quiz_at(c).is_some()) => {
+                if let Some(c) = self.cursor {
+                    self.answered.insert(c);
+                    self.refresh_selection();
+                }
+            }
+            KeyCode::Char('Q') => self.toggle_quiz(),
             KeyCode::Char(d @ '1'..='5') => self.jump_chapter(d as u8 - b'0'),
             KeyCode::Char('P') => {
                 self.presenter = !self.presenter;

@@ -147,6 +147,29 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 (ci.messages as u32, ci.bytes, ci.packets as u32),
             ),
         };
+        // In quiz mode the states being asked about are not given away here either.
+        let asked = m
+            .cursor
+            .and_then(|c| m.quiz_at(c))
+            .is_some_and(|q| q.hide_states)
+            && m.conn == Some(ci.id);
+        let states = if asked {
+            (
+                crate::event::TcpState::Closed,
+                crate::event::TcpState::Closed,
+            )
+        } else {
+            states
+        };
+        let state_text = |s: crate::event::TcpState, short: bool| -> &'static str {
+            if asked {
+                "?"
+            } else if short {
+                short_state(s)
+            } else {
+                s.as_str()
+            }
+        };
         // Only what has happened by the cursor: no "ws" before the handshake was reached.
         let upgraded = ci.upgraded_by(if m.playback { m.cursor } else { None });
         let ip = |a: std::net::SocketAddr| a.ip().to_string();
@@ -159,8 +182,8 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 ci.client.port(),
                 ip(ci.server),
                 ci.server.port(),
-                states.0.as_str(),
-                states.1.as_str(),
+                state_text(states.0, false),
+                state_text(states.1, false),
                 counts.0,
                 counts.1
             )
@@ -171,8 +194,8 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 if upgraded { "ws " } else { ci.proto.as_str() },
                 ladder::fit(&ci.client.to_string(), 20),
                 ladder::fit(&ci.server.to_string(), 20),
-                short_state(states.0),
-                short_state(states.1),
+                state_text(states.0, true),
+                state_text(states.1, true),
                 counts.0,
                 human(counts.1)
             )
@@ -288,14 +311,28 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             continue;
         };
         let ev = &m.store.events[idx];
+        let quiz = m.quiz_at(idx);
+        let label = m.label(idx).unwrap_or_default();
         let row = LadderRow {
             event: idx,
             dir: ladder::arrow_dir(ev),
-            label: m.label(idx).unwrap_or_default(),
+            label: match &quiz {
+                Some(q) => crate::teach::quiz::hide(&label, q),
+                None => label,
+            },
             client_state: meta.observed.client_state,
             server_state: meta.observed.server_state,
         };
-        let p = ladder::row_parts(&row, middle_w);
+        let mut p = ladder::row_parts(&row, middle_w);
+        if quiz.as_ref().is_some_and(|q| q.hide_states) {
+            // The states the student is asked for.
+            if row.client_state.is_some() {
+                p.left = format!("{:>w$}", "?", w = p.left.chars().count());
+            }
+            if row.server_state.is_some() {
+                p.right = format!("{:<w$}", "?", w = p.right.chars().count());
+            }
+        }
         let sel = m.cursor == Some(idx);
         let arrow_style = match row.dir {
             Some(Dir::C2S) => th.c2s,
@@ -342,6 +379,12 @@ fn detail_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let block = pane(title, m.focus == Focus::Detail, th, false);
     let inner = block.inner(r);
     f.render_widget(block, r);
+    if m.cursor.and_then(|c| m.quiz_at(c)).is_some() {
+        // The fields would give the answers away.
+        let t = text(m.lang(), Msg::QuizHidden);
+        f.render_widget(Paragraph::new(Line::styled(t, th.dim)), inner);
+        return;
+    }
     let lines: Vec<Line> = m
         .detail
         .lines
@@ -520,7 +563,7 @@ fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
 }
 
 /// The help table: keys (the same in every language) and what they do.
-const KEYS: [(&str, Msg); 22] = [
+const KEYS: [(&str, Msg); 23] = [
     ("space", Msg::KPlay),
     ("1 - 5", Msg::KChapters),
     ("+ / -", Msg::KSpeed),
@@ -540,6 +583,7 @@ const KEYS: [(&str, Msg); 22] = [
     ("r", Msg::KRaw),
     ("t", Msg::KTheme),
     ("P", Msg::KPresenter),
+    ("Q", Msg::KQuiz),
     ("mouse", Msg::KMouse),
     ("?", Msg::KHelp),
     ("q", Msg::KQuit),
@@ -625,9 +669,18 @@ fn clear_overlay(f: &mut Frame, r: Rect) {
 
 fn help(lang: Lang, th: &Theme, f: &mut Frame, area: Rect) {
     let w = area.width.min(66);
-    let h = (KEYS.len() as u16 + 2).min(area.height);
+    // On a short screen (80x24) the two rows a reader needs least give way: the help itself,
+    // and the mouse.
+    let short = KEYS.len() as u16 + 2 > area.height;
+    let shown: Vec<(&str, &str)> = KEYS
+        .into_iter()
+        .filter(|(_, id)| !(short && matches!(id, Msg::KHelp | Msg::KMouse)))
+        .map(|(k, id)| (k, text(lang, id)))
+        .collect();
+    let h = (shown.len() as u16 + 2).min(area.height);
     let r = centered_overlay(f, area, w, h);
-    let lines: Vec<Line> = key_table(lang)
+    let lines: Vec<Line> = shown
+        .into_iter()
         .map(|(k, d)| {
             Line::from(vec![
                 Span::styled(format!(" {k:<11}"), th.key),

@@ -1,5 +1,5 @@
-//! Chapter keys, the presenter layout and the colourless focus marker, on the embedded
-//! classroom capture (a real recording).
+//! The classroom instrument on the embedded classroom capture (a real recording): chapter keys,
+//! the presenter layout, the colourless focus marker and quiz mode.
 
 use super::model::{Focus, LayerFilter, Model, Msg, update};
 use super::theme::ThemeName;
@@ -137,6 +137,118 @@ fn the_focused_pane_is_marked_without_colour() {
     let screen = super::tests::render(&m, 100, 30);
     assert!(
         screen.contains("▸Detail") && !screen.contains("▸Ladder"),
+        "{screen}"
+    );
+}
+
+fn enter(m: &mut Model) {
+    update(
+        m,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+}
+
+fn label(m: &Model) -> String {
+    m.label(m.cursor.unwrap()).unwrap()
+}
+
+/// Step until the event at the cursor satisfies `f`.
+fn step_to(m: &mut Model, f: impl Fn(&Event) -> bool) {
+    for _ in 0..100 {
+        if f(at(m)) {
+            return;
+        }
+        press(m, 'n');
+    }
+    panic!("never reached");
+}
+
+#[test]
+fn quiz_hides_what_can_be_worked_out_until_enter() {
+    let mut m = classroom(true);
+    press(&mut m, 'Q');
+    assert!(m.quiz && m.playback);
+    step_to(
+        &mut m,
+        |e| matches!(e, Event::Tcp(t) if t.handshake == Some(Handshake::SynAck)),
+    );
+    let screen = super::tests::render(&m, 100, 30);
+    assert!(screen.contains("ack=?"), "{screen}");
+    assert!(
+        !screen.contains("ack=1 "),
+        "the answer is on screen:\n{screen}"
+    );
+    assert!(m.narration[0].contains("Quiz") && m.narration.iter().any(|l| l.contains("ack=?")));
+    assert!(
+        screen.contains("Hidden until the answer is revealed"),
+        "{screen}"
+    );
+    enter(&mut m);
+    let screen = super::tests::render(&m, 100, 30);
+    assert!(screen.contains("SYN,ACK seq=0 ack=1"), "{screen}");
+    assert!(
+        m.narration.iter().any(|l| l.contains("j+1")),
+        "{:?}",
+        m.narration
+    );
+
+    press(&mut m, 'n');
+    assert!(matches!(at(&m), Event::Tcp(t) if t.handshake == Some(Handshake::Ack)));
+    let screen = super::tests::render(&m, 100, 30);
+    assert!(screen.contains("ACK ack=?"), "{screen}");
+
+    step_to(&mut m, |e| matches!(e, Event::WsHandshake(_)));
+    let screen = super::tests::render(&m, 100, 30);
+    assert!(
+        screen.contains("Accept ?") && !screen.contains('✓'),
+        "{screen}"
+    );
+    assert!(
+        m.narration
+            .iter()
+            .any(|l| l.contains("JZIKtAqF0HlPWvfOsV3VzQ=="))
+    );
+
+    // The first client frame: unmask its first byte (0x41 XOR 0x09 in this recording).
+    step_to(
+        &mut m,
+        |e| matches!(e, Event::WsFrame(f) if f.header.masked),
+    );
+    let screen = super::tests::render(&m, 100, 30);
+    assert!(screen.contains("Text \"?\" (masked)"), "{screen}");
+    let q = m.narration.join(" ");
+    assert!(q.contains("0x41") && q.contains("0x09"), "{q}");
+    enter(&mut m);
+    assert!(label(&m).contains("Hello"));
+
+    // Off again: nothing is hidden.
+    press(&mut m, 'n');
+    press(&mut m, 'Q');
+    assert!(!m.quiz);
+    assert!(!super::tests::render(&m, 100, 30).contains("=?"));
+}
+
+#[test]
+fn quiz_asks_for_states_and_hides_them_everywhere_in_chinese_too() {
+    let mut m = classroom(true);
+    m.set_lang(Lang::Zh);
+    press(&mut m, 'Q');
+    step_to(&mut m, |e| matches!(e, Event::Tcp(t) if t.flags.fin()));
+    let q = m
+        .quiz_at(m.cursor.unwrap())
+        .expect("a question at the first FIN");
+    assert!(q.hide_states);
+    assert!(m.narration[0].contains("测验"), "{:?}", m.narration);
+    let screen = super::tests::render(&m, 100, 30);
+    // Neither the ladder's state column nor the connection list gives the answer.
+    assert!(
+        !screen.contains("FIN_WAIT_1") && !screen.contains("FIN_WT1"),
+        "{screen}"
+    );
+    enter(&mut m);
+    let screen = super::tests::render(&m, 100, 30);
+    assert!(
+        screen.contains("FIN_WAIT_1") || screen.contains("FIN_WT1"),
         "{screen}"
     );
 }
