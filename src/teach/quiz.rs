@@ -126,7 +126,7 @@ pub fn hide(label: &str, q: &Quiz) -> String {
         {
             out.replace_range(a + 1..a + 1 + b, "?");
         }
-        out = out.replace('✓', "?").replace('✗', "?");
+        out = out.replace(['✓', '✗'], "?");
     }
     out
 }
