@@ -382,7 +382,8 @@ fn detail_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     if m.cursor.and_then(|c| m.quiz_at(c)).is_some() {
         // The fields would give the answers away.
         let t = text(m.lang(), Msg::QuizHidden);
-        f.render_widget(Paragraph::new(Line::styled(t, th.dim)), inner);
+        let p = Paragraph::new(Line::styled(t, th.dim)).wrap(ratatui::widgets::Wrap { trim: true });
+        f.render_widget(p, inner);
         return;
     }
     let lines: Vec<Line> = m
