@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod chapters;
 pub mod diagram;
 mod en;
+pub mod labels;
 pub mod narrate;
 pub mod quiz;
 pub mod stats;
