@@ -98,6 +98,10 @@ ids! {
     FTheme, FSpeed,
     KPlay, KSpeed, KStep, KMove, KPage, KHome, KEnd, KEsc, KTab, KEnter, KCompare, KOneConn, KLayer,
     KAcks, KSearch, KRaw, KTheme, KMouse, KHelp, KQuit,
+    // both ends' states as each segment arrives (issue 14)
+    SynAsks, SynAckArrives, HsBoth, FinAckTogether, FinCrossed, RetransState, DataAckNone,
+    // the WebSocket handshake as the tutorial's four steps
+    WsStep2, WsStep3, WsStep4,
 }
 
 /// The template for `id` in `lang`.

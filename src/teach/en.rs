@@ -15,7 +15,7 @@ pub(super) fn text(id: Msg) -> &'static str {
             "New TCP connection {conn}. A socket is named by five facts: protocol {proto}, local IP {lip}, local port {lport}, remote IP {rip}, remote port {rport} (seen from the client; the server sees the same five with local and remote swapped)."
         }
         ConnOpenSteps => {
-            "Connecting takes three steps: the server listens (port {rport} was waiting for requests), the client requests (from the temporary port {lport} it picked), and the connection is confirmed (the three-way handshake that follows)."
+            "Connecting takes three steps: the server listens (a program must be waiting for requests on port {rport}), the client requests (from the temporary port {lport} it picked), and the connection is confirmed (the three-way handshake that follows). Whether anything listens on port {rport} shows in the server's answer."
         }
         ConnOpenGuessed => "The SYN was not captured, so which end is the client is only a guess.",
         ConnOpenUdp => {
@@ -58,7 +58,7 @@ pub(super) fn text(id: Msg) -> &'static str {
             "RST from the {who}: the connection is aborted at once, without the FIN goodbye; data not yet delivered is thrown away."
         }
         RstRefused => {
-            "RST answering a SYN: nothing listens on port {port}, so the server's system refuses the connection (the client sees \"connection refused\")."
+            "RST answering a SYN: nothing listens on port {port}, so the server's system refuses the connection (the client sees \"connection refused\"). No socket listened, so the server's side never left CLOSED and the client is CLOSED again."
         }
         Retrans => {
             "Retransmission: these bytes were sent before; no acknowledgement came back in time, so the sender sent them again. TCP is reliable because it retries."
@@ -283,5 +283,34 @@ pub(super) fn text(id: Msg) -> &'static str {
         KMouse => "click to select, wheel to scroll",
         KHelp => "this help",
         KQuit => "quit",
+
+        SynAsks => {
+            "Nothing has answered yet: whether a program listens on port {port} shows only in the server's answer (SYN+ACK if one listens, RST if none)."
+        }
+        SynAckArrives => {
+            "The answer shows that a program was listening (LISTEN) on port {port}: taking the SYN, the server's side of this connection is now SYN_RECEIVED. The client takes this SYN+ACK as it arrives and is ESTABLISHED at once (RFC 9293); it still owes the third segment, its ACK."
+        }
+        HsBoth => {
+            "Both ends are now ESTABLISHED: the client since the SYN+ACK reached it, the server now that this ACK has. After the third handshake segment the connection is open both ways."
+        }
+        FinAckTogether => {
+            "This one segment is the {who}'s ACK of the {peer}'s FIN and the {who}'s own FIN together: it had nothing left to send, so it closed at once. That is why the four-way goodbye shows three segments here."
+        }
+        FinCrossed => {
+            "This FIN does not acknowledge the {peer}'s FIN, so it was sent before that FIN arrived: the two FINs crossed (a simultaneous close). The {who} went FIN_WAIT_1 and, when the {peer}'s FIN reached it, CLOSING."
+        }
+        RetransState => {
+            "So the earlier copy did not get through (or the answer to it was lost): the {peer}'s state change shown with the first copy really happened when a copy arrived."
+        }
+        DataAckNone => {
+            "Its ack = {rel_ack} only repeats that the {peer}'s SYN arrived: the {peer} has sent no data yet."
+        }
+        WsStep2 => {
+            "WebSocket step 2 of 4 (step 1 was the TCP connection above): the client's HTTP request carries the WebSocket version and key."
+        }
+        WsStep3 => "WebSocket step 3 of 4: the server's HTTP answer.",
+        WsStep4 => {
+            "WebSocket step 4 of 4: from now on the two ends exchange frames over the same TCP connection."
+        }
     }
 }

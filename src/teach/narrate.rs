@@ -39,6 +39,10 @@ struct ConnFacts {
     push_told: bool,
     /// The piggy-backed acknowledgement was explained, per direction (once is enough).
     data_ack_told: [bool; 2],
+    /// Sequence number just after each direction's FIN, once seen.
+    fin_end: [Option<u32>; 2],
+    /// Each direction's FIN has been acknowledged by the other side.
+    fin_acked: [bool; 2],
 }
 
 impl ConnFacts {
@@ -53,6 +57,8 @@ impl ConnFacts {
             http_requests: 0,
             push_told: false,
             data_ack_told: [false; 2],
+            fin_end: [None; 2],
+            fin_acked: [false; 2],
         }
     }
 }
@@ -109,8 +115,16 @@ impl NarrationContext {
                     f.isn[i] = Some(s.seq.wrapping_sub(s.rel_seq));
                 }
                 f.states = Some((s.client_state, s.server_state));
-                if s.len > 0 && s.flags.ack() && !s.flags.fin() {
+                if s.len > 0 && s.flags.ack() && !s.flags.fin() && s.rel_ack > 1 {
                     f.data_ack_told[i] = true;
+                }
+                if s.flags.fin() && !s.flags.rst() && f.fin_end[i].is_none() {
+                    f.fin_end[i] = Some(s.seq.wrapping_add(s.len).wrapping_add(1));
+                }
+                if s.flags.ack()
+                    && f.fin_end[1 - i].is_some_and(|e| (s.ack.wrapping_sub(e) as i32) >= 0)
+                {
+                    f.fin_acked[1 - i] = true;
                 }
             }
             Event::Http(h) => {
@@ -314,12 +328,31 @@ fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
             ));
             let told = facts.is_some_and(|c| c.data_ack_told[s.dir.idx()]);
             if f.ack() && !f.fin() && !told {
-                out.push(say!(lang, DataAck, rel_ack = s.rel_ack, peer = peer));
+                // ack=1 confirms only the peer's SYN: there were no data bytes to confirm.
+                if s.rel_ack <= 1 {
+                    out.push(say!(lang, DataAckNone, rel_ack = s.rel_ack, peer = peer));
+                } else {
+                    out.push(say!(lang, DataAck, rel_ack = s.rel_ack, peer = peer));
+                }
             }
         }
         if f.fin() {
             let fin_seq = s.rel_seq.wrapping_add(s.len);
             out.push(say!(lang, Fin, who = who, peer = peer, rel_seq = fin_seq));
+            let peer_fin = facts.and_then(|c| {
+                let p = s.dir.flip().idx();
+                c.fin_end[p].map(|e| (e, c.fin_acked[p]))
+            });
+            let sender_before = prev.map(|p| pick(p, s.dir));
+            let sender_now = pick((s.client_state, s.server_state), s.dir);
+            if sender_before == Some(TcpState::CloseWait) && sender_now == TcpState::Closing {
+                out.push(say!(lang, FinCrossed, who = who, peer = peer));
+            } else if let Some((end, false)) = peer_fin
+                && f.ack()
+                && (s.ack.wrapping_sub(end) as i32) >= 0
+            {
+                out.push(say!(lang, FinAckTogether, who = who, peer = peer));
+            }
         } else if s.len == 0 && f.ack() && s.analysis.is_empty() {
             out.push(say!(
                 lang,
@@ -333,6 +366,10 @@ fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
     let a = s.analysis;
     if a.has(Analysis::RETRANSMISSION) || a.has(Analysis::SPURIOUS_RETRANSMISSION) {
         out.push(say!(lang, Retrans));
+        // States changed with the first copy; this one shows it may not have arrived.
+        if (f.syn() || f.fin()) && !f.rst() {
+            out.push(say!(lang, RetransState, peer = peer));
+        }
     } else if a.has(Analysis::OUT_OF_ORDER) {
         out.push(say!(lang, OutOfOrder));
     } else if a.has(Analysis::DUP_ACK) {
@@ -343,8 +380,36 @@ fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
         let names: Vec<&str> = a.names().collect();
         out.push(say!(lang, OtherAnalysis, names = names.join(", ")));
     }
-    out.extend(state_changes(prev, (s.client_state, s.server_state), lang));
+    let now = (s.client_state, s.server_state);
+    let port = facts.and_then(|f| f.server).map(|a| a.port());
+    if f.syn() && !f.ack() && s.dir == Dir::C2S && now.1 == TcpState::Closed {
+        // Nothing on the server's side is known before its answer: tell only the client's.
+        out.extend(state_changes(Some((TcpState::Closed, now.1)), now, lang));
+        if let Some(port) = port {
+            out.push(say!(lang, SynAsks, port = port));
+        }
+    } else if f.syn() && f.ack() && s.dir == Dir::S2C && now == (TcpState::Established, TcpState::SynReceived) {
+        match port {
+            Some(port) => out.push(say!(lang, SynAckArrives, port = port)),
+            None => out.extend(state_changes(prev, now, lang)),
+        }
+    } else if s.handshake == Some(Handshake::Ack)
+        && now == (TcpState::Established, TcpState::Established)
+        && prev.is_some_and(|p| p != now)
+    {
+        out.push(say!(lang, HsBoth));
+    } else {
+        out.extend(state_changes(prev, now, lang));
+    }
     out
+}
+
+/// The state of the side that sent in direction `dir`.
+fn pick(states: (TcpState, TcpState), dir: Dir) -> TcpState {
+    match dir {
+        Dir::C2S => states.0,
+        Dir::S2C => states.1,
+    }
 }
 
 /// Sentences for the ends whose state changed since `prev`.
@@ -420,6 +485,9 @@ fn http(h: &HttpHead, lang: Lang) -> Vec<String> {
                 head_len = h.head_len
             ));
             if let Some(up) = hv("upgrade") {
+                if up.to_ascii_lowercase().contains("websocket") {
+                    out.push(say!(lang, WsStep2));
+                }
                 let connection = hv("connection").unwrap_or_default();
                 out.push(say!(
                     lang,
@@ -444,6 +512,7 @@ fn http(h: &HttpHead, lang: Lang) -> Vec<String> {
         }
         HttpKind::Response { status, reason } => {
             if *status == 101 {
+                out.push(say!(lang, WsStep3));
                 out.push(say!(lang, Http101));
                 if let Some(a) = hv("sec-websocket-accept") {
                     out.push(say!(lang, HttpAccept, accept = a));
@@ -478,6 +547,7 @@ fn ws_handshake(h: &WsHandshake, lang: Lang) -> Vec<String> {
     let mut out = Vec::new();
     if h.upgraded {
         out.push(say!(lang, WsOpen, conn = h.conn));
+        out.push(say!(lang, WsStep4));
     } else {
         let problems: Vec<String> = h.problems.iter().map(|p| shown(p)).collect();
         out.push(say!(

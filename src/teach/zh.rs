@@ -16,7 +16,7 @@ pub(super) fn text(id: Msg) -> &'static str {
             "新的 TCP 连接 {conn}。套接字（socket）必须包含 5 种信息：协议 {proto}、本地 IP {lip}、本地端口 {lport}、远地 IP {rip}、远地端口 {rport}（从客户端看；从服务器看，本地与远地正好互换）。"
         }
         ConnOpenSteps => {
-            "建立连接分 3 个步骤：服务器监听（端口 {rport} 一直在等待连接请求）、客户端请求（客户端从它临时选用的端口 {lport} 发出请求）、连接确认（就是接下来的三次握手）。"
+            "建立连接分 3 个步骤：服务器监听（端口 {rport} 上要有程序在等待连接请求）、客户端请求（客户端从它临时选用的端口 {lport} 发出请求）、连接确认（就是接下来的三次握手）。端口 {rport} 上有没有程序在监听，要看服务器的回答。"
         }
         ConnOpenGuessed => "抓包中没有 SYN，所以哪一端是客户端只是推测。",
         ConnOpenUdp => {
@@ -55,7 +55,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         }
         Rst => "{who}发送 RST：连接被立即中止，不经过 FIN 的正常告别，尚未交付的数据被丢弃。",
         RstRefused => {
-            "用 RST 回答 SYN：端口 {port} 上没有程序在监听，服务器的系统拒绝了连接（客户端看到 “connection refused”）。"
+            "用 RST 回答 SYN：端口 {port} 上没有程序在监听，服务器的系统拒绝了连接（客户端看到“connection refused”，即连接被拒绝）。既然没有套接字在监听，服务器一端始终是 CLOSED，客户端也回到 CLOSED。"
         }
         Retrans => {
             "重传：这些字节之前发送过，但没有及时收到确认，于是发送方再发一次。TCP 之所以可靠，就是因为会重传。"
@@ -262,5 +262,34 @@ pub(super) fn text(id: Msg) -> &'static str {
         KMouse => "单击选择，滚轮滚动",
         KHelp => "本帮助",
         KQuit => "退出",
+
+        SynAsks => {
+            "服务器还没有回答：端口 {port} 上有没有程序在监听，要看服务器的回答才知道（有人监听就回 SYN+ACK，没有就回 RST）。"
+        }
+        SynAckArrives => {
+            "这个回答说明端口 {port} 上有程序在监听（LISTEN）：服务器收到 SYN 后，这条连接在服务器一端进入 SYN_RECEIVED 状态。客户端收到 SYN+ACK 包时就进入 ESTABLISHED 状态（RFC 9293），接着还要发出第 3 次握手的 ACK。"
+        }
+        HsBoth => {
+            "客户端和服务器都进入了 ESTABLISHED 状态：客户端在收到 SYN+ACK 时进入，服务器在收到这个 ACK 时进入。第 3 次握手的包发送完毕，连接就建立了。"
+        }
+        FinAckTogether => {
+            "这一个报文段同时是{who}对{peer}的 FIN 的确认（ACK）和{who}自己的 FIN：它没有数据要发了，所以立即关闭。这就是为什么这里的“四次挥手”只看到三个报文段。"
+        }
+        FinCrossed => {
+            "这个 FIN 没有确认{peer}的 FIN，说明它是在{peer}的 FIN 到达之前发出的：两个 FIN 在途中交错（同时关闭）。{who}先进入 FIN_WAIT_1，收到{peer}的 FIN 后进入 CLOSING。"
+        }
+        RetransState => {
+            "可见前一份没有送达（或者对它的回答丢了）：前面随第一份显示的{peer}状态变化，实际上是在某一份送达时才发生的。"
+        }
+        DataAckNone => {
+            "其中 ack={rel_ack} 只是再次表明{peer}的 SYN 已经收到：{peer}还没有发送过数据。"
+        }
+        WsStep2 => {
+            "WebSocket 第 2 步（共 4 步；第 1 步是上面建立的 TCP 连接）：客户端发出 HTTP 请求，带上 WebSocket 的版本号和密钥。"
+        }
+        WsStep3 => "WebSocket 第 3 步（共 4 步）：服务器回复 HTTP 响应。",
+        WsStep4 => {
+            "WebSocket 第 4 步（共 4 步）：从此双方在同一条 TCP 连接上收发数据帧。"
+        }
     }
 }

@@ -137,6 +137,18 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         // Only what has happened by the cursor: no "ws" before the handshake was reached.
         let upgraded = ci.upgraded_by(if m.playback { m.cursor } else { None });
         let ip = |a: std::net::SocketAddr| a.ip().to_string();
+        // UDP is connectionless: it has no TCP states to show.
+        let udp = ci.proto == crate::event::Proto::Udp;
+        let (cst, sst) = if udp {
+            ("—", "—")
+        } else {
+            (states.0.as_str(), states.1.as_str())
+        };
+        let (cshort, sshort) = if udp {
+            ("—", "—")
+        } else {
+            (short_state(states.0), short_state(states.1))
+        };
         let mut s = if wide {
             format!(
                 "{:>3} {:<4} {:<22} {:>6}  {:<22} {:>6}  {:<12} {:<12} {:>7} {:>9}",
@@ -146,8 +158,8 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 ci.client.port(),
                 ip(ci.server),
                 ci.server.port(),
-                states.0.as_str(),
-                states.1.as_str(),
+                cst,
+                sst,
                 counts.0,
                 counts.1
             )
@@ -158,8 +170,8 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 if upgraded { "ws " } else { ci.proto.as_str() },
                 ladder::fit(&ci.client.to_string(), 20),
                 ladder::fit(&ci.server.to_string(), 20),
-                short_state(states.0),
-                short_state(states.1),
+                cshort,
+                sshort,
                 counts.0,
                 human(counts.1)
             )
