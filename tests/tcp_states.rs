@@ -65,7 +65,11 @@ fn states_follow_the_segments_on_every_capture() {
                     if f.rst() {
                         s.reset = true;
                         if !s.answered && s.syn.is_some() && d == Dir::S2C {
-                            assert_eq!(st, (Closed, Closed), "{at}: a refused SYN: nobody listened");
+                            assert_eq!(
+                                st,
+                                (Closed, Closed),
+                                "{at}: a refused SYN: nobody listened"
+                            );
                         }
                     }
                     if s.reset {
@@ -97,14 +101,20 @@ fn states_follow_the_segments_on_every_capture() {
                     {
                         s.established_checked = true;
                         handshakes += 1;
-                        assert_eq!(st, (Established, Established), "{at}: after the third segment");
+                        assert_eq!(
+                            st,
+                            (Established, Established),
+                            "{at}: after the third segment"
+                        );
                         s.checks += 1;
                     }
                     if f.fin() {
                         let end = t.seq.wrapping_add(t.len).wrapping_add(1);
                         let first_of_dir = s.fin_end[d.idx()].is_none();
                         s.fin_end[d.idx()].get_or_insert(end);
-                        if first_of_dir && s.first_fin.is_none() && !t.analysis.has(Analysis::RETRANSMISSION)
+                        if first_of_dir
+                            && s.first_fin.is_none()
+                            && !t.analysis.has(Analysis::RETRANSMISSION)
                         {
                             s.first_fin = Some(d);
                             // The first FIN: sender FIN_WAIT_1, receiver CLOSE_WAIT at once.

@@ -42,7 +42,9 @@ fn classroom_handshake_is_explained_with_its_real_numbers() {
         all.contains(&format!("j+1 = {}", syn.seq.wrapping_add(1))),
         "{all}"
     );
-    assert!(all.contains("SYN_SENT") && all.contains("LISTEN"), "{all}");
+    // Nothing claims a listener before the server's answer shows one.
+    assert!(all.contains("SYN_SENT") && !all.contains("LISTEN"), "{all}");
+    assert!(all.contains("shows only in the server's answer"), "{all}");
 
     let (sa, sa_text) = handshake_seg(&evs, Handshake::SynAck);
     let all = sa_text.join(" ");
@@ -52,7 +54,15 @@ fn classroom_handshake_is_explained_with_its_real_numbers() {
         "{all}"
     );
     assert!(all.contains(&format!("k = {}", sa.seq)), "{all}");
-    assert!(all.contains("SYN_RECEIVED"), "{all}");
+    assert!(
+        all.contains("SYN_RECEIVED") && all.contains("listening (LISTEN)"),
+        "{all}"
+    );
+    assert_eq!(
+        (sa.client_state, sa.server_state),
+        (TcpState::Established, TcpState::SynReceived),
+        "the client takes the SYN+ACK as it arrives"
+    );
 
     let (ack, ack_text) = handshake_seg(&evs, Handshake::Ack);
     let all = ack_text.join(" ");
@@ -61,8 +71,13 @@ fn classroom_handshake_is_explained_with_its_real_numbers() {
         "{all}"
     );
     assert!(
-        all.contains("ESTABLISHED") && all.contains("full duplex"),
+        all.contains("Both ends are now ESTABLISHED") && all.contains("full duplex"),
         "{all}"
+    );
+    assert_eq!(
+        (ack.client_state, ack.server_state),
+        (TcpState::Established, TcpState::Established),
+        "after the third handshake segment both ends are ESTABLISHED"
     );
 }
 
@@ -88,6 +103,8 @@ fn classroom_in_chinese_uses_the_textbook_terms() {
         "连接确认",
         "全双工",
         "ESTABLISHED",
+        "客户端和服务器都进入了 ESTABLISHED 状态",
+        "CLOSE_WAIT",
         "掩码",
     ] {
         assert!(everything.contains(term), "missing {term}");

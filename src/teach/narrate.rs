@@ -388,7 +388,11 @@ fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
         if let Some(port) = port {
             out.push(say!(lang, SynAsks, port = port));
         }
-    } else if f.syn() && f.ack() && s.dir == Dir::S2C && now == (TcpState::Established, TcpState::SynReceived) {
+    } else if f.syn()
+        && f.ack()
+        && s.dir == Dir::S2C
+        && now == (TcpState::Established, TcpState::SynReceived)
+    {
         match port {
             Some(port) => out.push(say!(lang, SynAckArrives, port = port)),
             None => out.extend(state_changes(prev, now, lang)),

@@ -267,7 +267,7 @@ pub(super) fn text(id: Msg) -> &'static str {
             "服务器还没有回答：端口 {port} 上有没有程序在监听，要看服务器的回答才知道（有人监听就回 SYN+ACK，没有就回 RST）。"
         }
         SynAckArrives => {
-            "这个回答说明端口 {port} 上有程序在监听（LISTEN）：服务器收到 SYN 后，这条连接在服务器一端进入 SYN_RECEIVED 状态。客户端收到 SYN+ACK 包时就进入 ESTABLISHED 状态（RFC 9293），接着还要发出第 3 次握手的 ACK。"
+            "这个回答说明端口 {port} 上有程序在监听（LISTEN）：服务器收到 SYN 后，这条连接在服务器一端进入 SYN_RECEIVED（教材写作 SYN_RECV）状态。客户端收到 SYN+ACK 包时就进入 ESTABLISHED 状态（RFC 9293），接着还要发出第 3 次握手的 ACK。"
         }
         HsBoth => {
             "客户端和服务器都进入了 ESTABLISHED 状态：客户端在收到 SYN+ACK 时进入，服务器在收到这个 ACK 时进入。第 3 次握手的包发送完毕，连接就建立了。"
@@ -288,8 +288,6 @@ pub(super) fn text(id: Msg) -> &'static str {
             "WebSocket 第 2 步（共 4 步；第 1 步是上面建立的 TCP 连接）：客户端发出 HTTP 请求，带上 WebSocket 的版本号和密钥。"
         }
         WsStep3 => "WebSocket 第 3 步（共 4 步）：服务器回复 HTTP 响应。",
-        WsStep4 => {
-            "WebSocket 第 4 步（共 4 步）：从此双方在同一条 TCP 连接上收发数据帧。"
-        }
+        WsStep4 => "WebSocket 第 4 步（共 4 步）：从此双方在同一条 TCP 连接上收发数据帧。",
     }
 }
