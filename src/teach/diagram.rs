@@ -211,12 +211,7 @@ mod tests {
 
     fn sample() -> Vec<LadderRow> {
         vec![
-            row(
-                Some(Dir::C2S),
-                "SYN seq=0",
-                Some(TcpState::SynSent),
-                None,
-            ),
+            row(Some(Dir::C2S), "SYN seq=0", Some(TcpState::SynSent), None),
             row(
                 Some(Dir::S2C),
                 "SYN,ACK seq=0 ack=1",
@@ -262,6 +257,9 @@ mod tests {
         assert!(v.contains("&lt;conn 1&gt;") && v.contains("a&lt;b &amp; c;#"));
         assert!(!v.contains("<b &"));
         assert!(v.contains(">ESTABLISHED<") && v.contains(">SYN_RECEIVED<"));
-        assert!(!v.contains("LISTEN"), "no listener is claimed before the answer");
+        assert!(
+            !v.contains("LISTEN"),
+            "no listener is claimed before the answer"
+        );
     }
 }

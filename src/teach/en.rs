@@ -101,7 +101,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         CloseIncomplete => "Connection {conn} was still open when the capture ended.",
         CloseStates => "Final states: client {cstate}, server {sstate}.",
         CloseShort => {
-            "This was a short connection: it carried {requests} HTTP request(s) and closed, so every new question costs a new connection and a new handshake. Asking again and again like this is polling."
+            "This was a short connection: it carried {requests} HTTP request(s) and closed, and the same thing was asked before. Every new question costs a new connection and a new three-way handshake; asking again and again like this is polling."
         }
 
         Udp => {
@@ -128,7 +128,7 @@ pub(super) fn text(id: Msg) -> &'static str {
             "The body is {body_len} bytes: {head_len} bytes of head were sent for {body_len} bytes of content."
         }
         HttpConnClose => {
-            "Connection: close: the TCP connection ends after this exchange. It is a short connection; to learn anything new the client must connect and ask again (polling)."
+            "Connection: close: the TCP connection ends after this exchange (a short connection)."
         }
         Http101 => {
             "101 Switching Protocols: the server agrees; after the last byte of this head the connection speaks WebSocket, not HTTP."
@@ -192,7 +192,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         }
         MsgInflateErr => "Could not inflate this message: {err}.",
         MsgPush => {
-            "The {who} sent this over the connection that was already open: no new request, no new handshake. This is full-duplex instant messaging instead of polling."
+            "The {who} sent this on its own, answering no client message, over the connection that was already open: no new request, no new handshake. This is full-duplex instant messaging; WebSocket replaces polling here."
         }
         MsgPing => {
             "Ping from the {who} ({len} bytes): a heartbeat; the other end must answer with a pong carrying the same bytes."
@@ -231,11 +231,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         StatPayloadBytes => "payload bytes",
         StatHeaderPerMsg => "header bytes per message",
         StatPayloadPerMsg => "payload bytes per message",
-        StatTimePerMsg => "time per message (ms)",
-        StatDuration => "duration of the part (ms)",
         StatSetup => "one-time HTTP upgrade (head bytes)",
         StatVerdict => {
-            "Polling used {pconn} connection(s) and {phs} handshake(s) for {pmsg} message(s), {phdr} header bytes per message; WebSocket used {wconn} connection(s) for {wmsg} message(s), {whdr} header bytes per message."
+            "Polling opened {pconn} connection(s) with {phs} handshake(s) for {pmsg} answer(s), {phdr} header bytes per message, and news that appeared just after an answer waited {pwait} ms (the mean time between poll answers) for the next one; WebSocket used {wconn} connection(s) for {wmsg} message(s), {whdr} header bytes per message."
         }
         StatNoPolling => "No HTTP polling in this capture.",
         StatNoWs => "No WebSocket in this capture.",
@@ -311,6 +309,25 @@ pub(super) fn text(id: Msg) -> &'static str {
         WsStep3 => "WebSocket step 3 of 4: the server's HTTP answer.",
         WsStep4 => {
             "WebSocket step 4 of 4: from now on the two ends exchange frames over the same TCP connection."
+        }
+
+        StatStreamPerByte => "bytes in TCP segments per content byte",
+        StatNewsWait => "longest wait for news (ms): poll interval / push",
+        StatVerdictPush => {
+            "The server pushed {pushes} message(s) that answered no client message: each reached the client {wwait} ms after it was sent. WebSocket replaces polling: no waiting for the next question."
+        }
+        StatUdpTitle => "Connectionless UDP beside connected TCP",
+        StatUdp => "UDP",
+        StatTcp => "TCP",
+        StatFlows => "conversations / connections",
+        StatPackets => "datagrams / segments",
+        StatEmptyPackets => "of them without payload (handshake, ACKs, teardown)",
+        StatHeaderPerByte => {
+            "transport header bytes per payload byte (UDP 8, TCP at least 20 per packet)"
+        }
+        StatFirstByte => "time to the first payload byte (ms)",
+        StatUdpVerdict => {
+            "UDP sent {udg} datagram(s) for {ubytes} payload bytes and its first payload left with the first packet ({ufirst} ms): nothing is set up, acknowledged or resent (connectionless, unreliable, fast). TCP used {tseg} segment(s) for {tbytes} payload bytes, {tempty} of them without payload (handshake, acknowledgements, teardown), and its first payload byte came {tfirst} ms after the first SYN."
         }
     }
 }

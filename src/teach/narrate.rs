@@ -43,6 +43,12 @@ struct ConnFacts {
     fin_end: [Option<u32>; 2],
     /// Each direction's FIN has been acknowledged by the other side.
     fin_acked: [bool; 2],
+    /// The last request's path (query cut off) and whether it asked to upgrade.
+    asked: Option<(String, bool)>,
+    /// Answered requests on this connection for a path that was asked before: polls.
+    polls: u32,
+    /// Client data messages not answered yet: a server message then is an echo or a reply.
+    unanswered: u32,
 }
 
 impl ConnFacts {
@@ -59,6 +65,9 @@ impl ConnFacts {
             data_ack_told: [false; 2],
             fin_end: [None; 2],
             fin_acked: [false; 2],
+            asked: None,
+            polls: 0,
+            unanswered: 0,
         }
     }
 }
@@ -68,7 +77,13 @@ impl ConnFacts {
 #[derive(Clone, Debug, Default)]
 pub struct NarrationContext {
     conns: HashMap<ConnId, ConnFacts>,
+    /// Successful answers per path over the whole capture: asking for the same path again and
+    /// again is polling; one page, icon or failed upgrade is not.
+    answered_paths: HashMap<String, u32>,
 }
+
+/// Paths remembered for the polling remark; beyond it new paths are not counted.
+const MAX_PATHS: usize = 4096;
 
 impl NarrationContext {
     pub fn new() -> Self {
@@ -127,20 +142,43 @@ impl NarrationContext {
                     f.fin_acked[1 - i] = true;
                 }
             }
-            Event::Http(h) => {
-                if matches!(h.kind, HttpKind::Request { .. }) {
+            Event::Http(h) => match &h.kind {
+                HttpKind::Request { path, .. } => {
+                    let upgrade = h.header("upgrade").is_some();
                     let f = self.facts(h.conn);
                     f.http_requests = f.http_requests.saturating_add(1);
+                    let path = path.split(['?', '#']).next().unwrap_or_default();
+                    f.asked = Some((path.chars().take(256).collect(), upgrade));
                 }
-            }
+                HttpKind::Response { status, .. } => {
+                    let ok = (200..300).contains(status) || *status == 304;
+                    let asked = self.facts(h.conn).asked.take();
+                    if let Some((path, false)) = asked
+                        && ok
+                        && (self.answered_paths.len() < MAX_PATHS
+                            || self.answered_paths.contains_key(&path))
+                    {
+                        let n = self.answered_paths.entry(path).or_insert(0);
+                        *n += 1;
+                        if *n >= 2 {
+                            self.facts(h.conn).polls += 1;
+                        }
+                    }
+                }
+            },
             Event::WsHandshake(h) => {
                 let f = self.facts(h.conn);
                 f.upgraded |= h.upgraded;
                 f.deflate = h.upgraded && h.deflate.is_some();
             }
             Event::WsMessage(m) => {
-                if m.dir == Dir::S2C && !m.opcode.is_control() {
-                    self.facts(m.conn).push_told = true;
+                if !m.opcode.is_control() {
+                    let f = self.facts(m.conn);
+                    match m.dir {
+                        Dir::C2S => f.unanswered = f.unanswered.saturating_add(1),
+                        Dir::S2C if f.unanswered > 0 => f.unanswered -= 1,
+                        Dir::S2C => f.push_told |= f.upgraded,
+                    }
                 }
             }
             Event::ConnClose(c) => {
@@ -463,9 +501,11 @@ fn conn_close(c: &ConnClose, facts: Option<&ConnFacts>, lang: Lang) -> Vec<Strin
         cstate = state_name(lang, c.client_state),
         sstate = state_name(lang, c.server_state)
     ));
+    // The polling moral only for real polls: a path asked again and answered, not a page, an
+    // icon, a refused upgrade or a failed Accept.
     if let Some(f) = facts
         && !f.upgraded
-        && f.http_requests > 0
+        && f.polls > 0
         && c.how != CloseHow::Incomplete
     {
         out.push(say!(lang, CloseShort, requests = f.http_requests));
@@ -725,9 +765,10 @@ fn ws_message(m: &WsMessage, facts: Option<&ConnFacts>, lang: Lang) -> Vec<Strin
     if m.utf8_error {
         out.push(say!(lang, MsgUtf8));
     }
+    // "Instead of polling" only at a real push: a server message that answers no client one.
     if m.dir == Dir::S2C
         && !m.opcode.is_control()
-        && facts.is_some_and(|f| f.upgraded && !f.push_told)
+        && facts.is_some_and(|f| f.upgraded && !f.push_told && f.unanswered == 0)
     {
         out.push(say!(lang, MsgPush, who = who));
     }

@@ -90,7 +90,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         CloseIncomplete => "抓包结束时，连接 {conn} 仍然打开。",
         CloseStates => "最终状态：客户端 {cstate}，服务器 {sstate}。",
         CloseShort => {
-            "这是一个短连接：只传送了 {requests} 个 HTTP 请求就关闭了。每次新的询问都要重新建立连接、重新三次握手，这样反复询问就是轮询。"
+            "这是一个短连接：只传送了 {requests} 个 HTTP 请求就关闭了，而同样的内容之前已经问过。每次新的询问都要重新建立连接、重新三次握手，这样反复询问就是轮询。"
         }
 
         Udp => {
@@ -114,9 +114,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         HttpBody => {
             "正文 {body_len} 字节：为了 {body_len} 字节的内容，发送了 {head_len} 字节的头部。"
         }
-        HttpConnClose => {
-            "Connection: close：这次应答之后 TCP 连接就会关闭。这是短连接；客户端想获得新消息，只能重新连接、再次询问（轮询）。"
-        }
+        HttpConnClose => "Connection: close：这次应答之后 TCP 连接就会关闭（短连接）。",
         Http101 => {
             "101 Switching Protocols：服务器同意切换；从这个响应头的最后一个字节之后，这条连接上说的是 WebSocket，而不再是 HTTP。"
         }
@@ -173,7 +171,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         }
         MsgInflateErr => "无法解压这条消息：{err}。",
         MsgPush => {
-            "{who}通过已经打开的连接直接发送：不需要新的请求，也不需要新的握手。这就是全双工的即时通讯，用它取代轮询。"
+            "{who}主动发送了这条消息（不是对客户端消息的回答），走的是已经打开的连接：不需要新的请求，也不需要新的握手。这就是全双工的即时通讯，WebSocket 在这里取代了轮询。"
         }
         MsgPing => "{who}发来 Ping（{len} 字节）：心跳检测；对方必须回一个带相同字节的 Pong。",
         MsgPong => "{who}回复 Pong（{len} 字节）：对 Ping 的回答，原样带回它的字节。",
@@ -210,11 +208,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         StatPayloadBytes => "负载字节",
         StatHeaderPerMsg => "每条消息的头部字节",
         StatPayloadPerMsg => "每条消息的负载字节",
-        StatTimePerMsg => "每条消息耗时（毫秒）",
-        StatDuration => "这一部分的总时长（毫秒）",
         StatSetup => "一次性的 HTTP 升级（头部字节）",
         StatVerdict => {
-            "轮询为 {pmsg} 条消息打开了 {pconn} 个连接、做了 {phs} 次三次握手，每条消息 {phdr} 字节头部；WebSocket 只用 {wconn} 个连接送达 {wmsg} 条消息，每条消息 {whdr} 字节头部。"
+            "轮询为 {pmsg} 个回答打开了 {pconn} 个连接、做了 {phs} 次三次握手，每条消息 {phdr} 字节头部；刚好在一次回答之后出现的新消息，要等 {pwait} 毫秒（两次轮询回答之间的平均间隔）才随下一次回答送到。WebSocket 只用 {wconn} 个连接传送 {wmsg} 条消息，每条消息 {whdr} 字节头部。"
         }
         StatNoPolling => "这个抓包里没有 HTTP 轮询。",
         StatNoWs => "这个抓包里没有 WebSocket。",
@@ -289,5 +285,22 @@ pub(super) fn text(id: Msg) -> &'static str {
         }
         WsStep3 => "WebSocket 第 3 步（共 4 步）：服务器回复 HTTP 响应。",
         WsStep4 => "WebSocket 第 4 步（共 4 步）：从此双方在同一条 TCP 连接上收发数据帧。",
+
+        StatStreamPerByte => "每个内容字节对应的 TCP 报文段字节数",
+        StatNewsWait => "新消息最长等待（毫秒）：轮询间隔 / 推送",
+        StatVerdictPush => {
+            "服务器主动推送了 {pushes} 条消息（不是对客户端消息的回答）：每条在发出后 {wwait} 毫秒就到达客户端。这就是 WebSocket 取代轮询：不必等下一次询问。"
+        }
+        StatUdpTitle => "无连接的 UDP 与面向连接的 TCP 对比",
+        StatUdp => "UDP",
+        StatTcp => "TCP",
+        StatFlows => "会话数 / 连接数",
+        StatPackets => "数据报 / 报文段",
+        StatEmptyPackets => "其中不带数据的（握手、确认、挥手）",
+        StatHeaderPerByte => "每个数据字节的传输层头部字节（UDP 8，TCP 至少 20 每包）",
+        StatFirstByte => "到第一个数据字节的时间（毫秒）",
+        StatUdpVerdict => {
+            "UDP 发送了 {udg} 个数据报、{ubytes} 字节数据，第一个数据随第一个包就发出了（{ufirst} 毫秒）：不建立连接、不确认、不重传（无连接、不可靠、速度快）。TCP 用了 {tseg} 个报文段传送 {tbytes} 字节数据，其中 {tempty} 个不带数据（握手、确认、挥手），第一个数据字节在第一个 SYN 之后 {tfirst} 毫秒才发出。"
+        }
     }
 }
