@@ -42,7 +42,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         }
         HsAckOdd => "三次握手第 3 次：客户端发送确认包 ACK（ack={ack}），连接建立。",
         Data => {
-            "{who}发送 {len} 字节数据：它字节流中的第 {first}…{last} 字节（seq {seq} 减去初始序号 {isn} 得 {first}）。{who}的下一个报文段将从 {next} 开始。"
+            "{who}发送 {len} 字节数据：它字节流中的第 {first}…{last} 字节（seq {seq} 减去初始序号 {isn} 得 {first}）。{who}的下一个报文段将从第 {next} 字节开始。"
         }
         DataAck => {
             "其中 ack={rel_ack} 顺便确认了{peer}在第 {rel_ack} 字节之前发送的全部数据（捎带确认）。"
@@ -53,7 +53,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         Fin => {
             "{who}发送 FIN：它没有数据要发了，关闭自己这一半连接；另一个方向仍然打开，直到{peer}也发送 FIN。和 SYN 一样，FIN 也占用一个序号（{rel_seq}）。"
         }
-        Rst => "{who}发送 RST：连接被立即中止，不经过 FIN 的正常告别，尚未交付的数据被丢弃。",
+        Rst => "{who}发送 RST：连接被立即中止，不经过 FIN 的正常挥手，尚未交付的数据被丢弃。",
         RstRefused => {
             "用 RST 回答 SYN：端口 {port} 上没有程序在监听，服务器的系统拒绝了连接（客户端看到“connection refused”，即连接被拒绝）。既然没有套接字在监听，服务器一端始终是 CLOSED，客户端也回到 CLOSED。"
         }
@@ -107,7 +107,7 @@ pub(super) fn text(id: Msg) -> &'static str {
             "Sec-WebSocket-Key: {key} 是 16 个随机字节的 base64 编码；服务器必须用它算出回应值，证明自己确实懂 WebSocket。Sec-WebSocket-Version: {version}（13 即 RFC 6455）。"
         }
         HttpExtOffer => {
-            "Sec-WebSocket-Extensions: {ext} 提出扩展；permessage-deflate 表示每条消息都可以压缩。"
+            "客户端在 Sec-WebSocket-Extensions: {ext} 中提出想使用的扩展；permessage-deflate 表示每条消息都可以压缩。"
         }
         HttpProtoOffer => "Sec-WebSocket-Protocol: {proto} 列出客户端能使用的应用子协议。",
         HttpResponse => "HTTP 响应 {status} {reason}，响应头 {head_len} 字节。",
@@ -116,10 +116,10 @@ pub(super) fn text(id: Msg) -> &'static str {
         }
         HttpConnClose => "Connection: close：这次应答之后 TCP 连接就会关闭（短连接）。",
         Http101 => {
-            "101 Switching Protocols：服务器同意切换；从这个响应头的最后一个字节之后，这条连接上说的是 WebSocket，而不再是 HTTP。"
+            "101 Switching Protocols：服务器同意切换协议；从这个响应头的最后一个字节之后，这条连接上传送的就是 WebSocket 数据，而不再是 HTTP。"
         }
         HttpAccept => {
-            "Sec-WebSocket-Accept: {accept} 是服务器的证明：把客户端的密钥接上一个固定的 GUID，做 SHA-1，再做 base64 编码。"
+            "Sec-WebSocket-Accept: {accept} 是服务器的证明：把客户端的密钥与一个固定的 GUID 拼接起来，计算 SHA-1，再做 base64 编码。"
         }
         HttpExtAccept => "Sec-WebSocket-Extensions: {ext} 是服务器接受的扩展。",
         HttpProtoAccept => "Sec-WebSocket-Protocol: {proto} 是服务器选定的子协议。",
@@ -147,33 +147,33 @@ pub(super) fn text(id: Msg) -> &'static str {
         OpText => "文本（UTF-8）",
         OpBinary => "二进制",
         OpClose => "关闭",
-        OpPing => "ping（你还在吗？）",
-        OpPong => "pong（对 ping 的回答）",
+        OpPing => "ping（探测对方是否还在）",
+        OpPong => "pong（对 ping 的回应）",
         OpReserved => "保留值（没有扩展时不允许使用）",
         FrameMasked => {
-            "客户端发出的帧必须掩码：负载与 4 字节掩码 {key} 循环异或（第 i 字节 XOR key[i mod 4]），以免攻击者精心构造的字节欺骗缓存和代理。"
+            "客户端发出的帧必须加掩码：负载与 4 字节的掩码密钥 {key} 循环异或（第 i 字节 XOR key[i mod 4]），以免攻击者精心构造的字节欺骗缓存和代理。"
         }
-        FrameUnmasked => "服务器发出的帧不掩码（MASK=0）。",
-        FrameUnmaskedClient => "这个客户端帧没有掩码：RFC 6455 要求服务器关闭连接。",
-        FrameMaskedServer => "这个服务器帧带了掩码，RFC 6455 禁止这样做。",
+        FrameUnmasked => "服务器发出的帧不加掩码（MASK=0）。",
+        FrameUnmaskedClient => "这个客户端帧没有加掩码：RFC 6455 要求服务器关闭连接。",
+        FrameMaskedServer => "这个服务器帧加了掩码，而 RFC 6455 禁止这样做。",
         FrameFragment => "FIN=0：这条消息后面还有帧（分片），其余部分由延续帧传送。",
         FrameRsv1 => "RSV1=1：这条消息用 permessage-deflate 压缩过。",
-        FrameHeuristic => "没有抓到握手，根据字节的特征识别出这个帧。",
+        FrameHeuristic => "没有抓到握手，根据字节的特征识别出这是一个 WebSocket 帧。",
 
-        MsgText => "{who}发来的文本消息，{len} 字节 UTF-8：“{text}”。",
-        MsgBinary => "{who}发来的二进制消息，{len} 字节。",
+        MsgText => "{who}发送的文本消息，{len} 字节 UTF-8：“{text}”。",
+        MsgBinary => "{who}发送的二进制消息，{len} 字节。",
         MsgFragments => "它分成 {frames} 个帧传送，收到后再拼接起来。",
         MsgDeflateSmaller => {
-            "permessage-deflate：线上 {wire_len} 字节，解压后是 {len} 字节；线上只用了原大小的 {pct}%。"
+            "permessage-deflate：实际传输 {wire_len} 字节，解压后是 {len} 字节；实际传输的只有原大小的 {pct}%。"
         }
         MsgDeflateBigger => {
-            "permessage-deflate：{len} 字节的内容在线上占了 {wire_len} 字节（{pct}%）：压缩反而变大了，短数据或随机数据常常如此。"
+            "permessage-deflate：{len} 字节的内容实际传输了 {wire_len} 字节（{pct}%）：压缩后反而变大了，短数据或随机数据常常如此。"
         }
         MsgInflateErr => "无法解压这条消息：{err}。",
         MsgPush => {
             "{who}主动发送了这条消息（不是对客户端消息的回答），走的是已经打开的连接：不需要新的请求，也不需要新的握手。这就是全双工的即时通讯，WebSocket 在这里取代了轮询。"
         }
-        MsgPing => "{who}发来 Ping（{len} 字节）：心跳检测；对方必须回一个带相同字节的 Pong。",
+        MsgPing => "{who}发送 Ping（{len} 字节）：心跳检测；对方必须回一个带相同字节的 Pong。",
         MsgPong => "{who}回复 Pong（{len} 字节）：对 Ping 的回答，原样带回它的字节。",
         MsgClose => {
             "{who}发送 Close：状态码 {code}（{meaning}）。关闭握手：双方各发一个 Close，然后关闭 TCP 连接。"

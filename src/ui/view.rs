@@ -496,7 +496,7 @@ fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
     let h = (lines.len() as u16 + 2).min(area.height);
     let r = centered_overlay(f, area, w, h);
     let title = match m.lang() {
-        crate::teach::Lang::Zh => " 轮询 vs WebSocket（整个抓包；任意键关闭） ",
+        crate::teach::Lang::Zh => " 轮询与 WebSocket 对比（整个抓包；按任意键关闭） ",
         crate::teach::Lang::En => " Polling vs WebSocket (whole capture; any key closes) ",
     };
     let text: Vec<Line> = lines
