@@ -311,8 +311,8 @@ pub(super) fn text(id: Msg) -> &'static str {
             "WebSocket step 4 of 4: from now on the two ends exchange frames over the same TCP connection."
         }
 
-        StatStreamPerByte => "bytes in TCP segments per content byte",
-        StatNewsWait => "longest wait for news (ms): poll interval / push",
+        StatStreamPerByte => "TCP bytes per content byte",
+        StatNewsWait => "news waits up to (ms)",
         StatVerdictPush => {
             "The server pushed {pushes} message(s) that answered no client message: each reached the client {wwait} ms after it was sent. WebSocket replaces polling: no waiting for the next question."
         }
@@ -321,10 +321,8 @@ pub(super) fn text(id: Msg) -> &'static str {
         StatTcp => "TCP",
         StatFlows => "conversations / connections",
         StatPackets => "datagrams / segments",
-        StatEmptyPackets => "of them without payload (handshake, ACKs, teardown)",
-        StatHeaderPerByte => {
-            "transport header bytes per payload byte (UDP 8, TCP at least 20 per packet)"
-        }
+        StatEmptyPackets => "of them without payload (handshake, ACKs, FINs)",
+        StatHeaderPerByte => "header bytes per payload byte (UDP 8, TCP ≥20 each)",
         StatFirstByte => "time to the first payload byte (ms)",
         StatUdpVerdict => {
             "UDP sent {udg} datagram(s) for {ubytes} payload bytes and its first payload left with the first packet ({ufirst} ms): nothing is set up, acknowledged or resent (connectionless, unreliable, fast). TCP used {tseg} segment(s) for {tbytes} payload bytes, {tempty} of them without payload (handshake, acknowledgements, teardown), and its first payload byte came {tfirst} ms after the first SYN."

@@ -66,8 +66,8 @@ pub(super) fn text(id: Msg) -> &'static str {
         }
         Lost => "这个报文段之前的字节没有被抓到（丢包或抓包遗漏）。",
         OtherAnalysis => "TCP 分析：{names}。",
-        StateNow => "{who}现在处于 {state} 状态：{meaning}",
-        StateBoth => "双方现在都处于 {state} 状态：{meaning}",
+        StateNow => "{who}现在的状态是 {state}：{meaning}",
+        StateBoth => "双方现在的状态都是 {state}：{meaning}",
         MClosed => "没有连接。",
         MListen => "等待连接请求（服务器监听）。",
         MSynSent => "已发送 SYN，等待服务器确认。",
@@ -286,8 +286,8 @@ pub(super) fn text(id: Msg) -> &'static str {
         WsStep3 => "WebSocket 第 3 步（共 4 步）：服务器回复 HTTP 响应。",
         WsStep4 => "WebSocket 第 4 步（共 4 步）：从此双方在同一条 TCP 连接上收发数据帧。",
 
-        StatStreamPerByte => "每个内容字节对应的 TCP 报文段字节数",
-        StatNewsWait => "新消息最长等待（毫秒）：轮询间隔 / 推送",
+        StatStreamPerByte => "每个内容字节的 TCP 字节数",
+        StatNewsWait => "新消息最多等待（毫秒）",
         StatVerdictPush => {
             "服务器主动推送了 {pushes} 条消息（不是对客户端消息的回答）：每条在发出后 {wwait} 毫秒就到达客户端。这就是 WebSocket 取代轮询：不必等下一次询问。"
         }
@@ -297,7 +297,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         StatFlows => "会话数 / 连接数",
         StatPackets => "数据报 / 报文段",
         StatEmptyPackets => "其中不带数据的（握手、确认、挥手）",
-        StatHeaderPerByte => "每个数据字节的传输层头部字节（UDP 8，TCP 至少 20 每包）",
+        StatHeaderPerByte => "每个数据字节的头部字节（UDP 8，TCP ≥20 每包）",
         StatFirstByte => "到第一个数据字节的时间（毫秒）",
         StatUdpVerdict => {
             "UDP 发送了 {udg} 个数据报、{ubytes} 字节数据，第一个数据随第一个包就发出了（{ufirst} 毫秒）：不建立连接、不确认、不重传（无连接、不可靠、速度快）。TCP 用了 {tseg} 个报文段传送 {tbytes} 字节数据，其中 {tempty} 个不带数据（握手、确认、挥手），第一个数据字节在第一个 SYN 之后 {tfirst} 毫秒才发出。"

@@ -470,12 +470,11 @@ fn narration(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
 
 /// The polling-versus-WebSocket table over the whole loaded capture, drawn over the panes.
 fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
-    // As wide as the table (its widest row), so the overlay does not look half empty.
+    // As wide as the widest line up to 96 columns (longer sentences wrap), so the tables keep
+    // their rows (polling vs WebSocket, then UDP vs TCP) and the overlay does not look empty.
     let table_w = m
         .compare_text
         .lines()
-        .skip(1)
-        .take_while(|l| !l.is_empty())
         .map(super::wrap::width)
         .max()
         .unwrap_or(0) as u16;
