@@ -106,6 +106,7 @@ ids! {
     StatStreamPerByte, StatNewsWait, StatVerdictPush,
     StatUdpTitle, StatUdp, StatTcp, StatFlows, StatPackets, StatEmptyPackets, StatHeaderPerByte,
     StatFirstByte, StatUdpVerdict,
+    AckBeforeFin,
 }
 
 /// The template for `id` in `lang`.

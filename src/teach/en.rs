@@ -327,5 +327,8 @@ pub(super) fn text(id: Msg) -> &'static str {
         StatUdpVerdict => {
             "UDP sent {udg} datagram(s) for {ubytes} payload bytes and its first payload left with the first packet ({ufirst} ms): nothing is set up, acknowledged or resent (connectionless, unreliable, fast). TCP used {tseg} segment(s) for {tbytes} payload bytes, {tempty} of them without payload (handshake, acknowledgements, teardown), and its first payload byte came {tfirst} ms after the first SYN."
         }
+        AckBeforeFin => {
+            "This segment's ack does not cover the {peer}'s FIN yet: it was sent before that FIN arrived, or the FIN is still waiting for missing bytes before it. The {who}'s CLOSE_WAIT shown with the FIN really begins when its ack covers it."
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod diagram;
 mod en;
 pub mod narrate;
 pub mod stats;
+mod stats_render;
 mod zh;
 
 pub use catalog::{Lang, Msg};

@@ -49,6 +49,8 @@ struct ConnFacts {
     polls: u32,
     /// Client data messages not answered yet: a server message then is an echo or a reply.
     unanswered: u32,
+    /// An acknowledgement that did not cover a delivered FIN was explained (once is enough).
+    ack_before_fin_told: bool,
 }
 
 impl ConnFacts {
@@ -68,6 +70,7 @@ impl ConnFacts {
             asked: None,
             polls: 0,
             unanswered: 0,
+            ack_before_fin_told: false,
         }
     }
 }
@@ -132,6 +135,9 @@ impl NarrationContext {
                 f.states = Some((s.client_state, s.server_state));
                 if s.len > 0 && s.flags.ack() && !s.flags.fin() && s.rel_ack > 1 {
                     f.data_ack_told[i] = true;
+                }
+                if !s.flags.fin() && s.flags.ack() && ack_misses_fin(f, s) {
+                    f.ack_before_fin_told = true;
                 }
                 if s.flags.fin() && !s.flags.rst() && f.fin_end[i].is_none() {
                     f.fin_end[i] = Some(s.seq.wrapping_add(s.len).wrapping_add(1));
@@ -401,6 +407,10 @@ fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
             ));
         }
     }
+    // Later evidence that the peer's FIN had not arrived when this was sent: say so.
+    if !f.fin() && !f.rst() && f.ack() && facts.is_some_and(|c| ack_misses_fin(c, s)) {
+        out.push(say!(lang, AckBeforeFin, who = who, peer = peer));
+    }
     let a = s.analysis;
     if a.has(Analysis::RETRANSMISSION) || a.has(Analysis::SPURIOUS_RETRANSMISSION) {
         out.push(say!(lang, Retrans));
@@ -444,6 +454,15 @@ fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
         out.extend(state_changes(prev, now, lang));
     }
     out
+}
+
+/// The peer's FIN was seen, is not acknowledged yet and this segment's ack falls short of it
+/// (not yet told for this connection).
+fn ack_misses_fin(c: &ConnFacts, s: &TcpSegment) -> bool {
+    let p = s.dir.flip().idx();
+    !c.ack_before_fin_told
+        && !c.fin_acked[p]
+        && c.fin_end[p].is_some_and(|e| (s.ack.wrapping_sub(e) as i32) < 0)
 }
 
 /// The state of the side that sent in direction `dir`.
@@ -796,3 +815,7 @@ impl Narrator {
         lines
     }
 }
+
+#[cfg(test)]
+#[path = "narrate_tests.rs"]
+mod tests;

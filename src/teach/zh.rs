@@ -302,5 +302,8 @@ pub(super) fn text(id: Msg) -> &'static str {
         StatUdpVerdict => {
             "UDP 发送了 {udg} 个数据报、{ubytes} 字节数据，第一个数据随第一个包就发出了（{ufirst} 毫秒）：不建立连接、不确认、不重传（无连接、不可靠、速度快）。TCP 用了 {tseg} 个报文段传送 {tbytes} 字节数据，其中 {tempty} 个不带数据（握手、确认、挥手），第一个数据字节在第一个 SYN 之后 {tfirst} 毫秒才发出。"
         }
+        AckBeforeFin => {
+            "这个报文段的 ack 还没有覆盖{peer}的 FIN：它是在 FIN 到达之前发出的，或者 FIN 之前还有字节没收到。随 FIN 显示的{who} CLOSE_WAIT 状态，实际上要到它的 ack 覆盖 FIN 时才开始。"
+        }
     }
 }
