@@ -106,7 +106,7 @@ ids! {
     StatStreamPerByte, StatNewsWait, StatVerdictPush,
     StatUdpTitle, StatUdp, StatTcp, StatFlows, StatPackets, StatEmptyPackets, StatHeaderPerByte,
     StatFirstByte, StatUdpVerdict,
-    AckBeforeFin,
+    AckBeforeFin, FinSecond,
 }
 
 /// The template for `id` in `lang`.

@@ -330,5 +330,8 @@ pub(super) fn text(id: Msg) -> &'static str {
         AckBeforeFin => {
             "This segment's ack does not cover the {peer}'s FIN yet: it was sent before that FIN arrived, or the FIN is still waiting for missing bytes before it. The {who}'s CLOSE_WAIT shown with the FIN really begins when its ack covers it."
         }
+        FinSecond => {
+            "FIN from the {who}: the {peer} had already closed its half, and now the {who} has finished sending too; once this FIN is acknowledged both directions are closed. Like the SYN, the FIN uses one sequence number ({rel_seq})."
+        }
     }
 }

@@ -382,11 +382,22 @@ fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
         }
         if f.fin() {
             let fin_seq = s.rel_seq.wrapping_add(s.len);
-            out.push(say!(lang, Fin, who = who, peer = peer, rel_seq = fin_seq));
             let peer_fin = facts.and_then(|c| {
                 let p = s.dir.flip().idx();
                 c.fin_end[p].map(|e| (e, c.fin_acked[p]))
             });
+            // The second FIN closes the last open direction: no "until the peer sends its own".
+            if peer_fin.is_some() {
+                out.push(say!(
+                    lang,
+                    FinSecond,
+                    who = who,
+                    peer = peer,
+                    rel_seq = fin_seq
+                ));
+            } else {
+                out.push(say!(lang, Fin, who = who, peer = peer, rel_seq = fin_seq));
+            }
             let sender_before = prev.map(|p| pick(p, s.dir));
             let sender_now = pick((s.client_state, s.server_state), s.dir);
             if sender_before == Some(TcpState::CloseWait) && sender_now == TcpState::Closing {

@@ -305,5 +305,8 @@ pub(super) fn text(id: Msg) -> &'static str {
         AckBeforeFin => {
             "这个报文段的 ack 还没有覆盖{peer}的 FIN：它是在 FIN 到达之前发出的，或者 FIN 之前还有字节没收到。随 FIN 显示的{who} CLOSE_WAIT 状态，实际上要到它的 ack 覆盖 FIN 时才开始。"
         }
+        FinSecond => {
+            "{who}发送 FIN：{peer}已经关闭了它那一半连接，现在{who}也没有数据要发了；这个 FIN 被确认后，两个方向就都关闭了。和 SYN 一样，FIN 也占用一个序号（{rel_seq}）。"
+        }
     }
 }
