@@ -210,7 +210,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         StatPayloadPerMsg => "每条消息的负载字节",
         StatSetup => "一次性的 HTTP 升级（头部字节）",
         StatVerdict => {
-            "轮询为 {pmsg} 个回答打开了 {pconn} 个连接、做了 {phs} 次三次握手，每条消息 {phdr} 字节头部；刚好在一次回答之后出现的新消息，要等 {pwait} 毫秒（两次轮询回答之间的平均间隔）才随下一次回答送到。WebSocket 只用 {wconn} 个连接传送 {wmsg} 条消息，每条消息 {whdr} 字节头部。"
+            "轮询为了 {pmsg} 个回答打开了 {pconn} 个连接、做了 {phs} 次三次握手，每条消息 {phdr} 字节头部；刚好在一次回答之后出现的新消息，要等 {pwait} 毫秒（两次轮询回答之间的平均间隔）才随下一次回答送到。WebSocket 只用 {wconn} 个连接传送 {wmsg} 条消息，每条消息 {whdr} 字节头部。"
         }
         StatNoPolling => "这个抓包里没有 HTTP 轮询。",
         StatNoWs => "这个抓包里没有 WebSocket。",
@@ -289,7 +289,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         StatStreamPerByte => "每个内容字节的 TCP 字节数",
         StatNewsWait => "新消息最多等待（毫秒）",
         StatVerdictPush => {
-            "服务器主动推送了 {pushes} 条消息（不是对客户端消息的回答）：每条在发出后 {wwait} 毫秒就到达客户端。这就是 WebSocket 取代轮询：不必等下一次询问。"
+            "服务器主动推送了 {pushes} 条消息（不是对客户端消息的回答）：每条在发出后 {wwait} 毫秒就到达客户端。这就是 WebSocket 能够取代轮询的原因：新消息不必等下一次询问。"
         }
         StatUdpTitle => "无连接的 UDP 与面向连接的 TCP 对比",
         StatUdp => "UDP",
