@@ -297,7 +297,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         StatFlows => "会话数 / 连接数",
         StatPackets => "数据报 / 报文段",
         StatEmptyPackets => "其中不带数据的（握手、确认、挥手）",
-        StatHeaderPerByte => "每个数据字节的头部字节（UDP 8，TCP ≥20 每包）",
+        StatHeaderPerByte => "每个数据字节的头部字节（每包：UDP 8，TCP ≥20）",
         StatFirstByte => "到第一个数据字节的时间（毫秒）",
         StatUdpVerdict => {
             "UDP 发送了 {udg} 个数据报、{ubytes} 字节数据，第一个数据随第一个包就发出了（{ufirst} 毫秒）：不建立连接、不确认、不重传（无连接、不可靠、速度快）。TCP 用了 {tseg} 个报文段传送 {tbytes} 字节数据，其中 {tempty} 个不带数据（握手、确认、挥手），第一个数据字节在第一个 SYN 之后 {tfirst} 毫秒才发出。"
