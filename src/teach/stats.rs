@@ -136,16 +136,49 @@ struct PathAcc {
     last_answer: Option<Ts>,
 }
 
+fn earliest(a: Option<Ts>, b: Option<Ts>) -> Option<Ts> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn latest(a: Option<Ts>, b: Option<Ts>) -> Option<Ts> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 impl PathAcc {
     fn add(&mut self, x: &Exchange) {
         self.part.requests += 1;
         self.part.messages += 1;
         self.part.header_bytes += x.head_bytes;
         self.part.payload_bytes += x.body_bytes;
-        self.first_answer = Some(self.first_answer.map_or(x.answered, |f| f.min(x.answered)));
-        self.last_answer = Some(self.last_answer.map_or(x.answered, |l| l.max(x.answered)));
+        self.first_answer = earliest(self.first_answer, Some(x.answered));
+        self.last_answer = latest(self.last_answer, Some(x.answered));
+    }
+
+    /// Another connection's sums for the same path.
+    fn merge(&mut self, o: &PathAcc) {
+        let (p, q) = (&mut self.part, &o.part);
+        p.connections += q.connections;
+        p.handshakes += q.handshakes;
+        p.segments += q.segments;
+        p.stream_bytes += q.stream_bytes;
+        p.requests += q.requests;
+        p.messages += q.messages;
+        p.header_bytes += q.header_bytes;
+        p.payload_bytes += q.payload_bytes;
+        self.first_answer = earliest(self.first_answer, o.first_answer);
+        self.last_answer = latest(self.last_answer, o.last_answer);
     }
 }
+
+/// Distinct paths summed per connection; further ones on the same connection are not counted
+/// (memory per connection stays small however many requests a kept-alive connection carries).
+const PATHS_PER_CONN: usize = 16;
 
 #[derive(Default)]
 struct ConnAcc {
@@ -157,8 +190,9 @@ struct ConnAcc {
     stream_bytes: u64,
     /// Requests waiting for their answer: path, head bytes, and whether it asked to upgrade.
     asked: std::collections::VecDeque<(String, u64, bool)>,
-    /// Answered requests that qualify as polls (2xx or 304, no upgrade asked), one path each.
-    polls: Vec<Exchange>,
+    /// Answered requests that qualify as polls (2xx or 304, no upgrade asked), summed by path
+    /// in order of first appearance.
+    polls: Vec<(String, PathAcc)>,
     upgrade_requests: u32,
     http_heads: u64,
     ws_messages: u32,
@@ -250,14 +284,22 @@ impl StatsBuilder {
                         if let Some((path, req_head, up)) = c.asked.pop_front()
                             && !up
                             && ((200..300).contains(status) || *status == 304)
-                            && c.polls.len() < 4096
                         {
-                            c.polls.push(Exchange {
+                            let x = Exchange {
                                 path,
                                 head_bytes: req_head + u64::from(h.head_len),
                                 body_bytes: h.body_len.unwrap_or(0),
                                 answered: h.ts,
-                            });
+                            };
+                            match c.polls.iter().position(|(p, _)| *p == x.path) {
+                                Some(i) => c.polls[i].1.add(&x),
+                                None if c.polls.len() < PATHS_PER_CONN => {
+                                    let mut acc = PathAcc::default();
+                                    acc.add(&x);
+                                    c.polls.push((x.path, acc));
+                                }
+                                None => {}
+                            }
                         }
                     }
                 }
@@ -335,15 +377,15 @@ impl StatsBuilder {
             ws.news_wait_ns = ws.news_wait_ns.saturating_add(c.push_wait_ns);
         } else {
             // Each answer counts for its own path; the connection for its first poll's path.
-            for (i, x) in c.polls.iter().enumerate() {
-                if paths.len() >= MAX_PATHS && !paths.contains_key(&x.path) {
+            for (i, (path, acc)) in c.polls.iter().enumerate() {
+                if paths.len() >= MAX_PATHS && !paths.contains_key(path) {
                     continue;
                 }
-                let p = paths.entry(x.path.clone()).or_default();
+                let p = paths.entry(path.clone()).or_default();
                 if i == 0 {
                     p.part.add_conn(c);
                 }
-                p.add(x);
+                p.merge(acc);
             }
         }
     }
