@@ -63,14 +63,14 @@ impl Tracker {
             _ => None,
         };
         if let Some((c, s)) = after {
-            let (pc, ps) = match t.states {
-                Some(p) => (Some(p.0), Some(p.1)),
-                None => (None, None),
-            };
-            if pc != Some(c) {
+            // Both ends start CLOSED (no connection yet); a reset shows both ends' states even
+            // unchanged, so a refused SYN draws the server's CLOSED where the answer shows it.
+            let (pc, ps) = t.states.unwrap_or((TcpState::Closed, TcpState::Closed));
+            let rst = matches!(ev, Event::Tcp(s) if s.flags.rst());
+            if pc != c || rst {
                 out.client_state = Some(c);
             }
-            if ps != Some(s) {
+            if ps != s || rst {
                 out.server_state = Some(s);
             }
             t.states = Some((c, s));
@@ -140,6 +140,13 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
         }
         Event::Http(h) => match &h.kind {
             HttpKind::Request { method, path } => {
+                // The tutorial's four steps of a WebSocket: 1 TCP, 2 this request, 3 the answer,
+                // 4 frames over the same connection.
+                if h.header("upgrade")
+                    .is_some_and(|u| u.to_ascii_lowercase().contains("websocket"))
+                {
+                    s.push_str("step 2/4 ");
+                }
                 let _ = write!(
                     s,
                     "{} {}",
@@ -151,12 +158,15 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
                 }
             }
             HttpKind::Response { status, reason } => {
+                if *status == 101 {
+                    s.push_str("step 3/4 ");
+                }
                 let _ = write!(s, "{status} {}", escape_for_terminal(reason));
             }
         },
         Event::WsHandshake(h) => {
             if h.upgraded {
-                s.push_str("WebSocket open");
+                s.push_str("step 4/4 WebSocket open");
             } else {
                 s.push_str("upgrade failed");
             }
@@ -447,7 +457,7 @@ mod tests {
     fn handshake() -> Vec<Event> {
         use TcpState::*;
         vec![
-            seg(1, Dir::C2S, TcpFlags::SYN, 0, 0, 0, SynSent, Listen),
+            seg(1, Dir::C2S, TcpFlags::SYN, 0, 0, 0, SynSent, Closed),
             seg(
                 1,
                 Dir::S2C,
@@ -455,7 +465,7 @@ mod tests {
                 0,
                 1,
                 0,
-                SynSent,
+                Established,
                 SynReceived,
             ),
             seg(
@@ -478,10 +488,15 @@ mod tests {
         assert_eq!(labels, ["SYN seq=0", "SYN,ACK seq=0 ack=1", "ACK ack=1"]);
         assert_eq!(rows[0].client_state, Some(TcpState::SynSent));
         assert_eq!(
-            rows[1].client_state, None,
+            rows[0].server_state, None,
+            "no state is claimed for the server before it answers"
+        );
+        assert_eq!(rows[1].client_state, Some(TcpState::Established));
+        assert_eq!(rows[1].server_state, Some(TcpState::SynReceived));
+        assert_eq!(
+            rows[2].client_state, None,
             "unchanged state is not repeated"
         );
-        assert_eq!(rows[1].server_state, Some(TcpState::SynReceived));
         assert_eq!(rows[2].server_state, Some(TcpState::Established));
     }
 
@@ -502,7 +517,7 @@ mod tests {
             0,
             0,
             TcpState::SynSent,
-            TcpState::Listen,
+            TcpState::Closed,
         ));
         assert_eq!(build(&ev, 1, LadderOpts::default()).len(), 3);
         assert_eq!(build(&ev, 2, LadderOpts::default()).len(), 1);
@@ -632,8 +647,9 @@ mod tests {
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines.len(), 4);
         assert!(lines[1].starts_with("    SYN_SENT|"));
-        assert!(lines[1].contains("SYN seq=0") && lines[1].contains("->|LISTEN"));
-        assert!(lines[2].contains("|<-") && lines[2].ends_with("|SYN_RECEIVED"));
-        assert!(lines[3].starts_with(" ESTABLISHED|") && lines[3].ends_with("|ESTABLISHED"));
+        // No listener is claimed before the server's answer shows one.
+        assert!(lines[1].contains("SYN seq=0") && lines[1].trim_end().ends_with("->|"));
+        assert!(lines[2].starts_with(" ESTABLISHED|") && lines[2].ends_with("|SYN_RECEIVED"));
+        assert!(lines[3].starts_with("            |") && lines[3].ends_with("|ESTABLISHED"));
     }
 }

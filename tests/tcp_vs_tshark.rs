@@ -124,15 +124,16 @@ fn handshake_is_labelled_with_real_numbers_on_the_classroom_capture() {
     assert_eq!(hs.len(), 3);
     assert_eq!(
         (hs[0].0, hs[0].1, hs[0].4, hs[0].5),
-        (Handshake::Syn, 1, SynSent, Listen)
+        (Handshake::Syn, 1, SynSent, Closed),
+        "no listener is claimed before the server answers"
     );
     assert_eq!(
         (hs[1].0, hs[1].1, hs[1].4, hs[1].5),
-        (Handshake::SynAck, 2, SynSent, SynReceived)
+        (Handshake::SynAck, 2, Established, SynReceived)
     );
     assert_eq!(
         (hs[2].0, hs[2].1, hs[2].4, hs[2].5),
-        (Handshake::Ack, 3, Established, SynReceived)
+        (Handshake::Ack, 3, Established, Established)
     );
     assert_eq!(hs[1].3, hs[0].2.wrapping_add(1));
     assert_eq!(hs[2].3, hs[1].2.wrapping_add(1));

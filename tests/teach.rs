@@ -42,7 +42,9 @@ fn classroom_handshake_is_explained_with_its_real_numbers() {
         all.contains(&format!("j+1 = {}", syn.seq.wrapping_add(1))),
         "{all}"
     );
-    assert!(all.contains("SYN_SENT") && all.contains("LISTEN"), "{all}");
+    // Nothing claims a listener before the server's answer shows one.
+    assert!(all.contains("SYN_SENT") && !all.contains("LISTEN"), "{all}");
+    assert!(all.contains("shows only in the server's answer"), "{all}");
 
     let (sa, sa_text) = handshake_seg(&evs, Handshake::SynAck);
     let all = sa_text.join(" ");
@@ -52,7 +54,15 @@ fn classroom_handshake_is_explained_with_its_real_numbers() {
         "{all}"
     );
     assert!(all.contains(&format!("k = {}", sa.seq)), "{all}");
-    assert!(all.contains("SYN_RECEIVED"), "{all}");
+    assert!(
+        all.contains("SYN_RECEIVED") && all.contains("listening (LISTEN)"),
+        "{all}"
+    );
+    assert_eq!(
+        (sa.client_state, sa.server_state),
+        (TcpState::Established, TcpState::SynReceived),
+        "the client takes the SYN+ACK as it arrives"
+    );
 
     let (ack, ack_text) = handshake_seg(&evs, Handshake::Ack);
     let all = ack_text.join(" ");
@@ -61,8 +71,13 @@ fn classroom_handshake_is_explained_with_its_real_numbers() {
         "{all}"
     );
     assert!(
-        all.contains("ESTABLISHED") && all.contains("full duplex"),
+        all.contains("Both ends are now ESTABLISHED") && all.contains("full duplex"),
         "{all}"
+    );
+    assert_eq!(
+        (ack.client_state, ack.server_state),
+        (TcpState::Established, TcpState::Established),
+        "after the third handshake segment both ends are ESTABLISHED"
     );
 }
 
@@ -88,6 +103,8 @@ fn classroom_in_chinese_uses_the_textbook_terms() {
         "连接确认",
         "全双工",
         "ESTABLISHED",
+        "客户端和服务器都进入了 ESTABLISHED 状态",
+        "CLOSE_WAIT",
         "掩码",
     ] {
         assert!(everything.contains(term), "missing {term}");
@@ -241,6 +258,19 @@ fn peer_figures(name: &str) -> (u32, u32, u64, u64, usize, usize) {
     let log = std::fs::read_to_string(common::capture(name)).unwrap();
     let (mut polls, mut msgs, mut body, mut payload) = (0, 0, 0, 0);
     let (mut pconns, mut wconns) = (BTreeSet::new(), BTreeSet::new());
+    // Polling asks for the same path again and again: count requests whose path (query cut
+    // off) was requested more than once.
+    let path = |v: &serde_json::Value| {
+        let p = v["path"].as_str().unwrap_or_default();
+        p.split('?').next().unwrap_or_default().to_string()
+    };
+    let mut per_path = std::collections::HashMap::new();
+    for line in log.lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["action"] == "sent" && v["http"] == "request" {
+            *per_path.entry(path(&v)).or_insert(0) += 1;
+        }
+    }
     for line in log.lines().skip(1) {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         if v["action"] != "sent" {
@@ -248,8 +278,10 @@ fn peer_figures(name: &str) -> (u32, u32, u64, u64, usize, usize) {
         }
         let pair = (v["client"].to_string(), v["server"].to_string());
         if v["http"] == "request" {
-            polls += 1;
-            pconns.insert(pair);
+            if per_path[&path(&v)] > 1 {
+                polls += 1;
+                pconns.insert(pair);
+            }
         } else if v["http"] == "response" && v["chunked"] != true {
             // A chunked body's total is not carried by any event (the head is reported before
             // the body), so only Content-Length bodies can be compared.
@@ -287,6 +319,12 @@ fn polling_vs_websocket_figures_match_the_peers() {
     let hdr = w.header_per_message().unwrap();
     assert!((2.0..=14.0).contains(&hdr), "{hdr}");
     assert!(p.header_per_message().unwrap() > 20.0 * hdr);
+    // News waits for the next poll's answer (the polls here are about 200 ms apart); every
+    // server message is a push that answers nothing, and arrives with its segment.
+    assert!(p.news_wait_ms().unwrap() > 50.0, "{:?}", p.news_wait_ms());
+    assert_eq!(w.news, msgs);
+    assert!(w.news_wait_ms().unwrap() < p.news_wait_ms().unwrap() / 100.0);
+    assert!(p.stream_per_payload_byte().unwrap() > w.stream_per_payload_byte().unwrap());
 
     let polling_only = compare(&common::decode(&common::capture("polling.pcap")));
     let (polls, _, body, _, pconns, _) = peer_figures("polling.peers.ndjson");
@@ -444,4 +482,73 @@ fn diagram_svg_renders_in_headless_chromium() {
         base.len()
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn udp_beside_tcp_compares_datagrams_with_segments() {
+    let evs = common::decode(&common::capture("udp.pcap"));
+    let c = compare(&evs);
+    let (udg, useg) = evs.iter().fold((0u64, 0u64), |(u, t), e| match e {
+        Event::Udp(_) => (u + 1, t),
+        Event::Tcp(_) => (u, t + 1),
+        _ => (u, t),
+    });
+    assert_eq!((c.udp.flows, c.udp.packets), (1, udg));
+    assert_eq!((c.tcp.flows, c.tcp.packets), (1, useg));
+    assert_eq!(c.udp.empty_packets, 0, "every datagram carries payload");
+    // Handshake, pure ACKs and teardown: segments without payload.
+    assert!(c.tcp.empty_packets >= 3 + 2, "{}", c.tcp.empty_packets);
+    assert!(c.udp.first_payload_ms().unwrap() < c.tcp.first_payload_ms().unwrap());
+    assert!(c.udp.header_per_payload_byte(true) < c.tcp.header_per_payload_byte(false));
+    for lang in Lang::ALL {
+        let t = wslens::teach::stats::render_text(&c, "udp.pcap", lang);
+        assert!(
+            t.contains(&format!("{udg}")) && t.contains(&format!("{useg}")),
+            "{t}"
+        );
+        let words = match lang {
+            Lang::En => "connectionless, unreliable, fast",
+            Lang::Zh => "无连接、不可靠、速度快",
+        };
+        assert!(t.contains(words), "{t}");
+    }
+}
+
+#[test]
+fn morals_only_where_they_hold() {
+    // browser.pcap: a page, an icon (404), three polls, then a WebSocket whose server pushes.
+    let evs = narrated("browser.pcap", Lang::En);
+    let mut poll_morals = Vec::new();
+    for (e, l) in &evs {
+        if l.iter().any(|s| s.contains("like this is polling")) {
+            poll_morals.push(e.conn().unwrap());
+        }
+    }
+    let path_of = |conn: u32| {
+        evs.iter().find_map(|(e, _)| match e {
+            Event::Http(h) if h.conn == conn => match &h.kind {
+                HttpKind::Request { path, .. } => Some(path.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+    };
+    assert!(!poll_morals.is_empty());
+    for c in &poll_morals {
+        let p = path_of(*c).unwrap();
+        assert!(p.starts_with("/poll"), "polling moral on {p}");
+    }
+    // An echo answers the client: no "replaces polling" there.
+    let echo = narrated("echo-python.pcap", Lang::En);
+    assert!(
+        !echo
+            .iter()
+            .any(|(_, l)| l.iter().any(|s| s.contains("replaces polling"))),
+        "an echo is not a push"
+    );
+    let push = narrated("polling-vs-ws.pcap", Lang::En);
+    assert!(
+        push.iter()
+            .any(|(_, l)| l.iter().any(|s| s.contains("replaces polling")))
+    );
 }

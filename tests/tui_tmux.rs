@@ -137,7 +137,7 @@ fn chinese_narration_explains_the_three_way_handshake() {
     }
     // The comparison overlay keeps its left border even over Chinese narration.
     keys(&s, &["c"]);
-    let sc = wait_for(&s, "轮询 vs WebSocket");
+    let sc = wait_for(&s, "轮询与 WebSocket 对比");
     let lines: Vec<&str> = sc.lines().collect();
     let top = lines
         .iter()

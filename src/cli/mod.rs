@@ -41,7 +41,7 @@ pub enum Cmd {
     Live(live::LiveArgs),
     /// A real WebSocket server and client on loopback, captured and explained step by step.
     Demo(demo::DemoArgs),
-    /// Compare HTTP polling with WebSocket in a capture: connections, handshakes, bytes, time.
+    /// Compare HTTP polling with WebSocket in a capture: connections, handshakes, bytes, news wait (and UDP beside TCP).
     Stats(stats::StatsArgs),
     /// Export a connection's ladder diagram as text, Mermaid or SVG.
     Diagram(diagram::DiagramArgs),

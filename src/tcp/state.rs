@@ -1,15 +1,26 @@
-//! Both ends' RFC 9293 state machines, advanced as an observer on the wire sees them.
+//! Both ends' RFC 9293 state machines, advanced as the segments are captured.
 //!
-//! A segment changes its sender's state when it is sent. The receiver's state changes when the
-//! observer has evidence that it arrived: the SYN or FIN part of a segment when the receiver
-//! acknowledges it, the pure acknowledgement part at the next segment of the connection (on a
-//! wire that is how soon it has surely arrived). This reproduces the textbook sequence: after the
-//! third handshake segment the client is ESTABLISHED while the server is still SYN_RECEIVED until
-//! the next segment, and simultaneous open and close reach SYN_RECEIVED / CLOSING as they should.
+//! The capture point is taken as the moment of delivery (on loopback it is exact): a segment
+//! changes its sender's state when it is sent and its receiver's state when it is captured. So
+//! after the third handshake segment both ends are ESTABLISHED, and the first FIN puts its
+//! sender in FIN_WAIT_1 and its receiver in CLOSE_WAIT at once (RFC 9293 Figures 7 and 12).
+//!
+//! Two things cannot be known at the moment of capture and wait for evidence:
+//! - whether a socket listens for a SYN. The server's side of the connection stays CLOSED (no
+//!   connection exists there yet) until its answer shows it: a SYN-ACK means something listened
+//!   and it is now SYN_RECEIVED; a RST means nothing did and it stays CLOSED.
+//! - whether two segments crossed in flight. A FIN whose acknowledgement does not cover the
+//!   peer's FIN was sent before that FIN arrived: both sides closed at once (simultaneous
+//!   close), and the sender passes through FIN_WAIT_1 into CLOSING. A bare SYN answering
+//!   nothing is a simultaneous open (both ends in SYN_RECEIVED).
+//!
+//! A later retransmission may show that the first copy of a segment was lost; the state change
+//! shown with the first copy then really happened with the copy that arrived (the narration
+//! says so; the states are not rewritten).
 
 use crate::event::{TcpFlags, TcpState};
 
-/// What one side has sent that matters to the state machines.
+/// What one side has sent and received that matters to the state machines.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Side {
     pub state: TcpState,
@@ -19,17 +30,15 @@ pub struct Side {
     pub fin_end: Option<u32>,
     /// The peer's SYN has reached us.
     pub peer_syn: bool,
+    /// Sequence number after the peer's FIN, once it reached us, with our state before it.
+    pub peer_fin: Option<(u32, TcpState)>,
 }
 
-/// A segment's effects on its receiver that the receiver has not been seen to take yet.
+/// What a side sent that its peer has not been seen to take yet.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Pending {
-    /// Acknowledgement number to deliver (the ACK part).
-    pub ack: Option<u32>,
-    /// Our SYN, to deliver when acknowledged: seq just after it, and the ACK it carried.
-    pub syn: Option<(u32, Option<u32>)>,
-    /// Our FIN, to deliver when acknowledged.
-    pub fin: Option<u32>,
+    /// A bare SYN (seq just after it) waiting for the answer that shows whether anyone listened.
+    pub syn: Option<u32>,
 }
 
 fn seq_ge(a: u32, b: u32) -> bool {
@@ -48,7 +57,7 @@ impl Side {
             self.syn_end = Some(seq.wrapping_add(1));
             self.state = match (self.state, flags.ack()) {
                 (Closed, false) => SynSent,
-                // Answering a SYN: we must have received it.
+                // Answering a SYN: it must have arrived.
                 (Closed | Listen | SynSent, true) => SynReceived,
                 (s, _) => s,
             };
@@ -92,9 +101,12 @@ impl Side {
         };
     }
 
-    /// Our peer's FIN arrived.
-    pub fn recv_fin(&mut self) {
+    /// Our peer's FIN arrived; `end` is the sequence number just after it.
+    pub fn recv_fin(&mut self, end: u32) {
         use TcpState::*;
+        if self.peer_fin.is_none() {
+            self.peer_fin = Some((end, self.state));
+        }
         self.state = match self.state {
             Established | SynReceived => CloseWait,
             FinWait1 => Closing,
@@ -104,48 +116,7 @@ impl Side {
     }
 
     pub fn recv_rst(&mut self) {
-        if self.state != TcpState::Listen {
-            self.state = TcpState::Closed;
-        }
-    }
-}
-
-/// Deliver to `rx` what the other side sent, as far as the evidence goes.
-/// `rx_ack`: the acknowledgement number `rx` is sending now, if any (its proof of receipt);
-/// `all`: deliver everything (end of input, or the connection is being closed).
-pub fn deliver(rx: &mut Side, pending: &mut Pending, rx_ack: Option<u32>, all: bool) {
-    let acked = |end: u32| all || rx_ack.is_some_and(|a| seq_ge(a, end));
-    // RFC 9293 §3.10.7.3 processes a SYN before the acknowledgement that came with it.
-    if let Some((end, syn_ack)) = pending.syn
-        && acked(end)
-    {
-        pending.syn = None;
-        rx.recv_syn(syn_ack);
-    }
-    if let Some(ack) = pending.ack.take() {
-        rx.recv_ack(ack);
-    }
-    if let Some(end) = pending.fin
-        && acked(end)
-    {
-        pending.fin = None;
-        rx.recv_fin();
-    }
-}
-
-impl Pending {
-    /// Add what a newly sent segment carries; a SYN or FIN still undelivered stays.
-    pub fn add(&mut self, flags: TcpFlags, seq: u32, ack: u32, seq_len: u32) {
-        let ack = flags.ack().then_some(ack);
-        if ack.is_some() {
-            self.ack = ack;
-        }
-        if flags.syn() {
-            self.syn = Some((seq.wrapping_add(1), ack));
-        }
-        if flags.fin() {
-            self.fin = Some(seq.wrapping_add(seq_len));
-        }
+        self.state = TcpState::Closed;
     }
 }
 
@@ -159,7 +130,10 @@ pub struct Machines {
 impl Machines {
     /// Advance both machines for a segment sent by side `from`.
     pub fn segment(&mut self, from: usize, flags: TcpFlags, seq: u32, ack: u32, seq_len: u32) {
+        use TcpState::*;
         let to = 1 - from;
+        let ack = flags.ack().then_some(ack);
+        let covers = |end: u32| ack.is_some_and(|a| seq_ge(a, end));
         let [c, s] = &mut self.side;
         let (me, other) = if from == 0 { (c, s) } else { (s, c) };
         if flags.rst() {
@@ -168,28 +142,51 @@ impl Machines {
             self.pending = [Pending::default(); 2];
             return;
         }
-        let rx_ack = flags.ack().then_some(ack);
-        deliver(me, &mut self.pending[to], rx_ack, false);
-        // Our own earlier pure acknowledgements have surely arrived by the time we send again.
-        if let Some(a) = self.pending[from].ack.take() {
+        // What this segment shows its sender had received: an answer to the peer's SYN.
+        if let Some(end) = self.pending[to].syn
+            && covers(end)
+        {
+            self.pending[to].syn = None;
+            me.recv_syn(None);
+        }
+        // A FIN that does not acknowledge the peer's FIN was sent before that FIN arrived: the
+        // two crossed. Undo its arrival, send, then let it arrive (FIN_WAIT_1 → CLOSING).
+        let crossed = match me.peer_fin {
+            Some((end, before)) if flags.fin() && me.state == CloseWait && !covers(end) => {
+                me.state = before;
+                me.peer_fin = None;
+                Some(end)
+            }
+            _ => None,
+        };
+        me.on_send(flags, seq, seq_len);
+        if let Some(end) = crossed {
+            me.recv_fin(end);
+        }
+        // The receiver takes the segment as it is captured (RFC 9293 §3.10.7: SYN, ACK, FIN).
+        if flags.syn() {
+            if ack.is_some() || other.state == SynSent {
+                other.recv_syn(ack);
+            }
+            if ack.is_none() {
+                // Whether anything listens shows only in the answer.
+                self.pending[from].syn = Some(seq.wrapping_add(1));
+            }
+        }
+        if let Some(a) = ack {
             other.recv_ack(a);
         }
-        me.on_send(flags, seq, seq_len);
-        self.pending[from].add(flags, seq, ack, seq_len);
+        if flags.fin() {
+            other.recv_fin(seq.wrapping_add(seq_len));
+        }
     }
 
-    /// Everything sent has arrived (the connection is over, or the input ended).
-    pub fn settle(&mut self) {
-        let [c, s] = &mut self.side;
-        deliver(s, &mut self.pending[0], None, true);
-        deliver(c, &mut self.pending[1], None, true);
-    }
-
+    /// The states as they stand (nothing is held back for evidence except an unanswered SYN,
+    /// whose server side stays CLOSED: nothing showed a listener).
     pub fn states(&self) -> (TcpState, TcpState) {
         (self.side[0].state, self.side[1].state)
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,13 +198,12 @@ mod tests {
     const SYN: u8 = TcpFlags::SYN;
     const ACK: u8 = TcpFlags::ACK;
     const FIN: u8 = TcpFlags::FIN;
+    const RST: u8 = TcpFlags::RST;
 
     struct Conn(Machines);
     impl Conn {
         fn new() -> Self {
-            let mut m = Machines::default();
-            m.side[1].state = Listen;
-            Conn(m)
+            Conn(Machines::default())
         }
         fn seg(
             &mut self,
@@ -225,17 +221,19 @@ mod tests {
     }
 
     #[test]
-    fn three_way_handshake_and_fin_teardown() {
+    fn three_way_handshake_and_three_segment_close() {
         let mut c = Conn::new();
-        assert_eq!(c.seg(0, SYN, 100, 0, 0), (SynSent, Listen));
-        assert_eq!(c.seg(1, SYN | ACK, 500, 101, 0), (SynSent, SynReceived));
-        assert_eq!(c.seg(0, ACK, 101, 501, 0), (Established, SynReceived));
+        // Nothing has shown a listener yet: the server's side stays CLOSED until it answers.
+        assert_eq!(c.seg(0, SYN, 100, 0, 0), (SynSent, Closed));
+        // The SYN-ACK shows it listened; the client takes it as it arrives (RFC 9293 Figure 7).
+        assert_eq!(c.seg(1, SYN | ACK, 500, 101, 0), (Established, SynReceived));
+        assert_eq!(c.seg(0, ACK, 101, 501, 0), (Established, Established));
         assert_eq!(c.seg(0, ACK, 101, 501, 10), (Established, Established));
-        assert_eq!(c.seg(0, FIN | ACK, 111, 501, 0), (FinWait1, Established));
-        assert_eq!(c.seg(1, FIN | ACK, 501, 112, 0), (FinWait1, LastAck));
-        assert_eq!(c.seg(0, ACK, 112, 502, 0), (TimeWait, LastAck));
-        c.0.settle();
-        assert_eq!(c.0.states(), (TimeWait, Closed));
+        // The first FIN: its sender FIN_WAIT_1, its receiver CLOSE_WAIT at once.
+        assert_eq!(c.seg(0, FIN | ACK, 111, 501, 0), (FinWait1, CloseWait));
+        // The passive side's ACK and FIN in one segment.
+        assert_eq!(c.seg(1, FIN | ACK, 501, 112, 0), (TimeWait, LastAck));
+        assert_eq!(c.seg(0, ACK, 112, 502, 0), (TimeWait, Closed));
     }
 
     #[test]
@@ -245,12 +243,10 @@ mod tests {
         c.seg(1, SYN | ACK, 9, 2, 0);
         c.seg(0, ACK, 2, 10, 0);
         // The server closes first this time.
-        assert_eq!(c.seg(1, FIN | ACK, 10, 2, 0), (Established, FinWait1));
-        assert_eq!(c.seg(0, ACK, 2, 11, 0), (CloseWait, FinWait1));
-        assert_eq!(c.seg(0, FIN | ACK, 2, 11, 0), (LastAck, FinWait2));
-        assert_eq!(c.seg(1, ACK, 11, 3, 0), (LastAck, TimeWait));
-        c.0.settle();
-        assert_eq!(c.0.states(), (Closed, TimeWait));
+        assert_eq!(c.seg(1, FIN | ACK, 10, 2, 0), (CloseWait, FinWait1));
+        assert_eq!(c.seg(0, ACK, 2, 11, 0), (CloseWait, FinWait2));
+        assert_eq!(c.seg(0, FIN | ACK, 2, 11, 0), (LastAck, TimeWait));
+        assert_eq!(c.seg(1, ACK, 11, 3, 0), (Closed, TimeWait));
     }
 
     #[test]
@@ -260,24 +256,40 @@ mod tests {
         c.seg(1, SYN | ACK, 9, 2, 0);
         c.seg(0, ACK, 2, 10, 0);
         c.seg(1, ACK, 10, 2, 0);
-        // both send FIN before seeing the other's
-        assert_eq!(c.seg(0, FIN | ACK, 2, 10, 0), (FinWait1, Established));
-        assert_eq!(c.seg(1, FIN | ACK, 10, 2, 0).1, FinWait1);
-        assert_eq!(c.seg(0, ACK, 3, 11, 0).0, Closing);
-        // The server's ACK of our FIN and its acknowledgement of our FIN: TIME_WAIT either way.
-        assert_eq!(c.seg(1, ACK, 11, 3, 0), (Closing, TimeWait));
-        c.0.settle();
-        assert_eq!(c.0.states(), (TimeWait, TimeWait));
+        assert_eq!(c.seg(0, FIN | ACK, 2, 10, 0), (FinWait1, CloseWait));
+        // The server's FIN does not acknowledge the client's: it was sent before that arrived.
+        assert_eq!(c.seg(1, FIN | ACK, 10, 2, 0), (Closing, Closing));
+        assert_eq!(c.seg(0, ACK, 3, 11, 0), (Closing, TimeWait));
+        assert_eq!(c.seg(1, ACK, 11, 3, 0), (TimeWait, TimeWait));
     }
 
     #[test]
     fn simultaneous_open() {
         let mut c = Conn::new();
-        c.0.side[1].state = Closed;
         assert_eq!(c.seg(0, SYN, 1, 0, 0), (SynSent, Closed));
-        assert_eq!(c.seg(1, SYN, 9, 0, 0), (SynSent, SynSent));
-        assert_eq!(c.seg(0, SYN | ACK, 1, 10, 0).0, SynReceived);
-        c.seg(1, SYN | ACK, 9, 2, 0);
+        assert_eq!(c.seg(1, SYN, 9, 0, 0), (SynReceived, SynSent));
+        assert_eq!(c.seg(0, SYN | ACK, 1, 10, 0), (SynReceived, Established));
+        assert_eq!(c.seg(1, SYN | ACK, 9, 2, 0), (Established, Established));
         assert_eq!(c.seg(0, ACK, 2, 10, 0), (Established, Established));
+    }
+
+    #[test]
+    fn refused_syn_leaves_the_server_closed() {
+        let mut c = Conn::new();
+        assert_eq!(c.seg(0, SYN, 1, 0, 0), (SynSent, Closed));
+        assert_eq!(c.seg(1, RST | ACK, 0, 2, 0), (Closed, Closed));
+    }
+
+    #[test]
+    fn retransmitted_syn_and_fin_change_nothing_twice() {
+        let mut c = Conn::new();
+        c.seg(0, SYN, 1, 0, 0);
+        assert_eq!(c.seg(0, SYN, 1, 0, 0), (SynSent, Closed));
+        c.seg(1, SYN | ACK, 9, 2, 0);
+        assert_eq!(c.seg(1, SYN | ACK, 9, 2, 0), (Established, SynReceived));
+        c.seg(0, ACK, 2, 10, 0);
+        c.seg(0, FIN | ACK, 2, 10, 0);
+        assert_eq!(c.seg(0, FIN | ACK, 2, 10, 0), (FinWait1, CloseWait));
+        assert_eq!(c.seg(1, ACK, 10, 3, 0), (FinWait2, CloseWait));
     }
 }

@@ -512,15 +512,13 @@ impl<H: StreamHandler> Tracker<H> {
         let slot = self.new_flow(key, Proto::Tcp, (client, server, guessed), at, sink);
         if let Some(f) = self.slots[slot].as_mut() {
             let m = &mut f.tcp.m;
-            if fl.syn() && !fl.ack() {
-                m.side[1].state = TcpState::Listen;
-            } else if fl.syn() {
+            // A fresh SYN leaves both sides CLOSED: the server's answer tells whether it listened.
+            if fl.syn() && fl.ack() {
                 // The SYN was not captured: the client must have sent it.
                 m.side[0].state = TcpState::SynSent;
                 m.side[0].syn_end = Some(t.ack);
-                m.side[1].state = TcpState::Listen;
                 f.tcp.syn_seen = true;
-            } else {
+            } else if !fl.syn() {
                 m.side[0].state = TcpState::Established;
                 m.side[1].state = TcpState::Established;
                 m.side[0].peer_syn = true;
@@ -538,7 +536,6 @@ impl<H: StreamHandler> Tracker<H> {
         if f.proto != Proto::Tcp {
             return;
         }
-        f.tcp.m.settle();
         for dir in [Dir::C2S, Dir::S2C] {
             let cx = StreamCtx {
                 conn: f.id,

@@ -211,16 +211,11 @@ mod tests {
 
     fn sample() -> Vec<LadderRow> {
         vec![
-            row(
-                Some(Dir::C2S),
-                "SYN seq=0",
-                Some(TcpState::SynSent),
-                Some(TcpState::Listen),
-            ),
+            row(Some(Dir::C2S), "SYN seq=0", Some(TcpState::SynSent), None),
             row(
                 Some(Dir::S2C),
                 "SYN,ACK seq=0 ack=1",
-                None,
+                Some(TcpState::Established),
                 Some(TcpState::SynReceived),
             ),
             row(None, "WebSocket open, Accept ✓", None, None),
@@ -261,6 +256,10 @@ mod tests {
         assert_eq!(v.matches("marker-end=").count(), 3);
         assert!(v.contains("&lt;conn 1&gt;") && v.contains("a&lt;b &amp; c;#"));
         assert!(!v.contains("<b &"));
-        assert!(v.contains(">LISTEN<") && v.contains(">SYN_RECEIVED<"));
+        assert!(v.contains(">ESTABLISHED<") && v.contains(">SYN_RECEIVED<"));
+        assert!(
+            !v.contains("LISTEN"),
+            "no listener is claimed before the answer"
+        );
     }
 }

@@ -15,7 +15,7 @@ pub(super) fn text(id: Msg) -> &'static str {
             "New TCP connection {conn}. A socket is named by five facts: protocol {proto}, local IP {lip}, local port {lport}, remote IP {rip}, remote port {rport} (seen from the client; the server sees the same five with local and remote swapped)."
         }
         ConnOpenSteps => {
-            "Connecting takes three steps: the server listens (port {rport} was waiting for requests), the client requests (from the temporary port {lport} it picked), and the connection is confirmed (the three-way handshake that follows)."
+            "Connecting takes three steps: the server listens (a program must be waiting for requests on port {rport}), the client requests (from the temporary port {lport} it picked), and the connection is confirmed (the three-way handshake that follows). Whether anything listens on port {rport} shows in the server's answer."
         }
         ConnOpenGuessed => "The SYN was not captured, so which end is the client is only a guess.",
         ConnOpenUdp => {
@@ -58,7 +58,7 @@ pub(super) fn text(id: Msg) -> &'static str {
             "RST from the {who}: the connection is aborted at once, without the FIN goodbye; data not yet delivered is thrown away."
         }
         RstRefused => {
-            "RST answering a SYN: nothing listens on port {port}, so the server's system refuses the connection (the client sees \"connection refused\")."
+            "RST answering a SYN: nothing listens on port {port}, so the server's system refuses the connection (the client sees \"connection refused\"). No socket listened, so the server's side never left CLOSED and the client is CLOSED again."
         }
         Retrans => {
             "Retransmission: these bytes were sent before; no acknowledgement came back in time, so the sender sent them again. TCP is reliable because it retries."
@@ -101,7 +101,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         CloseIncomplete => "Connection {conn} was still open when the capture ended.",
         CloseStates => "Final states: client {cstate}, server {sstate}.",
         CloseShort => {
-            "This was a short connection: it carried {requests} HTTP request(s) and closed, so every new question costs a new connection and a new handshake. Asking again and again like this is polling."
+            "This was a short connection: it carried {requests} HTTP request(s) and closed, and the same thing was asked before. Every new question costs a new connection and a new three-way handshake; asking again and again like this is polling."
         }
 
         Udp => {
@@ -128,7 +128,7 @@ pub(super) fn text(id: Msg) -> &'static str {
             "The body is {body_len} bytes: {head_len} bytes of head were sent for {body_len} bytes of content."
         }
         HttpConnClose => {
-            "Connection: close: the TCP connection ends after this exchange. It is a short connection; to learn anything new the client must connect and ask again (polling)."
+            "Connection: close: the TCP connection ends after this exchange (a short connection)."
         }
         Http101 => {
             "101 Switching Protocols: the server agrees; after the last byte of this head the connection speaks WebSocket, not HTTP."
@@ -192,7 +192,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         }
         MsgInflateErr => "Could not inflate this message: {err}.",
         MsgPush => {
-            "The {who} sent this over the connection that was already open: no new request, no new handshake. This is full-duplex instant messaging instead of polling."
+            "The {who} sent this on its own, answering no client message, over the connection that was already open: no new request, no new handshake. This is full-duplex instant messaging; WebSocket replaces polling here."
         }
         MsgPing => {
             "Ping from the {who} ({len} bytes): a heartbeat; the other end must answer with a pong carrying the same bytes."
@@ -231,11 +231,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         StatPayloadBytes => "payload bytes",
         StatHeaderPerMsg => "header bytes per message",
         StatPayloadPerMsg => "payload bytes per message",
-        StatTimePerMsg => "time per message (ms)",
-        StatDuration => "duration of the part (ms)",
         StatSetup => "one-time HTTP upgrade (head bytes)",
         StatVerdict => {
-            "Polling used {pconn} connection(s) and {phs} handshake(s) for {pmsg} message(s), {phdr} header bytes per message; WebSocket used {wconn} connection(s) for {wmsg} message(s), {whdr} header bytes per message."
+            "Polling opened {pconn} connection(s) with {phs} handshake(s) for {pmsg} answer(s), {phdr} header bytes per message, and news that appeared just after an answer waited {pwait} ms (the mean time between poll answers) for the next one; WebSocket used {wconn} connection(s) for {wmsg} message(s), {whdr} header bytes per message."
         }
         StatNoPolling => "No HTTP polling in this capture.",
         StatNoWs => "No WebSocket in this capture.",
@@ -439,5 +437,57 @@ pub(super) fn text(id: Msg) -> &'static str {
             "The first masked payload byte is 0x{m}; the masking key begins with 0x{k}. What is the unmasked byte (0x{m} XOR 0x{k})?"
         }
         QuizHidden => "Hidden until the answer is revealed (Enter).",
+
+        SynAsks => {
+            "Nothing has answered yet: whether a program listens on port {port} shows only in the server's answer (SYN+ACK if one listens, RST if none)."
+        }
+        SynAckArrives => {
+            "The answer shows that a program was listening (LISTEN) on port {port}: taking the SYN, the server's side of this connection is now SYN_RECEIVED. The client takes this SYN+ACK as it arrives and is ESTABLISHED at once (RFC 9293); it still owes the third segment, its ACK."
+        }
+        HsBoth => {
+            "Both ends are now ESTABLISHED: the client since the SYN+ACK reached it, the server now that this ACK has. After the third handshake segment the connection is open both ways."
+        }
+        FinAckTogether => {
+            "This one segment is the {who}'s ACK of the {peer}'s FIN and the {who}'s own FIN together: it had nothing left to send, so it closed at once. That is why the four-way goodbye shows three segments here."
+        }
+        FinCrossed => {
+            "This FIN does not acknowledge the {peer}'s FIN, so it was sent before that FIN arrived: the two FINs crossed (a simultaneous close). The {who} went FIN_WAIT_1 and, when the {peer}'s FIN reached it, CLOSING."
+        }
+        RetransState => {
+            "So the earlier copy did not get through (or the answer to it was lost): the {peer}'s state change shown with the first copy really happened when a copy arrived."
+        }
+        DataAckNone => {
+            "Its ack = {rel_ack} only repeats that the {peer}'s SYN arrived: the {peer} has sent no data yet."
+        }
+        WsStep2 => {
+            "WebSocket step 2 of 4 (step 1 was the TCP connection above): the client's HTTP request carries the WebSocket version and key."
+        }
+        WsStep3 => "WebSocket step 3 of 4: the server's HTTP answer.",
+        WsStep4 => {
+            "WebSocket step 4 of 4: from now on the two ends exchange frames over the same TCP connection."
+        }
+
+        StatStreamPerByte => "TCP bytes per content byte",
+        StatNewsWait => "news waits up to (ms)",
+        StatVerdictPush => {
+            "The server pushed {pushes} message(s) that answered no client message: each reached the client {wwait} ms after it was sent. WebSocket replaces polling: no waiting for the next question."
+        }
+        StatUdpTitle => "Connectionless UDP beside connected TCP",
+        StatUdp => "UDP",
+        StatTcp => "TCP",
+        StatFlows => "conversations / connections",
+        StatPackets => "datagrams / segments",
+        StatEmptyPackets => "of them without payload (handshake, ACKs, FINs)",
+        StatHeaderPerByte => "header bytes per payload byte (UDP 8, TCP ≥20 each)",
+        StatFirstByte => "time to the first payload byte (ms)",
+        StatUdpVerdict => {
+            "UDP sent {udg} datagram(s) for {ubytes} payload bytes and its first payload left with the first packet ({ufirst} ms): nothing is set up, acknowledged or resent (connectionless, unreliable, fast). TCP used {tseg} segment(s) for {tbytes} payload bytes, {tempty} of them without payload (handshake, acknowledgements, teardown), and its first payload byte came {tfirst} ms after the first SYN."
+        }
+        AckBeforeFin => {
+            "This segment's ack does not cover the {peer}'s FIN yet: it was sent before that FIN arrived, or the FIN is still waiting for missing bytes before it. The {who}'s CLOSE_WAIT shown with the FIN really begins when its ack covers it."
+        }
+        FinSecond => {
+            "FIN from the {who}: the {peer} had already closed its half, and now the {who} has finished sending too; once this FIN is acknowledged both directions are closed. Like the SYN, the FIN uses one sequence number ({rel_seq})."
+        }
     }
 }

@@ -11,6 +11,7 @@ pub mod narrate;
 pub mod quiz;
 pub mod stats;
 pub mod worksheet;
+mod stats_render;
 mod zh;
 
 pub use catalog::{Lang, Msg};

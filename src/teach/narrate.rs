@@ -39,6 +39,18 @@ struct ConnFacts {
     push_told: bool,
     /// The piggy-backed acknowledgement was explained, per direction (once is enough).
     data_ack_told: [bool; 2],
+    /// Sequence number just after each direction's FIN, once seen.
+    fin_end: [Option<u32>; 2],
+    /// Each direction's FIN has been acknowledged by the other side.
+    fin_acked: [bool; 2],
+    /// The last request's path (query cut off) and whether it asked to upgrade.
+    asked: Option<(String, bool)>,
+    /// Answered requests on this connection for a path that was asked before: polls.
+    polls: u32,
+    /// Client data messages not answered yet: a server message then is an echo or a reply.
+    unanswered: u32,
+    /// An acknowledgement that did not cover a delivered FIN was explained (once is enough).
+    ack_before_fin_told: bool,
 }
 
 impl ConnFacts {
@@ -53,6 +65,12 @@ impl ConnFacts {
             http_requests: 0,
             push_told: false,
             data_ack_told: [false; 2],
+            fin_end: [None; 2],
+            fin_acked: [false; 2],
+            asked: None,
+            polls: 0,
+            unanswered: 0,
+            ack_before_fin_told: false,
         }
     }
 }
@@ -62,7 +80,13 @@ impl ConnFacts {
 #[derive(Clone, Debug, Default)]
 pub struct NarrationContext {
     conns: HashMap<ConnId, ConnFacts>,
+    /// Successful answers per path over the whole capture: asking for the same path again and
+    /// again is polling; one page, icon or failed upgrade is not.
+    answered_paths: HashMap<String, u32>,
 }
+
+/// Paths remembered for the polling remark; beyond it new paths are not counted.
+const MAX_PATHS: usize = 4096;
 
 impl NarrationContext {
     pub fn new() -> Self {
@@ -109,24 +133,58 @@ impl NarrationContext {
                     f.isn[i] = Some(s.seq.wrapping_sub(s.rel_seq));
                 }
                 f.states = Some((s.client_state, s.server_state));
-                if s.len > 0 && s.flags.ack() && !s.flags.fin() {
+                if s.len > 0 && s.flags.ack() && !s.flags.fin() && s.rel_ack > 1 {
                     f.data_ack_told[i] = true;
                 }
-            }
-            Event::Http(h) => {
-                if matches!(h.kind, HttpKind::Request { .. }) {
-                    let f = self.facts(h.conn);
-                    f.http_requests = f.http_requests.saturating_add(1);
+                if !s.flags.fin() && s.flags.ack() && ack_misses_fin(f, s) {
+                    f.ack_before_fin_told = true;
+                }
+                if s.flags.fin() && !s.flags.rst() && f.fin_end[i].is_none() {
+                    f.fin_end[i] = Some(s.seq.wrapping_add(s.len).wrapping_add(1));
+                }
+                if s.flags.ack()
+                    && f.fin_end[1 - i].is_some_and(|e| (s.ack.wrapping_sub(e) as i32) >= 0)
+                {
+                    f.fin_acked[1 - i] = true;
                 }
             }
+            Event::Http(h) => match &h.kind {
+                HttpKind::Request { path, .. } => {
+                    let upgrade = h.header("upgrade").is_some();
+                    let f = self.facts(h.conn);
+                    f.http_requests = f.http_requests.saturating_add(1);
+                    let path = path.split(['?', '#']).next().unwrap_or_default();
+                    f.asked = Some((path.chars().take(256).collect(), upgrade));
+                }
+                HttpKind::Response { status, .. } => {
+                    let ok = (200..300).contains(status) || *status == 304;
+                    let asked = self.facts(h.conn).asked.take();
+                    if let Some((path, false)) = asked
+                        && ok
+                        && (self.answered_paths.len() < MAX_PATHS
+                            || self.answered_paths.contains_key(&path))
+                    {
+                        let n = self.answered_paths.entry(path).or_insert(0);
+                        *n += 1;
+                        if *n >= 2 {
+                            self.facts(h.conn).polls += 1;
+                        }
+                    }
+                }
+            },
             Event::WsHandshake(h) => {
                 let f = self.facts(h.conn);
                 f.upgraded |= h.upgraded;
                 f.deflate = h.upgraded && h.deflate.is_some();
             }
             Event::WsMessage(m) => {
-                if m.dir == Dir::S2C && !m.opcode.is_control() {
-                    self.facts(m.conn).push_told = true;
+                if !m.opcode.is_control() {
+                    let f = self.facts(m.conn);
+                    match m.dir {
+                        Dir::C2S => f.unanswered = f.unanswered.saturating_add(1),
+                        Dir::S2C if f.unanswered > 0 => f.unanswered -= 1,
+                        Dir::S2C => f.push_told |= f.upgraded,
+                    }
                 }
             }
             Event::ConnClose(c) => {
@@ -183,21 +241,11 @@ pub fn state_name(lang: Lang, st: TcpState) -> String {
     }
 }
 
-pub(crate) fn meaning(st: TcpState) -> Msg {
-    match st {
-        TcpState::Closed => Msg::MClosed,
-        TcpState::Listen => Msg::MListen,
-        TcpState::SynSent => Msg::MSynSent,
-        TcpState::SynReceived => Msg::MSynReceived,
-        TcpState::Established => Msg::MEstablished,
-        TcpState::FinWait1 => Msg::MFinWait1,
-        TcpState::FinWait2 => Msg::MFinWait2,
-        TcpState::CloseWait => Msg::MCloseWait,
-        TcpState::Closing => Msg::MClosing,
-        TcpState::LastAck => Msg::MLastAck,
-        TcpState::TimeWait => Msg::MTimeWait,
-    }
-}
+// TCP segments: numbers, flags and both ends' states as each segment arrives.
+#[path = "narrate_tcp.rs"]
+mod tcp_seg;
+use tcp_seg::{ack_misses_fin, tcp};
+pub(crate) use tcp_seg::meaning;
 
 fn conn_open(o: &ConnOpen, lang: Lang) -> Vec<String> {
     let proto = o.proto.as_str().to_uppercase();
@@ -229,158 +277,6 @@ fn conn_open(o: &ConnOpen, lang: Lang) -> Vec<String> {
     out
 }
 
-fn options(o: &TcpOpts, lang: Lang) -> Option<String> {
-    let mut parts = Vec::new();
-    if let Some(mss) = o.mss {
-        parts.push(say!(lang, OptMss, mss = mss));
-    }
-    if let Some(w) = o.wscale {
-        // RFC 7323 caps the shift at 14; larger values are treated as 14.
-        let factor = 1u32 << u32::from(w.min(14));
-        parts.push(say!(lang, OptWscale, factor = factor));
-    }
-    if o.sack_permitted {
-        parts.push(say!(lang, OptSack));
-    }
-    if o.timestamps.is_some() {
-        parts.push(say!(lang, OptTs));
-    }
-    if parts.is_empty() {
-        None
-    } else {
-        Some(parts.join(catalog::text(lang, Msg::ListSep)))
-    }
-}
-
-fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
-    let who = side(lang, s.dir);
-    let peer = side(lang, s.dir.flip());
-    let prev = facts.and_then(|f| f.states);
-    let peer_isn = facts.and_then(|f| f.isn[s.dir.flip().idx()]);
-    let mut out = Vec::new();
-    let f = s.flags;
-    if f.rst() {
-        let refused = s.dir == Dir::S2C
-            && matches!(
-                prev,
-                Some((TcpState::SynSent, TcpState::Listen | TcpState::Closed))
-            );
-        if refused {
-            let port = facts.and_then(|f| f.server).map(|a| a.port());
-            match port {
-                Some(port) => out.push(say!(lang, RstRefused, port = port)),
-                None => out.push(say!(lang, Rst, who = who)),
-            }
-        } else {
-            out.push(say!(lang, Rst, who = who));
-        }
-    } else if f.syn() && !f.ack() {
-        out.push(say!(lang, Syn, isn = s.seq, next = s.seq.wrapping_add(1)));
-        if let Some(o) = options(&s.opts, lang) {
-            out.push(say!(lang, SynOpts, who = who, opts = o));
-        }
-    } else if f.syn() {
-        match peer_isn {
-            Some(j) if s.ack == j.wrapping_add(1) => {
-                out.push(say!(lang, SynAck, ack = s.ack, isn_peer = j, isn = s.seq))
-            }
-            _ => out.push(say!(lang, SynAckOdd, ack = s.ack, isn = s.seq)),
-        }
-        if let Some(o) = options(&s.opts, lang) {
-            out.push(say!(lang, SynOpts, who = who, opts = o));
-        }
-    } else if s.handshake == Some(Handshake::Ack) {
-        match peer_isn {
-            Some(k) if s.ack == k.wrapping_add(1) => {
-                out.push(say!(lang, HsAck, ack = s.ack, isn_peer = k))
-            }
-            _ => out.push(say!(lang, HsAckOdd, ack = s.ack)),
-        }
-    } else {
-        if s.len > 0 {
-            let isn = s.seq.wrapping_sub(s.rel_seq);
-            let last = s.rel_seq.wrapping_add(s.len - 1);
-            let next = s.rel_seq.wrapping_add(s.len);
-            out.push(say!(
-                lang,
-                Data,
-                len = s.len,
-                who = who,
-                first = s.rel_seq,
-                last = last,
-                seq = s.seq,
-                isn = isn,
-                next = next
-            ));
-            let told = facts.is_some_and(|c| c.data_ack_told[s.dir.idx()]);
-            if f.ack() && !f.fin() && !told {
-                out.push(say!(lang, DataAck, rel_ack = s.rel_ack, peer = peer));
-            }
-        }
-        if f.fin() {
-            let fin_seq = s.rel_seq.wrapping_add(s.len);
-            out.push(say!(lang, Fin, who = who, peer = peer, rel_seq = fin_seq));
-        } else if s.len == 0 && f.ack() && s.analysis.is_empty() {
-            out.push(say!(
-                lang,
-                AckOnly,
-                ack = s.ack,
-                rel_ack = s.rel_ack,
-                peer = peer
-            ));
-        }
-    }
-    let a = s.analysis;
-    if a.has(Analysis::RETRANSMISSION) || a.has(Analysis::SPURIOUS_RETRANSMISSION) {
-        out.push(say!(lang, Retrans));
-    } else if a.has(Analysis::OUT_OF_ORDER) {
-        out.push(say!(lang, OutOfOrder));
-    } else if a.has(Analysis::DUP_ACK) {
-        out.push(say!(lang, DupAck, rel_ack = s.rel_ack));
-    } else if a.has(Analysis::PREV_NOT_CAPTURED) {
-        out.push(say!(lang, Lost));
-    } else if !a.is_empty() {
-        let names: Vec<&str> = a.names().collect();
-        out.push(say!(lang, OtherAnalysis, names = names.join(", ")));
-    }
-    out.extend(state_changes(prev, (s.client_state, s.server_state), lang));
-    out
-}
-
-/// Sentences for the ends whose state changed since `prev`.
-fn state_changes(
-    prev: Option<(TcpState, TcpState)>,
-    now: (TcpState, TcpState),
-    lang: Lang,
-) -> Vec<String> {
-    let c_changed = prev.is_none_or(|p| p.0 != now.0);
-    let s_changed = prev.is_none_or(|p| p.1 != now.1);
-    let mut out = Vec::new();
-    if c_changed && s_changed && now.0 == now.1 {
-        let m = catalog::text(lang, meaning(now.0));
-        out.push(say!(
-            lang,
-            StateBoth,
-            state = state_name(lang, now.0),
-            meaning = m
-        ));
-        return out;
-    }
-    for (changed, st, dir) in [(c_changed, now.0, Dir::C2S), (s_changed, now.1, Dir::S2C)] {
-        if changed {
-            let m = catalog::text(lang, meaning(st));
-            out.push(say!(
-                lang,
-                StateNow,
-                who = side(lang, dir),
-                state = state_name(lang, st),
-                meaning = m
-            ));
-        }
-    }
-    out
-}
-
 fn conn_close(c: &ConnClose, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
     let mut out = vec![match c.how {
         CloseHow::Fin => say!(lang, CloseFin, conn = c.conn),
@@ -394,9 +290,11 @@ fn conn_close(c: &ConnClose, facts: Option<&ConnFacts>, lang: Lang) -> Vec<Strin
         cstate = state_name(lang, c.client_state),
         sstate = state_name(lang, c.server_state)
     ));
+    // The polling moral only for real polls: a path asked again and answered, not a page, an
+    // icon, a refused upgrade or a failed Accept.
     if let Some(f) = facts
         && !f.upgraded
-        && f.http_requests > 0
+        && f.polls > 0
         && c.how != CloseHow::Incomplete
     {
         out.push(say!(lang, CloseShort, requests = f.http_requests));
@@ -420,6 +318,9 @@ fn http(h: &HttpHead, lang: Lang) -> Vec<String> {
                 head_len = h.head_len
             ));
             if let Some(up) = hv("upgrade") {
+                if up.to_ascii_lowercase().contains("websocket") {
+                    out.push(say!(lang, WsStep2));
+                }
                 let connection = hv("connection").unwrap_or_default();
                 out.push(say!(
                     lang,
@@ -444,6 +345,7 @@ fn http(h: &HttpHead, lang: Lang) -> Vec<String> {
         }
         HttpKind::Response { status, reason } => {
             if *status == 101 {
+                out.push(say!(lang, WsStep3));
                 out.push(say!(lang, Http101));
                 if let Some(a) = hv("sec-websocket-accept") {
                     out.push(say!(lang, HttpAccept, accept = a));
@@ -478,6 +380,7 @@ fn ws_handshake(h: &WsHandshake, lang: Lang) -> Vec<String> {
     let mut out = Vec::new();
     if h.upgraded {
         out.push(say!(lang, WsOpen, conn = h.conn));
+        out.push(say!(lang, WsStep4));
     } else {
         let problems: Vec<String> = h.problems.iter().map(|p| shown(p)).collect();
         out.push(say!(
@@ -651,9 +554,10 @@ fn ws_message(m: &WsMessage, facts: Option<&ConnFacts>, lang: Lang) -> Vec<Strin
     if m.utf8_error {
         out.push(say!(lang, MsgUtf8));
     }
+    // "Instead of polling" only at a real push: a server message that answers no client one.
     if m.dir == Dir::S2C
         && !m.opcode.is_control()
-        && facts.is_some_and(|f| f.upgraded && !f.push_told)
+        && facts.is_some_and(|f| f.upgraded && !f.push_told && f.unanswered == 0)
     {
         out.push(say!(lang, MsgPush, who = who));
     }
@@ -681,3 +585,7 @@ impl Narrator {
         lines
     }
 }
+
+#[cfg(test)]
+#[path = "narrate_tests.rs"]
+mod tests;

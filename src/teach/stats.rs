@@ -3,7 +3,7 @@
 //! payload bytes and how much time each delivered message cost. A pure computation over events,
 //! so the command line and the UI show the same figures.
 
-use super::catalog::{self, Lang, Msg};
+pub use super::stats_render::{render_json, render_text};
 use crate::event::*;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -14,22 +14,25 @@ pub struct PartStats {
     pub connections: u32,
     /// Completed three-way handshakes (final ACK seen).
     pub handshakes: u32,
+    /// Polling: the poll requests. WebSocket: the upgrade requests.
     pub requests: u32,
-    /// Polling: HTTP responses other than 101. WebSocket: text and binary messages.
+    /// Polling: answers to polls. WebSocket: text and binary messages, both directions.
     pub messages: u32,
-    /// TCP segments on these connections, handshake and teardown included.
+    /// TCP segments on these connections, handshake, ACKs and teardown included.
     pub segments: u64,
-    /// Polling: every HTTP head byte. WebSocket: frame header bytes of data frames.
+    /// Polling: the polls' HTTP heads. WebSocket: frame header bytes of data frames.
     pub header_bytes: u64,
-    /// Polling: HTTP body bytes. WebSocket: payload bytes of data frames as on the wire.
+    /// Polling: the answers' bodies. WebSocket: payload bytes of data frames as on the wire.
     pub payload_bytes: u64,
     /// WebSocket only: the HTTP heads of the upgrade, paid once per connection.
     pub setup_bytes: u64,
-    /// Sum over messages of the time each took, from the first packet it needed (for a poll
-    /// on a fresh connection: the SYN) to the packet that completed it.
-    pub message_time_ns: i64,
-    pub first_ts: Option<Ts>,
-    pub last_ts: Option<Ts>,
+    /// Every byte the TCP segments of these connections carried, both directions.
+    pub stream_bytes: u64,
+    /// How long news waited before reaching the client, summed over `news` items: for polling
+    /// the time from one poll's answer to the next (news that appears just after an answer
+    /// waits that long); for WebSocket a push's one-way time (its first frame to its delivery).
+    pub news_wait_ns: i64,
+    pub news: u32,
 }
 
 impl PartStats {
@@ -42,40 +45,64 @@ impl PartStats {
     pub fn payload_per_message(&self) -> Option<f64> {
         self.per_msg(self.payload_bytes)
     }
-    pub fn ms_per_message(&self) -> Option<f64> {
-        (self.messages > 0).then(|| self.message_time_ns as f64 / 1e6 / f64::from(self.messages))
+    /// Bytes the TCP connections carried per byte of content.
+    pub fn stream_per_payload_byte(&self) -> Option<f64> {
+        (self.payload_bytes > 0).then(|| self.stream_bytes as f64 / self.payload_bytes as f64)
     }
-    pub fn duration_ms(&self) -> Option<f64> {
-        Some(self.last_ts?.0.saturating_sub(self.first_ts?.0) as f64 / 1e6)
+    /// The mean wait of news before it reached the client, in milliseconds.
+    pub fn news_wait_ms(&self) -> Option<f64> {
+        (self.news > 0).then(|| self.news_wait_ns as f64 / 1e6 / f64::from(self.news))
     }
     pub fn is_empty(&self) -> bool {
         self.connections == 0
     }
 
-    fn add(&mut self, c: &ConnAcc) {
+    fn add_conn(&mut self, c: &ConnAcc) {
         self.connections += 1;
         self.handshakes += c.handshakes;
-        self.requests += c.requests;
         self.segments += c.segments;
-        self.first_ts = match (self.first_ts, c.first_ts) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        self.last_ts = match (self.last_ts, c.last_ts) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
-        if c.upgraded {
-            self.messages += c.ws_messages;
-            self.header_bytes += c.ws_header;
-            self.payload_bytes += c.ws_payload;
-            self.setup_bytes += c.http_heads;
-            self.message_time_ns = self.message_time_ns.saturating_add(c.ws_time_ns);
-        } else {
-            self.messages += c.responses;
-            self.header_bytes += c.http_heads;
-            self.payload_bytes += c.http_bodies;
-            self.message_time_ns = self.message_time_ns.saturating_add(c.http_time_ns);
+        self.stream_bytes += c.stream_bytes;
+    }
+}
+
+/// UDP beside TCP in the same capture: datagrams against segments.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TransportPart {
+    pub flows: u32,
+    /// UDP datagrams, or TCP segments.
+    pub packets: u64,
+    /// Of those, the ones that carried no payload (TCP: handshake, pure ACKs, teardown).
+    pub empty_packets: u64,
+    pub payload_bytes: u64,
+    /// Summed over flows that carried payload: time from the flow's first packet to its first
+    /// payload byte (TCP: the handshake comes first).
+    pub first_payload_ns: i64,
+    pub flows_with_payload: u32,
+}
+
+impl TransportPart {
+    /// Transport header bytes: UDP's is 8 bytes (RFC 768); TCP's at least 20 (RFC 9293; the
+    /// options the capture holds would add more, so this is a lower bound).
+    pub fn header_bytes(&self, udp: bool) -> u64 {
+        self.packets * if udp { 8 } else { 20 }
+    }
+    pub fn header_per_payload_byte(&self, udp: bool) -> Option<f64> {
+        (self.payload_bytes > 0).then(|| self.header_bytes(udp) as f64 / self.payload_bytes as f64)
+    }
+    pub fn first_payload_ms(&self) -> Option<f64> {
+        (self.flows_with_payload > 0)
+            .then(|| self.first_payload_ns as f64 / 1e6 / f64::from(self.flows_with_payload))
+    }
+    fn add(&mut self, c: &ConnAcc) {
+        self.flows += 1;
+        self.packets += c.segments;
+        self.empty_packets += c.empty_segments;
+        self.payload_bytes += c.stream_bytes;
+        if let (Some(a), Some(b)) = (c.first_ts, c.first_payload_ts) {
+            self.flows_with_payload += 1;
+            self.first_payload_ns = self
+                .first_payload_ns
+                .saturating_add(b.0.saturating_sub(a.0));
         }
     }
 }
@@ -85,46 +112,105 @@ impl PartStats {
 pub struct Comparison {
     pub polling: PartStats,
     pub websocket: PartStats,
+    /// Every UDP flow and every TCP connection, for the connectionless-versus-connected table
+    /// (shown when the capture has both).
+    pub udp: TransportPart,
+    pub tcp: TransportPart,
 }
 
-impl Comparison {
-    fn settle(&mut self, c: &ConnAcc) {
-        if c.upgraded {
-            self.websocket.add(c);
-        } else if c.saw_http {
-            self.polling.add(c);
-        }
+/// One answered HTTP request that may be a poll.
+#[derive(Clone, Debug)]
+struct Exchange {
+    /// The path without its query: polls ask for the same thing again and again.
+    path: String,
+    head_bytes: u64,
+    body_bytes: u64,
+    answered: Ts,
+}
+
+/// What the polls of one path added up to.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct PathAcc {
+    part: PartStats,
+    first_answer: Option<Ts>,
+    last_answer: Option<Ts>,
+}
+
+fn earliest(a: Option<Ts>, b: Option<Ts>) -> Option<Ts> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
+fn latest(a: Option<Ts>, b: Option<Ts>) -> Option<Ts> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+impl PathAcc {
+    fn add(&mut self, x: &Exchange) {
+        self.part.requests += 1;
+        self.part.messages += 1;
+        self.part.header_bytes += x.head_bytes;
+        self.part.payload_bytes += x.body_bytes;
+        self.first_answer = earliest(self.first_answer, Some(x.answered));
+        self.last_answer = latest(self.last_answer, Some(x.answered));
+    }
+
+    /// Another connection's sums for the same path.
+    fn merge(&mut self, o: &PathAcc) {
+        let (p, q) = (&mut self.part, &o.part);
+        p.connections += q.connections;
+        p.handshakes += q.handshakes;
+        p.segments += q.segments;
+        p.stream_bytes += q.stream_bytes;
+        p.requests += q.requests;
+        p.messages += q.messages;
+        p.header_bytes += q.header_bytes;
+        p.payload_bytes += q.payload_bytes;
+        self.first_answer = earliest(self.first_answer, o.first_answer);
+        self.last_answer = latest(self.last_answer, o.last_answer);
+    }
+}
+
+/// Distinct paths summed per connection; further ones on the same connection are not counted
+/// (memory per connection stays small however many requests a kept-alive connection carries).
+const PATHS_PER_CONN: usize = 16;
+
 #[derive(Default)]
 struct ConnAcc {
+    udp: bool,
     upgraded: bool,
-    saw_http: bool,
     handshakes: u32,
-    requests: u32,
-    responses: u32,
     segments: u64,
+    empty_segments: u64,
+    stream_bytes: u64,
+    /// Requests waiting for their answer: path, head bytes, and whether it asked to upgrade.
+    asked: std::collections::VecDeque<(String, u64, bool)>,
+    /// Answered requests that qualify as polls (2xx or 304, no upgrade asked), summed by path
+    /// in order of first appearance.
+    polls: Vec<(String, PathAcc)>,
+    upgrade_requests: u32,
     http_heads: u64,
-    http_bodies: u64,
-    /// When the wait for the next HTTP answer began: the connection's first packet, then
-    /// each request.
-    http_start: Option<Ts>,
-    http_time_ns: i64,
     ws_messages: u32,
     ws_header: u64,
     ws_payload: u64,
     /// First frame time of the data message being assembled, per direction.
     ws_start: [Option<Ts>; 2],
-    ws_time_ns: i64,
+    /// Client data messages not answered yet: a server message then is an answer, not a push.
+    unanswered: u32,
+    push_wait_ns: i64,
+    pushes: u32,
     first_ts: Option<Ts>,
-    last_ts: Option<Ts>,
+    first_payload_ts: Option<Ts>,
 }
 
 impl ConnAcc {
     fn seen(&mut self, ts: Ts) {
         self.first_ts.get_or_insert(ts);
-        self.last_ts = Some(self.last_ts.map_or(ts, |l| l.max(ts)));
     }
 }
 
@@ -132,61 +218,96 @@ impl ConnAcc {
 #[derive(Default)]
 pub struct StatsBuilder {
     conns: HashMap<ConnId, ConnAcc>,
-    done: Comparison,
+    /// Closed connections' polls, by path (bounded by the number of distinct paths polled).
+    paths: HashMap<String, PathAcc>,
+    websocket: PartStats,
+    udp: TransportPart,
+    tcp: TransportPart,
+}
+
+/// Paths remembered at most: beyond it, further new paths are not counted as polls.
+const MAX_PATHS: usize = 4096;
+
+fn path_of(p: &str) -> String {
+    p.split(['?', '#']).next().unwrap_or(p).to_string()
 }
 
 impl StatsBuilder {
     pub fn observe(&mut self, ev: &Event) {
         let Some(id) = ev.conn() else { return };
-        if matches!(ev, Event::Note(_) | Event::Udp(_)) {
+        if matches!(ev, Event::Note(_)) {
             return;
         }
         let c = self.conns.entry(id).or_default();
         match ev {
             Event::ConnOpen(o) => {
                 c.seen(o.ts);
-                c.http_start = Some(o.ts);
+                c.udp = o.proto == Proto::Udp;
+            }
+            Event::Udp(u) => {
+                c.seen(u.ts);
+                c.udp = true;
+                c.segments += 1;
+                c.stream_bytes += u64::from(u.len);
+                if u.len == 0 {
+                    c.empty_segments += 1;
+                } else {
+                    c.first_payload_ts.get_or_insert(u.ts);
+                }
             }
             Event::Tcp(s) => {
                 c.seen(s.ts);
                 c.segments += 1;
+                c.stream_bytes += u64::from(s.len);
+                if s.len == 0 {
+                    c.empty_segments += 1;
+                } else {
+                    c.first_payload_ts.get_or_insert(s.ts);
+                }
                 if s.handshake == Some(Handshake::Ack) {
                     c.handshakes += 1;
                 }
-                c.http_start.get_or_insert(s.ts);
             }
             Event::Http(h) => {
-                c.seen(h.ts);
-                c.saw_http = true;
                 c.http_heads += u64::from(h.head_len);
-                c.http_bodies += h.body_len.unwrap_or(0);
-                match h.kind {
-                    HttpKind::Request { .. } => {
-                        c.requests += 1;
-                        // A request on a kept-alive connection starts a new wait; the first
-                        // one on a fresh connection also paid for the handshake.
-                        if c.responses > 0 {
-                            c.http_start = Some(h.ts);
+                match &h.kind {
+                    HttpKind::Request { path, .. } => {
+                        let up = h.header("upgrade").is_some();
+                        c.upgrade_requests += up as u32;
+                        if c.asked.len() < 64 {
+                            c.asked
+                                .push_back((path_of(path), u64::from(h.head_len), up));
                         }
                     }
                     HttpKind::Response { status, .. } => {
-                        if status != 101 {
-                            c.responses += 1;
-                            if let Some(start) = c.http_start {
-                                c.http_time_ns = c
-                                    .http_time_ns
-                                    .saturating_add(h.ts.0.saturating_sub(start.0));
+                        // Not a poll: an upgrade (accepted or not), an error, a missing page.
+                        if let Some((path, req_head, up)) = c.asked.pop_front()
+                            && !up
+                            && ((200..300).contains(status) || *status == 304)
+                        {
+                            let x = Exchange {
+                                path,
+                                head_bytes: req_head + u64::from(h.head_len),
+                                body_bytes: h.body_len.unwrap_or(0),
+                                answered: h.ts,
+                            };
+                            match c.polls.iter().position(|(p, _)| *p == x.path) {
+                                Some(i) => c.polls[i].1.add(&x),
+                                None if c.polls.len() < PATHS_PER_CONN => {
+                                    let mut acc = PathAcc::default();
+                                    acc.add(&x);
+                                    c.polls.push((x.path, acc));
+                                }
+                                None => {}
                             }
                         }
                     }
                 }
             }
             Event::WsHandshake(h) => {
-                c.seen(h.ts);
                 c.upgraded |= h.upgraded;
             }
             Event::WsFrame(f) => {
-                c.seen(f.ts);
                 let op = f.header.opcode;
                 if !op.is_control() {
                     c.ws_header += u64::from(f.header.header_len);
@@ -198,50 +319,133 @@ impl StatsBuilder {
                 }
             }
             Event::WsMessage(m) => {
-                c.seen(m.ts);
                 if matches!(m.opcode, Opcode::Text | Opcode::Binary) {
                     c.ws_messages += 1;
-                    if let Some(start) = c.ws_start[m.dir.idx()].take() {
-                        c.ws_time_ns = c.ws_time_ns.saturating_add(m.ts.0.saturating_sub(start.0));
+                    let start = c.ws_start[m.dir.idx()].take();
+                    match m.dir {
+                        Dir::C2S => c.unanswered = c.unanswered.saturating_add(1),
+                        Dir::S2C if c.unanswered > 0 => c.unanswered -= 1,
+                        // A server message that answers nothing: a push, news as it happens.
+                        Dir::S2C => {
+                            c.pushes += 1;
+                            if let Some(start) = start {
+                                c.push_wait_ns = c
+                                    .push_wait_ns
+                                    .saturating_add(m.ts.0.saturating_sub(start.0));
+                            }
+                        }
                     }
                 }
             }
-            Event::ConnClose(cl) => c.seen(cl.ts),
-            Event::Note(_) | Event::Udp(_) => {}
+            Event::ConnClose(_) | Event::Note(_) => {}
         }
         // A closed connection's figures are final: move them out so memory stays bounded by
-        // the connections open at once.
+        // the connections open at once (and the paths polled).
         if matches!(ev, Event::ConnClose(_))
             && let Some(acc) = self.conns.remove(&id)
         {
-            self.settle(&acc);
+            Self::settle(
+                &mut self.paths,
+                &mut self.websocket,
+                &mut self.udp,
+                &mut self.tcp,
+                &acc,
+            );
         }
     }
 
-    fn settle(&mut self, c: &ConnAcc) {
-        self.done.settle(c);
+    fn settle(
+        paths: &mut HashMap<String, PathAcc>,
+        ws: &mut PartStats,
+        udp: &mut TransportPart,
+        tcp: &mut TransportPart,
+        c: &ConnAcc,
+    ) {
+        if c.udp {
+            udp.add(c);
+            return;
+        }
+        tcp.add(c);
+        if c.upgraded {
+            ws.add_conn(c);
+            ws.requests += c.upgrade_requests;
+            ws.messages += c.ws_messages;
+            ws.header_bytes += c.ws_header;
+            ws.payload_bytes += c.ws_payload;
+            ws.setup_bytes += c.http_heads;
+            ws.news += c.pushes;
+            ws.news_wait_ns = ws.news_wait_ns.saturating_add(c.push_wait_ns);
+        } else {
+            // Each answer counts for its own path; the connection for its first poll's path.
+            for (i, (path, acc)) in c.polls.iter().enumerate() {
+                if paths.len() >= MAX_PATHS && !paths.contains_key(path) {
+                    continue;
+                }
+                let p = paths.entry(path.clone()).or_default();
+                if i == 0 {
+                    p.part.add_conn(c);
+                }
+                p.merge(acc);
+            }
+        }
+    }
+
+    fn result(
+        paths: &HashMap<String, PathAcc>,
+        ws: &PartStats,
+        udp: &TransportPart,
+        tcp: &TransportPart,
+    ) -> Comparison {
+        // Polling is asking for the same thing again and again: a path answered once is a
+        // page, a script or an icon, not a poll.
+        let mut polling = PartStats::default();
+        let mut sorted: Vec<(&String, &PathAcc)> = paths.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        for (_, p) in sorted {
+            if p.part.messages < 2 {
+                continue;
+            }
+            let q = &p.part;
+            polling.connections += q.connections;
+            polling.handshakes += q.handshakes;
+            polling.requests += q.requests;
+            polling.messages += q.messages;
+            polling.segments += q.segments;
+            polling.header_bytes += q.header_bytes;
+            polling.payload_bytes += q.payload_bytes;
+            polling.stream_bytes += q.stream_bytes;
+            if let (Some(a), Some(b)) = (p.first_answer, p.last_answer) {
+                polling.news_wait_ns = polling.news_wait_ns.saturating_add(b.0.saturating_sub(a.0));
+                polling.news += q.messages - 1;
+            }
+        }
+        Comparison {
+            polling,
+            websocket: ws.clone(),
+            udp: udp.clone(),
+            tcp: tcp.clone(),
+        }
     }
 
     /// The comparison so far, connections still open included, without ending the build (a
     /// view that keeps receiving events shows this).
     pub fn snapshot(&self) -> Comparison {
-        let mut c = self.done.clone();
+        let (mut paths, mut ws, mut udp, mut tcp) = (
+            self.paths.clone(),
+            self.websocket.clone(),
+            self.udp.clone(),
+            self.tcp.clone(),
+        );
         let mut open: Vec<(&ConnId, &ConnAcc)> = self.conns.iter().collect();
         open.sort_by_key(|(id, _)| **id);
         for (_, acc) in open {
-            c.settle(acc);
+            Self::settle(&mut paths, &mut ws, &mut udp, &mut tcp, acc);
         }
-        c
+        Self::result(&paths, &ws, &udp, &tcp)
     }
 
-    pub fn finish(mut self) -> Comparison {
-        let mut rest: Vec<(ConnId, ConnAcc)> =
-            std::mem::take(&mut self.conns).into_iter().collect();
-        rest.sort_by_key(|(id, _)| *id);
-        for (_, c) in &rest {
-            self.settle(c);
-        }
-        self.done
+    pub fn finish(self) -> Comparison {
+        self.snapshot()
     }
 }
 
@@ -254,197 +458,11 @@ pub fn compare<'a>(events: impl IntoIterator<Item = &'a Event>) -> Comparison {
     b.finish()
 }
 
-/// Columns a string takes in a terminal: CJK and full-width characters take two.
-fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| {
-            let u = c as u32;
-            if (0x1100..=0x115f).contains(&u)
-                || (0x2e80..=0xa4cf).contains(&u)
-                || (0xac00..=0xd7a3).contains(&u)
-                || (0xf900..=0xfaff).contains(&u)
-                || (0xfe30..=0xfe4f).contains(&u)
-                || (0xff00..=0xff60).contains(&u)
-                || (0xffe0..=0xffe6).contains(&u)
-            {
-                2
-            } else {
-                1
-            }
-        })
-        .sum()
-}
-
-fn pad(s: &str, w: usize) -> String {
-    let mut out = s.to_string();
-    out.extend(std::iter::repeat_n(' ', w.saturating_sub(width(s))));
-    out
-}
-
-fn num(v: Option<f64>) -> String {
-    match v {
-        // Below 1, one decimal would show a WebSocket message's fraction of a millisecond as 0.0.
-        Some(x) if x.is_finite() && x != 0.0 && x.abs() < 1.0 => format!("{x:.2}"),
-        Some(x) if x.is_finite() => format!("{x:.1}"),
-        _ => "-".into(),
-    }
-}
-
-/// The comparison as a table for people, polling and WebSocket side by side.
-pub fn render_text(c: &Comparison, file: &str, lang: Lang) -> String {
-    let t = |id| catalog::text(lang, id);
-    let (p, w) = (&c.polling, &c.websocket);
-    let rows: Vec<(Msg, String, String)> = vec![
-        (
-            Msg::StatConnections,
-            p.connections.to_string(),
-            w.connections.to_string(),
-        ),
-        (
-            Msg::StatHandshakes,
-            p.handshakes.to_string(),
-            w.handshakes.to_string(),
-        ),
-        (
-            Msg::StatRequests,
-            p.requests.to_string(),
-            w.requests.to_string(),
-        ),
-        (
-            Msg::StatMessages,
-            p.messages.to_string(),
-            w.messages.to_string(),
-        ),
-        (
-            Msg::StatSegments,
-            p.segments.to_string(),
-            w.segments.to_string(),
-        ),
-        (Msg::StatSetup, "-".into(), w.setup_bytes.to_string()),
-        (
-            Msg::StatHeaderBytes,
-            p.header_bytes.to_string(),
-            w.header_bytes.to_string(),
-        ),
-        (
-            Msg::StatPayloadBytes,
-            p.payload_bytes.to_string(),
-            w.payload_bytes.to_string(),
-        ),
-        (
-            Msg::StatHeaderPerMsg,
-            num(p.header_per_message()),
-            num(w.header_per_message()),
-        ),
-        (
-            Msg::StatPayloadPerMsg,
-            num(p.payload_per_message()),
-            num(w.payload_per_message()),
-        ),
-        (
-            Msg::StatTimePerMsg,
-            num(p.ms_per_message()),
-            num(w.ms_per_message()),
-        ),
-        (
-            Msg::StatDuration,
-            num(p.duration_ms()),
-            num(w.duration_ms()),
-        ),
-    ];
-    let lw = rows.iter().map(|r| width(t(r.0))).max().unwrap_or(0) + 2;
-    let cw = [t(Msg::StatPolling), t(Msg::StatWs)]
-        .iter()
-        .map(|s| width(s))
-        .chain(rows.iter().flat_map(|r| [r.1.len(), r.2.len()]))
-        .max()
-        .unwrap_or(0)
-        + 2;
-    let right = |s: &str| format!("{}{s}", " ".repeat(cw.saturating_sub(width(s))));
-    let mut out = catalog::say(lang, Msg::StatTitle, &[("file", &file)]);
-    out.push('\n');
-    out.push_str(&pad("", lw));
-    out.push_str(&right(t(Msg::StatPolling)));
-    out.push_str(&right(t(Msg::StatWs)));
-    out.push('\n');
-    for (id, a, b) in &rows {
-        out.push_str(&pad(t(*id), lw));
-        out.push_str(&right(a));
-        out.push_str(&right(b));
-        out.push('\n');
-    }
-    out.push('\n');
-    if p.is_empty() {
-        out.push_str(t(Msg::StatNoPolling));
-        out.push('\n');
-    }
-    if w.is_empty() {
-        out.push_str(t(Msg::StatNoWs));
-        out.push('\n');
-    }
-    if !p.is_empty() && !w.is_empty() {
-        let (phdr, whdr) = (num(p.header_per_message()), num(w.header_per_message()));
-        out.push_str(&catalog::say(
-            lang,
-            Msg::StatVerdict,
-            &[
-                ("pconn", &p.connections),
-                ("phs", &p.handshakes),
-                ("pmsg", &p.messages),
-                ("phdr", &phdr),
-                ("wconn", &w.connections),
-                ("wmsg", &w.messages),
-                ("whdr", &whdr),
-            ],
-        ));
-        out.push('\n');
-    }
-    out
-}
-
-/// The comparison as one JSON object (keys are stable; numbers per message are null when
-/// there were no messages).
-pub fn render_json(c: &Comparison, file: &str) -> String {
-    use std::fmt::Write;
-    fn opt(v: Option<f64>) -> String {
-        match v {
-            Some(x) if x.is_finite() => format!("{x:.3}"),
-            _ => "null".into(),
-        }
-    }
-    fn part(s: &mut String, p: &PartStats) {
-        let _ = write!(
-            s,
-            "{{\"connections\":{},\"handshakes\":{},\"requests\":{},\"messages\":{},\"segments\":{},\"header_bytes\":{},\"payload_bytes\":{},\"setup_bytes\":{},\"header_bytes_per_message\":{},\"payload_bytes_per_message\":{},\"ms_per_message\":{},\"duration_ms\":{}}}",
-            p.connections,
-            p.handshakes,
-            p.requests,
-            p.messages,
-            p.segments,
-            p.header_bytes,
-            p.payload_bytes,
-            p.setup_bytes,
-            opt(p.header_per_message()),
-            opt(p.payload_per_message()),
-            opt(p.ms_per_message()),
-            opt(p.duration_ms()),
-        );
-    }
-    let mut name = Vec::new();
-    crate::output::json::string(&mut name, file);
-    let mut s = String::from("{\"file\":");
-    s.push_str(&String::from_utf8_lossy(&name));
-    s.push_str(",\"polling\":");
-    part(&mut s, &c.polling);
-    s.push_str(",\"websocket\":");
-    part(&mut s, &c.websocket);
-    s.push('}');
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::teach::Lang;
+    use crate::teach::stats_render::width;
 
     fn head(conn: ConnId, ts: i64, req: bool, head_len: u32, body: Option<u64>) -> Event {
         Event::Http(Box::new(HttpHead {
@@ -483,55 +501,101 @@ mod tests {
         })
     }
 
+    fn answer(conn: ConnId, ts: i64, status: u16, body: u64) -> Event {
+        let mut e = head(conn, ts, false, 80, Some(body));
+        if let Event::Http(h) = &mut e {
+            h.kind = HttpKind::Response {
+                status,
+                reason: "x".into(),
+            };
+        }
+        e
+    }
+
+    fn get(conn: ConnId, ts: i64, path: &str) -> Event {
+        let mut e = head(conn, ts, true, 100, None);
+        if let Event::Http(h) = &mut e {
+            h.kind = HttpKind::Request {
+                method: "GET".into(),
+                path: path.into(),
+            };
+        }
+        e
+    }
+
     #[test]
-    fn keep_alive_requests_time_from_the_request_and_fresh_ones_from_the_syn() {
+    fn only_repeated_answered_requests_are_polling() {
         let ev = vec![
             open(1, 0),
-            head(1, 1_000_000, true, 100, None),
-            head(1, 3_000_000, false, 80, Some(10)),
-            head(1, 10_000_000, true, 100, None),
-            head(1, 11_000_000, false, 80, Some(20)),
+            get(1, 1_000_000, "/"),
+            answer(1, 2_000_000, 200, 500),
+            open(2, 3_000_000),
+            get(2, 4_000_000, "/favicon.ico"),
+            answer(2, 5_000_000, 404, 10),
+            open(3, 10_000_000),
+            get(3, 11_000_000, "/poll?n=0"),
+            answer(3, 12_000_000, 200, 10),
+            open(4, 110_000_000),
+            get(4, 111_000_000, "/poll?n=1"),
+            answer(4, 112_000_000, 200, 20),
         ];
         let c = compare(&ev);
         let p = &c.polling;
-        assert_eq!((p.connections, p.requests, p.messages), (1, 2, 2));
+        assert_eq!((p.connections, p.requests, p.messages), (2, 2, 2));
         assert_eq!(p.header_bytes, 360);
         assert_eq!(p.payload_bytes, 30);
-        // 3 ms from the connection's start, then 1 ms from the second request.
-        assert_eq!(p.message_time_ns, 4_000_000);
-        assert_eq!(p.ms_per_message(), Some(2.0));
+        // News that appeared just after the first answer waited 100 ms for the next one.
+        assert_eq!(p.news_wait_ms(), Some(100.0));
         assert!(c.websocket.is_empty());
         let j = render_json(&c, "x.pcap");
         assert!(
-            j.contains("\"polling\":{\"connections\":1,") && j.contains("\"ms_per_message\":2.000")
+            j.contains("\"polling\":{\"connections\":2,") && j.contains("\"news_wait_ms\":100.000"),
+            "{j}"
         );
+        // One page, one icon: no polling, no moral.
+        let c = compare(&ev[..6]);
+        assert!(c.polling.is_empty());
+        assert!(render_text(&c, "f", Lang::En).contains("No HTTP polling"));
     }
 
     #[test]
     fn snapshot_counts_open_connections_and_equals_finish() {
         let ev = [
             open(1, 0),
-            head(1, 1_000_000, true, 100, None),
-            head(1, 2_000_000, false, 80, Some(10)),
+            get(1, 1_000_000, "/p"),
+            answer(1, 2_000_000, 200, 10),
+            get(1, 3_000_000, "/p"),
+            answer(1, 4_000_000, 200, 10),
         ];
         let mut b = StatsBuilder::default();
-        for e in &ev[..2] {
+        for e in &ev[..4] {
             b.observe(e);
         }
-        assert_eq!(b.snapshot().polling.messages, 0);
-        b.observe(&ev[2]);
+        assert_eq!(
+            b.snapshot().polling.messages,
+            0,
+            "one answer is not polling yet"
+        );
+        b.observe(&ev[4]);
         let snap = b.snapshot();
-        assert_eq!((snap.polling.connections, snap.polling.messages), (1, 1));
+        assert_eq!((snap.polling.connections, snap.polling.messages), (1, 2));
         assert_eq!(snap, b.finish());
     }
 
     #[test]
-    fn text_table_aligns_in_chinese() {
-        let c = compare(&[open(1, 0), head(1, 1, true, 10, None)]);
+    fn text_table_aligns_in_chinese_and_keeps_one_decimal() {
+        let c = compare(&[
+            open(1, 0),
+            get(1, 1, "/p"),
+            answer(1, 2, 200, 10),
+            get(1, 3, "/p"),
+            answer(1, 4, 200, 10),
+        ]);
         let t = render_text(&c, "f", Lang::Zh);
         let lines: Vec<&str> = t.lines().skip(1).take(13).collect();
         let w0 = width(lines[0]);
         assert!(lines.iter().all(|l| width(l) == w0), "{t}");
         assert!(t.contains("没有 WebSocket"));
+        assert!(!t.contains("0.00") && t.contains("<0.1"), "{t}");
     }
 }

@@ -16,7 +16,7 @@ pub(super) fn text(id: Msg) -> &'static str {
             "新的 TCP 连接 {conn}。套接字（socket）必须包含 5 种信息：协议 {proto}、本地 IP {lip}、本地端口 {lport}、远地 IP {rip}、远地端口 {rport}（从客户端看；从服务器看，本地与远地正好互换）。"
         }
         ConnOpenSteps => {
-            "建立连接分 3 个步骤：服务器监听（端口 {rport} 一直在等待连接请求）、客户端请求（客户端从它临时选用的端口 {lport} 发出请求）、连接确认（就是接下来的三次握手）。"
+            "建立连接分 3 个步骤：服务器监听（端口 {rport} 上要有程序在等待连接请求）、客户端请求（客户端从它临时选用的端口 {lport} 发出请求）、连接确认（就是接下来的三次握手）。端口 {rport} 上有没有程序在监听，要看服务器的回答。"
         }
         ConnOpenGuessed => "抓包中没有 SYN，所以哪一端是客户端只是推测。",
         ConnOpenUdp => {
@@ -42,7 +42,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         }
         HsAckOdd => "三次握手第 3 次：客户端发送确认包 ACK（ack={ack}），连接建立。",
         Data => {
-            "{who}发送 {len} 字节数据：它字节流中的第 {first}…{last} 字节（seq {seq} 减去初始序号 {isn} 得 {first}）。{who}的下一个报文段将从 {next} 开始。"
+            "{who}发送 {len} 字节数据：它字节流中的第 {first}…{last} 字节（seq {seq} 减去初始序号 {isn} 得 {first}）。{who}的下一个报文段将从第 {next} 字节开始。"
         }
         DataAck => {
             "其中 ack={rel_ack} 顺便确认了{peer}在第 {rel_ack} 字节之前发送的全部数据（捎带确认）。"
@@ -53,9 +53,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         Fin => {
             "{who}发送 FIN：它没有数据要发了，关闭自己这一半连接；另一个方向仍然打开，直到{peer}也发送 FIN。和 SYN 一样，FIN 也占用一个序号（{rel_seq}）。"
         }
-        Rst => "{who}发送 RST：连接被立即中止，不经过 FIN 的正常告别，尚未交付的数据被丢弃。",
+        Rst => "{who}发送 RST：连接被立即中止，不经过 FIN 的正常挥手，尚未交付的数据被丢弃。",
         RstRefused => {
-            "用 RST 回答 SYN：端口 {port} 上没有程序在监听，服务器的系统拒绝了连接（客户端看到 “connection refused”）。"
+            "用 RST 回答 SYN：端口 {port} 上没有程序在监听，服务器的系统拒绝了连接（客户端看到“connection refused”，即连接被拒绝）。既然没有套接字在监听，服务器一端始终是 CLOSED，客户端也回到 CLOSED。"
         }
         Retrans => {
             "重传：这些字节之前发送过，但没有及时收到确认，于是发送方再发一次。TCP 之所以可靠，就是因为会重传。"
@@ -66,8 +66,8 @@ pub(super) fn text(id: Msg) -> &'static str {
         }
         Lost => "这个报文段之前的字节没有被抓到（丢包或抓包遗漏）。",
         OtherAnalysis => "TCP 分析：{names}。",
-        StateNow => "{who}现在处于 {state} 状态：{meaning}",
-        StateBoth => "双方现在都处于 {state} 状态：{meaning}",
+        StateNow => "{who}现在的状态是 {state}：{meaning}",
+        StateBoth => "双方现在的状态都是 {state}：{meaning}",
         MClosed => "没有连接。",
         MListen => "等待连接请求（服务器监听）。",
         MSynSent => "已发送 SYN，等待服务器确认。",
@@ -90,7 +90,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         CloseIncomplete => "抓包结束时，连接 {conn} 仍然打开。",
         CloseStates => "最终状态：客户端 {cstate}，服务器 {sstate}。",
         CloseShort => {
-            "这是一个短连接：只传送了 {requests} 个 HTTP 请求就关闭了。每次新的询问都要重新建立连接、重新三次握手，这样反复询问就是轮询。"
+            "这是一个短连接：只传送了 {requests} 个 HTTP 请求就关闭了，而同样的内容之前已经问过。每次新的询问都要重新建立连接、重新三次握手，这样反复询问就是轮询。"
         }
 
         Udp => {
@@ -107,21 +107,19 @@ pub(super) fn text(id: Msg) -> &'static str {
             "Sec-WebSocket-Key: {key} 是 16 个随机字节的 base64 编码；服务器必须用它算出回应值，证明自己确实懂 WebSocket。Sec-WebSocket-Version: {version}（13 即 RFC 6455）。"
         }
         HttpExtOffer => {
-            "Sec-WebSocket-Extensions: {ext} 提出扩展；permessage-deflate 表示每条消息都可以压缩。"
+            "客户端在 Sec-WebSocket-Extensions: {ext} 中提出想使用的扩展；permessage-deflate 表示每条消息都可以压缩。"
         }
         HttpProtoOffer => "Sec-WebSocket-Protocol: {proto} 列出客户端能使用的应用子协议。",
         HttpResponse => "HTTP 响应 {status} {reason}，响应头 {head_len} 字节。",
         HttpBody => {
             "正文 {body_len} 字节：为了 {body_len} 字节的内容，发送了 {head_len} 字节的头部。"
         }
-        HttpConnClose => {
-            "Connection: close：这次应答之后 TCP 连接就会关闭。这是短连接；客户端想获得新消息，只能重新连接、再次询问（轮询）。"
-        }
+        HttpConnClose => "Connection: close：这次应答之后 TCP 连接就会关闭（短连接）。",
         Http101 => {
-            "101 Switching Protocols：服务器同意切换；从这个响应头的最后一个字节之后，这条连接上说的是 WebSocket，而不再是 HTTP。"
+            "101 Switching Protocols：服务器同意切换协议；从这个响应头的最后一个字节之后，这条连接上传送的就是 WebSocket 数据，而不再是 HTTP。"
         }
         HttpAccept => {
-            "Sec-WebSocket-Accept: {accept} 是服务器的证明：把客户端的密钥接上一个固定的 GUID，做 SHA-1，再做 base64 编码。"
+            "Sec-WebSocket-Accept: {accept} 是服务器的证明：把客户端的密钥与一个固定的 GUID 拼接起来，计算 SHA-1，再做 base64 编码。"
         }
         HttpExtAccept => "Sec-WebSocket-Extensions: {ext} 是服务器接受的扩展。",
         HttpProtoAccept => "Sec-WebSocket-Protocol: {proto} 是服务器选定的子协议。",
@@ -149,33 +147,33 @@ pub(super) fn text(id: Msg) -> &'static str {
         OpText => "文本（UTF-8）",
         OpBinary => "二进制",
         OpClose => "关闭",
-        OpPing => "ping（你还在吗？）",
-        OpPong => "pong（对 ping 的回答）",
+        OpPing => "ping（探测对方是否还在）",
+        OpPong => "pong（对 ping 的回应）",
         OpReserved => "保留值（没有扩展时不允许使用）",
         FrameMasked => {
-            "客户端发出的帧必须掩码：负载与 4 字节掩码 {key} 循环异或（第 i 字节 XOR key[i mod 4]），以免攻击者精心构造的字节欺骗缓存和代理。"
+            "客户端发出的帧必须加掩码：负载与 4 字节的掩码密钥 {key} 循环异或（第 i 字节 XOR key[i mod 4]），以免攻击者精心构造的字节欺骗缓存和代理。"
         }
-        FrameUnmasked => "服务器发出的帧不掩码（MASK=0）。",
-        FrameUnmaskedClient => "这个客户端帧没有掩码：RFC 6455 要求服务器关闭连接。",
-        FrameMaskedServer => "这个服务器帧带了掩码，RFC 6455 禁止这样做。",
+        FrameUnmasked => "服务器发出的帧不加掩码（MASK=0）。",
+        FrameUnmaskedClient => "这个客户端帧没有加掩码：RFC 6455 要求服务器关闭连接。",
+        FrameMaskedServer => "这个服务器帧加了掩码，而 RFC 6455 禁止这样做。",
         FrameFragment => "FIN=0：这条消息后面还有帧（分片），其余部分由延续帧传送。",
         FrameRsv1 => "RSV1=1：这条消息用 permessage-deflate 压缩过。",
-        FrameHeuristic => "没有抓到握手，根据字节的特征识别出这个帧。",
+        FrameHeuristic => "没有抓到握手，根据字节的特征识别出这是一个 WebSocket 帧。",
 
-        MsgText => "{who}发来的文本消息，{len} 字节 UTF-8：“{text}”。",
-        MsgBinary => "{who}发来的二进制消息，{len} 字节。",
+        MsgText => "{who}发送的文本消息，{len} 字节 UTF-8：“{text}”。",
+        MsgBinary => "{who}发送的二进制消息，{len} 字节。",
         MsgFragments => "它分成 {frames} 个帧传送，收到后再拼接起来。",
         MsgDeflateSmaller => {
-            "permessage-deflate：线上 {wire_len} 字节，解压后是 {len} 字节；线上只用了原大小的 {pct}%。"
+            "permessage-deflate：实际传输 {wire_len} 字节，解压后是 {len} 字节；实际传输的只有原大小的 {pct}%。"
         }
         MsgDeflateBigger => {
-            "permessage-deflate：{len} 字节的内容在线上占了 {wire_len} 字节（{pct}%）：压缩反而变大了，短数据或随机数据常常如此。"
+            "permessage-deflate：{len} 字节的内容实际传输了 {wire_len} 字节（{pct}%）：压缩后反而变大了，短数据或随机数据常常如此。"
         }
         MsgInflateErr => "无法解压这条消息：{err}。",
         MsgPush => {
-            "{who}通过已经打开的连接直接发送：不需要新的请求，也不需要新的握手。这就是全双工的即时通讯，用它取代轮询。"
+            "{who}主动发送了这条消息（不是对客户端消息的回答），走的是已经打开的连接：不需要新的请求，也不需要新的握手。这就是全双工的即时通讯，WebSocket 在这里取代了轮询。"
         }
-        MsgPing => "{who}发来 Ping（{len} 字节）：心跳检测；对方必须回一个带相同字节的 Pong。",
+        MsgPing => "{who}发送 Ping（{len} 字节）：心跳检测；对方必须回一个带相同字节的 Pong。",
         MsgPong => "{who}回复 Pong（{len} 字节）：对 Ping 的回答，原样带回它的字节。",
         MsgClose => {
             "{who}发送 Close：状态码 {code}（{meaning}）。关闭握手：双方各发一个 Close，然后关闭 TCP 连接。"
@@ -210,11 +208,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         StatPayloadBytes => "负载字节",
         StatHeaderPerMsg => "每条消息的头部字节",
         StatPayloadPerMsg => "每条消息的负载字节",
-        StatTimePerMsg => "每条消息耗时（毫秒）",
-        StatDuration => "这一部分的总时长（毫秒）",
         StatSetup => "一次性的 HTTP 升级（头部字节）",
         StatVerdict => {
-            "轮询为 {pmsg} 条消息打开了 {pconn} 个连接、做了 {phs} 次三次握手，每条消息 {phdr} 字节头部；WebSocket 只用 {wconn} 个连接送达 {wmsg} 条消息，每条消息 {whdr} 字节头部。"
+            "轮询为了 {pmsg} 个回答打开了 {pconn} 个连接、做了 {phs} 次三次握手，每条消息 {phdr} 字节头部；刚好在一次回答之后出现的新消息，要等 {pwait} 毫秒（两次轮询回答之间的平均间隔）才随下一次回答送到。WebSocket 只用 {wconn} 个连接传送 {wmsg} 条消息，每条消息 {whdr} 字节头部。"
         }
         StatNoPolling => "这个抓包里没有 HTTP 轮询。",
         StatNoWs => "这个抓包里没有 WebSocket。",
@@ -392,5 +388,55 @@ pub(super) fn text(id: Msg) -> &'static str {
             "第一个加了掩码的载荷字节是 0x{m}，掩码密钥的第一个字节是 0x{k}。去掉掩码后的字节是多少（0x{m} XOR 0x{k}）？"
         }
         QuizHidden => "答案揭晓（按 Enter）之前隐藏。",
+
+        SynAsks => {
+            "服务器还没有回答：端口 {port} 上有没有程序在监听，要看服务器的回答才知道（有人监听就回 SYN+ACK，没有就回 RST）。"
+        }
+        SynAckArrives => {
+            "这个回答说明端口 {port} 上有程序在监听（LISTEN）：服务器收到 SYN 后，这条连接在服务器一端进入 SYN_RECEIVED（教材写作 SYN_RECV）状态。客户端收到 SYN+ACK 包时就进入 ESTABLISHED 状态（RFC 9293），接着还要发出第 3 次握手的 ACK。"
+        }
+        HsBoth => {
+            "客户端和服务器都进入了 ESTABLISHED 状态：客户端在收到 SYN+ACK 时进入，服务器在收到这个 ACK 时进入。第 3 次握手的包发送完毕，连接就建立了。"
+        }
+        FinAckTogether => {
+            "这一个报文段同时是{who}对{peer}的 FIN 的确认（ACK）和{who}自己的 FIN：它没有数据要发了，所以立即关闭。这就是为什么这里的“四次挥手”只看到三个报文段。"
+        }
+        FinCrossed => {
+            "这个 FIN 没有确认{peer}的 FIN，说明它是在{peer}的 FIN 到达之前发出的：两个 FIN 在途中交错（同时关闭）。{who}先进入 FIN_WAIT_1，收到{peer}的 FIN 后进入 CLOSING。"
+        }
+        RetransState => {
+            "可见前一份没有送达（或者对它的回答丢了）：前面随第一份显示的{peer}状态变化，实际上是在某一份送达时才发生的。"
+        }
+        DataAckNone => {
+            "其中 ack={rel_ack} 只是再次表明{peer}的 SYN 已经收到：{peer}还没有发送过数据。"
+        }
+        WsStep2 => {
+            "WebSocket 第 2 步（共 4 步；第 1 步是上面建立的 TCP 连接）：客户端发出 HTTP 请求，带上 WebSocket 的版本号和密钥。"
+        }
+        WsStep3 => "WebSocket 第 3 步（共 4 步）：服务器回复 HTTP 响应。",
+        WsStep4 => "WebSocket 第 4 步（共 4 步）：从此双方在同一条 TCP 连接上收发数据帧。",
+
+        StatStreamPerByte => "每个内容字节的 TCP 字节数",
+        StatNewsWait => "新消息最多等待（毫秒）",
+        StatVerdictPush => {
+            "服务器主动推送了 {pushes} 条消息（不是对客户端消息的回答）：每条在发出后 {wwait} 毫秒就到达客户端。这就是 WebSocket 能够取代轮询的原因：新消息不必等下一次询问。"
+        }
+        StatUdpTitle => "无连接的 UDP 与面向连接的 TCP 对比",
+        StatUdp => "UDP",
+        StatTcp => "TCP",
+        StatFlows => "会话数 / 连接数",
+        StatPackets => "数据报 / 报文段",
+        StatEmptyPackets => "其中不带数据的（握手、确认、挥手）",
+        StatHeaderPerByte => "每个数据字节的头部字节（每包：UDP 8，TCP ≥20）",
+        StatFirstByte => "到第一个数据字节的时间（毫秒）",
+        StatUdpVerdict => {
+            "UDP 发送了 {udg} 个数据报、{ubytes} 字节数据，第一个数据随第一个包就发出了（{ufirst} 毫秒）：不建立连接、不确认、不重传（无连接、不可靠、速度快）。TCP 用了 {tseg} 个报文段传送 {tbytes} 字节数据，其中 {tempty} 个不带数据（握手、确认、挥手），第一个数据字节在第一个 SYN 之后 {tfirst} 毫秒才发出。"
+        }
+        AckBeforeFin => {
+            "这个报文段的 ack 还没有覆盖{peer}的 FIN：它是在 FIN 到达之前发出的，或者 FIN 之前还有字节没收到。随 FIN 显示的{who} CLOSE_WAIT 状态，实际上要到它的 ack 覆盖 FIN 时才开始。"
+        }
+        FinSecond => {
+            "{who}发送 FIN：{peer}已经关闭了它那一半连接，现在{who}也没有数据要发了；这个 FIN 被确认后，两个方向就都关闭了。和 SYN 一样，FIN 也占用一个序号（{rel_seq}）。"
+        }
     }
 }

@@ -173,11 +173,8 @@ impl ConnInfo {
             server: o.server,
             guessed: o.guessed,
             client_state: TcpState::Closed,
-            server_state: if o.proto == Proto::Tcp {
-                TcpState::Listen
-            } else {
-                TcpState::Closed
-            },
+            // Nothing shows a listener before the server answers (UDP has no states at all).
+            server_state: TcpState::Closed,
             packets: 0,
             bytes: 0,
             messages: 0,

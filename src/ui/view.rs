@@ -153,26 +153,25 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             .and_then(|c| m.quiz_at(c))
             .is_some_and(|q| q.hide_states)
             && m.conn == Some(ci.id);
-        let states = if asked {
-            (
-                crate::event::TcpState::Closed,
-                crate::event::TcpState::Closed,
-            )
-        } else {
-            states
-        };
-        let state_text = |s: crate::event::TcpState, short: bool| -> &'static str {
-            if asked {
-                "?"
-            } else if short {
-                short_state(s)
-            } else {
-                s.as_str()
-            }
-        };
         // Only what has happened by the cursor: no "ws" before the handshake was reached.
         let upgraded = ci.upgraded_by(if m.playback { m.cursor } else { None });
         let ip = |a: std::net::SocketAddr| a.ip().to_string();
+        // UDP is connectionless: it has no TCP states to show.
+        let udp = ci.proto == crate::event::Proto::Udp;
+        let (cst, sst) = if udp {
+            ("—", "—")
+        } else if asked {
+            ("?", "?")
+        } else {
+            (states.0.as_str(), states.1.as_str())
+        };
+        let (cshort, sshort) = if udp {
+            ("—", "—")
+        } else if asked {
+            ("?", "?")
+        } else {
+            (short_state(states.0), short_state(states.1))
+        };
         let mut s = if wide {
             format!(
                 "{:>3} {:<4} {:<22} {:>6}  {:<22} {:>6}  {:<12} {:<12} {:>7} {:>9}",
@@ -182,8 +181,8 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 ci.client.port(),
                 ip(ci.server),
                 ci.server.port(),
-                state_text(states.0, false),
-                state_text(states.1, false),
+                cst,
+                sst,
                 counts.0,
                 counts.1
             )
@@ -194,8 +193,8 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 if upgraded { "ws " } else { ci.proto.as_str() },
                 ladder::fit(&ci.client.to_string(), 20),
                 ladder::fit(&ci.server.to_string(), 20),
-                state_text(states.0, true),
-                state_text(states.1, true),
+                cshort,
+                sshort,
                 counts.0,
                 human(counts.1)
             )
@@ -515,12 +514,11 @@ fn narration(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
 
 /// The polling-versus-WebSocket table over the whole loaded capture, drawn over the panes.
 fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
-    // As wide as the table (its widest row), so the overlay does not look half empty.
+    // As wide as the widest line up to 96 columns (longer sentences wrap), so the tables keep
+    // their rows (polling vs WebSocket, then UDP vs TCP) and the overlay does not look empty.
     let table_w = m
         .compare_text
         .lines()
-        .skip(1)
-        .take_while(|l| !l.is_empty())
         .map(super::wrap::width)
         .max()
         .unwrap_or(0) as u16;
@@ -541,7 +539,7 @@ fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
     let h = (lines.len() as u16 + 2).min(area.height);
     let r = centered_overlay(f, area, w, h);
     let title = match m.lang() {
-        crate::teach::Lang::Zh => " 轮询 vs WebSocket（整个抓包；任意键关闭） ",
+        crate::teach::Lang::Zh => " 轮询与 WebSocket 对比（整个抓包；按任意键关闭） ",
         crate::teach::Lang::En => " Polling vs WebSocket (whole capture; any key closes) ",
     };
     let text: Vec<Line> = lines
