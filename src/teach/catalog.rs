@@ -114,6 +114,7 @@ ids! {
     ChapTcp, ChapTls, ChapTlsNone, ChapUpgrade, ChapMessage, ChapClose, ChapMissing, KChapters,
     KPresenter, KQuiz, QuizTitle, QuizSynAckAck, QuizHsAck, QuizStates, QuizAccept, QuizUnmask,
     QuizHidden,
+    WkQListen, WkAListen,
     // both ends' states as each segment arrives (issue 14)
     SynAsks, SynAckArrives, HsBoth, FinAckTogether, FinCrossed, RetransState, DataAckNone,
     // the WebSocket handshake as the tutorial's four steps

@@ -489,5 +489,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         FinSecond => {
             "FIN from the {who}: the {peer} had already closed its half, and now the {who} has finished sending too; once this FIN is acknowledged both directions are closed. Like the SYN, the FIN uses one sequence number ({rel_seq})."
         }
+        WkQListen => "When the SYN arrived, in which state was the server's socket? ",
+        WkAListen => {
+            "LISTEN: the SYN+ACK answer shows that a program was waiting for connection requests on port {port}. Had nobody listened, the answer would have been RST (the server's side CLOSED)."
+        }
     }
 }

@@ -10,8 +10,8 @@ pub mod labels;
 pub mod narrate;
 pub mod quiz;
 pub mod stats;
-pub mod worksheet;
 mod stats_render;
+pub mod worksheet;
 mod zh;
 
 pub use catalog::{Lang, Msg};

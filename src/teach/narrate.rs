@@ -244,8 +244,8 @@ pub fn state_name(lang: Lang, st: TcpState) -> String {
 // TCP segments: numbers, flags and both ends' states as each segment arrives.
 #[path = "narrate_tcp.rs"]
 mod tcp_seg;
-use tcp_seg::{ack_misses_fin, tcp};
 pub(crate) use tcp_seg::meaning;
+use tcp_seg::{ack_misses_fin, tcp};
 
 fn conn_open(o: &ConnOpen, lang: Lang) -> Vec<String> {
     let proto = o.proto.as_str().to_uppercase();

@@ -438,5 +438,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         FinSecond => {
             "{who}发送 FIN：{peer}已经关闭了它那一半连接，现在{who}也没有数据要发了；这个 FIN 被确认后，两个方向就都关闭了。和 SYN 一样，FIN 也占用一个序号（{rel_seq}）。"
         }
+        WkQListen => "SYN 到达时，服务器的套接字处于什么状态？",
+        WkAListen => {
+            "LISTEN：SYN+ACK 这个回应说明有程序在 {port} 端口等待连接请求。如果没有程序监听，回应会是 RST（服务器一方为 CLOSED）。"
+        }
     }
 }

@@ -147,6 +147,7 @@ fn segment_row(
     s: &TcpSegment,
     seq: Option<(String, String)>,
     ack: Option<(String, String)>,
+    server_known: bool,
 ) -> Vec<Cell> {
     let seq_cell = match seq {
         Some((a, why)) => key.blank(a, why),
@@ -166,10 +167,15 @@ fn segment_row(
             state_name(lang, s.client_state),
             state_why(lang, Msg::WClient, s.client_state),
         ),
-        key.blank(
-            state_name(lang, s.server_state),
-            state_why(lang, Msg::WServer, s.server_state),
-        ),
+        if server_known {
+            key.blank(
+                state_name(lang, s.server_state),
+                state_why(lang, Msg::WServer, s.server_state),
+            )
+        } else {
+            // Only the server's answer will show whether anything listened (see below).
+            text("—")
+        },
     ]
 }
 
@@ -255,7 +261,7 @@ pub fn build(events: &[Event], conn: ConnId, file: &str, lang: Lang) -> Option<S
     let hsack = segs.iter().find(|s| s.handshake == Some(Handshake::Ack));
     if let (Some(syn), Some(synack)) = (syn, synack) {
         let (j, k) = (syn.seq, synack.seq);
-        let mut rows = vec![segment_row(lang, &mut key, syn, None, None)];
+        let mut rows = vec![segment_row(lang, &mut key, syn, None, None, false)];
         let ack_j = (
             j.wrapping_add(1).to_string(),
             say(
@@ -264,7 +270,7 @@ pub fn build(events: &[Event], conn: ConnId, file: &str, lang: Lang) -> Option<S
                 &[("j", &j), ("ack", &j.wrapping_add(1))],
             ),
         );
-        rows.push(segment_row(lang, &mut key, synack, None, Some(ack_j)));
+        rows.push(segment_row(lang, &mut key, synack, None, Some(ack_j), true));
         if let Some(a) = hsack {
             let seq = (
                 a.seq.to_string(),
@@ -274,8 +280,16 @@ pub fn build(events: &[Event], conn: ConnId, file: &str, lang: Lang) -> Option<S
                 a.ack.to_string(),
                 say(lang, Msg::WkAHsAckAck, &[("k", &k), ("ack", &a.ack)]),
             );
-            rows.push(segment_row(lang, &mut key, a, Some(seq), Some(ack)));
+            rows.push(segment_row(lang, &mut key, a, Some(seq), Some(ack), true));
         }
+        // The server's state when the SYN came: its SYN+ACK shows that something listened.
+        let listened = Item::Line(vec![
+            text(t(lang, Msg::WkQListen)),
+            key.blank(
+                state_name(lang, TcpState::Listen),
+                say(lang, Msg::WkAListen, &[("port", &open.server.port())]),
+            ),
+        ]);
         sections.push(Section {
             title: t(lang, Msg::WkSecHandshake),
             items: vec![
@@ -288,6 +302,7 @@ pub fn build(events: &[Event], conn: ConnId, file: &str, lang: Lang) -> Option<S
                     head: segment_head(lang),
                     rows,
                 },
+                listened,
             ],
         });
     }
@@ -454,7 +469,7 @@ pub fn build(events: &[Event], conn: ConnId, file: &str, lang: Lang) -> Option<S
             if s.flags.fin() {
                 fin_end[s.dir.idx()] = Some(s.seq.wrapping_add(s.len).wrapping_add(1));
             }
-            rows.push(segment_row(lang, &mut key, s, None, ack));
+            rows.push(segment_row(lang, &mut key, s, None, ack, true));
         }
         items.push(Item::Line(vec![text(t(lang, Msg::WkTeardownIntro))]));
         items.push(Item::Table {
