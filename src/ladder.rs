@@ -347,7 +347,7 @@ pub fn arrow(dir: Option<Dir>, label: &str, w: usize) -> String {
     };
     // At least two fill characters each side so the direction reads at a glance.
     let room = w.saturating_sub(head_l.len() + head_r.len() + 6);
-    let label = fit(label, room);
+    let label = fit_label(label, room);
     let lw = display_width(&label);
     let used = head_l.len() + head_r.len() + lw + 2;
     let pad = w.saturating_sub(used);
@@ -362,6 +362,26 @@ pub fn arrow(dir: Option<Dir>, label: &str, w: usize) -> String {
     s.extend(std::iter::repeat_n(fill, after));
     s.push_str(head_r);
     s
+}
+
+/// A label cut to `w` columns keeping its facts: when it holds a quoted payload preview, the
+/// preview gives way first (`Text "{"type":…" (masked) deflate 73→83B` keeps `deflate 73→83B`);
+/// only when the facts alone do not fit is the end cut.
+pub fn fit_label(s: &str, w: usize) -> String {
+    if display_width(s) <= w {
+        return s.to_string();
+    }
+    if let (Some(a), Some(b)) = (s.find('"'), s.rfind('"'))
+        && b > a + 1
+    {
+        let (head, quoted, tail) = (&s[..=a], &s[a + 1..b], &s[b..]);
+        let fixed = display_width(head) + display_width(tail);
+        // Room for at least a few characters of the preview and its ellipsis.
+        if fixed + 4 <= w {
+            return format!("{head}{}{tail}", fit(quoted, w - fixed));
+        }
+    }
+    fit(s, w)
 }
 
 /// Columns a string takes in a terminal: CJK and other wide characters take two, so a label
@@ -637,6 +657,15 @@ mod tests {
         }
         // Cutting never leaves half a character: 5 columns hold two CJK characters and "…".
         assert_eq!(fit("你好世界", 5), "你好…");
+        // Facts after a long preview survive; the preview gives way.
+        let l = "Text \"{\"type\":\"chat\",\"room\":\"general\"}\" (masked) deflate 73→83B";
+        let f = fit_label(l, 40);
+        assert!(f.ends_with("\" (masked) deflate 73→83B"), "{f}");
+        assert!(
+            f.starts_with("Text \"{\"type") && display_width(&f) <= 40,
+            "{f}"
+        );
+        assert_eq!(fit_label("Close 1000", 40), "Close 1000");
         assert_eq!(fit("你好世界", 6), "你好…");
     }
 

@@ -115,6 +115,7 @@ ids! {
     KPresenter, KQuiz, QuizTitle, QuizSynAckAck, QuizHsAck, QuizStates, QuizAccept, QuizUnmask,
     QuizHidden,
     WkQListen, WkAListen,
+    KDeltaT,
     // both ends' states as each segment arrives (issue 14)
     SynAsks, SynAckArrives, HsBoth, FinAckTogether, FinCrossed, RetransState, DataAckNone,
     // the WebSocket handshake as the tutorial's four steps

@@ -493,5 +493,6 @@ pub(super) fn text(id: Msg) -> &'static str {
         WkAListen => {
             "LISTEN: the SYN+ACK answer shows that a program was waiting for connection requests on port {port}. Had nobody listened, the answer would have been RST (the server's side CLOSED)."
         }
+        KDeltaT => "Δt column: time since the row above",
     }
 }

@@ -442,5 +442,6 @@ pub(super) fn text(id: Msg) -> &'static str {
         WkAListen => {
             "LISTEN：SYN+ACK 这个回应说明有程序在 {port} 端口等待连接请求。如果没有程序监听，回应会是 RST（服务器一方为 CLOSED）。"
         }
+        KDeltaT => "Δt 列：与上一行相隔的时间",
     }
 }

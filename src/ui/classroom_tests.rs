@@ -252,3 +252,20 @@ fn quiz_asks_for_states_and_hides_them_everywhere_in_chinese_too() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_delta_t_column_shows_time_between_rows() {
+    let mut m = classroom(false);
+    press(&mut m, 'G');
+    press(&mut m, '1');
+    press(&mut m, 'd');
+    let screen = super::tests::render(&m, 100, 30);
+    // classroom.pcap: the SYN-ACK came 15 µs after the SYN, the ACK 13 µs after that.
+    assert!(
+        screen.contains("Δt") && screen.contains("+15µs"),
+        "{screen}"
+    );
+    assert!(screen.contains("+13µs"), "{screen}");
+    press(&mut m, 'd');
+    assert!(!super::tests::render(&m, 100, 30).contains("Δt"));
+}

@@ -137,6 +137,8 @@ pub struct Model {
     pub presenter: bool,
     /// Quiz mode: at each event, what a student can work out is hidden until Enter.
     pub quiz: bool,
+    /// A Δt column in the ladder: the time since the row above.
+    pub show_dt: bool,
     /// Events whose quiz has been answered (revealed).
     pub answered: std::collections::HashSet<usize>,
 }
@@ -182,6 +184,7 @@ impl Model {
             presenter: false,
             quiz: false,
             answered: Default::default(),
+            show_dt: false,
         }
     }
 
@@ -746,6 +749,7 @@ impl Model {
                 self.refresh_selection();
             }
             KeyCode::Char('t') => self.theme = self.theme.next(),
+            KeyCode::Char('d') => self.show_dt = !self.show_dt,
             _ => {}
         }
     }
@@ -906,7 +910,7 @@ pub fn update(m: &mut Model, msg: Msg) {
     }
 }
 
-fn ts_of(ev: &Event) -> Option<i64> {
+pub(crate) fn ts_of(ev: &Event) -> Option<i64> {
     Some(match ev {
         Event::ConnOpen(e) => e.ts.0,
         Event::Tcp(e) => e.ts.0,

@@ -252,6 +252,20 @@ fn short_state(s: crate::event::TcpState) -> &'static str {
     }
 }
 
+/// Columns of the Δt column: `+999.9ms` and a space.
+const DT_W: usize = 9;
+
+/// A time difference in nanoseconds, compact: `+15µs`, `+4.1ms`, `+1.25s`.
+fn fmt_dt(ns: i64) -> String {
+    let sign = if ns < 0 { "-" } else { "+" };
+    let n = ns.unsigned_abs() as f64;
+    match ns.unsigned_abs() {
+        0..1_000_000 => format!("{sign}{:.0}µs ", n / 1e3),
+        1_000_000..1_000_000_000 => format!("{sign}{:.1}ms ", n / 1e6),
+        _ => format!("{sign}{:.2}s ", n / 1e9),
+    }
+}
+
 fn human(n: u64) -> String {
     match n {
         0..100_000 => n.to_string(),
@@ -287,7 +301,9 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     if inner.height == 0 {
         return;
     }
-    let middle_w = (inner.width as usize).saturating_sub(2 * ladder::STATE_W + 2);
+    // The optional Δt column (time since the row above) takes its room from the arrows.
+    let dt_w = if m.show_dt { DT_W } else { 0 };
+    let middle_w = (inner.width as usize).saturating_sub(2 * ladder::STATE_W + 2 + dt_w);
     let (cl, sv) = m
         .conn
         .and_then(|c| m.store.conn(c))
@@ -296,6 +312,10 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let ends = ladder::fit(&format!("{cl}  ⇄  {sv}"), middle_w);
     let pad = middle_w.saturating_sub(ladder::display_width(&ends));
     let head = Line::from(vec![
+        Span::styled(
+            format!("{:>w$}", if m.show_dt { "Δt" } else { "" }, w = dt_w),
+            th.dim,
+        ),
         Span::styled(format!("{:>w$}", "client", w = ladder::STATE_W), th.c2s),
         Span::styled("|", th.dim),
         Span::styled(ends, th.dim),
@@ -304,7 +324,23 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let mut lines = vec![head];
     let rows = m.visible_rows();
     let h = inner.height.saturating_sub(1) as usize;
+    let ts = |i: u32| m.store.events.get(i as usize).and_then(super::model::ts_of);
+    // The time of the row above the first one drawn, for its Δt.
+    let mut prev_ts = m
+        .ladder_offset
+        .checked_sub(1)
+        .and_then(|p| rows.get(p))
+        .and_then(|&i| ts(i));
     for &idx in rows.iter().skip(m.ladder_offset).take(h) {
+        let t = ts(idx);
+        let dt = match (m.show_dt, prev_ts, t) {
+            (false, ..) => String::new(),
+            (true, Some(a), Some(b)) => format!("{:>w$}", fmt_dt(b - a), w = dt_w),
+            (true, ..) => " ".repeat(dt_w),
+        };
+        if t.is_some() {
+            prev_ts = t;
+        }
         let idx = idx as usize;
         let Some(meta) = m.store.meta.get(idx) else {
             continue;
@@ -346,6 +382,7 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             arrow_style
         };
         lines.push(Line::from(vec![
+            Span::styled(dt, th.dim),
             Span::styled(p.left, th.state),
             Span::styled("|", th.dim),
             Span::styled(p.middle, arrow_style),
@@ -562,7 +599,7 @@ fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
 }
 
 /// The help table: keys (the same in every language) and what they do.
-const KEYS: [(&str, Msg); 23] = [
+const KEYS: [(&str, Msg); 24] = [
     ("space", Msg::KPlay),
     ("1 - 5", Msg::KChapters),
     ("+ / -", Msg::KSpeed),
@@ -582,6 +619,7 @@ const KEYS: [(&str, Msg); 23] = [
     ("r", Msg::KRaw),
     ("t", Msg::KTheme),
     ("P", Msg::KPresenter),
+    ("d", Msg::KDeltaT),
     ("Q", Msg::KQuiz),
     ("mouse", Msg::KMouse),
     ("?", Msg::KHelp),
