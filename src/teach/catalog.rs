@@ -116,6 +116,11 @@ ids! {
     QuizHidden,
     WkQListen, WkAListen,
     KDeltaT,
+    // the detail pane's own lines
+    DPacket, DTcpConn, DStatesAfter, DWindow, DOptions, DAnalysis, DHttpHead, DWsHandshake,
+    DExtensions, DConnClosed, DHow, DNewConn, DNote, DAcceptTitle, DNoKey, DStepKey, DStepServer,
+    DMatch, DMismatch, DNoAccept, DFrame, DHeuristic, DLayout, DUnmaskTitle, DNotMasked, DMessage,
+    DDeflate, DBytes, DInflateErr, DClose, DNone, DText, DData, DBadUtf8,
     // both ends' states as each segment arrives (issue 14)
     SynAsks, SynAckArrives, HsBoth, FinAckTogether, FinCrossed, RetransState, DataAckNone,
     // the WebSocket handshake as the tutorial's four steps

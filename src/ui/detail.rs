@@ -6,6 +6,8 @@ use super::layers;
 use super::store::Store;
 use crate::event::{Event, HttpKind, Opcode, PktNum, WsFrame, WsMessage};
 use crate::fields::Field;
+use crate::teach::catalog::{Msg, say, text as tr};
+use crate::teach::{Lang, labels};
 use crate::text::{bytes_for_terminal, escape_for_terminal};
 use std::ops::Range;
 
@@ -93,7 +95,7 @@ impl Detail {
 /// Most payload bytes shown in the unmasking table.
 const UNMASK_ROWS: usize = 8;
 
-pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
+pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail {
     let mut d = Detail {
         event: idx,
         ..Default::default()
@@ -111,22 +113,27 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
         d.lines.push(Line::new(
             0,
             LineKind::Heading,
-            format!("Packet {n}: {} bytes captured of {}", rec.len, rec.orig_len),
+            say(
+                lang,
+                Msg::DPacket,
+                &[("n", &n), ("len", &rec.len), ("orig", &rec.orig_len)],
+            ),
         ));
         for f in layers::packet_fields(rec.linktype, data) {
-            push_field(&mut d.lines, &f, 1, 0, data.len());
+            push_field(&mut d.lines, &f, 1, 0, data.len(), lang);
         }
     }
     match ev {
         Event::Tcp(t) => {
             d.lines
-                .push(Line::new(0, LineKind::Heading, "TCP connection"));
+                .push(Line::new(0, LineKind::Heading, tr(lang, Msg::DTcpConn)));
             d.lines.push(Line::new(
                 1,
                 LineKind::Text,
-                format!(
-                    "states after: client {}, server {}",
-                    t.client_state, t.server_state
+                say(
+                    lang,
+                    Msg::DStatesAfter,
+                    &[("c", &t.client_state), ("s", &t.server_state)],
                 ),
             ));
             d.lines.push(Line::new(
@@ -141,7 +148,7 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
                 d.lines.push(Line::new(
                     1,
                     LineKind::Text,
-                    format!("window {w} bytes (scaled)"),
+                    say(lang, Msg::DWindow, &[("w", &w)]),
                 ));
             }
             let o = t.opts;
@@ -149,21 +156,28 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
                 d.lines.push(Line::new(
                     1,
                     LineKind::Text,
-                    format!(
-                        "options: mss={} wscale={} sack_permitted={}",
-                        o.mss.map_or("-".into(), |v| v.to_string()),
-                        o.wscale.map_or("-".into(), |v| v.to_string()),
-                        o.sack_permitted
+                    say(
+                        lang,
+                        Msg::DOptions,
+                        &[
+                            ("mss", &o.mss.map_or("-".into(), |v| v.to_string())),
+                            ("ws", &o.wscale.map_or("-".into(), |v| v.to_string())),
+                            ("sack", &o.sack_permitted),
+                        ],
                     ),
                 ));
             }
             for n in t.analysis.names() {
-                d.lines
-                    .push(Line::new(1, LineKind::Bad, format!("analysis: {n}")));
+                d.lines.push(Line::new(
+                    1,
+                    LineKind::Bad,
+                    say(lang, Msg::DAnalysis, &[("name", &n)]),
+                ));
             }
         }
         Event::Http(h) => {
-            d.lines.push(Line::new(0, LineKind::Heading, "HTTP head"));
+            d.lines
+                .push(Line::new(0, LineKind::Heading, tr(lang, Msg::DHttpHead)));
             // Where the head starts in the shown packet, found by its first line's bytes (a
             // head split over packets is listed without highlights).
             let data = packet.map(|(_, b)| b).unwrap_or(&[]);
@@ -174,15 +188,15 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
             let base = memchr::memmem::find(data, first.as_bytes());
             for f in layers::http_fields(h) {
                 match base {
-                    Some(b) => push_field(&mut d.lines, &f, 1, b, data.len()),
-                    None => push_field(&mut d.lines, &f, 1, 0, 0),
+                    Some(b) => push_field(&mut d.lines, &f, 1, b, data.len(), lang),
+                    None => push_field(&mut d.lines, &f, 1, 0, 0, lang),
                 }
             }
-            accept_for_conn(store, h.conn, &mut d.lines);
+            accept_for_conn(store, h.conn, &mut d.lines, lang);
         }
         Event::WsHandshake(h) => {
             d.lines
-                .push(Line::new(0, LineKind::Heading, "WebSocket handshake"));
+                .push(Line::new(0, LineKind::Heading, tr(lang, Msg::DWsHandshake)));
             for p in &h.problems {
                 d.lines.push(Line::new(
                     1,
@@ -194,33 +208,43 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
                 d.lines.push(Line::new(
                     1,
                     LineKind::Text,
-                    format!("extensions: {}", escape_for_terminal(e)),
+                    say(lang, Msg::DExtensions, &[("e", &escape_for_terminal(e))]),
                 ));
             }
-            accept_lines(h.key.as_deref(), h.accept.as_deref(), &mut d.lines);
+            accept_lines(h.key.as_deref(), h.accept.as_deref(), &mut d.lines, lang);
         }
         Event::WsFrame(f) => {
             let data = packet.map(|(_, b)| b).unwrap_or(&[]);
-            frame_lines(f, store.message_of(idx), data, bits_per_row, &mut d.lines);
+            frame_lines(
+                f,
+                store.message_of(idx),
+                data,
+                bits_per_row,
+                &mut d.lines,
+                lang,
+            );
         }
-        Event::WsMessage(m) => message_lines(m, &mut d.lines),
+        Event::WsMessage(m) => message_lines(m, &mut d.lines, lang),
         Event::ConnClose(c) => {
             d.lines
-                .push(Line::new(0, LineKind::Heading, "Connection closed"));
+                .push(Line::new(0, LineKind::Heading, tr(lang, Msg::DConnClosed)));
             d.lines.push(Line::new(
                 1,
                 LineKind::Text,
-                format!(
-                    "how: {}; client {}, server {}",
-                    c.how.as_str(),
-                    c.client_state,
-                    c.server_state
+                say(
+                    lang,
+                    Msg::DHow,
+                    &[
+                        ("how", &c.how.as_str()),
+                        ("c", &c.client_state),
+                        ("s", &c.server_state),
+                    ],
                 ),
             ));
         }
         Event::ConnOpen(o) => {
             d.lines
-                .push(Line::new(0, LineKind::Heading, "New connection"));
+                .push(Line::new(0, LineKind::Heading, tr(lang, Msg::DNewConn)));
             d.lines.push(Line::new(
                 1,
                 LineKind::Text,
@@ -232,7 +256,11 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
             d.lines.push(Line::new(
                 0,
                 LineKind::Heading,
-                format!("Note ({}, {})", n.level.as_str(), n.code),
+                say(
+                    lang,
+                    Msg::DNote,
+                    &[("level", &n.level.as_str()), ("code", &n.code)],
+                ),
             ));
             d.lines.push(Line::new(
                 1,
@@ -246,15 +274,16 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
 
 /// Add a field and its children; `base` is the byte where the field's buffer starts in the
 /// packet, `limit` the packet length (spans beyond it are not highlighted).
-fn push_field(out: &mut Vec<Line>, f: &Field, depth: u8, base: usize, limit: usize) {
+fn push_field(out: &mut Vec<Line>, f: &Field, depth: u8, base: usize, limit: usize, lang: Lang) {
     let r = f.byte_range();
     let span = (r.end > r.start)
         .then(|| base.saturating_add(r.start)..base.saturating_add(r.end))
         .filter(|s| s.end <= limit);
+    let label = labels::label(lang, f.label);
     let text = if f.label.is_empty() {
         escape_for_terminal(&f.value).into_owned()
     } else if f.value.is_empty() {
-        f.label.to_string()
+        label.into_owned()
     } else if f
         .value
         .strip_prefix(f.label)
@@ -263,7 +292,7 @@ fn push_field(out: &mut Vec<Line>, f: &Field, depth: u8, base: usize, limit: usi
         // A header line's value already starts with its name ("Host: …"); say it once.
         escape_for_terminal(&f.value).into_owned()
     } else {
-        format!("{}: {}", f.label, escape_for_terminal(&f.value))
+        format!("{label}: {}", escape_for_terminal(&f.value))
     };
     out.push(Line {
         depth,
@@ -273,11 +302,11 @@ fn push_field(out: &mut Vec<Line>, f: &Field, depth: u8, base: usize, limit: usi
         name: f.name,
     });
     for c in &f.children {
-        push_field(out, c, depth.saturating_add(1), base, limit);
+        push_field(out, c, depth.saturating_add(1), base, limit, lang);
     }
 }
 
-fn accept_for_conn(store: &Store, conn: crate::event::ConnId, out: &mut Vec<Line>) {
+fn accept_for_conn(store: &Store, conn: crate::event::ConnId, out: &mut Vec<Line>, lang: Lang) {
     let Some(ci) = store.conn(conn) else { return };
     let hs = ci
         .events
@@ -287,19 +316,21 @@ fn accept_for_conn(store: &Store, conn: crate::event::ConnId, out: &mut Vec<Line
             _ => None,
         });
     if let Some(h) = hs {
-        accept_lines(h.key.as_deref(), h.accept.as_deref(), out);
+        accept_lines(h.key.as_deref(), h.accept.as_deref(), out, lang);
     }
 }
 
+/// A step's name padded to a column, by display width (Chinese counts two per character).
+fn step(name: &str) -> String {
+    let w = crate::ladder::display_width(name);
+    format!("{name}{}", " ".repeat(12usize.saturating_sub(w)))
+}
+
 /// The Accept computation step by step, ending in ✓ or ✗ against what the server sent.
-fn accept_lines(key: Option<&str>, accept: Option<&str>, out: &mut Vec<Line>) {
-    out.push(Line::new(
-        0,
-        LineKind::Heading,
-        "Sec-WebSocket-Accept, step by step",
-    ));
+fn accept_lines(key: Option<&str>, accept: Option<&str>, out: &mut Vec<Line>, lang: Lang) {
+    out.push(Line::new(0, LineKind::Heading, tr(lang, Msg::DAcceptTitle)));
     let Some(key) = key else {
-        out.push(Line::new(1, LineKind::Bad, "no Sec-WebSocket-Key was sent"));
+        out.push(Line::new(1, LineKind::Bad, tr(lang, Msg::DNoKey)));
         return;
     };
     let st = layers::accept_steps(key);
@@ -307,12 +338,16 @@ fn accept_lines(key: Option<&str>, accept: Option<&str>, out: &mut Vec<Line>) {
     out.push(Line::new(
         1,
         LineKind::Text,
-        format!("1 key       {}", escape_for_terminal(&st.key)),
+        format!(
+            "{}{}",
+            step(tr(lang, Msg::DStepKey)),
+            escape_for_terminal(&st.key)
+        ),
     ));
     out.push(Line::new(
         1,
         LineKind::Text,
-        "2 + GUID    258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+        format!("{}258EAFA5-E914-47DA-95CA-C5AB0DC85B11", step("2 + GUID")),
     ));
     // Less indented than the steps so the 60 characters fit a 64-column pane.
     out.push(Line::new(
@@ -320,24 +355,37 @@ fn accept_lines(key: Option<&str>, accept: Option<&str>, out: &mut Vec<Line>) {
         LineKind::Text,
         format!("  = {}", escape_for_terminal(&st.concatenated)),
     ));
-    out.push(Line::new(1, LineKind::Text, format!("3 SHA-1     {hex}")));
     out.push(Line::new(
         1,
         LineKind::Text,
-        format!("4 base64    {}", st.base64),
+        format!("{}{hex}", step("3 SHA-1")),
     ));
+    out.push(Line::new(
+        1,
+        LineKind::Text,
+        format!("{}{}", step("4 base64"), st.base64),
+    ));
+    let server = step(tr(lang, Msg::DStepServer));
     match accept {
         Some(a) if a.trim() == st.base64 => out.push(Line::new(
             1,
             LineKind::Good,
-            format!("  server    {} ✓ match", escape_for_terminal(a)),
+            format!(
+                "{server}{} {}",
+                escape_for_terminal(a),
+                tr(lang, Msg::DMatch)
+            ),
         )),
         Some(a) => out.push(Line::new(
             1,
             LineKind::Bad,
-            format!("  server    {} ✗ MISMATCH", escape_for_terminal(a)),
+            format!(
+                "{server}{} {}",
+                escape_for_terminal(a),
+                tr(lang, Msg::DMismatch)
+            ),
         )),
-        None => out.push(Line::new(1, LineKind::Bad, "  server sent no Accept ✗")),
+        None => out.push(Line::new(1, LineKind::Bad, tr(lang, Msg::DNoAccept))),
     }
 }
 
@@ -347,6 +395,7 @@ fn frame_lines(
     packet: &[u8],
     per_row: u64,
     out: &mut Vec<Line>,
+    lang: Lang,
 ) {
     let h = &f.header;
     // The frame header's position in the shown packet, found by its bytes; without it the
@@ -360,35 +409,37 @@ fn frame_lines(
     out.push(Line::new(
         0,
         LineKind::Heading,
-        format!(
-            "WebSocket frame: {} {}B{}",
-            h.opcode.as_str(),
-            h.payload_len,
-            if f.heuristic {
-                " (recognised without handshake)"
-            } else {
-                ""
-            }
+        say(
+            lang,
+            Msg::DFrame,
+            &[
+                ("op", &h.opcode.as_str()),
+                ("len", &h.payload_len),
+                (
+                    "heur",
+                    &if f.heuristic {
+                        tr(lang, Msg::DHeuristic)
+                    } else {
+                        ""
+                    },
+                ),
+            ],
         ),
     ));
     let fields = layers::frame_fields(h);
     for fl in &fields {
         match base {
-            Some(b) => push_field(out, fl, 1, b, packet.len()),
-            None => push_field(out, fl, 1, 0, 0),
+            Some(b) => push_field(out, fl, 1, b, packet.len(), lang),
+            None => push_field(out, fl, 1, 0, 0, lang),
         }
     }
-    out.push(Line::new(0, LineKind::Heading, "RFC 6455 §5.2 layout"));
+    out.push(Line::new(0, LineKind::Heading, tr(lang, Msg::DLayout)));
     for l in bit_layout(&fields, u64::from(h.header_len) * 8, per_row) {
         out.push(Line::new(1, LineKind::Text, l));
     }
     match h.mask_key {
         Some(key) if !f.preview.is_empty() => {
-            out.push(Line::new(
-                0,
-                LineKind::Heading,
-                "Unmasking: wire byte XOR key[i mod 4] = plain byte",
-            ));
+            out.push(Line::new(0, LineKind::Heading, tr(lang, Msg::DUnmaskTitle)));
             let n = f.preview.len().min(UNMASK_ROWS);
             let mut plain = f.preview[..n].to_vec();
             layers::unmask(&mut plain, key, 0);
@@ -406,50 +457,65 @@ fn frame_lines(
             }
         }
         Some(_) => {}
-        None => out.push(Line::new(
-            1,
-            LineKind::Text,
-            "payload not masked (server frames never are)",
-        )),
+        None => out.push(Line::new(1, LineKind::Text, tr(lang, Msg::DNotMasked))),
     }
     if let Some(m) = msg {
-        message_lines(m, out);
+        message_lines(m, out, lang);
     }
 }
 
-fn message_lines(m: &WsMessage, out: &mut Vec<Line>) {
+fn message_lines(m: &WsMessage, out: &mut Vec<Line>, lang: Lang) {
     out.push(Line::new(
         0,
         LineKind::Heading,
-        format!("Message: {} in {} frame(s)", m.opcode.as_str(), m.frames),
+        say(
+            lang,
+            Msg::DMessage,
+            &[("op", &m.opcode.as_str()), ("n", &m.frames)],
+        ),
     ));
     if m.compressed {
         out.push(Line::new(
             1,
             LineKind::Text,
-            format!(
-                "permessage-deflate: {} bytes on the wire → {} bytes inflated",
-                m.wire_len, m.len
+            say(
+                lang,
+                Msg::DDeflate,
+                &[("wire", &m.wire_len), ("len", &m.len)],
             ),
         ));
     } else {
-        out.push(Line::new(1, LineKind::Text, format!("{} bytes", m.len)));
+        out.push(Line::new(
+            1,
+            LineKind::Text,
+            say(lang, Msg::DBytes, &[("n", &m.len)]),
+        ));
     }
     if let Some(e) = &m.inflate_error {
         out.push(Line::new(
             1,
             LineKind::Bad,
-            format!("could not inflate: {}", escape_for_terminal(e)),
+            say(lang, Msg::DInflateErr, &[("e", &escape_for_terminal(e))]),
         ));
     }
     if m.opcode == Opcode::Close {
         out.push(Line::new(
             1,
             LineKind::Text,
-            format!(
-                "close code {} reason \"{}\"",
-                m.close_code.map_or("(none)".into(), |c| c.to_string()),
-                escape_for_terminal(m.close_reason.as_deref().unwrap_or(""))
+            say(
+                lang,
+                Msg::DClose,
+                &[
+                    (
+                        "code",
+                        &m.close_code
+                            .map_or(tr(lang, Msg::DNone).to_string(), |c| c.to_string()),
+                    ),
+                    (
+                        "reason",
+                        &escape_for_terminal(m.close_reason.as_deref().unwrap_or("")),
+                    ),
+                ],
             ),
         ));
     }
@@ -457,10 +523,13 @@ fn message_lines(m: &WsMessage, out: &mut Vec<Line>) {
         out.push(Line::new(
             1,
             LineKind::Text,
-            format!(
-                "text: \"{}\"{}",
-                escape_for_terminal(t),
-                if m.text_truncated { "…" } else { "" }
+            say(
+                lang,
+                Msg::DText,
+                &[
+                    ("t", &escape_for_terminal(t)),
+                    ("more", &if m.text_truncated { "…" } else { "" }),
+                ],
             ),
         ));
     } else if !m.data.is_empty() {
@@ -468,11 +537,11 @@ fn message_lines(m: &WsMessage, out: &mut Vec<Line>) {
         out.push(Line::new(
             1,
             LineKind::Text,
-            format!("data: {}", hex.join(" ")),
+            say(lang, Msg::DData, &[("hex", &hex.join(" "))]),
         ));
     }
     if m.utf8_error {
-        out.push(Line::new(1, LineKind::Bad, "invalid UTF-8"));
+        out.push(Line::new(1, LineKind::Bad, tr(lang, Msg::DBadUtf8)));
     }
 }
 
@@ -613,6 +682,7 @@ mod tests {
             Some("dGhlIHNhbXBsZSBub25jZQ=="),
             Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
             &mut out,
+            Lang::En,
         );
         assert!(
             out.iter()
@@ -623,7 +693,12 @@ mod tests {
                 .any(|l| l.text.contains("b37a4f2cc0624f1690f64606cf385945b2bec4ea"))
         );
         let mut bad = Vec::new();
-        accept_lines(Some("dGhlIHNhbXBsZSBub25jZQ=="), Some("wrong="), &mut bad);
+        accept_lines(
+            Some("dGhlIHNhbXBsZSBub25jZQ=="),
+            Some("wrong="),
+            &mut bad,
+            Lang::En,
+        );
         assert!(
             bad.iter()
                 .any(|l| l.kind == LineKind::Bad && l.text.contains('✗'))

@@ -326,7 +326,7 @@ impl Model {
         };
         let a = self.areas();
         let per_row = if a.detail.width >= 70 { 32 } else { 16 };
-        self.detail = detail::build(&self.store, c, per_row);
+        self.detail = detail::build(&self.store, c, per_row, self.lang());
         self.detail_sel = self.detail.initial(self.store.events.get(c));
         // Open the tree at the event's own layer (with its heading just above), not at the
         // Ethernet header: small screens show only a few lines. Events about more than one
