@@ -5,6 +5,7 @@
 //! UI because the `diagram` export reuses them: the text it writes is the text the UI draws.
 
 use crate::event::{ConnId, Dir, Event, HttpKind, Opcode, TcpState, WsMessage};
+use crate::teach::catalog::{Msg, say, text as tr};
 use crate::text::escape_for_terminal;
 use rustc_hash::FxHashMap;
 
@@ -13,6 +14,8 @@ use rustc_hash::FxHashMap;
 pub struct LadderOpts {
     /// Raw 32-bit sequence/ack numbers instead of relative ones.
     pub raw_seq: bool,
+    /// The language of the labels' words (numbers, flags and opcodes read the same in all).
+    pub lang: crate::teach::Lang,
 }
 
 /// One line of the ladder.
@@ -115,7 +118,7 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
         Event::Tcp(t) => {
             let _ = write!(s, "{}", t.flags);
             if s.is_empty() {
-                s.push_str("<no flags>");
+                s.push_str(tr(opts.lang, Msg::LNoFlags));
             }
             let (seq, ack) = if opts.raw_seq {
                 (t.seq, t.ack)
@@ -145,7 +148,7 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
                 if h.header("upgrade")
                     .is_some_and(|u| u.to_ascii_lowercase().contains("websocket"))
                 {
-                    s.push_str("step 2/4 ");
+                    s.push_str(tr(opts.lang, Msg::LStep2));
                 }
                 let _ = write!(
                     s,
@@ -159,23 +162,26 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
             }
             HttpKind::Response { status, reason } => {
                 if *status == 101 {
-                    s.push_str("step 3/4 ");
+                    s.push_str(tr(opts.lang, Msg::LStep3));
                 }
                 let _ = write!(s, "{status} {}", escape_for_terminal(reason));
             }
         },
         Event::WsHandshake(h) => {
             if h.upgraded {
-                s.push_str("step 4/4 WebSocket open");
+                s.push_str(tr(opts.lang, Msg::LWsOpen));
             } else {
-                s.push_str("upgrade failed");
+                s.push_str(tr(opts.lang, Msg::LUpgradeFailed));
             }
             if h.accept.is_some() {
-                s.push_str(if h.accept_ok {
-                    ", Accept ✓"
-                } else {
-                    ", Accept ✗"
-                });
+                s.push_str(tr(
+                    opts.lang,
+                    if h.accept_ok {
+                        Msg::LAcceptOk
+                    } else {
+                        Msg::LAcceptBad
+                    },
+                ));
             }
             if let Some(p) = h.problems.first() {
                 let _ = write!(s, ": {}", escape_for_terminal(p));
@@ -184,7 +190,11 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
         Event::WsFrame(f) => {
             let h = &f.header;
             s.push_str(opcode_name(h.opcode));
-            let masked = if h.masked { " (masked)" } else { "" };
+            let masked = if h.masked {
+                tr(opts.lang, Msg::LMasked)
+            } else {
+                ""
+            };
             match msg {
                 Some(m) if m.opcode == Opcode::Close => {
                     if let Some(c) = m.close_code {
@@ -211,12 +221,20 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
             }
         }
         Event::WsMessage(m) => {
-            let _ = write!(s, "⇒ {} message", opcode_name(m.opcode));
+            s.push_str(&say(
+                opts.lang,
+                Msg::LMessage,
+                &[("op", &opcode_name(m.opcode))],
+            ));
             push_payload(&mut s, m);
-            let _ = write!(s, " ({} frames)", m.frames);
+            s.push_str(&say(opts.lang, Msg::LFrames, &[("n", &m.frames)]));
         }
         Event::ConnClose(c) => {
-            let _ = write!(s, "connection closed ({})", c.how.as_str());
+            s.push_str(&say(
+                opts.lang,
+                Msg::LClosed,
+                &[("how", &c.how.as_str())],
+            ));
         }
         Event::Note(n) => {
             let _ = write!(s, "! {}", escape_for_terminal(&n.text));
@@ -416,12 +434,13 @@ pub fn fit(s: &str, w: usize) -> String {
 pub fn render_text(rows: &[LadderRow], client: &str, server: &str, width: usize) -> String {
     let middle_w = width.saturating_sub(2 * STATE_W + 2).max(20);
     let mut out = String::new();
+    // Padded by display width: a Chinese head takes two columns a character.
+    let c = fit(client, STATE_W);
     let head = format!(
-        "{:>sw$}|{}|{}\n",
-        fit(client, STATE_W),
+        "{}{c}|{}|{}\n",
+        " ".repeat(STATE_W.saturating_sub(display_width(&c))),
         " ".repeat(middle_w),
         fit(server, STATE_W),
-        sw = STATE_W
     );
     out.push_str(&head);
     for r in rows {
@@ -522,7 +541,10 @@ mod tests {
 
     #[test]
     fn raw_numbers_on_request() {
-        let rows = build(&handshake(), 1, LadderOpts { raw_seq: true });
+        let rows = build(&handshake(), 1, LadderOpts {
+            raw_seq: true,
+            ..Default::default()
+        });
         assert_eq!(rows[1].label, "SYN,ACK seq=1000 ack=5001");
     }
 

@@ -4,7 +4,9 @@ use std::process::ExitCode;
 use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::{ConnId, Event, Proto};
 use wslens::ladder::{self, LadderOpts};
+use wslens::teach::catalog::text;
 use wslens::teach::diagram::{self, Diagram};
+use wslens::teach::{Lang, Msg};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -37,6 +39,9 @@ pub struct DiagramArgs {
     /// Draw at most this many rows (long connections make very tall images).
     #[arg(long)]
     pub max_rows: Option<usize>,
+    /// Language of the labels' words and the lifelines: en or zh (简体中文).
+    #[arg(long, value_name = "en|zh")]
+    pub lang: Option<Lang>,
 }
 
 pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
@@ -62,11 +67,18 @@ pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
             _ => None,
         })
         .ok_or_else(|| anyhow::anyhow!("{}: no connection {conn}", a.file.display()))?;
-    let mut rows = ladder::build(&events, conn, LadderOpts { raw_seq: a.raw_seq });
+    let mut rows = ladder::build(&events, conn, LadderOpts {
+            raw_seq: a.raw_seq,
+            lang: a.lang.unwrap_or_default(),
+        });
     if let Some(n) = a.max_rows {
         rows.truncate(n);
     }
-    let (client, server) = (format!("client {client}"), format!("server {server}"));
+    let lang = a.lang.unwrap_or_default();
+    let (client, server) = (
+        format!("{} {client}", text(lang, Msg::WClient)),
+        format!("{} {server}", text(lang, Msg::WServer)),
+    );
     let file = a.file.display().to_string();
     let title = format!(
         "wslens · {} · conn {conn}",
@@ -77,6 +89,7 @@ pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
         client: &client,
         server: &server,
         title: &title,
+        lang,
     };
     let out = match a.format {
         Format::Txt => diagram::txt(&d, a.width),

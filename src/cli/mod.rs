@@ -67,7 +67,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo::run(a)
         }
         Some(Cmd::Stats(a)) => stats::run(a),
-        Some(Cmd::Diagram(a)) => diagram::run(a),
+        Some(Cmd::Diagram(mut a)) => {
+            a.lang = a.lang.or(lang);
+            diagram::run(a)
+        }
         Some(Cmd::Worksheet(mut a)) => {
             a.lang = a.lang.or(lang);
             worksheet::run(a)

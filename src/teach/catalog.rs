@@ -121,6 +121,12 @@ ids! {
     DExtensions, DConnClosed, DHow, DNewConn, DNote, DAcceptTitle, DNoKey, DStepKey, DStepServer,
     DMatch, DMismatch, DNoAccept, DFrame, DHeuristic, DLayout, DUnmaskTitle, DNotMasked, DMessage,
     DDeflate, DBytes, DInflateErr, DClose, DNone, DText, DData, DBadUtf8,
+    // the UI's list headings, filters and empty states
+    UiColProto, UiColLocalIp, UiColPort, UiColRemoteIp, UiColLocal, UiColRemote, UiColMsgs,
+    UiColBytes, UiNoConn, UiWaiting, UiPressN, UiNothing, UiFiltLayer, UiFiltNoAcks, UiFiltRaw,
+    // ladder labels' words
+    LNoFlags, LStep2, LStep3, LWsOpen, LUpgradeFailed, LAcceptOk, LAcceptBad, LMasked, LMessage,
+    LFrames, LClosed,
     // both ends' states as each segment arrives (issue 14)
     SynAsks, SynAckArrives, HsBoth, FinAckTogether, FinCrossed, RetransState, DataAckNone,
     // the WebSocket handshake as the tutorial's four steps

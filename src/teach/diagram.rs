@@ -12,6 +12,8 @@ pub struct Diagram<'a> {
     pub client: &'a str,
     pub server: &'a str,
     pub title: &'a str,
+    /// The language of the lifeline heads (the rows carry their own words).
+    pub lang: crate::teach::Lang,
 }
 
 /// The plain-text ladder: a heading with the title and both ends, then exactly what the UI's
@@ -19,7 +21,11 @@ pub struct Diagram<'a> {
 /// the state columns).
 pub fn txt(d: &Diagram<'_>, width: usize) -> String {
     let mut s = format!("{}\n{}  ⇄  {}\n", d.title, d.client, d.server);
-    s.push_str(&ladder::render_text(d.rows, "client", "server", width));
+    let (c, sv) = (
+        crate::teach::catalog::text(d.lang, crate::teach::Msg::WClient),
+        crate::teach::catalog::text(d.lang, crate::teach::Msg::WServer),
+    );
+    s.push_str(&ladder::render_text(d.rows, c, sv, width));
     s
 }
 
@@ -231,6 +237,7 @@ mod tests {
             client: "client 1.2.3.4:5",
             server: "server 6.7.8.9:80",
             title: "t",
+            lang: crate::teach::Lang::En,
         };
         let m = mermaid(&d);
         let arrows = m.lines().filter(|l| l.contains("->>")).count();
@@ -250,6 +257,7 @@ mod tests {
             client: "c",
             server: "s",
             title: "<conn 1>",
+            lang: crate::teach::Lang::En,
         };
         let v = svg(&d);
         assert!(v.starts_with("<svg ") && v.trim_end().ends_with("</svg>"));

@@ -224,6 +224,7 @@ impl Model {
     pub fn opts(&self) -> LadderOpts {
         LadderOpts {
             raw_seq: self.raw_seq,
+            lang: self.lang(),
         }
     }
 

@@ -122,7 +122,7 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let inner = block.inner(r);
     f.render_widget(block, r);
     let wide = inner.width >= 116;
-    let mut lines = vec![Line::styled(conn_line_head(wide), th.dim)];
+    let mut lines = vec![Line::styled(conn_line_head(wide, l), th.dim)];
     let rows = inner.height.saturating_sub(1) as usize;
     for (i, ci) in m
         .store
@@ -211,30 +211,45 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         lines.push(Line::styled(s, style));
     }
     if n == 0 {
-        lines.push(Line::styled("  (no connection yet)", th.dim));
+        lines.push(Line::styled(text(l, Msg::UiNoConn), th.dim));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn conn_line_head(wide: bool) -> String {
+/// `s` padded with spaces to `w` terminal columns (Chinese takes two per character), on the
+/// right (`left` aligned) or on the left.
+fn padw(s: &str, w: usize, left: bool) -> String {
+    let pad = " ".repeat(w.saturating_sub(ladder::display_width(s)));
+    if left { format!("{s}{pad}") } else { format!("{pad}{s}") }
+}
+
+fn conn_line_head(wide: bool, lang: Lang) -> String {
+    let t = |id| text(lang, id);
     if wide {
         format!(
-            "{:>3} {:<4} {:<22} {:>6}  {:<22} {:>6}  {:<12} {:<12} {:>7} {:>9}",
-            "#",
-            "prot",
-            "local (client) IP",
-            "port",
-            "remote (server) IP",
-            "port",
-            "client",
-            "server",
-            "msgs",
-            "bytes"
+            "{} {} {} {}  {} {}  {} {} {} {}",
+            padw("#", 3, false),
+            padw(t(Msg::UiColProto), 4, true),
+            padw(t(Msg::UiColLocalIp), 22, true),
+            padw(t(Msg::UiColPort), 6, false),
+            padw(t(Msg::UiColRemoteIp), 22, true),
+            padw(t(Msg::UiColPort), 6, false),
+            padw(t(Msg::WClient), 12, true),
+            padw(t(Msg::WServer), 12, true),
+            padw(t(Msg::UiColMsgs), 7, false),
+            padw(t(Msg::UiColBytes), 9, false),
         )
     } else {
         format!(
-            "{:>2} {:<3} {:<20} {:<20} {:<9} {:<9} {:>4} {:>5}",
-            "#", "", "local (client)", "remote (server)", "client", "server", "msgs", "bytes"
+            "{} {:<3} {} {} {} {} {} {}",
+            padw("#", 2, false),
+            "",
+            padw(t(Msg::UiColLocal), 20, true),
+            padw(t(Msg::UiColRemote), 20, true),
+            padw(t(Msg::WClient), 9, true),
+            padw(t(Msg::WServer), 9, true),
+            padw(t(Msg::UiColMsgs), 4, false),
+            padw(t(Msg::UiColBytes), 5, false),
         )
     }
 }
@@ -281,16 +296,16 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     };
     let mut filt = Vec::new();
     if m.layer != super::model::LayerFilter::All {
-        filt.push(format!("layer={}", m.layer.as_str()));
+        filt.push(say(m.lang(), Msg::UiFiltLayer, &[("l", &m.layer.as_str())]));
     }
     if m.hide_acks {
-        filt.push("no pure ACKs".into());
+        filt.push(text(m.lang(), Msg::UiFiltNoAcks).into());
     }
     if !m.search.is_empty() {
         filt.push(format!("/{}", crate::text::escape_for_terminal(&m.search)));
     }
     if m.raw_seq {
-        filt.push("raw seq".into());
+        filt.push(text(m.lang(), Msg::UiFiltRaw).into());
     }
     if !filt.is_empty() {
         title.push_str(&format!("[{}] ", filt.join(", ")));
@@ -316,10 +331,16 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             format!("{:>w$}", if m.show_dt { "Δt" } else { "" }, w = dt_w),
             th.dim,
         ),
-        Span::styled(format!("{:>w$}", "client", w = ladder::STATE_W), th.c2s),
+        Span::styled(
+            padw(text(m.lang(), Msg::WClient), ladder::STATE_W, false),
+            th.c2s,
+        ),
         Span::styled("|", th.dim),
         Span::styled(ends, th.dim),
-        Span::styled(format!("{}|server", " ".repeat(pad)), th.s2c),
+        Span::styled(
+            format!("{}|{}", " ".repeat(pad), text(m.lang(), Msg::WServer)),
+            th.s2c,
+        ),
     ]);
     let mut lines = vec![head];
     let rows = m.visible_rows();
@@ -392,11 +413,11 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     }
     if rows.is_empty() {
         let msg = if m.store.events.is_empty() {
-            "  waiting for packets…"
+            text(m.lang(), Msg::UiWaiting)
         } else if m.playback {
-            "  press n or → to reveal the next event"
+            text(m.lang(), Msg::UiPressN)
         } else {
-            "  nothing matches the filters"
+            text(m.lang(), Msg::UiNothing)
         };
         lines.push(Line::styled(msg, th.dim));
     }
