@@ -106,7 +106,7 @@ ids! {
     StatStreamPerByte, StatNewsWait, StatVerdictPush,
     StatUdpTitle, StatUdp, StatTcp, StatFlows, StatPackets, StatEmptyPackets, StatHeaderPerByte,
     StatFirstByte, StatUdpVerdict,
-    AckBeforeFin, FinSecond,
+    AckBeforeFin, FinSecond, ClosePolledKeepAlive,
 }
 
 /// The template for `id` in `lang`.

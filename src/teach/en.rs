@@ -101,7 +101,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         CloseIncomplete => "Connection {conn} was still open when the capture ended.",
         CloseStates => "Final states: client {cstate}, server {sstate}.",
         CloseShort => {
-            "This was a short connection: it carried {requests} HTTP request(s) and closed, and the same thing was asked before. Every new question costs a new connection and a new three-way handshake; asking again and again like this is polling."
+            "This was a short connection: it carried one HTTP request and closed, and the same thing had been asked before. Every new question costs a new connection and a new three-way handshake; asking again and again like this is polling."
         }
 
         Udp => {
@@ -332,6 +332,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         }
         FinSecond => {
             "FIN from the {who}: the {peer} had already closed its half, and now the {who} has finished sending too; once this FIN is acknowledged both directions are closed. Like the SYN, the FIN uses one sequence number ({rel_seq})."
+        }
+        ClosePolledKeepAlive => {
+            "This connection was kept alive for {requests} HTTP requests, asking again for what was asked before: that is polling too. It saved handshakes, but every question still cost a full request head and answer head, and news waited for the next question."
         }
     }
 }

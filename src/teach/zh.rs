@@ -90,7 +90,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         CloseIncomplete => "抓包结束时，连接 {conn} 仍然打开。",
         CloseStates => "最终状态：客户端 {cstate}，服务器 {sstate}。",
         CloseShort => {
-            "这是一个短连接：只传送了 {requests} 个 HTTP 请求就关闭了，而同样的内容之前已经问过。每次新的询问都要重新建立连接、重新三次握手，这样反复询问就是轮询。"
+            "这是一个短连接：只传送了一个 HTTP 请求就关闭了，而同样的内容之前已经问过。每次新的询问都要重新建立连接、重新三次握手，这样反复询问就是轮询。"
         }
 
         Udp => {
@@ -307,6 +307,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         }
         FinSecond => {
             "{who}发送 FIN：{peer}已经关闭了它那一半连接，现在{who}也没有数据要发了；这个 FIN 被确认后，两个方向就都关闭了。和 SYN 一样，FIN 也占用一个序号（{rel_seq}）。"
+        }
+        ClosePolledKeepAlive => {
+            "这条连接保持打开，传送了 {requests} 个 HTTP 请求，反复询问之前问过的内容：这也是轮询。它省去了重新握手，但每次询问仍然要发送完整的请求头和响应头，新消息也要等到下一次询问才能送到。"
         }
     }
 }
