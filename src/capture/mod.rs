@@ -10,9 +10,11 @@ use std::io::Read;
 use std::path::Path;
 
 mod map;
+mod stream;
 pub mod write;
 
 pub use map::{Backing, read_file_mapped};
+pub use stream::{Arrival, is_stream, read_stream};
 
 /// One captured packet, borrowed from the reader's buffer.
 #[derive(Clone, Copy, Debug)]
@@ -47,6 +49,8 @@ pub enum CaptureError {
     NotACapture { magic: String },
     #[error("the input is empty")]
     Empty,
+    #[error("the file is only {len} bytes long, too short to hold a pcap or pcapng file header")]
+    ShortHeader { len: usize },
     #[error("read error: {0}")]
     Io(String),
     #[error("file truncated at byte offset {offset}, after packet {after_pkt}: {what}")]
@@ -276,11 +280,7 @@ impl Blocks {
         }
         if pcap_parser::parse_sectionheaderblock(bytes).is_err() {
             if bytes.len() < 24 {
-                return Err(CaptureError::Truncated {
-                    offset: 0,
-                    after_pkt: 0,
-                    what: "file header",
-                });
+                return Err(CaptureError::ShortHeader { len: bytes.len() });
             }
             let magic = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
             return Err(CaptureError::NotACapture { magic });
@@ -378,16 +378,13 @@ pub fn read_from<R: Read + Send>(
         return Err(CaptureError::Empty);
     }
     let magic: String = head.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let head_len = head.len();
     let chained = std::io::Cursor::new(head).chain(input);
     let mut reader = match pcap_parser::create_reader(INITIAL_BUFFER, chained) {
         Ok(r) => r,
         Err(PcapError::Eof) => return Err(CaptureError::Empty),
         Err(PcapError::Incomplete(_)) | Err(PcapError::UnexpectedEof) => {
-            return Err(CaptureError::Truncated {
-                offset: 0,
-                after_pkt: 0,
-                what: "file header",
-            });
+            return Err(CaptureError::ShortHeader { len: head_len });
         }
         Err(PcapError::ReadError) => return Err(CaptureError::Io("read failed".into())),
         Err(_) => return Err(CaptureError::NotACapture { magic }),
