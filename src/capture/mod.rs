@@ -53,6 +53,8 @@ pub enum CaptureError {
     ShortHeader { len: usize },
     #[error("read error: {0}")]
     Io(String),
+    #[error("the capture holds no packets (its file header is valid, nothing follows it)")]
+    NoPackets,
     #[error("file truncated at byte offset {offset}, after packet {after_pkt}: {what}")]
     Truncated {
         offset: u64,
@@ -101,6 +103,55 @@ fn open(path: &Path) -> Result<Option<File>, CaptureError> {
             path: path.display().to_string(),
             source,
         })
+}
+
+/// Whether `path` is a capture that holds at least one packet, judged from its first MiB: the
+/// error `decode` would report when it is not (for the terminal UI, which must not start on a
+/// file it cannot show). A file whose first MiB holds no whole packet passes.
+pub fn check_file(path: &Path) -> Result<(), CaptureError> {
+    const LOOK: u64 = 1 << 20;
+    let Some(file) = open(path)? else {
+        return Ok(());
+    };
+    let mut head = Vec::new();
+    file.take(LOOK)
+        .read_to_end(&mut head)
+        .map_err(|e| CaptureError::Io(e.to_string()))?;
+    let (mut st, mut format, header) = Blocks::start(&head)?;
+    let (_, stop) = st.parse(&mut format, &head[header..], &mut |_| {});
+    if st.num > 0 || head.len() as u64 == LOOK {
+        return Ok(());
+    }
+    match stop {
+        None => Err(CaptureError::NoPackets),
+        Some(e) => {
+            let offset = header as u64 + st.parsed;
+            Err(st.stop_error(e, offset, head.len() - offset as usize))
+        }
+    }
+}
+
+impl CaptureError {
+    /// Whether nothing at all could be read (exit status 2 for `decode`; 1 when the file header
+    /// was read).
+    pub fn is_unreadable(&self) -> bool {
+        matches!(
+            self,
+            CaptureError::Open { .. }
+                | CaptureError::NotACapture { .. }
+                | CaptureError::Empty
+                | CaptureError::ShortHeader { .. }
+                | CaptureError::Io(_)
+        )
+    }
+
+    /// The message to show after the file's name (`cannot open` says the name itself).
+    pub fn after_name(&self) -> String {
+        match self {
+            CaptureError::Open { source, .. } => format!("cannot open it: {source}"),
+            e => e.to_string(),
+        }
+    }
 }
 
 pub fn read_bytes(bytes: &[u8], f: impl FnMut(Packet<'_>)) -> Result<ReadSummary, CaptureError> {

@@ -26,8 +26,8 @@ pub struct DecodeArgs {
     #[arg(long, conflicts_with = "json")]
     pub brief: bool,
     /// Language of the narration: en or zh (简体中文).
-    #[arg(long, default_value = "en", value_name = "en|zh")]
-    pub lang: Lang,
+    #[arg(long, value_name = "en|zh")]
+    pub lang: Option<Lang>,
     /// Bytes held per direction while waiting for missing TCP data.
     #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
     pub stream_buffer: usize,
@@ -80,7 +80,7 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
         let mut w = TextWriter::new(out);
         if !a.brief {
-            w = w.narrated(a.lang);
+            w = w.narrated(a.lang.unwrap_or_default());
         }
         let (code, mut w) = drive_threaded(&a.file, &mut dec, w)?;
         let _ = w.flush();
@@ -134,7 +134,7 @@ pub(crate) fn drive(
     };
     let summary = match read {
         Ok(s) => s,
-        Err(e) => anyhow::bail!("{name}: {}", escape_for_terminal(&e.to_string())),
+        Err(e) => anyhow::bail!("{name}: {}", escape_for_terminal(&e.after_name())),
     };
     dec.finish(sink);
     sink.caught_up();
@@ -157,11 +157,8 @@ pub(crate) fn drive(
         }
     } else if summary.packets == 0 {
         // docs/security.md: a valid file header and no packet is exit status 1.
-        let _ = writeln!(
-            std::io::stderr(),
-            "wslens: {name}: the capture holds no packets (its file header is valid, nothing \
-             follows it)"
-        );
+        let e = capture::CaptureError::NoPackets;
+        let _ = writeln!(std::io::stderr(), "wslens: {name}: {e}");
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

@@ -7,23 +7,46 @@ use crate::ui::FeedSender;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// While packets keep coming, output is written out at least this often.
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
 
 /// Decode everything the capture delivers until it ends (count, duration, stop flag), then
-/// report open connections as incomplete and the capture's own figures as notes.
+/// report open connections as incomplete and the capture's own figures as notes. The sink is
+/// told to write out ([`Sink::caught_up`]) each time the queue of captured packets runs dry,
+/// and every 50 ms while it does not: one write per batch of packets, not one per event.
 pub fn decode_live(handle: CaptureHandle, dec: &mut Decoder, sink: &mut dyn Sink) -> CaptureStats {
+    let mut held = false;
+    let mut last = Instant::now();
     loop {
-        match handle.recv_timeout(Duration::from_millis(100)) {
-            Ok(p) => dec.packet(&p.as_packet(), sink),
+        let wait = if held {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(100)
+        };
+        match handle.recv_timeout(wait) {
+            Ok(p) => {
+                dec.packet(&p.as_packet(), sink);
+                held = true;
+                if last.elapsed() < FLUSH_EVERY {
+                    continue;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) if !held => continue,
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
+        sink.caught_up();
+        held = false;
+        last = Instant::now();
     }
     let stats = handle.finish();
     dec.finish(sink);
     for n in stats.notes() {
         sink.emit(n);
     }
+    sink.caught_up();
     stats
 }
 

@@ -59,7 +59,15 @@ impl<W: Write> TextWriter<W> {
         let mut line = summary(ev);
         line.push('\n');
         if let Some(n) = &mut self.narrator {
-            for sentence in n.next(ev) {
+            // A note's summary line is the note itself: its narration would only repeat it
+            // (cut short), so the log says it once.
+            let sentences = n.next(ev);
+            let sentences = if matches!(ev, Event::Note(_)) {
+                Vec::new()
+            } else {
+                sentences
+            };
+            for sentence in sentences {
                 line.push_str(NARRATION_INDENT);
                 line.push_str(&sentence);
                 line.push('\n');

@@ -66,6 +66,15 @@ impl Default for UiOptions {
 
 /// Open the terminal UI on a source and run until the user quits.
 pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    // Without a terminal the screen cannot be drawn: say so rather than write escape codes into
+    // a file or pipe.
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the terminal UI needs a terminal, and standard output is not one; \
+             `wslens decode FILE` writes a text log (--json: NDJSON) instead"
+        );
+    }
     let (name, rx) = match source {
         UiSource::Embedded => (
             "classroom.pcap".to_string(),
@@ -76,8 +85,11 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
     };
     let mut model = Model::new(name, opts.theme, opts.playback);
     model.set_lang(opts.lang);
+    let mut terminal = ratatui::try_init().map_err(|e| {
+        ratatui::restore();
+        anyhow::anyhow!("cannot start the terminal UI on this terminal: {e}")
+    })?;
     install_panic_hook();
-    let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), ct::EnableMouseCapture);
     let res = event_loop(&mut terminal, &mut model, &rx);
     let _ = execute!(std::io::stdout(), ct::DisableMouseCapture);
