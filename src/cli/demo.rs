@@ -116,9 +116,21 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         r.map_err(|e| e.to_string())
     });
     if use_ui(a.json, a.text || a.brief) {
+        let mut running = format!(
+            "demo running, captured on lo ({})",
+            BackendArg::kind(a.backend).as_str()
+        );
+        if let Some(w) = &a.record {
+            running.push_str(&format!(" · recording to {}", w.display()));
+        }
+        let status = wslens::ui::LiveStatus {
+            running,
+            ended: "demo ended".into(),
+        };
         run_in_ui(
             handle,
             format!("demo: 127.0.0.1:{port}"),
+            status,
             a.lang.unwrap_or_default(),
         )?;
         stop.store(true, Ordering::SeqCst);
@@ -208,6 +220,10 @@ fn replay_bundled(a: &DemoArgs) -> anyhow::Result<ExitCode> {
         let name = "demo (bundled recording)".to_string();
         let opts = UiOptions {
             lang: a.lang.unwrap_or_default(),
+            live: Some(wslens::ui::LiveStatus {
+                running: "replaying the bundled demo recording".into(),
+                ended: "demo ended".into(),
+            }),
             ..UiOptions::default()
         };
         wslens::ui::run_ui(UiSource::Channel { name, rx }, opts)?;

@@ -13,7 +13,7 @@ use wslens::live::{
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
 use wslens::teach::Lang;
-use wslens::ui::{UiOptions, UiSource};
+use wslens::ui::{LiveStatus, UiOptions, UiSource};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum BackendArg {
@@ -97,8 +97,20 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(capture_failed(&e)),
     };
     if use_ui(a.json, a.text || a.brief) {
-        let name = format!("live: {}", a.iface);
-        let stats = run_in_ui(handle, name, a.lang.unwrap_or_default())?;
+        let name = "live".to_string();
+        let mut running = format!(
+            "capturing on {} ({})",
+            a.iface,
+            BackendArg::kind(a.backend).as_str()
+        );
+        if let Some(w) = &a.write {
+            running.push_str(&format!(" · recording to {}", w.display()));
+        }
+        let status = LiveStatus {
+            running,
+            ended: "capture ended".into(),
+        };
+        let stats = run_in_ui(handle, name, status, a.lang.unwrap_or_default())?;
         // The line left on the terminal once the UI is gone: what was captured, and where to
         // find it again.
         let _ = writeln!(
@@ -173,7 +185,12 @@ pub fn closing_line(s: &CaptureStats, record: Option<&std::path::Path>) -> Strin
 
 /// Decode on a producer thread into the terminal UI until the user quits it; the capture's
 /// figures once it has stopped.
-pub fn run_in_ui(handle: CaptureHandle, name: String, lang: Lang) -> anyhow::Result<CaptureStats> {
+pub fn run_in_ui(
+    handle: CaptureHandle,
+    name: String,
+    status: LiveStatus,
+    lang: Lang,
+) -> anyhow::Result<CaptureStats> {
     let (mut tx, rx) = wslens::ui::feed::channel();
     let stop = handle.stop.clone();
     let producer = std::thread::spawn(move || {
@@ -184,6 +201,7 @@ pub fn run_in_ui(handle: CaptureHandle, name: String, lang: Lang) -> anyhow::Res
     });
     let opts = UiOptions {
         lang,
+        live: Some(status),
         ..UiOptions::default()
     };
     let r = wslens::ui::run_ui(UiSource::Channel { name, rx }, opts);

@@ -38,6 +38,7 @@ pub fn run(a: OpenArgs) -> anyhow::Result<ExitCode> {
         theme: a.theme.unwrap_or(ThemeName::Dark),
         lang: a.lang.unwrap_or_default(),
         playback: embedded,
+        live: None,
     };
     wslens::ui::run_ui(source, opts)?;
     Ok(ExitCode::SUCCESS)

@@ -98,6 +98,8 @@ ids! {
     FTheme, FSpeed,
     KPlay, KSpeed, KStep, KMove, KPage, KHome, KEnd, KEsc, KTab, KEnter, KCompare, KOneConn, KLayer,
     KAcks, KSearch, KRaw, KTheme, KMouse, KHelp, KQuit,
+    // live sources in the UI: following new events, an unknown key
+    UiFollowing, UiFollowPaused, UiLoading, UiUnknownKey,
 }
 
 /// The template for `id` in `lang`.

@@ -283,5 +283,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         KMouse => "click to select, wheel to scroll",
         KHelp => "this help",
         KQuit => "quit",
+        UiFollowing => "following",
+        UiFollowPaused => "paused (End follows)",
+        UiLoading => "loading…",
+        UiUnknownKey => "that key does nothing here: press ? for the keys",
     }
 }

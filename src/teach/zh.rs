@@ -262,5 +262,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         KMouse => "单击选择，滚轮滚动",
         KHelp => "本帮助",
         KQuit => "退出",
+        UiFollowing => "跟随中",
+        UiFollowPaused => "已暂停（End 继续跟随）",
+        UiLoading => "加载中…",
+        UiUnknownKey => "此键在这里没有作用：按 ? 查看所有按键",
     }
 }

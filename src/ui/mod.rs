@@ -21,7 +21,7 @@ pub mod wrap;
 mod tests;
 
 pub use feed::{Batch, Feed, FeedSender, PacketRec};
-pub use model::{Model, Msg, update};
+pub use model::{LiveStatus, Model, Msg, update};
 pub use source::decode_all;
 pub use theme::ThemeName;
 pub use view::view;
@@ -52,6 +52,8 @@ pub struct UiOptions {
     pub lang: crate::teach::Lang,
     /// Start in playback mode at the first event (the classroom demo does).
     pub playback: bool,
+    /// A live source (capture, demo): the header shows its status and the view follows it.
+    pub live: Option<model::LiveStatus>,
 }
 
 impl Default for UiOptions {
@@ -60,6 +62,7 @@ impl Default for UiOptions {
             theme: ThemeName::Dark,
             lang: crate::teach::Lang::En,
             playback: false,
+            live: None,
         }
     }
 }
@@ -85,6 +88,9 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
     };
     let mut model = Model::new(name, opts.theme, opts.playback);
     model.set_lang(opts.lang);
+    if let Some(live) = opts.live {
+        model.set_live(live);
+    }
     let mut terminal = ratatui::try_init().map_err(|e| {
         ratatui::restore();
         anyhow::anyhow!("cannot start the terminal UI on this terminal: {e}")

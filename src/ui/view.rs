@@ -56,7 +56,7 @@ fn header(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     ];
     // Playback status first: on a narrow screen the counts are what gets cut.
     if m.playback {
-        let pos = m.cursor.map_or(0, |c| c + 1);
+        let pos = m.horizon().map_or(0, |c| c + 1);
         let state = if m.playing { "▶" } else { "⏸" };
         spans.push(Span::styled(
             format!(
@@ -67,6 +67,34 @@ fn header(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             th.key,
         ));
     }
+    match &m.live {
+        // A live source: what it is doing, or that it has ended; and whether the view follows.
+        Some(live) => {
+            if m.done {
+                spans.push(Span::styled(format!("  {}", live.ended), th.dim));
+            } else {
+                spans.push(Span::styled(format!("  ● {}", live.running), th.key));
+            }
+            let follow = if m.follow {
+                Msg::UiFollowing
+            } else {
+                Msg::UiFollowPaused
+            };
+            if !m.done || !m.follow {
+                spans.push(Span::styled(
+                    format!("  {}", text(m.lang(), follow)),
+                    th.dim,
+                ));
+            }
+        }
+        None if !m.done => {
+            spans.push(Span::styled(
+                format!("  {}", text(m.lang(), Msg::UiLoading)),
+                th.dim,
+            ));
+        }
+        None => {}
+    }
     spans.push(Span::styled(
         format!(
             "  {} pkts {} events {} conns",
@@ -76,9 +104,6 @@ fn header(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         ),
         th.dim,
     ));
-    if !m.done {
-        spans.push(Span::styled("  loading…", th.dim));
-    }
     if m.dropped > 0 {
         spans.push(Span::styled(format!("  dropped {}", m.dropped), th.bad));
     }
@@ -121,7 +146,7 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         .take(rows)
     {
         // During playback the counts and states are those as of the cursor.
-        let (states, counts) = match (m.playback, m.cursor) {
+        let (states, counts) = match (m.playback, m.horizon()) {
             (true, Some(c)) => match ci.upto(c) {
                 Some(p) => (
                     ci.states.get(p).copied().unwrap_or_default(),
@@ -135,7 +160,7 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             ),
         };
         // Only what has happened by the cursor: no "ws" before the handshake was reached.
-        let upgraded = ci.upgraded_by(if m.playback { m.cursor } else { None });
+        let upgraded = ci.upgraded_by(if m.playback { m.horizon() } else { None });
         let ip = |a: std::net::SocketAddr| a.ip().to_string();
         let mut s = if wide {
             format!(
@@ -546,8 +571,16 @@ fn footer(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         f.render_widget(Paragraph::new(line), r);
         return;
     }
-    // Most useful first: a narrow terminal cuts the end.
     let l = m.lang();
+    if m.unknown_key {
+        let line = Line::from(vec![
+            Span::styled(" ?", th.key),
+            Span::styled(format!(" {}", text(l, Msg::UiUnknownKey)), th.dim),
+        ]);
+        f.render_widget(Paragraph::new(line), r);
+        return;
+    }
+    // Most useful first: a narrow terminal cuts the end.
     let keys: &[(&str, &str)] = &[
         ("q", text(l, Msg::FQuit)),
         ("?", text(l, Msg::FHelp)),
