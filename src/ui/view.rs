@@ -67,34 +67,6 @@ fn header(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             th.key,
         ));
     }
-    match &m.live {
-        // A live source: what it is doing, or that it has ended; and whether the view follows.
-        Some(live) => {
-            if m.done {
-                spans.push(Span::styled(format!("  {}", live.ended), th.dim));
-            } else {
-                spans.push(Span::styled(format!("  ● {}", live.running), th.key));
-            }
-            let follow = if m.follow {
-                Msg::UiFollowing
-            } else {
-                Msg::UiFollowPaused
-            };
-            if !m.done || !m.follow {
-                spans.push(Span::styled(
-                    format!("  {}", text(m.lang(), follow)),
-                    th.dim,
-                ));
-            }
-        }
-        None if !m.done => {
-            spans.push(Span::styled(
-                format!("  {}", text(m.lang(), Msg::UiLoading)),
-                th.dim,
-            ));
-        }
-        None => {}
-    }
     spans.push(Span::styled(
         format!(
             "  {} pkts {} events {} conns",
@@ -106,6 +78,33 @@ fn header(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     ));
     if m.dropped > 0 {
         spans.push(Span::styled(format!("  dropped {}", m.dropped), th.bad));
+    }
+    match &m.live {
+        // A live source: whether the view follows, then what it is doing (a long file name
+        // is what a narrow screen cuts) or that it has ended.
+        Some(live) => {
+            let follow = if m.follow {
+                Msg::UiFollowing
+            } else {
+                Msg::UiFollowPaused
+            };
+            if !m.done || !m.follow {
+                let t = text(m.lang(), follow);
+                spans.push(Span::styled(format!("  {t}"), th.dim));
+            }
+            if m.done {
+                spans.push(Span::styled(format!("  {}", live.ended), th.key));
+            } else {
+                spans.push(Span::styled(format!("  ● {}", live.running), th.key));
+            }
+        }
+        None if !m.done => {
+            spans.push(Span::styled(
+                format!("  {}", text(m.lang(), Msg::UiLoading)),
+                th.dim,
+            ));
+        }
+        None => {}
     }
     if let Some(e) = &m.error {
         spans.push(Span::styled(format!("  error: {e}"), th.bad));
