@@ -1079,7 +1079,7 @@ fn the_layer_filter_never_moves_playback_backwards() {
 }
 
 fn live_model() -> Model {
-    let mut m = Model::new("live: lo".into(), ThemeName::Dark, false);
+    let mut m = Model::new("live".into(), ThemeName::Dark, false);
     m.set_live(super::LiveStatus {
         running: "capturing on lo (pnet) · recording to s.pcap".into(),
         ended: "capture ended".into(),
