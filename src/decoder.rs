@@ -13,6 +13,9 @@ use std::net::SocketAddr;
 #[derive(Clone, Debug, Default)]
 pub struct DecodeOptions {
     pub limits: Limits,
+    /// Packets come from a live capture, not a file: their order is arrival order, and a
+    /// timestamp going backwards (a kernel ring's blocks, several CPUs) is nothing to report.
+    pub live: bool,
 }
 
 pub struct Decoder {
@@ -23,12 +26,14 @@ pub struct Decoder {
     /// Packets skipped, by reason: reported in full once, then counted.
     skipped: BTreeMap<&'static str, (u64, String)>,
     backwards_reported: bool,
+    live: bool,
 }
 
 impl Decoder {
     pub fn new(opts: DecodeOptions) -> Self {
         // `AppLayer::new` takes the frame preview from the limits too (the UI asks for one).
         let app = AppLayer::new(opts.limits.clone());
+        let live = opts.live;
         Decoder {
             tracker: Tracker::new(app, opts.limits),
             first_ts: None,
@@ -36,6 +41,7 @@ impl Decoder {
             packets: 0,
             skipped: BTreeMap::new(),
             backwards_reported: false,
+            live,
         }
     }
 
@@ -50,7 +56,7 @@ impl Decoder {
     /// Relative time of a packet (first packet = 0).
     fn ts(&mut self, p: &Packet<'_>, sink: &mut dyn Sink) -> Ts {
         let first = *self.first_ts.get_or_insert(p.ts_ns);
-        if p.ts_ns < self.last_ts && !self.backwards_reported {
+        if p.ts_ns < self.last_ts && !self.backwards_reported && !self.live {
             self.backwards_reported = true;
             sink.emit(Event::Note(Note {
                 level: Level::Info,

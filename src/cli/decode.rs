@@ -67,7 +67,10 @@ impl DecodeArgs {
 }
 
 pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
-    let opts = DecodeOptions { limits: a.limits() };
+    let opts = DecodeOptions {
+        limits: a.limits(),
+        ..DecodeOptions::default()
+    };
     let mut dec = Decoder::new(opts);
     if a.json {
         // The JSON writer writes large chunks itself: straight to the descriptor, past the

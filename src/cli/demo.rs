@@ -136,7 +136,10 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         stop.store(true, Ordering::SeqCst);
         return Ok(ExitCode::SUCCESS);
     }
-    let mut dec = Decoder::new(DecodeOptions::default());
+    let mut dec = Decoder::new(DecodeOptions {
+        live: true,
+        ..DecodeOptions::default()
+    });
     let stats = with_sink(&a, |sink| live::decode_live(handle, &mut dec, sink))?;
     if stats.captured == 0 {
         let _ = writeln!(std::io::stderr(), "wslens demo: nothing was captured");

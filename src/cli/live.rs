@@ -126,7 +126,10 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         a.iface,
         BackendArg::kind(a.backend).as_str()
     );
-    let mut dec = Decoder::new(DecodeOptions::default());
+    let mut dec = Decoder::new(DecodeOptions {
+        live: true,
+        ..DecodeOptions::default()
+    });
     // Output is held and written per batch of packets (decode_live says when), not per event.
     if a.json {
         let mut w = JsonWriter::new(std::io::stdout().lock());
@@ -194,7 +197,10 @@ pub fn run_in_ui(
     let (mut tx, rx) = wslens::ui::feed::channel();
     let stop = handle.stop.clone();
     let producer = std::thread::spawn(move || {
-        let mut opts = DecodeOptions::default();
+        let mut opts = DecodeOptions {
+            live: true,
+            ..DecodeOptions::default()
+        };
         opts.limits.frame_preview = live::UI_FRAME_PREVIEW;
         let mut dec = Decoder::new(opts);
         live::feed_ui(handle, &mut dec, &mut tx)

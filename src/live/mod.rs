@@ -13,6 +13,7 @@ mod pcap_backend;
 mod pipeline;
 mod pnet_backend;
 mod privs;
+mod ring;
 mod thread;
 
 pub use backend::{Backend, BackendKind, RawPacket};

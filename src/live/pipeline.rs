@@ -16,7 +16,11 @@ const FLUSH_EVERY: Duration = Duration::from_millis(50);
 /// report open connections as incomplete and the capture's own figures as notes. The sink is
 /// told to write out ([`Sink::caught_up`]) each time the queue of captured packets runs dry,
 /// and every 50 ms while it does not: one write per batch of packets, not one per event.
-pub fn decode_live(handle: CaptureHandle, dec: &mut Decoder, sink: &mut dyn Sink) -> CaptureStats {
+pub fn decode_live(
+    mut handle: CaptureHandle,
+    dec: &mut Decoder,
+    sink: &mut dyn Sink,
+) -> CaptureStats {
     let mut held = false;
     let mut last = Instant::now();
     loop {
@@ -67,7 +71,7 @@ pub const UI_FRAME_PREVIEW: usize = 64;
 /// Feed the terminal UI from a live capture: packet bytes and their events in batches, the
 /// drop count as it grows, the closing notes at the end. Runs on its own thread (not the
 /// capture thread); stops the capture when the UI goes away.
-pub fn feed_ui(handle: CaptureHandle, dec: &mut Decoder, tx: &mut FeedSender) -> CaptureStats {
+pub fn feed_ui(mut handle: CaptureHandle, dec: &mut Decoder, tx: &mut FeedSender) -> CaptureStats {
     let mut reported = 0;
     loop {
         if !tx.is_open() {
