@@ -217,8 +217,7 @@ fn live_ui_follows_new_events_and_says_what_it_captures() {
     assert!(sc.contains("EXIT=0"), "{sc}");
     let last = sc
         .lines()
-        .filter(|l| l.starts_with("wslens: "))
-        .next_back()
+        .rfind(|l| l.starts_with("wslens: "))
         .unwrap_or_default()
         .to_string();
     assert!(last.contains("live capture on lo"), "{sc}");

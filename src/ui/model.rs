@@ -504,11 +504,12 @@ impl Model {
         {
             // Keep the place, on the nearest shown event: in playback an earlier one (nothing
             // new is revealed by a filter), else the next one.
-            let moved = if self.playback {
-                self.step(false) || self.step(true)
+            let order = if self.playback {
+                [false, true]
             } else {
-                self.step(true) || self.step(false)
+                [true, false]
             };
+            let moved = order.into_iter().any(|forward| self.step(forward));
             if moved && self.playback {
                 self.reveal_to = h.filter(|&h| self.cursor.is_some_and(|c| h > c));
             }
