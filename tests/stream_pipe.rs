@@ -222,3 +222,42 @@ fn short_and_packetless_inputs_say_so() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A named FIFO is read as a stream too (`mkfifo f; tcpdump -U -w f & wslens decode f`).
+#[test]
+fn a_fifo_is_decoded_as_packets_arrive() {
+    let (header, packets) = pieces("classroom.pcap");
+    let dir = std::env::temp_dir().join(format!("wslens-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("capture.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo on a path we own.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wslens"))
+        .args(["decode", "--brief"])
+        .arg(&fifo)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send((Instant::now(), line));
+        }
+    });
+    let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    w.write_all(&header).unwrap();
+    w.write_all(&packets[0]).unwrap();
+    w.flush().unwrap();
+    assert!(
+        wait_for(&rx, |l| l.contains("#1 ") && l.contains("[SYN]")).is_some(),
+        "the first packet is decoded while the FIFO is still open"
+    );
+    for p in &packets[1..] {
+        w.write_all(p).unwrap();
+    }
+    drop(w);
+    assert!(child.wait().unwrap().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
