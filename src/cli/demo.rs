@@ -12,7 +12,8 @@ use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::Sink;
 use wslens::live::{self, CaptureOptions, demo};
 use wslens::output::json::JsonWriter;
-use wslens::teach::Lang;
+use wslens::teach::catalog::say;
+use wslens::teach::{Lang, Msg};
 use wslens::ui::{UiOptions, UiSource};
 
 /// A recording of `wslens demo` (default pace), played when live capture is not allowed.
@@ -116,16 +117,17 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         r.map_err(|e| e.to_string())
     });
     if use_ui(a.json, a.text || a.brief) {
-        let mut running = format!(
-            "demo running, captured on lo ({})",
-            BackendArg::kind(a.backend).as_str()
-        );
+        let lang = a.lang.unwrap_or_default();
+        let backend = BackendArg::kind(a.backend).as_str();
+        let mut running = say(lang, Msg::UiDemoRunning, &[("backend", &backend)]);
         if let Some(w) = &a.record {
-            running.push_str(&format!(" · recording to {}", w.display()));
+            let file = w.display();
+            running.push_str(" · ");
+            running.push_str(&say(lang, Msg::UiRecordingTo, &[("file", &file)]));
         }
         let status = wslens::ui::LiveStatus {
             running,
-            ended: "demo ended".into(),
+            ended: say(lang, Msg::UiDemoEnded, &[]),
         };
         run_in_ui(
             handle,
@@ -224,8 +226,8 @@ fn replay_bundled(a: &DemoArgs) -> anyhow::Result<ExitCode> {
         let opts = UiOptions {
             lang: a.lang.unwrap_or_default(),
             live: Some(wslens::ui::LiveStatus {
-                running: "replaying the bundled demo recording".into(),
-                ended: "demo ended".into(),
+                running: say(a.lang.unwrap_or_default(), Msg::UiDemoReplaying, &[]),
+                ended: say(a.lang.unwrap_or_default(), Msg::UiDemoEnded, &[]),
             }),
             ..UiOptions::default()
         };

@@ -12,7 +12,8 @@ use wslens::live::{
 };
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
-use wslens::teach::Lang;
+use wslens::teach::catalog::say;
+use wslens::teach::{Lang, Msg};
 use wslens::ui::{LiveStatus, UiOptions, UiSource};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -98,17 +99,21 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
     };
     if use_ui(a.json, a.text || a.brief) {
         let name = "live".to_string();
-        let mut running = format!(
-            "capturing on {} ({})",
-            a.iface,
-            BackendArg::kind(a.backend).as_str()
+        let lang = a.lang.unwrap_or_default();
+        let backend = BackendArg::kind(a.backend).as_str();
+        let mut running = say(
+            lang,
+            Msg::UiCapturing,
+            &[("iface", &a.iface), ("backend", &backend)],
         );
         if let Some(w) = &a.write {
-            running.push_str(&format!(" · recording to {}", w.display()));
+            let file = w.display();
+            running.push_str(" · ");
+            running.push_str(&say(lang, Msg::UiRecordingTo, &[("file", &file)]));
         }
         let status = LiveStatus {
             running,
-            ended: "capture ended".into(),
+            ended: say(lang, Msg::UiCaptureEnded, &[]),
         };
         let stats = run_in_ui(handle, name, status, a.lang.unwrap_or_default())?;
         // The line left on the terminal once the UI is gone: what was captured, and where to

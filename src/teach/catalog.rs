@@ -100,6 +100,7 @@ ids! {
     KAcks, KSearch, KRaw, KTheme, KMouse, KHelp, KQuit,
     // live sources in the UI: following new events, an unknown key
     UiFollowing, UiFollowPaused, UiLoading, UiUnknownKey,
+    UiCapturing, UiRecordingTo, UiCaptureEnded, UiDemoRunning, UiDemoReplaying, UiDemoEnded,
 }
 
 /// The template for `id` in `lang`.

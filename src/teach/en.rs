@@ -287,5 +287,11 @@ pub(super) fn text(id: Msg) -> &'static str {
         UiFollowPaused => "paused (End follows)",
         UiLoading => "loading…",
         UiUnknownKey => "that key does nothing here: press ? for the keys",
+        UiCapturing => "capturing on {iface} ({backend})",
+        UiRecordingTo => "recording to {file}",
+        UiCaptureEnded => "capture ended",
+        UiDemoRunning => "demo running, captured on lo ({backend})",
+        UiDemoReplaying => "replaying the bundled demo recording",
+        UiDemoEnded => "demo ended",
     }
 }

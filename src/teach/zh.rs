@@ -266,5 +266,11 @@ pub(super) fn text(id: Msg) -> &'static str {
         UiFollowPaused => "已暂停（End 继续跟随）",
         UiLoading => "加载中…",
         UiUnknownKey => "此键在这里没有作用：按 ? 查看所有按键",
+        UiCapturing => "正在 {iface} 上抓包（{backend}）",
+        UiRecordingTo => "同时记录到 {file}",
+        UiCaptureEnded => "抓包已结束",
+        UiDemoRunning => "演示进行中，在 lo 上抓包（{backend}）",
+        UiDemoReplaying => "正在回放内置的演示录制",
+        UiDemoEnded => "演示已结束",
     }
 }
