@@ -109,7 +109,7 @@ fn run(format: &str) {
     let (tx, rx) = channel();
     let reader = std::thread::spawn(move || {
         let mut n = 0usize;
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
+        for _line in BufReader::new(out).lines().map_while(Result::ok) {
             if n == 0 {
                 let _ = tx.send(Instant::now());
             }
