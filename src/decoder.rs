@@ -150,3 +150,46 @@ impl Decoder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Timestamps going backwards are a file-order note for files, nothing for live input.
+    #[test]
+    fn time_backwards_is_noted_for_files_only() {
+        let bytes = include_bytes!("../captures/classroom.pcap");
+        let mut pkts = Vec::new();
+        crate::capture::read_bytes(bytes, |p| pkts.push((p.num, p.ts_ns, p.data.to_vec())))
+            .unwrap();
+        for live in [false, true] {
+            let mut dec = Decoder::new(DecodeOptions {
+                live,
+                ..DecodeOptions::default()
+            });
+            let mut notes = Vec::new();
+            let mut sink = |e: Event| {
+                if let Event::Note(n) = e {
+                    notes.push(n.code)
+                }
+            };
+            // The second packet first: the first one is then earlier than what came before.
+            for &i in &[1usize, 0, 2] {
+                let (num, ts_ns, data) = &pkts[i];
+                let p = Packet {
+                    num: *num,
+                    ts_ns: *ts_ns,
+                    linktype: 1,
+                    data,
+                    orig_len: data.len() as u32,
+                };
+                dec.packet(&p, &mut sink);
+            }
+            assert_eq!(
+                notes.contains(&"time-backwards"),
+                !live,
+                "live {live}: {notes:?}"
+            );
+        }
+    }
+}
