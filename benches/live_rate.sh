@@ -17,8 +17,24 @@ PORT=${PORT:-47123}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
+# SENDERS parallel senders share RATE (one Python process cannot send 80k packets/s on a
+# loaded 2-core machine); the total sent is printed.
+SENDERS=${SENDERS:-1}
 send() {
-  python3 - "$PORT" "$SECS" "$RATE" <<'PY'
+  local i pids=() total=0 n
+  for ((i = 0; i < SENDERS; i++)); do
+    send_one "$(awk -v r="$RATE" -v n="$SENDERS" 'BEGIN { print r / n }')" > "$TMP/sent.$i" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  for ((i = 0; i < SENDERS; i++)); do
+    n=$(cat "$TMP/sent.$i"); total=$((total + n))
+  done
+  echo "$total"
+}
+
+send_one() {
+  python3 - "$PORT" "$SECS" "$1" <<'PY'
 import socket, sys, time
 port, secs, rate = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
