@@ -586,6 +586,8 @@ impl Model {
             self.playing = false;
             return;
         }
+        // Playing is stepping through what was captured: it stops following a live source.
+        self.follow = false;
         if !self.playback {
             // Playback starts from the beginning so the class sees the story in order.
             self.playback = true;

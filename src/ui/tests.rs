@@ -1169,3 +1169,16 @@ fn an_unknown_key_points_at_help() {
     key(&mut m, KeyCode::Char('n'));
     assert!(!render(&m, 80, 24).contains("press ? for the keys"));
 }
+
+/// Playing a live source's events from the start does not jump to the newest as they arrive.
+#[test]
+fn playing_stops_following() {
+    let all = conversation();
+    let mut m = live_model();
+    update(&mut m, Msg::Feed(part(&all, 0..6)));
+    key(&mut m, KeyCode::Char(' '));
+    assert!(m.playing && !m.follow);
+    let at = m.cursor;
+    update(&mut m, Msg::Feed(part(&all, 6..12)));
+    assert_eq!(m.cursor, at);
+}
