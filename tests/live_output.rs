@@ -153,3 +153,75 @@ fn live_json_is_written_per_batch_while_capturing() {
 fn live_text_is_written_per_batch_while_capturing() {
     run("--text");
 }
+
+/// The README's own example, end to end: `tcpdump -i lo -U -w - | wslens decode -` prints the
+/// conversation while it happens, and Ctrl-C (SIGINT to the whole pipeline, as a terminal sends
+/// it) ends both programs cleanly with everything written.
+#[test]
+fn tcpdump_piped_into_decode_follows_and_stops_on_ctrl_c() {
+    let Some(ns) = netns("pipe") else {
+        return;
+    };
+    if Command::new("tcpdump").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: tcpdump is not installed");
+        return;
+    }
+    let script = format!(
+        "ip netns exec {ns} tcpdump -i lo -U -w - 2>/dev/null | {BIN} decode --brief -",
+        ns = ns.0
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    std::thread::sleep(Duration::from_millis(800));
+    peers(&ns);
+    // The whole conversation, to its teardown, is printed while both programs still run.
+    let end = Instant::now() + Duration::from_secs(10);
+    let mut lines = Vec::new();
+    while !lines.iter().any(|l: &String| l.contains("closed")) {
+        match rx.recv_timeout(end.saturating_duration_since(Instant::now())) {
+            Ok(l) => lines.push(l),
+            Err(_) => panic!("the teardown was not printed while running: {lines:#?}"),
+        }
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the pipeline still runs"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("WebSocket upgrade succeeded"))
+    );
+    // Ctrl-C: SIGINT to both programs of the pipeline, as a terminal sends it to the foreground
+    // job (not to `sh`, which an interactive shell would not be either).
+    let out = Command::new("pgrep")
+        .args(["-P", &child.id().to_string()])
+        .output()
+        .unwrap();
+    let pids: Vec<libc::pid_t> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    assert_eq!(pids.len(), 2, "tcpdump and wslens: {pids:?}");
+    for pid in pids {
+        // SAFETY: kill(2) on processes of the pipeline we started.
+        unsafe { libc::kill(pid, libc::SIGINT) };
+    }
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "{status:?}: {err}");
+    assert!(err.contains("stopped by a signal"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
