@@ -107,6 +107,9 @@ ids! {
     StatUdpTitle, StatUdp, StatTcp, StatFlows, StatPackets, StatEmptyPackets, StatHeaderPerByte,
     StatFirstByte, StatUdpVerdict,
     AckBeforeFin, FinSecond, ClosePolledKeepAlive,
+    // live sources in the UI: following new events, an unknown key
+    UiFollowing, UiFollowPaused, UiLoading, UiUnknownKey,
+    UiCapturing, UiRecordingTo, UiCaptureEnded, UiDemoRunning, UiDemoReplaying, UiDemoEnded,
 }
 
 /// The template for `id` in `lang`.

@@ -336,5 +336,15 @@ pub(super) fn text(id: Msg) -> &'static str {
         ClosePolledKeepAlive => {
             "This connection was kept alive for {requests} HTTP requests, asking again for what was asked before: that is polling too. It saved handshakes, but every question still cost a full request head and answer head, and news waited for the next question."
         }
+        UiFollowing => "following",
+        UiFollowPaused => "paused (End follows)",
+        UiLoading => "loading…",
+        UiUnknownKey => "that key does nothing here: press ? for the keys",
+        UiCapturing => "capturing on {iface} ({backend})",
+        UiRecordingTo => "recording to {file}",
+        UiCaptureEnded => "capture ended",
+        UiDemoRunning => "demo running, captured on lo ({backend})",
+        UiDemoReplaying => "replaying the bundled demo recording",
+        UiDemoEnded => "demo ended",
     }
 }

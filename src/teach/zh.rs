@@ -311,5 +311,15 @@ pub(super) fn text(id: Msg) -> &'static str {
         ClosePolledKeepAlive => {
             "这条连接保持打开，传送了 {requests} 个 HTTP 请求，反复询问之前问过的内容：这也是轮询。它省去了重新握手，但每次询问仍然要发送完整的请求头和响应头，新消息也要等到下一次询问才能送到。"
         }
+        UiFollowing => "跟随中",
+        UiFollowPaused => "已暂停（End 继续跟随）",
+        UiLoading => "加载中…",
+        UiUnknownKey => "此键在这里没有作用：按 ? 查看所有按键",
+        UiCapturing => "正在 {iface} 上抓包（{backend}）",
+        UiRecordingTo => "同时记录到 {file}",
+        UiCaptureEnded => "抓包已结束",
+        UiDemoRunning => "演示进行中，在 lo 上抓包（{backend}）",
+        UiDemoReplaying => "正在回放内置的演示录制",
+        UiDemoEnded => "演示已结束",
     }
 }
