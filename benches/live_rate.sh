@@ -3,7 +3,7 @@
 # same load: a UDP flood to one port from a second process, bounded in time.
 #
 #   cargo build --release --features libpcap
-#   sudo benches/live_rate.sh [SECONDS] [RATE]
+#   sudo benches/live_rate.sh [SECONDS] [RATE]      (MSGS=, MRATE= for the CPU part)
 #
 # RATE is the sender's target packets/s (0 = as fast as it can). Each tool is run alone with the
 # same load; the table shows what the sender sent, what the tool captured, and the drops it
@@ -17,8 +17,24 @@ PORT=${PORT:-47123}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
+# SENDERS parallel senders share RATE (one Python process cannot send 80k packets/s on a
+# loaded 2-core machine); the total sent is printed.
+SENDERS=${SENDERS:-1}
 send() {
-  python3 - "$PORT" "$SECS" "$RATE" <<'PY'
+  local i pids=() total=0 n
+  for ((i = 0; i < SENDERS; i++)); do
+    send_one "$(awk -v r="$RATE" -v n="$SENDERS" 'BEGIN { print r / n }')" > "$TMP/sent.$i" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  for ((i = 0; i < SENDERS; i++)); do
+    n=$(cat "$TMP/sent.$i"); total=$((total + n))
+  done
+  echo "$total"
+}
+
+send_one() {
+  python3 - "$PORT" "$SECS" "$1" <<'PY'
 import socket, sys, time
 port, secs, rate = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -70,3 +86,32 @@ kill -INT "$pid"; wait "$pid" || true
 cap=$(sed -nE 's/^([0-9]+) packets captured/\1/p' "$TMP/td")
 kern=$(sed -nE 's/^([0-9]+) packets dropped by kernel/\1/p' "$TMP/td")
 printf '| tcpdump -i lo -w /dev/null | %s | %s | %s | - | %s |\n' "$sent" "$cap" "$((cap / ${SECS%.*}))" "$kern"
+
+# CPU cost: `wslens live` on real WebSocket traffic (benches/live_cost.py: MSGS echoed messages
+# at MRATE messages/s, about 4 packets each) against `wslens decode` of tcpdump's recording of
+# the same packets, made at the same time. Output goes to a file, as in real use.
+MSGS=${MSGS:-100000}
+MRATE=${MRATE:-20000}
+WSPORT=${WSPORT:-$((PORT + 1))}
+printf '\n| backend | packets | live CPU s | decode of the recording CPU s | ratio | dropped (tool) | dropped (kernel) |\n'
+printf '|---|---|---|---|---|---|---|\n'
+cpu() { awk '{printf "%.2f", $1 + $2}' "$1"; }
+for backend in pnet pcap; do
+  tcpdump -i lo -n -w "$TMP/rec.pcap" "tcp port $WSPORT" 2>/dev/null &
+  td=$!
+  /usr/bin/time -f '%U %S' -o "$TMP/live.time" \
+    "$WSLENS" live -p "$WSPORT" --json --backend "$backend" > "$TMP/live.out" 2>/dev/null &
+  tp=$!
+  sleep 0.5
+  python3 "$(dirname "$0")/live_cost.py" "$WSPORT" "$MSGS" "$MRATE" > /dev/null
+  sleep 0.5
+  kill -INT "$(pgrep -P "$tp")" "$td"; wait "$tp" "$td" || true
+  note=$(grep '"capture-' "$TMP/live.out" | tail -1)
+  cap=$(sed -E 's/.*: ([0-9]+) packets captured.*/\1/' <<<"$note")
+  ours=$(sed -E 's/.*, ([0-9]+) dropped by wslens.*/\1/' <<<"$note")
+  kern=$(sed -E 's/.*\), ([0-9]+|kernel drops unknown)( dropped by the kernel)?;.*/\1/' <<<"$note")
+  /usr/bin/time -f '%U %S' -o "$TMP/dec.time" "$WSLENS" decode --json "$TMP/rec.pcap" > /dev/null
+  live=$(cpu "$TMP/live.time"); dec=$(cpu "$TMP/dec.time")
+  ratio=$(awk -v a="$live" -v b="$dec" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$backend" "$cap" "$live" "$dec" "$ratio" "$ours" "$kern"
+done

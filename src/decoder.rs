@@ -13,6 +13,9 @@ use std::net::SocketAddr;
 #[derive(Clone, Debug, Default)]
 pub struct DecodeOptions {
     pub limits: Limits,
+    /// Packets come from a live capture, not a file: their order is arrival order, and a
+    /// timestamp going backwards (a kernel ring's blocks, several CPUs) is nothing to report.
+    pub live: bool,
 }
 
 pub struct Decoder {
@@ -23,12 +26,14 @@ pub struct Decoder {
     /// Packets skipped, by reason: reported in full once, then counted.
     skipped: BTreeMap<&'static str, (u64, String)>,
     backwards_reported: bool,
+    live: bool,
 }
 
 impl Decoder {
     pub fn new(opts: DecodeOptions) -> Self {
         // `AppLayer::new` takes the frame preview from the limits too (the UI asks for one).
         let app = AppLayer::new(opts.limits.clone());
+        let live = opts.live;
         Decoder {
             tracker: Tracker::new(app, opts.limits),
             first_ts: None,
@@ -36,6 +41,7 @@ impl Decoder {
             packets: 0,
             skipped: BTreeMap::new(),
             backwards_reported: false,
+            live,
         }
     }
 
@@ -50,7 +56,7 @@ impl Decoder {
     /// Relative time of a packet (first packet = 0).
     fn ts(&mut self, p: &Packet<'_>, sink: &mut dyn Sink) -> Ts {
         let first = *self.first_ts.get_or_insert(p.ts_ns);
-        if p.ts_ns < self.last_ts && !self.backwards_reported {
+        if p.ts_ns < self.last_ts && !self.backwards_reported && !self.live {
             self.backwards_reported = true;
             sink.emit(Event::Note(Note {
                 level: Level::Info,
@@ -141,6 +147,49 @@ impl Decoder {
                     pkt: None,
                 }));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Timestamps going backwards are a file-order note for files, nothing for live input.
+    #[test]
+    fn time_backwards_is_noted_for_files_only() {
+        let bytes = include_bytes!("../captures/classroom.pcap");
+        let mut pkts = Vec::new();
+        crate::capture::read_bytes(bytes, |p| pkts.push((p.num, p.ts_ns, p.data.to_vec())))
+            .unwrap();
+        for live in [false, true] {
+            let mut dec = Decoder::new(DecodeOptions {
+                live,
+                ..DecodeOptions::default()
+            });
+            let mut notes = Vec::new();
+            let mut sink = |e: Event| {
+                if let Event::Note(n) = e {
+                    notes.push(n.code)
+                }
+            };
+            // The second packet first: the first one is then earlier than what came before.
+            for &i in &[1usize, 0, 2] {
+                let (num, ts_ns, data) = &pkts[i];
+                let p = Packet {
+                    num: *num,
+                    ts_ns: *ts_ns,
+                    linktype: 1,
+                    data,
+                    orig_len: data.len() as u32,
+                };
+                dec.packet(&p, &mut sink);
+            }
+            assert_eq!(
+                notes.contains(&"time-backwards"),
+                !live,
+                "live {live}: {notes:?}"
+            );
         }
     }
 }

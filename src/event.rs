@@ -724,6 +724,10 @@ pub trait Sink {
     fn spare_buffer(&mut self) -> Vec<u8> {
         Vec::new()
     }
+
+    /// The input has caught up with its source (a pipe or a live capture is waiting for more
+    /// packets): a sink that holds output back writes it out now.
+    fn caught_up(&mut self) {}
 }
 
 pub use crate::sha::sha256;

@@ -138,7 +138,7 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
                 let _ = write!(s, " mss={mss}");
             }
             if let Some(name) = t.analysis.names().next() {
-                let _ = write!(s, " [{name}]");
+                let _ = write!(s, " [{}]", crate::teach::labels::analysis(opts.lang, name));
             }
         }
         Event::Http(h) => match &h.kind {
@@ -233,7 +233,7 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
             s.push_str(&say(
                 opts.lang,
                 Msg::LClosed,
-                &[("how", &c.how.as_str())],
+                &[("how", &crate::teach::labels::close_how(opts.lang, c.how))],
             ));
         }
         Event::Note(n) => {
@@ -541,10 +541,14 @@ mod tests {
 
     #[test]
     fn raw_numbers_on_request() {
-        let rows = build(&handshake(), 1, LadderOpts {
-            raw_seq: true,
-            ..Default::default()
-        });
+        let rows = build(
+            &handshake(),
+            1,
+            LadderOpts {
+                raw_seq: true,
+                ..Default::default()
+            },
+        );
         assert_eq!(rows[1].label, "SYN,ACK seq=1000 ack=5001");
     }
 

@@ -38,8 +38,13 @@ fn check_refused(backend: &str) {
     assert_eq!(out.status.code(), Some(2), "stderr: {err}");
     assert!(err.contains("no permission to capture"), "{err}");
     assert!(err.contains("CAP_NET_RAW"), "{err}");
+    // The line names this very binary, so it works as printed wherever it was installed.
+    let bin = std::fs::canonicalize(BIN).unwrap();
     assert!(
-        err.contains("setcap cap_net_raw,cap_net_admin=eip"),
+        err.contains(&format!(
+            "setcap cap_net_raw,cap_net_admin=eip {}",
+            bin.display()
+        )),
         "{err}"
     );
     assert!(err.contains("run `wslens` with no arguments"), "{err}");

@@ -16,7 +16,13 @@ fn events(name: &str) -> Vec<Event> {
         frame_preview: worksheet::UNMASK_BYTES,
         ..Limits::default()
     };
-    common::decode_with(&common::capture(name), DecodeOptions { limits })
+    common::decode_with(
+        &common::capture(name),
+        DecodeOptions {
+            limits,
+            ..Default::default()
+        },
+    )
 }
 
 fn sheet(name: &str, lang: Lang) -> (Vec<Event>, Sheet) {

@@ -10,9 +10,11 @@ use std::io::Read;
 use std::path::Path;
 
 mod map;
+mod stream;
 pub mod write;
 
 pub use map::{Backing, read_file_mapped};
+pub use stream::{Arrival, is_stream, read_stream};
 
 /// One captured packet, borrowed from the reader's buffer.
 #[derive(Clone, Copy, Debug)]
@@ -47,8 +49,12 @@ pub enum CaptureError {
     NotACapture { magic: String },
     #[error("the input is empty")]
     Empty,
+    #[error("the file is only {len} bytes long, too short to hold a pcap or pcapng file header")]
+    ShortHeader { len: usize },
     #[error("read error: {0}")]
     Io(String),
+    #[error("the capture holds no packets (its file header is valid, nothing follows it)")]
+    NoPackets,
     #[error("file truncated at byte offset {offset}, after packet {after_pkt}: {what}")]
     Truncated {
         offset: u64,
@@ -97,6 +103,55 @@ fn open(path: &Path) -> Result<Option<File>, CaptureError> {
             path: path.display().to_string(),
             source,
         })
+}
+
+/// Whether `path` is a capture that holds at least one packet, judged from its first MiB: the
+/// error `decode` would report when it is not (for the terminal UI, which must not start on a
+/// file it cannot show). A file whose first MiB holds no whole packet passes.
+pub fn check_file(path: &Path) -> Result<(), CaptureError> {
+    const LOOK: u64 = 1 << 20;
+    let Some(file) = open(path)? else {
+        return Ok(());
+    };
+    let mut head = Vec::new();
+    file.take(LOOK)
+        .read_to_end(&mut head)
+        .map_err(|e| CaptureError::Io(e.to_string()))?;
+    let (mut st, mut format, header) = Blocks::start(&head)?;
+    let (_, stop) = st.parse(&mut format, &head[header..], &mut |_| {});
+    if st.num > 0 || head.len() as u64 == LOOK {
+        return Ok(());
+    }
+    match stop {
+        None => Err(CaptureError::NoPackets),
+        Some(e) => {
+            let offset = header as u64 + st.parsed;
+            Err(st.stop_error(e, offset, head.len() - offset as usize))
+        }
+    }
+}
+
+impl CaptureError {
+    /// Whether nothing at all could be read (exit status 2 for `decode`; 1 when the file header
+    /// was read).
+    pub fn is_unreadable(&self) -> bool {
+        matches!(
+            self,
+            CaptureError::Open { .. }
+                | CaptureError::NotACapture { .. }
+                | CaptureError::Empty
+                | CaptureError::ShortHeader { .. }
+                | CaptureError::Io(_)
+        )
+    }
+
+    /// The message to show after the file's name (`cannot open` says the name itself).
+    pub fn after_name(&self) -> String {
+        match self {
+            CaptureError::Open { source, .. } => format!("cannot open it: {source}"),
+            e => e.to_string(),
+        }
+    }
 }
 
 pub fn read_bytes(bytes: &[u8], f: impl FnMut(Packet<'_>)) -> Result<ReadSummary, CaptureError> {
@@ -276,11 +331,7 @@ impl Blocks {
         }
         if pcap_parser::parse_sectionheaderblock(bytes).is_err() {
             if bytes.len() < 24 {
-                return Err(CaptureError::Truncated {
-                    offset: 0,
-                    after_pkt: 0,
-                    what: "file header",
-                });
+                return Err(CaptureError::ShortHeader { len: bytes.len() });
             }
             let magic = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
             return Err(CaptureError::NotACapture { magic });
@@ -378,16 +429,13 @@ pub fn read_from<R: Read + Send>(
         return Err(CaptureError::Empty);
     }
     let magic: String = head.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let head_len = head.len();
     let chained = std::io::Cursor::new(head).chain(input);
     let mut reader = match pcap_parser::create_reader(INITIAL_BUFFER, chained) {
         Ok(r) => r,
         Err(PcapError::Eof) => return Err(CaptureError::Empty),
         Err(PcapError::Incomplete(_)) | Err(PcapError::UnexpectedEof) => {
-            return Err(CaptureError::Truncated {
-                offset: 0,
-                after_pkt: 0,
-                what: "file header",
-            });
+            return Err(CaptureError::ShortHeader { len: head_len });
         }
         Err(PcapError::ReadError) => return Err(CaptureError::Io("read failed".into())),
         Err(_) => return Err(CaptureError::NotACapture { magic }),

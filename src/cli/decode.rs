@@ -3,7 +3,9 @@ use std::io::Write;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use wslens::capture;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use wslens::capture::{self, Arrival};
 use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::Sink;
 use wslens::limits::Limits;
@@ -24,8 +26,8 @@ pub struct DecodeArgs {
     #[arg(long, conflicts_with = "json")]
     pub brief: bool,
     /// Language of the narration: en or zh (简体中文).
-    #[arg(long, default_value = "en", value_name = "en|zh")]
-    pub lang: Lang,
+    #[arg(long, value_name = "en|zh")]
+    pub lang: Option<Lang>,
     /// Bytes held per direction while waiting for missing TCP data.
     #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
     pub stream_buffer: usize,
@@ -65,7 +67,10 @@ impl DecodeArgs {
 }
 
 pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
-    let opts = DecodeOptions { limits: a.limits() };
+    let opts = DecodeOptions {
+        limits: a.limits(),
+        ..DecodeOptions::default()
+    };
     let mut dec = Decoder::new(opts);
     if a.json {
         // The JSON writer writes large chunks itself: straight to the descriptor, past the
@@ -78,7 +83,7 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
         let mut w = TextWriter::new(out);
         if !a.brief {
-            w = w.narrated(a.lang);
+            w = w.narrated(a.lang.unwrap_or_default());
         }
         let (code, mut w) = drive_threaded(&a.file, &mut dec, w)?;
         let _ = w.flush();
@@ -110,26 +115,75 @@ pub(crate) fn drive(
     // A file name is chosen by whoever named the file: escape it like captured bytes.
     let name = file.display().to_string();
     let name = escape_for_terminal(&name);
-    let summary = match capture::read_file_mapped(file, |p, window| {
-        if let Some(w) = window {
-            sink.backing(w);
+    let mut stopped = false;
+    let read = match open_stream(file) {
+        Some(input) => {
+            // Events are written as packets arrive; Ctrl-C and SIGTERM end the decode after what
+            // was already sent, with open connections summarised (a second one exits at once).
+            let input = input.map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            let stop = Arc::new(AtomicBool::new(false));
+            wslens::live::stop_on_signals(&stop)?;
+            capture::read_stream(input, &stop, &mut stopped, |a| match a {
+                Arrival::Packet(p) => dec.packet(&p, sink),
+                Arrival::CaughtUp => sink.caught_up(),
+            })
         }
-        dec.packet(&p, sink)
-    }) {
+        None => capture::read_file_mapped(file, |p, window| {
+            if let Some(w) = window {
+                sink.backing(w);
+            }
+            dec.packet(&p, sink)
+        }),
+    };
+    let summary = match read {
         Ok(s) => s,
-        Err(e) => anyhow::bail!("{name}: {}", escape_for_terminal(&e.to_string())),
+        Err(e) => anyhow::bail!("{name}: {}", escape_for_terminal(&e.after_name())),
     };
     dec.finish(sink);
+    sink.caught_up();
     for w in &summary.warnings {
         let _ = writeln!(std::io::stderr(), "wslens: {name}: {w}");
+    }
+    if stopped {
+        let _ = writeln!(
+            std::io::stderr(),
+            "wslens: {name}: stopped by a signal after {} packets (connections still open are \
+             summarised as such)",
+            summary.packets
+        );
+        return Ok(ExitCode::SUCCESS);
     }
     if let Some(e) = &summary.error {
         let _ = writeln!(std::io::stderr(), "wslens: {name}: {e}");
         if summary.packets == 0 {
             return Ok(ExitCode::from(1));
         }
+    } else if summary.packets == 0 {
+        // docs/security.md: a valid file header and no packet is exit status 1.
+        let e = capture::CaptureError::NoPackets;
+        let _ = writeln!(std::io::stderr(), "wslens: {name}: {e}");
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The input as a stream when it is one (standard input or a named file that is a pipe, FIFO,
+/// terminal or socket), so it is decoded as it arrives; None for a file read to its end.
+fn open_stream(file: &Path) -> Option<std::io::Result<std::fs::File>> {
+    if file.as_os_str() == "-" {
+        let stdin = std::io::stdin();
+        if !capture::is_stream(&stdin) {
+            return None;
+        }
+        return Some(stdin.as_fd().try_clone_to_owned().map(std::fs::File::from));
+    }
+    use std::os::unix::fs::FileTypeExt;
+    let t = std::fs::metadata(file).ok()?.file_type();
+    if t.is_fifo() || t.is_char_device() || t.is_socket() {
+        Some(std::fs::File::open(file))
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::Sink;
 use wslens::live::{self, CaptureOptions, demo};
 use wslens::output::json::JsonWriter;
-use wslens::teach::Lang;
+use wslens::teach::catalog::say;
+use wslens::teach::{Lang, Msg};
 use wslens::ui::{UiOptions, UiSource};
 
 /// A recording of `wslens demo` (default pace), played when live capture is not allowed.
@@ -116,15 +117,31 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         r.map_err(|e| e.to_string())
     });
     if use_ui(a.json, a.text || a.brief) {
+        let lang = a.lang.unwrap_or_default();
+        let backend = BackendArg::kind(a.backend).as_str();
+        let mut running = say(lang, Msg::UiDemoRunning, &[("backend", &backend)]);
+        if let Some(w) = &a.record {
+            let file = w.display();
+            running.push_str(" · ");
+            running.push_str(&say(lang, Msg::UiRecordingTo, &[("file", &file)]));
+        }
+        let status = wslens::ui::LiveStatus {
+            running,
+            ended: say(lang, Msg::UiDemoEnded, &[]),
+        };
         run_in_ui(
             handle,
             format!("demo: 127.0.0.1:{port}"),
+            status,
             a.lang.unwrap_or_default(),
         )?;
         stop.store(true, Ordering::SeqCst);
         return Ok(ExitCode::SUCCESS);
     }
-    let mut dec = Decoder::new(DecodeOptions::default());
+    let mut dec = Decoder::new(DecodeOptions {
+        live: true,
+        ..DecodeOptions::default()
+    });
     let stats = with_sink(&a, |sink| live::decode_live(handle, &mut dec, sink))?;
     if stats.captured == 0 {
         let _ = writeln!(std::io::stderr(), "wslens demo: nothing was captured");
@@ -208,6 +225,10 @@ fn replay_bundled(a: &DemoArgs) -> anyhow::Result<ExitCode> {
         let name = "demo (bundled recording)".to_string();
         let opts = UiOptions {
             lang: a.lang.unwrap_or_default(),
+            live: Some(wslens::ui::LiveStatus {
+                running: say(a.lang.unwrap_or_default(), Msg::UiDemoReplaying, &[]),
+                ended: say(a.lang.unwrap_or_default(), Msg::UiDemoEnded, &[]),
+            }),
             ..UiOptions::default()
         };
         wslens::ui::run_ui(UiSource::Channel { name, rx }, opts)?;

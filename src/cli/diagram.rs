@@ -67,10 +67,14 @@ pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
             _ => None,
         })
         .ok_or_else(|| anyhow::anyhow!("{}: no connection {conn}", a.file.display()))?;
-    let mut rows = ladder::build(&events, conn, LadderOpts {
+    let mut rows = ladder::build(
+        &events,
+        conn,
+        LadderOpts {
             raw_seq: a.raw_seq,
             lang: a.lang.unwrap_or_default(),
-        });
+        },
+    );
     if let Some(n) = a.max_rows {
         rows.truncate(n);
     }

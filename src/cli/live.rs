@@ -7,11 +7,14 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::Sink;
-use wslens::live::{self, BackendKind, CaptureError, CaptureHandle, CaptureOptions};
+use wslens::live::{
+    self, BackendKind, CaptureError, CaptureHandle, CaptureOptions, CaptureStats, StopReason,
+};
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
-use wslens::teach::Lang;
-use wslens::ui::{UiOptions, UiSource};
+use wslens::teach::catalog::say;
+use wslens::teach::{Lang, Msg};
+use wslens::ui::{LiveStatus, UiOptions, UiSource};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum BackendArg {
@@ -94,26 +97,52 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         Ok(h) => h,
         Err(e) => return Ok(capture_failed(&e)),
     };
+    if use_ui(a.json, a.text || a.brief) {
+        let name = "live".to_string();
+        let lang = a.lang.unwrap_or_default();
+        let backend = BackendArg::kind(a.backend).as_str();
+        let mut running = say(
+            lang,
+            Msg::UiCapturing,
+            &[("iface", &a.iface), ("backend", &backend)],
+        );
+        if let Some(w) = &a.write {
+            let file = w.display();
+            running.push_str(" · ");
+            running.push_str(&say(lang, Msg::UiRecordingTo, &[("file", &file)]));
+        }
+        let status = LiveStatus {
+            running,
+            ended: say(lang, Msg::UiCaptureEnded, &[]),
+        };
+        let stats = run_in_ui(handle, name, status, a.lang.unwrap_or_default())?;
+        // The line left on the terminal once the UI is gone: what was captured, and where to
+        // find it again.
+        let _ = writeln!(
+            std::io::stderr(),
+            "wslens: {}",
+            closing_line(&stats, a.write.as_deref())
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let _ = writeln!(
         std::io::stderr(),
         "wslens: capturing on {} ({}); Ctrl-C to stop",
         a.iface,
         BackendArg::kind(a.backend).as_str()
     );
-    if use_ui(a.json, a.text || a.brief) {
-        let name = format!("live: {}", a.iface);
-        run_in_ui(handle, name, a.lang.unwrap_or_default())?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut dec = Decoder::new(DecodeOptions::default());
+    let mut dec = Decoder::new(DecodeOptions {
+        live: true,
+        ..DecodeOptions::default()
+    });
+    // Output is held and written per batch of packets (decode_live says when), not per event.
     if a.json {
         let mut w = JsonWriter::new(std::io::stdout().lock());
-        w.line_buffered = true;
         live::decode_live(handle, &mut dec, &mut w);
         finish_output(w.take_error(), w.flush())
     } else {
-        let mut w = text_writer(std::io::stdout().lock(), a.brief, a.lang);
-        w.line_buffered = true;
+        let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        let mut w = text_writer(out, a.brief, a.lang);
         live::decode_live(handle, &mut dec, &mut w as &mut dyn Sink);
         finish_output(w.take_error(), w.flush())
     }
@@ -134,24 +163,64 @@ pub fn use_ui(json: bool, text: bool) -> bool {
     !json && !text && std::io::stdout().is_terminal()
 }
 
-/// Decode on a producer thread into the terminal UI until the user quits it.
-pub fn run_in_ui(handle: CaptureHandle, name: String, lang: Lang) -> anyhow::Result<()> {
+/// What a live capture shown in the UI did, in one line: for the terminal after the UI quits.
+pub fn closing_line(s: &CaptureStats, record: Option<&std::path::Path>) -> String {
+    let lost = s.dropped_by_us + s.kernel_drops.unwrap_or(0);
+    let mut line = format!(
+        "live capture on {} ({}) ended: {} packets captured, {}",
+        s.iface,
+        s.backend.as_str(),
+        s.captured,
+        if lost == 0 {
+            "none lost".to_string()
+        } else {
+            format!("{lost} lost")
+        }
+    );
+    if let StopReason::Error(e) = &s.reason {
+        line.push_str(&format!(" (stopped by an error: {e})"));
+    }
+    if let Some(p) = record {
+        let p = wslens::text::escape_for_terminal(&p.display().to_string()).into_owned();
+        line.push_str(&format!(
+            "; recorded to {p} (`wslens open {p}` shows it again)"
+        ));
+    } else if s.captured > 0 {
+        line.push_str("; add -w FILE.pcap to keep the packets");
+    }
+    line
+}
+
+/// Decode on a producer thread into the terminal UI until the user quits it; the capture's
+/// figures once it has stopped.
+pub fn run_in_ui(
+    handle: CaptureHandle,
+    name: String,
+    status: LiveStatus,
+    lang: Lang,
+) -> anyhow::Result<CaptureStats> {
     let (mut tx, rx) = wslens::ui::feed::channel();
     let stop = handle.stop.clone();
     let producer = std::thread::spawn(move || {
-        let mut opts = DecodeOptions::default();
+        let mut opts = DecodeOptions {
+            live: true,
+            ..DecodeOptions::default()
+        };
         opts.limits.frame_preview = live::UI_FRAME_PREVIEW;
         let mut dec = Decoder::new(opts);
         live::feed_ui(handle, &mut dec, &mut tx)
     });
     let opts = UiOptions {
         lang,
+        live: Some(status),
         ..UiOptions::default()
     };
     let r = wslens::ui::run_ui(UiSource::Channel { name, rx }, opts);
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let _ = producer.join();
-    r
+    let stats = producer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the decoding thread failed"))?;
+    r.map(|()| stats)
 }
 
 fn finish_output(

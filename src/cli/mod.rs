@@ -22,8 +22,11 @@ mod worksheet;
 pub struct Cli {
     #[command(subcommand)]
     pub cmd: Option<Cmd>,
-    /// Language of the narration: en or zh (简体中文). Without a subcommand it applies to the
-    /// built-in classroom capture; `open`, `live` and `demo` use it when they are not given one.
+    /// A capture file to open in the terminal UI (`wslens FILE.pcap` is `wslens open FILE.pcap`).
+    #[arg(value_name = "FILE")]
+    pub file: Option<std::path::PathBuf>,
+    /// Language of the narration: en or zh (简体中文). Given before a subcommand, it applies to
+    /// that subcommand unless the subcommand is given one of its own.
     #[arg(long, value_name = "en|zh")]
     pub lang: Option<Lang>,
     /// Colours (without a subcommand): dark, light or contrast.
@@ -52,7 +55,10 @@ pub enum Cmd {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let lang = cli.lang;
     match cli.cmd {
-        Some(Cmd::Decode(a)) => decode::run(a),
+        Some(Cmd::Decode(mut a)) => {
+            a.lang = a.lang.or(lang);
+            decode::run(a)
+        }
         Some(Cmd::Open(mut a)) => {
             a.lang = a.lang.or(lang);
             a.theme = a.theme.or(cli.theme);
@@ -66,7 +72,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             a.lang = a.lang.or(lang);
             demo::run(a)
         }
-        Some(Cmd::Stats(a)) => stats::run(a),
+        Some(Cmd::Stats(mut a)) => {
+            a.lang = a.lang.or(lang);
+            stats::run(a)
+        }
         Some(Cmd::Diagram(mut a)) => {
             a.lang = a.lang.or(lang);
             diagram::run(a)
@@ -76,7 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             worksheet::run(a)
         }
         None => open::run(open::OpenArgs {
-            file: None,
+            file: cli.file,
             theme: cli.theme,
             lang,
             ..Default::default()

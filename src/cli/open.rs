@@ -1,7 +1,9 @@
 use clap::Args;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wslens::teach::Lang;
+use wslens::text::escape_for_terminal;
 use wslens::ui::{ThemeName, UiOptions, UiSource};
 
 #[derive(Args, Debug, Default)]
@@ -25,9 +27,13 @@ pub fn run(a: OpenArgs) -> anyhow::Result<ExitCode> {
     let embedded = a.file.is_none();
     let source = match a.file {
         Some(p) => {
-            // Fail before the screen switches, so the message stays readable.
-            std::fs::metadata(&p)
-                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", p.display()))?;
+            // Fail before the screen switches, with the message and status `decode` gives.
+            if let Err(e) = wslens::capture::check_file(&p) {
+                let name = escape_for_terminal(&p.display().to_string()).into_owned();
+                let msg = escape_for_terminal(&e.after_name()).into_owned();
+                let _ = writeln!(std::io::stderr(), "wslens: {name}: {msg}");
+                return Ok(ExitCode::from(if e.is_unreadable() { 2 } else { 1 }));
+            }
             UiSource::File(p)
         }
         None => UiSource::Embedded,
@@ -37,6 +43,7 @@ pub fn run(a: OpenArgs) -> anyhow::Result<ExitCode> {
         lang: a.lang.unwrap_or_default(),
         playback: embedded,
         quiz: a.quiz,
+        live: None,
     };
     wslens::ui::run_ui(source, opts)?;
     Ok(ExitCode::SUCCESS)

@@ -12,8 +12,8 @@ pub struct StatsArgs {
     /// Capture file (.pcap or .pcapng), or - for standard input.
     pub file: PathBuf,
     /// Language of the table: en or zh (简体中文).
-    #[arg(long, default_value = "en", value_name = "en|zh")]
-    pub lang: Lang,
+    #[arg(long, value_name = "en|zh")]
+    pub lang: Option<Lang>,
     /// One JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -29,7 +29,11 @@ pub fn run(a: StatsArgs) -> anyhow::Result<ExitCode> {
     let out = if a.json {
         render_json(&c, &name) + "\n"
     } else {
-        render_text(&c, &wslens::text::escape_for_terminal(&name), a.lang)
+        render_text(
+            &c,
+            &wslens::text::escape_for_terminal(&name),
+            a.lang.unwrap_or_default(),
+        )
     };
     std::io::stdout().lock().write_all(out.as_bytes())?;
     Ok(code)

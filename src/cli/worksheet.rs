@@ -39,7 +39,10 @@ pub fn run(a: WorksheetArgs) -> anyhow::Result<ExitCode> {
         frame_preview: worksheet::UNMASK_BYTES,
         ..Limits::default()
     };
-    let mut dec = Decoder::new(DecodeOptions { limits });
+    let mut dec = Decoder::new(DecodeOptions {
+        limits,
+        ..Default::default()
+    });
     let mut events = Vec::new();
     let want = a.conn;
     let mut sink = |ev: Event| {

@@ -28,10 +28,11 @@ impl fmt::Display for CaptureError {
                 f,
                 "no permission to capture on {iface} ({detail}).\n\
                  Live capture needs the CAP_NET_RAW capability. Either run as root:\n\
-                 \x20   sudo wslens ...\n\
+                 \x20   sudo {exe} ...\n\
                  or give the binary the capability once (it drops it right after opening the socket):\n\
-                 \x20   sudo setcap cap_net_raw,cap_net_admin=eip $(which wslens)\n\
-                 Without capture rights you can still explore the bundled recording: run `wslens` with no arguments."
+                 \x20   sudo setcap cap_net_raw,cap_net_admin=eip {exe}\n\
+                 Without capture rights you can still explore the bundled recording: run `wslens` with no arguments.",
+                exe = this_binary()
             ),
             CaptureError::NoInterface(i) => write!(f, "no network interface named {i:?}"),
             CaptureError::Unsupported(s) => f.write_str(s),
@@ -41,6 +42,22 @@ impl fmt::Display for CaptureError {
 }
 
 impl std::error::Error for CaptureError {}
+
+/// The path of the running binary, for a setcap line that works as printed (e.g.
+/// ~/.cargo/bin/wslens after `cargo install --path .`), quoted for the shell when it must be.
+fn this_binary() -> String {
+    let p = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "$(command -v wslens)".into());
+    let p = crate::text::escape_for_terminal(&p).into_owned();
+    if p.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+~".contains(c))
+    {
+        p
+    } else {
+        format!("'{}'", p.replace('\'', "'\\''"))
+    }
+}
 
 /// Classify an OS error from opening the capture socket.
 pub(crate) fn from_io(iface: &str, e: std::io::Error) -> CaptureError {

@@ -1,8 +1,9 @@
 //! Live capture: a capture thread that never waits for anyone, feeding the same decoder pipeline
 //! as a file through a bounded channel.
 //!
-//! Backends: pure Rust through `pnet_datalink` on an AF_PACKET socket we open ourselves (default
-//! build), or libpcap (feature `libpcap`: BPF, ring buffer, kernel drop counters).
+//! Backends: pure Rust, an AF_PACKET socket we open ourselves read through a TPACKET_V3 ring
+//! (`ring`; `pnet_datalink` finds the interface; default build), or libpcap (feature `libpcap`:
+//! BPF, ring buffer, kernel drop counters).
 
 mod backend;
 pub mod demo;
@@ -13,6 +14,7 @@ mod pcap_backend;
 mod pipeline;
 mod pnet_backend;
 mod privs;
+mod ring;
 mod thread;
 
 pub use backend::{Backend, BackendKind, RawPacket};

@@ -1,41 +1,34 @@
-//! Pure-Rust capture through `pnet_datalink` on an AF_PACKET socket that we open ourselves.
+//! Pure-Rust capture on an AF_PACKET socket that we open ourselves, read through a TPACKET_V3
+//! ring ([`super::ring`]); `pnet_datalink` finds the interface.
 //!
 //! Owning the socket fixes what pnet alone gets wrong on loopback: every `lo` packet would be
 //! seen twice (the outgoing and the incoming copy; pnet throws away `sockaddr_ll`, so the copies
-//! cannot be told apart afterwards), there would be no timestamps and no drop counter.
+//! cannot be told apart afterwards), there would be no timestamps and no drop counter. Reading
+//! through the ring rather than pnet's `recvfrom` per packet is what makes it cheap.
 
 use super::backend::{Backend, RawPacket};
 use super::error::{CaptureError, from_io};
-use pnet_datalink::{Channel, Config, DataLinkReceiver};
+use super::ring::Ring;
 use std::io;
 use std::os::fd::RawFd;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-const SOL_PACKET: libc::c_int = 263;
-const PACKET_STATISTICS: libc::c_int = 6;
 const PACKET_IGNORE_OUTGOING: libc::c_int = 23;
-const SO_TIMESTAMPNS: libc::c_int = 35;
-const SIOCGSTAMPNS: libc::c_ulong = 0x8907;
-/// Largest loopback frame is 65,536 + 14; GRO on real NICs can hand up ~64 KiB + headers too.
-/// pnet's `recv` cuts anything longer than its buffer without saying so.
-const READ_BUFFER: usize = 256 << 10;
-const SOCKET_RCVBUF: libc::c_int = 8 << 20;
-
-#[repr(C)]
-#[derive(Default)]
-struct TpacketStats {
-    tp_packets: u32,
-    tp_drops: u32,
-}
 
 pub struct PnetBackend {
-    rx: Box<dyn DataLinkReceiver>,
-    /// Kept alive for the fd they share with `rx`; never used to send.
-    _tx: Box<dyn pnet_datalink::DataLinkSender>,
+    /// Declared before `fd` is closed (in `drop`): unmapped first.
+    ring: Option<Ring>,
     fd: RawFd,
     linktype: u32,
     drops: u64,
-    kernel_stamps: bool,
+}
+
+impl Drop for PnetBackend {
+    fn drop(&mut self) {
+        self.ring = None;
+        // SAFETY: the socket opened in `open`, closed once.
+        unsafe { libc::close(self.fd) };
+    }
 }
 
 impl PnetBackend {
@@ -55,48 +48,46 @@ impl PnetBackend {
                 }
             })?;
         let linktype = linktype_of(iface)?;
-        // Protocol 0: the socket receives nothing until pnet binds it to the interface with
+        // Protocol 0: the socket receives nothing until it is bound to the interface with
         // ETH_P_ALL, so no packet of another interface slips in before the bind.
         let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW, 0) };
         if fd < 0 {
             return Err(from_io(iface, io::Error::last_os_error()));
         }
+        let mut be = PnetBackend {
+            ring: None,
+            fd,
+            linktype,
+            drops: 0,
+        };
         if nic.is_loopback() {
             // Each lo packet passes the tap twice (as sent and as received): keep one copy.
-            if let Err(e) = setsockopt_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1) {
-                unsafe { libc::close(fd) };
+            if let Err(e) = setsockopt_int(fd, libc::SOL_PACKET, PACKET_IGNORE_OUTGOING, 1) {
                 return Err(CaptureError::Other(format!(
                     "PACKET_IGNORE_OUTGOING failed on {iface} ({e}): every loopback packet would \
                      be seen twice (needs Linux ≥ 4.20)"
                 )));
             }
         }
-        // Best effort: a bigger queue absorbs bursts while the capture thread is busy.
-        if setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, SOCKET_RCVBUF).is_err() {
-            let _ = setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, SOCKET_RCVBUF);
+        be.ring = Some(Ring::new(fd).map_err(|e| {
+            CaptureError::Other(format!("cannot set up the capture ring on {iface}: {e}"))
+        })?);
+        // SAFETY: a zeroed sockaddr_ll filled in for bind(2).
+        let r = unsafe {
+            let mut sa: libc::sockaddr_ll = std::mem::zeroed();
+            sa.sll_family = libc::AF_PACKET as u16;
+            sa.sll_protocol = (libc::ETH_P_ALL as u16).to_be();
+            sa.sll_ifindex = nic.index as i32;
+            libc::bind(
+                fd,
+                (&sa as *const libc::sockaddr_ll).cast(),
+                size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            )
+        };
+        if r != 0 {
+            return Err(from_io(iface, io::Error::last_os_error()));
         }
-        let kernel_stamps = setsockopt_int(fd, libc::SOL_SOCKET, SO_TIMESTAMPNS, 1).is_ok();
-        let cfg = Config {
-            read_buffer_size: READ_BUFFER,
-            read_timeout: Some(Duration::from_millis(100)),
-            promiscuous: false,
-            socket_fd: Some(fd),
-            ..Config::default()
-        };
-        // pnet closes the fd itself when its bind fails.
-        let (tx, rx) = match pnet_datalink::channel(&nic, cfg) {
-            Ok(Channel::Ethernet(tx, rx)) => (tx, rx),
-            Ok(_) => return Err(CaptureError::Other("pnet: unexpected channel type".into())),
-            Err(e) => return Err(from_io(iface, e)),
-        };
-        Ok(PnetBackend {
-            rx,
-            _tx: tx,
-            fd,
-            linktype,
-            drops: 0,
-            kernel_stamps,
-        })
+        Ok(be)
     }
 }
 
@@ -105,52 +96,24 @@ impl Backend for PnetBackend {
         self.linktype
     }
 
-    fn next(&mut self, _wait: Duration) -> Result<Option<RawPacket<'_>>, CaptureError> {
-        // The wait is the socket's read timeout, fixed at open.
-        let PnetBackend {
-            rx,
-            fd,
-            kernel_stamps,
-            ..
-        } = self;
-        match rx.next() {
-            Ok(data) => {
-                let ts_ns = stamp(*fd, kernel_stamps);
-                Ok(Some(RawPacket {
-                    ts_ns,
-                    data,
-                    orig_len: u32::try_from(data.len()).unwrap_or(u32::MAX),
-                }))
-            }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
-                ) =>
-            {
-                Ok(None)
-            }
+    fn next(&mut self, wait: Duration) -> Result<Option<RawPacket<'_>>, CaptureError> {
+        let Some(ring) = self.ring.as_mut() else {
+            return Ok(None);
+        };
+        match ring.next(wait) {
+            Ok(Some(p)) => Ok(Some(RawPacket {
+                ts_ns: p.ts_ns,
+                data: p.data,
+                orig_len: p.orig_len,
+            })),
+            Ok(None) => Ok(None),
             Err(e) => Err(CaptureError::Other(format!("capture read failed: {e}"))),
         }
     }
 
     fn kernel_drops(&mut self) -> Option<u64> {
         // PACKET_STATISTICS resets the kernel's counters on every read: accumulate.
-        let mut st = TpacketStats::default();
-        let mut sl = std::mem::size_of::<TpacketStats>() as libc::socklen_t;
-        let r = unsafe {
-            libc::getsockopt(
-                self.fd,
-                SOL_PACKET,
-                PACKET_STATISTICS,
-                (&mut st as *mut TpacketStats).cast(),
-                &mut sl,
-            )
-        };
-        if r != 0 {
-            return None;
-        }
-        self.drops += u64::from(st.tp_drops);
+        self.drops += self.ring.as_ref()?.drops_since()?;
         Some(self.drops)
     }
 
@@ -198,27 +161,4 @@ fn linktype_of(iface: &str) -> Result<u32, CaptureError> {
              handle; use `--backend pcap`"
         ))),
     }
-}
-
-/// The kernel's receive time of the last packet read (SO_TIMESTAMPNS + SIOCGSTAMPNS), so
-/// timestamps do not carry the delay of our own thread; the wall clock when unavailable.
-fn stamp(fd: RawFd, kernel_stamps: &mut bool) -> i64 {
-    if *kernel_stamps {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        let r = unsafe { libc::ioctl(fd, SIOCGSTAMPNS as _, &mut ts) };
-        if r == 0 {
-            return ts
-                .tv_sec
-                .saturating_mul(1_000_000_000)
-                .saturating_add(ts.tv_nsec);
-        }
-        *kernel_stamps = false;
-    }
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos().min(i64::MAX as u128) as i64)
-        .unwrap_or(0)
 }

@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 
 /// Packets waiting between the capture thread and the consumer, at most.
 pub const QUEUE_PACKETS: usize = 65_536;
+/// Packets handed over at once: the consumer is woken once per batch, not once per packet.
+const BATCH: usize = 256;
 /// Bytes waiting between the capture thread and the consumer, at most.
 pub const QUEUE_BYTES: u64 = 64 << 20;
 /// Snap length recorded in -w files: above any packet our backends deliver.
@@ -134,7 +136,9 @@ impl CaptureStats {
 }
 
 pub struct CaptureHandle {
-    rx: Receiver<CapturedPacket>,
+    rx: Receiver<Vec<CapturedPacket>>,
+    /// The rest of the batch received last.
+    batch: std::collections::VecDeque<CapturedPacket>,
     pub linktype: u32,
     pub stop: Arc<AtomicBool>,
     pub counters: Arc<LiveCounters>,
@@ -143,8 +147,13 @@ pub struct CaptureHandle {
 
 impl CaptureHandle {
     /// The next packet; `Disconnected` once the capture has ended and everything was taken.
-    pub fn recv_timeout(&self, d: Duration) -> Result<CapturedPacket, RecvTimeoutError> {
-        let p = self.rx.recv_timeout(d)?;
+    pub fn recv_timeout(&mut self, d: Duration) -> Result<CapturedPacket, RecvTimeoutError> {
+        if self.batch.is_empty() {
+            self.batch = self.rx.recv_timeout(d)?.into();
+        }
+        let Some(p) = self.batch.pop_front() else {
+            return Err(RecvTimeoutError::Timeout);
+        };
         self.counters
             .queued_bytes
             .fetch_sub(p.data.len() as u64, Ordering::Relaxed);
@@ -158,7 +167,10 @@ impl CaptureHandle {
     /// Wait for the capture thread (after the channel reported `Disconnected`, or after a stop).
     pub fn finish(self) -> CaptureStats {
         self.stop.store(true, Ordering::SeqCst);
-        let CaptureHandle { rx, join, .. } = self;
+        let CaptureHandle {
+            rx, join, batch, ..
+        } = self;
+        drop(batch);
         drop(rx);
         join.join().unwrap_or_else(|_| CaptureStats {
             backend: BackendKind::Pnet,
@@ -195,7 +207,7 @@ pub fn start(opts: CaptureOptions) -> Result<CaptureHandle, CaptureError> {
         None => None,
     };
     super::privs::drop_capabilities();
-    let (tx, rx) = mpsc::sync_channel(QUEUE_PACKETS);
+    let (tx, rx) = mpsc::sync_channel(QUEUE_PACKETS / BATCH);
     let counters = Arc::new(LiveCounters::default());
     let worker = Worker {
         be,
@@ -216,6 +228,7 @@ pub fn start(opts: CaptureOptions) -> Result<CaptureHandle, CaptureError> {
         .map_err(|e| CaptureError::Other(format!("cannot start the capture thread: {e}")))?;
     Ok(CaptureHandle {
         rx,
+        batch: Default::default(),
         linktype,
         stop: opts.stop,
         counters,
@@ -227,7 +240,7 @@ struct Worker {
     be: Box<dyn Backend>,
     filter: PortFilter,
     record: Option<PcapWriter<Box<dyn Write + Send>>>,
-    tx: SyncSender<CapturedPacket>,
+    tx: SyncSender<Vec<CapturedPacket>>,
     counters: Arc<LiveCounters>,
     stop: Arc<AtomicBool>,
     count: Option<u64>,
@@ -236,12 +249,40 @@ struct Worker {
 }
 
 impl Worker {
+    /// Send the held packets to the consumer as one batch; a full queue drops them all.
+    fn hand_over(
+        &mut self,
+        pending: &mut Vec<CapturedPacket>,
+        dropped: &mut u64,
+    ) -> Result<(), StopReason> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(pending, Vec::with_capacity(BATCH));
+        match self.tx.try_send(batch) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(b)) => {
+                let bytes: u64 = b.iter().map(|p| p.data.len() as u64).sum();
+                self.counters
+                    .queued_bytes
+                    .fetch_sub(bytes, Ordering::Relaxed);
+                *dropped += b.len() as u64;
+                self.counters
+                    .dropped_by_us
+                    .store(*dropped, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(TrySendError::Disconnected(_)) => Err(StopReason::ConsumerGone),
+        }
+    }
+
     fn run(mut self, backend: BackendKind, iface: String) -> CaptureStats {
         let user_filter = !self.be.filters_ports() && !self.filter.is_empty();
         let mut captured: u64 = 0;
         let mut dropped: u64 = 0;
         let mut last_flush = Instant::now();
         let mut last_stats = Instant::now();
+        let mut pending: Vec<CapturedPacket> = Vec::with_capacity(BATCH);
         let reason = loop {
             // Kernel drops as they happen, for the UI's status line.
             if last_stats.elapsed() >= STATS_EVERY {
@@ -250,21 +291,36 @@ impl Worker {
                     self.counters.kernel_drops.store(k, Ordering::Relaxed);
                 }
             }
-            if self.stop.load(Ordering::Relaxed) {
-                break StopReason::Stopped;
+            let stop = if self.stop.load(Ordering::Relaxed) {
+                Some(StopReason::Stopped)
+            } else if self.count.is_some_and(|c| captured >= c) {
+                Some(StopReason::Count)
+            } else if self.deadline.is_some_and(|d| Instant::now() >= d) {
+                Some(StopReason::Duration)
+            } else {
+                None
+            };
+            if let Some(reason) = stop {
+                if let Err(r) = self.hand_over(&mut pending, &mut dropped) {
+                    break r;
+                }
+                break reason;
             }
-            if self.count.is_some_and(|c| captured >= c) {
-                break StopReason::Count;
-            }
-            if self.deadline.is_some_and(|d| Instant::now() >= d) {
-                break StopReason::Duration;
-            }
+            // While packets are held, only look whether more are ready: once none are, the
+            // batch goes to the consumer before waiting.
             let wait = match self.deadline {
+                _ if !pending.is_empty() => Duration::ZERO,
                 Some(d) => d.saturating_duration_since(Instant::now()).min(POLL),
                 None => POLL,
             };
             let pkt = match self.be.next(wait) {
                 Ok(Some(p)) => p,
+                Ok(None) if !pending.is_empty() => {
+                    if let Err(r) = self.hand_over(&mut pending, &mut dropped) {
+                        break r;
+                    }
+                    continue;
+                }
                 Ok(None) => {
                     if let Some(w) = self.record.as_mut() {
                         if let Err(e) = w.flush() {
@@ -317,16 +373,11 @@ impl Worker {
                 orig_len: pkt.orig_len,
             };
             self.counters.queued_bytes.fetch_add(len, Ordering::Relaxed);
-            match self.tx.try_send(cp) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => {
-                    self.counters.queued_bytes.fetch_sub(len, Ordering::Relaxed);
-                    dropped += 1;
-                    self.counters
-                        .dropped_by_us
-                        .store(dropped, Ordering::Relaxed);
-                }
-                Err(TrySendError::Disconnected(_)) => break StopReason::ConsumerGone,
+            pending.push(cp);
+            if pending.len() >= BATCH
+                && let Err(r) = self.hand_over(&mut pending, &mut dropped)
+            {
+                break r;
             }
         };
         let kernel_drops = self.be.kernel_drops();

@@ -52,6 +52,8 @@ struct Batch {
     /// The messages' text and data buffers, taken out by the writer once written, for the
     /// decoder to reuse (the events themselves are dropped on the writer thread).
     buffers: Vec<Vec<u8>>,
+    /// The writer flushes its output after this batch (the input caught up with a pipe).
+    flush: bool,
 }
 
 /// Digests to compute for a batch's messages.
@@ -139,6 +141,7 @@ impl Batch {
         self.bytes.clear();
         self.windows.clear();
         self.buffers.clear();
+        self.flush = false;
     }
 
     fn is_empty(&self) -> bool {
@@ -178,7 +181,7 @@ const BUFFER_MAX: usize = 4096;
 
 impl BatchSender {
     fn send(&mut self) {
-        if self.batch.is_empty() {
+        if self.batch.is_empty() && !self.batch.flush {
             return;
         }
         self.held = 0;
@@ -308,6 +311,11 @@ impl Sink for BatchSender {
 
     fn spare_buffer(&mut self) -> Vec<u8> {
         self.buffers.pop().unwrap_or_default()
+    }
+
+    fn caught_up(&mut self) {
+        self.batch.flush = true;
+        self.send();
     }
 
     fn backing(&mut self, bytes: &Backing) {
@@ -523,6 +531,9 @@ pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinH
                 }
                 for seg in segs {
                     sink.write_event(&Event::Tcp(seg));
+                }
+                if batch.flush {
+                    sink.flush_out();
                 }
                 // Message buffers go back to be reused; what is left of the events holds no
                 // memory the decoder allocates often, so it is dropped here.

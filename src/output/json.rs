@@ -43,6 +43,17 @@ impl<W: Write> JsonWriter<W> {
         }
     }
 
+    /// Write out and flush what is held, keeping a write error for `take_error` (the input has
+    /// caught up: a pipe or a live capture waits for more packets).
+    pub fn flush_held(&mut self) {
+        self.write_pending();
+        if self.error.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.error = Some(e);
+        }
+    }
+
     pub fn into_inner(mut self) -> W {
         self.write_pending();
         self.out
@@ -75,11 +86,17 @@ impl<W: Write> Sink for JsonWriter<W> {
     fn emit(&mut self, ev: Event) {
         self.write_event(&ev);
     }
+    fn caught_up(&mut self) {
+        self.flush_held();
+    }
 }
 
 impl<W: Write> super::WriteEvent for JsonWriter<W> {
     fn write_event(&mut self, ev: &Event) {
         JsonWriter::write_event(self, ev);
+    }
+    fn flush_out(&mut self) {
+        self.flush_held();
     }
 }
 

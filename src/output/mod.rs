@@ -11,6 +11,9 @@ use std::io::{self, Write};
 /// (and their strings) go back to the decoding thread to be freed where they were allocated.
 pub trait WriteEvent {
     fn write_event(&mut self, ev: &Event);
+
+    /// Write out what is held back (the input has caught up with a pipe or live capture).
+    fn flush_out(&mut self) {}
 }
 
 /// Write one finished line (or lines); the first error is kept and later writes are skipped, so

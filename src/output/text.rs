@@ -43,6 +43,15 @@ impl<W: Write> TextWriter<W> {
         self.out.flush()
     }
 
+    /// Flush what is held, keeping a write error for `take_error` (the input has caught up).
+    pub fn flush_held(&mut self) {
+        if self.error.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.error = Some(e);
+        }
+    }
+
     pub fn write_event(&mut self, ev: &Event) {
         if self.error.is_some() {
             return;
@@ -50,7 +59,15 @@ impl<W: Write> TextWriter<W> {
         let mut line = summary(ev);
         line.push('\n');
         if let Some(n) = &mut self.narrator {
-            for sentence in n.next(ev) {
+            // A note's summary line is the note itself: its narration would only repeat it
+            // (cut short), so the log says it once.
+            let sentences = n.next(ev);
+            let sentences = if matches!(ev, Event::Note(_)) {
+                Vec::new()
+            } else {
+                sentences
+            };
+            for sentence in sentences {
                 line.push_str(NARRATION_INDENT);
                 line.push_str(&sentence);
                 line.push('\n');
@@ -69,11 +86,17 @@ impl<W: Write> Sink for TextWriter<W> {
     fn emit(&mut self, ev: Event) {
         self.write_event(&ev);
     }
+    fn caught_up(&mut self) {
+        self.flush_held();
+    }
 }
 
 impl<W: Write> super::WriteEvent for TextWriter<W> {
     fn write_event(&mut self, ev: &Event) {
         TextWriter::write_event(self, ev);
+    }
+    fn flush_out(&mut self) {
+        self.flush_held();
     }
 }
 

@@ -127,6 +127,7 @@ ids! {
     // ladder labels' words
     LNoFlags, LStep2, LStep3, LWsOpen, LUpgradeFailed, LAcceptOk, LAcceptBad, LMasked, LMessage,
     LFrames, LClosed,
+    UiHeadEvent, UiHeadCounts, UiHeadDropped,
     // both ends' states as each segment arrives (issue 14)
     SynAsks, SynAckArrives, HsBoth, FinAckTogether, FinCrossed, RetransState, DataAckNone,
     // the WebSocket handshake as the tutorial's four steps
@@ -135,7 +136,10 @@ ids! {
     StatStreamPerByte, StatNewsWait, StatVerdictPush,
     StatUdpTitle, StatUdp, StatTcp, StatFlows, StatPackets, StatEmptyPackets, StatHeaderPerByte,
     StatFirstByte, StatUdpVerdict,
-    AckBeforeFin, FinSecond,
+    AckBeforeFin, FinSecond, ClosePolledKeepAlive,
+    // live sources in the UI: following new events, an unknown key
+    UiFollowing, UiFollowPaused, UiLoading, UiUnknownKey,
+    UiCapturing, UiRecordingTo, UiCaptureEnded, UiDemoRunning, UiDemoReplaying, UiDemoEnded,
 }
 
 /// The template for `id` in `lang`.

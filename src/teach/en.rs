@@ -101,7 +101,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         CloseIncomplete => "Connection {conn} was still open when the capture ended.",
         CloseStates => "Final states: client {cstate}, server {sstate}.",
         CloseShort => {
-            "This was a short connection: it carried {requests} HTTP request(s) and closed, and the same thing was asked before. Every new question costs a new connection and a new three-way handshake; asking again and again like this is polling."
+            "This was a short connection: it carried one HTTP request and closed, and the same thing had been asked before. Every new question costs a new connection and a new three-way handshake; asking again and again like this is polling."
         }
 
         Udp => {
@@ -554,5 +554,21 @@ pub(super) fn text(id: Msg) -> &'static str {
         LMessage => "⇒ {op} message",
         LFrames => " ({n} frames)",
         LClosed => "connection closed ({how})",
+        ClosePolledKeepAlive => {
+            "This connection was kept alive for {requests} HTTP requests, asking again for what was asked before: that is polling too. It saved handshakes, but every question still cost a full request head and answer head, and news waited for the next question."
+        }
+        UiFollowing => "following",
+        UiFollowPaused => "paused (End follows)",
+        UiLoading => "loading…",
+        UiUnknownKey => "that key does nothing here: press ? for the keys",
+        UiCapturing => "capturing on {iface} ({backend})",
+        UiRecordingTo => "recording to {file}",
+        UiCaptureEnded => "capture ended",
+        UiDemoRunning => "demo running, captured on lo ({backend})",
+        UiDemoReplaying => "replaying the bundled demo recording",
+        UiDemoEnded => "demo ended",
+        UiHeadEvent => "event {pos}/{n}",
+        UiHeadCounts => "{p} pkts {e} events {c} conns",
+        UiHeadDropped => "dropped {n}",
     }
 }

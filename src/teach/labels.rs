@@ -71,6 +71,42 @@ const ZH: &[(&str, &str)] = &[
     ("Window", "窗口"),
 ];
 
+/// TCP analysis findings (Wireshark's `tcp.analysis.*` names) in the reader's language, the
+/// Wireshark name kept in parentheses so it can be looked up.
+pub fn analysis(lang: Lang, name: &'static str) -> Cow<'static, str> {
+    let zh = match name {
+        "retransmission" => "重传",
+        "spurious-retransmission" => "虚假重传",
+        "out-of-order" => "乱序",
+        "duplicate-ack" => "重复确认",
+        "zero-window" => "零窗口",
+        "zero-window-probe" => "零窗口探测",
+        "window-full" => "窗口已满",
+        "window-update" => "窗口更新",
+        "keep-alive" => "保活",
+        "keep-alive-ack" => "保活确认",
+        "previous-segment-not-captured" => "前一报文段未抓到",
+        "acked-unseen-segment" => "确认了未抓到的报文段",
+        _ => return Cow::Borrowed(name),
+    };
+    match lang {
+        Lang::En => Cow::Borrowed(name),
+        Lang::Zh => Cow::Owned(format!("{zh}（{name}）")),
+    }
+}
+
+/// How a connection ended (`conn_close`'s `how`) in the reader's language.
+pub fn close_how(lang: Lang, how: crate::event::CloseHow) -> &'static str {
+    use crate::event::CloseHow::*;
+    match (lang, how) {
+        (Lang::En, h) => h.as_str(),
+        (Lang::Zh, Fin) => "双方都发送了 FIN",
+        (Lang::Zh, Rst) => "被 RST 复位",
+        (Lang::Zh, Refused) => "连接被拒绝",
+        (Lang::Zh, Incomplete) => "抓包结束时尚未关闭",
+    }
+}
+
 /// Is `label` a protocol token, the same in every language (flag bits, header names, …)?
 fn is_token(label: &str) -> bool {
     // Upper-case words (SYN, FIN, RSV1, MASK) and header names (Sec-WebSocket-Key, Host).

@@ -297,7 +297,13 @@ fn conn_close(c: &ConnClose, facts: Option<&ConnFacts>, lang: Lang) -> Vec<Strin
         && f.polls > 0
         && c.how != CloseHow::Incomplete
     {
-        out.push(say!(lang, CloseShort, requests = f.http_requests));
+        // One request per connection is the textbook's short connection; a kept-alive one that
+        // polled several times still paid a full head per question.
+        if f.http_requests > 1 {
+            out.push(say!(lang, ClosePolledKeepAlive, requests = f.http_requests));
+        } else {
+            out.push(say!(lang, CloseShort));
+        }
     }
     out
 }

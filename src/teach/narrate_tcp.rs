@@ -170,7 +170,10 @@ pub(super) fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<
     } else if a.has(Analysis::PREV_NOT_CAPTURED) {
         out.push(say!(lang, Lost));
     } else if !a.is_empty() {
-        let names: Vec<&str> = a.names().collect();
+        let names: Vec<String> = a
+            .names()
+            .map(|n| crate::teach::labels::analysis(lang, n).into_owned())
+            .collect();
         out.push(say!(lang, OtherAnalysis, names = names.join(", ")));
     }
     let now = (s.client_state, s.server_state);

@@ -90,7 +90,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         CloseIncomplete => "抓包结束时，连接 {conn} 仍然打开。",
         CloseStates => "最终状态：客户端 {cstate}，服务器 {sstate}。",
         CloseShort => {
-            "这是一个短连接：只传送了 {requests} 个 HTTP 请求就关闭了，而同样的内容之前已经问过。每次新的询问都要重新建立连接、重新三次握手，这样反复询问就是轮询。"
+            "这是一个短连接：只传送了一个 HTTP 请求就关闭了，而同样的内容之前已经问过。每次新的询问都要重新建立连接、重新三次握手，这样反复询问就是轮询。"
         }
 
         Udp => {
@@ -503,5 +503,21 @@ pub(super) fn text(id: Msg) -> &'static str {
         LMessage => "⇒ {op} 消息",
         LFrames => "（{n} 帧）",
         LClosed => "连接关闭（{how}）",
+        ClosePolledKeepAlive => {
+            "这条连接保持打开，传送了 {requests} 个 HTTP 请求，反复询问之前问过的内容：这也是轮询。它省去了重新握手，但每次询问仍然要发送完整的请求头和响应头，新消息也要等到下一次询问才能送到。"
+        }
+        UiFollowing => "跟随中",
+        UiFollowPaused => "已暂停（End 继续跟随）",
+        UiLoading => "加载中…",
+        UiUnknownKey => "此键在这里没有作用：按 ? 查看所有按键",
+        UiCapturing => "正在 {iface} 上抓包（{backend}）",
+        UiRecordingTo => "同时记录到 {file}",
+        UiCaptureEnded => "抓包已结束",
+        UiDemoRunning => "演示进行中，在 lo 上抓包（{backend}）",
+        UiDemoReplaying => "正在回放内置的演示录制",
+        UiDemoEnded => "演示已结束",
+        UiHeadEvent => "事件 {pos}/{n}",
+        UiHeadCounts => "{p} 个数据包 {e} 个事件 {c} 个连接",
+        UiHeadDropped => "丢失 {n} 个",
     }
 }

@@ -274,14 +274,70 @@ fn the_delta_t_column_shows_time_between_rows() {
 /// more, outside quotes and parentheses (captured text and the English names kept beside the
 /// Chinese ones), after `/` (paths) and outside the protocol's own tokens.
 fn english_words(s: &str) -> Vec<String> {
+    // A quoted preview may hold quotes of its own (JSON): drop all from the first quote to
+    // the last.
+    let s = match (s.find('"'), s.rfind('"')) {
+        (Some(a), Some(b)) if b > a => format!("{}{}", &s[..a], &s[b + 1..]),
+        _ => s.to_string(),
+    };
+    let s = s.as_str();
     const TOKENS: &[&str] = &[
-        "seq", "ack", "len", "win", "mss", "wscale", "sack", "sack_permitted", "permessage",
-        "deflate", "websocket", "base", "xor", "mod", "key", "tcp", "udp", "http", "fin", "rst",
-        "upgrade", "true", "false", "raw", "ws", "wss", "sha", "guid", "utf", "client_max_window_bits",
-        "server_max_window_bits", "server_no_context_takeover", "client_no_context_takeover",
-        "close", "keep", "alive", "chunked", "gzip", "identity", "text", "plain", "json",
-        "application", "html", "utf-8", "charset", "max", "age", "cache", "control", "opcode",
-        "binary", "ping", "pong", "continuation",
+        "seq",
+        "ack",
+        "len",
+        "win",
+        "mss",
+        "wscale",
+        "sack",
+        "sack_permitted",
+        "permessage",
+        "deflate",
+        "websocket",
+        "base",
+        "xor",
+        "mod",
+        "key",
+        "tcp",
+        "udp",
+        "http",
+        "fin",
+        "rst",
+        "upgrade",
+        "true",
+        "false",
+        "raw",
+        "ws",
+        "wss",
+        "sha",
+        "guid",
+        "utf",
+        "client_max_window_bits",
+        "server_max_window_bits",
+        "server_no_context_takeover",
+        "client_no_context_takeover",
+        "close",
+        "keep",
+        "alive",
+        "chunked",
+        "gzip",
+        "identity",
+        "text",
+        "plain",
+        "json",
+        "application",
+        "html",
+        "utf-8",
+        "charset",
+        "max",
+        "age",
+        "cache",
+        "control",
+        "opcode",
+        "binary",
+        "ping",
+        "pong",
+        "continuation",
+        "wslens",
     ];
     let mut out = Vec::new();
     let mut depth = 0i32;
@@ -306,7 +362,13 @@ fn english_words(s: &str) -> Vec<String> {
         // A word ends here: judged by where it stood, before this character changes that.
         let skip = in_quote || depth > 0 || after_slash;
         flush(&mut word, skip, &mut out);
-        after_slash = matches!(c, '/' | '.' | ':' | '=' | '-' | '\\');
+        // A path or query (`/poll?since=0`) runs to the next space.
+        after_slash = if c.is_whitespace() {
+            false
+        } else {
+            after_slash && !matches!(c, '：' | '，' | '。')
+                || matches!(c, '/' | '.' | ':' | '=' | '-' | '\\')
+        };
         match c {
             '"' => in_quote = !in_quote,
             '“' | '（' | '(' | '[' => depth += 1,
@@ -326,7 +388,10 @@ fn the_chinese_screen_has_no_untranslated_words() {
     let mut labels = std::collections::BTreeSet::new();
     for e in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/captures")).unwrap() {
         let p = e.unwrap().path();
-        if !matches!(p.extension().and_then(|x| x.to_str()), Some("pcap" | "pcapng")) {
+        if !matches!(
+            p.extension().and_then(|x| x.to_str()),
+            Some("pcap" | "pcapng")
+        ) {
             continue;
         }
         let b = super::decode_all(&std::fs::read(&p).unwrap()).unwrap();
@@ -358,7 +423,10 @@ fn the_chinese_screen_has_no_untranslated_words() {
                 Event::WsHandshake(h) => h.problems.clone(),
                 _ => Vec::new(),
             };
-            let strip = |t: &str| own.iter().fold(t.to_string(), |t, p| t.replace(p.as_str(), ""));
+            let strip = |t: &str| {
+                own.iter()
+                    .fold(t.to_string(), |t, p| t.replace(p.as_str(), ""))
+            };
             if let Some(l) = m.label(i) {
                 for w in english_words(&strip(&l)) {
                     found.insert(format!("{name}: label {w:?} in {l:?}"));
@@ -382,7 +450,10 @@ fn the_chinese_screen_has_no_untranslated_words() {
             if let Some(n) = m.store.events[i].pkt()
                 && let Some((rec, data)) = m.store.packet(n)
             {
-                fn walk(f: &crate::fields::Field, out: &mut std::collections::BTreeSet<&'static str>) {
+                fn walk(
+                    f: &crate::fields::Field,
+                    out: &mut std::collections::BTreeSet<&'static str>,
+                ) {
                     if !crate::teach::labels::translated(f.label) {
                         out.insert(f.label);
                     }
@@ -394,7 +465,10 @@ fn the_chinese_screen_has_no_untranslated_words() {
             }
         }
     }
-    assert!(labels.is_empty(), "field labels without Chinese: {labels:?}");
+    assert!(
+        labels.is_empty(),
+        "field labels without Chinese: {labels:?}"
+    );
     let found: Vec<String> = found.into_iter().take(40).collect();
     assert!(found.is_empty(), "untranslated:\n{}", found.join("\n"));
 }

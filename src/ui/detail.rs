@@ -171,7 +171,11 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
                 d.lines.push(Line::new(
                     1,
                     LineKind::Bad,
-                    say(lang, Msg::DAnalysis, &[("name", &n)]),
+                    say(
+                        lang,
+                        Msg::DAnalysis,
+                        &[("name", &labels::analysis(lang, n))],
+                    ),
                 ));
             }
         }
@@ -235,7 +239,7 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
                     lang,
                     Msg::DHow,
                     &[
-                        ("how", &c.how.as_str()),
+                        ("how", &labels::close_how(lang, c.how)),
                         ("c", &c.client_state),
                         ("s", &c.server_state),
                     ],

@@ -23,7 +23,7 @@ mod classroom_tests;
 mod tests;
 
 pub use feed::{Batch, Feed, FeedSender, PacketRec};
-pub use model::{Model, Msg, update};
+pub use model::{LiveStatus, Model, Msg, update};
 pub use source::decode_all;
 pub use theme::ThemeName;
 pub use view::view;
@@ -56,6 +56,8 @@ pub struct UiOptions {
     pub playback: bool,
     /// Quiz mode: what a student can work out is hidden until Enter (implies playback).
     pub quiz: bool,
+    /// A live source (capture, demo): the header shows its status and the view follows it.
+    pub live: Option<model::LiveStatus>,
 }
 
 impl Default for UiOptions {
@@ -65,12 +67,22 @@ impl Default for UiOptions {
             lang: crate::teach::Lang::En,
             playback: false,
             quiz: false,
+            live: None,
         }
     }
 }
 
 /// Open the terminal UI on a source and run until the user quits.
 pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    // Without a terminal the screen cannot be drawn: say so rather than write escape codes into
+    // a file or pipe.
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the terminal UI needs a terminal, and standard output is not one; \
+             `wslens decode FILE` writes a text log (--json: NDJSON) instead"
+        );
+    }
     let (name, rx) = match source {
         UiSource::Embedded => (
             "classroom.pcap".to_string(),
@@ -82,8 +94,14 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
     let mut model = Model::new(name, opts.theme, opts.playback || opts.quiz);
     model.quiz = opts.quiz;
     model.set_lang(opts.lang);
+    if let Some(live) = opts.live {
+        model.set_live(live);
+    }
+    let mut terminal = ratatui::try_init().map_err(|e| {
+        ratatui::restore();
+        anyhow::anyhow!("cannot start the terminal UI on this terminal: {e}")
+    })?;
     install_panic_hook();
-    let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), ct::EnableMouseCapture);
     let res = event_loop(&mut terminal, &mut model, &rx);
     let _ = execute!(std::io::stdout(), ct::DisableMouseCapture);

@@ -141,6 +141,26 @@ pub struct Model {
     pub show_dt: bool,
     /// Events whose quiz has been answered (revealed).
     pub answered: std::collections::HashSet<usize>,
+    /// In playback, how far the story has been revealed when the selected event is an earlier
+    /// one (another connection or layer was chosen): changing pane, layer or connection never
+    /// takes back what was shown. None: the selected event is the horizon.
+    reveal_to: Option<usize>,
+    /// A source that is still happening (live capture, demo): what the header says about it.
+    pub live: Option<LiveStatus>,
+    /// Following the newest event as it arrives (like `less +F`): on while the selection is at
+    /// the newest event of a live source; stepping back stops it, End resumes it.
+    pub follow: bool,
+    /// The last key did nothing: the footer points at `?`.
+    pub unknown_key: bool,
+}
+
+/// What the header says about a live source while it runs and once it has ended.
+#[derive(Clone, Debug, Default)]
+pub struct LiveStatus {
+    /// E.g. "capturing on lo (pcap) · recording to s.pcap".
+    pub running: String,
+    /// E.g. "capture ended" or "demo ended".
+    pub ended: String,
 }
 
 impl Model {
@@ -185,6 +205,24 @@ impl Model {
             quiz: false,
             answered: Default::default(),
             show_dt: false,
+            reveal_to: None,
+            live: None,
+            follow: false,
+            unknown_key: false,
+        }
+    }
+
+    /// Show a live source: the header says what it is doing, and the view follows new events.
+    pub fn set_live(&mut self, status: LiveStatus) {
+        self.live = Some(status);
+        self.follow = true;
+    }
+
+    /// In playback, the last event that has "happened" (at or after the selected one).
+    pub fn horizon(&self) -> Option<usize> {
+        match (self.cursor, self.reveal_to) {
+            (Some(c), Some(r)) => Some(c.max(r)),
+            (c, r) => c.or(r),
         }
     }
 
@@ -230,18 +268,16 @@ impl Model {
 
     /// Has this event "happened" yet (always, outside playback)?
     pub fn revealed(&self, idx: usize) -> bool {
-        !self.playback || self.cursor.is_some_and(|c| idx <= c)
+        !self.playback || self.horizon().is_some_and(|c| idx <= c)
     }
 
     /// The ladder rows to draw: the filtered rows, cut at the playback cursor.
     pub fn visible_rows(&self) -> &[u32] {
         let rows = &self.ladder.rows;
         if self.playback {
-            let c = self.cursor.unwrap_or(0);
-            let n = if self.cursor.is_none() {
-                0
-            } else {
-                rows.partition_point(|&r| r as usize <= c)
+            let n = match self.horizon() {
+                None => 0,
+                Some(c) => rows.partition_point(|&r| r as usize <= c),
             };
             &rows[..n]
         } else {
@@ -255,7 +291,7 @@ impl Model {
         if !self.playback {
             return n;
         }
-        let Some(c) = self.cursor else { return 0 };
+        let Some(c) = self.horizon() else { return 0 };
         self.store
             .conns
             .partition_point(|ci| ci.events.first().is_some_and(|&e| e as usize <= c))
@@ -366,7 +402,9 @@ impl Model {
             // Keep the newest revealed row in sight while stepping.
             self.ladder_offset = self.ladder_offset.max(n - h);
         }
-        self.ladder_offset = self.ladder_offset.min(n.saturating_sub(1));
+        // Keep the pane full: after End and a search, the earlier matches stay in view above the
+        // selected one rather than the list starting at it.
+        self.ladder_offset = self.ladder_offset.min(n.saturating_sub(h.max(1)));
         let ch = self.areas().conn_rows();
         if let Some(conn) = self.conn {
             let pos = conn.saturating_sub(1) as usize;
@@ -383,6 +421,9 @@ impl Model {
         if idx >= self.store.events.len() {
             return;
         }
+        // Selecting an earlier event keeps what was revealed (only stepping back takes it back).
+        let h = self.horizon();
+        self.reveal_to = h.filter(|&h| self.playback && h > idx);
         self.cursor = Some(idx);
         if let Some(c) = self.store.events.get(idx).and_then(Event::conn)
             && self.conn != Some(c)
@@ -421,14 +462,32 @@ impl Model {
         match self.neighbour(forward) {
             Some(i) => {
                 self.select(i);
+                if !forward {
+                    // Stepping back is going back in time: what came after is hidden again.
+                    self.reveal_to = None;
+                }
                 true
             }
             None => false,
         }
     }
 
+    /// A step the user asked for: stepping back stops following a live source; stepping
+    /// forward onto the newest event resumes it.
+    fn user_step(&mut self, forward: bool) -> bool {
+        self.playing = false;
+        let moved = self.step(forward);
+        if forward {
+            self.follow = self.live.is_some() && self.neighbour(true).is_none();
+        } else if moved {
+            self.follow = false;
+        }
+        moved
+    }
+
     pub fn first(&mut self) {
         self.cursor = None;
+        self.reveal_to = None;
         if !self.step(true) {
             self.refresh_ladder();
         }
@@ -446,15 +505,19 @@ impl Model {
             return;
         }
         self.conn = Some(conn);
+        self.follow = false;
         self.refresh_ladder();
-        // Move to the connection's first shown event so the panes agree.
-        let first = self
-            .ladder
-            .rows
-            .iter()
-            .copied()
-            .find(|&r| self.revealed(r as usize));
-        if let Some(r) = first {
+        // Move to the connection's event nearest the place (the latest one shown at or before
+        // it, else its first shown), so the panes agree and the place is kept.
+        let at = self.horizon().unwrap_or(0);
+        let rows = &self.ladder.rows;
+        let before = rows.partition_point(|&r| r as usize <= at);
+        let pick = before
+            .checked_sub(1)
+            .and_then(|p| rows.get(p))
+            .or_else(|| rows.iter().find(|&&r| self.revealed(r as usize)))
+            .copied();
+        if let Some(r) = pick {
             self.select(r as usize);
         } else {
             self.refresh_selection();
@@ -528,14 +591,25 @@ impl Model {
     }
 
     fn filters_changed(&mut self) {
+        let h = self.horizon();
         self.refresh_ladder();
         if let Some(c) = self.cursor
             && !self.passes(c)
         {
-            // Keep the cursor where it is in time, on the nearest shown event.
-            if !self.step(true) {
-                self.step(false);
+            // Keep the place, on the nearest shown event: in playback an earlier one (nothing
+            // new is revealed by a filter), else the next one.
+            let order = if self.playback {
+                [false, true]
+            } else {
+                [true, false]
+            };
+            let moved = order.into_iter().any(|forward| self.step(forward));
+            if moved && self.playback {
+                self.reveal_to = h.filter(|&h| self.cursor.is_some_and(|c| h > c));
             }
+        }
+        if self.follow {
+            self.last();
         }
         self.scroll_to_cursor();
     }
@@ -551,7 +625,10 @@ impl Model {
                 if self.show_compare {
                     self.refresh_compare();
                 }
-                if self.cursor.is_none() {
+                if self.follow {
+                    // At the newest event of a live source: follow it as it comes.
+                    self.last();
+                } else if self.cursor.is_none() {
                     // First data: select the first event so every pane has content at once.
                     self.first();
                 } else {
@@ -603,6 +680,8 @@ impl Model {
             self.playing = false;
             return;
         }
+        // Playing is stepping through what was captured: it stops following a live source.
+        self.follow = false;
         if !self.playback {
             // Playback starts from the beginning so the class sees the story in order.
             self.playback = true;
@@ -647,6 +726,7 @@ impl Model {
             }
         }
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        self.unknown_key = false;
         match k.code {
             KeyCode::Char('c') if ctrl => self.quit = true,
             KeyCode::Char('q') => self.quit = true,
@@ -657,12 +737,10 @@ impl Model {
             }
             KeyCode::Char('-') => self.speed_idx = self.speed_idx.saturating_sub(1),
             KeyCode::Char('n') | KeyCode::Right => {
-                self.playing = false;
-                self.step(true);
+                self.user_step(true);
             }
             KeyCode::Char('p') | KeyCode::Left => {
-                self.playing = false;
-                self.step(false);
+                self.user_step(false);
             }
             KeyCode::Down | KeyCode::Char('j') => self.move_in_focus(1),
             KeyCode::Up | KeyCode::Char('k') => self.move_in_focus(-1),
@@ -671,11 +749,14 @@ impl Model {
             KeyCode::Home | KeyCode::Char('g') => {
                 self.playing = false;
                 self.playback = true;
+                self.follow = false;
                 self.first();
             }
             KeyCode::End | KeyCode::Char('G') => {
                 self.playing = false;
                 self.playback = false;
+                self.reveal_to = None;
+                self.follow = self.live.is_some();
                 self.last();
             }
             KeyCode::Esc => {
@@ -751,15 +832,15 @@ impl Model {
             }
             KeyCode::Char('t') => self.theme = self.theme.next(),
             KeyCode::Char('d') => self.show_dt = !self.show_dt,
-            _ => {}
+            KeyCode::Modifier(_) => {}
+            _ => self.unknown_key = true,
         }
     }
 
     fn move_in_focus(&mut self, d: i64) {
         match self.focus {
             Focus::Ladder => {
-                self.playing = false;
-                self.step(d > 0);
+                self.user_step(d > 0);
             }
             Focus::Conns => {
                 let n = self.visible_conns() as i64;
@@ -821,7 +902,7 @@ impl Model {
             _ => {
                 let h = self.areas().ladder_rows().max(1);
                 for _ in 0..h {
-                    if !self.step(down) {
+                    if !self.user_step(down) {
                         break;
                     }
                 }
@@ -847,6 +928,7 @@ impl Model {
                         let row = (m.row - first) as usize + self.ladder_offset;
                         if let Some(&r) = self.visible_rows().get(row) {
                             self.playing = false;
+                            self.follow = false;
                             self.select(r as usize);
                         }
                     }

@@ -1001,3 +1001,195 @@ fn classroom_client_frame_shows_its_unmasking() {
         "{text:#?}"
     );
 }
+
+/// A bundled capture decoded as the UI would.
+fn bundled(name: &str, playback: bool, w: u16, h: u16) -> Model {
+    let path = format!("{}/captures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(path).expect("bundled capture");
+    model_with(super::decode_all(&bytes).expect("decodes"), playback, w, h)
+}
+
+/// Classroom lesson 1: `End`, `/FIN`, Enter shows the whole teardown, not only the last match.
+#[test]
+fn search_after_end_keeps_the_earlier_matches_in_view() {
+    for (w, h) in [(80, 24), (100, 30)] {
+        let mut m = classroom(true, w, h);
+        key(&mut m, KeyCode::End);
+        key(&mut m, KeyCode::Char('/'));
+        chars(&mut m, "FIN");
+        key(&mut m, KeyCode::Enter);
+        let rows = m.ladder.rows.clone();
+        assert!(rows.len() >= 2, "both FINs match: {rows:?}");
+        assert!(rows.len() <= m.areas().ladder_rows(), "they fit the pane");
+        assert_eq!(m.visible_rows().len(), rows.len());
+        assert_eq!(m.ladder_offset, 0, "the pane starts at the first match");
+        let screen = render(&m, w, h);
+        let fin_lines = screen.lines().filter(|l| l.contains("FIN")).count();
+        assert!(fin_lines >= rows.len(), "{screen}");
+        // The selection is the last match, still in view.
+        assert_eq!(m.cursor, rows.last().map(|&r| r as usize));
+    }
+}
+
+/// ↓ in the Connections pane selects the next connection where the story is, not at its start.
+#[test]
+fn choosing_a_connection_keeps_the_playback_place() {
+    let mut m = bundled("polling-vs-ws.pcap", true, 100, 30);
+    assert!(m.store.conns.len() >= 3);
+    for _ in 0..60 {
+        key(&mut m, KeyCode::Char('n'));
+    }
+    let place = m.horizon().unwrap();
+    let conns = m.visible_conns();
+    assert!(conns >= 2, "several connections opened by event {place}");
+    key(&mut m, KeyCode::BackTab);
+    assert_eq!(m.focus, Focus::Conns);
+    let before = m.conn.unwrap() as usize;
+    let (k, want) = if before < conns {
+        (KeyCode::Down, before + 1)
+    } else {
+        (KeyCode::Up, before - 1)
+    };
+    key(&mut m, k);
+    assert_eq!(m.conn, Some(want as ConnId));
+    assert_eq!(m.horizon(), Some(place), "the place in the story is kept");
+    assert_eq!(m.visible_conns(), conns, "no connection disappears");
+    assert!(m.cursor.unwrap() <= place);
+    let header = render(&m, 100, 30).lines().next().unwrap().to_string();
+    assert!(
+        header.contains(&format!("event {}/", place + 1)),
+        "{header}"
+    );
+    // The selected event is the new connection's, so the panes agree.
+    let c = m.cursor.unwrap();
+    assert_eq!(m.store.events[c].conn(), m.conn);
+    // Stepping on continues from the place, not from that connection's first event.
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Char('n'));
+    assert!(m.horizon().unwrap() >= place);
+}
+
+/// `l` cycles the layer filter without moving the playback place backwards.
+#[test]
+fn the_layer_filter_never_moves_playback_backwards() {
+    let mut m = classroom(true, 80, 24);
+    for _ in 0..12 {
+        key(&mut m, KeyCode::Char('n'));
+    }
+    let place = m.horizon().unwrap();
+    let cursor = m.cursor;
+    for _ in 0..4 {
+        key(&mut m, KeyCode::Char('l'));
+        assert!(m.horizon().unwrap() >= place, "layer {:?}", m.layer);
+        assert!(m.visible_rows().iter().all(|&r| r as usize <= place));
+    }
+    assert_eq!(m.layer, LayerFilter::All);
+    assert_eq!(m.horizon(), Some(place));
+    // Back on "all", the selection is near where it was (the nearest shown event).
+    assert!(m.cursor.unwrap() <= place && m.cursor.unwrap() + 3 >= cursor.unwrap());
+}
+
+fn live_model() -> Model {
+    let mut m = Model::new("live".into(), ThemeName::Dark, false);
+    m.set_live(super::LiveStatus {
+        running: "capturing on lo (pnet) · recording to s.pcap".into(),
+        ended: "capture ended".into(),
+    });
+    update(&mut m, Msg::Resize(100, 30));
+    m
+}
+
+fn part(all: &Batch, r: std::ops::Range<usize>) -> Feed {
+    Feed::Batch(Batch {
+        events: all.events[r].to_vec(),
+        ..Batch::default()
+    })
+}
+
+/// A live source is followed while the view is at its newest event, like `less +F`.
+#[test]
+fn a_live_source_is_followed_until_the_user_steps_back() {
+    let all = conversation();
+    let n = all.events.len();
+    let mut m = live_model();
+    update(&mut m, Msg::Feed(part(&all, 0..4)));
+    assert_eq!(m.cursor, Some(3), "at the newest event");
+    update(&mut m, Msg::Feed(part(&all, 4..8)));
+    assert_eq!(m.cursor, Some(7), "followed");
+    let header = render(&m, 100, 30).lines().next().unwrap().to_string();
+    assert!(
+        header.contains("capturing on lo (pnet) · recording to s.pcap"),
+        "{header}"
+    );
+    assert!(header.contains("following"), "{header}");
+    assert!(!header.contains("loading"), "{header}");
+    // Stepping back stops following.
+    key(&mut m, KeyCode::Char('p'));
+    let held = m.cursor;
+    update(&mut m, Msg::Feed(part(&all, 8..12)));
+    assert_eq!(m.cursor, held, "the user's place is kept");
+    assert!(render(&m, 100, 30).contains("paused (End follows)"));
+    // End resumes it.
+    key(&mut m, KeyCode::End);
+    assert_eq!(m.cursor, Some(11));
+    update(&mut m, Msg::Feed(part(&all, 12..n)));
+    assert_eq!(m.cursor, Some(n - 1));
+    // Stepping forward onto the newest event also resumes it.
+    key(&mut m, KeyCode::Char('p'));
+    assert!(!m.follow);
+    key(&mut m, KeyCode::Char('n'));
+    assert!(m.follow);
+    update(&mut m, Msg::Feed(Feed::Done));
+    let header = render(&m, 100, 30).lines().next().unwrap().to_string();
+    assert!(header.contains("capture ended"), "{header}");
+    assert!(!header.contains("capturing on"), "{header}");
+}
+
+/// A file still being read says "loading…"; once read, it does not.
+#[test]
+fn loading_shows_only_while_a_file_is_read() {
+    let mut m = Model::new("f.pcap".into(), ThemeName::Dark, false);
+    update(&mut m, Msg::Resize(100, 30));
+    update(&mut m, Msg::Feed(part(&conversation(), 0..4)));
+    assert!(
+        render(&m, 100, 30)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("loading…")
+    );
+    update(&mut m, Msg::Feed(Feed::Done));
+    assert!(!render(&m, 100, 30).contains("loading"));
+}
+
+#[test]
+fn an_unknown_key_points_at_help() {
+    let mut m = classroom(true, 80, 24);
+    let before = m.cursor;
+    key(&mut m, KeyCode::Char('z'));
+    let screen = render(&m, 80, 24);
+    assert!(
+        screen
+            .lines()
+            .last()
+            .unwrap()
+            .contains("press ? for the keys"),
+        "{screen}"
+    );
+    assert_eq!(m.cursor, before);
+    key(&mut m, KeyCode::Char('n'));
+    assert!(!render(&m, 80, 24).contains("press ? for the keys"));
+}
+
+/// Playing a live source's events from the start does not jump to the newest as they arrive.
+#[test]
+fn playing_stops_following() {
+    let all = conversation();
+    let mut m = live_model();
+    update(&mut m, Msg::Feed(part(&all, 0..6)));
+    key(&mut m, KeyCode::Char(' '));
+    assert!(m.playing && !m.follow);
+    let at = m.cursor;
+    update(&mut m, Msg::Feed(part(&all, 6..12)));
+    assert_eq!(m.cursor, at);
+}

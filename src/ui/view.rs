@@ -69,31 +69,71 @@ fn header(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     ];
     // Playback status first: on a narrow screen the counts are what gets cut.
     if m.playback {
-        let pos = m.cursor.map_or(0, |c| c + 1);
+        let pos = m.horizon().map_or(0, |c| c + 1);
         let state = if m.playing { "▶" } else { "⏸" };
         spans.push(Span::styled(
             format!(
-                "  {state} {}× event {pos}/{}",
+                "  {state} {}× {}",
                 fmt_speed(m.speed()),
-                m.store.events.len()
+                say(
+                    m.lang(),
+                    Msg::UiHeadEvent,
+                    &[("pos", &pos), ("n", &m.store.events.len())]
+                )
             ),
             th.key,
         ));
     }
     spans.push(Span::styled(
         format!(
-            "  {} pkts {} events {} conns",
-            m.store.packets.len(),
-            m.store.events.len(),
-            m.store.conns.len()
+            "  {}",
+            say(
+                m.lang(),
+                Msg::UiHeadCounts,
+                &[
+                    ("p", &m.store.packets.len()),
+                    ("e", &m.store.events.len()),
+                    ("c", &m.store.conns.len())
+                ]
+            )
         ),
         th.dim,
     ));
-    if !m.done {
-        spans.push(Span::styled("  loading…", th.dim));
-    }
     if m.dropped > 0 {
-        spans.push(Span::styled(format!("  dropped {}", m.dropped), th.bad));
+        spans.push(Span::styled(
+            format!(
+                "  {}",
+                say(m.lang(), Msg::UiHeadDropped, &[("n", &m.dropped)])
+            ),
+            th.bad,
+        ));
+    }
+    match &m.live {
+        // A live source: whether the view follows, then what it is doing (a long file name
+        // is what a narrow screen cuts) or that it has ended.
+        Some(live) => {
+            let follow = if m.follow {
+                Msg::UiFollowing
+            } else {
+                Msg::UiFollowPaused
+            };
+            if !m.done || !m.follow {
+                let t = text(m.lang(), follow);
+                spans.push(Span::styled(format!("  {t}"), th.dim));
+            }
+            if m.done {
+                spans.push(Span::styled(format!("  {}", live.ended), th.key));
+            } else {
+                spans.push(Span::styled(format!("  ● {}", live.running), th.key));
+            }
+        }
+        None if !m.done => {
+            spans.push(Span::styled(
+                format!("  {}", text(m.lang(), Msg::UiLoading)),
+                th.dim,
+            ));
+        }
+        None => {}
     }
     if let Some(e) = &m.error {
         spans.push(Span::styled(format!("  error: {e}"), th.bad));
@@ -134,7 +174,7 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         .take(rows)
     {
         // During playback the counts and states are those as of the cursor.
-        let (states, counts) = match (m.playback, m.cursor) {
+        let (states, counts) = match (m.playback, m.horizon()) {
             (true, Some(c)) => match ci.upto(c) {
                 Some(p) => (
                     ci.states.get(p).copied().unwrap_or_default(),
@@ -154,7 +194,7 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             .is_some_and(|q| q.hide_states)
             && m.conn == Some(ci.id);
         // Only what has happened by the cursor: no "ws" before the handshake was reached.
-        let upgraded = ci.upgraded_by(if m.playback { m.cursor } else { None });
+        let upgraded = ci.upgraded_by(if m.playback { m.horizon() } else { None });
         let ip = |a: std::net::SocketAddr| a.ip().to_string();
         // UDP is connectionless: it has no TCP states to show.
         let udp = ci.proto == crate::event::Proto::Udp;
@@ -220,7 +260,11 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
 /// right (`left` aligned) or on the left.
 fn padw(s: &str, w: usize, left: bool) -> String {
     let pad = " ".repeat(w.saturating_sub(ladder::display_width(s)));
-    if left { format!("{s}{pad}") } else { format!("{pad}{s}") }
+    if left {
+        format!("{s}{pad}")
+    } else {
+        format!("{pad}{s}")
+    }
 }
 
 fn conn_line_head(wide: bool, lang: Lang) -> String {
@@ -663,8 +707,16 @@ fn footer(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         f.render_widget(Paragraph::new(line), r);
         return;
     }
-    // Most useful first: a narrow terminal cuts the end.
     let l = m.lang();
+    if m.unknown_key {
+        let line = Line::from(vec![
+            Span::styled(" ?", th.key),
+            Span::styled(format!(" {}", text(l, Msg::UiUnknownKey)), th.dim),
+        ]);
+        f.render_widget(Paragraph::new(line), r);
+        return;
+    }
+    // Most useful first: a narrow terminal cuts the end.
     let keys: &[(&str, &str)] = &[
         ("q", text(l, Msg::FQuit)),
         ("?", text(l, Msg::FHelp)),

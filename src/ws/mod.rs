@@ -145,7 +145,24 @@ pub struct WsDirection {
     /// Bytes skipped while resynchronising.
     skipped: u64,
     after_gap: bool,
+    /// Bytes lost and not yet reported: the note waits until frames are found again, so that
+    /// each gap gives one note saying what was lost and where decoding resumed.
+    pending_gap: Option<PendingGap>,
+    /// After lost bytes, frames still to decode without any sign of a wrong guess before
+    /// violations are reported again.
+    trust_in: u8,
     notes: Notes,
+}
+
+/// Consecutive frames without a suspect sign that prove frames were found again for real.
+const TRUST_AFTER_LOSS: u8 = 4;
+
+/// A gap not yet reported.
+struct PendingGap {
+    cx: StreamCtx,
+    len: u64,
+    offset: u64,
+    lost: String,
 }
 
 /// Packet numbers listed in one `ws_frame` event at most (the last entry is the latest packet).
@@ -203,6 +220,8 @@ impl WsDirection {
             after_close_noted: false,
             skipped: 0,
             after_gap: false,
+            pending_gap: None,
+            trust_in: 0,
             notes: Notes::default(),
         }
     }
@@ -293,13 +312,18 @@ impl WsDirection {
                 self.data.frames
             ));
         }
-        let offset = self.offset;
-        self.notes.emit(sink, &cx, Level::Warn, Kind::Gap, || {
-            format!(
-                "{len} bytes of this direction were not captured at stream offset {offset}{lost}; \
-                 resynchronising on the next plausible frame header"
-            )
-        });
+        // Reported once frames are found again (or the stream ends): one note per gap.
+        match self.pending_gap.as_mut() {
+            Some(p) => p.len = p.len.saturating_add(len),
+            None => {
+                self.pending_gap = Some(PendingGap {
+                    cx,
+                    len,
+                    offset: self.offset,
+                    lost,
+                })
+            }
+        }
         self.data.active = false;
         self.ctrl.active = false;
         self.data.body.abandon(sink);
@@ -317,8 +341,35 @@ impl WsDirection {
         self.skipped = 0;
     }
 
+    /// Report the gap waiting for frames to be found again.
+    fn report_gap(&mut self, resumed: Option<(u64, u64)>, sink: &mut dyn Sink) {
+        let Some(g) = self.pending_gap.take() else {
+            return;
+        };
+        let PendingGap {
+            cx,
+            len,
+            offset,
+            lost,
+        } = g;
+        self.notes.emit(sink, &cx, Level::Warn, Kind::Gap, || {
+            let then = match resumed {
+                Some((skipped, at)) => format!(
+                    "frames were recognised again at stream offset {at}, {skipped} byte(s) \
+                     further; events are marked heuristic until a clean message boundary"
+                ),
+                None => "the stream ended before frames could be recognised again".into(),
+            };
+            format!(
+                "{len} bytes of this direction were not captured at stream offset {offset}{lost}; \
+                 {then}"
+            )
+        });
+    }
+
     /// No more bytes will come: report what is left unfinished.
     pub fn end(&mut self, cx: StreamCtx, sink: &mut dyn Sink) {
+        self.report_gap(None, sink);
         match self.phase {
             Phase::Payload => {
                 let (op, pos, len) = (self.cur.opcode, self.frame_pos, self.cur.payload_len);
@@ -381,7 +432,12 @@ impl WsDirection {
         self.phase = Phase::Header;
         self.heuristic = true;
         let (skipped, offset) = (self.skipped, self.offset);
-        if self.after_gap || skipped > 0 {
+        if (self.after_gap || skipped > 0) && !self.always_heuristic {
+            self.trust_in = TRUST_AFTER_LOSS;
+        }
+        if self.pending_gap.is_some() {
+            self.report_gap(Some((skipped, offset)), sink);
+        } else if self.after_gap || skipped > 0 {
             self.notes.emit(sink, cx, Level::Info, Kind::Resync, || {
                 format!(
                     "frames recognised again at stream offset {offset} after skipping \
@@ -394,6 +450,11 @@ impl WsDirection {
     }
 
     fn start_frame(&mut self, h: FrameHeader, cx: &StreamCtx, sink: &mut dyn Sink) {
+        // After lost bytes frames are a guess until several in a row decode without a sign of a
+        // wrong one: no violation is reported about them, since a wrong guess would make up
+        // violations the peers never committed (a capture that began mid-stream is judged as
+        // before).
+        self.notes.unproven = self.trust_in > 0;
         self.cur = h;
         self.frame_pos = 0;
         self.frame_heuristic = self.heuristic;
@@ -736,6 +797,13 @@ impl WsDirection {
             }
         } else if h.fin && self.data.active {
             self.finish_data(cx, sink);
+        }
+        if self.trust_in > 0 {
+            if std::mem::take(&mut self.notes.suspicious) {
+                self.trust_in = TRUST_AFTER_LOSS;
+            } else {
+                self.trust_in -= 1;
+            }
         }
     }
 

@@ -30,6 +30,21 @@ pub(crate) enum Kind {
 const N_CODES: usize = Kind::PreviewLimit as usize + 1;
 
 impl Kind {
+    /// A protocol violation: only reported when the frame it is about was found by following
+    /// the stream from a known point, not by guessing where frames start again after lost
+    /// bytes (a wrong guess would make up violations the peers never committed).
+    fn is_violation(self) -> bool {
+        !matches!(
+            self,
+            Kind::IncompleteFrame
+                | Kind::IncompleteMessage
+                | Kind::Gap
+                | Kind::Resync
+                | Kind::PreviewLimit
+                | Kind::InflateLimit
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::UnmaskedClientFrame => "ws-unmasked-client-frame",
@@ -61,6 +76,10 @@ pub(crate) const PER_CODE_CAP: u32 = 100;
 #[derive(Default)]
 pub(crate) struct Notes {
     counts: [u32; N_CODES],
+    /// Frames are being recognised heuristically after lost bytes: violations are not shown.
+    pub unproven: bool,
+    /// A violation was held back while unproven: the guess of where frames start is suspect.
+    pub suspicious: bool,
 }
 
 impl Notes {
@@ -86,6 +105,10 @@ impl Notes {
         code: Kind,
         text: impl FnOnce() -> String,
     ) {
+        if self.unproven && code.is_violation() {
+            self.suspicious = true;
+            return;
+        }
         let n = &mut self.counts[code as usize];
         *n = n.saturating_add(1);
         if *n > PER_CODE_CAP {

@@ -1,0 +1,231 @@
+//! `wslens live --json` / `--text` write their output per batch of packets, as the packets come:
+//! events show up while the capture still runs (not when it ends), and with far fewer `write`
+//! calls than events (counted with strace where it is installed). Real peers (the demo's
+//! tungstenite client and server) talk in a network namespace made for the test. Needs root.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::channel;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wslens");
+
+struct Netns(String);
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+fn netns(tag: &str) -> Option<Netns> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("SKIPPED: needs root");
+        return None;
+    }
+    let name = format!("wslens-16-{tag}-{}", std::process::id());
+    let ok = |args: &[&str]| {
+        Command::new("ip")
+            .args(args)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !ok(&["netns", "add", &name]) {
+        eprintln!("SKIPPED: cannot create a network namespace");
+        return None;
+    }
+    let ns = Netns(name);
+    ok(&["netns", "exec", &ns.0, "ip", "link", "set", "lo", "up"]).then_some(ns)
+}
+
+fn peers(ns: &Netns) {
+    let out = Command::new("ip")
+        .args([
+            "netns", "exec", &ns.0, BIN, "demo", "--brief", "--pace", "0.005",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The process that runs `wslens` (strace's child when traced).
+fn wslens_pid(child: &Child, traced: bool) -> libc::pid_t {
+    if !traced {
+        return child.id() as libc::pid_t;
+    }
+    let start = Instant::now();
+    loop {
+        let out = Command::new("pgrep")
+            .args(["-P", &child.id().to_string()])
+            .output()
+            .unwrap();
+        if let Some(pid) = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()
+            .and_then(|p| p.parse().ok())
+        {
+            return pid;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "no wslens under strace"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn run(format: &str) {
+    let Some(ns) = netns(&format[2..]) else {
+        return;
+    };
+    let traced = Command::new("strace").arg("-V").output().is_ok();
+    let trace = std::env::temp_dir().join(format!(
+        "wslens-16-trace-{}-{}",
+        &format[2..],
+        std::process::id()
+    ));
+    let mut cmd = if traced {
+        let mut c = Command::new("strace");
+        c.args(["-f", "-e", "trace=write", "-o"])
+            .arg(&trace)
+            .arg("ip");
+        c
+    } else {
+        eprintln!("strace is not installed: write calls are not counted");
+        Command::new("ip")
+    };
+    let mut child = cmd
+        .args(["netns", "exec", &ns.0, BIN, "live", format])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = channel();
+    let reader = std::thread::spawn(move || {
+        // Events: NDJSON lines, or the text's summary lines (narration lines are indented).
+        let mut n = 0usize;
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if n == 0 {
+                let _ = tx.send(Instant::now());
+            }
+            if !line.starts_with("          ") {
+                n += 1;
+            }
+        }
+        n
+    });
+    let pid = wslens_pid(&child, traced);
+    std::thread::sleep(Duration::from_millis(500));
+    peers(&ns);
+    let done = Instant::now();
+    // The events come while the capture still runs.
+    let first = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("events are written while the capture runs");
+    assert!(first <= done + Duration::from_secs(1));
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill(2) on the wslens process we started.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    assert!(child.wait().unwrap().success());
+    let events = reader.join().unwrap();
+    assert!(events > 40, "{events} events");
+    if traced {
+        let t = std::fs::read_to_string(&trace).unwrap();
+        let writes = t.lines().filter(|l| l.contains(" write(1,")).count();
+        eprintln!("{format}: {events} events in {writes} writes");
+        // One write per event would be `events` writes.
+        assert!(
+            writes > 0 && writes * 3 <= events,
+            "{events} events in {writes} writes"
+        );
+        let _ = std::fs::remove_file(&trace);
+    }
+}
+
+#[test]
+fn live_json_is_written_per_batch_while_capturing() {
+    run("--json");
+}
+
+#[test]
+fn live_text_is_written_per_batch_while_capturing() {
+    run("--text");
+}
+
+/// The README's own example, end to end: `tcpdump -i lo -U -w - | wslens decode -` prints the
+/// conversation while it happens, and Ctrl-C (SIGINT to the whole pipeline, as a terminal sends
+/// it) ends both programs cleanly with everything written.
+#[test]
+fn tcpdump_piped_into_decode_follows_and_stops_on_ctrl_c() {
+    let Some(ns) = netns("pipe") else {
+        return;
+    };
+    if Command::new("tcpdump").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: tcpdump is not installed");
+        return;
+    }
+    let script = format!(
+        "ip netns exec {ns} tcpdump -i lo -U -w - 2>/dev/null | {BIN} decode --brief -",
+        ns = ns.0
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    std::thread::sleep(Duration::from_millis(800));
+    peers(&ns);
+    // The whole conversation, to its teardown, is printed while both programs still run.
+    let end = Instant::now() + Duration::from_secs(10);
+    let mut lines = Vec::new();
+    while !lines.iter().any(|l: &String| l.contains("closed")) {
+        match rx.recv_timeout(end.saturating_duration_since(Instant::now())) {
+            Ok(l) => lines.push(l),
+            Err(_) => panic!("the teardown was not printed while running: {lines:#?}"),
+        }
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the pipeline still runs"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("WebSocket upgrade succeeded"))
+    );
+    // Ctrl-C: SIGINT to both programs of the pipeline, as a terminal sends it to the foreground
+    // job (not to `sh`, which an interactive shell would not be either).
+    let out = Command::new("pgrep")
+        .args(["-P", &child.id().to_string()])
+        .output()
+        .unwrap();
+    let pids: Vec<libc::pid_t> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    assert_eq!(pids.len(), 2, "tcpdump and wslens: {pids:?}");
+    for pid in pids {
+        // SAFETY: kill(2) on processes of the pipeline we started.
+        unsafe { libc::kill(pid, libc::SIGINT) };
+    }
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "{status:?}: {err}");
+    assert!(err.contains("stopped by a signal"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
