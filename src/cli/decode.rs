@@ -27,22 +27,27 @@ pub struct DecodeArgs {
     #[arg(long, default_value = "en", value_name = "en|zh")]
     pub lang: Lang,
     /// Bytes held per direction while waiting for missing TCP data.
-    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
+    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES",
+          value_parser = super::limit_parser(1, 1 << 40))]
     pub stream_buffer: usize,
     /// Connections tracked at once (the longest idle is evicted beyond it).
-    #[arg(long, default_value_t = 65_536)]
+    #[arg(long, default_value_t = 65_536, value_parser = super::limit_parser(1, 1 << 24))]
     pub max_connections: usize,
     /// Out-of-order TCP segments held per direction while waiting for a hole to fill.
-    #[arg(long, default_value_t = 1024, value_name = "SEGMENTS")]
+    #[arg(long, default_value_t = 1024, value_name = "SEGMENTS",
+          value_parser = super::limit_parser(1, 1 << 24))]
     pub max_ooo_segments: usize,
     /// Longest HTTP head (request/status line and headers) accepted.
-    #[arg(long, default_value_t = 64 << 10, value_name = "BYTES")]
+    #[arg(long, default_value_t = 64 << 10, value_name = "BYTES",
+          value_parser = super::limit_parser(16, 1 << 30))]
     pub max_http_head: usize,
     /// Most headers accepted in one HTTP head.
-    #[arg(long, default_value_t = 128, value_name = "COUNT")]
+    #[arg(long, default_value_t = 128, value_name = "COUNT",
+          value_parser = super::limit_parser(1, 1 << 20))]
     pub max_http_headers: usize,
     /// Payload bytes of each WebSocket message kept for its text/data preview.
-    #[arg(long, default_value_t = 64 << 10, value_name = "BYTES")]
+    #[arg(long, default_value_t = 64 << 10, value_name = "BYTES",
+          value_parser = super::limit_parser(0, 1 << 30))]
     pub message_preview: usize,
     /// Inflated (permessage-deflate) bytes allowed per message before inflating stops.
     #[arg(long, default_value_t = 1 << 30, value_name = "BYTES")]

@@ -29,7 +29,7 @@ pub struct DiagramArgs {
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
     /// Width of the text format in columns.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = super::limit_parser(40, 1000))]
     pub width: usize,
     /// Raw 32-bit sequence and acknowledgement numbers instead of relative ones.
     #[arg(long)]

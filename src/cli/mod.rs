@@ -72,3 +72,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }),
     }
 }
+
+/// A parser for a numeric limit given on the command line: a range check with a clear message,
+/// so no value given can make wslens allocate (or overflow computing) more than it means to.
+pub(crate) fn limit_parser(
+    min: usize,
+    max: usize,
+) -> impl Fn(&str) -> Result<usize, String> + Clone + Send + Sync + 'static {
+    move |s: &str| {
+        let v: u128 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not a whole number"))?;
+        if v < min as u128 || v > max as u128 {
+            return Err(format!("must be between {min} and {max} (got {v})"));
+        }
+        Ok(v as usize)
+    }
+}

@@ -68,7 +68,11 @@ pub fn parse_head(
     dir: Dir,
     max_headers: usize,
 ) -> Result<Option<ParsedHead>, HeadError> {
-    let mut hdrs = vec![httparse::EMPTY_HEADER; max_headers.max(1)];
+    // Room for as many headers as the bytes can hold (each ends in a line feed), never for
+    // as many as the limit allows: the limit may be far larger than any head that arrives.
+    // (One more than the line feeds: a header still arriving takes a slot too.)
+    let lines = buf.iter().filter(|&&b| b == b'\n').count();
+    let mut hdrs = vec![httparse::EMPTY_HEADER; max_headers.max(1).min(lines + 1)];
     let map = |e: httparse::Error| match e {
         httparse::Error::TooManyHeaders => HeadError::TooManyHeaders,
         e => HeadError::Invalid(error_text(e)),
