@@ -49,6 +49,9 @@ pub enum CaptureError {
     Empty,
     #[error("read error: {0}")]
     Io(String),
+    /// Another program cut the file short while it was mapped (SIGBUS, see `map`).
+    #[error("the capture file was cut short while it was being read, after packet {after_pkt}")]
+    Shrunk { after_pkt: PktNum },
     #[error("file truncated at byte offset {offset}, after packet {after_pkt}: {what}")]
     Truncated {
         offset: u64,

@@ -70,6 +70,7 @@ impl DecodeArgs {
 }
 
 pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
+    super::die_on_closed_pipe();
     let opts = DecodeOptions { limits: a.limits() };
     let mut dec = Decoder::new(opts);
     if a.json {
@@ -77,8 +78,8 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         // standard output's line buffer.
         let out = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
         let (code, mut w) = drive_threaded(&a.file, &mut dec, JsonWriter::new(out))?;
-        let _ = w.flush();
-        code
+        let flushed = w.0.flush();
+        finish(code, flushed)
     } else {
         let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
         let mut w = TextWriter::new(out);
@@ -86,8 +87,44 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
             w = w.narrated(a.lang);
         }
         let (code, mut w) = drive_threaded(&a.file, &mut dec, w)?;
-        let _ = w.flush();
-        code
+        let flushed = w.0.flush();
+        finish(code, flushed)
+    }
+}
+
+/// The decoding's exit status, unless the output could not be written to the end.
+fn finish(
+    code: anyhow::Result<ExitCode>,
+    flushed: std::io::Result<()>,
+) -> anyhow::Result<ExitCode> {
+    match flushed {
+        Ok(()) => code,
+        Err(e) => {
+            if let Err(c) = &code {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "wslens: {}",
+                    escape_for_terminal(&format!("{c:#}"))
+                );
+            }
+            Err(anyhow::anyhow!("writing the output: {e}"))
+        }
+    }
+}
+
+/// A writer that ends the process the moment its output fails (a full disk, `/dev/full`, an
+/// I/O error): decoding on to the end of a large capture would only waste time, and the
+/// output is already cut short. Status 1, with the reason on standard error. (A closed pipe
+/// never gets here: `die_on_closed_pipe` lets SIGPIPE end the process first.)
+struct StopOnError<S>(S);
+
+impl<S: WriteEvent> WriteEvent for StopOnError<S> {
+    fn write_event(&mut self, ev: &wslens::event::Event) {
+        self.0.write_event(ev);
+        if let Some(e) = self.0.take_error() {
+            let _ = writeln!(std::io::stderr(), "wslens: writing the output: {e}");
+            std::process::exit(1);
+        }
     }
 }
 
@@ -96,8 +133,8 @@ fn drive_threaded<S: WriteEvent + Send + 'static>(
     file: &Path,
     dec: &mut Decoder,
     writer: S,
-) -> anyhow::Result<(anyhow::Result<ExitCode>, S)> {
-    let (mut tx, handle) = batch::spawn(writer);
+) -> anyhow::Result<(anyhow::Result<ExitCode>, StopOnError<S>)> {
+    let (mut tx, handle) = batch::spawn(StopOnError(writer));
     let code = drive(file, dec, &mut tx);
     tx.close();
     let w = handle
@@ -130,7 +167,9 @@ pub(crate) fn drive(
     }
     if let Some(e) = &summary.error {
         let _ = writeln!(std::io::stderr(), "wslens: {name}: {e}");
-        if summary.packets == 0 {
+        // A file shrinking under the reader is not damage in the file: what was decoded was
+        // written, but the run did not see the whole capture.
+        if summary.packets == 0 || matches!(e, capture::CaptureError::Shrunk { .. }) {
             return Ok(ExitCode::from(1));
         }
     }

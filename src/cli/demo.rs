@@ -147,14 +147,24 @@ fn with_sink<T>(a: &DemoArgs, f: impl FnOnce(&mut dyn Sink) -> T) -> anyhow::Res
         let mut w = JsonWriter::new(out);
         w.line_buffered = true;
         let r = f(&mut w);
-        let _ = w.flush();
-        Ok(r)
+        let flushed = w.flush();
+        written(w.take_error(), flushed).map(|_| r)
     } else {
         let mut w = text_writer(out, a.brief, a.lang);
         w.line_buffered = true;
         let r = f(&mut w);
-        let _ = w.flush();
-        Ok(r)
+        let flushed = w.flush();
+        written(w.take_error(), flushed).map(|_| r)
+    }
+}
+
+/// A write error is reported (status 2); a closed pipe (`| head`) is a normal way to stop.
+fn written(err: Option<std::io::Error>, flushed: std::io::Result<()>) -> anyhow::Result<()> {
+    match err.map(Err).unwrap_or(flushed) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::anyhow!("writing the output: {e}"))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -90,3 +90,14 @@ pub(crate) fn limit_parser(
         Ok(v as usize)
     }
 }
+
+/// Let a closed pipe end the process as it ends `cat` or `tcpdump -r` (SIGPIPE, status 141,
+/// no message), at once, instead of decoding the rest of a capture nobody reads (Rust ignores
+/// SIGPIPE, so writes would only fail with EPIPE). Only for the offline commands, which hold
+/// no socket and no file being recorded that an early end could cut short.
+pub(crate) fn die_on_closed_pipe() {
+    // SAFETY: setting a signal's disposition to the default is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}

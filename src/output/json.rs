@@ -81,6 +81,10 @@ impl<W: Write> super::WriteEvent for JsonWriter<W> {
     fn write_event(&mut self, ev: &Event) {
         JsonWriter::write_event(self, ev);
     }
+
+    fn take_error(&mut self) -> Option<io::Error> {
+        JsonWriter::take_error(self)
+    }
 }
 
 /// Append one event as a JSON object (no newline).

@@ -11,6 +11,11 @@ use std::io::{self, Write};
 /// (and their strings) go back to the decoding thread to be freed where they were allocated.
 pub trait WriteEvent {
     fn write_event(&mut self, ev: &Event);
+
+    /// The first error writing the output, if one happened (later events were not written).
+    fn take_error(&mut self) -> Option<io::Error> {
+        None
+    }
 }
 
 /// Write one finished line (or lines); the first error is kept and later writes are skipped, so

@@ -75,6 +75,10 @@ impl<W: Write> super::WriteEvent for TextWriter<W> {
     fn write_event(&mut self, ev: &Event) {
         TextWriter::write_event(self, ev);
     }
+
+    fn take_error(&mut self) -> Option<io::Error> {
+        TextWriter::take_error(self)
+    }
 }
 
 fn arrow(dir: Dir) -> &'static str {
