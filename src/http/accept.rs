@@ -73,3 +73,11 @@ mod tests {
         );
     }
 }
+
+/// Is `key` what RFC 6455 §4.1 (item 7) asks for: the base64 encoding of 16 bytes (24
+/// characters, ending in `==`)? A server is to refuse any other key; one that accepts it anyway
+/// still computes a matching Accept, so this is checked apart from the Accept.
+pub fn key_is_valid(key: &str) -> bool {
+    let key = key.trim();
+    key.len() == 24 && STANDARD.decode(key).is_ok_and(|b| b.len() == 16)
+}
