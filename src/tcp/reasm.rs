@@ -192,8 +192,10 @@ impl Reasm {
         }
         if off <= self.next_off as i64 {
             let skip = (self.next_off as i64 - off) as usize;
-            if skip > 0 {
-                self.check_delivered(off as u64, &payload[..skip]);
+            // (Bytes before the stream's start, at negative offsets, were never delivered.)
+            let before = off.min(0).unsigned_abs() as usize;
+            if skip > before {
+                self.check_delivered(off.max(0) as u64, &payload[before..skip]);
             }
             if !self.held.is_empty() {
                 self.check_held(self.next_off, &payload[skip..]);
