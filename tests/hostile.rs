@@ -318,3 +318,172 @@ fn crafted_captures_decode_to_the_truth() {
     assert_eq!(ts.len(), 2);
     assert!((ts[1] - ts[0] - 0.25).abs() < 1e-6, "{ts:?}");
 }
+
+fn run_wslens(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_wslens"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run wslens")
+}
+
+/// Invisible characters are shown escaped in text and diagrams (kept as they are in NDJSON),
+/// bytes that are not UTF-8 are shown as `\xNN`, and the SVG stays well-formed XML.
+#[test]
+fn invisible_characters_and_invalid_bytes_are_shown() {
+    let dir = out_dir().join("invisible");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("invisible-and-invalid.pcap");
+    std::fs::write(&path, generate::invisible_and_invalid()).unwrap();
+    let f = path.to_str().unwrap();
+
+    let text = run_wslens(&["decode", f]);
+    assert!(text.status.success());
+    let t = String::from_utf8(text.stdout).unwrap();
+    for want in [
+        "/pay\\u{200d}pal",
+        "pay\\u{200d}pal \\u{200b}\\u{2060}\\u{feff}\\u{e0041}\\u{3164}\\u{180e} \\u{fffe}\\u{ffff}",
+        "bad \\xff\\xfe bytes",
+        "bye\\u{fffe}\\u{200d}",
+    ] {
+        assert!(t.contains(want), "text lacks {want:?}:\n{t}");
+    }
+    assert!(!t.contains('\u{200d}') && !t.contains('\u{fffd}'), "{t}");
+
+    let json = run_wslens(&["decode", "--json", f]);
+    let j = String::from_utf8(json.stdout).unwrap();
+    assert!(j.contains("pay\u{200d}pal"), "NDJSON keeps the real string");
+    assert!(j.contains(r#"bad \\xff\\xfe bytes"#), "{j}");
+    assert!(
+        j.contains(r#"ab\\xff\\xfecd"#),
+        "header bytes as \\xNN: {j}"
+    );
+
+    let svg_path = dir.join("out.svg");
+    let svg = run_wslens(&[
+        "diagram",
+        f,
+        "--format",
+        "svg",
+        "-o",
+        svg_path.to_str().unwrap(),
+    ]);
+    assert!(
+        svg.status.success(),
+        "{}",
+        String::from_utf8_lossy(&svg.stderr)
+    );
+    let v = std::fs::read_to_string(&svg_path).unwrap();
+    let bad = v.chars().find(|&c| {
+        !matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+            && (c as u32) < 0x10000
+    });
+    assert_eq!(bad, None, "a character XML forbids in the SVG");
+    assert!(
+        v.contains("pay\\u{200d}pal"),
+        "the diagram shows the joiner"
+    );
+
+    let txt = run_wslens(&["diagram", f]);
+    let d = String::from_utf8(txt.stdout).unwrap();
+    assert!(!d.contains('\u{200d}') && !d.contains('\u{fffe}'), "{d}");
+}
+
+/// Output that cannot be written is an error with a message; a closed pipe ends decoding at once.
+#[test]
+fn write_errors_are_reported_and_a_closed_pipe_stops_decoding() {
+    let cases = generate::write_all(&out_dir().join("write"));
+    let (big, _) = cases
+        .iter()
+        .find(|(_, c)| c.name == "deflate-bomb.pcap")
+        .unwrap();
+    let f = big.to_str().unwrap();
+    for args in [
+        vec!["decode", f],
+        vec!["decode", "--json", f],
+        vec!["stats", f],
+        vec!["diagram", f],
+    ] {
+        let full = File::options().write(true).open("/dev/full").unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_wslens"))
+            .args(&args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} to /dev/full succeeded");
+        assert!(err.contains("No space left"), "{args:?}: {err}");
+    }
+
+    // A reader that stops after a few bytes: wslens ends at once (SIGPIPE), whatever is left.
+    let chatty = out_dir().join("write").join("chatty.pcap");
+    std::fs::write(&chatty, generate::chatty(100_000)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wslens"))
+        .args(["decode", "--json", chatty.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 10];
+    std::io::Read::read_exact(&mut out, &mut first).unwrap();
+    drop(out);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < TIME_LIMIT,
+            "wslens kept decoding into a closed pipe"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}");
+}
+
+/// Limits given on the command line are checked, with a message naming the range.
+#[test]
+fn absurd_limits_are_refused_with_a_clear_message() {
+    for args in [
+        vec![
+            "decode",
+            "--max-http-headers",
+            "18446744073709551615",
+            "x.pcap",
+        ],
+        vec!["decode", "--max-http-headers", "10000000", "x.pcap"],
+        vec![
+            "decode",
+            "--stream-buffer",
+            "99999999999999999999999",
+            "x.pcap",
+        ],
+        vec!["decode", "--max-connections", "0", "x.pcap"],
+        vec!["diagram", "--width", "18446744073709551615", "x.pcap"],
+    ] {
+        let out = run_wslens(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("must be between"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // A large limit that is allowed allocates by what arrives, not by the limit.
+    let cases = generate::write_all(&out_dir().join("limits"));
+    let (p, _) = cases
+        .iter()
+        .find(|(_, c)| c.name == "ten-thousand-headers.pcap")
+        .unwrap();
+    let r = wslens(
+        &[
+            "--max-http-headers",
+            "1000000",
+            "--max-http-head",
+            "1000000",
+        ],
+        p,
+        "many",
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}

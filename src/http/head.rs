@@ -159,7 +159,7 @@ fn build(
     for h in hdrs {
         headers.push((
             h.name.to_string(),
-            String::from_utf8_lossy(h.value).into_owned(),
+            crate::text::utf8_or_escapes(h.value).into_owned(),
         ));
         let name = span(head, h.name.as_bytes());
         let mut value = span(head, h.value);
@@ -263,7 +263,7 @@ mod tests {
         let at = |r: (u32, u32)| &raw[r.0 as usize..r.1 as usize];
         assert_eq!(at(h.layout.line[1]), b"404");
         assert_eq!(at(h.layout.line[2]), b"Not Found");
-        assert_eq!(h.headers[0].1, "\u{fffd}\u{fffd}odd");
+        assert_eq!(h.headers[0].1, "\\xff\\xfeodd");
         assert_eq!(
             at((h.layout.headers[0].name.0, h.layout.headers[0].line_end)),
             b"Server: \xff\xfeodd\n"

@@ -761,6 +761,55 @@ pub fn round_two() -> Vec<Case> {
     v
 }
 
+/// `n` short server text messages packed into full segments: megabytes of output from a small
+/// file (for the closed-pipe test). CRAFTED.
+pub fn chatty(n: usize) -> Vec<u8> {
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    let mut c = Conv::new(41011, 80);
+    ws_session(&mut p, &mut c, "/", "", "");
+    let mut all = Vec::new();
+    for i in 0..n {
+        all.extend(ws_frame(true, false, 1, None, format!("m{i}").as_bytes()));
+    }
+    c.send(&mut p, false, &all, 1400);
+    c.close(&mut p);
+    p.buf
+}
+
+/// A conversation whose strings hide invisible characters (`pay<ZWJ>pal`), XML-forbidden
+/// ones (U+FFFE, U+FFFF) and bytes that are not UTF-8, in a header value, a text message and a
+/// close reason. CRAFTED.
+pub fn invisible_and_invalid() -> Vec<u8> {
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    let mut c = Conv::new(41010, 80);
+    c.handshake(&mut p);
+    let mut req = upgrade_request("/pay\u{200d}pal", "");
+    req.truncate(req.len() - 2);
+    req.extend_from_slice(b"X-Bytes: ab\xff\xfecd\r\nX-Hidden: pay\xe2\x80\x8dpal\r\n\r\n");
+    c.send(&mut p, true, &req, 1400);
+    c.send(&mut p, false, &upgrade_response(""), 1400);
+    let k = Some([1, 2, 3, 4]);
+    let text = "pay\u{200d}pal \u{200b}\u{2060}\u{feff}\u{e0041}\u{3164}\u{180e} \u{fffe}\u{ffff}";
+    c.send(
+        &mut p,
+        true,
+        &ws_frame(true, false, 1, k, text.as_bytes()),
+        1400,
+    );
+    c.send(
+        &mut p,
+        false,
+        &ws_frame(true, false, 1, None, b"bad \xff\xfe bytes"),
+        1400,
+    );
+    let mut close = 1000u16.to_be_bytes().to_vec();
+    close.extend_from_slice("bye\u{fffe}\u{200d}".as_bytes());
+    c.send(&mut p, true, &ws_frame(true, false, 8, k, &close), 1400);
+    c.send(&mut p, false, &ws_frame(true, false, 8, None, &close), 1400);
+    c.close(&mut p);
+    p.buf
+}
+
 /// permessage-deflate payload (RFC 7692: sync-flushed, without the final 00 00 ff ff) of `n`
 /// zero bytes.
 pub fn deflate_zeros(n: usize) -> Vec<u8> {
@@ -862,6 +911,7 @@ pub fn write_all(dir: &Path) -> Vec<(PathBuf, Case)> {
     cases.extend(hostile_packets());
     cases.push(case("terminal-attack.pcap", terminal_attack()));
     cases.extend(round_two());
+    cases.push(case("invisible-and-invalid.pcap", invisible_and_invalid()));
     cases
         .into_iter()
         .map(|c| {
