@@ -60,6 +60,9 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     let port = listener.local_addr()?.port();
     let stop = Arc::new(AtomicBool::new(false));
     live::stop_on_signals(&stop)?;
+    // Run as root, the demo keeps root only to open its capture: then it becomes the user who
+    // ran sudo (or nobody), so its peers and decoders never run privileged.
+    live::drop_root_when_open(live::Unprivileged::from_env());
     let opts = CaptureOptions {
         iface: "lo".into(),
         backend: BackendArg::kind(a.backend),
