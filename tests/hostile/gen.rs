@@ -758,7 +758,6 @@ pub fn round_two() -> Vec<Case> {
     ));
     v.push(case("tsresol-power-of-two.pcapng", ng).absent(&["time-backwards"]));
 
-
     v
 }
 
