@@ -64,6 +64,7 @@ fn demo_as_root_drops_to_nobody_and_serves_only_its_client() {
         .and_then(|p| p.parse::<u16>().ok())
     else {
         let _ = child.kill();
+        let _ = child.wait();
         eprintln!("SKIPPED demo_privileges: live capture unavailable: {line}");
         return;
     };

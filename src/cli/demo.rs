@@ -97,7 +97,10 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         },
         BackendArg::kind(a.backend).as_str(),
         match &a.record {
-            Some(p) => format!(", recorded to {}", p.display()),
+            Some(p) => format!(
+                ", recorded to {}",
+                wslens::text::escape_for_terminal(&p.display().to_string())
+            ),
             None => String::new(),
         }
     );
