@@ -487,3 +487,46 @@ fn absurd_limits_are_refused_with_a_clear_message() {
     );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
 }
+
+/// A capture file cut short by another program while `decode` reads it (mapped): what was
+/// decoded is written out whole (the output ends with a complete line), then the message, and
+/// exit status 1 — not a crash and not a cut line.
+#[test]
+fn a_file_shrinking_while_decoded_keeps_what_was_decoded() {
+    let dir = out_dir().join("shrink");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("shrinking.pcap");
+    let bytes = generate::chatty(300_000);
+    std::fs::write(&path, &bytes).unwrap();
+    let out_path = dir.join("shrinking.out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wslens"))
+        .args(["decode", "--brief"])
+        .arg(&path)
+        .stdout(File::create(&out_path).unwrap())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(bytes.len() as u64 / 3)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let written = std::fs::read(&out_path).unwrap();
+    if out.status.code() == Some(0) {
+        eprintln!("SKIPPED: the decode finished before the file was cut ({err})");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cut short while it was being read, after packet"),
+        "{err}"
+    );
+    assert!(
+        !written.is_empty() && written.ends_with(b"\n"),
+        "decoded events flushed whole"
+    );
+}
