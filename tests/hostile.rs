@@ -499,7 +499,7 @@ fn a_file_shrinking_while_decoded_keeps_what_was_decoded() {
     let bytes = generate::chatty(300_000);
     std::fs::write(&path, &bytes).unwrap();
     let out_path = dir.join("shrinking.out");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wslens"))
+    let child = Command::new(env!("CARGO_BIN_EXE_wslens"))
         .args(["decode", "--brief"])
         .arg(&path)
         .stdout(File::create(&out_path).unwrap())
