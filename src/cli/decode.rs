@@ -107,7 +107,9 @@ fn finish(
                     escape_for_terminal(&format!("{c:#}"))
                 );
             }
-            Err(anyhow::anyhow!("writing the output: {e}"))
+            // Status 1, as when a write fails midway (`StopOnError`).
+            let _ = writeln!(std::io::stderr(), "wslens: writing the output: {e}");
+            Ok(ExitCode::from(1))
         }
     }
 }
