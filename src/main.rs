@@ -7,7 +7,10 @@ fn main() -> std::process::ExitCode {
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("wslens: {e:#}");
+            // Messages name files (output paths too) and quote captured bytes: escaped, like
+            // every string wslens shows.
+            let msg = format!("{e:#}");
+            eprintln!("wslens: {}", wslens::text::escape_for_terminal(&msg));
             std::process::ExitCode::from(2)
         }
     }

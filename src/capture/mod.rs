@@ -55,6 +55,9 @@ pub enum CaptureError {
     Io(String),
     #[error("the capture holds no packets (its file header is valid, nothing follows it)")]
     NoPackets,
+    /// Another program cut the file short while it was mapped (SIGBUS, see `map`).
+    #[error("the capture file was cut short while it was being read, after packet {after_pkt}")]
+    Shrunk { after_pkt: PktNum },
     #[error("file truncated at byte offset {offset}, after packet {after_pkt}: {what}")]
     Truncated {
         offset: u64,
@@ -158,6 +161,19 @@ pub fn read_bytes(bytes: &[u8], f: impl FnMut(Packet<'_>)) -> Result<ReadSummary
     read_slice(bytes, f)
 }
 
+/// Units per second of a pcapng `if_tsresol` value (pcapng §4.2): 10^v, or 2^(v & 0x7f) when
+/// the top bit is set. Ours, not `pcap_parser`'s `ts_resolution`: pcap-parser 0.17 compares the
+/// whole byte, top bit included, with 63 and so rejects every power-of-two resolution (every
+/// packet then got the same time, microseconds assumed).
+fn ts_resolution(v: u8) -> Option<u64> {
+    if v & 0x80 != 0 {
+        let e = v & 0x7f;
+        (e <= 63).then(|| 1u64 << e)
+    } else {
+        (v <= 19).then(|| 10u64.pow(v as u32))
+    }
+}
+
 struct Iface {
     linktype: u32,
     /// Units per second.
@@ -207,7 +223,7 @@ impl Blocks {
                 self.ifaces.clear();
             }
             PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-                let resolution = idb.ts_resolution().unwrap_or_else(|| {
+                let resolution = ts_resolution(idb.if_tsresol).unwrap_or_else(|| {
                     self.sum.warnings.push(format!(
                         "interface {} has an invalid timestamp resolution; assuming microseconds",
                         self.ifaces.len()

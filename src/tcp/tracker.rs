@@ -46,6 +46,8 @@ struct TcpConn {
     base: [Option<u32>; 2],
     syn_seen: bool,
     synack_seen: bool,
+    /// A disagreeing overlap was reported in this direction (once is enough to distrust it).
+    conflict_noted: [bool; 2],
     handshake_ack_seen: bool,
     fin_seen: [bool; 2],
     /// Sequence number after each direction's FIN.
@@ -81,6 +83,30 @@ impl<H: StreamHandler> Deliver for Bridge<'_, H> {
     fn gap(&mut self, len: u64) {
         self.h.gap(self.st, self.cx, len, self.sink);
     }
+}
+
+/// Bytes of one direction were seen twice with different contents: say so, once per direction.
+fn conflict_note(
+    noted: &mut bool,
+    conn: ConnId,
+    dir: Dir,
+    at: u64,
+    pkt: PktNum,
+    sink: &mut dyn Sink,
+) {
+    if std::mem::replace(noted, true) {
+        return;
+    }
+    sink.emit(Event::Note(Note {
+        level: Level::Warn,
+        code: "tcp-overlap-conflict",
+        text: format!(
+            "{}: bytes from stream offset {at} were seen twice with different contents (a retransmission or overlap that disagrees: corruption, or an attempt to make a monitor see other bytes than the receiver); the copy delivered first is the one decoded (docs/tcp.md)",
+            dir.as_str()
+        ),
+        conn: Some(conn),
+        pkt: Some(pkt),
+    }));
 }
 
 /// Ports a client is unlikely to have: when the SYN was missed, the side using one is the server.
@@ -291,13 +317,39 @@ impl<H: StreamHandler> Tracker<H> {
         let fl = t.flags;
         let fresh_syn = fl.syn() && !fl.ack();
         let slot = match self.lookup(&key) {
-            // A new SYN on a finished connection's addresses starts a new connection (port reuse).
+            // A new SYN (another initial sequence number) on a connection's addresses starts a
+            // new connection (port reuse), as tshark does, whether or not the old one was seen
+            // to end: merged, the new bytes would land gigabytes away in the old sequence space.
             Some(s)
                 if fresh_syn
                     && self.slots[s].as_ref().is_some_and(|f| {
-                        f.closed && f.tcp.base[Self::dir_of(f, src).idx()] != Some(t.seq)
+                        let base = f.tcp.base[Self::dir_of(f, src).idx()];
+                        if f.closed {
+                            base != Some(t.seq)
+                        } else {
+                            base.is_some_and(|b| b != t.seq)
+                        }
                     }) =>
             {
+                if let Some(f) = self.slots[s].as_mut()
+                    && !f.closed
+                {
+                    let (id, old) = (f.id, f.tcp.base[Self::dir_of(f, src).idx()]);
+                    f.last_pkt = pkt;
+                    f.last_ts = ts;
+                    Self::close(&mut self.handler, f, CloseHow::Incomplete, sink);
+                    sink.emit(Event::Note(Note {
+                        level: Level::Warn,
+                        code: "tcp-port-reused",
+                        text: format!(
+                            "a new SYN (initial sequence number {}) on the addresses of connection {id}, which never ended (its was {}): connection {id} is closed as incomplete and a new connection starts (port reuse)",
+                            t.seq,
+                            old.unwrap_or(0)
+                        ),
+                        conn: Some(id),
+                        pkt: Some(pkt),
+                    }));
+                }
                 self.remove(s);
                 self.open_tcp(key, src, dst, t, at, sink)
             }
@@ -435,6 +487,9 @@ impl<H: StreamHandler> Tracker<H> {
                 sink: &mut *sink,
             };
             let out = c.reasm[d].segment(data_seq, t.payload, fl.fin(), lim, &mut br);
+            if let Some(at) = c.reasm[d].take_conflict() {
+                conflict_note(&mut c.conflict_noted[d], f.id, dir, at, pkt, sink);
+            }
             if out.overflow {
                 sink.emit(Event::Note(Note {
                     level: Level::Warn,
@@ -462,6 +517,16 @@ impl<H: StreamHandler> Tracker<H> {
                 sink: &mut *sink,
             };
             c.reasm[1 - d].acked(t.ack, &mut br);
+            if let Some(at) = c.reasm[1 - d].take_conflict() {
+                conflict_note(
+                    &mut c.conflict_noted[1 - d],
+                    f.id,
+                    dir.flip(),
+                    at,
+                    pkt,
+                    sink,
+                );
+            }
         }
 
         // Is the connection over?

@@ -546,6 +546,25 @@ impl WsDirection {
             }),
             _ => {}
         }
+        let len = h.payload_len;
+        if h.len_code == 127 && len >> 63 != 0 {
+            n.emit(sink, cx, Level::Warn, Kind::LengthTopBit, || {
+                format!(
+                    "the 64-bit payload length {len} has its most significant bit set (RFC 6455 \
+                     §5.2: it MUST be 0); the length is doubtful and the frame is followed as \
+                     claimed"
+                )
+            });
+        }
+        if (h.len_code == 127 && len <= 0xffff) || (h.len_code == 126 && len < 126) {
+            let bytes = if h.len_code == 127 { 8 } else { 2 };
+            n.emit(sink, cx, Level::Warn, Kind::LengthNotMinimal, || {
+                format!(
+                    "payload length {len} written in {bytes} extended bytes (RFC 6455 §5.2: the \
+                     minimal number of bytes MUST be used to encode the length)"
+                )
+            });
+        }
         if let Opcode::ReservedData(v) | Opcode::ReservedControl(v) = op {
             n.emit(sink, cx, Level::Warn, Kind::ReservedOpcode, || {
                 format!(
