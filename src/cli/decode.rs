@@ -47,6 +47,11 @@ pub struct DecodeArgs {
     /// Inflated (permessage-deflate) bytes allowed per message before inflating stops.
     #[arg(long, default_value_t = 1 << 30, value_name = "BYTES")]
     pub max_inflate: u64,
+    /// Decoding state (inflate windows, out-of-order segments, held HTTP bytes, previews) of
+    /// all open connections together; beyond it the longest-idle connections stop being
+    /// decoded, with a note. Default 256 MiB.
+    #[arg(long, default_value_t = wslens::limits::DEFAULT_MEMORY_BUDGET, value_name = "BYTES")]
+    pub memory_budget: usize,
 }
 
 impl DecodeArgs {
@@ -59,6 +64,7 @@ impl DecodeArgs {
             http_headers: self.max_http_headers,
             message_preview: self.message_preview,
             inflate_per_message: self.max_inflate,
+            memory_budget: self.memory_budget,
             ..Limits::default()
         }
     }

@@ -62,6 +62,9 @@ struct Flow<A> {
     last_pkt: PktNum,
     last_ts: Ts,
     closed: bool,
+    /// Bytes of decoding state counted for this flow in `Tracker::mem` (reassembly buffers and
+    /// the application layer's state), as of its last packet.
+    mem: usize,
     tcp: TcpConn,
     app: A,
 }
@@ -106,6 +109,13 @@ pub struct Tracker<H: StreamHandler> {
     free: Vec<usize>,
     next_id: ConnId,
     live: usize,
+    /// Decoding state of all flows together (the sum of their `mem`), held to
+    /// `limits.memory_budget`.
+    mem: usize,
+    /// Highest `mem` seen.
+    mem_peak: usize,
+    /// Connections no longer decoded because the budget was reached.
+    budget_evictions: u64,
 }
 
 impl<H: StreamHandler> Tracker<H> {
@@ -119,6 +129,88 @@ impl<H: StreamHandler> Tracker<H> {
             free: Vec::new(),
             next_id: 1,
             live: 0,
+            mem: 0,
+            mem_peak: 0,
+            budget_evictions: 0,
+        }
+    }
+
+    /// Bytes of decoding state held now by the connections being followed (the figure held to
+    /// `Limits::memory_budget`): inflate windows, out-of-order segments, held HTTP bytes,
+    /// previews. A closed connection holds none.
+    pub fn state_bytes(&self) -> usize {
+        self.mem
+    }
+
+    /// The highest [`Tracker::state_bytes`] so far.
+    pub fn state_bytes_peak(&self) -> usize {
+        self.mem_peak
+    }
+
+    /// Connections whose decoding stopped because the memory budget was reached.
+    pub fn budget_evictions(&self) -> u64 {
+        self.budget_evictions
+    }
+
+    /// Count a flow's state again after it changed; evict idle ones when over the budget.
+    fn account(&mut self, slot: usize, pkt: PktNum, sink: &mut dyn Sink) {
+        let Some(f) = self.slots[slot].as_mut() else {
+            return;
+        };
+        let now = if f.closed {
+            0
+        } else {
+            f.tcp.reasm[0].held_bytes() + f.tcp.reasm[1].held_bytes() + self.handler.mem(&f.app)
+        };
+        self.mem = self.mem - f.mem + now;
+        f.mem = now;
+        if self.mem > self.limits.memory_budget {
+            self.over_budget(slot, pkt, sink);
+        }
+        self.mem_peak = self.mem_peak.max(self.mem);
+    }
+
+    /// Over the memory budget: stop decoding the longest-idle connections (the current one
+    /// last) until an eighth of the budget is free again, so that eviction, which sorts the
+    /// open connections, happens seldom.
+    fn over_budget(&mut self, current: usize, pkt: PktNum, sink: &mut dyn Sink) {
+        let budget = self.limits.memory_budget;
+        let target = budget - budget / 8;
+        let mut idle: Vec<(PktNum, usize)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                f.as_ref()
+                    .filter(|f| f.mem > 0 && i != current)
+                    .map(|f| (f.last_pkt, i))
+            })
+            .collect();
+        idle.sort_unstable();
+        idle.push((pkt, current));
+        for (_, slot) in idle {
+            if self.mem <= target {
+                break;
+            }
+            let Some(f) = self.slots[slot].as_mut() else {
+                continue;
+            };
+            let id = f.id;
+            Self::close(&mut self.handler, f, CloseHow::Incomplete, sink);
+            self.mem -= std::mem::take(&mut f.mem);
+            self.budget_evictions += 1;
+            sink.emit(Event::Note(Note {
+                level: Level::Warn,
+                code: "memory-budget",
+                text: format!(
+                    "the open connections' decoding state reached the memory budget of {}: \
+                     stopped decoding connection {id}, idle the longest (its packets are still \
+                     listed); raise the budget with --memory-budget BYTES",
+                    human_bytes(budget)
+                ),
+                conn: Some(id),
+                pkt: Some(pkt),
+            }));
         }
     }
 
@@ -154,6 +246,7 @@ impl<H: StreamHandler> Tracker<H> {
 
     fn remove(&mut self, slot: usize) {
         if let Some(f) = self.slots[slot].take() {
+            self.mem -= f.mem;
             if self.index.get(&f.key) == Some(&slot) {
                 self.index.remove(&f.key);
             }
@@ -243,6 +336,7 @@ impl<H: StreamHandler> Tracker<H> {
             last_pkt: pkt,
             last_ts: ts,
             closed: false,
+            mem: 0,
             tcp: TcpConn::default(),
             app: H::Conn::default(),
         })
@@ -415,6 +509,27 @@ impl<H: StreamHandler> Tracker<H> {
         if f.closed {
             return;
         }
+        self.stream(slot, at, dir, t, lim, sink);
+        self.account(slot, pkt, sink);
+    }
+
+    /// A segment's payload and acknowledgement, for the application layer; then, if the
+    /// connection is over, its close.
+    fn stream(
+        &mut self,
+        slot: usize,
+        at: At,
+        dir: Dir,
+        t: &TcpView<'_>,
+        lim: ReasmLimits,
+        sink: &mut dyn Sink,
+    ) {
+        let At { pkt, ts } = at;
+        let fl = t.flags;
+        let d = dir.idx();
+        let Some(f) = self.slots[slot].as_mut() else {
+            return;
+        };
         // Application data, in order, then what the peer's acknowledgement says was missed.
         let cx = StreamCtx {
             conn: f.id,
@@ -555,6 +670,10 @@ impl<H: StreamHandler> Tracker<H> {
             f.tcp.reasm[dir.idx()].finish(&mut br);
             h.end(&mut f.app, cx, sink);
         }
+        // Nothing more will be decoded: let go of every buffer and inflate window at once (the
+        // flow itself stays, small, for the packets that may still come).
+        f.app = H::Conn::default();
+        f.tcp.reasm = Default::default();
         let (client_state, server_state) = f.tcp.m.states();
         sink.emit(Event::ConnClose(ConnClose {
             conn: f.id,
@@ -587,4 +706,19 @@ impl<H: StreamHandler> Tracker<H> {
             }
         }
     }
+}
+
+/// A byte count as people read it: "256 MiB", "1.5 GiB", "4096 bytes".
+pub fn human_bytes(n: usize) -> String {
+    const UNITS: [(usize, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if n >= size {
+            return if n % size == 0 {
+                format!("{} {unit}", n / size)
+            } else {
+                format!("{:.1} {unit}", n as f64 / size as f64)
+            };
+        }
+    }
+    format!("{n} bytes")
 }

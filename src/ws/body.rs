@@ -2,6 +2,7 @@
 //! payload; and the per-direction inflater of permessage-deflate (RFC 7692).
 
 use flate2::{Decompress, FlushDecompress, Status};
+use std::cell::{Cell, RefCell};
 
 use super::utf8::Utf8Check;
 use crate::event::Sink;
@@ -232,27 +233,67 @@ pub(crate) enum InflateStop {
 /// Output buffer per inflate call; small enough to stay in cache, large enough for few calls.
 const OUT_CHUNK: usize = 32 << 10;
 
+/// zlib's inflate state besides its window (tables and bookkeeping), counted per inflater.
+pub(crate) const INFLATE_STATE: usize = 8 << 10;
+
+thread_local! {
+    /// The inflaters' output buffer, one per decoding thread rather than one per direction of
+    /// every connection: an inflater's output is consumed before the call returns.
+    static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Inflaters alive on this thread (what tests check a closed connection lets go of).
+    static LIVE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Inflaters (permessage-deflate states) alive on this thread.
+pub fn live_inflaters() -> usize {
+    LIVE.get()
+}
+
 pub(crate) struct Inflater {
     z: Decompress,
-    out: Vec<u8>,
+    /// log2 of the window: the negotiated `*_max_window_bits` of the sending side.
+    bits: u8,
+    /// Bytes inflated since the last reset, and the most of the window ever written (zlib
+    /// fills its window from the start, so only that much of it is resident memory).
+    since_reset: u64,
+    touched: usize,
     /// The sliding window lacks history (capture began mid-stream, bytes missed, or an error):
     /// messages that refer back into it will fail until one inflates without it.
     pub broken: bool,
 }
 
+impl Drop for Inflater {
+    fn drop(&mut self) {
+        LIVE.set(LIVE.get() - 1);
+    }
+}
+
 impl Inflater {
-    pub fn new(broken: bool) -> Self {
-        // A window of 2^15 accepts every stream made with a smaller negotiated window
-        // (`*_max_window_bits`), and resetting it reuses its memory instead of reallocating.
+    /// `bits`: the sender's negotiated `*_max_window_bits` (8 is read as 9, like zlib does: a
+    /// raw inflate window is 2^9 bytes at least).
+    pub fn new(broken: bool, bits: u8) -> Self {
+        let bits = bits.clamp(9, 15);
+        LIVE.set(LIVE.get() + 1);
         Inflater {
-            z: Decompress::new(false),
-            out: vec![0; OUT_CHUNK],
+            z: Decompress::new_with_window_bits(false, bits),
+            bits,
+            since_reset: 0,
+            touched: 0,
             broken,
         }
     }
 
+    /// Bytes of memory this inflater's state takes: zlib's tables and as much of the window
+    /// as has been written, in whole pages. The window holds the last 2^bits bytes inflated;
+    /// zlib-rs 0.6 reserves 32 KiB of address space for it whatever `bits`, but it fills it from
+    /// the start, so pages it never reached are never made resident.
+    pub fn mem(&self) -> usize {
+        INFLATE_STATE + self.touched.next_multiple_of(4096)
+    }
+
     pub fn reset(&mut self) {
         self.z.reset(false);
+        self.since_reset = 0;
     }
 
     /// Inflate `input` (part of a compressed message) into `body`, stopping at `limit` inflated
@@ -264,12 +305,28 @@ impl Inflater {
         limit: u64,
         sink: &mut dyn Sink,
     ) -> Result<(), InflateStop> {
+        OUT.with_borrow_mut(|out| {
+            if out.len() < OUT_CHUNK {
+                out.resize(OUT_CHUNK, 0);
+            }
+            self.inflate_into(out, input, body, limit, sink)
+        })
+    }
+
+    fn inflate_into(
+        &mut self,
+        out_buf: &mut [u8],
+        input: &[u8],
+        body: &mut Body,
+        limit: u64,
+        sink: &mut dyn Sink,
+    ) -> Result<(), InflateStop> {
         let mut input = input;
         loop {
             let (in0, out0) = (self.z.total_in(), self.z.total_out());
             let status = self
                 .z
-                .decompress(input, &mut self.out, FlushDecompress::Sync)
+                .decompress(input, out_buf, FlushDecompress::Sync)
                 .map_err(|e| {
                     InflateStop::Error(e.message().unwrap_or("invalid deflate data").to_string())
                 })?;
@@ -277,8 +334,12 @@ impl Inflater {
             let made = (self.z.total_out() - out0) as usize;
             input = input.get(used..).unwrap_or(&[]);
             if made > 0 {
+                self.since_reset += made as u64;
+                self.touched = self
+                    .touched
+                    .max(self.since_reset.min(1 << self.bits) as usize);
                 let room = limit.saturating_sub(body.len);
-                let out = self.out.get(..made).unwrap_or(&[]);
+                let out = out_buf.get(..made).unwrap_or(&[]);
                 if made as u64 > room {
                     body.feed(&out[..room as usize], sink);
                     return Err(InflateStop::Limit);
@@ -287,13 +348,13 @@ impl Inflater {
             }
             if status == Status::StreamEnd {
                 // The sender closed the deflate stream (BFINAL); what follows starts a new one.
-                self.z.reset(false);
+                self.reset();
                 if input.is_empty() {
                     return Ok(());
                 }
                 continue;
             }
-            if input.is_empty() && made < self.out.len() {
+            if input.is_empty() && made < out_buf.len() {
                 return Ok(());
             }
             if used == 0 && made == 0 {
