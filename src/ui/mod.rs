@@ -11,6 +11,7 @@ pub mod layers;
 pub mod layout;
 pub mod model;
 pub mod narration;
+pub mod oom;
 mod source;
 pub mod store;
 pub mod theme;
@@ -77,11 +78,13 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
     let mut model = Model::new(name, opts.theme, opts.playback);
     model.set_lang(opts.lang);
     install_panic_hook();
+    oom::arm();
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), ct::EnableMouseCapture);
     let res = event_loop(&mut terminal, &mut model, &rx);
     let _ = execute!(std::io::stdout(), ct::DisableMouseCapture);
     ratatui::restore();
+    oom::disarm();
     res
 }
 
