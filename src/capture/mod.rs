@@ -12,7 +12,7 @@ use std::path::Path;
 mod map;
 pub mod write;
 
-pub use map::{Backing, read_file_mapped};
+pub use map::{Backing, before_sigbus_exit, read_file_mapped, read_file_offsets};
 
 /// One captured packet, borrowed from the reader's buffer.
 #[derive(Clone, Copy, Debug)]

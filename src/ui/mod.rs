@@ -67,18 +67,24 @@ impl Default for UiOptions {
 
 /// Open the terminal UI on a source and run until the user quits.
 pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
+    let mut file = None;
     let (name, rx) = match source {
         UiSource::Embedded => (
             "classroom.pcap".to_string(),
             source::spawn_bytes(EMBEDDED_CAPTURE),
         ),
-        UiSource::File(p) => (p.display().to_string(), source::spawn_file(p)),
+        UiSource::File(p) => {
+            file = std::fs::File::open(&p).ok();
+            (p.display().to_string(), source::spawn_file(p))
+        }
         UiSource::Channel { name, rx } => (name, rx),
     };
     let mut model = Model::new(name, opts.theme, opts.playback);
     model.set_lang(opts.lang);
+    model.store.file = file;
     install_panic_hook();
     oom::arm();
+    crate::capture::before_sigbus_exit(oom::restore_terminal);
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), ct::EnableMouseCapture);
     let res = event_loop(&mut terminal, &mut model, &rx);

@@ -41,8 +41,8 @@ const RESTORE: &[u8] =
     b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?1049l\x1b[?25h\r\n";
 const MESSAGE: &[u8] = b"wslens: out of memory; the terminal was restored before stopping\n";
 
-/// Put the terminal back (once), without allocating.
-fn restore_terminal() {
+/// Put the terminal back (once), without allocating; async-signal-safe.
+pub fn restore_terminal() {
     if !ARMED.swap(false, Ordering::SeqCst) {
         return;
     }
