@@ -713,7 +713,7 @@ pub fn human_bytes(n: usize) -> String {
     const UNITS: [(usize, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
     for (size, unit) in UNITS {
         if n >= size {
-            return if n % size == 0 {
+            return if n.is_multiple_of(size) {
                 format!("{} {unit}", n / size)
             } else {
                 format!("{:.1} {unit}", n as f64 / size as f64)
@@ -721,4 +721,15 @@ pub fn human_bytes(n: usize) -> String {
         }
     }
     format!("{n} bytes")
+}
+
+#[cfg(test)]
+mod size_tests {
+    /// The flow table's entries stay small: docs/security.md states the bound per connection.
+    #[test]
+    fn a_flow_is_small() {
+        let n = std::mem::size_of::<super::Flow<crate::app::AppConn>>();
+        eprintln!("flow: {n} bytes");
+        assert!(n <= 640, "{n}");
+    }
 }
