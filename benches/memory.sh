@@ -65,9 +65,9 @@ ui() {
   t0=$(date +%s.%N)
   tmux new-session -d -s $s -x 100 -y 30 \
     "/usr/bin/time -f '%M' -o /tmp/wslens-mem-ui $bin open $f"
-  while tmux has-session -t $s 2> /dev/null && tmux capture-pane -p -t $s | grep -q 'loading…'; do
-    sleep 0.05
-  done
+  # The header counts packets once the first screen is drawn; `loading…` goes when all are in.
+  until tmux capture-pane -p -t $s | grep -q ' pkts '; do sleep 0.02; done
+  while tmux capture-pane -p -t $s | grep -q 'loading…'; do sleep 0.05; done
   t1=$(date +%s.%N)
   before=$(tmux capture-pane -p -t $s | md5sum)
   tmux send-keys -t $s End
