@@ -205,7 +205,7 @@ impl<H: StreamHandler> Tracker<H> {
                 text: format!(
                     "the open connections' decoding state reached the memory budget of {}: \
                      stopped decoding connection {id}, idle the longest (its packets are still \
-                     listed); raise the budget with --memory-budget BYTES",
+                     listed); raise the budget with `wslens decode --memory-budget SIZE` (e.g. 1G)",
                     human_bytes(budget)
                 ),
                 conn: Some(id),
