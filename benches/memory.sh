@@ -36,6 +36,7 @@ tshark_timeout=${TSHARK_TIMEOUT:-600}
 measure() {
   /usr/bin/time -f "%e %M" -o /tmp/wslens-mem-time "$@" > /dev/null 2>/tmp/wslens-mem-err || true
   tail -1 /tmp/wslens-mem-time | awk '{printf "%.2f s | %d MiB", $1, $2 / 1024}'
+  if grep -q 'status 124' /tmp/wslens-mem-time; then printf ' (timed out)'; fi
 }
 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); wslens: $bin"
