@@ -2,6 +2,10 @@ use clap::Parser;
 
 mod cli;
 
+/// The system allocator, which puts the terminal back if memory runs out in the UI.
+#[global_allocator]
+static ALLOC: wslens::ui::oom::RestoringAlloc = wslens::ui::oom::RestoringAlloc;
+
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
     match cli::run(args) {

@@ -68,6 +68,12 @@ impl HttpConn {
         }
     }
 
+    /// Bytes held: heads being read, c2s bytes held after an upgrade request.
+    pub(crate) fn mem(&self) -> usize {
+        let hold = self.hold.as_ref().map_or(0, |h| h.bytes);
+        self.dirs[0].mem() + self.dirs[1].mem() + hold
+    }
+
     pub(crate) fn data(
         &mut self,
         app: &mut AppLayer,

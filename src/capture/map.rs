@@ -27,15 +27,38 @@ const WINDOW: usize = 8 << 20;
 /// written out.
 pub fn read_file_mapped(
     path: &Path,
-    f: impl FnMut(Packet<'_>, Option<&Backing>),
+    mut f: impl FnMut(Packet<'_>, Option<&Backing>),
 ) -> Result<ReadSummary, CaptureError> {
-    read_windows(path, WINDOW, f)
+    read_windows(path, WINDOW, |p, w| f(p, w.map(|(w, _)| w)))
 }
 
+/// Like [`read_file_mapped`], but `f` gets where each packet's bytes start in the file (None
+/// when the input is read, e.g. from a pipe), so a view can keep that instead of the bytes and
+/// read them again when it needs them.
+pub fn read_file_offsets(
+    path: &Path,
+    mut f: impl FnMut(Packet<'_>, Option<u64>),
+) -> Result<ReadSummary, CaptureError> {
+    read_windows(path, WINDOW, |p, w| {
+        let at = w.map(|(w, off)| off + (p.data.as_ptr() as usize - w.as_ptr() as usize) as u64);
+        f(p, at)
+    })
+}
+
+/// A function to run before the process exits on SIGBUS (put the terminal back): it must be
+/// async-signal-safe.
+static BEFORE_SIGBUS_EXIT: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Run `f` (async-signal-safe) before exiting on SIGBUS.
+pub fn before_sigbus_exit(f: fn()) {
+    let _ = BEFORE_SIGBUS_EXIT.set(f);
+}
+
+/// `f` gets each packet and the window it lies in with the window's offset in the file.
 fn read_windows(
     path: &Path,
     window: usize,
-    mut f: impl FnMut(Packet<'_>, Option<&Backing>),
+    mut f: impl FnMut(Packet<'_>, Option<(&Backing, u64)>),
 ) -> Result<ReadSummary, CaptureError> {
     let Some(file) = super::open(path)? else {
         return read_from(std::io::stdin(), |p| f(p, None));
@@ -66,7 +89,7 @@ fn read_windows(
         let (used, stop) = st.parse(&mut format, &w[pos..], &mut |p| {
             if !shrunk() {
                 delivered = p.num;
-                f(p, Some(&w))
+                f(p, Some((&w, off)))
             }
         });
         if shrunk() {
@@ -152,6 +175,10 @@ fn on_sigbus_zero_page() {
                     0,
                 );
                 if addr == 0 || m == libc::MAP_FAILED {
+                    // Leaving at once: the UI, if it runs, puts the terminal back first.
+                    if let Some(before) = BEFORE_SIGBUS_EXIT.get() {
+                        before();
+                    }
                     libc::write(2, MSG.as_ptr().cast(), MSG.len());
                     libc::_exit(1);
                 }
@@ -238,7 +265,10 @@ mod tests {
                 let mut last: Option<Backing> = None;
                 let got = packets(|f| {
                     read_windows(&path, window, |p, w| {
-                        let w = w.expect("a regular file is mapped");
+                        let (w, off) = w.expect("a regular file is mapped");
+                        // The offset given is where the packet's bytes are in the file.
+                        let at = off as usize + (p.data.as_ptr() as usize - w.as_ptr() as usize);
+                        assert_eq!(&bytes[at..at + p.data.len()], p.data);
                         if !last.as_ref().is_some_and(|l| Arc::ptr_eq(l, w)) {
                             windows += 1;
                             last = Some(w.clone());

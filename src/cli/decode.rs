@@ -54,6 +54,31 @@ pub struct DecodeArgs {
     /// Inflated (permessage-deflate) bytes allowed per message before inflating stops.
     #[arg(long, default_value_t = 1 << 30, value_name = "BYTES")]
     pub max_inflate: u64,
+    /// Decoding state (inflate windows, out-of-order segments, held HTTP bytes, previews) of
+    /// all open connections together; beyond it the longest-idle connections stop being
+    /// decoded, with a note. Default 256 MiB. Accepts a suffix: 512M, 1G, 1GiB.
+    #[arg(long, default_value_t = wslens::limits::DEFAULT_MEMORY_BUDGET, value_name = "BYTES",
+          value_parser = parse_size)]
+    pub memory_budget: usize,
+}
+
+/// A byte count, optionally with a binary suffix (K, M, G, with or without `iB`/`B`).
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(digits);
+    let n: usize = n
+        .parse()
+        .map_err(|_| format!("{s:?} is not a byte count (e.g. 268435456, 512M, 1G)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("{s:?}: unknown unit (use K, M or G)")),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
 }
 
 impl DecodeArgs {
@@ -66,6 +91,7 @@ impl DecodeArgs {
             http_headers: self.max_http_headers,
             message_preview: self.message_preview,
             inflate_per_message: self.max_inflate,
+            memory_budget: self.memory_budget,
             ..Limits::default()
         }
     }
@@ -253,5 +279,19 @@ mod tests {
             T::try_parse_from(["t", "--max-inflate", "7", "--max-http-headers", "3", "x"]).unwrap();
         assert_eq!(t.a.limits().inflate_per_message, 7);
         assert_eq!(t.a.limits().http_headers, 3);
+    }
+
+    #[test]
+    fn memory_budget_takes_a_suffix() {
+        let budget = |v: &str| {
+            T::try_parse_from(["t", "--memory-budget", v, "x"]).map(|t| t.a.memory_budget)
+        };
+        assert_eq!(budget("1000").unwrap(), 1000);
+        assert_eq!(budget("512M").unwrap(), 512 << 20);
+        assert_eq!(budget("1GiB").unwrap(), 1 << 30);
+        assert_eq!(budget("64kb").unwrap(), 64 << 10);
+        assert!(budget("lots").is_err());
+        assert!(budget("5T").is_err());
+        assert!(budget("99999999999999999999G").is_err());
     }
 }

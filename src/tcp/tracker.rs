@@ -12,6 +12,8 @@ use crate::wire::TcpView;
 use rustc_hash::FxHashMap;
 use std::net::{IpAddr, SocketAddr};
 
+mod budget;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct FlowKey {
     proto: u8,
@@ -64,6 +66,9 @@ struct Flow<A> {
     last_pkt: PktNum,
     last_ts: Ts,
     closed: bool,
+    /// Bytes of decoding state counted for this flow in `Tracker::mem` (reassembly buffers and
+    /// the application layer's state), as of its last packet.
+    mem: usize,
     tcp: TcpConn,
     app: A,
 }
@@ -132,6 +137,13 @@ pub struct Tracker<H: StreamHandler> {
     free: Vec<usize>,
     next_id: ConnId,
     live: usize,
+    /// Decoding state of all flows together (the sum of their `mem`), held to
+    /// `limits.memory_budget`.
+    mem: usize,
+    /// Highest `mem` seen.
+    mem_peak: usize,
+    /// Connections no longer decoded because the budget was reached.
+    budget_evictions: u64,
 }
 
 impl<H: StreamHandler> Tracker<H> {
@@ -145,6 +157,9 @@ impl<H: StreamHandler> Tracker<H> {
             free: Vec::new(),
             next_id: 1,
             live: 0,
+            mem: 0,
+            mem_peak: 0,
+            budget_evictions: 0,
         }
     }
 
@@ -180,6 +195,7 @@ impl<H: StreamHandler> Tracker<H> {
 
     fn remove(&mut self, slot: usize) {
         if let Some(f) = self.slots[slot].take() {
+            self.mem -= f.mem;
             if self.index.get(&f.key) == Some(&slot) {
                 self.index.remove(&f.key);
             }
@@ -269,6 +285,7 @@ impl<H: StreamHandler> Tracker<H> {
             last_pkt: pkt,
             last_ts: ts,
             closed: false,
+            mem: 0,
             tcp: TcpConn::default(),
             app: H::Conn::default(),
         })
@@ -467,6 +484,27 @@ impl<H: StreamHandler> Tracker<H> {
         if f.closed {
             return;
         }
+        self.stream(slot, at, dir, t, lim, sink);
+        self.account(slot, pkt, sink);
+    }
+
+    /// A segment's payload and acknowledgement, for the application layer; then, if the
+    /// connection is over, its close.
+    fn stream(
+        &mut self,
+        slot: usize,
+        at: At,
+        dir: Dir,
+        t: &TcpView<'_>,
+        lim: ReasmLimits,
+        sink: &mut dyn Sink,
+    ) {
+        let At { pkt, ts } = at;
+        let fl = t.flags;
+        let d = dir.idx();
+        let Some(f) = self.slots[slot].as_mut() else {
+            return;
+        };
         // Application data, in order, then what the peer's acknowledgement says was missed.
         let cx = StreamCtx {
             conn: f.id,
@@ -617,6 +655,10 @@ impl<H: StreamHandler> Tracker<H> {
             f.tcp.reasm[dir.idx()].finish(&mut br);
             h.end(&mut f.app, cx, sink);
         }
+        // Nothing more will be decoded: let go of every buffer and inflate window at once (the
+        // flow itself stays, small, for the packets that may still come).
+        f.app = H::Conn::default();
+        f.tcp.reasm = Default::default();
         let (client_state, server_state) = f.tcp.m.states();
         sink.emit(Event::ConnClose(ConnClose {
             conn: f.id,
@@ -648,5 +690,16 @@ impl<H: StreamHandler> Tracker<H> {
                 Self::close(&mut self.handler, f, how, sink);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    /// The flow table's entries stay small: docs/security.md states the bound per connection.
+    #[test]
+    fn a_flow_is_small() {
+        let n = std::mem::size_of::<super::Flow<crate::app::AppConn>>();
+        eprintln!("flow: {n} bytes");
+        assert!(n <= 640, "{n}");
     }
 }

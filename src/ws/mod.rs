@@ -28,6 +28,7 @@ use body::{Body, Digest, InflateStop, Inflater};
 use notes::{Kind, Notes};
 use utf8::text_preview;
 
+pub use body::live_inflaters;
 pub use header::header_fields;
 pub use mask::unmask;
 
@@ -646,12 +647,32 @@ impl WsDirection {
         if compressed {
             let (no_context, broken) = (self.no_context, self.always_heuristic);
             // Created on first use: most connections never compress, and each inflater holds
-            // a 32 KiB window.
-            let infl = self.infl.get_or_insert_with(|| Inflater::new(broken));
+            // a window of up to 32 KiB.
+            let bits = self.window_bits();
+            let infl = self.infl.get_or_insert_with(|| Inflater::new(broken, bits));
             if no_context {
                 infl.reset();
             }
         }
+    }
+
+    /// The window the sender of this direction compresses with: its negotiated
+    /// `*_max_window_bits` (15 when unknown).
+    fn window_bits(&self) -> u8 {
+        self.deflate.map_or(15, |d| match self.dir {
+            Dir::C2S => d.client_max_window_bits,
+            Dir::S2C => d.server_max_window_bits,
+        })
+    }
+
+    /// Bytes of state held: the inflater, previews and scratch buffers.
+    pub fn mem(&self) -> usize {
+        self.infl.as_ref().map_or(0, Inflater::mem)
+            + self.data.body.preview.capacity()
+            + self.ctrl.body.preview.capacity()
+            + self.frame_preview_buf.capacity()
+            + self.scratch.capacity()
+            + self.joined.capacity()
     }
 
     /// Forget the data message in progress (gap, or a new message before FIN).
