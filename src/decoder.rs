@@ -53,6 +53,22 @@ impl Decoder {
         self.tracker.connections()
     }
 
+    /// Bytes of decoding state the open connections hold now (the figure held to
+    /// `Limits::memory_budget`); a closed connection holds none.
+    pub fn state_bytes(&self) -> usize {
+        self.tracker.state_bytes()
+    }
+
+    /// The highest [`Decoder::state_bytes`] so far.
+    pub fn state_bytes_peak(&self) -> usize {
+        self.tracker.state_bytes_peak()
+    }
+
+    /// Connections no longer decoded because the memory budget was reached.
+    pub fn budget_evictions(&self) -> u64 {
+        self.tracker.budget_evictions()
+    }
+
     /// Relative time of a packet (first packet = 0).
     fn ts(&mut self, p: &Packet<'_>, sink: &mut dyn Sink) -> Ts {
         let first = *self.first_ts.get_or_insert(p.ts_ns);

@@ -21,7 +21,14 @@ pub struct Limits {
     pub inflate_per_message: u64,
     /// Masked payload bytes copied into each `ws_frame` event for the UI (0 = none).
     pub frame_preview: usize,
+    /// Bytes of decoding state (inflate windows, out-of-order segments, held HTTP bytes,
+    /// previews) of all open connections together; beyond it the longest-idle connections stop
+    /// being decoded (see docs/security.md).
+    pub memory_budget: usize,
 }
+
+/// The default [`Limits::memory_budget`]: 256 MiB.
+pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -35,6 +42,7 @@ impl Default for Limits {
             binary_preview: 256,
             inflate_per_message: 1 << 30,
             frame_preview: 0,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
         }
     }
 }

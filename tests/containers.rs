@@ -257,3 +257,73 @@ fn udp_flows_are_connectionless_and_match_the_peers() {
     );
     assert!(events.iter().any(|e| matches!(e, Event::ConnClose(_))));
 }
+
+/// Crafted (not a recording): a pcapng file with more interface descriptions than are kept, and
+/// every other packet naming an interface never described. Both are counted and reported once,
+/// whatever their number (issue 17: one warning string per packet made memory and stderr grow
+/// with the file).
+#[test]
+fn undeclared_interfaces_and_surplus_descriptions_are_counted_once() {
+    fn block(out: &mut Vec<u8>, ty: u32, body: &[u8]) {
+        let pad = (4 - body.len() % 4) % 4;
+        let len = (12 + body.len() + pad) as u32;
+        out.extend(ty.to_le_bytes());
+        out.extend(len.to_le_bytes());
+        out.extend(body);
+        out.extend(std::iter::repeat_n(0u8, pad));
+        out.extend(len.to_le_bytes());
+    }
+    let pkts = packets("classroom.pcap");
+    let mut out = Vec::new();
+    let mut shb = Vec::new();
+    shb.extend(0x1a2b_3c4du32.to_le_bytes());
+    shb.extend(1u16.to_le_bytes());
+    shb.extend(0u16.to_le_bytes());
+    shb.extend((-1i64).to_le_bytes());
+    block(&mut out, 0x0a0d_0d0a, &shb);
+    let descriptions = 5_000;
+    for _ in 0..descriptions {
+        let mut idb = Vec::new();
+        idb.extend(1u16.to_le_bytes());
+        idb.extend(0u16.to_le_bytes());
+        idb.extend(0u32.to_le_bytes());
+        block(&mut out, 1, &idb);
+    }
+    let copies = 50;
+    for c in 0..copies {
+        for (i, p) in pkts.iter().enumerate() {
+            let iface: u32 = if i % 2 == 0 { 0 } else { 4_999 };
+            let units = p.ts_ns as u64 / 1000 + c as u64;
+            let mut epb = Vec::new();
+            epb.extend(iface.to_le_bytes());
+            epb.extend(((units >> 32) as u32).to_le_bytes());
+            epb.extend((units as u32).to_le_bytes());
+            epb.extend((p.data.len() as u32).to_le_bytes());
+            epb.extend((p.data.len() as u32).to_le_bytes());
+            epb.extend(&p.data);
+            epb.extend(std::iter::repeat_n(0u8, (4 - p.data.len() % 4) % 4));
+            block(&mut out, 6, &epb);
+        }
+    }
+    let mut delivered = 0u64;
+    let sum = capture::read_bytes(&out, |_| delivered += 1).unwrap();
+    let named_undeclared = (copies * (pkts.len() / 2)) as u64;
+    assert_eq!(sum.packets, (copies * pkts.len()) as u64);
+    assert_eq!(delivered, sum.packets - named_undeclared);
+    assert_eq!(sum.warnings.len(), 2, "{:?}", sum.warnings);
+    assert!(
+        sum.warnings[0].starts_with(&format!(
+            "{} interface descriptions beyond",
+            descriptions - 4096
+        )),
+        "{:?}",
+        sum.warnings
+    );
+    assert!(
+        sum.warnings[1].starts_with(&format!(
+            "{named_undeclared} packets name an interface that was never described (the first: packet 2, interface 4999)"
+        )),
+        "{:?}",
+        sum.warnings
+    );
+}

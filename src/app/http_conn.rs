@@ -42,6 +42,9 @@ pub(crate) struct HttpConn {
     pending: VecDeque<Pending>,
     hold: Option<Hold>,
     pending_overflow: bool,
+    /// The last client head that could not be decoded (a limit or a malformed head): a 101
+    /// without a request then answers that head, which was captured but not understood.
+    lost_request: Option<crate::http::Problem>,
 }
 
 fn note(sink: &mut dyn Sink, level: Level, code: &'static str, text: String, cx: StreamCtx) {
@@ -61,7 +64,14 @@ impl HttpConn {
             pending: VecDeque::new(),
             hold: None,
             pending_overflow: false,
+            lost_request: None,
         }
+    }
+
+    /// Bytes held: heads being read, c2s bytes held after an upgrade request.
+    pub(crate) fn mem(&self) -> usize {
+        let hold = self.hold.as_ref().map_or(0, |h| h.bytes);
+        self.dirs[0].mem() + self.dirs[1].mem() + hold
     }
 
     pub(crate) fn data(
@@ -87,6 +97,9 @@ impl HttpConn {
                         Level::Info
                     };
                     note(sink, level, p.code(), p.text(&app.limits), cx);
+                    if cx.dir == Dir::C2S {
+                        self.lost_request = Some(p);
+                    }
                     return None;
                 }
                 Step::ChunkedEnd { used, .. } => rest = rest.get(used..).unwrap_or(&[]),
@@ -113,6 +126,7 @@ impl HttpConn {
 
     /// Handle a request head. True when the bytes after it must be held for the response.
     fn request(&mut self, cx: StreamCtx, head: ParsedHead, sink: &mut dyn Sink) -> bool {
+        self.lost_request = None;
         let body = request_body(&head);
         let ev = event(cx, head, &body);
         let method = match &ev.kind {
@@ -214,6 +228,24 @@ impl HttpConn {
             return None;
         }
         if let Some(hs) = hs {
+            if let Some(key) = &hs.key
+                && !http::key_is_valid(key)
+            {
+                note(
+                    sink,
+                    Level::Warn,
+                    "ws-bad-key",
+                    format!(
+                        "Sec-WebSocket-Key {key:?} is not the base64 encoding of 16 bytes (RFC 6455 §4.1: a randomly selected 16-byte value, base64-encoded; a server must refuse others, §4.2.1){}",
+                        if hs.status == 101 {
+                            ": this server accepted it anyway"
+                        } else {
+                            ""
+                        }
+                    ),
+                    cx,
+                );
+            }
             let upgraded = hs.upgraded;
             let deflate = hs.deflate;
             sink.emit(Event::WsHandshake(Box::new(hs)));
@@ -224,13 +256,27 @@ impl HttpConn {
             // The request was not captured (capture began late, or lost): trust the 101.
             let deflate = http::joined(&resp_ev, "sec-websocket-extensions")
                 .and_then(|e| http::parse_deflate(&e).ok().flatten());
-            note(
-                sink,
-                Level::Warn,
-                "ws-request-not-captured",
-                "101 Switching Protocols to websocket without a captured upgrade request: the Accept cannot be checked".into(),
-                cx,
-            );
+            match self.lost_request.take() {
+                // The request was captured but not decoded: say so, not that it is missing.
+                Some(p) => note(
+                    sink,
+                    Level::Warn,
+                    "ws-request-not-decoded",
+                    format!(
+                        "101 Switching Protocols to websocket answers a request that was captured but could not be decoded ({}: {}): the Accept cannot be checked",
+                        p.code(),
+                        p.text(&app.limits)
+                    ),
+                    cx,
+                ),
+                None => note(
+                    sink,
+                    Level::Warn,
+                    "ws-request-not-captured",
+                    "101 Switching Protocols to websocket without a captured upgrade request: the Accept cannot be checked".into(),
+                    cx,
+                ),
+            }
             sink.emit(Event::WsHandshake(Box::new(unchecked_handshake(
                 &resp_ev, deflate,
             ))));
@@ -247,6 +293,11 @@ impl HttpConn {
             return Some(Switch::Opaque);
         }
         self.frame_body(Dir::S2C, body, cx, sink);
+        // Requests pipelined before the one asking to switch are answered first: the bytes
+        // held after that one wait for its own answer.
+        if self.pending.iter().any(|p| p.upgrade.is_some()) {
+            return None;
+        }
         // Not switched: what the client sent after its request is HTTP after all.
         if let Some(hold) = self.hold.take() {
             for (hcx, bytes) in hold.chunks {

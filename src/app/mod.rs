@@ -167,6 +167,15 @@ impl StreamHandler for AppLayer {
             State::Opaque | State::Unknown(_) => {}
         }
     }
+
+    fn mem(&self, st: &AppConn) -> usize {
+        match &st.state {
+            State::Unknown([a, b]) => a.capacity() + b.capacity(),
+            State::Http(h) => h.mem(),
+            State::Ws(ws) => ws.dirs[0].mem() + ws.dirs[1].mem(),
+            State::Opaque => 0,
+        }
+    }
 }
 
 impl AppLayer {

@@ -9,6 +9,7 @@ use memmap2::{Mmap, MmapOptions};
 use pcap_parser::nom::Err as NomErr;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// A mapped window of a capture file, shared by whoever still holds pieces of it.
 pub type Backing = Arc<Mmap>;
@@ -21,18 +22,43 @@ const WINDOW: usize = 8 << 20;
 /// window the packet lies in (None when the input is read, e.g. from a pipe).
 ///
 /// A file cut short by another program while it is mapped would kill the process with SIGBUS;
-/// the handler installed here turns that into a message and exit status 1.
+/// the handler installed here puts a page of zeros where the file's page was, and reading
+/// stops at the next packet with [`CaptureError::Shrunk`], so what was decoded is still
+/// written out.
 pub fn read_file_mapped(
     path: &Path,
-    f: impl FnMut(Packet<'_>, Option<&Backing>),
+    mut f: impl FnMut(Packet<'_>, Option<&Backing>),
 ) -> Result<ReadSummary, CaptureError> {
-    read_windows(path, WINDOW, f)
+    read_windows(path, WINDOW, |p, w| f(p, w.map(|(w, _)| w)))
 }
 
+/// Like [`read_file_mapped`], but `f` gets where each packet's bytes start in the file (None
+/// when the input is read, e.g. from a pipe), so a view can keep that instead of the bytes and
+/// read them again when it needs them.
+pub fn read_file_offsets(
+    path: &Path,
+    mut f: impl FnMut(Packet<'_>, Option<u64>),
+) -> Result<ReadSummary, CaptureError> {
+    read_windows(path, WINDOW, |p, w| {
+        let at = w.map(|(w, off)| off + (p.data.as_ptr() as usize - w.as_ptr() as usize) as u64);
+        f(p, at)
+    })
+}
+
+/// A function to run before the process exits on SIGBUS (put the terminal back): it must be
+/// async-signal-safe.
+static BEFORE_SIGBUS_EXIT: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Run `f` (async-signal-safe) before exiting on SIGBUS.
+pub fn before_sigbus_exit(f: fn()) {
+    let _ = BEFORE_SIGBUS_EXIT.set(f);
+}
+
+/// `f` gets each packet and the window it lies in with the window's offset in the file.
 fn read_windows(
     path: &Path,
     window: usize,
-    mut f: impl FnMut(Packet<'_>, Option<&Backing>),
+    mut f: impl FnMut(Packet<'_>, Option<(&Backing, u64)>),
 ) -> Result<ReadSummary, CaptureError> {
     let Some(file) = super::open(path)? else {
         return read_from(std::io::stdin(), |p| f(p, None));
@@ -41,7 +67,7 @@ fn read_windows(
         Ok(m) if m.is_file() && m.len() > 0 => m.len(),
         _ => return read_from(file, |p| f(p, None)),
     };
-    on_sigbus_exit();
+    on_sigbus_zero_page();
     let map = |off: u64, size: usize| -> Result<Backing, CaptureError> {
         let n = (size as u64).min(len - off) as usize;
         // SAFETY: the mapping is read-only and private; the one way its contents can fail us
@@ -57,8 +83,23 @@ fn read_windows(
     let (mut st, mut format, mut pos) = Blocks::start(&w)?;
     let mut off = 0u64;
     let mut size = window;
+    let mut delivered = 0;
     loop {
-        let (used, stop) = st.parse(&mut format, &w[pos..], &mut |p| f(p, Some(&w)));
+        // Once a page read as zeros, no packet more is delivered: it could be made of them.
+        let (used, stop) = st.parse(&mut format, &w[pos..], &mut |p| {
+            if !shrunk() {
+                delivered = p.num;
+                f(p, Some((&w, off)))
+            }
+        });
+        if shrunk() {
+            // Packets are numbered as parsed; those parsed after the fault were not delivered.
+            st.num = delivered;
+            st.sum.error = Some(CaptureError::Shrunk {
+                after_pkt: delivered,
+            });
+            break;
+        }
         pos += used;
         let at = off + pos as u64;
         let end = off + w.len() as u64;
@@ -100,25 +141,63 @@ fn read_windows(
     Ok(st.done())
 }
 
-/// Make SIGBUS (a mapped page beyond the end of a file that shrank) print a message and exit
-/// with status 1 instead of killing the process.
-fn on_sigbus_exit() {
+/// Set by the SIGBUS handler: a page of a mapped file was gone (the file shrank) and was
+/// replaced by zeros.
+static SHRUNK: AtomicBool = AtomicBool::new(false);
+static PAGE: AtomicUsize = AtomicUsize::new(4096);
+
+fn shrunk() -> bool {
+    SHRUNK.load(Ordering::Relaxed)
+}
+
+/// Make SIGBUS (a mapped page beyond the end of a file that shrank) survivable: the handler maps
+/// a page of zeros over the missing one and flags it, so the faulting read completes, the
+/// reading loop stops at the next packet, and the events decoded so far are written out
+/// before wslens exits with status 1. Should the page not be replaceable, it prints a message
+/// and exits at once.
+fn on_sigbus_zero_page() {
     #[cfg(unix)]
     {
         static ONCE: std::sync::Once = std::sync::Once::new();
-        extern "C" fn handler(_: libc::c_int) {
+        extern "C" fn handler(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
             const MSG: &[u8] = b"wslens: the capture file was cut short while it was being read\n";
-            // SAFETY: write(2) and _exit(2) are async-signal-safe.
+            // SAFETY: the kernel hands a valid siginfo for SA_SIGINFO handlers; mmap, write and
+            // _exit are system calls, safe in a signal handler.
             unsafe {
-                libc::write(2, MSG.as_ptr().cast(), MSG.len());
-                libc::_exit(1);
+                let page = PAGE.load(Ordering::Relaxed);
+                let addr = ((*info).si_addr() as usize) & !(page - 1);
+                let m = libc::mmap(
+                    addr as *mut libc::c_void,
+                    page,
+                    libc::PROT_READ,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                    -1,
+                    0,
+                );
+                if addr == 0 || m == libc::MAP_FAILED {
+                    // Leaving at once: the UI, if it runs, puts the terminal back first.
+                    if let Some(before) = BEFORE_SIGBUS_EXIT.get() {
+                        before();
+                    }
+                    libc::write(2, MSG.as_ptr().cast(), MSG.len());
+                    libc::_exit(1);
+                }
+                SHRUNK.store(true, Ordering::Relaxed);
             }
         }
         ONCE.call_once(|| {
-            // SAFETY: a zeroed sigaction with an empty mask and a plain handler is valid.
+            // SAFETY: sysconf has no preconditions; a zeroed sigaction with an empty mask and
+            // an SA_SIGINFO handler of the matching signature is valid.
             unsafe {
+                let page = libc::sysconf(libc::_SC_PAGESIZE);
+                if page > 0 {
+                    PAGE.store(page as usize, Ordering::Relaxed);
+                }
                 let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = handler as extern "C" fn(libc::c_int) as usize;
+                sa.sa_sigaction = handler
+                    as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
+                    as usize;
+                sa.sa_flags = libc::SA_SIGINFO;
                 libc::sigemptyset(&mut sa.sa_mask);
                 libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
             }
@@ -186,7 +265,10 @@ mod tests {
                 let mut last: Option<Backing> = None;
                 let got = packets(|f| {
                     read_windows(&path, window, |p, w| {
-                        let w = w.expect("a regular file is mapped");
+                        let (w, off) = w.expect("a regular file is mapped");
+                        // The offset given is where the packet's bytes are in the file.
+                        let at = off as usize + (p.data.as_ptr() as usize - w.as_ptr() as usize);
+                        assert_eq!(&bytes[at..at + p.data.len()], p.data);
                         if !last.as_ref().is_some_and(|l| Arc::ptr_eq(l, w)) {
                             windows += 1;
                             last = Some(w.clone());
@@ -270,15 +352,16 @@ mod tests {
         }
     }
 
-    /// A file cut short while mapped: in a child process (the handler exits), which reads the
-    /// file named by the variable and truncates it after the first packet.
+    /// A file cut short while mapped: in a child process (SIGBUS is process-wide), which reads
+    /// the file named by the variable and truncates it after the first packet; reading must
+    /// return, having delivered that packet and no other, with the `Shrunk` error.
     #[test]
     fn a_file_cut_short_while_mapped_is_reported() {
         const VAR: &str = "WSLENS_TEST_TRUNCATE";
         if let Some(p) = std::env::var_os(VAR) {
             let p = PathBuf::from(p);
             let mut n = 0;
-            let _ = read_windows(&p, 1 << 20, |_, _| {
+            let r = read_windows(&p, 1 << 20, |_, _| {
                 n += 1;
                 if n == 1 {
                     std::fs::File::options()
@@ -289,6 +372,13 @@ mod tests {
                         .unwrap();
                 }
             });
+            // Reading came back (no crash, no exit from the handler), with what was delivered.
+            let sum = r.unwrap();
+            eprintln!("delivered {n}, summary {}", sum.packets);
+            if let Some(e) = sum.error {
+                eprintln!("{e}");
+                std::process::exit(if n == 1 && sum.packets == 1 { 3 } else { 4 });
+            }
             std::process::exit(0);
         }
         let bytes = std::fs::read(&captures()[0]).unwrap();
@@ -304,7 +394,10 @@ mod tests {
             .unwrap();
         std::fs::remove_file(&p).unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{err}");
-        assert!(err.contains("cut short while it was being read"), "{err}");
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(
+            err.contains("cut short while it was being read, after packet 1"),
+            "{err}"
+        );
     }
 }

@@ -13,7 +13,7 @@ mod map;
 mod stream;
 pub mod write;
 
-pub use map::{Backing, read_file_mapped};
+pub use map::{Backing, before_sigbus_exit, read_file_mapped, read_file_offsets};
 pub use stream::{Arrival, is_stream, read_stream};
 
 /// One captured packet, borrowed from the reader's buffer.
@@ -55,6 +55,9 @@ pub enum CaptureError {
     Io(String),
     #[error("the capture holds no packets (its file header is valid, nothing follows it)")]
     NoPackets,
+    /// Another program cut the file short while it was mapped (SIGBUS, see `map`).
+    #[error("the capture file was cut short while it was being read, after packet {after_pkt}")]
+    Shrunk { after_pkt: PktNum },
     #[error("file truncated at byte offset {offset}, after packet {after_pkt}: {what}")]
     Truncated {
         offset: u64,
@@ -158,6 +161,19 @@ pub fn read_bytes(bytes: &[u8], f: impl FnMut(Packet<'_>)) -> Result<ReadSummary
     read_slice(bytes, f)
 }
 
+/// Units per second of a pcapng `if_tsresol` value (pcapng §4.2): 10^v, or 2^(v & 0x7f) when
+/// the top bit is set. Ours, not `pcap_parser`'s `ts_resolution`: pcap-parser 0.17 compares the
+/// whole byte, top bit included, with 63 and so rejects every power-of-two resolution (every
+/// packet then got the same time, microseconds assumed).
+fn ts_resolution(v: u8) -> Option<u64> {
+    if v & 0x80 != 0 {
+        let e = v & 0x7f;
+        (e <= 63).then(|| 1u64 << e)
+    } else {
+        (v <= 19).then(|| 10u64.pow(v as u32))
+    }
+}
+
 struct Iface {
     linktype: u32,
     /// Units per second.
@@ -174,7 +190,17 @@ struct Blocks {
     num: PktNum,
     /// Bytes of the blocks handled by `parse`.
     parsed: u64,
+    /// Packets naming an interface never described: how many, and the first (packet, id).
+    undeclared: (u64, PktNum, u32),
+    /// Interface descriptions with an invalid timestamp resolution, the first one's index.
+    bad_resolution: (u64, usize),
+    /// Interface descriptions beyond `MAX_IFACES` in a section (ignored).
+    ifaces_dropped: u64,
 }
+
+/// Interfaces remembered per pcapng section: far more than any capture tool writes, few enough
+/// that a file of nothing but descriptions cannot grow memory with its length.
+const MAX_IFACES: usize = 4096;
 
 impl Blocks {
     /// Handle one block, calling `f` for a packet.
@@ -207,11 +233,15 @@ impl Blocks {
                 self.ifaces.clear();
             }
             PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-                let resolution = idb.ts_resolution().unwrap_or_else(|| {
-                    self.sum.warnings.push(format!(
-                        "interface {} has an invalid timestamp resolution; assuming microseconds",
-                        self.ifaces.len()
-                    ));
+                if self.ifaces.len() >= MAX_IFACES {
+                    self.ifaces_dropped += 1;
+                    return;
+                }
+                let resolution = ts_resolution(idb.if_tsresol).unwrap_or_else(|| {
+                    if self.bad_resolution.0 == 0 {
+                        self.bad_resolution.1 = self.ifaces.len();
+                    }
+                    self.bad_resolution.0 += 1;
                     1_000_000
                 });
                 self.ifaces.push(Iface {
@@ -224,10 +254,12 @@ impl Blocks {
                 self.num += 1;
                 let num = self.num;
                 let Some(iface) = self.ifaces.get(epb.if_id as usize) else {
-                    self.sum.warnings.push(format!(
-                        "packet {num} names interface {} that was never described; skipped",
-                        epb.if_id
-                    ));
+                    // Counted, and reported once at the end: one line per packet would let a
+                    // file grow memory and the terminal with its length.
+                    if self.undeclared.0 == 0 {
+                        self.undeclared = (0, num, epb.if_id);
+                    }
+                    self.undeclared.0 += 1;
                     return;
                 };
                 let raw = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
@@ -264,6 +296,33 @@ impl Blocks {
 
     fn done(mut self) -> ReadSummary {
         self.sum.packets = self.num;
+        let w = &mut self.sum.warnings;
+        match self.bad_resolution {
+            (0, _) => {}
+            (1, i) => w.push(format!(
+                "interface {i} has an invalid timestamp resolution; assuming microseconds"
+            )),
+            (n, i) => w.push(format!(
+                "{n} interfaces (the first: interface {i}) have an invalid timestamp resolution; \
+                 assuming microseconds"
+            )),
+        }
+        if self.ifaces_dropped > 0 {
+            w.push(format!(
+                "{} interface descriptions beyond {MAX_IFACES} in one section were ignored",
+                self.ifaces_dropped
+            ));
+        }
+        match self.undeclared {
+            (0, ..) => {}
+            (1, pkt, id) => w.push(format!(
+                "packet {pkt} names interface {id} that was never described; skipped"
+            )),
+            (n, pkt, id) => w.push(format!(
+                "{n} packets name an interface that was never described (the first: packet \
+                 {pkt}, interface {id}); skipped"
+            )),
+        }
         self.sum
     }
 }

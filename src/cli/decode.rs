@@ -29,26 +29,56 @@ pub struct DecodeArgs {
     #[arg(long, value_name = "en|zh")]
     pub lang: Option<Lang>,
     /// Bytes held per direction while waiting for missing TCP data.
-    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
+    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES",
+          value_parser = super::limit_parser(1, 1 << 40))]
     pub stream_buffer: usize,
     /// Connections tracked at once (the longest idle is evicted beyond it).
-    #[arg(long, default_value_t = 65_536)]
+    #[arg(long, default_value_t = 65_536, value_parser = super::limit_parser(1, 1 << 24))]
     pub max_connections: usize,
     /// Out-of-order TCP segments held per direction while waiting for a hole to fill.
-    #[arg(long, default_value_t = 1024, value_name = "SEGMENTS")]
+    #[arg(long, default_value_t = 1024, value_name = "SEGMENTS",
+          value_parser = super::limit_parser(1, 1 << 24))]
     pub max_ooo_segments: usize,
     /// Longest HTTP head (request/status line and headers) accepted.
-    #[arg(long, default_value_t = 64 << 10, value_name = "BYTES")]
+    #[arg(long, default_value_t = 64 << 10, value_name = "BYTES",
+          value_parser = super::limit_parser(16, 1 << 30))]
     pub max_http_head: usize,
     /// Most headers accepted in one HTTP head.
-    #[arg(long, default_value_t = 128, value_name = "COUNT")]
+    #[arg(long, default_value_t = 128, value_name = "COUNT",
+          value_parser = super::limit_parser(1, 1 << 20))]
     pub max_http_headers: usize,
     /// Payload bytes of each WebSocket message kept for its text/data preview.
-    #[arg(long, default_value_t = 64 << 10, value_name = "BYTES")]
+    #[arg(long, default_value_t = 64 << 10, value_name = "BYTES",
+          value_parser = super::limit_parser(0, 1 << 30))]
     pub message_preview: usize,
     /// Inflated (permessage-deflate) bytes allowed per message before inflating stops.
     #[arg(long, default_value_t = 1 << 30, value_name = "BYTES")]
     pub max_inflate: u64,
+    /// Decoding state (inflate windows, out-of-order segments, held HTTP bytes, previews) of
+    /// all open connections together; beyond it the longest-idle connections stop being
+    /// decoded, with a note. Default 256 MiB. Accepts a suffix: 512M, 1G, 1GiB.
+    #[arg(long, default_value_t = wslens::limits::DEFAULT_MEMORY_BUDGET, value_name = "BYTES",
+          value_parser = parse_size)]
+    pub memory_budget: usize,
+}
+
+/// A byte count, optionally with a binary suffix (K, M, G, with or without `iB`/`B`).
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(digits);
+    let n: usize = n
+        .parse()
+        .map_err(|_| format!("{s:?} is not a byte count (e.g. 268435456, 512M, 1G)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("{s:?}: unknown unit (use K, M or G)")),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
 }
 
 impl DecodeArgs {
@@ -61,12 +91,14 @@ impl DecodeArgs {
             http_headers: self.max_http_headers,
             message_preview: self.message_preview,
             inflate_per_message: self.max_inflate,
+            memory_budget: self.memory_budget,
             ..Limits::default()
         }
     }
 }
 
 pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
+    super::die_on_closed_pipe();
     let opts = DecodeOptions {
         limits: a.limits(),
         ..DecodeOptions::default()
@@ -77,8 +109,8 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         // standard output's line buffer.
         let out = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
         let (code, mut w) = drive_threaded(&a.file, &mut dec, JsonWriter::new(out))?;
-        let _ = w.flush();
-        code
+        let flushed = w.0.flush();
+        finish(code, flushed)
     } else {
         let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
         let mut w = TextWriter::new(out);
@@ -86,8 +118,46 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
             w = w.narrated(a.lang.unwrap_or_default());
         }
         let (code, mut w) = drive_threaded(&a.file, &mut dec, w)?;
-        let _ = w.flush();
-        code
+        let flushed = w.0.flush();
+        finish(code, flushed)
+    }
+}
+
+/// The decoding's exit status, unless the output could not be written to the end.
+fn finish(
+    code: anyhow::Result<ExitCode>,
+    flushed: std::io::Result<()>,
+) -> anyhow::Result<ExitCode> {
+    match flushed {
+        Ok(()) => code,
+        Err(e) => {
+            if let Err(c) = &code {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "wslens: {}",
+                    escape_for_terminal(&format!("{c:#}"))
+                );
+            }
+            // Status 1, as when a write fails midway (`StopOnError`).
+            let _ = writeln!(std::io::stderr(), "wslens: writing the output: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// A writer that ends the process the moment its output fails (a full disk, `/dev/full`, an
+/// I/O error): decoding on to the end of a large capture would only waste time, and the
+/// output is already cut short. Status 1, with the reason on standard error. (A closed pipe
+/// never gets here: `die_on_closed_pipe` lets SIGPIPE end the process first.)
+struct StopOnError<S>(S);
+
+impl<S: WriteEvent> WriteEvent for StopOnError<S> {
+    fn write_event(&mut self, ev: &wslens::event::Event) {
+        self.0.write_event(ev);
+        if let Some(e) = self.0.take_error() {
+            let _ = writeln!(std::io::stderr(), "wslens: writing the output: {e}");
+            std::process::exit(1);
+        }
     }
 }
 
@@ -96,8 +166,8 @@ fn drive_threaded<S: WriteEvent + Send + 'static>(
     file: &Path,
     dec: &mut Decoder,
     writer: S,
-) -> anyhow::Result<(anyhow::Result<ExitCode>, S)> {
-    let (mut tx, handle) = batch::spawn(writer);
+) -> anyhow::Result<(anyhow::Result<ExitCode>, StopOnError<S>)> {
+    let (mut tx, handle) = batch::spawn(StopOnError(writer));
     let code = drive(file, dec, &mut tx);
     tx.close();
     let w = handle
@@ -155,7 +225,9 @@ pub(crate) fn drive(
     }
     if let Some(e) = &summary.error {
         let _ = writeln!(std::io::stderr(), "wslens: {name}: {e}");
-        if summary.packets == 0 {
+        // A file shrinking under the reader is not damage in the file: what was decoded was
+        // written, but the run did not see the whole capture.
+        if summary.packets == 0 || matches!(e, capture::CaptureError::Shrunk { .. }) {
             return Ok(ExitCode::from(1));
         }
     } else if summary.packets == 0 {
@@ -207,5 +279,19 @@ mod tests {
             T::try_parse_from(["t", "--max-inflate", "7", "--max-http-headers", "3", "x"]).unwrap();
         assert_eq!(t.a.limits().inflate_per_message, 7);
         assert_eq!(t.a.limits().http_headers, 3);
+    }
+
+    #[test]
+    fn memory_budget_takes_a_suffix() {
+        let budget = |v: &str| {
+            T::try_parse_from(["t", "--memory-budget", v, "x"]).map(|t| t.a.memory_budget)
+        };
+        assert_eq!(budget("1000").unwrap(), 1000);
+        assert_eq!(budget("512M").unwrap(), 512 << 20);
+        assert_eq!(budget("1GiB").unwrap(), 1 << 30);
+        assert_eq!(budget("64kb").unwrap(), 64 << 10);
+        assert!(budget("lots").is_err());
+        assert!(budget("5T").is_err());
+        assert!(budget("99999999999999999999G").is_err());
     }
 }

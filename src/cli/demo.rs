@@ -61,6 +61,9 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     let port = listener.local_addr()?.port();
     let stop = Arc::new(AtomicBool::new(false));
     live::stop_on_signals(&stop)?;
+    // Run as root, the demo keeps root only to open its capture: then it becomes the user who
+    // ran sudo (or nobody), so its peers and decoders never run privileged.
+    live::drop_root_when_open(live::Unprivileged::from_env());
     let opts = CaptureOptions {
         iface: "lo".into(),
         backend: BackendArg::kind(a.backend),
@@ -95,7 +98,10 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         },
         BackendArg::kind(a.backend).as_str(),
         match &a.record {
-            Some(p) => format!(", recorded to {}", p.display()),
+            Some(p) => format!(
+                ", recorded to {}",
+                wslens::text::escape_for_terminal(&p.display().to_string())
+            ),
             None => String::new(),
         }
     );
@@ -164,14 +170,24 @@ fn with_sink<T>(a: &DemoArgs, f: impl FnOnce(&mut dyn Sink) -> T) -> anyhow::Res
         let mut w = JsonWriter::new(out);
         w.line_buffered = true;
         let r = f(&mut w);
-        let _ = w.flush();
-        Ok(r)
+        let flushed = w.flush();
+        written(w.take_error(), flushed).map(|_| r)
     } else {
         let mut w = text_writer(out, a.brief, a.lang);
         w.line_buffered = true;
         let r = f(&mut w);
-        let _ = w.flush();
-        Ok(r)
+        let flushed = w.flush();
+        written(w.take_error(), flushed).map(|_| r)
+    }
+}
+
+/// A write error is reported (status 2); a closed pipe (`| head`) is a normal way to stop.
+fn written(err: Option<std::io::Error>, flushed: std::io::Result<()>) -> anyhow::Result<()> {
+    match err.map(Err).unwrap_or(flushed) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::anyhow!("writing the output: {e}"))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -31,7 +31,7 @@ pub struct DiagramArgs {
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
     /// Width of the text format in columns.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = super::limit_parser(40, 1000))]
     pub width: usize,
     /// Raw 32-bit sequence and acknowledgement numbers instead of relative ones.
     #[arg(long)]
@@ -45,6 +45,7 @@ pub struct DiagramArgs {
 }
 
 pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
+    super::die_on_closed_pipe();
     let mut dec = Decoder::new(DecodeOptions::default());
     let mut events = Vec::new();
     let want = a.conn;
@@ -104,7 +105,10 @@ pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
         Some(p) => std::fs::write(p, out).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
         None => {
             use std::io::Write;
-            std::io::stdout().lock().write_all(out.as_bytes())?;
+            let mut o = std::io::stdout().lock();
+            o.write_all(out.as_bytes())
+                .and_then(|_| o.flush())
+                .map_err(|e| anyhow::anyhow!("writing the output: {e}"))?;
         }
     }
     Ok(code)

@@ -236,6 +236,12 @@ fn finish_output(
 
 /// Explain a capture that could not start, and exit with code 2 (no stack trace).
 pub fn capture_failed(e: &CaptureError) -> ExitCode {
-    let _ = writeln!(std::io::stderr(), "wslens: {e}");
+    // It may name a file (`-w`, `--record`): escaped like every path.
+    let msg = e.to_string();
+    let _ = writeln!(
+        std::io::stderr(),
+        "wslens: {}",
+        wslens::text::escape_for_terminal(&msg)
+    );
     ExitCode::from(EXIT_CAPTURE)
 }

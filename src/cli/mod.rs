@@ -92,3 +92,32 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }),
     }
 }
+
+/// A parser for a numeric limit given on the command line: a range check with a clear message,
+/// so no value given can make wslens allocate (or overflow computing) more than it means to.
+pub(crate) fn limit_parser(
+    min: usize,
+    max: usize,
+) -> impl Fn(&str) -> Result<usize, String> + Clone + Send + Sync + 'static {
+    move |s: &str| {
+        let v: u128 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not a whole number"))?;
+        if v < min as u128 || v > max as u128 {
+            return Err(format!("must be between {min} and {max} (got {v})"));
+        }
+        Ok(v as usize)
+    }
+}
+
+/// Let a closed pipe end the process as it ends `cat` or `tcpdump -r` (SIGPIPE, status 141,
+/// no message), at once, instead of decoding the rest of a capture nobody reads (Rust ignores
+/// SIGPIPE, so writes would only fail with EPIPE). Only for the offline commands, which hold
+/// no socket and no file being recorded that an early end could cut short.
+pub(crate) fn die_on_closed_pipe() {
+    // SAFETY: setting a signal's disposition to the default is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}

@@ -20,6 +20,7 @@ pub struct StatsArgs {
 }
 
 pub fn run(a: StatsArgs) -> anyhow::Result<ExitCode> {
+    super::die_on_closed_pipe();
     let mut dec = Decoder::new(DecodeOptions::default());
     let mut b = StatsBuilder::default();
     let mut sink = |ev: Event| b.observe(&ev);
@@ -35,6 +36,9 @@ pub fn run(a: StatsArgs) -> anyhow::Result<ExitCode> {
             a.lang.unwrap_or_default(),
         )
     };
-    std::io::stdout().lock().write_all(out.as_bytes())?;
+    let mut o = std::io::stdout().lock();
+    o.write_all(out.as_bytes())
+        .and_then(|_| o.flush())
+        .map_err(|e| anyhow::anyhow!("writing the output: {e}"))?;
     Ok(code)
 }

@@ -38,6 +38,14 @@ pub fn expected_accept(key: &str) -> String {
     accept_steps(key).base64
 }
 
+/// Is `key` what RFC 6455 §4.1 (item 7) asks for: the base64 encoding of 16 bytes (24
+/// characters, ending in `==`)? A server is to refuse any other key; one that accepts it anyway
+/// still computes a matching Accept, so this is checked apart from the Accept.
+pub fn key_is_valid(key: &str) -> bool {
+    let key = key.trim();
+    key.len() == 24 && STANDARD.decode(key).is_ok_and(|b| b.len() == 16)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +79,19 @@ mod tests {
             expected_accept("x3JJHMbDL1EzLkh9GBhXDw=="),
             "HSmrc0sMlYUkAGmm5OPpG2HaGWk="
         );
+    }
+
+    #[test]
+    fn a_key_must_be_base64_of_16_bytes() {
+        assert!(key_is_valid("dGhlIHNhbXBsZSBub25jZQ=="));
+        for bad in [
+            "not-a-key",
+            "dGhlIHNhbXBsZSBub25jZQ",
+            "dGhlIHNhbXBsZSBub25jZQ==x",
+            "AAAAAAAAAAAAAAAAAAAAAAA=",
+            "",
+        ] {
+            assert!(!key_is_valid(bad), "{bad}");
+        }
     }
 }

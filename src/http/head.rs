@@ -68,7 +68,11 @@ pub fn parse_head(
     dir: Dir,
     max_headers: usize,
 ) -> Result<Option<ParsedHead>, HeadError> {
-    let mut hdrs = vec![httparse::EMPTY_HEADER; max_headers.max(1)];
+    // Room for as many headers as the bytes can hold (each ends in a line feed), never for
+    // as many as the limit allows: the limit may be far larger than any head that arrives.
+    // (One more than the line feeds: a header still arriving takes a slot too.)
+    let lines = buf.iter().filter(|&&b| b == b'\n').count();
+    let mut hdrs = vec![httparse::EMPTY_HEADER; max_headers.max(1).min(lines + 1)];
     let map = |e: httparse::Error| match e {
         httparse::Error::TooManyHeaders => HeadError::TooManyHeaders,
         e => HeadError::Invalid(error_text(e)),
@@ -155,7 +159,7 @@ fn build(
     for h in hdrs {
         headers.push((
             h.name.to_string(),
-            String::from_utf8_lossy(h.value).into_owned(),
+            crate::text::utf8_or_escapes(h.value).into_owned(),
         ));
         let name = span(head, h.name.as_bytes());
         let mut value = span(head, h.value);
@@ -259,7 +263,7 @@ mod tests {
         let at = |r: (u32, u32)| &raw[r.0 as usize..r.1 as usize];
         assert_eq!(at(h.layout.line[1]), b"404");
         assert_eq!(at(h.layout.line[2]), b"Not Found");
-        assert_eq!(h.headers[0].1, "\u{fffd}\u{fffd}odd");
+        assert_eq!(h.headers[0].1, "\\xff\\xfeodd");
         assert_eq!(
             at((h.layout.headers[0].name.0, h.layout.headers[0].line_end)),
             b"Server: \xff\xfeodd\n"

@@ -12,7 +12,7 @@ mod head;
 mod stream;
 mod upgrade;
 
-pub use accept::{AcceptSteps, accept_steps, expected_accept};
+pub use accept::{AcceptSteps, accept_steps, expected_accept, key_is_valid};
 pub use chunked::{ChunkStep, Chunked};
 pub use fields::head_fields;
 pub use head::{HeadError, ParsedHead, Sniff, parse_head, sniff};

@@ -167,6 +167,11 @@ pub struct HttpStream {
 const REPARSE_ALWAYS: usize = 512;
 
 impl HttpStream {
+    /// Bytes held for a head that spans several segments.
+    pub fn mem(&self) -> usize {
+        self.buf.capacity()
+    }
+
     pub fn new(dir: Dir) -> Self {
         HttpStream {
             dir,

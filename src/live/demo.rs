@@ -8,7 +8,8 @@
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 use tungstenite::client::IntoClientRequest;
@@ -36,14 +37,84 @@ pub fn binary_payload() -> Vec<u8> {
     (0u8..32).collect()
 }
 
+/// Longest line or message the demo's peers read from each other; they send far less.
+const PEER_READ_MAX: usize = 64 << 10;
+/// Connections from strangers the server turns away before giving up.
+const STRANGERS_MAX: usize = 64;
+
+/// How long a peer waits for the other: the pace between steps, and then some.
+fn peer_timeout(opts: &DemoOptions) -> Duration {
+    opts.pace * 4 + Duration::from_secs(10)
+}
+
+/// The client's connections, announced as they are made, so the server serves only those: any
+/// other local program connecting to the demo's port is turned away unread.
+struct OwnClient {
+    announced: mpsc::Receiver<SocketAddr>,
+    known: Vec<SocketAddr>,
+    timeout: Duration,
+}
+
+impl OwnClient {
+    fn pair(opts: &DemoOptions) -> (mpsc::Sender<SocketAddr>, OwnClient) {
+        let (tx, rx) = mpsc::channel();
+        let own = OwnClient {
+            announced: rx,
+            known: Vec::new(),
+            timeout: peer_timeout(opts),
+        };
+        (tx, own)
+    }
+
+    /// The next connection from the demo's own client, with read and write timeouts set.
+    fn accept(&mut self, listener: &TcpListener) -> Res<TcpStream> {
+        for _ in 0..STRANGERS_MAX {
+            let (stream, peer) = listener.accept()?;
+            let deadline = std::time::Instant::now() + self.timeout;
+            // The client announces its address right after connecting: wait for it a while.
+            // It makes one connection at a time, so once an announced one is still to be
+            // accepted, this one is not the client's.
+            while !self.known.contains(&peer) && self.known.is_empty() {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                match self.announced.recv_timeout(left) {
+                    Ok(a) => self.known.push(a),
+                    Err(_) => break,
+                }
+            }
+            if let Some(i) = self.known.iter().position(|a| *a == peer) {
+                self.known.swap_remove(i);
+                stream.set_read_timeout(Some(self.timeout))?;
+                stream.set_write_timeout(Some(self.timeout))?;
+                return Ok(stream);
+            }
+            // A stranger: closed unread.
+        }
+        Err("too many connections from other programs to the demo's port".into())
+    }
+}
+
+/// Connect to the demo's server and announce the connection to it.
+fn connect_own(
+    port: u16,
+    announce: &mpsc::Sender<SocketAddr>,
+    opts: &DemoOptions,
+) -> Res<TcpStream> {
+    let s = TcpStream::connect(("127.0.0.1", port))?;
+    let _ = announce.send(s.local_addr()?);
+    s.set_read_timeout(Some(peer_timeout(opts)))?;
+    s.set_write_timeout(Some(peer_timeout(opts)))?;
+    Ok(s)
+}
+
 /// Run the WebSocket demo on `listener` (already bound) to the end of the TCP teardown.
 pub fn run_ws(listener: TcpListener, opts: DemoOptions) -> Res<()> {
     let port = listener.local_addr()?.port();
+    let (announce, mut own) = OwnClient::pair(&opts);
     let server = thread::spawn(move || -> Res<()> {
-        let (stream, _) = listener.accept()?;
+        let stream = own.accept(&listener)?;
         ws_server(stream, opts.deflate)
     });
-    let client = ws_client(port, opts);
+    let client = ws_client(port, opts, &announce);
     let served = server.join().map_err(|_| "demo server thread panicked")?;
     client?;
     served
@@ -154,7 +225,7 @@ impl Peer {
         let mut first: Option<(OpCode, bool)> = None;
         let mut buf = Vec::new();
         loop {
-            let Some(f) = self.sock.read(None)? else {
+            let Some(f) = self.sock.read(Some(PEER_READ_MAX))? else {
                 return Ok(None);
             };
             let h = f.header().clone();
@@ -170,6 +241,9 @@ impl Peer {
             }
             if first.is_none() {
                 first = Some((h.opcode, h.rsv1));
+            }
+            if buf.len() + payload.len() > PEER_READ_MAX {
+                return Err("a message longer than the demo ever sends".into());
             }
             buf.extend_from_slice(&payload);
             if h.is_final {
@@ -247,8 +321,10 @@ fn ws_server(stream: TcpStream, deflate: bool) -> Res<()> {
                 })))?;
                 let _ = peer.sock.get_mut().shutdown(std::net::Shutdown::Write);
                 // Wait for the client's FIN so both ends finish the teardown.
-                let mut rest = Vec::new();
-                let _ = peer.sock.get_mut().read_to_end(&mut rest);
+                let _ = io::copy(
+                    &mut peer.sock.get_mut().take(PEER_READ_MAX as u64),
+                    &mut io::sink(),
+                );
                 return Ok(());
             }
             OpCode::Control(_) => {}
@@ -257,9 +333,9 @@ fn ws_server(stream: TcpStream, deflate: bool) -> Res<()> {
     Ok(())
 }
 
-fn ws_client(port: u16, opts: DemoOptions) -> Res<()> {
+fn ws_client(port: u16, opts: DemoOptions, announce: &mpsc::Sender<SocketAddr>) -> Res<()> {
     let pace = opts.pace;
-    let stream = TcpStream::connect(("127.0.0.1", port))?;
+    let stream = connect_own(port, announce, &opts)?;
     stream.set_nodelay(true)?;
     thread::sleep(pace);
     let mut req = format!("ws://127.0.0.1:{port}/chat").into_client_request()?;
@@ -324,10 +400,11 @@ fn ws_client(port: u16, opts: DemoOptions) -> Res<()> {
 pub fn run_polling(listener: TcpListener, opts: DemoOptions) -> Res<()> {
     let port = listener.local_addr()?.port();
     const REQUESTS: usize = 6;
+    let (announce, mut own) = OwnClient::pair(&opts);
     let server = thread::spawn(move || -> Res<()> {
         let mut pending: Vec<String> = Vec::new();
         for _ in 0..REQUESTS {
-            let (s, _) = listener.accept()?;
+            let s = own.accept(&listener)?;
             http_serve_one(s, &mut pending)?;
         }
         Ok(())
@@ -344,7 +421,7 @@ pub fn run_polling(listener: TcpListener, opts: DemoOptions) -> Res<()> {
     let mut result = Ok(());
     for (method, path, body) in steps {
         thread::sleep(pace);
-        if let Err(e) = http_request(port, method, path, body) {
+        if let Err(e) = http_request(port, method, path, body, &announce, &opts) {
             result = Err(e);
             break;
         }
@@ -354,8 +431,15 @@ pub fn run_polling(listener: TcpListener, opts: DemoOptions) -> Res<()> {
     served
 }
 
-fn http_request(port: u16, method: &str, path: &str, body: &str) -> Res<()> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+fn http_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: &str,
+    announce: &mpsc::Sender<SocketAddr>,
+    opts: &DemoOptions,
+) -> Res<()> {
+    let mut s = connect_own(port, announce, opts)?;
     // One write: unbuffered `write!` would put each formatted piece in its own segment.
     let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: text/plain\r\n\
@@ -365,18 +449,31 @@ fn http_request(port: u16, method: &str, path: &str, body: &str) -> Res<()> {
     s.write_all(req.as_bytes())?;
     s.flush()?;
     let mut resp = Vec::new();
-    s.read_to_end(&mut resp)?;
+    s.take(PEER_READ_MAX as u64).read_to_end(&mut resp)?;
     Ok(())
+}
+
+/// One line of at most `PEER_READ_MAX` bytes (an error beyond, or at the end of input
+/// mid-line).
+fn read_line_bounded(r: &mut impl BufRead, line: &mut String) -> Res<usize> {
+    let n = r.take(PEER_READ_MAX as u64).read_line(line)?;
+    if n > 0 && !line.ends_with('\n') {
+        return Err("an HTTP line longer than the demo ever sends, or cut short".into());
+    }
+    Ok(n)
 }
 
 fn http_serve_one(s: TcpStream, pending: &mut Vec<String>) -> Res<()> {
     let mut r = BufReader::new(s.try_clone()?);
     let mut line = String::new();
-    r.read_line(&mut line)?;
+    read_line_bounded(&mut r, &mut line)?;
     let mut len = 0usize;
-    loop {
+    for n in 0.. {
+        if n > 100 {
+            return Err("more HTTP headers than the demo ever sends".into());
+        }
         let mut h = String::new();
-        if r.read_line(&mut h)? == 0 || h == "\r\n" {
+        if read_line_bounded(&mut r, &mut h)? == 0 || h == "\r\n" {
             break;
         }
         if let Some((k, v)) = h.split_once(':')
@@ -403,7 +500,8 @@ fn http_serve_one(s: TcpStream, pending: &mut Vec<String>) -> Res<()> {
     w.write_all(resp.as_bytes())?;
     w.flush()?;
     let _ = w.shutdown(std::net::Shutdown::Write);
-    // Drain until the client's FIN so the teardown is whole in the capture.
-    let _ = io::copy(&mut r, &mut io::sink());
+    // Drain until the client's FIN so the teardown is whole in the capture (bounded, and
+    // the read timeout ends a wait for a FIN that never comes).
+    let _ = io::copy(&mut r.take(PEER_READ_MAX as u64), &mut io::sink());
     Ok(())
 }

@@ -50,7 +50,7 @@ impl PnetBackend {
         let linktype = linktype_of(iface)?;
         // Protocol 0: the socket receives nothing until it is bound to the interface with
         // ETH_P_ALL, so no packet of another interface slips in before the bind.
-        let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW, 0) };
+        let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0) };
         if fd < 0 {
             return Err(from_io(iface, io::Error::last_os_error()));
         }

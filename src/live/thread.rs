@@ -196,7 +196,7 @@ pub fn start(opts: CaptureOptions) -> Result<CaptureHandle, CaptureError> {
     // Created before capabilities are dropped, so a root-owned target directory still works.
     let record = match &opts.record {
         Some(path) => {
-            let f = std::fs::File::create(path).map_err(|e| {
+            let f = super::privs::create_record(path).map_err(|e| {
                 CaptureError::Other(format!("cannot create {}: {e}", path.display()))
             })?;
             let w: Box<dyn Write + Send> = Box::new(BufWriter::with_capacity(1 << 20, f));
@@ -206,7 +206,8 @@ pub fn start(opts: CaptureOptions) -> Result<CaptureHandle, CaptureError> {
         }
         None => None,
     };
-    super::privs::drop_capabilities();
+    super::privs::drop_privileges()
+        .map_err(|e| CaptureError::Other(format!("cannot drop privileges: {e}")))?;
     let (tx, rx) = mpsc::sync_channel(QUEUE_PACKETS / BATCH);
     let counters = Arc::new(LiveCounters::default());
     let worker = Worker {

@@ -98,6 +98,10 @@ impl<W: Write> super::WriteEvent for JsonWriter<W> {
     fn flush_out(&mut self) {
         self.flush_held();
     }
+
+    fn take_error(&mut self) -> Option<io::Error> {
+        JsonWriter::take_error(self)
+    }
 }
 
 /// Append one event as a JSON object (no newline).

@@ -14,6 +14,10 @@ pub trait WriteEvent {
 
     /// Write out what is held back (the input has caught up with a pipe or live capture).
     fn flush_out(&mut self) {}
+    /// The first error writing the output, if one happened (later events were not written).
+    fn take_error(&mut self) -> Option<io::Error> {
+        None
+    }
 }
 
 /// Write one finished line (or lines); the first error is kept and later writes are skipped, so

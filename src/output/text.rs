@@ -98,6 +98,10 @@ impl<W: Write> super::WriteEvent for TextWriter<W> {
     fn flush_out(&mut self) {
         self.flush_held();
     }
+
+    fn take_error(&mut self) -> Option<io::Error> {
+        TextWriter::take_error(self)
+    }
 }
 
 fn arrow(dir: Dir) -> &'static str {

@@ -25,6 +25,11 @@ pub trait StreamHandler {
     fn gap(&mut self, st: &mut Self::Conn, cx: StreamCtx, len: u64, sink: &mut dyn Sink);
     /// This direction has ended (FIN, RST, eviction, or end of input); no more bytes follow.
     fn end(&mut self, st: &mut Self::Conn, cx: StreamCtx, sink: &mut dyn Sink);
+    /// Bytes of decoding state a connection holds now (buffers, inflate windows, previews),
+    /// counted against `Limits::memory_budget`. Read after every segment: keep it cheap.
+    fn mem(&self, _st: &Self::Conn) -> usize {
+        0
+    }
 }
 
 /// A handler that ignores the payload: the transport layer alone.

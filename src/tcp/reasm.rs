@@ -3,8 +3,8 @@
 //! In-order segments (the common case) are handed on without copying. Segments from the future
 //! wait in a bounded map keyed by 64-bit stream offset (sequence numbers are unwrapped relative
 //! to the delivery point, so wraparound is invisible above this module). Bytes already delivered
-//! are trimmed, so retransmissions and overlaps deliver nothing twice; the first copy of a byte
-//! wins. When the capture missed bytes for good, the hole is reported as a gap and delivery
+//! are trimmed, so retransmissions and overlaps deliver nothing twice (docs/tcp.md says which
+//! copy of an overlap is delivered; copies that disagree are reported). When the capture missed bytes for good, the hole is reported as a gap and delivery
 //! resumes after it.
 
 use std::collections::BTreeMap;
@@ -15,7 +15,7 @@ pub trait Deliver {
     fn gap(&mut self, len: u64);
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Reasm {
     /// Sequence number of the next byte to deliver (valid once `started`).
     next_seq: u32,
@@ -27,6 +27,38 @@ pub struct Reasm {
     held_bytes: usize,
     /// Stream offset at which a FIN was seen.
     fin_off: Option<u64>,
+    /// The last bytes delivered (ending at `next_off`), to compare retransmissions against:
+    /// delivered data is not kept, so only a retransmission's overlap with these is checked.
+    tail: [u8; TAIL],
+    /// The first stream offset seen with two different contents, not yet reported.
+    conflict: Option<u64>,
+}
+
+/// Delivered bytes remembered per direction for the overlap check. Retransmissions repeat the
+/// latest segments, so their last bytes fall here; 64 bytes cost little per connection and one
+/// short copy per segment.
+const TAIL: usize = 64;
+
+fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
+    if a == b {
+        return None;
+    }
+    a.iter().zip(b).position(|(x, y)| x != y)
+}
+
+impl Default for Reasm {
+    fn default() -> Self {
+        Reasm {
+            next_seq: 0,
+            next_off: 0,
+            started: false,
+            held: BTreeMap::new(),
+            held_bytes: 0,
+            fin_off: None,
+            tail: [0; TAIL],
+            conflict: None,
+        }
+    }
 }
 
 /// Limits that the caller passes in (from `Limits`).
@@ -72,6 +104,54 @@ impl Reasm {
         self.held_bytes
     }
 
+    /// The stream offset of bytes seen twice with different contents since last asked (a
+    /// retransmission or overlap that disagrees with the copy delivered or held).
+    pub fn take_conflict(&mut self) -> Option<u64> {
+        self.conflict.take()
+    }
+
+    fn conflict_at(&mut self, off: u64) {
+        self.conflict.get_or_insert(off);
+    }
+
+    /// Compare `bytes`, at stream offset `off`, with what of them was delivered and is still
+    /// remembered in the tail.
+    fn check_delivered(&mut self, off: u64, bytes: &[u8]) {
+        let kept = self.next_off.min(TAIL as u64);
+        let from = (self.next_off - kept).max(off);
+        let to = self.next_off.min(off + bytes.len() as u64);
+        if from >= to {
+            return;
+        }
+        let t0 = (from - (self.next_off - kept)) as usize + (TAIL - kept as usize);
+        let n = (to - from) as usize;
+        let b0 = (from - off) as usize;
+        if let Some(i) = first_difference(&self.tail[t0..t0 + n], &bytes[b0..b0 + n]) {
+            self.conflict_at(from + i as u64);
+        }
+    }
+
+    /// Compare `bytes`, at stream offset `off`, with the held copies they overlap.
+    fn check_held(&mut self, off: u64, bytes: &[u8]) {
+        let end = off + bytes.len() as u64;
+        let mut found = None;
+        // Held copies may overlap each other: look at a few of those starting before the end.
+        for (&k, v) in self.held.range(..end).rev().take(8) {
+            let (from, to) = (k.max(off), end.min(k + v.len() as u64));
+            if from < to {
+                let a = &v[(from - k) as usize..(to - k) as usize];
+                let b = &bytes[(from - off) as usize..(to - off) as usize];
+                if let Some(i) = first_difference(a, b) {
+                    let at = from + i as u64;
+                    found = Some(found.map_or(at, |f: u64| f.min(at)));
+                }
+            }
+        }
+        if let Some(at) = found {
+            self.conflict_at(at);
+        }
+    }
+
     /// Stream offset for a sequence number near the delivery point.
     fn offset_of(&self, seq: u32) -> i64 {
         self.next_off as i64 + (seq.wrapping_sub(self.next_seq) as i32) as i64
@@ -102,10 +182,24 @@ impl Reasm {
         }
         let end = off + payload.len() as i64;
         if end <= self.next_off as i64 {
-            return outcome; // all of it delivered before
+            // All of it delivered before.
+            if end > 0 {
+                let from = off.max(0);
+                let skip = (from - off) as usize;
+                self.check_delivered(from as u64, &payload[skip..]);
+            }
+            return outcome;
         }
         if off <= self.next_off as i64 {
             let skip = (self.next_off as i64 - off) as usize;
+            // (Bytes before the stream's start, at negative offsets, were never delivered.)
+            let before = off.min(0).unsigned_abs() as usize;
+            if skip > before {
+                self.check_delivered(off.max(0) as u64, &payload[before..skip]);
+            }
+            if !self.held.is_empty() {
+                self.check_held(self.next_off, &payload[skip..]);
+            }
             self.advance(&payload[skip..], out);
             self.drain(out);
             return outcome;
@@ -123,6 +217,7 @@ impl Reasm {
                 return outcome;
             }
         }
+        self.check_held(off, payload);
         match self.held.get(&off) {
             Some(v) if v.len() >= payload.len() => {}
             _ => {
@@ -193,6 +288,12 @@ impl Reasm {
             return;
         }
         out.data(bytes);
+        if bytes.len() >= TAIL {
+            self.tail.copy_from_slice(&bytes[bytes.len() - TAIL..]);
+        } else {
+            self.tail.copy_within(bytes.len().., 0);
+            self.tail[TAIL - bytes.len()..].copy_from_slice(bytes);
+        }
         self.next_off += bytes.len() as u64;
         self.next_seq = self.next_seq.wrapping_add(bytes.len() as u32);
     }
@@ -207,8 +308,9 @@ impl Reasm {
             let bytes = entry.remove();
             self.held_bytes -= bytes.len();
             let end = off + bytes.len() as u64;
+            let skip = (self.next_off - off) as usize;
+            self.check_delivered(off, &bytes[..skip.min(bytes.len())]);
             if end > self.next_off {
-                let skip = (self.next_off - off) as usize;
                 self.advance(&bytes[skip..], out);
             }
         }
@@ -297,6 +399,46 @@ mod tests {
         assert!(!c.gaps.is_empty());
     }
 
+    /// Overlaps that disagree are found against delivered bytes (in the tail), against held
+    /// ones, and when held ones are trimmed; which copy wins is what docs/tcp.md says.
+    #[test]
+    fn disagreeing_overlaps_are_reported_and_the_documented_copy_wins() {
+        // A retransmission of delivered bytes: the first copy stays.
+        let mut r = Reasm::default();
+        let mut c = Collect::default();
+        r.start(0);
+        r.segment(0, b"GET /aaaa", false, LIM, &mut c);
+        assert_eq!(r.take_conflict(), None);
+        r.segment(0, b"GET /bbbbbbbb", false, LIM, &mut c);
+        assert_eq!(r.take_conflict(), Some(5));
+        assert_eq!(c.bytes, b"GET /aaaabbbb");
+        // The same bytes again: no conflict.
+        r.segment(2, b"T /aaaabb", false, LIM, &mut c);
+        assert_eq!(r.take_conflict(), None);
+
+        // Two held copies: the one starting earlier wins where they overlap, whatever the
+        // order they came in; and arriving in-order data wins over a held copy.
+        let mut r = Reasm::default();
+        let mut c = Collect::default();
+        r.start(0);
+        r.segment(6, b"XYZW", false, LIM, &mut c);
+        r.segment(4, b"efgh", false, LIM, &mut c);
+        assert_eq!(r.take_conflict(), Some(6));
+        r.segment(0, b"abcde", false, LIM, &mut c);
+        // Trimming the later held copy meets the same disagreement again.
+        assert_eq!(r.take_conflict(), Some(6));
+        r.finish(&mut c);
+        assert_eq!(c.bytes, b"abcdefghZW");
+        let mut r = Reasm::default();
+        let mut c = Collect::default();
+        r.start(0);
+        r.segment(3, b"XXXX", false, LIM, &mut c);
+        r.segment(0, b"abcdef", false, LIM, &mut c);
+        assert_eq!(r.take_conflict(), Some(3));
+        r.finish(&mut c);
+        assert_eq!(c.bytes, b"abcdefX");
+    }
+
     proptest! {
         /// Whatever the order, duplication and overlap of segments, the stream is the same.
         #[test]
@@ -331,6 +473,8 @@ mod tests {
             r.start(isn);
             for (s, e) in segs {
                 r.segment(isn.wrapping_add(s as u32), &data[s..e], false, LIM, &mut c);
+                // Copies of the same bytes never disagree, however they overlap.
+                prop_assert_eq!(r.take_conflict(), None);
             }
             r.finish(&mut c);
             prop_assert!(c.gaps.is_empty());

@@ -12,6 +12,8 @@ use crate::wire::TcpView;
 use rustc_hash::FxHashMap;
 use std::net::{IpAddr, SocketAddr};
 
+mod budget;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct FlowKey {
     proto: u8,
@@ -46,6 +48,8 @@ struct TcpConn {
     base: [Option<u32>; 2],
     syn_seen: bool,
     synack_seen: bool,
+    /// A disagreeing overlap was reported in this direction (once is enough to distrust it).
+    conflict_noted: [bool; 2],
     handshake_ack_seen: bool,
     fin_seen: [bool; 2],
     /// Sequence number after each direction's FIN.
@@ -62,6 +66,9 @@ struct Flow<A> {
     last_pkt: PktNum,
     last_ts: Ts,
     closed: bool,
+    /// Bytes of decoding state counted for this flow in `Tracker::mem` (reassembly buffers and
+    /// the application layer's state), as of its last packet.
+    mem: usize,
     tcp: TcpConn,
     app: A,
 }
@@ -81,6 +88,30 @@ impl<H: StreamHandler> Deliver for Bridge<'_, H> {
     fn gap(&mut self, len: u64) {
         self.h.gap(self.st, self.cx, len, self.sink);
     }
+}
+
+/// Bytes of one direction were seen twice with different contents: say so, once per direction.
+fn conflict_note(
+    noted: &mut bool,
+    conn: ConnId,
+    dir: Dir,
+    at: u64,
+    pkt: PktNum,
+    sink: &mut dyn Sink,
+) {
+    if std::mem::replace(noted, true) {
+        return;
+    }
+    sink.emit(Event::Note(Note {
+        level: Level::Warn,
+        code: "tcp-overlap-conflict",
+        text: format!(
+            "{}: bytes from stream offset {at} were seen twice with different contents (a retransmission or overlap that disagrees: corruption, or an attempt to make a monitor see other bytes than the receiver); the copy delivered first is the one decoded (docs/tcp.md)",
+            dir.as_str()
+        ),
+        conn: Some(conn),
+        pkt: Some(pkt),
+    }));
 }
 
 /// Ports a client is unlikely to have: when the SYN was missed, the side using one is the server.
@@ -106,6 +137,13 @@ pub struct Tracker<H: StreamHandler> {
     free: Vec<usize>,
     next_id: ConnId,
     live: usize,
+    /// Decoding state of all flows together (the sum of their `mem`), held to
+    /// `limits.memory_budget`.
+    mem: usize,
+    /// Highest `mem` seen.
+    mem_peak: usize,
+    /// Connections no longer decoded because the budget was reached.
+    budget_evictions: u64,
 }
 
 impl<H: StreamHandler> Tracker<H> {
@@ -119,6 +157,9 @@ impl<H: StreamHandler> Tracker<H> {
             free: Vec::new(),
             next_id: 1,
             live: 0,
+            mem: 0,
+            mem_peak: 0,
+            budget_evictions: 0,
         }
     }
 
@@ -154,6 +195,7 @@ impl<H: StreamHandler> Tracker<H> {
 
     fn remove(&mut self, slot: usize) {
         if let Some(f) = self.slots[slot].take() {
+            self.mem -= f.mem;
             if self.index.get(&f.key) == Some(&slot) {
                 self.index.remove(&f.key);
             }
@@ -243,6 +285,7 @@ impl<H: StreamHandler> Tracker<H> {
             last_pkt: pkt,
             last_ts: ts,
             closed: false,
+            mem: 0,
             tcp: TcpConn::default(),
             app: H::Conn::default(),
         })
@@ -291,13 +334,39 @@ impl<H: StreamHandler> Tracker<H> {
         let fl = t.flags;
         let fresh_syn = fl.syn() && !fl.ack();
         let slot = match self.lookup(&key) {
-            // A new SYN on a finished connection's addresses starts a new connection (port reuse).
+            // A new SYN (another initial sequence number) on a connection's addresses starts a
+            // new connection (port reuse), as tshark does, whether or not the old one was seen
+            // to end: merged, the new bytes would land gigabytes away in the old sequence space.
             Some(s)
                 if fresh_syn
                     && self.slots[s].as_ref().is_some_and(|f| {
-                        f.closed && f.tcp.base[Self::dir_of(f, src).idx()] != Some(t.seq)
+                        let base = f.tcp.base[Self::dir_of(f, src).idx()];
+                        if f.closed {
+                            base != Some(t.seq)
+                        } else {
+                            base.is_some_and(|b| b != t.seq)
+                        }
                     }) =>
             {
+                if let Some(f) = self.slots[s].as_mut()
+                    && !f.closed
+                {
+                    let (id, old) = (f.id, f.tcp.base[Self::dir_of(f, src).idx()]);
+                    f.last_pkt = pkt;
+                    f.last_ts = ts;
+                    Self::close(&mut self.handler, f, CloseHow::Incomplete, sink);
+                    sink.emit(Event::Note(Note {
+                        level: Level::Warn,
+                        code: "tcp-port-reused",
+                        text: format!(
+                            "a new SYN (initial sequence number {}) on the addresses of connection {id}, which never ended (its was {}): connection {id} is closed as incomplete and a new connection starts (port reuse)",
+                            t.seq,
+                            old.unwrap_or(0)
+                        ),
+                        conn: Some(id),
+                        pkt: Some(pkt),
+                    }));
+                }
                 self.remove(s);
                 self.open_tcp(key, src, dst, t, at, sink)
             }
@@ -415,6 +484,27 @@ impl<H: StreamHandler> Tracker<H> {
         if f.closed {
             return;
         }
+        self.stream(slot, at, dir, t, lim, sink);
+        self.account(slot, pkt, sink);
+    }
+
+    /// A segment's payload and acknowledgement, for the application layer; then, if the
+    /// connection is over, its close.
+    fn stream(
+        &mut self,
+        slot: usize,
+        at: At,
+        dir: Dir,
+        t: &TcpView<'_>,
+        lim: ReasmLimits,
+        sink: &mut dyn Sink,
+    ) {
+        let At { pkt, ts } = at;
+        let fl = t.flags;
+        let d = dir.idx();
+        let Some(f) = self.slots[slot].as_mut() else {
+            return;
+        };
         // Application data, in order, then what the peer's acknowledgement says was missed.
         let cx = StreamCtx {
             conn: f.id,
@@ -435,6 +525,9 @@ impl<H: StreamHandler> Tracker<H> {
                 sink: &mut *sink,
             };
             let out = c.reasm[d].segment(data_seq, t.payload, fl.fin(), lim, &mut br);
+            if let Some(at) = c.reasm[d].take_conflict() {
+                conflict_note(&mut c.conflict_noted[d], f.id, dir, at, pkt, sink);
+            }
             if out.overflow {
                 sink.emit(Event::Note(Note {
                     level: Level::Warn,
@@ -462,6 +555,16 @@ impl<H: StreamHandler> Tracker<H> {
                 sink: &mut *sink,
             };
             c.reasm[1 - d].acked(t.ack, &mut br);
+            if let Some(at) = c.reasm[1 - d].take_conflict() {
+                conflict_note(
+                    &mut c.conflict_noted[1 - d],
+                    f.id,
+                    dir.flip(),
+                    at,
+                    pkt,
+                    sink,
+                );
+            }
         }
 
         // Is the connection over?
@@ -552,6 +655,10 @@ impl<H: StreamHandler> Tracker<H> {
             f.tcp.reasm[dir.idx()].finish(&mut br);
             h.end(&mut f.app, cx, sink);
         }
+        // Nothing more will be decoded: let go of every buffer and inflate window at once (the
+        // flow itself stays, small, for the packets that may still come).
+        f.app = H::Conn::default();
+        f.tcp.reasm = Default::default();
         let (client_state, server_state) = f.tcp.m.states();
         sink.emit(Event::ConnClose(ConnClose {
             conn: f.id,
@@ -583,5 +690,16 @@ impl<H: StreamHandler> Tracker<H> {
                 Self::close(&mut self.handler, f, how, sink);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    /// The flow table's entries stay small: docs/security.md states the bound per connection.
+    #[test]
+    fn a_flow_is_small() {
+        let n = std::mem::size_of::<super::Flow<crate::app::AppConn>>();
+        eprintln!("flow: {n} bytes");
+        assert!(n <= 640, "{n}");
     }
 }

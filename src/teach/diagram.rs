@@ -84,8 +84,11 @@ fn xml(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters even as references.
-            c if (c as u32) < 0x20 && c != '\t' => out.push('\u{fffd}'),
+            // XML 1.0 (§2.2 Char) forbids the C0 controls but tab, LF and CR, even as
+            // references, and U+FFFE/U+FFFF; it discourages DEL and the C1 controls. A label is
+            // one line: LF and CR go too.
+            c if (c as u32) < 0x20 || ('\u{7f}'..='\u{9f}').contains(&c) => out.push('\u{fffd}'),
+            '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -247,6 +250,37 @@ mod tests {
             m.contains("Note left of C: SYN_SENT") && m.contains("Note right of S: SYN_RECEIVED")
         );
         assert!(m.contains("a#lt;b & c#59;#35;"), "{m}");
+    }
+
+    /// A character XML 1.0 allows in a document (§2.2), less the discouraged C1 controls.
+    fn xml_char(c: char) -> bool {
+        matches!(c, '\t' | '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+            || c as u32 >= 0x10000
+    }
+
+    proptest::proptest! {
+        /// Whatever a capture holds, escaped text is character data of well-formed XML: only
+        /// XML characters, no markup, every `&` an entity.
+        #[test]
+        fn xml_text_is_always_well_formed(s in proptest::prelude::any::<String>()) {
+            let x = xml(&s);
+            proptest::prop_assert!(x.chars().all(xml_char), "{x:?}");
+            proptest::prop_assert!(!x.contains(['<', '>', '"', '\'']));
+            for (i, _) in x.match_indices('&') {
+                let rest = &x[i..];
+                proptest::prop_assert!(
+                    ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"].iter().any(|e| rest.starts_with(e))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn non_xml_characters_are_replaced() {
+        assert_eq!(
+            xml("a\u{fffe}b\u{ffff}\u{1}\u{9b}\n"),
+            "a\u{fffd}b\u{fffd}\u{fffd}\u{fffd}\u{fffd}"
+        );
     }
 
     #[test]

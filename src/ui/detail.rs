@@ -109,7 +109,7 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
     };
     d.pkt = pkt;
     let packet = pkt.and_then(|n| store.packet(n));
-    if let (Some(n), Some((rec, data))) = (pkt, packet) {
+    if let (Some(n), Some((rec, data))) = (pkt, &packet) {
         d.lines.push(Line::new(
             0,
             LineKind::Heading,
@@ -119,6 +119,7 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
                 &[("n", &n), ("len", &rec.len), ("orig", &rec.orig_len)],
             ),
         ));
+        let data = &data[..];
         for f in layers::packet_fields(rec.linktype, data) {
             push_field(&mut d.lines, &f, 1, 0, data.len(), lang);
         }
@@ -184,7 +185,7 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
                 .push(Line::new(0, LineKind::Heading, tr(lang, Msg::DHttpHead)));
             // Where the head starts in the shown packet, found by its first line's bytes (a
             // head split over packets is listed without highlights).
-            let data = packet.map(|(_, b)| b).unwrap_or(&[]);
+            let data: &[u8] = packet.as_ref().map_or(&[], |(_, b)| &b[..]);
             let first = match &h.kind {
                 HttpKind::Request { method, path } => format!("{method} {path} "),
                 HttpKind::Response { status, .. } => format!("{} {status}", h.version),
@@ -218,7 +219,7 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
             accept_lines(h.key.as_deref(), h.accept.as_deref(), &mut d.lines, lang);
         }
         Event::WsFrame(f) => {
-            let data = packet.map(|(_, b)| b).unwrap_or(&[]);
+            let data: &[u8] = packet.as_ref().map_or(&[], |(_, b)| &b[..]);
             frame_lines(
                 f,
                 store.message_of(idx),

@@ -13,9 +13,12 @@ pub struct PacketRec {
     pub ts_ns: i64,
     pub linktype: u32,
     pub orig_len: u32,
-    /// Start in the batch's `bytes` (in the UI's arena once stored).
+    /// Start in the batch's `bytes` (in the UI's arena once stored), or in the capture file
+    /// when `in_file`.
     pub off: u64,
     pub len: u32,
+    /// The bytes were not copied: they are read from the capture file when shown.
+    pub in_file: bool,
 }
 
 /// Packets and events, in arrival order.
@@ -48,6 +51,27 @@ impl Batch {
             orig_len,
             off,
             len: data.len() as u32,
+            in_file: false,
+        });
+    }
+
+    /// Note where one packet's captured bytes are in the capture file, without copying them.
+    pub fn push_packet_at(
+        &mut self,
+        num: PktNum,
+        ts_ns: i64,
+        linktype: u32,
+        orig_len: u32,
+        at: (u64, u32),
+    ) {
+        self.packets.push(PacketRec {
+            num,
+            ts_ns,
+            linktype,
+            orig_len,
+            off: at.0,
+            len: at.1,
+            in_file: true,
         });
     }
 }
@@ -98,6 +122,19 @@ pub fn channel() -> (FeedSender, Receiver<Feed>) {
 impl FeedSender {
     pub fn packet(&mut self, num: PktNum, ts_ns: i64, linktype: u32, orig_len: u32, data: &[u8]) {
         self.batch.push_packet(num, ts_ns, linktype, orig_len, data);
+        self.maybe_flush();
+    }
+    /// A packet whose bytes stay in the capture file, at file offset `at.0`, `at.1` long.
+    pub fn packet_at(
+        &mut self,
+        num: PktNum,
+        ts_ns: i64,
+        linktype: u32,
+        orig_len: u32,
+        at: (u64, u32),
+    ) {
+        self.batch
+            .push_packet_at(num, ts_ns, linktype, orig_len, at);
         self.maybe_flush();
     }
     pub fn event(&mut self, ev: Event) {

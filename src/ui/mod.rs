@@ -11,6 +11,7 @@ pub mod layers;
 pub mod layout;
 pub mod model;
 pub mod narration;
+pub mod oom;
 mod source;
 pub mod store;
 pub mod theme;
@@ -83,12 +84,16 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
              `wslens decode FILE` writes a text log (--json: NDJSON) instead"
         );
     }
+    let mut file = None;
     let (name, rx) = match source {
         UiSource::Embedded => (
             "classroom.pcap".to_string(),
             source::spawn_bytes(EMBEDDED_CAPTURE),
         ),
-        UiSource::File(p) => (p.display().to_string(), source::spawn_file(p)),
+        UiSource::File(p) => {
+            file = std::fs::File::open(&p).ok();
+            (p.display().to_string(), source::spawn_file(p))
+        }
         UiSource::Channel { name, rx } => (name, rx),
     };
     let mut model = Model::new(name, opts.theme, opts.playback || opts.quiz);
@@ -97,15 +102,19 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
     if let Some(live) = opts.live {
         model.set_live(live);
     }
+    model.store.file = file;
     let mut terminal = ratatui::try_init().map_err(|e| {
         ratatui::restore();
         anyhow::anyhow!("cannot start the terminal UI on this terminal: {e}")
     })?;
     install_panic_hook();
+    oom::arm();
+    crate::capture::before_sigbus_exit(oom::restore_terminal);
     let _ = execute!(std::io::stdout(), ct::EnableMouseCapture);
     let res = event_loop(&mut terminal, &mut model, &rx);
     let _ = execute!(std::io::stdout(), ct::DisableMouseCapture);
     ratatui::restore();
+    oom::disarm();
     res
 }
 

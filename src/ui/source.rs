@@ -17,19 +17,29 @@ fn decoder() -> Decoder {
     Decoder::new(opts)
 }
 
-/// Decode packets as the reader delivers them, keeping their bytes for the bytes pane.
+/// Decode packets as the reader delivers them, keeping their bytes for the bytes pane: where
+/// they are in the file when the reader says (regular files), else a copy.
 fn pump(
     tx: &mut FeedSender,
-    read: impl FnOnce(&mut dyn FnMut(Packet<'_>)) -> Result<ReadSummary, CaptureError>,
+    read: impl FnOnce(&mut dyn FnMut(Packet<'_>, Option<u64>)) -> Result<ReadSummary, CaptureError>,
 ) {
     let mut dec = decoder();
-    let res = read(&mut |p: Packet<'_>| {
+    let res = read(&mut |p: Packet<'_>, at: Option<u64>| {
         if !tx.is_open() {
             // The UI has gone; the rest of the file is not needed. Reading continues to the
             // end, but nothing is decoded or copied.
             return;
         }
-        tx.packet(p.num, p.ts_ns, p.linktype, p.orig_len, p.data);
+        match at {
+            Some(at) => tx.packet_at(
+                p.num,
+                p.ts_ns,
+                p.linktype,
+                p.orig_len,
+                (at, p.data.len() as u32),
+            ),
+            None => tx.packet(p.num, p.ts_ns, p.linktype, p.orig_len, p.data),
+        }
         dec.packet(&p, tx);
     });
     dec.finish(tx);
@@ -45,7 +55,7 @@ fn pump(
 pub fn spawn_file(p: PathBuf) -> Receiver<Feed> {
     let (mut tx, rx) = feed::channel();
     std::thread::spawn(move || {
-        pump(&mut tx, |f| capture::read_file(&p, f));
+        pump(&mut tx, |f| capture::read_file_offsets(&p, f));
     });
     rx
 }
@@ -53,7 +63,7 @@ pub fn spawn_file(p: PathBuf) -> Receiver<Feed> {
 pub fn spawn_bytes(b: &'static [u8]) -> Receiver<Feed> {
     let (mut tx, rx) = feed::channel();
     std::thread::spawn(move || {
-        pump(&mut tx, |f| capture::read_bytes(b, f));
+        pump(&mut tx, |f| capture::read_bytes(b, |p| f(p, None)));
     });
     rx
 }

@@ -4,6 +4,7 @@
 use super::feed::{Batch, PacketRec};
 use crate::event::{ConnId, Event, PktNum, Proto, TcpFlags, TcpState};
 use crate::ladder::{Observed, Tracker};
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 /// Which layer an event belongs to, for the layer filter.
@@ -57,6 +58,9 @@ pub struct ConnInfo {
 #[derive(Default)]
 pub struct Store {
     pub arena: Vec<u8>,
+    /// The capture file, for packets whose bytes were left there (`PacketRec::in_file`): a
+    /// large file is not copied into memory, only the selected packet is read back.
+    pub file: Option<std::fs::File>,
     pub packets: Vec<PacketRec>,
     pub events: Vec<Event>,
     pub meta: Vec<Meta>,
@@ -72,7 +76,9 @@ impl Store {
         let base = self.arena.len() as u64;
         self.arena.extend_from_slice(&b.bytes);
         for mut p in b.packets {
-            p.off = p.off.saturating_add(base);
+            if !p.in_file {
+                p.off = p.off.saturating_add(base);
+            }
             if self.first_ts_ns.is_none() {
                 self.first_ts_ns = Some(p.ts_ns);
             }
@@ -140,7 +146,7 @@ impl Store {
     }
 
     /// The captured bytes of a packet, found by number.
-    pub fn packet(&self, num: PktNum) -> Option<(&PacketRec, &[u8])> {
+    pub fn packet(&self, num: PktNum) -> Option<(&PacketRec, Cow<'_, [u8]>)> {
         // Numbers are normally dense from 1, so look there first; fall back to a search.
         let rec = match self.packets.get((num as usize).wrapping_sub(1)) {
             Some(r) if r.num == num => r,
@@ -149,9 +155,16 @@ impl Store {
                 self.packets.get(i)?
             }
         };
+        if rec.in_file {
+            use std::os::unix::fs::FileExt;
+            // A file changed since it was read gives no bytes rather than wrong ones.
+            let mut buf = vec![0; rec.len as usize];
+            self.file.as_ref()?.read_exact_at(&mut buf, rec.off).ok()?;
+            return Some((rec, Cow::Owned(buf)));
+        }
         let start = usize::try_from(rec.off).ok()?;
         let end = start.checked_add(rec.len as usize)?;
-        Some((rec, self.arena.get(start..end)?))
+        Some((rec, Cow::Borrowed(self.arena.get(start..end)?)))
     }
 
     /// The message shown on a frame's row, if any.
@@ -231,5 +244,44 @@ impl ConnInfo {
     pub fn upto(&self, cursor: usize) -> Option<usize> {
         let n = self.events.partition_point(|&e| e as usize <= cursor);
         n.checked_sub(1)
+    }
+}
+
+#[cfg(test)]
+mod file_backed_tests {
+    use super::*;
+    use crate::ui::feed::Feed;
+
+    /// A file opened in the UI is not copied: packets are read back from it, byte for byte
+    /// what the capture holds (echo-node.pcap: 3 MiB messages in many segments).
+    #[test]
+    fn packets_of_a_file_are_read_back_not_kept() {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("captures")
+            .join("echo-node.pcap");
+        let mut want = Vec::new();
+        crate::capture::read_file(&path, |p| want.push(p.data.to_vec())).unwrap();
+        let rx = crate::ui::source::spawn_file(path.clone());
+        let mut store = Store {
+            file: std::fs::File::open(&path).ok(),
+            ..Store::default()
+        };
+        for f in rx {
+            match f {
+                Feed::Batch(b) => store.ingest(b),
+                Feed::Done => break,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(store.arena.is_empty(), "no packet bytes copied");
+        assert_eq!(store.packets.len(), want.len());
+        assert!(store.packets.iter().all(|p| p.in_file));
+        for (i, w) in want.iter().enumerate() {
+            let (_, got) = store.packet(i as u64 + 1).unwrap();
+            assert_eq!(&got[..], &w[..], "packet {}", i + 1);
+        }
+        // Without the file (it went away), no bytes rather than wrong ones.
+        store.file = None;
+        assert!(store.packet(1).is_none());
     }
 }

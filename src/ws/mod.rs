@@ -28,6 +28,7 @@ use body::{Body, Digest, InflateStop, Inflater};
 use notes::{Kind, Notes};
 use utf8::text_preview;
 
+pub use body::live_inflaters;
 pub use header::header_fields;
 pub use mask::unmask;
 
@@ -546,6 +547,25 @@ impl WsDirection {
             }),
             _ => {}
         }
+        let len = h.payload_len;
+        if h.len_code == 127 && len >> 63 != 0 {
+            n.emit(sink, cx, Level::Warn, Kind::LengthTopBit, || {
+                format!(
+                    "the 64-bit payload length {len} has its most significant bit set (RFC 6455 \
+                     §5.2: it MUST be 0); the length is doubtful and the frame is followed as \
+                     claimed"
+                )
+            });
+        }
+        if (h.len_code == 127 && len <= 0xffff) || (h.len_code == 126 && len < 126) {
+            let bytes = if h.len_code == 127 { 8 } else { 2 };
+            n.emit(sink, cx, Level::Warn, Kind::LengthNotMinimal, || {
+                format!(
+                    "payload length {len} written in {bytes} extended bytes (RFC 6455 §5.2: the \
+                     minimal number of bytes MUST be used to encode the length)"
+                )
+            });
+        }
         if let Opcode::ReservedData(v) | Opcode::ReservedControl(v) = op {
             n.emit(sink, cx, Level::Warn, Kind::ReservedOpcode, || {
                 format!(
@@ -627,12 +647,32 @@ impl WsDirection {
         if compressed {
             let (no_context, broken) = (self.no_context, self.always_heuristic);
             // Created on first use: most connections never compress, and each inflater holds
-            // a 32 KiB window.
-            let infl = self.infl.get_or_insert_with(|| Inflater::new(broken));
+            // a window of up to 32 KiB.
+            let bits = self.window_bits();
+            let infl = self.infl.get_or_insert_with(|| Inflater::new(broken, bits));
             if no_context {
                 infl.reset();
             }
         }
+    }
+
+    /// The window the sender of this direction compresses with: its negotiated
+    /// `*_max_window_bits` (15 when unknown).
+    fn window_bits(&self) -> u8 {
+        self.deflate.map_or(15, |d| match self.dir {
+            Dir::C2S => d.client_max_window_bits,
+            Dir::S2C => d.server_max_window_bits,
+        })
+    }
+
+    /// Bytes of state held: the inflater, previews and scratch buffers.
+    pub fn mem(&self) -> usize {
+        self.infl.as_ref().map_or(0, Inflater::mem)
+            + self.data.body.preview.capacity()
+            + self.ctrl.body.preview.capacity()
+            + self.frame_preview_buf.capacity()
+            + self.scratch.capacity()
+            + self.joined.capacity()
     }
 
     /// Forget the data message in progress (gap, or a new message before FIN).

@@ -25,9 +25,11 @@ pub(crate) enum Kind {
     Gap,
     Resync,
     PreviewLimit,
+    LengthTopBit,
+    LengthNotMinimal,
 }
 
-const N_CODES: usize = Kind::PreviewLimit as usize + 1;
+const N_CODES: usize = Kind::LengthNotMinimal as usize + 1;
 
 impl Kind {
     /// A protocol violation: only reported when the frame it is about was found by following
@@ -66,6 +68,8 @@ impl Kind {
             Kind::Gap => "ws-gap",
             Kind::Resync => "ws-resync",
             Kind::PreviewLimit => "ws-preview-limit",
+            Kind::LengthTopBit => "ws-length-top-bit",
+            Kind::LengthNotMinimal => "ws-length-not-minimal",
         }
     }
 }

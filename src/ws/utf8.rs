@@ -67,7 +67,7 @@ impl Utf8Check {
 }
 
 /// A text preview from the first bytes of a payload: cut on a character boundary when the
-/// payload continues beyond it, with U+FFFD where the bytes are not UTF-8.
+/// payload continues beyond it, with `\xNN` for each byte that is not UTF-8.
 pub(crate) fn text_preview(bytes: &[u8], truncated: bool) -> String {
     let bytes = if truncated {
         match std::str::from_utf8(bytes) {
@@ -77,7 +77,7 @@ pub(crate) fn text_preview(bytes: &[u8], truncated: bool) -> String {
     } else {
         bytes
     };
-    String::from_utf8_lossy(bytes).into_owned()
+    crate::text::utf8_or_escapes(bytes).into_owned()
 }
 
 #[cfg(test)]

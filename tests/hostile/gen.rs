@@ -295,6 +295,8 @@ pub struct Case {
     pub readable: bool,
     /// Text that must appear on standard error (the damage, named by offset or packet).
     pub stderr_has: Vec<&'static str>,
+    /// Note codes that must not appear (a false claim the file once provoked).
+    pub absent: Vec<&'static str>,
 }
 
 fn case(name: &'static str, bytes: Vec<u8>) -> Case {
@@ -305,6 +307,7 @@ fn case(name: &'static str, bytes: Vec<u8>) -> Case {
         notes: vec![],
         readable: true,
         stderr_has: vec![],
+        absent: vec![],
     }
 }
 
@@ -323,6 +326,10 @@ impl Case {
     }
     fn stderr(mut self, s: &[&'static str]) -> Self {
         self.stderr_has = s.to_vec();
+        self
+    }
+    fn absent(mut self, n: &[&'static str]) -> Self {
+        self.absent = n.to_vec();
         self
     }
 }
@@ -507,7 +514,7 @@ pub fn hostile_packets() -> Vec<Case> {
         b"cccccccccccccccccccccc",
     ));
     p.packet(&c.pkt(true, s.wrapping_sub(100), c.sseq, PSH | ACK, &[b'd'; 300]));
-    v.push(case("conflicting-retransmissions.pcap", p.buf));
+    v.push(case("conflicting-retransmissions.pcap", p.buf).notes(&["tcp-overlap-conflict"]));
 
     // Segments from the future, far more than may be held.
     let mut p = Pcap::new(LINKTYPE_RAW);
@@ -587,7 +594,7 @@ pub fn hostile_packets() -> Vec<Case> {
         1400,
     );
     c.send(&mut p, false, &[0u8; 3000], 1400);
-    v.push(case("ws-huge-length.pcap", p.buf).notes(&["ws-incomplete-frame"]));
+    v.push(case("ws-huge-length.pcap", p.buf).notes(&["ws-incomplete-frame", "ws-length-top-bit"]));
 
     // A deflate bomb: 64 MiB of zeros in one compressed message of about 64 KB.
     let mut p = Pcap::new(LINKTYPE_RAW);
@@ -603,6 +610,204 @@ pub fn hostile_packets() -> Vec<Case> {
     );
 
     v
+}
+
+/// pcapng interface description with an `if_tsresol` option (code 9).
+pub fn ng_idb_tsresol(linktype: u16, tsresol: u8) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(&linktype.to_le_bytes());
+    body.extend_from_slice(&0u16.to_le_bytes());
+    body.extend_from_slice(&262_144u32.to_le_bytes());
+    body.extend_from_slice(&9u16.to_le_bytes());
+    body.extend_from_slice(&1u16.to_le_bytes());
+    body.extend_from_slice(&[tsresol, 0, 0, 0]);
+    body.extend_from_slice(&[0, 0, 0, 0]);
+    ng_block(1, &body)
+}
+
+/// Text of `n` bytes, valid UTF-8 with two- and three-byte characters.
+pub fn long_text(n: usize) -> Vec<u8> {
+    let unit = "ok é 中文 ".as_bytes();
+    let mut t: Vec<u8> = unit.iter().copied().cycle().take(n).collect();
+    while std::str::from_utf8(&t).is_err() {
+        t.pop();
+    }
+    t
+}
+
+/// Round two (issue 18): crafted captures, each made to make wslens show something false or
+/// fail; every one here is CRAFTED, built from first principles, not recorded from real peers.
+pub fn round_two() -> Vec<Case> {
+    let mut v = Vec::new();
+    let k = Some([0x11, 0x22, 0x33, 0x44]);
+
+    // A masked text message longer than the 64 KiB preview (a debug assertion fired on it).
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    let mut c = Conv::new(41000, 80);
+    ws_session(&mut p, &mut c, "/", "", "");
+    c.send(
+        &mut p,
+        true,
+        &ws_frame(true, false, 1, k, &long_text(100_000)),
+        1400,
+    );
+    c.send(
+        &mut p,
+        false,
+        &ws_frame(true, false, 1, None, &long_text(70_000)),
+        1400,
+    );
+    c.close(&mut p);
+    v.push(case("masked-long-text.pcap", p.buf).absent(&["ws-invalid-utf8"]));
+
+    // Port reuse without FIN or RST: a new SYN with another ISN on the same 4-tuple, a second
+    // upgrade and message.
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    let mut c = Conv::new(41001, 80);
+    ws_session(&mut p, &mut c, "/first", "", "");
+    c.send(&mut p, true, &ws_frame(true, false, 1, k, b"first"), 1400);
+    let mut c = Conv::new(41001, 80);
+    c.cseq = 3_000_000_000;
+    c.sseq = 123_456;
+    ws_session(&mut p, &mut c, "/second", "", "");
+    c.send(&mut p, true, &ws_frame(true, false, 1, k, b"second"), 1400);
+    c.close(&mut p);
+    v.push(case("port-reuse-open.pcap", p.buf).notes(&["tcp-port-reused"]));
+
+    // Requests pipelined before the upgrade request, and a frame sent eagerly after it, all in
+    // one segment; the server answers the plain request, then 101.
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    let mut c = Conv::new(41002, 80);
+    c.handshake(&mut p);
+    let mut req = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n".to_vec();
+    req.extend(upgrade_request("/ws", ""));
+    req.extend(ws_frame(true, false, 1, k, b"eager"));
+    c.send(&mut p, true, &req, 1400);
+    let mut resp =
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 204 No Content\r\n\r\n".to_vec();
+    resp.extend(upgrade_response(""));
+    resp.extend(ws_frame(true, false, 1, None, b"welcome"));
+    c.send(&mut p, false, &resp, 1400);
+    c.close(&mut p);
+    v.push(case("pipelined-then-upgrade.pcap", p.buf).absent(&["http-bad-head"]));
+
+    // Lengths written in more bytes than needed (16-bit for 5, 64-bit for 300).
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    let mut c = Conv::new(41003, 80);
+    ws_session(&mut p, &mut c, "/", "", "");
+    let mut f = vec![0x81, 126, 0, 5];
+    f.extend_from_slice(b"hello");
+    let mut g = vec![0x82, 127];
+    g.extend_from_slice(&300u64.to_be_bytes());
+    g.extend_from_slice(&[7u8; 300]);
+    f.extend(g);
+    c.send(&mut p, false, &f, 1400);
+    c.close(&mut p);
+    v.push(case("ws-length-not-minimal.pcap", p.buf).notes(&["ws-length-not-minimal"]));
+
+    // A Sec-WebSocket-Key that is not base64 of 16 bytes, accepted by the server anyway (the
+    // Accept computed from it matches).
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    let mut c = Conv::new(41004, 80);
+    c.handshake(&mut p);
+    let key = "not-a-key";
+    let req = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    c.send(&mut p, true, req.as_bytes(), 1400);
+    let resp = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {}\r\n\r\n",
+        wslens::http::expected_accept(key)
+    );
+    c.send(&mut p, false, resp.as_bytes(), 1400);
+    c.close(&mut p);
+    v.push(case("ws-bad-key.pcap", p.buf).notes(&["ws-bad-key"]));
+
+    // An upgrade request with 10,000 headers, answered by a 101.
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    let mut c = Conv::new(41005, 80);
+    c.handshake(&mut p);
+    let mut req = upgrade_request("/", "");
+    req.truncate(req.len() - 2);
+    for i in 0..10_000 {
+        req.extend_from_slice(format!("X-H{i}: {i}\r\n").as_bytes());
+    }
+    req.extend_from_slice(b"\r\n");
+    c.send(&mut p, true, &req, 1400);
+    c.send(&mut p, false, &upgrade_response(""), 1400);
+    c.close(&mut p);
+    v.push(
+        case("upgrade-ten-thousand-headers.pcap", p.buf)
+            .args(&["--max-http-head", "1000000"])
+            .notes(&["http-too-many-headers", "ws-request-not-decoded"])
+            .absent(&["ws-request-not-captured"]),
+    );
+
+    // pcapng with a power-of-two timestamp resolution (2^-20 s): two packets 0.25 s apart.
+    let c = Conv::new(41006, 80);
+    let mut ng = ng_shb();
+    ng.extend(ng_idb_tsresol(LINKTYPE_RAW as u16, 0x80 | 20));
+    let t0 = 1_700_000_000u64 << 20;
+    ng.extend(ng_epb(0, t0, &c.pkt(true, 1, 0, SYN, b"")));
+    ng.extend(ng_epb(
+        0,
+        t0 + (1 << 18),
+        &c.pkt(false, 9, 2, SYN | ACK, b""),
+    ));
+    v.push(case("tsresol-power-of-two.pcapng", ng).absent(&["time-backwards"]));
+
+    v
+}
+
+/// `n` short server text messages packed into full segments: megabytes of output from a small
+/// file (for the closed-pipe test). CRAFTED.
+pub fn chatty(n: usize) -> Vec<u8> {
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    let mut c = Conv::new(41011, 80);
+    ws_session(&mut p, &mut c, "/", "", "");
+    let mut all = Vec::new();
+    for i in 0..n {
+        all.extend(ws_frame(true, false, 1, None, format!("m{i}").as_bytes()));
+    }
+    c.send(&mut p, false, &all, 1400);
+    c.close(&mut p);
+    p.buf
+}
+
+/// A conversation whose strings hide invisible characters (`pay<ZWJ>pal`), XML-forbidden
+/// ones (U+FFFE, U+FFFF) and bytes that are not UTF-8, in a header value, a text message and a
+/// close reason. CRAFTED.
+pub fn invisible_and_invalid() -> Vec<u8> {
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    let mut c = Conv::new(41010, 80);
+    c.handshake(&mut p);
+    let mut req = upgrade_request("/pay\u{200d}pal", "");
+    req.truncate(req.len() - 2);
+    req.extend_from_slice(b"X-Bytes: ab\xff\xfecd\r\nX-Hidden: pay\xe2\x80\x8dpal\r\n\r\n");
+    c.send(&mut p, true, &req, 1400);
+    c.send(&mut p, false, &upgrade_response(""), 1400);
+    let k = Some([1, 2, 3, 4]);
+    let text = "pay\u{200d}pal \u{200b}\u{2060}\u{feff}\u{e0041}\u{3164}\u{180e} \u{fffe}\u{ffff}";
+    c.send(
+        &mut p,
+        true,
+        &ws_frame(true, false, 1, k, text.as_bytes()),
+        1400,
+    );
+    c.send(
+        &mut p,
+        false,
+        &ws_frame(true, false, 1, None, b"bad \xff\xfe bytes"),
+        1400,
+    );
+    let mut close = 1000u16.to_be_bytes().to_vec();
+    close.extend_from_slice("bye\u{fffe}\u{200d}".as_bytes());
+    c.send(&mut p, true, &ws_frame(true, false, 8, k, &close), 1400);
+    c.send(&mut p, false, &ws_frame(true, false, 8, None, &close), 1400);
+    c.close(&mut p);
+    p.buf
 }
 
 /// permessage-deflate payload (RFC 7692: sync-flushed, without the final 00 00 ff ff) of `n`
@@ -705,6 +910,8 @@ pub fn write_all(dir: &Path) -> Vec<(PathBuf, Case)> {
     let mut cases = corrupt_files();
     cases.extend(hostile_packets());
     cases.push(case("terminal-attack.pcap", terminal_attack()));
+    cases.extend(round_two());
+    cases.push(case("invisible-and-invalid.pcap", invisible_and_invalid()));
     cases
         .into_iter()
         .map(|c| {
