@@ -50,6 +50,11 @@ pub struct DemoArgs {
     /// Capture backend (default: pcap when built with it, else pnet).
     #[arg(long, value_enum)]
     pub backend: Option<BackendArg>,
+    /// Teacher-paced: each step of the conversation (connect, upgrade, each message, close)
+    /// happens on the wire only when `n` is pressed at the newest event; `m` types a message
+    /// the client sends at once. Terminal UI only.
+    #[arg(long, conflicts_with_all = ["json", "text", "brief"])]
+    pub step: bool,
 }
 
 pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
@@ -76,6 +81,12 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     };
     let handle = match live::start(opts) {
         Ok(h) => h,
+        Err(e) if e.is_permission() && a.step => {
+            // A recording cannot wait for the teacher: say what is needed instead.
+            anyhow::bail!(
+                "demo --step runs real peers captured live, and capturing is not allowed here: {e}"
+            );
+        }
         Err(e) if e.is_permission() => {
             let _ = writeln!(
                 std::io::stderr(),
@@ -108,14 +119,22 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     let dopts = demo::DemoOptions {
         pace,
         deflate: a.deflate,
+        stepped: a.step,
+    };
+    // With --step the teacher's keys, not the clock, move the peers on.
+    let (demo_ctl, peer_pace) = if a.step {
+        let (tx, rx) = std::sync::mpsc::channel();
+        (Some(tx), demo::Pace::Teacher(rx))
+    } else {
+        (None, demo::Pace::Timed(pace))
     };
     let polling = a.polling;
     let stop_peers = stop.clone();
     let peers = std::thread::spawn(move || {
         let r = if polling {
-            demo::run_polling(listener, dopts)
+            demo::run_polling(listener, dopts, peer_pace)
         } else {
-            demo::run_ws(listener, dopts)
+            demo::run_ws(listener, dopts, peer_pace)
         };
         // Let the last ACKs of the teardown reach the capture before it stops.
         std::thread::sleep(Duration::from_millis(300));
@@ -140,6 +159,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
             format!("demo: 127.0.0.1:{port}"),
             status,
             a.lang.unwrap_or_default(),
+            demo_ctl,
         )?;
         stop.store(true, Ordering::SeqCst);
         return Ok(ExitCode::SUCCESS);

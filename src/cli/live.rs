@@ -115,7 +115,7 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
             running,
             ended: say(lang, Msg::UiCaptureEnded, &[]),
         };
-        let stats = run_in_ui(handle, name, status, a.lang.unwrap_or_default())?;
+        let stats = run_in_ui(handle, name, status, a.lang.unwrap_or_default(), None)?;
         // The line left on the terminal once the UI is gone: what was captured, and where to
         // find it again.
         let _ = writeln!(
@@ -198,6 +198,7 @@ pub fn run_in_ui(
     name: String,
     status: LiveStatus,
     lang: Lang,
+    demo_ctl: Option<std::sync::mpsc::Sender<wslens::live::demo::DemoCmd>>,
 ) -> anyhow::Result<CaptureStats> {
     let (mut tx, rx) = wslens::ui::feed::channel();
     let stop = handle.stop.clone();
@@ -213,6 +214,7 @@ pub fn run_in_ui(
     let opts = UiOptions {
         lang,
         live: Some(status),
+        demo_ctl,
         ..UiOptions::default()
     };
     let r = wslens::ui::run_ui(UiSource::Channel { name, rx }, opts);

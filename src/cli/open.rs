@@ -44,6 +44,7 @@ pub fn run(a: OpenArgs) -> anyhow::Result<ExitCode> {
         playback: embedded,
         quiz: a.quiz,
         live: None,
+        demo_ctl: None,
     };
     wslens::ui::run_ui(source, opts)?;
     Ok(ExitCode::SUCCESS)

@@ -24,6 +24,56 @@ pub struct DemoOptions {
     /// Pause between steps.
     pub pace: Duration,
     pub deflate: bool,
+    /// Each step waits for the teacher (`demo --step`): the peers wait as long as it takes.
+    pub stepped: bool,
+}
+
+/// What the teacher asks of a paced demo (`demo --step`), from the UI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DemoCmd {
+    /// Take the next step of the conversation (connect, upgrade, a message, close).
+    Next,
+    /// Send this text message now (typed in class); the script stays where it is.
+    Send(String),
+}
+
+/// How the client waits between the steps of the conversation.
+pub enum Pace {
+    /// The steps follow each other at this pace.
+    Timed(Duration),
+    /// Each step waits for the teacher's command; the UI closing the channel ends the demo.
+    Teacher(mpsc::Receiver<DemoCmd>),
+}
+
+impl Pace {
+    /// Wait before the next step. With a teacher, messages typed in the meantime are sent by
+    /// `send` (once the WebSocket is open) before the step is taken.
+    fn wait(&mut self, mut send: Option<&mut dyn FnMut(&str) -> Res<()>>) -> Res<()> {
+        match self {
+            Pace::Timed(d) => {
+                thread::sleep(*d);
+                Ok(())
+            }
+            Pace::Teacher(rx) => loop {
+                match rx.recv() {
+                    Ok(DemoCmd::Next) => return Ok(()),
+                    Ok(DemoCmd::Send(text)) => {
+                        if let Some(f) = send.as_mut() {
+                            f(&text)?;
+                        }
+                    }
+                    Err(_) => return Err("the teacher left: the demo stops here".into()),
+                }
+            },
+        }
+    }
+
+    /// Half a step (between fragments): only a timed demo waits.
+    fn half(&self) {
+        if let Pace::Timed(d) = self {
+            thread::sleep(*d / 2);
+        }
+    }
 }
 
 /// What the client sends, step by step (the texts a class reads on screen).
@@ -44,6 +94,10 @@ const STRANGERS_MAX: usize = 64;
 
 /// How long a peer waits for the other: the pace between steps, and then some.
 fn peer_timeout(opts: &DemoOptions) -> Duration {
+    if opts.stepped {
+        // A teacher may talk for a while between two steps.
+        return Duration::from_secs(4 * 3600);
+    }
     opts.pace * 4 + Duration::from_secs(10)
 }
 
@@ -107,14 +161,14 @@ fn connect_own(
 }
 
 /// Run the WebSocket demo on `listener` (already bound) to the end of the TCP teardown.
-pub fn run_ws(listener: TcpListener, opts: DemoOptions) -> Res<()> {
+pub fn run_ws(listener: TcpListener, opts: DemoOptions, pace: Pace) -> Res<()> {
     let port = listener.local_addr()?.port();
     let (announce, mut own) = OwnClient::pair(&opts);
     let server = thread::spawn(move || -> Res<()> {
         let stream = own.accept(&listener)?;
         ws_server(stream, opts.deflate)
     });
-    let client = ws_client(port, opts, &announce);
+    let client = ws_client(port, opts, pace, &announce);
     let served = server.join().map_err(|_| "demo server thread panicked")?;
     client?;
     served
@@ -333,11 +387,19 @@ fn ws_server(stream: TcpStream, deflate: bool) -> Res<()> {
     Ok(())
 }
 
-fn ws_client(port: u16, opts: DemoOptions, announce: &mpsc::Sender<SocketAddr>) -> Res<()> {
-    let pace = opts.pace;
+fn ws_client(
+    port: u16,
+    opts: DemoOptions,
+    mut pace: Pace,
+    announce: &mpsc::Sender<SocketAddr>,
+) -> Res<()> {
+    // Step 1 (the TCP three-way handshake) waits for the teacher too.
+    if matches!(pace, Pace::Teacher(_)) {
+        pace.wait(None)?;
+    }
     let stream = connect_own(port, announce, &opts)?;
     stream.set_nodelay(true)?;
-    thread::sleep(pace);
+    pace.wait(None)?;
     let mut req = format!("ws://127.0.0.1:{port}/chat").into_client_request()?;
     if opts.deflate {
         req.headers_mut().insert(
@@ -358,13 +420,24 @@ fn ws_client(port: u16, opts: DemoOptions, announce: &mpsc::Sender<SocketAddr>) 
         deflate: agreed.then(Deflate::new),
         seed: seed(),
     };
-    thread::sleep(pace);
+    // A message typed in class: sent at once, its echo read.
+    let typed = |p: &mut Peer, text: &str| -> Res<()> {
+        p.send_text(text)?;
+        p.recv()?;
+        Ok(())
+    };
+    macro_rules! step {
+        () => {
+            pace.wait(Some(&mut |t: &str| typed(&mut peer, t)))?
+        };
+    }
+    step!();
     peer.send_text(HELLO)?;
     peer.recv()?;
-    thread::sleep(pace);
+    step!();
     peer.send(OpCode::Data(Data::Binary), binary_payload(), true, true)?;
     peer.recv()?;
-    thread::sleep(pace);
+    step!();
     // A fragmented message: RSV1 (compression) may only be set on the first fragment, so with
     // deflate the fragments are sent uncompressed.
     let n = FRAGMENTS.len();
@@ -376,15 +449,15 @@ fn ws_client(port: u16, opts: DemoOptions, announce: &mpsc::Sender<SocketAddr>) 
         };
         peer.send(op, part.as_bytes().to_vec(), i + 1 == n, false)?;
         if i + 1 < n {
-            thread::sleep(pace / 2);
+            pace.half();
         }
     }
     peer.recv()?;
-    thread::sleep(pace);
+    step!();
     peer.send_control(Frame::ping(PING.to_vec()))?;
     peer.recv()?; // pong
     peer.recv()?; // server push
-    thread::sleep(pace);
+    step!();
     peer.send_control(Frame::close(Some(CloseFrame {
         code: CloseCode::Normal,
         reason: CLOSE_REASON.into(),
@@ -397,7 +470,7 @@ fn ws_client(port: u16, opts: DemoOptions, announce: &mpsc::Sender<SocketAddr>) 
 
 /// The same chat by HTTP polling: every send and every poll is a new TCP connection with its
 /// own handshake, request head and response head, most polls finding nothing new.
-pub fn run_polling(listener: TcpListener, opts: DemoOptions) -> Res<()> {
+pub fn run_polling(listener: TcpListener, opts: DemoOptions, mut pace: Pace) -> Res<()> {
     let port = listener.local_addr()?.port();
     const REQUESTS: usize = 6;
     let (announce, mut own) = OwnClient::pair(&opts);
@@ -409,7 +482,6 @@ pub fn run_polling(listener: TcpListener, opts: DemoOptions) -> Res<()> {
         }
         Ok(())
     });
-    let pace = opts.pace;
     let steps: [(&str, &str, &str); REQUESTS] = [
         ("GET", "/poll", ""),
         ("POST", "/send", HELLO),
@@ -420,7 +492,11 @@ pub fn run_polling(listener: TcpListener, opts: DemoOptions) -> Res<()> {
     ];
     let mut result = Ok(());
     for (method, path, body) in steps {
-        thread::sleep(pace);
+        // Polling has no open connection to send a typed message on: each step is a request.
+        if let Err(e) = pace.wait(None) {
+            result = Err(e);
+            break;
+        }
         if let Err(e) = http_request(port, method, path, body, &announce, &opts) {
             result = Err(e);
             break;

@@ -128,6 +128,7 @@ ids! {
     LNoFlags, LStep2, LStep3, LWsOpen, LUpgradeFailed, LAcceptOk, LAcceptBad, LMasked, LMessage,
     LFrames, LClosed,
     UiHeadEvent, UiHeadCounts, UiHeadDropped,
+    UiMsgPrompt, UiMsgHint, FDemoNext, FDemoMsg,
     // both ends' states as each segment arrives (issue 14)
     SynAsks, SynAckArrives, HsBoth, FinAckTogether, FinCrossed, RetransState, DataAckNone,
     // the WebSocket handshake as the tutorial's four steps

@@ -570,5 +570,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         UiHeadEvent => "event {pos}/{n}",
         UiHeadCounts => "{p} pkts {e} events {c} conns",
         UiHeadDropped => "dropped {n}",
+        UiMsgPrompt => "message:",
+        UiMsgHint => "Enter: the client sends it now · Esc: cancel",
+        FDemoNext => "next step",
+        FDemoMsg => "type a message",
     }
 }

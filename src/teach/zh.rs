@@ -519,5 +519,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         UiHeadEvent => "事件 {pos}/{n}",
         UiHeadCounts => "{p} 个数据包 {e} 个事件 {c} 个连接",
         UiHeadDropped => "丢失 {n} 个",
+        UiMsgPrompt => "消息：",
+        UiMsgHint => "Enter：客户端立即发送 · Esc：取消",
+        FDemoNext => "下一步",
+        FDemoMsg => "输入消息",
     }
 }

@@ -57,6 +57,8 @@ pub struct UiOptions {
     pub playback: bool,
     /// Quiz mode: what a student can work out is hidden until Enter (implies playback).
     pub quiz: bool,
+    /// A teacher-paced demo (`demo --step`): where the UI sends the teacher's commands.
+    pub demo_ctl: Option<std::sync::mpsc::Sender<crate::live::demo::DemoCmd>>,
     /// A live source (capture, demo): the header shows its status and the view follows it.
     pub live: Option<model::LiveStatus>,
 }
@@ -68,6 +70,7 @@ impl Default for UiOptions {
             lang: crate::teach::Lang::En,
             playback: false,
             quiz: false,
+            demo_ctl: None,
             live: None,
         }
     }
@@ -111,7 +114,8 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
     oom::arm();
     crate::capture::before_sigbus_exit(oom::restore_terminal);
     let _ = execute!(std::io::stdout(), ct::EnableMouseCapture);
-    let res = event_loop(&mut terminal, &mut model, &rx);
+    model.stepped_demo = opts.demo_ctl.is_some();
+    let res = event_loop(&mut terminal, &mut model, &rx, opts.demo_ctl.as_ref());
     let _ = execute!(std::io::stdout(), ct::DisableMouseCapture);
     ratatui::restore();
     oom::disarm();
@@ -137,6 +141,7 @@ fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     model: &mut Model,
     rx: &Receiver<Feed>,
+    demo_ctl: Option<&std::sync::mpsc::Sender<crate::live::demo::DemoCmd>>,
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
     update(model, Msg::Resize(size.width, size.height));
@@ -163,6 +168,12 @@ fn event_loop(
         let ms = now.duration_since(last).as_millis() as u64;
         last = now;
         update(model, Msg::Tick { ms });
+        // The teacher's commands to a paced demo go out as soon as a key made them.
+        for c in model.outbox.drain(..) {
+            if let Some(tx) = demo_ctl {
+                let _ = tx.send(c);
+            }
+        }
         terminal.draw(|f| view(model, f))?;
         if model.quit {
             return Ok(());

@@ -139,6 +139,13 @@ pub struct Model {
     pub quiz: bool,
     /// A Δt column in the ladder: the time since the row above.
     pub show_dt: bool,
+    /// A teacher-paced demo: `n` at the newest event asks for the next step, `m` types a
+    /// message the client sends at once.
+    pub stepped_demo: bool,
+    /// Commands for the paced demo, taken by the event loop.
+    pub outbox: Vec<crate::live::demo::DemoCmd>,
+    /// A message being typed after `m`.
+    pub msg_input: Option<String>,
     /// Events whose quiz has been answered (revealed).
     pub answered: std::collections::HashSet<usize>,
     /// In playback, how far the story has been revealed when the selected event is an earlier
@@ -205,6 +212,9 @@ impl Model {
             quiz: false,
             answered: Default::default(),
             show_dt: false,
+            stepped_demo: false,
+            outbox: Vec::new(),
+            msg_input: None,
             reveal_to: None,
             live: None,
             follow: false,
@@ -697,6 +707,28 @@ impl Model {
         if k.kind == KeyEventKind::Release {
             return;
         }
+        if let Some(input) = &mut self.msg_input {
+            match k.code {
+                KeyCode::Enter => {
+                    let text = std::mem::take(input);
+                    self.msg_input = None;
+                    if !text.trim().is_empty() {
+                        self.outbox.push(crate::live::demo::DemoCmd::Send(text));
+                    }
+                }
+                KeyCode::Esc => self.msg_input = None,
+                KeyCode::Backspace => {
+                    input.pop();
+                }
+                KeyCode::Char(c)
+                    if !k.modifiers.contains(KeyModifiers::CONTROL) && input.len() < 500 =>
+                {
+                    input.push(c)
+                }
+                _ => {}
+            }
+            return;
+        }
         if let Some(input) = &mut self.search_input {
             match k.code {
                 KeyCode::Enter => {
@@ -736,6 +768,14 @@ impl Model {
                 self.speed_idx = (self.speed_idx + 1).min(SPEEDS.len() - 1)
             }
             KeyCode::Char('-') => self.speed_idx = self.speed_idx.saturating_sub(1),
+            // A paced demo: past the newest event, the next step happens on the wire.
+            KeyCode::Char('n') | KeyCode::Right
+                if self.stepped_demo && self.neighbour(true).is_none() =>
+            {
+                self.playing = false;
+                self.outbox.push(crate::live::demo::DemoCmd::Next);
+            }
+            KeyCode::Char('m') if self.stepped_demo => self.msg_input = Some(String::new()),
             KeyCode::Char('n') | KeyCode::Right => {
                 self.user_step(true);
             }

@@ -697,6 +697,16 @@ pub fn key_table(lang: Lang) -> impl Iterator<Item = (&'static str, &'static str
 }
 
 fn footer(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
+    if let Some(input) = &m.msg_input {
+        let line = Line::from(vec![
+            Span::styled(format!(" {} ", text(m.lang(), Msg::UiMsgPrompt)), th.key),
+            Span::raw(crate::text::escape_for_terminal(input).into_owned()),
+            Span::styled("█", th.key),
+            Span::styled(format!("   {}", text(m.lang(), Msg::UiMsgHint)), th.dim),
+        ]);
+        f.render_widget(Paragraph::new(line), r);
+        return;
+    }
     if let Some(input) = &m.search_input {
         let line = Line::from(vec![
             Span::styled(" /", th.key),
@@ -717,6 +727,10 @@ fn footer(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         return;
     }
     // Most useful first: a narrow terminal cuts the end.
+    let stepped: &[(&str, &str)] = &[
+        ("n", text(l, Msg::FDemoNext)),
+        ("m", text(l, Msg::FDemoMsg)),
+    ];
     let keys: &[(&str, &str)] = &[
         ("q", text(l, Msg::FQuit)),
         ("?", text(l, Msg::FHelp)),
@@ -737,7 +751,8 @@ fn footer(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     ];
     let mut spans = Vec::new();
     let mut used = 0;
-    for (k, d) in keys {
+    let shown = if m.stepped_demo { stepped } else { &[][..] };
+    for (k, d) in shown.iter().chain(keys) {
         let (k, d) = (format!(" {k}"), format!(" {d} "));
         // Whole entries only: half a key hint is worse than none.
         let w = ladder::display_width(&k) + ladder::display_width(&d);

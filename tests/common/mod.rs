@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: decoding the bundled captures and asking tshark.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use wslens::capture;

@@ -1,0 +1,141 @@
+//! The classroom instrument end to end in a real terminal (tmux): chapter keys and quiz mode on
+//! the bundled classroom recording at 80x24, the screen in Chinese, and the teacher-paced demo
+//! (`demo --step`) with real peers in a network namespace of the test's own, where a message
+//! typed in class goes through every layer. Skipped (with a message) without root or tmux.
+
+mod common;
+
+use common::tmux::{Netns, Session, runnable};
+use std::process::Command;
+
+fn exe() -> &'static str {
+    env!("CARGO_BIN_EXE_wslens")
+}
+
+/// `cmd` in an 80x24 pane (the projector size the lesson plans are written for).
+fn small(name: &str, cmd: &str) -> Session {
+    let s = Session::start(name, cmd);
+    Command::new("tmux")
+        .args(["resize-window", "-t", name, "-x", "80", "-y", "24"])
+        .status()
+        .expect("tmux resizes");
+    s
+}
+
+#[test]
+fn chapters_and_quiz_at_80x24() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let name = format!("wslens-quiz-{}", std::process::id());
+    let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/captures/classroom.pcap");
+    let s = small(&name, &format!("{} open --quiz {capture}", exe()));
+    s.wait_for(|sc| sc.contains("SYN seq=0"), "the first event");
+    // The SYN-ACK's ack is asked, not shown; Enter reveals it.
+    s.keys(&["n"]);
+    let sc = s.wait_for(|sc| sc.contains("ack=?"), "the question");
+    assert!(
+        sc.contains("Quiz") && !sc.contains("SYN,ACK seq=0 ack=1"),
+        "{sc}"
+    );
+    s.keys(&["Enter"]);
+    s.wait_for(|sc| sc.contains("SYN,ACK seq=0 ack=1"), "the answer");
+    // Chapter 3 stands on the upgrade request with its banner.
+    s.keys(&["3"]);
+    s.wait_for(
+        |sc| sc.contains("Chapter 3") && sc.contains("step 2 of 4"),
+        "the chapter banner",
+    );
+    // Chapter 2 on ws://: not encrypted, what wss:// would add.
+    s.keys(&["2"]);
+    s.wait_for(
+        |sc| sc.contains("not encrypted"),
+        "the TLS chapter's banner",
+    );
+}
+
+#[test]
+fn the_screen_in_chinese() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let name = format!("wslens-zh-{}", std::process::id());
+    let s = small(&name, &format!("{} --lang zh", exe()));
+    let sc = s.wait_for(|sc| sc.contains("个数据包"), "the Chinese header");
+    for zh in [
+        "连接 (1)",
+        "本地（客户端）",
+        "消息",
+        "时序图",
+        "发生了什么",
+        "退出",
+    ] {
+        assert!(sc.contains(zh), "no {zh:?} on:\n{sc}");
+    }
+    for en in [
+        "pkts",
+        "events",
+        "local (client)",
+        "msgs",
+        "What happened",
+        "quit",
+    ] {
+        assert!(!sc.contains(en), "English {en:?} on:\n{sc}");
+    }
+    s.keys(&["1"]);
+    s.wait_for(|sc| sc.contains("第 1 章"), "the chapter banner in Chinese");
+}
+
+#[test]
+fn the_paced_demo_waits_for_the_teacher_and_sends_a_typed_message() {
+    if !runnable() {
+        return;
+    }
+    let Some(ns) = Netns::new("step") else {
+        eprintln!("SKIPPED: cannot make a network namespace");
+        return;
+    };
+    let name = format!("wslens-step-{}", std::process::id());
+    let s = Session::start(
+        &name,
+        &format!("ip netns exec {} {} demo --step", ns.0, exe()),
+    );
+    let sc = s.wait_for(|sc| sc.contains("next step"), "the paced demo's footer");
+    assert!(
+        sc.contains("0 pkts"),
+        "nothing happens before the teacher asks:\n{sc}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(s.screen().contains("0 pkts"), "the demo did not wait");
+    // Step 1: the TCP handshake, and nothing more.
+    s.keys(&["n"]);
+    let sc = s.wait_for(|sc| sc.contains("ACK ack=1"), "the three-way handshake");
+    assert!(
+        !sc.contains("GET /chat"),
+        "the upgrade came before its step:\n{sc}"
+    );
+    // Step 2: the upgrade; step 3: the first message and its echo.
+    s.keys(&["n"]);
+    s.wait_for(|sc| sc.contains("101 Switching Protocols"), "the upgrade");
+    s.keys(&["n"]);
+    s.wait_for(|sc| sc.contains("echo: Hello"), "the first message's echo");
+    // A message typed in class goes through every layer at once.
+    s.keys(&["m"]);
+    s.wait_for(|sc| sc.contains("message:"), "the message prompt");
+    s.keys(&["hi class", "Enter"]);
+    let sc = s.wait_for(
+        |sc| sc.contains("echo: hi class"),
+        "the typed message's echo",
+    );
+    assert!(sc.contains("Text \"hi class\" (masked)"), "{sc}");
+    // The rest of the script, step by step, to the end of the TCP teardown.
+    for _ in 0..5 {
+        s.keys(&["n"]);
+        std::thread::sleep(std::time::Duration::from_millis(400));
+    }
+    s.wait_for(|sc| sc.contains("demo ended"), "the end of the demo");
+    s.keys(&["q"]);
+    drop(ns);
+}
