@@ -37,6 +37,9 @@ pub enum DemoCmd {
     Send(String),
 }
 
+/// Sends a message typed in class on the open WebSocket.
+type SendTyped<'a> = dyn FnMut(&str) -> Res<()> + 'a;
+
 /// How the client waits between the steps of the conversation.
 pub enum Pace {
     /// The steps follow each other at this pace.
@@ -48,7 +51,7 @@ pub enum Pace {
 impl Pace {
     /// Wait before the next step. With a teacher, messages typed in the meantime are sent by
     /// `send` (once the WebSocket is open) before the step is taken.
-    fn wait(&mut self, mut send: Option<&mut dyn FnMut(&str) -> Res<()>>) -> Res<()> {
+    fn wait(&mut self, mut send: Option<&mut SendTyped<'_>>) -> Res<()> {
         match self {
             Pace::Timed(d) => {
                 thread::sleep(*d);

@@ -459,7 +459,7 @@ fn the_chinese_screen_has_no_untranslated_words() {
                     }
                     f.children.iter().for_each(|c| walk(c, out));
                 }
-                for f in super::layers::packet_fields(rec.linktype, data) {
+                for f in super::layers::packet_fields(rec.linktype, &data) {
                     walk(&f, &mut labels);
                 }
             }
