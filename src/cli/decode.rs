@@ -151,13 +151,25 @@ fn finish(
 /// never gets here: `die_on_closed_pipe` lets SIGPIPE end the process first.)
 struct StopOnError<S>(S);
 
-impl<S: WriteEvent> WriteEvent for StopOnError<S> {
-    fn write_event(&mut self, ev: &wslens::event::Event) {
-        self.0.write_event(ev);
+impl<S: WriteEvent> StopOnError<S> {
+    fn check(&mut self) {
         if let Some(e) = self.0.take_error() {
             let _ = writeln!(std::io::stderr(), "wslens: writing the output: {e}");
             std::process::exit(1);
         }
+    }
+}
+
+impl<S: WriteEvent> WriteEvent for StopOnError<S> {
+    fn write_event(&mut self, ev: &wslens::event::Event) {
+        self.0.write_event(ev);
+        self.check();
+    }
+
+    /// The input caught up (a pipe waits for more): what is held goes out now.
+    fn flush_out(&mut self) {
+        self.0.flush_out();
+        self.check();
     }
 }
 
