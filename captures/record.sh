@@ -48,7 +48,7 @@ deps() {
         python3 -m venv "$VENV"
         "$VENV/bin/pip" install -q -r "$PEERS/requirements.txt"
     fi
-    if [ ! -d "$PEERS/node_modules/ws" ]; then
+    if [ ! -d "$PEERS/node_modules/ws" ] || [ ! -d "$PEERS/node_modules/socket.io" ]; then
         log "installing node peers' dependencies"
         (cd "$PEERS" && npm ci --no-audit --no-fund >/dev/null)
     fi
@@ -400,6 +400,19 @@ rec_browser() {
     merge browser "Headless Chromium: page load, 3 fetch() polls, then a WebSocket with permessage-deflate (browser default) exchanging text and binary, closed 1000 by the page" "chromium page,python-websockets server"
 }
 
+rec_socketio() {
+    ns_fresh
+    OUT_FILE="$HERE/socketio.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8771"
+    run_bg "$NS" server node "$PEERS/socketio.js" server 127.0.0.1 8771
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client node "$PEERS/socketio.js" client 127.0.0.1 8771
+    wait_pid "$spid" server
+    cap_stop
+    merge socketio "Socket.IO 4 (Engine.IO 4) with default transports: long-polling, the probe and upgrade to WebSocket, events both ways, acks both ways, a binary upload and a reply with two attachments, the /admin namespace, heartbeats every 300 ms, disconnect" "socket.io server,socket.io-client"
+}
+
 # ---------------------------------------------------------------- bench (never committed)
 
 rec_bench() {
@@ -420,7 +433,7 @@ rec_bench() {
 
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
-     bad-accept browser udp)
+     bad-accept browser udp socketio)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }

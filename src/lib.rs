@@ -4,6 +4,7 @@
 //! → [`event::Event`]s → views.
 
 pub mod app;
+pub mod appproto;
 pub mod capture;
 pub mod decoder;
 pub mod event;

@@ -1,5 +1,6 @@
 //! Views that write events out: NDJSON for scripts, narrated text for people.
 
+pub mod app;
 pub mod batch;
 pub mod json;
 pub mod text;

@@ -98,6 +98,11 @@ ids! {
     FTheme, FSpeed,
     KPlay, KSpeed, KStep, KMove, KPage, KHome, KEnd, KEsc, KTab, KEnter, KCompare, KOneConn, KLayer,
     KAcks, KSearch, KRaw, KTheme, KMouse, KHelp, KQuit,
+    // above WebSocket: Engine.IO and Socket.IO
+    AppEioOpen, AppEioProbePing, AppEioProbePong, AppEioUpgrade, AppEioNoop, AppEioPing,
+    AppEioPong, AppEioClose, AppEioMessage, AppPolling, AppSioConnect, AppSioConnectOk,
+    AppSioDisconnect, AppSioEvent, AppSioWantsAck, AppSioBinary, AppSioAck, AppSioAckUnpaired,
+    AppSioConnectError, AppOther,
 }
 
 /// The template for `id` in `lang`.

@@ -207,7 +207,7 @@ impl StatsBuilder {
                 }
             }
             Event::ConnClose(cl) => c.seen(cl.ts),
-            Event::Note(_) | Event::Udp(_) => {}
+            Event::Note(_) | Event::Udp(_) | Event::App(_) => {}
         }
         // A closed connection's figures are final: move them out so memory stays bounded by
         // the connections open at once.

@@ -30,7 +30,7 @@ pub struct Line {
 }
 
 impl Line {
-    fn new(depth: u8, kind: LineKind, text: impl Into<String>) -> Line {
+    pub(super) fn new(depth: u8, kind: LineKind, text: impl Into<String>) -> Line {
         Line {
             depth,
             kind,
@@ -204,6 +204,7 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
             frame_lines(f, store.message_of(idx), data, bits_per_row, &mut d.lines);
         }
         Event::WsMessage(m) => message_lines(m, &mut d.lines),
+        Event::App(a) => super::detail_app::app_lines(a, &mut d.lines),
         Event::ConnClose(c) => {
             d.lines
                 .push(Line::new(0, LineKind::Heading, "Connection closed"));

@@ -31,6 +31,7 @@ pub enum LayerFilter {
     Tcp,
     Http,
     Ws,
+    App,
 }
 
 impl LayerFilter {
@@ -39,7 +40,8 @@ impl LayerFilter {
             LayerFilter::All => LayerFilter::Tcp,
             LayerFilter::Tcp => LayerFilter::Http,
             LayerFilter::Http => LayerFilter::Ws,
-            LayerFilter::Ws => LayerFilter::All,
+            LayerFilter::Ws => LayerFilter::App,
+            LayerFilter::App => LayerFilter::All,
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -48,6 +50,7 @@ impl LayerFilter {
             LayerFilter::Tcp => "tcp",
             LayerFilter::Http => "http",
             LayerFilter::Ws => "ws",
+            LayerFilter::App => "app",
         }
     }
     fn admits(self, l: Layer) -> bool {
@@ -56,6 +59,7 @@ impl LayerFilter {
             LayerFilter::Tcp => l == Layer::Tcp,
             LayerFilter::Http => l == Layer::Http,
             LayerFilter::Ws => l == Layer::Ws,
+            LayerFilter::App => l == Layer::App,
         }
     }
 }
@@ -804,6 +808,7 @@ fn ts_of(ev: &Event) -> Option<i64> {
         Event::WsHandshake(e) => e.ts.0,
         Event::WsFrame(e) => e.ts.0,
         Event::WsMessage(e) => e.ts.0,
+        Event::App(e) => e.ts.0,
         Event::Note(_) => return None,
     })
 }
