@@ -9,6 +9,7 @@ pub mod capture;
 pub mod decoder;
 pub mod event;
 pub mod fields;
+pub mod filter;
 pub mod http;
 pub mod ladder;
 pub mod limits;

@@ -9,7 +9,7 @@ use wslens::event::Sink;
 use wslens::limits::Limits;
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
-use wslens::output::{WriteEvent, batch};
+use wslens::output::{Filtered, WriteEvent, batch};
 use wslens::teach::Lang;
 use wslens::text::escape_for_terminal;
 
@@ -47,6 +47,10 @@ pub struct DecodeArgs {
     /// Inflated (permessage-deflate) bytes allowed per message before inflating stops.
     #[arg(long, default_value_t = 1 << 30, value_name = "BYTES")]
     pub max_inflate: u64,
+    /// Show only the events this filter expression lets through (docs/filters.md), e.g.
+    /// 'ws.opcode == binary && dir == s2c'.
+    #[arg(long, value_name = "EXPR", value_parser = super::parse_filter)]
+    pub filter: Option<wslens::filter::Filter>,
 }
 
 impl DecodeArgs {
@@ -71,6 +75,15 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         // The JSON writer writes large chunks itself: straight to the descriptor, past the
         // standard output's line buffer.
         let out = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
+        if let Some(filter) = a.filter {
+            let w = Filtered {
+                filter,
+                inner: JsonWriter::new(out),
+            };
+            let (code, mut w) = drive_threaded(&a.file, &mut dec, w)?;
+            let _ = w.inner.flush();
+            return code;
+        }
         let (code, mut w) = drive_threaded(&a.file, &mut dec, JsonWriter::new(out))?;
         let _ = w.flush();
         code
@@ -79,6 +92,12 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         let mut w = TextWriter::new(out);
         if !a.brief {
             w = w.narrated(a.lang);
+        }
+        if let Some(filter) = a.filter {
+            let w = Filtered { filter, inner: w };
+            let (code, mut w) = drive_threaded(&a.file, &mut dec, w)?;
+            let _ = w.inner.flush();
+            return code;
         }
         let (code, mut w) = drive_threaded(&a.file, &mut dec, w)?;
         let _ = w.flush();

@@ -12,6 +12,12 @@ mod live;
 mod open;
 mod stats;
 
+/// `--filter EXPR` for every subcommand that takes one: compiled when the arguments are read,
+/// so a malformed expression is refused at once with a caret under the error.
+pub(crate) fn parse_filter(s: &str) -> Result<wslens::filter::Filter, String> {
+    wslens::filter::Filter::new(s).map_err(|e| format!("\n{}", e.pointed(s)))
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "wslens",

@@ -32,3 +32,18 @@ pub(crate) fn write_out<W: Write>(
         *error = Some(e);
     }
 }
+
+/// A view that is shown only the events a filter lets through (the filter sees every event,
+/// so it learns the connections' ports from their `conn_open`).
+pub struct Filtered<W> {
+    pub filter: crate::filter::Filter,
+    pub inner: W,
+}
+
+impl<W: WriteEvent> WriteEvent for Filtered<W> {
+    fn write_event(&mut self, ev: &Event) {
+        if self.filter.matches(ev) {
+            self.inner.write_event(ev);
+        }
+    }
+}
