@@ -8,6 +8,7 @@ pub mod appproto;
 pub mod capture;
 pub mod decoder;
 pub mod event;
+pub mod export;
 pub mod fields;
 pub mod filter;
 pub mod http;

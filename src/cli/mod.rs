@@ -8,6 +8,7 @@ use wslens::ui::ThemeName;
 mod decode;
 mod demo;
 mod diagram;
+mod export;
 mod live;
 mod open;
 mod stats;
@@ -50,6 +51,8 @@ pub enum Cmd {
     Stats(stats::StatsArgs),
     /// Export a connection's ladder diagram as text, Mermaid or SVG.
     Diagram(diagram::DiagramArgs),
+    /// Export WebSocket messages with their whole payloads: HAR, one file each, or NDJSON.
+    Export(export::ExportArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -71,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Cmd::Stats(a)) => stats::run(a),
         Some(Cmd::Diagram(a)) => diagram::run(a),
+        Some(Cmd::Export(a)) => export::run(a),
         None => open::run(open::OpenArgs {
             file: None,
             theme: cli.theme,
