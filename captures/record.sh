@@ -400,6 +400,19 @@ rec_browser() {
     merge browser "Headless Chromium: page load, 3 fetch() polls, then a WebSocket with permessage-deflate (browser default) exchanging text and binary, closed 1000 by the page" "chromium page,python-websockets server"
 }
 
+rec_bad-accept-ping() {
+    ns_fresh
+    OUT_FILE="$HERE/bad-accept-ping.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8765"
+    run_bg "$NS" server "$PYBIN" "$PEERS/raw_ws.py" bad-server-ping 127.0.0.1 8765
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client "$PYBIN" "$PEERS/raw_ws.py" bad-client 127.0.0.1 8765
+    wait_pid "$spid" server
+    cap_stop
+    merge bad-accept-ping "DELIBERATELY misbehaving raw-socket server: 101 with a wrong Sec-WebSocket-Accept, then at once an unmasked ping frame 'still there?'; the raw-socket client sees the mismatch and closes the TCP connection without sending any frame" "python-raw server,python-raw client"
+}
+
 rec_socketio() {
     ns_fresh
     OUT_FILE="$HERE/socketio.pcap"
@@ -433,7 +446,7 @@ rec_bench() {
 
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
-     bad-accept browser udp socketio)
+     bad-accept browser udp socketio bad-accept-ping)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }

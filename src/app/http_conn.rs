@@ -243,6 +243,18 @@ impl HttpConn {
             if upgraded {
                 return Some(self.switch_to_ws(app, cx, deflate, wsapp, rest, sink));
             }
+            if ws_answer {
+                // The server switched protocols on its side whatever the client concludes:
+                // what it sends next are frames, not HTTP (Zeek's test capture: a ping).
+                note(
+                    sink,
+                    Level::Warn,
+                    "ws-after-failed-upgrade",
+                    "the server answered 101 to an upgrade that failed: the bytes that follow are decoded as WebSocket frames, though a conforming client must fail the connection without reading them (RFC 6455 §4.1)".into(),
+                    cx,
+                );
+                return Some(self.switch_to_ws(app, cx, deflate, wsapp, rest, sink));
+            }
         } else if ws_answer && upgrade_req.is_none() {
             // The request was not captured (capture began late, or lost): trust the 101.
             let deflate = http::joined(&resp_ev, "sec-websocket-extensions")
