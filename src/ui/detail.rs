@@ -107,6 +107,10 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
     };
     d.pkt = pkt;
     let packet = pkt.and_then(|n| store.packet(n));
+    // What an application message means comes first; the packet that completed it below.
+    if let Event::App(a) = ev {
+        super::detail_app::app_lines(a, &mut d.lines);
+    }
     if let (Some(n), Some((rec, data))) = (pkt, packet) {
         d.lines.push(Line::new(
             0,
@@ -204,7 +208,7 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
             frame_lines(f, store.message_of(idx), data, bits_per_row, &mut d.lines);
         }
         Event::WsMessage(m) => message_lines(m, &mut d.lines),
-        Event::App(a) => super::detail_app::app_lines(a, &mut d.lines),
+        Event::App(_) => {}
         Event::ConnClose(c) => {
             d.lines
                 .push(Line::new(0, LineKind::Heading, "Connection closed"));

@@ -336,6 +336,8 @@ impl Model {
             Some(Event::WsHandshake(_) | Event::ConnClose(_) | Event::Note(_)) => {
                 self.detail.event_heading().unwrap_or(0)
             }
+            // An application message's meaning is at the top, above its packet.
+            Some(Event::App(_)) => 0,
             _ => self.detail_sel.map_or(0, |s| s.saturating_sub(1)),
         };
         self.narration = self.narrator.sentences(&self.store, c);
