@@ -400,6 +400,26 @@ rec_browser() {
     merge browser "Headless Chromium: page load, 3 fetch() polls, then a WebSocket with permessage-deflate (browser default) exchanging text and binary, closed 1000 by the page" "chromium page,python-websockets server"
 }
 
+rec_cdp() {
+    command -v chromium >/dev/null || { log "cdp: chromium not installed (apt-get install -y chromium)"; return 1; }
+    ns_fresh
+    OUT_FILE="$HERE/cdp.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 9222"
+    local profile
+    profile=$(mktemp -d "$WORK/chromium.XXXXXX")
+    run_bg "$NS" chromium chromium --headless --no-sandbox --disable-gpu --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --disable-features=Translate,OptimizationHints,MediaRouter \
+        --user-data-dir="$profile" --remote-debugging-address=127.0.0.1 \
+        --remote-debugging-port=9222 --remote-allow-origins='*' about:blank
+    local cpid=$LAST_PID
+    run_fg "$NS" client "$PYBIN" "$PEERS/cdp_client.py" 127.0.0.1 9222
+    kill "$cpid" 2>/dev/null || true
+    wait "$cpid" 2>/dev/null || true
+    cap_stop
+    merge cdp "Headless Chromium driven over the Chrome DevTools Protocol: GET /json/list, then the page's WebSocket: Runtime.enable (events follow), Runtime.evaluate (a value, then a thrown exception), Page.enable, Page.navigate to a data: URL (events), an unknown method (error reply)" "chromium devtools,python-websockets client"
+}
+
 rec_bad-accept-ping() {
     ns_fresh
     OUT_FILE="$HERE/bad-accept-ping.pcap"
@@ -446,7 +466,7 @@ rec_bench() {
 
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
-     bad-accept browser udp socketio bad-accept-ping)
+     bad-accept browser udp socketio bad-accept-ping cdp)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }

@@ -185,3 +185,50 @@ fn the_upgrade_dance_is_narrated_in_both_languages() {
     assert!(zh.contains("2probe") && zh.contains("升级过程第 1 步"));
     assert!(zh.contains("回应事件 \"add\""));
 }
+
+/// `captures/cdp.pcap`: headless Chromium driven over the DevTools Protocol by the python
+/// websockets client, which logged every message it sent and received. Each WebSocket message
+/// is the logged one (length, SHA-256), and each decodes to a JSON-RPC-shaped app event with the
+/// logged id and method; every response and error is paired with its request.
+#[test]
+fn cdp_messages_match_the_clients_log() {
+    let evs = decode(&capture("cdp.pcap"));
+    let text = std::fs::read_to_string(capture("cdp.peers.ndjson")).unwrap();
+    let log: Vec<Value> = text
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|v: &Value| v["opcode"] == "text")
+        .collect();
+    let msgs: Vec<_> = messages(&evs)
+        .into_iter()
+        .filter(|m| m.opcode == wslens::event::Opcode::Text)
+        .collect();
+    let rpc: Vec<&AppMessage> = apps(&evs)
+        .into_iter()
+        .filter(|a| a.proto == AppProto::JsonRpc)
+        .collect();
+    assert!(log.len() >= 20, "{} messages logged", log.len());
+    assert_eq!(msgs.len(), log.len());
+    assert_eq!(rpc.len(), log.len(), "one app event per message");
+    for d in ["c2s", "s2c"] {
+        let l: Vec<&Value> = log.iter().filter(|v| v["dir"] == d).collect();
+        let m: Vec<_> = msgs.iter().filter(|m| m.dir.as_str() == d).collect();
+        let r: Vec<_> = rpc.iter().filter(|a| a.dir.as_str() == d).collect();
+        for ((lv, mv), rv) in l.iter().zip(&m).zip(&r) {
+            let hex: String = mv.sha256.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!((mv.len, hex.as_str()), (lv["len"].as_u64().unwrap(), lv["sha256"].as_str().unwrap()));
+            assert_eq!(rv.id.as_deref().map(str::to_string), lv["cdp_id"].as_u64().map(|i| i.to_string()));
+            if let Some(method) = lv["cdp_method"].as_str() {
+                assert_eq!(rv.name.as_deref(), Some(method));
+                assert!(matches!(rv.kind, "request" | "notification"));
+            } else {
+                assert!(matches!(rv.kind, "response" | "error"));
+                let r = rv.reply.as_ref().expect("paired with its request");
+                assert!(r.rtt_ns > 0);
+            }
+            assert_eq!(rv.field("dialect"), Some("cdp"));
+        }
+    }
+    assert_eq!(rpc.iter().filter(|a| a.kind == "error").count(), 1);
+}

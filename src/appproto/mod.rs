@@ -9,6 +9,7 @@
 //! A message that does not parse becomes an `app-undecodable` note, never an error.
 
 pub mod engineio;
+mod jsonrpc;
 mod session;
 pub mod socketio;
 
@@ -49,6 +50,8 @@ enum Which {
     /// Engine.IO (with Socket.IO inside when its messages parse as such). `key` is the session
     /// id, learnt from the URL or from the open packet.
     EngineIo { key: Option<Box<str>>, version: u8 },
+    /// JSON-RPC 2.0 or the Chrome DevTools Protocol.
+    JsonRpc(Box<jsonrpc::JsonRpc>),
     /// Nothing recognised: messages pass untouched.
     Off,
 }
@@ -175,9 +178,24 @@ impl AppProtoLayer {
                         version: 4,
                     }
                 }
+                Some(t) if !m.text_truncated && let Some(j) = jsonrpc::recognise(t) => {
+                    app.which = Which::JsonRpc(Box::new(j))
+                }
                 _ if *left == 0 => app.which = Which::Off,
                 _ => return,
             }
+        }
+        if let Which::JsonRpc(j) = &mut app.which {
+            match &m.text {
+                Some(t) if !m.text_truncated => j.message(o, t, out),
+                Some(_) => note(
+                    out,
+                    o,
+                    format!("JSON-RPC message of {} bytes is longer than the text preview: not decoded", m.len),
+                ),
+                None => {}
+            }
+            return;
         }
         let Which::EngineIo { key, version } = &mut app.which else {
             return;

@@ -43,6 +43,23 @@ pub fn label(a: &AppMessage) -> String {
                 s.push_str(&format!(" ({})", millis(r.rtt_ns)));
             }
         }
+        (AppProto::JsonRpc, kind) => {
+            s.push_str(match kind {
+                "request" => "call",
+                "notification" => "notify",
+                "response" => "result",
+                other => other,
+            });
+            if let Some(n) = &a.name {
+                s.push_str(&format!(" {}", escape_for_terminal(n)));
+            }
+            if let Some(id) = &a.id {
+                s.push_str(&format!(" #{}", escape_for_terminal(id)));
+            }
+            if let Some(r) = &a.reply {
+                s.push_str(&format!(" ({})", millis(r.rtt_ns)));
+            }
+        }
         (_, kind) => {
             s.push_str(kind);
             if a.field("probe").is_some() {

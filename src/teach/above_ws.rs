@@ -114,6 +114,60 @@ pub fn app(a: &AppMessage, lang: Lang) -> Vec<String> {
                 None => out.push(say!(lang, AppSioAckUnpaired, id = id, who = who)),
             }
         }
+        (AppProto::JsonRpc, kind) => {
+            let id = crate::text::escape_for_terminal(a.id.as_deref().unwrap_or("-")).into_owned();
+            let method =
+                crate::text::escape_for_terminal(a.name.as_deref().unwrap_or("?")).into_owned();
+            match (kind, &a.reply) {
+                ("request", _) => out.push(say!(
+                    lang,
+                    AppRpcRequest,
+                    id = id,
+                    who = who,
+                    method = method,
+                    args = args,
+                    other = other
+                )),
+                ("notification", _) => out.push(say!(
+                    lang,
+                    AppRpcNotification,
+                    who = who,
+                    method = method,
+                    args = args
+                )),
+                ("response", Some(r)) => out.push(say!(
+                    lang,
+                    AppRpcResponse,
+                    id = id,
+                    who = who,
+                    method = method,
+                    pkt = r.pkt,
+                    rtt = millis(r.rtt_ns),
+                    args = args
+                )),
+                ("error", Some(r)) => out.push(say!(
+                    lang,
+                    AppRpcError,
+                    id = id,
+                    who = who,
+                    method = method,
+                    pkt = r.pkt,
+                    rtt = millis(r.rtt_ns),
+                    args = args
+                )),
+                (kind, _) => out.push(say!(
+                    lang,
+                    AppRpcUnpaired,
+                    kind = kind,
+                    id = id,
+                    who = who,
+                    args = args
+                )),
+            }
+            if a.field("dialect") == Some("cdp") && a.kind == "request" && a.id.as_deref() == Some("1") {
+                out.push(say!(lang, AppRpcCdp));
+            }
+        }
         _ => out.push(say!(lang, AppOther, proto = a.proto.as_str(), label = label(a))),
     }
     if !a.attachments.is_empty() {

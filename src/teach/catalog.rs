@@ -103,6 +103,7 @@ ids! {
     AppEioPong, AppEioClose, AppEioMessage, AppPolling, AppSioConnect, AppSioConnectOk,
     AppSioDisconnect, AppSioEvent, AppSioWantsAck, AppSioBinary, AppSioAck, AppSioAckUnpaired,
     AppSioConnectError, AppOther,
+    AppRpcRequest, AppRpcNotification, AppRpcResponse, AppRpcError, AppRpcUnpaired, AppRpcCdp,
 }
 
 /// The template for `id` in `lang`.

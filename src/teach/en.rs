@@ -304,5 +304,11 @@ pub(super) fn text(id: Msg) -> &'static str {
         AppSioAckUnpaired => "Socket.IO ack {id} from the {who}; the event it answers was not captured.",
         AppSioConnectError => "Socket.IO: the server refuses the client in namespace {nsp}: {args}",
         AppOther => "{proto}: {label}",
+        AppRpcRequest => "JSON-RPC request {id} from the {who}: call {method} with {args}; the {other} must answer with the same id.",
+        AppRpcNotification => "JSON-RPC notification from the {who}: {method} {args} (no id: nobody answers it).",
+        AppRpcResponse => "JSON-RPC response {id} from the {who}: the result of {method} (packet #{pkt}), {rtt} after the request: {args}",
+        AppRpcError => "JSON-RPC error {id} from the {who}: {method} (packet #{pkt}) failed, {rtt} after the request: {args}",
+        AppRpcUnpaired => "JSON-RPC {kind} {id} from the {who}; its request was not captured: {args}",
+        AppRpcCdp => "This is the Chrome DevTools Protocol: JSON-RPC's shape without the \"jsonrpc\":\"2.0\" member; messages without an id are the browser's events.",
     }
 }
