@@ -25,7 +25,9 @@ fn peer_args(v: &Value) -> Value {
         Value::Object(o) if o.contains_key("binary") && o.contains_key("sha256") => {
             serde_json::json!({"_binary": o["binary"], "sha256": o["sha256"]})
         }
-        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), peer_args(v))).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), peer_args(v))).collect())
+        }
         Value::Array(a) => Value::Array(a.iter().map(peer_args).collect()),
         other => other.clone(),
     }
@@ -81,7 +83,11 @@ fn every_socketio_message_matches_what_the_peers_sent() {
         let o: Vec<&Row> = ours.iter().filter(|r| r.0 == dir).collect();
         assert_eq!(o, e, "{dir}: socket.io messages differ from the peers' log");
     }
-    assert!(expected.len() >= 15, "the recording holds {} messages", expected.len());
+    assert!(
+        expected.len() >= 15,
+        "the recording holds {} messages",
+        expected.len()
+    );
     // Namespace disconnects: what the server reports receiving.
     let left = log_lines()
         .iter()
@@ -99,7 +105,10 @@ fn acks_are_paired_with_their_events() {
     // add (c2s), upload (c2s), question (s2c): each answered once.
     assert_eq!(acks.len(), 3);
     for ack in acks {
-        let r = ack.reply.as_ref().expect("every ack of the recording has its event");
+        let r = ack
+            .reply
+            .as_ref()
+            .expect("every ack of the recording has its event");
         let ev = a
             .iter()
             .find(|m| m.kind == "event" && m.pkt == r.pkt)
@@ -116,12 +125,21 @@ fn acks_are_paired_with_their_events() {
 fn binary_events_are_joined_with_their_attachments() {
     let evs = decode(&capture("socketio.pcap"));
     let a = apps(&evs);
-    let up = a.iter().find(|m| m.name.as_deref() == Some("upload")).unwrap();
+    let up = a
+        .iter()
+        .find(|m| m.name.as_deref() == Some("upload"))
+        .unwrap();
     assert_eq!(up.attachments, vec![1000]);
-    let file = a.iter().find(|m| m.name.as_deref() == Some("file")).unwrap();
+    let file = a
+        .iter()
+        .find(|m| m.name.as_deref() == Some("file"))
+        .unwrap();
     assert_eq!(file.attachments, vec![300, 5]);
     // No attachment left over as a plain engine.io message.
-    assert!(!a.iter().any(|m| m.proto == AppProto::EngineIo && m.kind == "message"));
+    assert!(
+        !a.iter()
+            .any(|m| m.proto == AppProto::EngineIo && m.kind == "message")
+    );
 }
 
 #[test]
@@ -141,11 +159,21 @@ fn the_upgrade_dance_and_heartbeats() {
     let ws = dance[0].2;
     assert_eq!(
         dance,
-        vec![("ping", Dir::C2S, ws), ("pong", Dir::S2C, ws), ("upgrade", Dir::C2S, ws)]
+        vec![
+            ("ping", Dir::C2S, ws),
+            ("pong", Dir::S2C, ws),
+            ("upgrade", Dir::C2S, ws)
+        ]
     );
-    assert!(a.iter().any(|m| m.kind == "noop" && m.transport == Some(AppTransport::Polling)));
+    assert!(
+        a.iter()
+            .any(|m| m.kind == "noop" && m.transport == Some(AppTransport::Polling))
+    );
     // The first event travelled in a long-polling response.
-    let welcome = a.iter().find(|m| m.name.as_deref() == Some("welcome")).unwrap();
+    let welcome = a
+        .iter()
+        .find(|m| m.name.as_deref() == Some("welcome"))
+        .unwrap();
     assert_eq!(welcome.transport, Some(AppTransport::Polling));
     // Heartbeats: as many as the client's engine.io socket reports.
     let log = log_lines();
@@ -217,8 +245,14 @@ fn cdp_messages_match_the_clients_log() {
         let r: Vec<_> = rpc.iter().filter(|a| a.dir.as_str() == d).collect();
         for ((lv, mv), rv) in l.iter().zip(&m).zip(&r) {
             let hex: String = mv.sha256.iter().map(|b| format!("{b:02x}")).collect();
-            assert_eq!((mv.len, hex.as_str()), (lv["len"].as_u64().unwrap(), lv["sha256"].as_str().unwrap()));
-            assert_eq!(rv.id.as_deref().map(str::to_string), lv["cdp_id"].as_u64().map(|i| i.to_string()));
+            assert_eq!(
+                (mv.len, hex.as_str()),
+                (lv["len"].as_u64().unwrap(), lv["sha256"].as_str().unwrap())
+            );
+            assert_eq!(
+                rv.id.as_deref().map(str::to_string),
+                lv["cdp_id"].as_u64().map(|i| i.to_string())
+            );
             if let Some(method) = lv["cdp_method"].as_str() {
                 assert_eq!(rv.name.as_deref(), Some(method));
                 assert!(matches!(rv.kind, "request" | "notification"));

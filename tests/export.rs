@@ -32,7 +32,12 @@ fn logged(name: &str, dir: &str) -> Vec<(u64, String)> {
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|v| v["action"] == "sent" && v["dir"] == dir)
         .filter(|v| v["opcode"] == "text" || v["opcode"] == "binary")
-        .map(|v| (v["len"].as_u64().unwrap(), v["sha256"].as_str().unwrap().to_string()))
+        .map(|v| {
+            (
+                v["len"].as_u64().unwrap(),
+                v["sha256"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -65,8 +70,14 @@ fn message_files_and_har_hold_the_whole_payloads() {
             })
             .collect();
         let want = logged("echo-node.pcap", d);
-        assert!(want.iter().any(|(l, _)| *l == 3 << 20), "the 3 MiB message is logged");
-        assert_eq!(ours, want, "{d}: exported payloads differ from the peers' log");
+        assert!(
+            want.iter().any(|(l, _)| *l == 3 << 20),
+            "the 3 MiB message is logged"
+        );
+        assert_eq!(
+            ours, want,
+            "{d}: exported payloads differ from the peers' log"
+        );
     }
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
     assert_eq!(doc["log"]["version"], "1.2");
@@ -113,7 +124,10 @@ fn ndjson_export_is_filtered_and_inflated() {
     assert_eq!(lines.len(), want.len());
     for (l, (len, sha)) in lines.iter().zip(&want) {
         assert_eq!(l["dir"], "s2c");
-        assert_eq!((l["len"].as_u64().unwrap(), l["sha256"].as_str().unwrap()), (*len, sha.as_str()));
+        assert_eq!(
+            (l["len"].as_u64().unwrap(), l["sha256"].as_str().unwrap()),
+            (*len, sha.as_str())
+        );
         assert!(l.get("truncated").is_none());
     }
 }
@@ -127,7 +141,13 @@ fn export_needs_something_to_write_and_a_valid_filter() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let out = Command::new(env!("CARGO_BIN_EXE_wslens"))
-        .args(["export", path.to_str().unwrap(), "--ndjson", "--filter", "ws.len >"])
+        .args([
+            "export",
+            path.to_str().unwrap(),
+            "--ndjson",
+            "--filter",
+            "ws.len >",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -350,9 +350,7 @@ impl HttpConn {
                 sink,
                 Level::Info,
                 "app-undecodable",
-                format!(
-                    "Engine.IO polling body longer than {MAX_POLL_BODY} bytes: not decoded"
-                ),
+                format!("Engine.IO polling body longer than {MAX_POLL_BODY} bytes: not decoded"),
                 cx,
             );
             return;

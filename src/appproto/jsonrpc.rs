@@ -36,7 +36,8 @@ pub fn recognise(text: &str) -> Option<JsonRpc> {
         return Some(JsonRpc::default());
     }
     // CDP: a command has a numeric id and a method name.
-    let cdp = o.get("id").is_some_and(Value::is_u64) && o.get("method").is_some_and(Value::is_string);
+    let cdp =
+        o.get("id").is_some_and(Value::is_u64) && o.get("method").is_some_and(Value::is_string);
     cdp.then(|| JsonRpc {
         cdp: true,
         ..Default::default()
@@ -149,12 +150,21 @@ mod tests {
 
     #[test]
     fn batches_pair_by_id_and_bad_input_is_a_note() {
-        let mut j = recognise(r#"{"jsonrpc":"2.0","id":"a","method":"sum","params":[1,2]}"#).unwrap();
+        let mut j =
+            recognise(r#"{"jsonrpc":"2.0","id":"a","method":"sum","params":[1,2]}"#).unwrap();
         assert!(!j.cdp);
         let mut out = Vec::new();
         j.message(o(Dir::C2S, 1), r#"[{"jsonrpc":"2.0","id":"a","method":"sum","params":[1,2]},{"jsonrpc":"2.0","method":"log"}]"#, &mut out);
-        j.message(o(Dir::S2C, 3), r#"[{"jsonrpc":"2.0","id":"a","result":3}]"#, &mut out);
-        j.message(o(Dir::S2C, 4), r#"{"jsonrpc":"2.0","id":9,"error":{"code":-32601}}"#, &mut out);
+        j.message(
+            o(Dir::S2C, 3),
+            r#"[{"jsonrpc":"2.0","id":"a","result":3}]"#,
+            &mut out,
+        );
+        j.message(
+            o(Dir::S2C, 4),
+            r#"{"jsonrpc":"2.0","id":9,"error":{"code":-32601}}"#,
+            &mut out,
+        );
         j.message(o(Dir::S2C, 5), "{nope", &mut out);
         j.message(o(Dir::S2C, 6), "{}", &mut out);
         let kinds: Vec<&str> = out
@@ -165,7 +175,17 @@ mod tests {
                 _ => "?",
             })
             .collect();
-        assert_eq!(kinds, ["request", "notification", "response", "error", "note", "note"]);
+        assert_eq!(
+            kinds,
+            [
+                "request",
+                "notification",
+                "response",
+                "error",
+                "note",
+                "note"
+            ]
+        );
         let Event::App(r) = &out[2] else { panic!() };
         assert_eq!(r.reply.as_ref().map(|r| (r.pkt, r.rtt_ns)), Some((1, 2000)));
         assert_eq!(r.name.as_deref(), Some("sum"));

@@ -147,11 +147,14 @@ impl AppProtoLayer {
                 });
                 let key = sid.unwrap_or_else(|| format!("conn{}", o.conn));
                 for p in packets {
-                    self.sessions
-                        .packet(&key, poll.version, o, p, &mut out);
+                    self.sessions.packet(&key, poll.version, o, p, &mut out);
                 }
             }
-            Err(e) => note(&mut out, o, format!("Engine.IO polling body not decoded: {e}")),
+            Err(e) => note(
+                &mut out,
+                o,
+                format!("Engine.IO polling body not decoded: {e}"),
+            ),
         }
         flush(out, sink);
     }
@@ -178,7 +181,10 @@ impl AppProtoLayer {
                         version: 4,
                     }
                 }
-                Some(t) if !m.text_truncated && let Some(j) = jsonrpc::recognise(t) => {
+                Some(t)
+                    if !m.text_truncated
+                        && let Some(j) = jsonrpc::recognise(t) =>
+                {
                     app.which = Which::JsonRpc(Box::new(j))
                 }
                 _ if *left == 0 => app.which = Which::Off,
@@ -191,7 +197,10 @@ impl AppProtoLayer {
                 Some(_) => note(
                     out,
                     o,
-                    format!("JSON-RPC message of {} bytes is longer than the text preview: not decoded", m.len),
+                    format!(
+                        "JSON-RPC message of {} bytes is longer than the text preview: not decoded",
+                        m.len
+                    ),
                 ),
                 None => {}
             }

@@ -131,8 +131,7 @@ impl Sessions {
                     Data::Text(t) => t,
                     Data::Binary(b) => format!("{} bytes", b.len()),
                 };
-                if matches!(kind, engineio::Kind::Ping | engineio::Kind::Pong) && text == "probe"
-                {
+                if matches!(kind, engineio::Kind::Ping | engineio::Kind::Pong) && text == "probe" {
                     m.fields.push(("probe", "true".into()));
                 }
                 if kind == engineio::Kind::Open {

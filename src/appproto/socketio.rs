@@ -53,7 +53,12 @@ pub fn parse(s: &str) -> Result<Packet, String> {
         Some(b'4') => Kind::ConnectError,
         Some(b'5') => Kind::BinaryEvent,
         Some(b'6') => Kind::BinaryAck,
-        Some(c) => return Err(format!("{:?} is not a Socket.IO packet type (0-6)", *c as char)),
+        Some(c) => {
+            return Err(format!(
+                "{:?} is not a Socket.IO packet type (0-6)",
+                *c as char
+            ));
+        }
         None => return Err("empty Socket.IO packet".into()),
     };
     let mut i = 1;
@@ -97,17 +102,15 @@ pub fn parse(s: &str) -> Result<Packet, String> {
                 .map_err(|e| format!("Socket.IO payload is not JSON ({e})"))?,
         )
     };
+    let named =
+        matches!(&payload, Some(Value::Array(a)) if a.first().is_some_and(Value::is_string));
+    let listed = matches!(payload, Some(Value::Array(_)));
     match kind {
-        Kind::Event | Kind::BinaryEvent => {
-            let ok = matches!(&payload, Some(Value::Array(a)) if a.first().is_some_and(Value::is_string));
-            if !ok {
-                return Err("Socket.IO event whose payload is not [\"name\", ...]".into());
-            }
+        Kind::Event | Kind::BinaryEvent if !named => {
+            return Err("Socket.IO event whose payload is not [\"name\", ...]".into());
         }
-        Kind::Ack | Kind::BinaryAck => {
-            if id.is_none() || !matches!(payload, Some(Value::Array(_))) {
-                return Err("Socket.IO ack without an id or an argument list".into());
-            }
+        Kind::Ack | Kind::BinaryAck if id.is_none() || !listed => {
+            return Err("Socket.IO ack without an id or an argument list".into());
         }
         _ => {}
     }
@@ -156,7 +159,10 @@ mod tests {
         assert_eq!((p.nsp.as_str(), p.id), ("/admin", Some(7)));
         let p = parse("31[{\"sum\":5}]").unwrap();
         assert_eq!((p.kind, p.id), (Kind::Ack, Some(1)));
-        let p = parse("52-[\"file\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]").unwrap();
+        let p = parse(
+            "52-[\"file\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]",
+        )
+        .unwrap();
         assert_eq!((p.kind, p.attachments), (Kind::BinaryEvent, 2));
         let p = parse("0/admin,{\"sid\":\"x\"}").unwrap();
         assert_eq!((p.kind, p.nsp.as_str()), (Kind::Connect, "/admin"));
@@ -183,9 +189,10 @@ mod tests {
 
     #[test]
     fn placeholders_are_replaced_where_they_sit() {
-        let mut v: Value =
-            serde_json::from_str(r#"["up",{"a":{"_placeholder":true,"num":1}},{"_placeholder":true,"num":0}]"#)
-                .unwrap();
+        let mut v: Value = serde_json::from_str(
+            r#"["up",{"a":{"_placeholder":true,"num":1}},{"_placeholder":true,"num":0}]"#,
+        )
+        .unwrap();
         fill_placeholders(&mut v, &|n| Some(Value::from(n as u64 + 10)));
         assert_eq!(v, serde_json::json!(["up", {"a": 11}, 10]));
     }

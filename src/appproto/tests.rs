@@ -34,17 +34,26 @@ fn v3_polling_payload_with_an_ack_across_two_bodies() {
         post: true,
     };
     let body = "15:42[\"hello\",\"a\"]14:425[\"sum\",1,2]";
-    layer.polling_body(&poll, origin(Dir::C2S, 1), body.as_bytes(), None, &mut |e| {
+    layer.polling_body(
+        &poll,
+        origin(Dir::C2S, 1),
+        body.as_bytes(),
+        None,
+        &mut |e| evs.push(e),
+    );
+    layer.polling_body(&poll, origin(Dir::S2C, 4), b"6:435[3]", None, &mut |e| {
         evs.push(e)
     });
-    layer.polling_body(&poll, origin(Dir::S2C, 4), b"6:435[3]", None, &mut |e| evs.push(e));
     let a = apps(&evs);
     assert_eq!(a.len(), 3, "{evs:?}");
     assert_eq!(a[0].name.as_deref(), Some("hello"));
     assert_eq!(a[1].id.as_deref(), Some("5"));
     assert_eq!(a[2].kind, "ack");
     let r = a[2].reply.as_ref().expect("paired");
-    assert_eq!((r.pkt, r.rtt_ns, r.name.as_deref()), (1, 3_000_000, Some("sum")));
+    assert_eq!(
+        (r.pkt, r.rtt_ns, r.name.as_deref()),
+        (1, 3_000_000, Some("sum"))
+    );
 }
 
 #[test]
@@ -79,12 +88,19 @@ fn plain_engine_io_messages_stay_engine_io() {
         sid: Some("s".into()),
         post: true,
     };
-    layer.polling_body(&poll, origin(Dir::C2S, 1), b"4hello\x1ebAQI=", None, &mut |e| {
-        evs.push(e)
-    });
+    layer.polling_body(
+        &poll,
+        origin(Dir::C2S, 1),
+        b"4hello\x1ebAQI=",
+        None,
+        &mut |e| evs.push(e),
+    );
     let a = apps(&evs);
     assert_eq!(a.len(), 2);
-    assert!(a.iter().all(|m| m.proto == AppProto::EngineIo && m.kind == "message"));
+    assert!(
+        a.iter()
+            .all(|m| m.proto == AppProto::EngineIo && m.kind == "message")
+    );
     assert_eq!(a[0].args, Some(serde_json::json!("hello")));
     assert_eq!(a[1].args.as_ref().unwrap()["_binary"], 2);
 }

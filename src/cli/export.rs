@@ -79,9 +79,8 @@ pub fn run(a: ExportArgs) -> anyhow::Result<ExitCode> {
     let code = super::decode::drive(&a.file, &mut dec, &mut sink)?;
     if let Some(e) = error {
         // A closed pipe on standard output ends the export quietly, like `decode`.
-        if !e
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        if e.downcast_ref::<std::io::Error>()
+            .is_none_or(|e| e.kind() != std::io::ErrorKind::BrokenPipe)
         {
             return Err(e);
         }

@@ -91,11 +91,7 @@ impl Har {
     /// The HAR document.
     pub fn finish(self) -> Value {
         let base = self.base_ns;
-        let entries: Vec<Value> = self
-            .entries
-            .into_values()
-            .map(|e| entry(e, base))
-            .collect();
+        let entries: Vec<Value> = self.entries.into_values().map(|e| entry(e, base)).collect();
         json!({"log": {
             "version": "1.2",
             "creator": {"name": "wslens", "version": env!("CARGO_PKG_VERSION")},

@@ -28,10 +28,10 @@ pub fn full_limits(max_message: usize) -> Limits {
 pub fn is_whole(m: &WsMessage) -> bool {
     !is_data(m)
         || m.inflate_error.is_none()
-        && match &m.text {
-            Some(_) => !m.text_truncated,
-            None => !m.data_truncated && m.data.len() as u64 == m.len,
-        }
+            && match &m.text {
+                Some(_) => !m.text_truncated,
+                None => !m.data_truncated && m.data.len() as u64 == m.len,
+            }
 }
 
 fn is_data(m: &WsMessage) -> bool {
@@ -65,7 +65,11 @@ impl MessageFiles {
         }
         let n = self.next.entry((m.conn, m.dir)).or_insert(0);
         *n += 1;
-        let ext = if m.opcode == Opcode::Text { "txt" } else { "bin" };
+        let ext = if m.opcode == Opcode::Text {
+            "txt"
+        } else {
+            "bin"
+        };
         let name = format!("conn{}-{}-{:06}.{ext}", m.conn, m.dir.as_str(), n);
         std::fs::write(self.dir.join(name), m.content())?;
         self.written += 1;

@@ -43,13 +43,11 @@ pub struct Value {
 
 impl Value {
     fn new(text: &str, quoted: bool, cmp: Cmp) -> Result<Value, String> {
-        let num = if quoted {
-            None
-        } else {
-            parse_num(text)
-        };
+        let num = if quoted { None } else { parse_num(text) };
         if matches!(cmp, Cmp::Lt | Cmp::Le | Cmp::Gt | Cmp::Ge) && parse_num(text).is_none() {
-            return Err(format!("{text:?} is not a number: <, <=, >, >= compare numbers"));
+            return Err(format!(
+                "{text:?} is not a number: <, <=, >, >= compare numbers"
+            ));
         }
         let re = if cmp == Cmp::Matches {
             Some(

@@ -10,8 +10,8 @@
 //! value   = number | "quoted string" | bare-word
 //! ```
 
-use super::{Cmp, Expr, FilterError, Value};
 use super::fields::Field;
+use super::{Cmp, Expr, FilterError, Value};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
@@ -196,7 +196,10 @@ impl Parser {
                 Ok(Expr::Cmp(field, cmp, value))
             }
             Some(Tok::RParen) => Err(FilterError::at(pos, "unexpected ')'")),
-            Some(Tok::Str(_)) => Err(FilterError::at(pos, "expected a field name, found a string")),
+            Some(Tok::Str(_)) => Err(FilterError::at(
+                pos,
+                "expected a field name, found a string",
+            )),
             Some(Tok::Op(o)) => Err(FilterError::at(pos, format!("unexpected {o:?}"))),
             None => Err(FilterError::at(pos, "the filter ends too early")),
         }

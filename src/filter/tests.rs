@@ -58,7 +58,10 @@ fn comparisons_and_logic() {
     assert!(check("port == 8080 && port == 50000", &txt));
     assert!(check("conn == 2 && pkt == 9 && ts > 1.4 && ts < 1.6", &txt));
     assert!(check("event == ws_message", &txt));
-    assert!(check("(ws.opcode == text || ws.opcode == close) && not ws.compressed == true", &txt));
+    assert!(check(
+        "(ws.opcode == text || ws.opcode == close) && not ws.compressed == true",
+        &txt
+    ));
 }
 
 #[test]
@@ -86,7 +89,9 @@ fn errors_name_their_position() {
         ("dir == c2s)", 10),
         ("", 0),
     ] {
-        let e = Filter::new(expr).err().unwrap_or_else(|| panic!("{expr:?} compiled"));
+        let e = Filter::new(expr)
+            .err()
+            .unwrap_or_else(|| panic!("{expr:?} compiled"));
         assert_eq!(e.pos, pos, "{expr:?}: {e}");
         assert!(e.pointed(expr).contains('^'));
     }
@@ -107,6 +112,9 @@ fn every_field_is_documented() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/filters.md"))
         .expect("docs/filters.md");
     for (_, name, _) in Field::ALL {
-        assert!(doc.contains(&format!("`{name}`")), "docs/filters.md lacks {name}");
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "docs/filters.md lacks {name}"
+        );
     }
 }

@@ -81,7 +81,11 @@ pub fn args_text(a: &AppMessage, max: usize) -> Option<String> {
     let v = a.args.as_ref()?;
     let full = v.to_string();
     let cut: String = full.chars().take(max).collect();
-    let more = if full.chars().count() > max { "…" } else { "" };
+    let more = if full.chars().count() > max {
+        "…"
+    } else {
+        ""
+    };
     Some(format!("{}{more}", escape_for_terminal(&cut)))
 }
 

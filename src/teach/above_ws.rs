@@ -80,8 +80,8 @@ pub fn app(a: &AppMessage, lang: Lang) -> Vec<String> {
             out.push(say!(lang, AppSioConnectError, nsp = nsp, args = args))
         }
         (AppProto::SocketIo, "event") => {
-            let name = crate::text::escape_for_terminal(a.name.as_deref().unwrap_or("?"))
-                .into_owned();
+            let name =
+                crate::text::escape_for_terminal(a.name.as_deref().unwrap_or("?")).into_owned();
             out.push(say!(
                 lang,
                 AppSioEvent,
@@ -164,11 +164,19 @@ pub fn app(a: &AppMessage, lang: Lang) -> Vec<String> {
                     args = args
                 )),
             }
-            if a.field("dialect") == Some("cdp") && a.kind == "request" && a.id.as_deref() == Some("1") {
+            if a.field("dialect") == Some("cdp")
+                && a.kind == "request"
+                && a.id.as_deref() == Some("1")
+            {
                 out.push(say!(lang, AppRpcCdp));
             }
         }
-        _ => out.push(say!(lang, AppOther, proto = a.proto.as_str(), label = label(a))),
+        _ => out.push(say!(
+            lang,
+            AppOther,
+            proto = a.proto.as_str(),
+            label = label(a)
+        )),
     }
     if !a.attachments.is_empty() {
         let sizes: Vec<String> = a.attachments.iter().map(u64::to_string).collect();

@@ -81,7 +81,11 @@ fn tree(v: &Value, key: Option<&str>, depth: u8, out: &mut Vec<Line>, n: &mut us
     match v {
         Value::Array(items) => {
             if push {
-                out.push(Line::new(d, LineKind::Field, format!("{k}[{} items]", items.len())));
+                out.push(Line::new(
+                    d,
+                    LineKind::Field,
+                    format!("{k}[{} items]", items.len()),
+                ));
             }
             for (i, x) in items.iter().enumerate() {
                 tree(x, Some(&i.to_string()), depth.saturating_add(1), out, n);
@@ -89,7 +93,11 @@ fn tree(v: &Value, key: Option<&str>, depth: u8, out: &mut Vec<Line>, n: &mut us
         }
         Value::Object(o) => {
             if push {
-                out.push(Line::new(d, LineKind::Field, format!("{k}{{{} keys}}", o.len())));
+                out.push(Line::new(
+                    d,
+                    LineKind::Field,
+                    format!("{k}{{{} keys}}", o.len()),
+                ));
             }
             for (kk, x) in o {
                 tree(x, Some(kk), depth.saturating_add(1), out, n);
