@@ -420,6 +420,20 @@ rec_cdp() {
     merge cdp "Headless Chromium driven over the Chrome DevTools Protocol: GET /json/list, then the page's WebSocket: Runtime.enable (events follow), Runtime.evaluate (a value, then a thrown exception), Page.enable, Page.navigate to a data: URL (events), an unknown method (error reply)" "chromium devtools,python-websockets client"
 }
 
+rec_mqtt() {
+    ns_fresh
+    OUT_FILE="$HERE/mqtt.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8772"
+    run_bg "$NS" broker node "$PEERS/mqtt_broker.js" 127.0.0.1 8772
+    local bpid=$LAST_PID
+    wait_ready "$WORK/broker.out"
+    run_fg "$NS" client "$PYBIN" "$PEERS/mqtt_client.py" 127.0.0.1 8772
+    kill "$bpid" 2>/dev/null || true
+    wait "$bpid" 2>/dev/null || true
+    cap_stop
+    merge mqtt "MQTT over WebSocket (subprotocol mqtt): a paho-mqtt MQTT 3.1.1 session against the aedes broker: subscribe wslens/# QoS 2, publish QoS 0/1/2 (delivered back: QoS 1 and 2 flows both ways), retained publish, unsubscribe, ping, disconnect" "aedes broker (websocket-stream),paho-mqtt client"
+}
+
 rec_bad-accept-ping() {
     ns_fresh
     OUT_FILE="$HERE/bad-accept-ping.pcap"
@@ -466,7 +480,7 @@ rec_bench() {
 
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
-     bad-accept browser udp socketio bad-accept-ping cdp)
+     bad-accept browser udp socketio bad-accept-ping cdp mqtt)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }
