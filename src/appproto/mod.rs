@@ -10,6 +10,7 @@
 
 pub mod engineio;
 mod jsonrpc;
+mod mqtt;
 mod session;
 pub mod socketio;
 
@@ -50,6 +51,8 @@ enum Which {
     /// Engine.IO (with Socket.IO inside when its messages parse as such). `key` is the session
     /// id, learnt from the URL or from the open packet.
     EngineIo { key: Option<Box<str>>, version: u8 },
+    /// MQTT (3.1, 3.1.1, 5).
+    Mqtt(Box<mqtt::Mqtt>),
     /// JSON-RPC 2.0 or the Chrome DevTools Protocol.
     JsonRpc(Box<jsonrpc::JsonRpc>),
     /// Nothing recognised: messages pass untouched.
@@ -89,7 +92,7 @@ impl Poll {
 impl WsApp {
     /// Whether whole binary payloads (not just a preview) are needed: Engine.IO attachments.
     pub fn wants_binary(&self) -> bool {
-        matches!(self.which, Which::EngineIo { .. })
+        matches!(self.which, Which::EngineIo { .. } | Which::Mqtt(_))
     }
 }
 
@@ -97,7 +100,13 @@ impl AppProtoLayer {
     /// The decoder for a WebSocket connection that was just upgraded (`req` = its upgrade
     /// request, when captured). Every connection gets one: protocols are also recognised from
     /// content.
-    pub fn ws_app(&mut self, req: Option<&HttpHead>, _protocol: Option<&str>) -> Box<WsApp> {
+    pub fn ws_app(&mut self, req: Option<&HttpHead>, protocol: Option<&str>) -> Box<WsApp> {
+        let proto = protocol.map(|p| p.trim().to_ascii_lowercase());
+        if matches!(proto.as_deref(), Some("mqtt" | "mqttv3.1")) {
+            return Box::new(WsApp {
+                which: Which::Mqtt(Box::new(mqtt::Mqtt::new())),
+            });
+        }
         let which = match req.map(|r| &r.kind) {
             Some(HttpKind::Request { path, .. }) => match engineio::query(path) {
                 Some(q) => Which::EngineIo {
@@ -187,9 +196,32 @@ impl AppProtoLayer {
                 {
                     app.which = Which::JsonRpc(Box::new(j))
                 }
+                None if m.dir == Dir::C2S && mqtt::looks_like_connect(&m.data) => {
+                    app.which = Which::Mqtt(Box::new(mqtt::Mqtt::new()))
+                }
                 _ if *left == 0 => app.which = Which::Off,
                 _ => return,
             }
+        }
+        if let Which::Mqtt(q) = &mut app.which {
+            match &m.text {
+                None if m.data_truncated => note(
+                    out,
+                    o,
+                    format!(
+                        "MQTT bytes of a {}-byte message beyond the kept {}: the stream cannot be followed",
+                        m.len,
+                        m.data.len()
+                    ),
+                ),
+                None => q.bytes(o, &m.data, out),
+                Some(_) => note(
+                    out,
+                    o,
+                    "a text message on an MQTT connection (MQTT uses binary messages only)".into(),
+                ),
+            }
+            return;
         }
         if let Which::JsonRpc(j) = &mut app.which {
             match &m.text {

@@ -68,6 +68,17 @@ pub fn label(a: &AppMessage) -> String {
             if let Some(n) = &a.name {
                 s.push_str(&format!(" {}", escape_for_terminal(n)));
             }
+            if let Some(q) = a.field("qos").filter(|q| *q != "0") {
+                s.push_str(&format!(" QoS {q}"));
+            }
+            if a.proto == AppProto::Mqtt
+                && let Some(id) = &a.id
+            {
+                s.push_str(&format!(" #{}", escape_for_terminal(id)));
+            }
+            if let Some(r) = &a.reply {
+                s.push_str(&format!(" ({})", millis(r.rtt_ns)));
+            }
         }
     }
     if let Some(n) = nsp {
