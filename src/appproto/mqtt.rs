@@ -23,8 +23,11 @@ pub struct Mqtt {
     /// Protocol level from CONNECT (3 = 3.1, 4 = 3.1.1, 5 = 5); 4 until known.
     level: u8,
     /// Requests waiting for their answer: (what, direction it went, packet id).
-    pending: FxHashMap<(&'static str, Dir, u16), (PktNum, Ts, Option<Box<str>>)>,
+    pending: FxHashMap<(&'static str, Dir, u16), Asked>,
 }
+
+/// A request's packet, time and name (topic, client id), kept until its answer.
+type Asked = (PktNum, Ts, Option<Box<str>>);
 
 const NAMES: [&str; 16] = [
     "reserved",
