@@ -479,6 +479,7 @@ fn message_lines(m: &WsMessage, out: &mut Vec<Line>) {
     if m.utf8_error {
         out.push(Line::new(1, LineKind::Bad, "invalid UTF-8"));
     }
+    super::detail_app::payload_lines(m, out);
 }
 
 /// The header drawn as RFC 6455 draws it: bit numbers, then cells with each field's name and
