@@ -9,6 +9,7 @@
 //! A message that does not parse becomes an `app-undecodable` note, never an error.
 
 pub mod engineio;
+mod graphql;
 mod jsonrpc;
 mod mqtt;
 mod session;
@@ -51,6 +52,8 @@ enum Which {
     /// Engine.IO (with Socket.IO inside when its messages parse as such). `key` is the session
     /// id, learnt from the URL or from the open packet.
     EngineIo { key: Option<Box<str>>, version: u8 },
+    /// GraphQL over WebSocket (both protocols).
+    Graphql(Box<graphql::GraphqlWs>),
     /// MQTT (3.1, 3.1.1, 5).
     Mqtt(Box<mqtt::Mqtt>),
     /// JSON-RPC 2.0 or the Chrome DevTools Protocol.
@@ -105,6 +108,11 @@ impl AppProtoLayer {
         if matches!(proto.as_deref(), Some("mqtt" | "mqttv3.1")) {
             return Box::new(WsApp {
                 which: Which::Mqtt(Box::new(mqtt::Mqtt::new())),
+            });
+        }
+        if let Some(g) = proto.as_deref().and_then(graphql::for_protocol) {
+            return Box::new(WsApp {
+                which: Which::Graphql(Box::new(g)),
             });
         }
         let which = match req.map(|r| &r.kind) {
@@ -219,6 +227,17 @@ impl AppProtoLayer {
                     out,
                     o,
                     "a text message on an MQTT connection (MQTT uses binary messages only)".into(),
+                ),
+            }
+            return;
+        }
+        if let Which::Graphql(g) = &mut app.which {
+            match &m.text {
+                Some(t) if !m.text_truncated => g.message(o, t, out),
+                _ => note(
+                    out,
+                    o,
+                    "GraphQL over WebSocket message not decoded (binary, or longer than the text preview)".into(),
                 ),
             }
             return;
