@@ -18,8 +18,11 @@ pub struct GraphqlWs {
     /// The legacy subscriptions-transport-ws protocol (`graphql-ws`).
     legacy: bool,
     /// Operations and handshakes waiting: (id, or "" for init/ping) → the request.
-    pending: FxHashMap<(Dir, String), (PktNum, Ts, Option<Box<str>>)>,
+    pending: FxHashMap<(Dir, String), Asked>,
 }
+
+/// A request's packet, time and operation name, kept until its answer.
+type Asked = (PktNum, Ts, Option<Box<str>>);
 
 /// The decoder for a negotiated subprotocol, if it is one of the two.
 pub fn for_protocol(p: &str) -> Option<GraphqlWs> {
@@ -86,13 +89,9 @@ impl GraphqlWs {
                 .and_then(Value::as_str)
                 .map(str::to_string)
                 .or_else(|| {
-                    p.get("query").and_then(Value::as_str).map(|q| {
-                        q.split(|c: char| c == '{' || c == '(')
-                            .next()
-                            .unwrap_or("")
-                            .trim()
-                            .to_string()
-                    })
+                    p.get("query")
+                        .and_then(Value::as_str)
+                        .map(|q| q.split(['{', '(']).next().unwrap_or("").trim().to_string())
                 })
                 .filter(|s| !s.is_empty())
         });
@@ -122,11 +121,11 @@ impl GraphqlWs {
         };
         let key = |d: Dir| (d, id.clone().unwrap_or_default());
         match kind {
-            "connection_init" | "ping" | "subscribe" | "start" => {
-                if self.pending.len() < MAX_PENDING {
-                    self.pending
-                        .insert(key(o.dir), (o.pkt, o.ts, m.name.clone()));
-                }
+            "connection_init" | "ping" | "subscribe" | "start"
+                if self.pending.len() < MAX_PENDING =>
+            {
+                self.pending
+                    .insert(key(o.dir), (o.pkt, o.ts, m.name.clone()));
             }
             "connection_ack" | "connection_error" | "pong" | "next" | "data" | "error"
             | "complete" => {
