@@ -8,9 +8,16 @@ use wslens::ui::ThemeName;
 mod decode;
 mod demo;
 mod diagram;
+mod export;
 mod live;
 mod open;
 mod stats;
+
+/// `--filter EXPR` for every subcommand that takes one: compiled when the arguments are read,
+/// so a malformed expression is refused at once with a caret under the error.
+pub(crate) fn parse_filter(s: &str) -> Result<wslens::filter::Filter, String> {
+    wslens::filter::Filter::new(s).map_err(|e| format!("\n{}", e.pointed(s)))
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -47,6 +54,8 @@ pub enum Cmd {
     Stats(stats::StatsArgs),
     /// Export a connection's ladder diagram as text, Mermaid or SVG.
     Diagram(diagram::DiagramArgs),
+    /// Export WebSocket messages with their whole payloads: HAR, one file each, or NDJSON.
+    Export(export::ExportArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -74,6 +83,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             stats::run(a)
         }
         Some(Cmd::Diagram(a)) => diagram::run(a),
+        Some(Cmd::Export(a)) => export::run(a),
         None => open::run(open::OpenArgs {
             file: cli.file,
             theme: cli.theme,

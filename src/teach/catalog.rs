@@ -110,6 +110,12 @@ ids! {
     // live sources in the UI: following new events, an unknown key
     UiFollowing, UiFollowPaused, UiLoading, UiUnknownKey,
     UiCapturing, UiRecordingTo, UiCaptureEnded, UiDemoRunning, UiDemoReplaying, UiDemoEnded,
+    // above WebSocket: Engine.IO and Socket.IO
+    AppEioOpen, AppEioProbePing, AppEioProbePong, AppEioUpgrade, AppEioNoop, AppEioPing,
+    AppEioPong, AppEioClose, AppEioMessage, AppPolling, AppSioConnect, AppSioConnectOk,
+    AppSioDisconnect, AppSioEvent, AppSioWantsAck, AppSioBinary, AppSioAck, AppSioAckUnpaired,
+    AppSioConnectError, AppOther,
+    AppRpcRequest, AppRpcNotification, AppRpcResponse, AppRpcError, AppRpcUnpaired, AppRpcCdp,
 }
 
 /// The template for `id` in `lang`.

@@ -30,7 +30,7 @@ pub struct Line {
 }
 
 impl Line {
-    fn new(depth: u8, kind: LineKind, text: impl Into<String>) -> Line {
+    pub(super) fn new(depth: u8, kind: LineKind, text: impl Into<String>) -> Line {
         Line {
             depth,
             kind,
@@ -107,6 +107,10 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
     };
     d.pkt = pkt;
     let packet = pkt.and_then(|n| store.packet(n));
+    // What an application message means comes first; the packet that completed it below.
+    if let Event::App(a) = ev {
+        super::detail_app::app_lines(a, &mut d.lines);
+    }
     if let (Some(n), Some((rec, data))) = (pkt, &packet) {
         d.lines.push(Line::new(
             0,
@@ -205,6 +209,7 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
             frame_lines(f, store.message_of(idx), data, bits_per_row, &mut d.lines);
         }
         Event::WsMessage(m) => message_lines(m, &mut d.lines),
+        Event::App(_) => {}
         Event::ConnClose(c) => {
             d.lines
                 .push(Line::new(0, LineKind::Heading, "Connection closed"));
@@ -475,6 +480,7 @@ fn message_lines(m: &WsMessage, out: &mut Vec<Line>) {
     if m.utf8_error {
         out.push(Line::new(1, LineKind::Bad, "invalid UTF-8"));
     }
+    super::detail_app::payload_lines(m, out);
 }
 
 /// The header drawn as RFC 6455 draws it: bit numbers, then cells with each field's name and

@@ -491,6 +491,8 @@ fn layer_filter_and_hidden_acks() {
         ]
     );
     key(&mut m, KeyCode::Char('l'));
+    assert_eq!(m.layer, LayerFilter::App);
+    key(&mut m, KeyCode::Char('l'));
     assert_eq!(m.layer, LayerFilter::All);
     let all = m.visible_rows().len();
     key(&mut m, KeyCode::Char('a'));
