@@ -48,7 +48,7 @@ deps() {
         python3 -m venv "$VENV"
         "$VENV/bin/pip" install -q -r "$PEERS/requirements.txt"
     fi
-    if [ ! -d "$PEERS/node_modules/ws" ]; then
+    if [ ! -d "$PEERS/node_modules/ws" ] || [ ! -d "$PEERS/node_modules/socket.io" ]; then
         log "installing node peers' dependencies"
         (cd "$PEERS" && npm ci --no-audit --no-fund >/dev/null)
     fi
@@ -400,6 +400,66 @@ rec_browser() {
     merge browser "Headless Chromium: page load, 3 fetch() polls, then a WebSocket with permessage-deflate (browser default) exchanging text and binary, closed 1000 by the page" "chromium page,python-websockets server"
 }
 
+rec_cdp() {
+    command -v chromium >/dev/null || { log "cdp: chromium not installed (apt-get install -y chromium)"; return 1; }
+    ns_fresh
+    OUT_FILE="$HERE/cdp.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 9222"
+    local profile
+    profile=$(mktemp -d "$WORK/chromium.XXXXXX")
+    run_bg "$NS" chromium chromium --headless --no-sandbox --disable-gpu --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --disable-features=Translate,OptimizationHints,MediaRouter \
+        --user-data-dir="$profile" --remote-debugging-address=127.0.0.1 \
+        --remote-debugging-port=9222 --remote-allow-origins='*' about:blank
+    local cpid=$LAST_PID
+    run_fg "$NS" client "$PYBIN" "$PEERS/cdp_client.py" 127.0.0.1 9222
+    kill "$cpid" 2>/dev/null || true
+    wait "$cpid" 2>/dev/null || true
+    cap_stop
+    merge cdp "Headless Chromium driven over the Chrome DevTools Protocol: GET /json/list, then the page's WebSocket: Runtime.enable (events follow), Runtime.evaluate (a value, then a thrown exception), Page.enable, Page.navigate to a data: URL (events), an unknown method (error reply)" "chromium devtools,python-websockets client"
+}
+
+rec_mqtt() {
+    ns_fresh
+    OUT_FILE="$HERE/mqtt.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8772"
+    run_bg "$NS" broker node "$PEERS/mqtt_broker.js" 127.0.0.1 8772
+    local bpid=$LAST_PID
+    wait_ready "$WORK/broker.out"
+    run_fg "$NS" client "$PYBIN" "$PEERS/mqtt_client.py" 127.0.0.1 8772
+    kill "$bpid" 2>/dev/null || true
+    wait "$bpid" 2>/dev/null || true
+    cap_stop
+    merge mqtt "MQTT over WebSocket (subprotocol mqtt): a paho-mqtt MQTT 3.1.1 session against the aedes broker: subscribe wslens/# QoS 2, publish QoS 0/1/2 (delivered back: QoS 1 and 2 flows both ways), retained publish, unsubscribe, ping, disconnect" "aedes broker (websocket-stream),paho-mqtt client"
+}
+
+rec_bad-accept-ping() {
+    ns_fresh
+    OUT_FILE="$HERE/bad-accept-ping.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8765"
+    run_bg "$NS" server "$PYBIN" "$PEERS/raw_ws.py" bad-server-ping 127.0.0.1 8765
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client "$PYBIN" "$PEERS/raw_ws.py" bad-client 127.0.0.1 8765
+    wait_pid "$spid" server
+    cap_stop
+    merge bad-accept-ping "DELIBERATELY misbehaving raw-socket server: 101 with a wrong Sec-WebSocket-Accept, then at once an unmasked ping frame 'still there?'; the raw-socket client sees the mismatch and closes the TCP connection without sending any frame" "python-raw server,python-raw client"
+}
+
+rec_socketio() {
+    ns_fresh
+    OUT_FILE="$HERE/socketio.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8771"
+    run_bg "$NS" server node "$PEERS/socketio.js" server 127.0.0.1 8771
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client node "$PEERS/socketio.js" client 127.0.0.1 8771
+    wait_pid "$spid" server
+    cap_stop
+    merge socketio "Socket.IO 4 (Engine.IO 4) with default transports: long-polling, the probe and upgrade to WebSocket, events both ways, acks both ways, a binary upload and a reply with two attachments, the /admin namespace, heartbeats every 300 ms, disconnect" "socket.io server,socket.io-client"
+}
+
 # ---------------------------------------------------------------- bench (never committed)
 
 rec_bench() {
@@ -420,7 +480,7 @@ rec_bench() {
 
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
-     bad-accept browser udp)
+     bad-accept browser udp socketio bad-accept-ping cdp mqtt)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }

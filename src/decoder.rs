@@ -49,6 +49,11 @@ impl Decoder {
         self.packets
     }
 
+    /// Nanoseconds since the Unix epoch of the first packet (events' `ts` count from it).
+    pub fn first_ts_ns(&self) -> Option<i64> {
+        self.first_ts
+    }
+
     pub fn connections(&self) -> u32 {
         self.tracker.connections()
     }

@@ -608,6 +608,9 @@ pub enum Event {
     WsFrame(WsFrame),
     WsMessage(WsMessage),
     Note(Note),
+    /// An application-protocol message (Socket.IO, Engine.IO, ...) decoded from a WebSocket
+    /// message or an HTTP long-polling body.
+    App(Box<AppMessage>),
 }
 
 impl Event {
@@ -622,6 +625,7 @@ impl Event {
             Event::WsFrame(_) => "ws_frame",
             Event::WsMessage(_) => "ws_message",
             Event::Note(_) => "note",
+            Event::App(_) => "app",
         }
     }
 
@@ -636,6 +640,7 @@ impl Event {
             Event::WsFrame(e) => Some(e.conn),
             Event::WsMessage(e) => Some(e.conn),
             Event::Note(e) => e.conn,
+            Event::App(e) => Some(e.conn),
         }
     }
 
@@ -650,6 +655,7 @@ impl Event {
             Event::WsFrame(f) => f.preview.len() + f.pkts.len() * 8,
             Event::Http(h) => h.headers.iter().map(|(n, v)| n.len() + v.len() + 48).sum(),
             Event::Note(n) => n.text.len(),
+            Event::App(a) => a.heap_bytes(),
             _ => 0,
         }
     }
@@ -666,6 +672,7 @@ impl Event {
             Event::WsFrame(e) => e.pkts.last().copied(),
             Event::WsMessage(e) => Some(e.pkt),
             Event::Note(e) => e.pkt,
+            Event::App(e) => Some(e.pkt),
         }
     }
 }
@@ -746,5 +753,120 @@ impl WsMessage {
 impl<F: FnMut(Event)> Sink for F {
     fn emit(&mut self, ev: Event) {
         self(ev)
+    }
+}
+
+/// The application protocols decoded above WebSocket (the NDJSON `proto` of an `app` event).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AppProto {
+    EngineIo,
+    SocketIo,
+    Mqtt,
+    Stomp,
+    GraphqlWs,
+    JsonRpc,
+}
+
+impl AppProto {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppProto::EngineIo => "engine.io",
+            AppProto::SocketIo => "socket.io",
+            AppProto::Mqtt => "mqtt",
+            AppProto::Stomp => "stomp",
+            AppProto::GraphqlWs => "graphql-ws",
+            AppProto::JsonRpc => "json-rpc",
+        }
+    }
+}
+
+/// How an Engine.IO packet travelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AppTransport {
+    /// In the body of an HTTP long-polling request or response.
+    Polling,
+    WebSocket,
+}
+
+impl AppTransport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppTransport::Polling => "polling",
+            AppTransport::WebSocket => "websocket",
+        }
+    }
+}
+
+/// The request an answer was paired with (an ack with its event, a response with its request).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppReply {
+    /// Packet of the request.
+    pub pkt: PktNum,
+    /// Time from the request to this answer, in nanoseconds.
+    pub rtt_ns: i64,
+    /// The request's name (event name, method), when it had one.
+    pub name: Option<Box<str>>,
+}
+
+/// One decoded application-protocol message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppMessage {
+    pub conn: ConnId,
+    /// Packet that completed it (for a binary event, the one with its last attachment).
+    pub pkt: PktNum,
+    pub ts: Ts,
+    pub dir: Dir,
+    pub proto: AppProto,
+    /// The protocol's own packet kind in lower case (`event`, `ack`, `ping`, `publish`, ...).
+    pub kind: &'static str,
+    /// Engine.IO and Socket.IO only.
+    pub transport: Option<AppTransport>,
+    /// Ack id, packet id, operation id, request id.
+    pub id: Option<Box<str>>,
+    /// Event name, topic, destination or method.
+    pub name: Option<Box<str>>,
+    /// Socket.IO namespace.
+    pub nsp: Option<Box<str>>,
+    /// Arguments or payload, when the protocol carries JSON (binary attachments appear as
+    /// `{"_binary":len}` in place of their placeholders).
+    pub args: Option<serde_json::Value>,
+    /// For answers: what they answer.
+    pub reply: Option<AppReply>,
+    /// Other fields worth showing, in the order the protocol defines them.
+    pub fields: Vec<(&'static str, String)>,
+    /// Binary attachments joined into this message.
+    pub attachments: Vec<u64>,
+}
+
+impl AppMessage {
+    /// A field of `fields` by name.
+    pub fn field(&self, k: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Roughly the bytes held outside the event.
+    pub fn heap_bytes(&self) -> usize {
+        let s = |o: &Option<Box<str>>| o.as_ref().map_or(0, |v| v.len());
+        std::mem::size_of::<Self>()
+            + s(&self.id)
+            + s(&self.name)
+            + s(&self.nsp)
+            + self.args.as_ref().map_or(0, json_heap)
+            + self.fields.iter().map(|(_, v)| v.len() + 24).sum::<usize>()
+            + self.attachments.len() * 8
+    }
+}
+
+/// Rough heap bytes of a JSON value (no serialisation: called for memory accounting).
+fn json_heap(v: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => s.len() + 24,
+        Value::Array(a) => a.iter().map(json_heap).sum::<usize>() + 32 * a.len(),
+        Value::Object(o) => o.iter().map(|(k, v)| k.len() + 48 + json_heap(v)).sum(),
+        _ => 0,
     }
 }

@@ -243,6 +243,7 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
             let _ = write!(s, "UDP len={}", u.len);
         }
         Event::ConnOpen(_) => return None,
+        Event::App(a) => s.push_str(&crate::output::app::label(a)),
     }
     Some(s)
 }
@@ -285,6 +286,7 @@ pub fn arrow_dir(ev: &Event) -> Option<Dir> {
         Event::WsFrame(f) => Some(f.dir),
         Event::WsMessage(m) => Some(m.dir),
         Event::Udp(u) => Some(u.dir),
+        Event::App(a) => Some(a.dir),
         _ => None,
     }
 }

@@ -4,10 +4,13 @@
 //! → [`event::Event`]s → views.
 
 pub mod app;
+pub mod appproto;
 pub mod capture;
 pub mod decoder;
 pub mod event;
+pub mod export;
 pub mod fields;
+pub mod filter;
 pub mod http;
 pub mod ladder;
 pub mod limits;

@@ -65,7 +65,10 @@ struct Run {
 }
 
 fn run(pkts: &[(usize, i64, Vec<u8>)], limits: Limits) -> Run {
-    let mut dec = Decoder::new(DecodeOptions { limits });
+    let mut dec = Decoder::new(DecodeOptions {
+        limits,
+        ..Default::default()
+    });
     let mut events = Vec::new();
     let mut state = Vec::new();
     let mut sink = |e: Event| events.push(e);

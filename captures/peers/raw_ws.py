@@ -5,6 +5,8 @@
                                       then frames built here, the first one byte by byte
     raw_ws.py bad-server HOST PORT    DELIBERATELY answers 101 with a wrong Sec-WebSocket-Accept
     raw_ws.py bad-client HOST PORT    notices the wrong accept value and closes the connection
+    raw_ws.py bad-server-ping HOST PORT  like bad-server, then at once sends a ping frame (as in
+                                      Zeek's test capture of a server going on after a bad 101)
 
 Logs to $PEERLOG like the other peers (lib "python-raw").
 """
@@ -129,7 +131,7 @@ def tiny_client(host, port):
     s.close()
 
 
-def bad_server(host, port):
+def bad_server(host, port, ping=False):
     log = PeerLog("python-raw", "server")
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -147,6 +149,11 @@ def bad_server(host, port):
             f"Sec-WebSocket-Accept: {wrong}\r\n\r\n").encode()
     c.http("sent", "response", b"", status=101, accept=wrong, deliberately_wrong=True)
     s.sendall(resp)
+    if ping:
+        # A server frame is unmasked (RFC 6455 5.1): FIN + opcode 9, length, payload.
+        payload = b"still there?"
+        s.sendall(bytes([0x89, len(payload)]) + payload)
+        c.message("sent", "ping", payload)
     try:
         while s.recv(65536):
             pass
@@ -176,7 +183,8 @@ def bad_client(host, port):
 
 def main():
     mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    {"tiny-client": tiny_client, "bad-server": bad_server, "bad-client": bad_client}[mode](host, port)
+    {"tiny-client": tiny_client, "bad-server": bad_server, "bad-client": bad_client,
+     "bad-server-ping": lambda h, p: bad_server(h, p, ping=True)}[mode](host, port)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@
 use std::collections::VecDeque;
 
 use super::{AppLayer, WsConn};
+use crate::appproto::{MAX_POLL_BODY, Origin, Poll};
+use crate::event::AppTransport;
 use crate::event::{Dir, Event, HttpHead, HttpKind, Level, Note, Sink, WsHandshake};
 use crate::http::{
     self, Body, HttpStream, ParsedHead, Step, asks_upgrade, check_upgrade, has_token,
@@ -26,6 +28,8 @@ struct Pending {
     to_connect: bool,
     /// The request, kept only when it asked to switch protocols (its headers are checked).
     upgrade: Option<Box<HttpHead>>,
+    /// An Engine.IO long-polling request: its response's body holds the server's packets.
+    poll: Option<Poll>,
 }
 
 /// c2s bytes that followed an upgrade (or CONNECT) request: frames or HTTP, the response decides.
@@ -45,6 +49,8 @@ pub(crate) struct HttpConn {
     /// The last client head that could not be decoded (a limit or a malformed head): a 101
     /// without a request then answers that head, which was captured but not understood.
     lost_request: Option<crate::http::Problem>,
+    /// Per direction: the Engine.IO poll whose body is being kept, and its Content-Encoding.
+    body_poll: [Option<(Poll, Option<String>)>; 2],
 }
 
 fn note(sink: &mut dyn Sink, level: Level, code: &'static str, text: String, cx: StreamCtx) {
@@ -65,6 +71,7 @@ impl HttpConn {
             hold: None,
             pending_overflow: false,
             lost_request: None,
+            body_poll: [None, None],
         }
     }
 
@@ -103,6 +110,10 @@ impl HttpConn {
                     return None;
                 }
                 Step::ChunkedEnd { used, .. } => rest = rest.get(used..).unwrap_or(&[]),
+                Step::Body { used, bytes, cut } => {
+                    rest = rest.get(used..).unwrap_or(&[]);
+                    self.poll_body(app, cx, &bytes, cut, sink);
+                }
                 Step::Head { head, used } => {
                     rest = rest.get(used..).unwrap_or(&[]);
                     let sw = match cx.dir {
@@ -136,10 +147,13 @@ impl HttpConn {
         let to_head = method == "HEAD";
         let to_connect = method == "CONNECT";
         let switching = asks_upgrade(&ev) || to_connect;
+        let poll = Poll::of_request(&ev);
+        let post_poll = poll.clone().filter(|p| p.post);
         let p = Pending {
             to_head,
             to_connect,
             upgrade: switching.then(|| Box::new(ev.clone())),
+            poll,
         };
         if self.pending.len() < MAX_PENDING {
             self.pending.push_back(p);
@@ -155,8 +169,10 @@ impl HttpConn {
                 cx,
             );
         }
+        let encoding = ev.header("content-encoding").map(str::to_string);
         sink.emit(Event::Http(Box::new(ev)));
         self.frame_body(Dir::C2S, body, cx, sink);
+        self.keep_poll_body(Dir::C2S, post_poll, encoding);
         if switching {
             self.hold = Some(Hold::default());
         }
@@ -215,7 +231,11 @@ impl HttpConn {
         };
         let body = response_body(&head, to_head, to_connect);
         let ev = event(cx, head, &body);
-        let upgrade_req = req.and_then(|p| p.upgrade);
+        let (upgrade_req, poll) = match req {
+            Some(p) => (p.upgrade, p.poll.filter(|p| !p.post && status == 200)),
+            None => (None, None),
+        };
+        let encoding = ev.header("content-encoding").map(str::to_string);
         let ws_answer = status == 101 && has_token(&ev, "upgrade", "websocket");
         let hs = match &upgrade_req {
             Some(r) if is_ws_attempt(r) || ws_answer => Some(check_upgrade(r, &ev)),
@@ -248,9 +268,24 @@ impl HttpConn {
             }
             let upgraded = hs.upgraded;
             let deflate = hs.deflate;
+            let wsapp = app
+                .proto
+                .ws_app(upgrade_req.as_deref(), hs.protocol.as_deref());
             sink.emit(Event::WsHandshake(Box::new(hs)));
             if upgraded {
-                return Some(self.switch_to_ws(app, cx, deflate, rest, sink));
+                return Some(self.switch_to_ws(app, cx, deflate, wsapp, rest, sink));
+            }
+            if ws_answer {
+                // The server switched protocols on its side whatever the client concludes:
+                // what it sends next are frames, not HTTP (Zeek's test capture: a ping).
+                note(
+                    sink,
+                    Level::Warn,
+                    "ws-after-failed-upgrade",
+                    "the server answered 101 to an upgrade that failed: the bytes that follow are decoded as WebSocket frames, though a conforming client must fail the connection without reading them (RFC 6455 §4.1)".into(),
+                    cx,
+                );
+                return Some(self.switch_to_ws(app, cx, deflate, wsapp, rest, sink));
             }
         } else if ws_answer && upgrade_req.is_none() {
             // The request was not captured (capture began late, or lost): trust the 101.
@@ -277,10 +312,10 @@ impl HttpConn {
                     cx,
                 ),
             }
-            sink.emit(Event::WsHandshake(Box::new(unchecked_handshake(
-                &resp_ev, deflate,
-            ))));
-            return Some(self.switch_to_ws(app, cx, deflate, rest, sink));
+            let hs = unchecked_handshake(&resp_ev, deflate);
+            let wsapp = app.proto.ws_app(None, hs.protocol.as_deref());
+            sink.emit(Event::WsHandshake(Box::new(hs)));
+            return Some(self.switch_to_ws(app, cx, deflate, wsapp, rest, sink));
         } else if status == 101 || (to_connect && (200..300).contains(&status)) {
             let what = http::joined(&resp_ev, "upgrade").unwrap_or_else(|| "a tunnel".into());
             note(
@@ -293,6 +328,7 @@ impl HttpConn {
             return Some(Switch::Opaque);
         }
         self.frame_body(Dir::S2C, body, cx, sink);
+        self.keep_poll_body(Dir::S2C, poll, encoding);
         // Requests pipelined before the one asking to switch are answered first: the bytes
         // held after that one wait for its own answer.
         if self.pending.iter().any(|p| p.upgrade.is_some()) {
@@ -319,13 +355,14 @@ impl HttpConn {
         app: &mut AppLayer,
         cx: StreamCtx,
         deflate: Option<crate::event::DeflateParams>,
+        wsapp: Box<crate::appproto::WsApp>,
         rest: &[u8],
         sink: &mut dyn Sink,
     ) -> Switch {
-        let mut ws = app.new_ws(deflate, false);
+        let mut ws = app.new_ws(deflate, false, wsapp);
         if let Some(hold) = self.hold.take() {
             for (hcx, bytes) in &hold.chunks {
-                ws.feed(*hcx, bytes, sink);
+                ws.feed(&mut app.proto, *hcx, bytes, sink);
             }
             if hold.dropped > 0 {
                 let gcx = cx.with_dir(Dir::C2S);
@@ -333,9 +370,51 @@ impl HttpConn {
             }
         }
         if !rest.is_empty() {
-            ws.feed(cx, rest, sink);
+            ws.feed(&mut app.proto, cx, rest, sink);
         }
         Switch::Ws(ws)
+    }
+
+    /// Keep the body just framed in `dir` when it is an Engine.IO poll's.
+    fn keep_poll_body(&mut self, dir: Dir, poll: Option<Poll>, encoding: Option<String>) {
+        self.body_poll[dir.idx()] = None;
+        if let Some(p) = poll {
+            self.dirs[dir.idx()].keep_body(MAX_POLL_BODY);
+            self.body_poll[dir.idx()] = Some((p, encoding));
+        }
+    }
+
+    /// A kept body ended: hand it to the Engine.IO decoder.
+    fn poll_body(
+        &mut self,
+        app: &mut AppLayer,
+        cx: StreamCtx,
+        bytes: &[u8],
+        cut: bool,
+        sink: &mut dyn Sink,
+    ) {
+        let Some((poll, encoding)) = self.body_poll[cx.dir.idx()].take() else {
+            return;
+        };
+        if cut {
+            note(
+                sink,
+                Level::Info,
+                "app-undecodable",
+                format!("Engine.IO polling body longer than {MAX_POLL_BODY} bytes: not decoded"),
+                cx,
+            );
+            return;
+        }
+        let o = Origin {
+            conn: cx.conn,
+            pkt: cx.pkt,
+            ts: cx.ts,
+            dir: cx.dir,
+            transport: AppTransport::Polling,
+        };
+        app.proto
+            .polling_body(&poll, o, bytes, encoding.as_deref(), sink);
     }
 
     fn hold_bytes(&mut self, app: &AppLayer, cx: StreamCtx, data: &[u8], sink: &mut dyn Sink) {

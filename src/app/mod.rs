@@ -7,6 +7,7 @@
 
 mod http_conn;
 
+use crate::appproto::{AppProtoLayer, Tap, WsApp};
 use crate::event::{Dir, Event, Level, Note, Sink};
 use crate::http::{Sniff, sniff};
 use crate::limits::Limits;
@@ -19,6 +20,8 @@ pub struct AppLayer {
     pub limits: Limits,
     /// Masked payload bytes copied into each `ws_frame` event (overrides `limits.frame_preview`).
     pub frame_preview: usize,
+    /// The protocols above WebSocket (Engine.IO sessions span connections, so they live here).
+    pub proto: AppProtoLayer,
 }
 
 impl Default for AppLayer {
@@ -32,6 +35,7 @@ impl AppLayer {
         AppLayer {
             frame_preview: limits.frame_preview,
             limits,
+            proto: AppProtoLayer::default(),
         }
     }
 
@@ -46,13 +50,24 @@ impl AppLayer {
         }
     }
 
-    fn new_ws(&self, deflate: Option<crate::event::DeflateParams>, heuristic: bool) -> Box<WsConn> {
-        let cfg = self.ws_config(deflate, heuristic);
+    fn new_ws(
+        &self,
+        deflate: Option<crate::event::DeflateParams>,
+        heuristic: bool,
+        app: Box<WsApp>,
+    ) -> Box<WsConn> {
+        let mut cfg = self.ws_config(deflate, heuristic);
+        if app.wants_binary() {
+            // Binary attachments are described by their digest: keep them whole, up to the
+            // text preview's bound.
+            cfg.limits.binary_preview = cfg.limits.binary_preview.max(cfg.limits.message_preview);
+        }
         Box::new(WsConn {
             dirs: [
                 WsDirection::new(Dir::C2S, &cfg),
                 WsDirection::new(Dir::S2C, &cfg),
             ],
+            app: Some(app),
             #[cfg(test)]
             fed: Default::default(),
         })
@@ -110,15 +125,31 @@ impl Default for State {
 
 pub(crate) struct WsConn {
     dirs: [WsDirection; 2],
+    /// The protocol above WebSocket, until it is known there is none.
+    app: Option<Box<WsApp>>,
     #[cfg(test)]
     fed: [Vec<u8>; 2],
 }
 
 impl WsConn {
-    fn feed(&mut self, cx: StreamCtx, data: &[u8], sink: &mut dyn Sink) {
+    fn feed(&mut self, proto: &mut AppProtoLayer, cx: StreamCtx, data: &[u8], sink: &mut dyn Sink) {
         #[cfg(test)]
         self.fed[cx.dir.idx()].extend_from_slice(data);
-        self.dirs[cx.dir.idx()].feed(cx, data, sink);
+        let dir = &mut self.dirs[cx.dir.idx()];
+        match &mut self.app {
+            Some(app) => {
+                let mut tap = Tap {
+                    inner: sink,
+                    layer: proto,
+                    app,
+                };
+                dir.feed(cx, data, &mut tap);
+                if !Tap::wanted(app) {
+                    self.app = None;
+                }
+            }
+            None => dir.feed(cx, data, sink),
+        }
     }
 }
 
@@ -133,7 +164,7 @@ impl StreamHandler for AppLayer {
             return;
         }
         match &mut st.state {
-            State::Ws(ws) => ws.feed(cx, data, sink),
+            State::Ws(ws) => ws.feed(&mut self.proto, cx, data, sink),
             State::Opaque => {}
             State::Http(h) => {
                 if let Some(sw) = h.data(self, cx, data, sink) {
@@ -217,7 +248,8 @@ impl AppLayer {
                         conn: Some(cx.conn),
                         pkt: Some(cx.pkt),
                     }));
-                    st.state = State::Ws(self.new_ws(None, true));
+                    let app = self.proto.ws_app(None, None);
+                    st.state = State::Ws(self.new_ws(None, true, app));
                     self.replay(held, st, cx, data, sink);
                 } else {
                     sink.emit(Event::Note(Note {

@@ -11,7 +11,7 @@ use wslens::event::Sink;
 use wslens::limits::Limits;
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
-use wslens::output::{WriteEvent, batch};
+use wslens::output::{Filtered, WriteEvent, batch};
 use wslens::teach::Lang;
 use wslens::text::escape_for_terminal;
 
@@ -60,6 +60,10 @@ pub struct DecodeArgs {
     #[arg(long, default_value_t = wslens::limits::DEFAULT_MEMORY_BUDGET, value_name = "BYTES",
           value_parser = parse_size)]
     pub memory_budget: usize,
+    /// Show only the events this filter expression lets through (docs/filters.md), e.g.
+    /// 'ws.opcode == binary && dir == s2c'.
+    #[arg(long, value_name = "EXPR", value_parser = super::parse_filter)]
+    pub filter: Option<wslens::filter::Filter>,
 }
 
 /// A byte count, optionally with a binary suffix (K, M, G, with or without `iB`/`B`).
@@ -108,6 +112,15 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         // The JSON writer writes large chunks itself: straight to the descriptor, past the
         // standard output's line buffer.
         let out = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
+        if let Some(filter) = a.filter {
+            let w = Filtered {
+                filter,
+                inner: JsonWriter::new(out),
+            };
+            let (code, mut w) = drive_threaded(&a.file, &mut dec, w)?;
+            let flushed = w.0.inner.flush();
+            return finish(code, flushed);
+        }
         let (code, mut w) = drive_threaded(&a.file, &mut dec, JsonWriter::new(out))?;
         let flushed = w.0.flush();
         finish(code, flushed)
@@ -116,6 +129,12 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         let mut w = TextWriter::new(out);
         if !a.brief {
             w = w.narrated(a.lang.unwrap_or_default());
+        }
+        if let Some(filter) = a.filter {
+            let w = Filtered { filter, inner: w };
+            let (code, mut w) = drive_threaded(&a.file, &mut dec, w)?;
+            let flushed = w.0.inner.flush();
+            return finish(code, flushed);
         }
         let (code, mut w) = drive_threaded(&a.file, &mut dec, w)?;
         let flushed = w.0.flush();
@@ -151,13 +170,25 @@ fn finish(
 /// never gets here: `die_on_closed_pipe` lets SIGPIPE end the process first.)
 struct StopOnError<S>(S);
 
-impl<S: WriteEvent> WriteEvent for StopOnError<S> {
-    fn write_event(&mut self, ev: &wslens::event::Event) {
-        self.0.write_event(ev);
+impl<S: WriteEvent> StopOnError<S> {
+    fn check(&mut self) {
         if let Some(e) = self.0.take_error() {
             let _ = writeln!(std::io::stderr(), "wslens: writing the output: {e}");
             std::process::exit(1);
         }
+    }
+}
+
+impl<S: WriteEvent> WriteEvent for StopOnError<S> {
+    fn write_event(&mut self, ev: &wslens::event::Event) {
+        self.0.write_event(ev);
+        self.check();
+    }
+
+    /// The input caught up (a pipe waits for more): what is held goes out now.
+    fn flush_out(&mut self) {
+        self.0.flush_out();
+        self.check();
     }
 }
 

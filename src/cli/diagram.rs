@@ -42,6 +42,9 @@ pub struct DiagramArgs {
     /// Language of the labels' words and the lifelines: en or zh (简体中文).
     #[arg(long, value_name = "en|zh")]
     pub lang: Option<Lang>,
+    /// Draw only the events this filter expression lets through (docs/filters.md).
+    #[arg(long, value_name = "EXPR", value_parser = super::parse_filter)]
+    pub filter: Option<wslens::filter::Filter>,
 }
 
 pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
@@ -49,7 +52,13 @@ pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
     let mut dec = Decoder::new(DecodeOptions::default());
     let mut events = Vec::new();
     let want = a.conn;
+    let mut filter = a.filter.clone();
     let mut sink = |ev: Event| {
+        // A connection's opening is kept whatever the filter says: it names the two ends.
+        let pass = filter.as_mut().is_none_or(|f| f.matches(&ev));
+        if !pass && !matches!(ev, Event::ConnOpen(_)) {
+            return;
+        }
         // Keep only what the diagram can use; with no connection chosen yet, keep all.
         if want.is_none() || ev.conn() == want {
             events.push(ev);

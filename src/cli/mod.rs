@@ -8,10 +8,17 @@ use wslens::ui::ThemeName;
 mod decode;
 mod demo;
 mod diagram;
+mod export;
 mod live;
 mod open;
 mod stats;
 mod worksheet;
+
+/// `--filter EXPR` for every subcommand that takes one: compiled when the arguments are read,
+/// so a malformed expression is refused at once with a caret under the error.
+pub(crate) fn parse_filter(s: &str) -> Result<wslens::filter::Filter, String> {
+    wslens::filter::Filter::new(s).map_err(|e| format!("\n{}", e.pointed(s)))
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -50,6 +57,8 @@ pub enum Cmd {
     Diagram(diagram::DiagramArgs),
     /// A printable fill-in worksheet for one connection, with an answer key (Markdown or HTML).
     Worksheet(worksheet::WorksheetArgs),
+    /// Export WebSocket messages with their whole payloads: HAR, one file each, or NDJSON.
+    Export(export::ExportArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -84,6 +93,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             a.lang = a.lang.or(lang);
             worksheet::run(a)
         }
+        Some(Cmd::Export(a)) => export::run(a),
         None => open::run(open::OpenArgs {
             file: cli.file,
             theme: cli.theme,

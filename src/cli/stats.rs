@@ -17,13 +17,21 @@ pub struct StatsArgs {
     /// One JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Count only the events this filter expression lets through (docs/filters.md).
+    #[arg(long, value_name = "EXPR", value_parser = super::parse_filter)]
+    pub filter: Option<wslens::filter::Filter>,
 }
 
 pub fn run(a: StatsArgs) -> anyhow::Result<ExitCode> {
     super::die_on_closed_pipe();
     let mut dec = Decoder::new(DecodeOptions::default());
     let mut b = StatsBuilder::default();
-    let mut sink = |ev: Event| b.observe(&ev);
+    let mut filter = a.filter;
+    let mut sink = |ev: Event| {
+        if filter.as_mut().is_none_or(|f| f.matches(&ev)) {
+            b.observe(&ev)
+        }
+    };
     let code = super::decode::drive(&a.file, &mut dec, &mut sink)?;
     let c = b.finish();
     let name = a.file.display().to_string();

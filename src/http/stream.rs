@@ -110,6 +110,13 @@ pub enum Step {
     Head { head: ParsedHead, used: usize },
     /// A chunked body ended `used` bytes into the input.
     ChunkedEnd { used: usize, body_len: u64 },
+    /// A body the caller asked to keep ([`HttpStream::keep_body`]) ended `used` bytes into the
+    /// input; `cut` when it was longer than the bound and only its start is in `bytes`.
+    Body {
+        used: usize,
+        bytes: Vec<u8>,
+        cut: bool,
+    },
     /// The direction fell out of step; the rest of the input was ignored.
     Lost(Problem),
 }
@@ -160,6 +167,9 @@ pub struct HttpStream {
     buf: Vec<u8>,
     /// The head being read is a guess after losing step: if it fails, say nothing more.
     resyncing: bool,
+    /// The body being read, kept for an application decoder (Engine.IO polling), and its bound.
+    keep: Option<Vec<u8>>,
+    keep_max: usize,
 }
 
 /// Bytes after which re-parsing a growing head on every call would cost more than searching for
@@ -178,6 +188,8 @@ impl HttpStream {
             st: St::Head,
             buf: Vec::new(),
             resyncing: false,
+            keep: None,
+            keep_max: 0,
         }
     }
 
@@ -206,9 +218,21 @@ impl HttpStream {
                 St::Length(rem) => {
                     let take = (*rem).min(rest.len() as u64);
                     *rem -= take;
+                    if let Some(k) = &mut self.keep {
+                        let room = self.keep_max.saturating_sub(k.len()).min(take as usize);
+                        k.extend_from_slice(&rest[..room]);
+                    }
                     i += take as usize;
                     if *rem == 0 {
                         self.st = St::Head;
+                        if let Some(bytes) = self.keep.take() {
+                            let cut = bytes.len() >= self.keep_max;
+                            return Step::Body {
+                                used: i,
+                                bytes,
+                                cut,
+                            };
+                        }
                     } else {
                         return Step::NeedMore;
                     }
@@ -315,6 +339,15 @@ impl HttpStream {
         };
     }
 
+    /// Keep the bytes of the body just framed (a Content-Length body; at most `max` of them),
+    /// returned as [`Step::Body`] when it ends.
+    pub fn keep_body(&mut self, max: usize) {
+        if matches!(self.st, St::Length(_)) {
+            self.keep = Some(Vec::new());
+            self.keep_max = max;
+        }
+    }
+
     /// Stop decoding: the bytes that follow are not HTTP (tunnel, other protocol).
     pub fn stop(&mut self) {
         self.buf = Vec::new();
@@ -323,6 +356,8 @@ impl HttpStream {
 
     /// The capture lost `len` bytes here. Returns false if HTTP decoding fell out of step.
     pub fn gap(&mut self, len: u64) -> bool {
+        // A body with a hole is not decoded: the application decoder would misread it.
+        self.keep = None;
         match &mut self.st {
             // Inside a body of known length the gap is just skipped body bytes.
             St::Length(rem) if len < *rem => {

@@ -20,7 +20,7 @@ fn drive(dir: Dir, chunks: &[&[u8]], limits: &Limits) -> (Vec<(ParsedHead, usize
                     problems.push(p);
                     break;
                 }
-                Step::ChunkedEnd { used, .. } => off += used,
+                Step::ChunkedEnd { used, .. } | Step::Body { used, .. } => off += used,
                 Step::Head { head, used } => {
                     off += used;
                     let body = match dir {

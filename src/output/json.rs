@@ -286,8 +286,78 @@ pub fn encode(b: &mut Vec<u8>, ev: &Event) {
                 o.num("pkt", p);
             }
         }
+        Event::App(e) => {
+            o.num("conn", e.conn as u64);
+            o.num("pkt", e.pkt);
+            o.ts(e.ts);
+            o.word("dir", e.dir.as_str());
+            o.word("proto", e.proto.as_str());
+            o.word("type", e.kind);
+            if let Some(t) = e.transport {
+                o.word("transport", t.as_str());
+            }
+            o.opt_str("nsp", e.nsp.as_deref());
+            o.opt_str("id", e.id.as_deref());
+            let name_key = match e.proto {
+                AppProto::Mqtt => "topic",
+                AppProto::Stomp => "destination",
+                AppProto::JsonRpc => "method",
+                _ => "name",
+            };
+            o.opt_str(name_key, e.name.as_deref());
+            if let Some(v) = &e.args {
+                o.key("args");
+                json_value(o.b, v);
+            }
+            if let Some(r) = &e.reply {
+                o.num("reply_to", r.pkt);
+                o.key("rtt_ms");
+                let _ = write!(o.b, "{}", r.rtt_ns as f64 / 1e6);
+            }
+            if !e.attachments.is_empty() {
+                o.num_list("attachments", &e.attachments);
+            }
+            for (k, v) in &e.fields {
+                o.str(k, v);
+            }
+        }
     }
     o.end();
+}
+
+/// A JSON value written with this module's escaping (terminal-safe strings).
+fn json_value(b: &mut Vec<u8>, v: &serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Null => b.extend_from_slice(b"null"),
+        Value::Bool(x) => b.extend_from_slice(if *x { b"true" } else { b"false" }),
+        Value::Number(n) => {
+            let _ = write!(b, "{n}");
+        }
+        Value::String(s) => string(b, s),
+        Value::Array(a) => {
+            b.push(b'[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    b.push(b',');
+                }
+                json_value(b, x);
+            }
+            b.push(b']');
+        }
+        Value::Object(o) => {
+            b.push(b'{');
+            for (i, (k, x)) in o.iter().enumerate() {
+                if i > 0 {
+                    b.push(b',');
+                }
+                string(b, k);
+                b.push(b':');
+                json_value(b, x);
+            }
+            b.push(b'}');
+        }
+    }
 }
 
 struct Obj<'a> {

@@ -1,5 +1,6 @@
 //! Views that write events out: NDJSON for scripts, narrated text for people.
 
+pub mod app;
 pub mod batch;
 pub mod json;
 pub mod text;
@@ -36,5 +37,26 @@ pub(crate) fn write_out<W: Write>(
         .and_then(|_| if line_buffered { out.flush() } else { Ok(()) });
     if let Err(e) = r {
         *error = Some(e);
+    }
+}
+
+/// A view that is shown only the events a filter lets through (the filter sees every event,
+/// so it learns the connections' ports from their `conn_open`).
+pub struct Filtered<W> {
+    pub filter: crate::filter::Filter,
+    pub inner: W,
+}
+
+impl<W: WriteEvent> WriteEvent for Filtered<W> {
+    fn write_event(&mut self, ev: &Event) {
+        if self.filter.matches(ev) {
+            self.inner.write_event(ev);
+        }
+    }
+    fn flush_out(&mut self) {
+        self.inner.flush_out();
+    }
+    fn take_error(&mut self) -> Option<io::Error> {
+        self.inner.take_error()
     }
 }

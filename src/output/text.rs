@@ -324,6 +324,15 @@ pub fn summary(ev: &Event) -> String {
                 let _ = write!(s, " (conn {c})");
             }
         }
+        Event::App(e) => {
+            let _ = write!(
+                s,
+                "conn {} {} {}",
+                e.conn,
+                arrow(e.dir),
+                super::app::summary(e)
+            );
+        }
     }
     s
 }

@@ -129,6 +129,8 @@ ids! {
     LFrames, LClosed,
     UiHeadEvent, UiHeadCounts, UiHeadDropped,
     UiMsgPrompt, UiMsgHint, FDemoNext, FDemoMsg,
+    DAppType, DAppTransport, DAppNamespace, DAppName, DAppId, DAppAnswers, DAppAttach, DAppArgs,
+    DMoreLines, DFirstOf, DAsJson, DAsHex, DAsBase64,
     // both ends' states as each segment arrives (issue 14)
     SynAsks, SynAckArrives, HsBoth, FinAckTogether, FinCrossed, RetransState, DataAckNone,
     // the WebSocket handshake as the tutorial's four steps
@@ -141,6 +143,12 @@ ids! {
     // live sources in the UI: following new events, an unknown key
     UiFollowing, UiFollowPaused, UiLoading, UiUnknownKey,
     UiCapturing, UiRecordingTo, UiCaptureEnded, UiDemoRunning, UiDemoReplaying, UiDemoEnded,
+    // above WebSocket: Engine.IO and Socket.IO
+    AppEioOpen, AppEioProbePing, AppEioProbePong, AppEioUpgrade, AppEioNoop, AppEioPing,
+    AppEioPong, AppEioClose, AppEioMessage, AppPolling, AppSioConnect, AppSioConnectOk,
+    AppSioDisconnect, AppSioEvent, AppSioWantsAck, AppSioBinary, AppSioAck, AppSioAckUnpaired,
+    AppSioConnectError, AppOther,
+    AppRpcRequest, AppRpcNotification, AppRpcResponse, AppRpcError, AppRpcUnpaired, AppRpcCdp,
 }
 
 /// The template for `id` in `lang`.

@@ -273,7 +273,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         KEnter => "(connections) open the selected one",
         KCompare => "compare polling with WebSocket (whole capture)",
         KOneConn => "step only through the selected connection",
-        KLayer => "layer filter: all → TCP → HTTP → WebSocket",
+        KLayer => "layer filter: all → TCP → HTTP → WebSocket → app",
         KAcks => "hide / show pure ACKs",
         KSearch => "search labels (Enter applies, Esc cancels)",
         KRaw => "relative / raw sequence numbers",
@@ -574,5 +574,83 @@ pub(super) fn text(id: Msg) -> &'static str {
         UiMsgHint => "Enter: the client sends it now · Esc: cancel",
         FDemoNext => "next step",
         FDemoMsg => "type a message",
+        // above WebSocket: Engine.IO and Socket.IO
+        AppEioOpen => {
+            "Engine.IO opens session {sid}: the server offers to upgrade to {upgrades}, and will ping every {interval} ms (the other side has {timeout} ms to answer)."
+        }
+        AppEioProbePing => {
+            "Upgrade dance, step 1: on the new WebSocket the client sends ping \"probe\" (2probe) to test it, while long-polling still carries the session."
+        }
+        AppEioProbePong => {
+            "Step 2: the server answers pong \"probe\" (3probe) on the WebSocket: the new transport works. The client now pauses polling."
+        }
+        AppEioUpgrade => {
+            "Step 3: the client sends upgrade (5): from here on the session's packets travel over the WebSocket and polling stops."
+        }
+        AppEioNoop => {
+            "noop (6): the server ends a waiting long-poll with nothing in it, so the client can switch transports."
+        }
+        AppEioPing => {
+            "Heartbeat: the {who} sends an Engine.IO ping; the other side must answer pong in time, or the session is considered dead."
+        }
+        AppEioPong => "Heartbeat answer: pong from the {who}.",
+        AppEioClose => "The {who} closes the Engine.IO session.",
+        AppEioMessage => "An Engine.IO message from the {who}: {args}",
+        AppPolling => {
+            "It travelled in the body of an HTTP long-polling {what}; several packets may share one body, separated by the record separator 0x1E."
+        }
+        AppSioConnect => "Socket.IO: the client asks to join namespace {nsp}.",
+        AppSioConnectOk => {
+            "Socket.IO: the server accepts the client in namespace {nsp} (socket id {sid})."
+        }
+        AppSioDisconnect => "Socket.IO: the {who} leaves namespace {nsp}.",
+        AppSioEvent => {
+            "Socket.IO event \"{name}\" from the {who} in namespace {nsp}, arguments {args}."
+        }
+        AppSioWantsAck => {
+            "It carries ack id {id}: the {other} is expected to answer with an ack of the same id."
+        }
+        AppSioBinary => {
+            "{n} binary attachment(s) of {sizes} bytes followed as separate binary packets and take the places of their placeholders."
+        }
+        AppSioAck => {
+            "Socket.IO ack {id} from the {who}: the answer to event \"{name}\" (packet #{pkt}), {rtt} after it."
+        }
+        AppSioAckUnpaired => {
+            "Socket.IO ack {id} from the {who}; the event it answers was not captured."
+        }
+        AppSioConnectError => "Socket.IO: the server refuses the client in namespace {nsp}: {args}",
+        AppOther => "{proto}: {label}",
+        AppRpcRequest => {
+            "JSON-RPC request {id} from the {who}: call {method} with {args}; the {other} must answer with the same id."
+        }
+        AppRpcNotification => {
+            "JSON-RPC notification from the {who}: {method} {args} (no id: nobody answers it)."
+        }
+        AppRpcResponse => {
+            "JSON-RPC response {id} from the {who}: the result of {method} (packet #{pkt}), {rtt} after the request: {args}"
+        }
+        AppRpcError => {
+            "JSON-RPC error {id} from the {who}: {method} (packet #{pkt}) failed, {rtt} after the request: {args}"
+        }
+        AppRpcUnpaired => {
+            "JSON-RPC {kind} {id} from the {who}; its request was not captured: {args}"
+        }
+        AppRpcCdp => {
+            "This is the Chrome DevTools Protocol: JSON-RPC's shape without the \"jsonrpc\":\"2.0\" member; messages without an id are the browser's events."
+        }
+        DAppType => "type",
+        DAppTransport => "transport",
+        DAppNamespace => "namespace",
+        DAppName => "name",
+        DAppId => "id",
+        DAppAnswers => "answers packet #{pkt}{name}, round trip {rtt}",
+        DAppAttach => "binary attachments joined: {sizes}",
+        DAppArgs => "arguments:",
+        DMoreLines => "… {n} more lines (see decode --json)",
+        DFirstOf => " (first {n} of {len} bytes)",
+        DAsJson => "Payload as JSON",
+        DAsHex => "Payload as hex",
+        DAsBase64 => "Payload as base64",
     }
 }

@@ -1,6 +1,7 @@
 //! The teaching layer: narration of events in plain sentences (English and Chinese, from one
 //! message catalogue per language), the polling-versus-WebSocket comparison, and diagram export.
 
+mod above_ws;
 mod accept;
 pub mod catalog;
 pub mod chapters;

@@ -190,7 +190,7 @@ impl NarrationContext {
             Event::ConnClose(c) => {
                 self.conns.remove(&c.conn);
             }
-            Event::Udp(_) | Event::WsFrame(_) | Event::Note(_) => {}
+            Event::Udp(_) | Event::WsFrame(_) | Event::Note(_) | Event::App(_) => {}
         }
     }
 }
@@ -208,6 +208,7 @@ pub fn narrate(ev: &Event, cx: &NarrationContext, lang: Lang) -> Vec<String> {
         Event::WsFrame(f) => ws_frame(f, facts, lang),
         Event::WsMessage(m) => ws_message(m, facts, lang),
         Event::Note(n) => vec![say!(lang, NoteLine, text = shown(&n.text))],
+        Event::App(a) => super::above_ws::app(a, lang),
     }
 }
 

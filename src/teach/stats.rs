@@ -337,7 +337,8 @@ impl StatsBuilder {
                     }
                 }
             }
-            Event::ConnClose(_) | Event::Note(_) => {}
+            Event::ConnClose(cl) => c.seen(cl.ts),
+            Event::Note(_) | Event::App(_) => {}
         }
         // A closed connection's figures are final: move them out so memory stays bounded by
         // the connections open at once (and the paths polled).

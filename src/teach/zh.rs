@@ -250,7 +250,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         KEnter => "（连接列表）打开选中的连接",
         KCompare => "对比轮询与 WebSocket（整个抓包）",
         KOneConn => "只在选中的连接中单步",
-        KLayer => "协议层过滤：全部 → TCP → HTTP → WebSocket",
+        KLayer => "协议层过滤：全部 → TCP → HTTP → WebSocket → 应用层",
         KAcks => "隐藏 / 显示纯 ACK",
         KSearch => "搜索标签（Enter 应用，Esc 取消）",
         KRaw => "相对 / 原始序号",
@@ -523,5 +523,67 @@ pub(super) fn text(id: Msg) -> &'static str {
         UiMsgHint => "Enter：客户端立即发送 · Esc：取消",
         FDemoNext => "下一步",
         FDemoMsg => "输入消息",
+        // above WebSocket: Engine.IO and Socket.IO
+        AppEioOpen => {
+            "Engine.IO 打开会话 {sid}：服务器提供升级到 {upgrades}，每 {interval} 毫秒发一次 ping（对方须在 {timeout} 毫秒内应答）。"
+        }
+        AppEioProbePing => {
+            "升级过程第 1 步：客户端在新的 WebSocket 上发送 ping \"probe\"（2probe）试探它，此时会话仍由长轮询承载。"
+        }
+        AppEioProbePong => {
+            "第 2 步：服务器在 WebSocket 上回复 pong \"probe\"（3probe）：新的传输方式可用。客户端随即暂停轮询。"
+        }
+        AppEioUpgrade => {
+            "第 3 步：客户端发送 upgrade（5）：此后会话的数据包都走 WebSocket，轮询停止。"
+        }
+        AppEioNoop => "noop（6）：服务器用一个空包结束正在等待的长轮询，好让客户端切换传输方式。",
+        AppEioPing => "心跳：{who}发送 Engine.IO ping；对方须及时回复 pong，否则会话被视为已断开。",
+        AppEioPong => "心跳应答：{who}回复 pong。",
+        AppEioClose => "{who}关闭 Engine.IO 会话。",
+        AppEioMessage => "{who}发来一条 Engine.IO 消息：{args}",
+        AppPolling => {
+            "它装在一个 HTTP 长轮询{what}的正文里；一个正文可装多个数据包，以记录分隔符 0x1E 隔开。"
+        }
+        AppSioConnect => "Socket.IO：客户端请求加入命名空间 {nsp}。",
+        AppSioConnectOk => "Socket.IO：服务器接受客户端加入命名空间 {nsp}（socket id {sid}）。",
+        AppSioDisconnect => "Socket.IO：{who}离开命名空间 {nsp}。",
+        AppSioEvent => "Socket.IO 事件 \"{name}\"，来自{who}，命名空间 {nsp}，参数 {args}。",
+        AppSioWantsAck => "它带有确认编号 {id}：{other}应以同一编号的 ack 作答。",
+        AppSioBinary => {
+            "{n} 个二进制附件（{sizes} 字节）作为单独的二进制数据包随后发送，替换各自的占位符。"
+        }
+        AppSioAck => {
+            "{who}发来 Socket.IO ack {id}：回应事件 \"{name}\"（数据包 #{pkt}），相隔 {rtt}。"
+        }
+        AppSioAckUnpaired => "{who}发来 Socket.IO ack {id}；它回应的事件没有被抓到。",
+        AppSioConnectError => "Socket.IO：服务器拒绝客户端加入命名空间 {nsp}：{args}",
+        AppOther => "{proto}：{label}",
+        AppRpcRequest => {
+            "{who}发来 JSON-RPC 请求 {id}：调用 {method}，参数 {args}；{other}须以同一 id 作答。"
+        }
+        AppRpcNotification => "{who}发来 JSON-RPC 通知：{method} {args}（没有 id：无需应答）。",
+        AppRpcResponse => {
+            "{who}发来 JSON-RPC 响应 {id}：{method}（数据包 #{pkt}）的结果，距请求 {rtt}：{args}"
+        }
+        AppRpcError => {
+            "{who}发来 JSON-RPC 错误 {id}：{method}（数据包 #{pkt}）失败，距请求 {rtt}：{args}"
+        }
+        AppRpcUnpaired => "{who}发来 JSON-RPC {kind} {id}；对应的请求没有被抓到：{args}",
+        AppRpcCdp => {
+            "这是 Chrome 开发者工具协议（CDP）：形同 JSON-RPC，但没有 \"jsonrpc\":\"2.0\" 成员；没有 id 的消息是浏览器的事件。"
+        }
+        DAppType => "类型",
+        DAppTransport => "传输方式",
+        DAppNamespace => "命名空间",
+        DAppName => "名称",
+        DAppId => "编号",
+        DAppAnswers => "回应数据包 #{pkt}{name}，往返时间 {rtt}",
+        DAppAttach => "拼接的二进制附件：{sizes}",
+        DAppArgs => "参数：",
+        DMoreLines => "… 还有 {n} 行（见 decode --json）",
+        DFirstOf => "（{len} 字节中的前 {n} 字节）",
+        DAsJson => "载荷（JSON）",
+        DAsHex => "载荷（十六进制）",
+        DAsBase64 => "载荷（base64）",
     }
 }

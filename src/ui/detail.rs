@@ -32,7 +32,16 @@ pub struct Line {
 }
 
 impl Line {
-    fn new(depth: u8, kind: LineKind, text: impl Into<String>) -> Line {
+    /// A line of what was captured (payload views, an application message's own fields):
+    /// shown as it is in every language.
+    pub(super) fn captured(depth: u8, text: impl Into<String>) -> Line {
+        Line {
+            name: "captured",
+            ..Line::new(depth, LineKind::Text, text)
+        }
+    }
+
+    pub(super) fn new(depth: u8, kind: LineKind, text: impl Into<String>) -> Line {
         Line {
             depth,
             kind,
@@ -109,6 +118,10 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
     };
     d.pkt = pkt;
     let packet = pkt.and_then(|n| store.packet(n));
+    // What an application message means comes first; the packet that completed it below.
+    if let Event::App(a) = ev {
+        super::detail_app::app_lines(a, &mut d.lines, lang);
+    }
     if let (Some(n), Some((rec, data))) = (pkt, &packet) {
         d.lines.push(Line::new(
             0,
@@ -230,6 +243,7 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
             );
         }
         Event::WsMessage(m) => message_lines(m, &mut d.lines, lang),
+        Event::App(_) => {}
         Event::ConnClose(c) => {
             d.lines
                 .push(Line::new(0, LineKind::Heading, tr(lang, Msg::DConnClosed)));
@@ -548,6 +562,7 @@ fn message_lines(m: &WsMessage, out: &mut Vec<Line>, lang: Lang) {
     if m.utf8_error {
         out.push(Line::new(1, LineKind::Bad, tr(lang, Msg::DBadUtf8)));
     }
+    super::detail_app::payload_lines(m, out, lang);
 }
 
 /// The header drawn as RFC 6455 draws it: bit numbers, then cells with each field's name and

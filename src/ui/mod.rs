@@ -6,6 +6,7 @@
 //! parses packet bytes.
 
 pub mod detail;
+mod detail_app;
 pub mod feed;
 pub mod layers;
 pub mod layout;

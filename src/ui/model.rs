@@ -33,6 +33,7 @@ pub enum LayerFilter {
     Tcp,
     Http,
     Ws,
+    App,
 }
 
 impl LayerFilter {
@@ -41,7 +42,8 @@ impl LayerFilter {
             LayerFilter::All => LayerFilter::Tcp,
             LayerFilter::Tcp => LayerFilter::Http,
             LayerFilter::Http => LayerFilter::Ws,
-            LayerFilter::Ws => LayerFilter::All,
+            LayerFilter::Ws => LayerFilter::App,
+            LayerFilter::App => LayerFilter::All,
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -50,6 +52,7 @@ impl LayerFilter {
             LayerFilter::Tcp => "tcp",
             LayerFilter::Http => "http",
             LayerFilter::Ws => "ws",
+            LayerFilter::App => "app",
         }
     }
     fn admits(self, l: Layer) -> bool {
@@ -58,6 +61,7 @@ impl LayerFilter {
             LayerFilter::Tcp => l == Layer::Tcp,
             LayerFilter::Http => l == Layer::Http,
             LayerFilter::Ws => l == Layer::Ws,
+            LayerFilter::App => l == Layer::App,
         }
     }
 }
@@ -109,6 +113,10 @@ pub struct Model {
     pub layer: LayerFilter,
     pub hide_acks: bool,
     pub search: String,
+    /// The search as a filter expression, when it reads as one (else it is plain text).
+    pub search_filter: Option<crate::filter::Filter>,
+    /// Why the search, which looked like an expression, did not compile.
+    pub search_error: Option<String>,
     /// Text being typed after `/`.
     pub search_input: Option<String>,
     pub raw_seq: bool,
@@ -193,6 +201,8 @@ impl Model {
             layer: LayerFilter::All,
             hide_acks: false,
             search: String::new(),
+            search_filter: None,
+            search_error: None,
             search_input: None,
             raw_seq: false,
             ladder: LadderCache::default(),
@@ -318,6 +328,16 @@ impl Model {
         if self.search.is_empty() {
             return true;
         }
+        if let Some(f) = &self.search_filter {
+            let Some(ev) = self.store.events.get(idx) else {
+                return false;
+            };
+            let ports = ev
+                .conn()
+                .and_then(|c| self.store.conn(c))
+                .map(|c| [c.client.port(), c.server.port()]);
+            return f.test(ev, ports);
+        }
         self.label(idx)
             .is_some_and(|l| contains_ci(&l, &self.search))
     }
@@ -382,6 +402,8 @@ impl Model {
             Some(Event::WsHandshake(_) | Event::ConnClose(_) | Event::Note(_)) => {
                 self.detail.event_heading().unwrap_or(0)
             }
+            // An application message's meaning is at the top, above its packet.
+            Some(Event::App(_)) => 0,
             _ => self.detail_sel.map_or(0, |s| s.saturating_sub(1)),
         };
         self.narration = match self.quiz_at(c) {
@@ -703,6 +725,31 @@ impl Model {
         self.play_wait_ms = MIN_STEP_MS;
     }
 
+    /// `/` takes a filter expression (docs/filters.md) or, when the text does not read as one,
+    /// words to look for in the rows' labels.
+    fn compile_search(&mut self) {
+        use crate::filter::Filter;
+        self.search_filter = None;
+        self.search_error = None;
+        let t = self.search.trim();
+        if t.is_empty() {
+            return;
+        }
+        match Filter::new(t) {
+            Ok(f) if Filter::looks_like_expression(t) => self.search_filter = Some(f),
+            Ok(_) => {}
+            Err(e) => {
+                // Operators or a field name mean an expression was meant: say what is wrong.
+                let meant = ["==", "!=", "<", ">", "&&", "||", " contains ", " matches "]
+                    .iter()
+                    .any(|o| t.contains(o));
+                if meant {
+                    self.search_error = Some(e.to_string());
+                }
+            }
+        }
+    }
+
     fn key(&mut self, k: KeyEvent) {
         if k.kind == KeyEventKind::Release {
             return;
@@ -734,6 +781,7 @@ impl Model {
                 KeyCode::Enter => {
                     self.search = std::mem::take(input);
                     self.search_input = None;
+                    self.compile_search();
                     self.filters_changed();
                 }
                 KeyCode::Esc => self.search_input = None,
@@ -802,6 +850,7 @@ impl Model {
             KeyCode::Esc => {
                 if !self.search.is_empty() {
                     self.search.clear();
+                    self.compile_search();
                     self.filters_changed();
                 } else {
                     self.playing = false;
@@ -1043,6 +1092,7 @@ pub(crate) fn ts_of(ev: &Event) -> Option<i64> {
         Event::WsHandshake(e) => e.ts.0,
         Event::WsFrame(e) => e.ts.0,
         Event::WsMessage(e) => e.ts.0,
+        Event::App(e) => e.ts.0,
         Event::Note(_) => return None,
     })
 }

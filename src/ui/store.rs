@@ -14,6 +14,8 @@ pub enum Layer {
     Http,
     Ws,
     Other,
+    /// Above WebSocket: `app` events.
+    App,
 }
 
 /// Facts about one event computed once on arrival, so filtering never revisits the event.
@@ -97,6 +99,7 @@ impl Store {
             Event::Http(_) | Event::WsHandshake(_) => Layer::Http,
             Event::WsFrame(_) | Event::WsMessage(_) => Layer::Ws,
             Event::Note(_) => Layer::Other,
+            Event::App(_) => Layer::App,
         };
         let pure_ack = matches!(&ev, Event::Tcp(t) if t.flags.0 & !TcpFlags::PSH == TcpFlags::ACK
             && t.len == 0 && t.handshake.is_none() && observed.client_state.is_none()

@@ -347,6 +347,9 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     }
     if !m.search.is_empty() {
         filt.push(format!("/{}", crate::text::escape_for_terminal(&m.search)));
+        if let Some(e) = &m.search_error {
+            filt.push(crate::text::escape_for_terminal(e).into_owned());
+        }
     }
     if m.raw_seq {
         filt.push(text(m.lang(), Msg::UiFiltRaw).into());

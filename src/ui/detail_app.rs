@@ -1,0 +1,261 @@
+//! The detail pane's lines for an `app` event: the application message's fields, what it
+//! answers, its attachments, and its arguments as an indented JSON tree.
+
+use super::detail::{Line, LineKind};
+use crate::event::AppMessage;
+use crate::output::app::millis;
+use crate::teach::Lang;
+use crate::teach::catalog::{Msg, say, text as tr};
+use crate::text::escape_for_terminal;
+use serde_json::Value;
+
+/// Lines of the JSON tree shown at most (the NDJSON output has everything).
+const MAX_TREE: usize = 2000;
+
+pub fn app_lines(a: &AppMessage, out: &mut Vec<Line>, lang: Lang) {
+    out.push(Line::new(
+        0,
+        LineKind::Heading,
+        format!("{} {}", a.proto.as_str(), crate::output::app::label(a)),
+    ));
+    let mut text = |s: String| out.push(Line::new(1, LineKind::Text, s));
+    let colon = if lang == Lang::Zh { "：" } else { ": " };
+    let field = |id: Msg, v: &dyn std::fmt::Display| format!("{}{colon}{v}", tr(lang, id));
+    text(field(Msg::DAppType, &a.kind));
+    if let Some(t) = a.transport {
+        text(field(Msg::DAppTransport, &t.as_str()));
+    }
+    if let Some(n) = &a.nsp {
+        text(field(Msg::DAppNamespace, &escape_for_terminal(n)));
+    }
+    if let Some(n) = &a.name {
+        text(field(Msg::DAppName, &escape_for_terminal(n)));
+    }
+    if let Some(id) = &a.id {
+        text(field(Msg::DAppId, &escape_for_terminal(id)));
+    }
+    // The protocol's own field names (topic, qos, …), as its specification writes them.
+    for (k, v) in &a.fields {
+        out.push(Line::captured(
+            1,
+            format!("{k}: {}", escape_for_terminal(v)),
+        ));
+    }
+    if let Some(r) = &a.reply {
+        let name = r
+            .name
+            .as_deref()
+            .map(|n| format!(" \"{}\"", escape_for_terminal(n)))
+            .unwrap_or_default();
+        out.push(Line::new(
+            1,
+            LineKind::Good,
+            say(
+                lang,
+                Msg::DAppAnswers,
+                &[("pkt", &r.pkt), ("name", &name), ("rtt", &millis(r.rtt_ns))],
+            ),
+        ));
+    }
+    if !a.attachments.is_empty() {
+        let sizes: Vec<String> = a.attachments.iter().map(|n| format!("{n} B")).collect();
+        out.push(Line::new(
+            1,
+            LineKind::Text,
+            say(lang, Msg::DAppAttach, &[("sizes", &sizes.join(", "))]),
+        ));
+    }
+    if let Some(v) = &a.args {
+        out.push(Line::new(1, LineKind::Text, tr(lang, Msg::DAppArgs)));
+        let mut n = 0;
+        tree(v, None, 2, out, &mut n);
+        if n > MAX_TREE {
+            out.push(Line::new(
+                2,
+                LineKind::Text,
+                say(lang, Msg::DMoreLines, &[("n", &(n - MAX_TREE))]),
+            ));
+        }
+    }
+}
+
+fn tree(v: &Value, key: Option<&str>, depth: u8, out: &mut Vec<Line>, n: &mut usize) {
+    *n += 1;
+    let push = *n <= MAX_TREE;
+    let k = key
+        .map(|k| format!("{}: ", escape_for_terminal(k)))
+        .unwrap_or_default();
+    let d = depth.min(24);
+    match v {
+        Value::Array(items) => {
+            if push {
+                out.push(Line::captured(d, format!("{k}[{}]", items.len())));
+            }
+            for (i, x) in items.iter().enumerate() {
+                tree(x, Some(&i.to_string()), depth.saturating_add(1), out, n);
+            }
+        }
+        Value::Object(o) => {
+            if push {
+                out.push(Line::captured(d, format!("{k}{{{}}}", o.len())));
+            }
+            for (kk, x) in o {
+                tree(x, Some(kk), depth.saturating_add(1), out, n);
+            }
+        }
+        other => {
+            if push {
+                let s = other.to_string();
+                out.push(Line::captured(d, format!("{k}{}", escape_for_terminal(&s))));
+            }
+        }
+    }
+}
+
+/// Payload bytes shown in the hex, base64 and text views at most (the NDJSON and
+/// `wslens export` have every byte).
+const MAX_VIEW: usize = 4096;
+
+/// Views of a message's payload, as far as the UI kept it: the JSON tree when the text is JSON,
+/// hex + ASCII, and base64 for binary payloads.
+pub fn payload_lines(m: &crate::event::WsMessage, out: &mut Vec<Line>, lang: Lang) {
+    use base64::Engine as _;
+    if m.inflate_error.is_some() {
+        return;
+    }
+    let bytes: &[u8] = match &m.text {
+        Some(t) => t.as_bytes(),
+        None => &m.data,
+    };
+    if bytes.is_empty() || m.opcode.is_control() {
+        return;
+    }
+    let kept = if m.text_truncated || m.data_truncated || (bytes.len() as u64) < m.len {
+        say(
+            lang,
+            Msg::DFirstOf,
+            &[("n", &bytes.len().min(MAX_VIEW)), ("len", &m.len)],
+        )
+    } else if bytes.len() > MAX_VIEW {
+        say(lang, Msg::DFirstOf, &[("n", &MAX_VIEW), ("len", &m.len)])
+    } else {
+        String::new()
+    };
+    if let Some(t) = &m.text
+        && !m.text_truncated
+        && let Ok(v) = serde_json::from_str::<Value>(t)
+        && (v.is_object() || v.is_array())
+    {
+        out.push(Line::new(0, LineKind::Heading, tr(lang, Msg::DAsJson)));
+        let mut n = 0;
+        tree(&v, None, 1, out, &mut n);
+        if n > MAX_TREE {
+            out.push(Line::new(
+                1,
+                LineKind::Text,
+                say(lang, Msg::DMoreLines, &[("n", &(n - MAX_TREE))]),
+            ));
+        }
+    }
+    let view = &bytes[..bytes.len().min(MAX_VIEW)];
+    out.push(Line::new(
+        0,
+        LineKind::Heading,
+        format!("{}{kept}", tr(lang, Msg::DAsHex)),
+    ));
+    for (i, row) in view.chunks(16).enumerate() {
+        let hex: Vec<String> = row.iter().map(|b| format!("{b:02x}")).collect();
+        let ascii: String = row
+            .iter()
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        out.push(Line::captured(
+            1,
+            format!("{:04x}  {:<47}  {ascii}", i * 16, hex.join(" ")),
+        ));
+    }
+    if m.text.is_none() {
+        out.push(Line::new(
+            0,
+            LineKind::Heading,
+            format!("{}{kept}", tr(lang, Msg::DAsBase64)),
+        ));
+        let b64 = base64::engine::general_purpose::STANDARD.encode(view);
+        for chunk in b64.as_bytes().chunks(64) {
+            out.push(Line::captured(
+                1,
+                String::from_utf8_lossy(chunk).into_owned(),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Dir, Opcode, Ts, WsMessage};
+
+    fn msg(text: Option<&str>, data: &[u8]) -> WsMessage {
+        WsMessage {
+            conn: 1,
+            dir: Dir::S2C,
+            pkt: 1,
+            ts: Ts(0),
+            opcode: if text.is_some() {
+                Opcode::Text
+            } else {
+                Opcode::Binary
+            },
+            frames: 1,
+            compressed: false,
+            wire_len: 0,
+            len: text.map_or(data.len(), str::len) as u64,
+            sha256: [0; 32],
+            text: text.map(str::to_string),
+            text_truncated: false,
+            data: data.to_vec(),
+            data_truncated: false,
+            close_code: None,
+            close_reason: None,
+            utf8_error: false,
+            inflate_error: None,
+            heuristic: false,
+        }
+    }
+
+    fn texts(m: &WsMessage) -> Vec<String> {
+        let mut out = Vec::new();
+        payload_lines(m, &mut out, Lang::En);
+        out.into_iter().map(|l| l.text).collect()
+    }
+
+    #[test]
+    fn json_text_gets_a_tree_and_a_hex_dump() {
+        let t = texts(&msg(Some(r#"{"id":2,"result":{"value":42}}"#), &[]));
+        assert!(t.contains(&"Payload as JSON".to_string()), "{t:?}");
+        assert!(t.iter().any(|l| l == "value: 42"), "{t:?}");
+        assert!(
+            t.iter().any(|l| l.starts_with("0000  7b 22 69 64")),
+            "{t:?}"
+        );
+        assert!(!t.iter().any(|l| l.starts_with("Payload as base64")));
+    }
+
+    #[test]
+    fn binary_gets_hex_and_base64_and_escapes_nothing_raw() {
+        let t = texts(&msg(None, &[0x1b, b'[', b'2', b'J', 0xff]));
+        assert!(
+            t.iter()
+                .any(|l| l.starts_with("0000  1b 5b 32 4a ff") && l.ends_with(".[2J."))
+        );
+        // base64 of 1b 5b 32 4a ff, as `base64` prints it.
+        assert!(t.iter().any(|l| l == "G1sySv8="), "{t:?}");
+        assert!(t.iter().all(|l| !l.contains('\u{1b}')));
+    }
+}
