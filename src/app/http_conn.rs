@@ -407,6 +407,7 @@ fn unchecked_handshake(
         deflate,
         upgraded: true,
         problems: Vec::new(),
+        tls: false,
     }
 }
 

@@ -3,9 +3,12 @@
 //! Each connection starts `Unknown`; its first bytes decide: an HTTP/1.x start line makes it
 //! `Http`, frames that look like WebSocket make it `WebSocket` (heuristic: the handshake was not
 //! captured), anything else `Opaque` (ignored). An `Http` connection becomes `WebSocket` at the
-//! exact byte after a `101` that passes the RFC 6455 checks.
+//! exact byte after a `101` that passes the RFC 6455 checks. A client whose first bytes are a
+//! TLS ClientHello makes the connection `Tls`: the TLS layer decrypts what it can and feeds the
+//! plaintext to an inner `AppConn`, decoded exactly like a ws:// connection.
 
 mod http_conn;
+mod tls_conn;
 
 use crate::event::{Dir, Event, Level, Note, Sink};
 use crate::http::{Sniff, sniff};
@@ -13,12 +16,15 @@ use crate::limits::Limits;
 use crate::tcp::{StreamCtx, StreamHandler};
 use crate::ws::{WsConfig, WsDirection, looks_like_ws};
 use http_conn::{HttpConn, Switch};
+use tls_conn::TlsState;
 
 /// HTTP and WebSocket decoding for every connection.
 pub struct AppLayer {
     pub limits: Limits,
     /// Masked payload bytes copied into each `ws_frame` event (overrides `limits.frame_preview`).
     pub frame_preview: usize,
+    /// TLS secrets (key log, pcapng Decryption Secrets Blocks); empty when none were given.
+    pub tls_keys: crate::tls::KeyStore,
 }
 
 impl Default for AppLayer {
@@ -32,6 +38,7 @@ impl AppLayer {
         AppLayer {
             frame_preview: limits.frame_preview,
             limits,
+            tls_keys: crate::tls::KeyStore::default(),
         }
     }
 
@@ -72,6 +79,8 @@ pub enum Proto {
     Http,
     WebSocket,
     Opaque,
+    /// TLS (the decrypted stream's protocol is not looked at here).
+    Tls,
 }
 
 impl AppConn {
@@ -81,6 +90,7 @@ impl AppConn {
             State::Http(_) => Proto::Http,
             State::Ws(_) => Proto::WebSocket,
             State::Opaque => Proto::Opaque,
+            State::Tls(_) => Proto::Tls,
         }
     }
 
@@ -100,6 +110,7 @@ enum State {
     Http(Box<HttpConn>),
     Ws(Box<WsConn>),
     Opaque,
+    Tls(Box<TlsState>),
 }
 
 impl Default for State {
@@ -135,6 +146,7 @@ impl StreamHandler for AppLayer {
         match &mut st.state {
             State::Ws(ws) => ws.feed(cx, data, sink),
             State::Opaque => {}
+            State::Tls(t) => t.data(self, cx, data, sink),
             State::Http(h) => {
                 if let Some(sw) = h.data(self, cx, data, sink) {
                     st.state = match sw {
@@ -154,6 +166,7 @@ impl StreamHandler for AppLayer {
         match &mut st.state {
             State::Ws(ws) => ws.dirs[cx.dir.idx()].gap(cx, len, sink),
             State::Opaque => {}
+            State::Tls(t) => t.gap(self, cx, len, sink),
             State::Http(h) => h.gap(self, cx, len, sink),
             // The next bytes are a fresh start for recognising the protocol.
             State::Unknown(held) => held[cx.dir.idx()].clear(),
@@ -164,6 +177,7 @@ impl StreamHandler for AppLayer {
         match &mut st.state {
             State::Ws(ws) => ws.dirs[cx.dir.idx()].end(cx, sink),
             State::Http(h) => h.end(self, cx, sink),
+            State::Tls(t) => t.end(self, cx, sink),
             State::Opaque | State::Unknown(_) => {}
         }
     }
@@ -198,6 +212,19 @@ impl AppLayer {
             Sniff::Yes => {
                 st.state = State::Http(Box::new(HttpConn::new()));
                 self.replay(held, st, cx, data, sink);
+            }
+            Sniff::No if cx.dir == Dir::C2S && crate::tls::looks_like_client_hello(probe) != Some(false) => {
+                match crate::tls::looks_like_client_hello(probe) {
+                    // A few bytes of a record header: wait for the rest.
+                    None => {
+                        held[d].extend_from_slice(data);
+                        st.state = State::Unknown(held);
+                    }
+                    _ => {
+                        st.state = State::Tls(Box::new(TlsState::new(self.tls_keys.clone())));
+                        self.replay(held, st, cx, data, sink);
+                    }
+                }
             }
             Sniff::No => {
                 if looks_like_ws(probe, cx.dir) {

@@ -7,6 +7,7 @@ pub mod diagram;
 mod en;
 pub mod narrate;
 pub mod stats;
+pub mod tls_narration;
 mod zh;
 
 pub use catalog::{Lang, Msg};

@@ -3,6 +3,7 @@
 //! catalogue; every captured string is escaped before it is inserted.
 
 use super::catalog::{self, Lang, Msg};
+use super::tls_narration;
 use crate::event::*;
 use crate::text::escape_for_terminal;
 use rustc_hash::FxHashMap as HashMap;
@@ -132,7 +133,11 @@ impl NarrationContext {
             Event::ConnClose(c) => {
                 self.conns.remove(&c.conn);
             }
-            Event::Udp(_) | Event::WsFrame(_) | Event::Note(_) => {}
+            Event::Udp(_)
+            | Event::WsFrame(_)
+            | Event::Note(_)
+            | Event::Tls(_)
+            | Event::TlsSession(_) => {}
         }
     }
 }
@@ -150,6 +155,8 @@ pub fn narrate(ev: &Event, cx: &NarrationContext, lang: Lang) -> Vec<String> {
         Event::WsFrame(f) => ws_frame(f, facts, lang),
         Event::WsMessage(m) => ws_message(m, facts, lang),
         Event::Note(n) => vec![say!(lang, NoteLine, text = shown(&n.text))],
+        Event::Tls(t) => tls_narration::tls_msg(t, lang),
+        Event::TlsSession(t) => tls_narration::tls_session(t, lang),
     }
 }
 

@@ -228,6 +228,24 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
             ));
         }
         Event::Udp(_) => {}
+        Event::Tls(t) => {
+            let data = packet.map(|(_, b)| b).unwrap_or(&[]);
+            tls_lines(t, data, &mut d.lines);
+        }
+        Event::TlsSession(t) => {
+            d.lines
+                .push(Line::new(0, LineKind::Heading, "TLS session"));
+            d.lines.push(Line::new(
+                1,
+                LineKind::Text,
+                format!("{} with {}", t.version, escape_for_terminal(&t.cipher)),
+            ));
+            d.lines.push(if t.decrypted {
+                Line::new(1, LineKind::Good, "decrypted with the key log: HTTP and WebSocket below are read from the plaintext")
+            } else {
+                Line::new(1, LineKind::Bad, "no keys: the payload stays encrypted (give --tls-keylog FILE or SSLKEYLOGFILE)")
+            });
+        }
         Event::Note(n) => {
             d.lines.push(Line::new(
                 0,
@@ -628,5 +646,27 @@ mod tests {
             bad.iter()
                 .any(|l| l.kind == LineKind::Bad && l.text.contains('✗'))
         );
+    }
+}
+
+/// A TLS message: the record header and handshake header as field trees, highlighted where
+/// the record header is found in the shown packet.
+fn tls_lines(t: &crate::event::TlsMsg, packet: &[u8], out: &mut Vec<Line>) {
+    out.push(Line::new(
+        0,
+        LineKind::Heading,
+        format!(
+            "TLS {}{}",
+            t.kind,
+            if t.encrypted { " (decrypted)" } else { "" }
+        ),
+    ));
+    let raw = crate::tls::fields::record_bytes(&t.record);
+    let base = memchr::memmem::find(packet, &raw);
+    for f in crate::tls::fields::msg_fields(t) {
+        match base {
+            Some(b) => push_field(out, &f, 1, b, packet.len()),
+            None => push_field(out, &f, 1, 0, 0),
+        }
     }
 }

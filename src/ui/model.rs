@@ -31,13 +31,15 @@ pub enum LayerFilter {
     Tcp,
     Http,
     Ws,
+    Tls,
 }
 
 impl LayerFilter {
     pub fn next(self) -> Self {
         match self {
             LayerFilter::All => LayerFilter::Tcp,
-            LayerFilter::Tcp => LayerFilter::Http,
+            LayerFilter::Tcp => LayerFilter::Tls,
+            LayerFilter::Tls => LayerFilter::Http,
             LayerFilter::Http => LayerFilter::Ws,
             LayerFilter::Ws => LayerFilter::All,
         }
@@ -48,6 +50,7 @@ impl LayerFilter {
             LayerFilter::Tcp => "tcp",
             LayerFilter::Http => "http",
             LayerFilter::Ws => "ws",
+            LayerFilter::Tls => "tls",
         }
     }
     fn admits(self, l: Layer) -> bool {
@@ -56,6 +59,7 @@ impl LayerFilter {
             LayerFilter::Tcp => l == Layer::Tcp,
             LayerFilter::Http => l == Layer::Http,
             LayerFilter::Ws => l == Layer::Ws,
+            LayerFilter::Tls => l == Layer::Tls,
         }
     }
 }
@@ -804,6 +808,8 @@ fn ts_of(ev: &Event) -> Option<i64> {
         Event::WsHandshake(e) => e.ts.0,
         Event::WsFrame(e) => e.ts.0,
         Event::WsMessage(e) => e.ts.0,
+        Event::Tls(e) => e.ts.0,
+        Event::TlsSession(e) => e.ts.0,
         Event::Note(_) => return None,
     })
 }

@@ -13,6 +13,7 @@ pub enum Layer {
     Http,
     Ws,
     Other,
+    Tls,
 }
 
 /// Facts about one event computed once on arrival, so filtering never revisits the event.
@@ -90,6 +91,7 @@ impl Store {
             Event::Tcp(_) | Event::ConnOpen(_) | Event::ConnClose(_) | Event::Udp(_) => Layer::Tcp,
             Event::Http(_) | Event::WsHandshake(_) => Layer::Http,
             Event::WsFrame(_) | Event::WsMessage(_) => Layer::Ws,
+            Event::Tls(_) | Event::TlsSession(_) => Layer::Tls,
             Event::Note(_) => Layer::Other,
         };
         let pure_ack = matches!(&ev, Event::Tcp(t) if t.flags.0 & !TcpFlags::PSH == TcpFlags::ACK

@@ -247,6 +247,7 @@ pub(super) fn conversation() -> Batch {
             deflate: None,
             upgraded: true,
             problems: vec![],
+            tls: false,
         })),
         seg(
             7,
