@@ -13,6 +13,8 @@ use std::net::SocketAddr;
 #[derive(Clone, Debug, Default)]
 pub struct DecodeOptions {
     pub limits: Limits,
+    /// TLS secrets to decrypt wss:// with (key log file, Decryption Secrets Blocks).
+    pub tls_keys: crate::tls::KeyStore,
 }
 
 pub struct Decoder {
@@ -28,7 +30,8 @@ pub struct Decoder {
 impl Decoder {
     pub fn new(opts: DecodeOptions) -> Self {
         // `AppLayer::new` takes the frame preview from the limits too (the UI asks for one).
-        let app = AppLayer::new(opts.limits.clone());
+        let mut app = AppLayer::new(opts.limits.clone());
+        app.tls_keys = opts.tls_keys;
         Decoder {
             tracker: Tracker::new(app, opts.limits),
             first_ts: None,
@@ -37,6 +40,12 @@ impl Decoder {
             skipped: BTreeMap::new(),
             backwards_reported: false,
         }
+    }
+
+    /// The TLS key store this decoder looks secrets up in (a capture's Decryption Secrets
+    /// Blocks are added to it as they are read).
+    pub fn tls_keys(&self) -> crate::tls::KeyStore {
+        self.tracker.handler.tls_keys.clone()
     }
 
     pub fn packets(&self) -> PktNum {

@@ -47,6 +47,8 @@ pub struct DecodeArgs {
     /// Inflated (permessage-deflate) bytes allowed per message before inflating stops.
     #[arg(long, default_value_t = 1 << 30, value_name = "BYTES")]
     pub max_inflate: u64,
+    #[command(flatten)]
+    pub tls: super::tls_keys::TlsKeyArgs,
 }
 
 impl DecodeArgs {
@@ -65,7 +67,10 @@ impl DecodeArgs {
 }
 
 pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
-    let opts = DecodeOptions { limits: a.limits() };
+    let opts = DecodeOptions {
+        limits: a.limits(),
+        tls_keys: a.tls.store(false)?,
+    };
     let mut dec = Decoder::new(opts);
     if a.json {
         // The JSON writer writes large chunks itself: straight to the descriptor, past the
@@ -110,12 +115,23 @@ pub(crate) fn drive(
     // A file name is chosen by whoever named the file: escape it like captured bytes.
     let name = file.display().to_string();
     let name = escape_for_terminal(&name);
-    let summary = match capture::read_file_mapped(file, |p, window| {
-        if let Some(w) = window {
-            sink.backing(w);
-        }
-        dec.packet(&p, sink)
-    }) {
+    let keys = dec.tls_keys();
+    let read = capture::with_secrets(
+        move |ty, text| {
+            if ty == wslens::tls::DSB_TLS_KEY_LOG {
+                keys.add_text(text)
+            }
+        },
+        || {
+            capture::read_file_mapped(file, |p, window| {
+                if let Some(w) = window {
+                    sink.backing(w);
+                }
+                dec.packet(&p, sink)
+            })
+        },
+    );
+    let summary = match read {
         Ok(s) => s,
         Err(e) => anyhow::bail!("{name}: {}", escape_for_terminal(&e.to_string())),
     };

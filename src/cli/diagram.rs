@@ -37,10 +37,15 @@ pub struct DiagramArgs {
     /// Draw at most this many rows (long connections make very tall images).
     #[arg(long)]
     pub max_rows: Option<usize>,
+    #[command(flatten)]
+    pub tls: super::tls_keys::TlsKeyArgs,
 }
 
 pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
-    let mut dec = Decoder::new(DecodeOptions::default());
+    let mut dec = Decoder::new(DecodeOptions {
+        tls_keys: a.tls.store(false)?,
+        ..DecodeOptions::default()
+    });
     let mut events = Vec::new();
     let want = a.conn;
     let mut sink = |ev: Event| {

@@ -67,6 +67,8 @@ pub struct LiveArgs {
     /// Capture backend (default: pcap when built with it, else pnet).
     #[arg(long, value_enum)]
     pub backend: Option<BackendArg>,
+    #[command(flatten)]
+    pub tls: super::tls_keys::TlsKeyArgs,
 }
 
 /// Exit code when the capture cannot be opened (no permission, no interface, bad filter).
@@ -78,6 +80,8 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         Some(s) => Some(Duration::from_secs_f64(s.min(1e9))),
         None => None,
     };
+    // Re-read as it grows: browsers write keys during each handshake.
+    let tls_keys = a.tls.store(true)?;
     let stop = Arc::new(AtomicBool::new(false));
     live::stop_on_signals(&stop)?;
     let opts = CaptureOptions {
@@ -102,10 +106,13 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
     );
     if use_ui(a.json, a.text || a.brief) {
         let name = format!("live: {}", a.iface);
-        run_in_ui(handle, name, a.lang.unwrap_or_default())?;
+        run_in_ui_keys(handle, name, a.lang.unwrap_or_default(), tls_keys)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut dec = Decoder::new(DecodeOptions::default());
+    let mut dec = Decoder::new(DecodeOptions {
+        tls_keys,
+        ..DecodeOptions::default()
+    });
     if a.json {
         let mut w = JsonWriter::new(std::io::stdout().lock());
         w.line_buffered = true;
@@ -136,10 +143,23 @@ pub fn use_ui(json: bool, text: bool) -> bool {
 
 /// Decode on a producer thread into the terminal UI until the user quits it.
 pub fn run_in_ui(handle: CaptureHandle, name: String, lang: Lang) -> anyhow::Result<()> {
+    run_in_ui_keys(handle, name, lang, Default::default())
+}
+
+/// `run_in_ui` decrypting TLS with `tls_keys`.
+pub fn run_in_ui_keys(
+    handle: CaptureHandle,
+    name: String,
+    lang: Lang,
+    tls_keys: wslens::tls::KeyStore,
+) -> anyhow::Result<()> {
     let (mut tx, rx) = wslens::ui::feed::channel();
     let stop = handle.stop.clone();
     let producer = std::thread::spawn(move || {
-        let mut opts = DecodeOptions::default();
+        let mut opts = DecodeOptions {
+            tls_keys,
+            ..DecodeOptions::default()
+        };
         opts.limits.frame_preview = live::UI_FRAME_PREVIEW;
         let mut dec = Decoder::new(opts);
         live::feed_ui(handle, &mut dec, &mut tx)

@@ -11,6 +11,7 @@ mod diagram;
 mod live;
 mod open;
 mod stats;
+mod tls_keys;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -69,6 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file: None,
             theme: cli.theme,
             lang,
+            tls: Default::default(),
         }),
     }
 }

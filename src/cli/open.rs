@@ -14,6 +14,8 @@ pub struct OpenArgs {
     /// Language of the narration pane and the comparison: en or zh (简体中文).
     #[arg(long, value_name = "en|zh")]
     pub lang: Option<Lang>,
+    #[command(flatten)]
+    pub tls: super::tls_keys::TlsKeyArgs,
 }
 
 /// Open the terminal UI on a file, or on the classroom capture when no file is given.
@@ -32,6 +34,7 @@ pub fn run(a: OpenArgs) -> anyhow::Result<ExitCode> {
         theme: a.theme.unwrap_or(ThemeName::Dark),
         lang: a.lang.unwrap_or_default(),
         playback: embedded,
+        tls_keys: a.tls.store(false)?,
     };
     wslens::ui::run_ui(source, opts)?;
     Ok(ExitCode::SUCCESS)

@@ -17,10 +17,15 @@ pub struct StatsArgs {
     /// One JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub tls: super::tls_keys::TlsKeyArgs,
 }
 
 pub fn run(a: StatsArgs) -> anyhow::Result<ExitCode> {
-    let mut dec = Decoder::new(DecodeOptions::default());
+    let mut dec = Decoder::new(DecodeOptions {
+        tls_keys: a.tls.store(false)?,
+        ..DecodeOptions::default()
+    });
     let mut b = StatsBuilder::default();
     let mut sink = |ev: Event| b.observe(&ev);
     let code = super::decode::drive(&a.file, &mut dec, &mut sink)?;

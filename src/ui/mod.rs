@@ -52,6 +52,8 @@ pub struct UiOptions {
     pub lang: crate::teach::Lang,
     /// Start in playback mode at the first event (the classroom demo does).
     pub playback: bool,
+    /// TLS secrets for decrypting wss:// in a file (`--tls-keylog`, `SSLKEYLOGFILE`).
+    pub tls_keys: crate::tls::KeyStore,
 }
 
 impl Default for UiOptions {
@@ -60,6 +62,7 @@ impl Default for UiOptions {
             theme: ThemeName::Dark,
             lang: crate::teach::Lang::En,
             playback: false,
+            tls_keys: crate::tls::KeyStore::default(),
         }
     }
 }
@@ -71,7 +74,10 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
             "classroom.pcap".to_string(),
             source::spawn_bytes(EMBEDDED_CAPTURE),
         ),
-        UiSource::File(p) => (p.display().to_string(), source::spawn_file(p)),
+        UiSource::File(p) => (
+            p.display().to_string(),
+            source::spawn_file(p, opts.tls_keys.clone()),
+        ),
         UiSource::Channel { name, rx } => (name, rx),
     };
     let mut model = Model::new(name, opts.theme, opts.playback);
