@@ -59,6 +59,7 @@ impl Detail {
             Some(Event::WsFrame(_)) => &["ws.fin"],
             Some(Event::Http(_)) => &["http.request_line", "http.status_line", "tcp.payload"],
             Some(Event::WsMessage(_)) => &["tcp.payload"],
+            Some(Event::Tls(_)) => &["tls.handshake", "tls.record"],
             _ => &[],
         };
         want.iter()
