@@ -5,6 +5,7 @@
 #   captures/record.sh all              every committed capture
 #   captures/record.sh bench-chatty [DIR]   bench data (not committed; DIR defaults to bench-data/)
 #   captures/record.sh bench-bulk [DIR]
+#   captures/record.sh bench-bulk-tls [DIR]   the bulk workload over wss:// (TLS 1.3) + its key log
 #
 # Needs root (network namespaces, packet capture), tcpdump, dumpcap, python3, node/npm
 # (chromium only for `browser`).  All traffic stays inside namespaces this script creates
@@ -495,6 +496,28 @@ rec_bench() {
     log "$OUT_FILE: $(du -h "$OUT_FILE" | cut -f1)"
 }
 
+# bench-bulk-tls: the bulk workload over wss:// (TLS 1.3, Node's default TLS_AES_256_GCM_SHA384),
+# the client's key log next to it as bench-bulk-tls.keys.
+rec_bench_tls() {
+    local dir=$1
+    mkdir -p "$dir"
+    CAP_IMMEDIATE=
+    tls_cert
+    : >"$WORK/keys.log"
+    ns_fresh
+    OUT_FILE="$dir/bench-bulk-tls.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8791"
+    run_bg "$NS" server node "$PEERS/node_ws.js" server bench-bulk 127.0.0.1 8791
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    PEERLOG= ip netns exec "$NS" node --tls-keylog="$WORK/keys.log" "$PEERS/node_ws.js" client bench-bulk 127.0.0.1 8791
+    wait_pid "$spid" server
+    cap_stop
+    cp "$WORK/keys.log" "$dir/bench-bulk-tls.keys"
+    unset WSLENS_TLS_CERT WSLENS_TLS_KEY
+    log "$OUT_FILE: $(du -h "$OUT_FILE" | cut -f1)"
+}
+
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
      bad-accept browser udp tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha)
@@ -503,6 +526,10 @@ main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }
     [ $# -gt 0 ] || { sed -n '2,10p' "$0"; exit 1; }
     deps
+    if [ "$1" = bench-bulk-tls ]; then
+        rec_bench_tls "${2:-$REPO/bench-data}"
+        return
+    fi
     if [ "$1" = bench-chatty ] || [ "$1" = bench-bulk ]; then
         rec_bench "$1" "${2:-$REPO/bench-data}"
         return

@@ -157,27 +157,33 @@ impl Cipher {
         })
     }
 
-    /// Decrypt `buf` (ciphertext followed by the 16-byte tag) in place; on success `buf` is
-    /// cut to the plaintext. False when the tag does not verify (nothing may be used then).
-    pub fn open(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut Vec<u8>) -> bool {
-        let Some(n) = buf.len().checked_sub(16) else {
+    /// Decrypt `sealed` (ciphertext followed by the 16-byte tag) into `out`, which is set to
+    /// the plaintext; the record's bytes are read once (no copy before decrypting). False when
+    /// the tag does not verify: `out` then holds nothing usable and must not be passed on.
+    pub fn open(&self, nonce: &[u8; 12], aad: &[u8], sealed: &[u8], out: &mut Vec<u8>) -> bool {
+        let Some(n) = sealed.len().checked_sub(16) else {
             return false;
         };
-        let (ct, tag) = buf.split_at_mut(n);
-        let tag: &[u8; 16] = (&*tag).try_into().expect("16 bytes");
+        let (ct, tag) = sealed.split_at(n);
+        let tag: &[u8; 16] = tag.try_into().expect("16 bytes");
+        // The buffer is reused record after record: resizing it mostly only shortens it.
+        out.resize(n, 0);
+        let Ok(buf) = aes_gcm::aead::inout::InOutBuf::new(ct, &mut out[..]) else {
+            return false;
+        };
         let ok = match self {
             Cipher::Aes128(c) => c
-                .decrypt_inout_detached(nonce.into(), aad, ct.into(), tag.into())
+                .decrypt_inout_detached(nonce.into(), aad, buf, tag.into())
                 .is_ok(),
             Cipher::Aes256(c) => c
-                .decrypt_inout_detached(nonce.into(), aad, ct.into(), tag.into())
+                .decrypt_inout_detached(nonce.into(), aad, buf, tag.into())
                 .is_ok(),
             Cipher::ChaCha(c) => c
-                .decrypt_inout_detached(nonce.into(), aad, ct.into(), tag.into())
+                .decrypt_inout_detached(nonce.into(), aad, buf, tag.into())
                 .is_ok(),
         };
-        if ok {
-            buf.truncate(n);
+        if !ok {
+            out.clear();
         }
         ok
     }
@@ -265,10 +271,8 @@ impl DirKeys {
     /// Open one record (its 5-byte header and body) with sequence number `seq`, into `out`.
     /// TLS 1.3: returns the inner content type (padding removed). TLS 1.2: the header's type.
     pub fn open_at(&self, seq: u64, header: &[u8; 5], body: &[u8], out: &mut Vec<u8>) -> Option<u8> {
-        out.clear();
         if self.tls13 {
-            out.extend_from_slice(body);
-            if !self.cipher.open(&self.seq_nonce(seq), header, out) {
+            if !self.cipher.open(&self.seq_nonce(seq), header, body, out) {
                 return None;
             }
             // TLSInnerPlaintext: content, then the real type, then zero padding.
@@ -290,8 +294,7 @@ impl DirKeys {
             aad[..8].copy_from_slice(&seq.to_be_bytes());
             aad[8..11].copy_from_slice(&header[..3]);
             aad[11..].copy_from_slice(&(plain_len as u16).to_be_bytes());
-            out.extend_from_slice(ct);
-            self.cipher.open(&nonce, &aad, out).then_some(header[0])
+            self.cipher.open(&nonce, &aad, ct, out).then_some(header[0])
         }
     }
 }
