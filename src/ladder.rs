@@ -220,7 +220,11 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
                 "TLS {} {}: {}",
                 t.version,
                 escape_for_terminal(&t.cipher),
-                if t.decrypted { "decrypted" } else { "encrypted, no keys" }
+                if t.decrypted {
+                    "decrypted"
+                } else {
+                    "encrypted, no keys"
+                }
             );
         }
         Event::Udp(u) => {

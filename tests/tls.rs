@@ -14,10 +14,25 @@ use wslens::tls::{KeyStore, TlsConn, Upper};
 /// (capture, port, version, cipher)
 const TLS: &[(&str, u16, &str, &str)] = &[
     ("tls13-python", 8443, "TLS1.3", "TLS_AES_256_GCM_SHA384"),
-    ("tls12-gcm", 8444, "TLS1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
-    ("tls12-chacha", 8445, "TLS1.2", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"),
+    (
+        "tls12-gcm",
+        8444,
+        "TLS1.2",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    ),
+    (
+        "tls12-chacha",
+        8445,
+        "TLS1.2",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    ),
     ("tls13-node", 8446, "TLS1.3", "TLS_AES_128_GCM_SHA256"),
-    ("tls13-chacha", 8447, "TLS1.3", "TLS_CHACHA20_POLY1305_SHA256"),
+    (
+        "tls13-chacha",
+        8447,
+        "TLS1.3",
+        "TLS_CHACHA20_POLY1305_SHA256",
+    ),
 ];
 
 fn tls_msgs(evs: &[Event]) -> Vec<&TlsMsg> {
@@ -60,7 +75,12 @@ fn assert_decrypted(name: &str, evs: &[Event], version: &str, cipher: &str) {
         .unwrap_or_else(|| panic!("{name}: no ws_handshake"));
     assert!(hs.upgraded && hs.accept_ok && hs.tls, "{name}: {hs:?}");
     let codes = note_codes(evs);
-    for bad in ["tls-auth-failed", "tls-framing", "tls-gap", "tls-truncated-record"] {
+    for bad in [
+        "tls-auth-failed",
+        "tls-framing",
+        "tls-gap",
+        "tls-truncated-record",
+    ] {
         assert!(!codes.contains(&bad), "{name}: note {bad}");
     }
     let kinds: Vec<_> = tls_msgs(evs).iter().map(|t| t.kind).collect();
@@ -119,7 +139,10 @@ fn without_keys_the_eavesdropper_view_is_shown() {
     let ch = msgs.iter().find(|t| t.kind == "client_hello").unwrap();
     assert_eq!(ch.dir, Dir::C2S);
     assert!(ch.versions.contains(&"TLS1.3"), "{:?}", ch.versions);
-    assert!(ch.ciphers.contains(&"TLS_CHACHA20_POLY1305_SHA256".to_string()));
+    assert!(
+        ch.ciphers
+            .contains(&"TLS_CHACHA20_POLY1305_SHA256".to_string())
+    );
     assert!(!ch.groups.is_empty(), "key_share groups");
     let sh = msgs.iter().find(|t| t.kind == "server_hello").unwrap();
     assert_eq!(sh.version, Some("TLS1.3"));
@@ -153,7 +176,11 @@ fn tls12_shows_the_certificate_in_clear() {
         .expect("certificate in clear");
     assert!(!cert.encrypted);
     assert_eq!(cert.certs.len(), 1);
-    assert!(cert.certs[0].subject.contains("CN=localhost"), "{:?}", cert.certs);
+    assert!(
+        cert.certs[0].subject.contains("CN=localhost"),
+        "{:?}",
+        cert.certs
+    );
     assert!(!cert.certs[0].not_after.is_empty());
 }
 
@@ -225,7 +252,11 @@ fn decrypted_frames_match_tshark() {
             }
         }
         theirs.sort();
-        assert!(theirs.len() >= 6, "{name}: tshark saw {} frames", theirs.len());
+        assert!(
+            theirs.len() >= 6,
+            "{name}: tshark saw {} frames",
+            theirs.len()
+        );
         assert_eq!(ours, theirs, "{name}: (packet, opcode) of every frame");
     }
 }
@@ -341,8 +372,7 @@ fn a_gap_in_a_decrypted_stream_is_reported_and_decryption_resumes() {
     let mut sink = |e: Event| evs.push(e);
     // Find a large s2c data packet well after the handshake to drop.
     let mut sizes = Vec::new();
-    wslens::capture::read_bytes(&pcap, |p| sizes.push((p.num, p.data.len())))
-        .unwrap();
+    wslens::capture::read_bytes(&pcap, |p| sizes.push((p.num, p.data.len()))).unwrap();
     let drop = sizes
         .iter()
         .skip(40)

@@ -213,7 +213,10 @@ impl AppLayer {
                 st.state = State::Http(Box::new(HttpConn::new()));
                 self.replay(held, st, cx, data, sink);
             }
-            Sniff::No if cx.dir == Dir::C2S && crate::tls::looks_like_client_hello(probe) != Some(false) => {
+            Sniff::No
+                if cx.dir == Dir::C2S
+                    && crate::tls::looks_like_client_hello(probe) != Some(false) =>
+            {
                 match crate::tls::looks_like_client_hello(probe) {
                     // A few bytes of a record header: wait for the rest.
                     None => {

@@ -37,7 +37,13 @@ impl TlsState {
         }
     }
 
-    pub(crate) fn data(&mut self, app: &mut AppLayer, cx: StreamCtx, data: &[u8], sink: &mut dyn Sink) {
+    pub(crate) fn data(
+        &mut self,
+        app: &mut AppLayer,
+        cx: StreamCtx,
+        data: &[u8],
+        sink: &mut dyn Sink,
+    ) {
         let mut up = Above {
             app,
             conn: &mut self.inner,

@@ -10,6 +10,7 @@ use std::io::Read;
 use std::path::Path;
 
 mod map;
+pub mod pcapng;
 pub mod write;
 
 pub use map::{Backing, read_file_mapped};

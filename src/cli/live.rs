@@ -106,14 +106,17 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
     );
     if use_ui(a.json, a.text || a.brief) {
         let name = format!("live: {}", a.iface);
-        run_in_ui_keys(handle, name, a.lang.unwrap_or_default(), tls_keys)?;
+        run_in_ui_keys(handle, name, a.lang.unwrap_or_default(), tls_keys.clone())?;
+        if let Some(p) = &a.write {
+            pcapng_with_keys(p, &tls_keys);
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let mut dec = Decoder::new(DecodeOptions {
-        tls_keys,
+        tls_keys: tls_keys.clone(),
         ..DecodeOptions::default()
     });
-    if a.json {
+    let code = if a.json {
         let mut w = JsonWriter::new(std::io::stdout().lock());
         w.line_buffered = true;
         live::decode_live(handle, &mut dec, &mut w);
@@ -123,6 +126,42 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         w.line_buffered = true;
         live::decode_live(handle, &mut dec, &mut w as &mut dyn Sink);
         finish_output(w.take_error(), w.flush())
+    };
+    if let Some(p) = &a.write {
+        pcapng_with_keys(p, &tls_keys);
+    }
+    code
+}
+
+/// `-w FILE.pcapng`: the recording becomes a pcapng with the keys of its own TLS connections
+/// embedded (a Decryption Secrets Block), so it opens decrypted in wslens and Wireshark alike.
+fn pcapng_with_keys(path: &std::path::Path, keys: &wslens::tls::KeyStore) {
+    if path.extension().and_then(|e| e.to_str()) != Some("pcapng") {
+        return;
+    }
+    let Ok(bytes) = std::fs::read(path) else {
+        return;
+    };
+    // A connection's ClientHello random is in the capture in clear.
+    let text = keys.to_text_for(|r| memchr::memmem::find(&bytes, r).is_some());
+    drop(bytes);
+    match wslens::capture::pcapng::embed_tls_keys(path, text.as_bytes()) {
+        Ok(()) if !text.is_empty() => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "wslens: {}: TLS keys embedded ({} lines)",
+                wslens::text::escape_for_terminal(&path.display().to_string()),
+                text.lines().count()
+            );
+        }
+        Ok(()) => {}
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "wslens: could not write {} as pcapng: {e}",
+                wslens::text::escape_for_terminal(&path.display().to_string())
+            );
+        }
     }
 }
 

@@ -182,8 +182,16 @@ pub fn tls_session(t: &TlsSession, lang: Lang) -> Vec<String> {
         vec![
             pick(
                 lang,
-                format!("Decrypted with the key log ({} {}): what follows is the same HTTP Upgrade and WebSocket frames as ws://.", t.version, shown(&t.cipher)),
-                format!("已用密钥日志解密（{} {}）：接下来是与 ws:// 完全相同的 HTTP Upgrade 和 WebSocket 帧。", t.version, shown(&t.cipher)),
+                format!(
+                    "Decrypted with the key log ({} {}): what follows is the same HTTP Upgrade and WebSocket frames as ws://.",
+                    t.version,
+                    shown(&t.cipher)
+                ),
+                format!(
+                    "已用密钥日志解密（{} {}）：接下来是与 ws:// 完全相同的 HTTP Upgrade 和 WebSocket 帧。",
+                    t.version,
+                    shown(&t.cipher)
+                ),
             ),
             ports,
             masking,
@@ -192,8 +200,16 @@ pub fn tls_session(t: &TlsSession, lang: Lang) -> Vec<String> {
         vec![
             pick(
                 lang,
-                format!("Encrypted ({} {}) and no keys: a passive observer learns only the server name (SNI), the sizes and the timing of the records — not the URL, the headers or the messages. Give a key log (--tls-keylog FILE or SSLKEYLOGFILE) to see inside.", t.version, shown(&t.cipher)),
-                format!("已加密（{} {}）且没有密钥：被动观察者只能知道服务器名（SNI）、记录的大小和时间——看不到 URL、头部和消息。提供密钥日志（--tls-keylog FILE 或 SSLKEYLOGFILE）才能看到里面。", t.version, shown(&t.cipher)),
+                format!(
+                    "Encrypted ({} {}) and no keys: a passive observer learns only the server name (SNI), the sizes and the timing of the records — not the URL, the headers or the messages. Give a key log (--tls-keylog FILE or SSLKEYLOGFILE) to see inside.",
+                    t.version,
+                    shown(&t.cipher)
+                ),
+                format!(
+                    "已加密（{} {}）且没有密钥：被动观察者只能知道服务器名（SNI）、记录的大小和时间——看不到 URL、头部和消息。提供密钥日志（--tls-keylog FILE 或 SSLKEYLOGFILE）才能看到里面。",
+                    t.version,
+                    shown(&t.cipher)
+                ),
             ),
             ports,
             masking,

@@ -1,7 +1,7 @@
 //! One TLS connection: both directions' records, the handshake as it goes by, the keys found
 //! in the key log, and the decrypted application data handed to the layer above.
 
-use super::crypto::{DirKeys, Support, support, suite_name};
+use super::crypto::{DirKeys, Support, suite_name, support};
 use super::handshake::{self, Facts, MAX_MESSAGE};
 use super::keylog::{KeyStore, Secrets};
 use super::record::{
@@ -309,11 +309,21 @@ impl TlsConn {
             if s.hs.is_empty() {
                 s.hs_record = hdr;
                 if bytes.len() >= 4 {
-                    let n = ((bytes[1] as usize) << 16) | ((bytes[2] as usize) << 8) | bytes[3] as usize;
+                    let n = ((bytes[1] as usize) << 16)
+                        | ((bytes[2] as usize) << 8)
+                        | bytes[3] as usize;
                     if n > MAX_MESSAGE {
                         s.hs_off = true;
-                        note(sink, cx, Level::Warn, "tls-handshake-too-long",
-                            format!("{}: a handshake message of {n} bytes, more than {MAX_MESSAGE}: the rest of this direction's handshake is not read", cx.dir.as_str()));
+                        note(
+                            sink,
+                            cx,
+                            Level::Warn,
+                            "tls-handshake-too-long",
+                            format!(
+                                "{}: a handshake message of {n} bytes, more than {MAX_MESSAGE}: the rest of this direction's handshake is not read",
+                                cx.dir.as_str()
+                            ),
+                        );
                         return;
                     }
                     if bytes.len() >= 4 + n {
@@ -341,8 +351,16 @@ impl TlsConn {
                 if n > MAX_MESSAGE {
                     s.hs_off = true;
                     s.hs.clear();
-                    note(sink, cx, Level::Warn, "tls-handshake-too-long",
-                        format!("{}: a handshake message of {n} bytes, more than {MAX_MESSAGE}: the rest of this direction's handshake is not read", cx.dir.as_str()));
+                    note(
+                        sink,
+                        cx,
+                        Level::Warn,
+                        "tls-handshake-too-long",
+                        format!(
+                            "{}: a handshake message of {n} bytes, more than {MAX_MESSAGE}: the rest of this direction's handshake is not read",
+                            cx.dir.as_str()
+                        ),
+                    );
                     return;
                 }
                 4 + n
@@ -425,14 +443,17 @@ impl TlsConn {
                 cx,
                 Level::Info,
                 "tls-encrypted",
-                "TLS: encrypted records whose handshake was not captured: they cannot be decrypted".into(),
+                "TLS: encrypted records whose handshake was not captured: they cannot be decrypted"
+                    .into(),
             ),
             (_, _, Support::Unsupported(why)) => note(
                 sink,
                 cx,
                 Level::Info,
                 "tls-unsupported-cipher",
-                format!("{vname} with {cname}, {why}: wslens decrypts only AES-GCM and ChaCha20-Poly1305 suites; the payload stays encrypted"),
+                format!(
+                    "{vname} with {cname}, {why}: wslens decrypts only AES-GCM and ChaCha20-Poly1305 suites; the payload stays encrypted"
+                ),
             ),
             (Some(cr), Some(sr), Support::Aead(alg, hash)) => {
                 match self.keys.lookup(&cr) {
@@ -442,12 +463,21 @@ impl TlsConn {
                         cx,
                         Level::Info,
                         "tls-encrypted",
-                        format!("{vname} ({cname}): everything after the handshake's clear part is encrypted. No key log line matches this connection's ClientHello random: give a key log with --tls-keylog FILE or the SSLKEYLOGFILE variable (browsers, curl, Python and Node write one) to see inside"),
+                        format!(
+                            "{vname} ({cname}): everything after the handshake's clear part is encrypted. No key log line matches this connection's ClientHello random: give a key log with --tls-keylog FILE or the SSLKEYLOGFILE variable (browsers, curl, Python and Node write one) to see inside"
+                        ),
                     ),
                 }
                 if !decrypted && self.keys.lookup(&cr).is_some() {
-                    note(sink, cx, Level::Warn, "tls-keys-incomplete",
-                        format!("{vname}: the key log has lines for this connection but not the ones needed (TLS 1.3: CLIENT_/SERVER_TRAFFIC_SECRET_0; TLS 1.2: CLIENT_RANDOM)"));
+                    note(
+                        sink,
+                        cx,
+                        Level::Warn,
+                        "tls-keys-incomplete",
+                        format!(
+                            "{vname}: the key log has lines for this connection but not the ones needed (TLS 1.3: CLIENT_/SERVER_TRAFFIC_SECRET_0; TLS 1.2: CLIENT_RANDOM)"
+                        ),
+                    );
                 }
             }
         }
@@ -584,7 +614,9 @@ impl TlsConn {
         buf.extend_from_slice(data);
         let mut i = 0;
         let found = loop {
-            let Some(h) = buf.get(i..i + 5) else { break None };
+            let Some(h) = buf.get(i..i + 5) else {
+                break None;
+            };
             let h: [u8; 5] = h.try_into().expect("5 bytes");
             let plausible = matches!(h[0], HANDSHAKE | APPLICATION_DATA | ALERT)
                 && record::header(&h, 0).is_ok()

@@ -131,7 +131,13 @@ fn p_hash<M: Mac + KeyInit + Clone>(secret: &[u8], seed: &[u8], len: usize) -> O
 }
 
 /// PRF(secret, label, seed) of TLS 1.2 with the suite's hash.
-pub fn prf12(hash: HashAlg, secret: &[u8], label: &str, seed: &[u8], len: usize) -> Option<Vec<u8>> {
+pub fn prf12(
+    hash: HashAlg,
+    secret: &[u8],
+    label: &str,
+    seed: &[u8],
+    len: usize,
+) -> Option<Vec<u8>> {
     let s = [label.as_bytes(), seed].concat();
     match hash {
         HashAlg::Sha256 => p_hash::<Hmac<Sha256>>(secret, &s, len),
@@ -270,7 +276,13 @@ impl DirKeys {
 
     /// Open one record (its 5-byte header and body) with sequence number `seq`, into `out`.
     /// TLS 1.3: returns the inner content type (padding removed). TLS 1.2: the header's type.
-    pub fn open_at(&self, seq: u64, header: &[u8; 5], body: &[u8], out: &mut Vec<u8>) -> Option<u8> {
+    pub fn open_at(
+        &self,
+        seq: u64,
+        header: &[u8; 5],
+        body: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Option<u8> {
         if self.tls13 {
             if !self.cipher.open(&self.seq_nonce(seq), header, body, out) {
                 return None;
@@ -315,7 +327,9 @@ mod tests {
     /// key and IV listed there.
     #[test]
     fn expand_label_matches_rfc8448() {
-        let shts = hex("b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38");
+        let shts = hex(
+            "b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38",
+        );
         let key = expand_label(HashAlg::Sha256, &shts, "key", 16).unwrap();
         let iv = expand_label(HashAlg::Sha256, &shts, "iv", 12).unwrap();
         assert_eq!(key, hex("3f ce 51 60 09 c2 17 27 d0 f2 e4 e8 6e e4 03 bc"));

@@ -105,7 +105,11 @@ pub fn msg_fields(m: &TlsMsg) -> Vec<Field> {
         info("tls.groups", "Key share groups", m.groups.join(", "));
     }
     if m.resumption {
-        info("tls.resumption", "Resumption", "a ticket or pre-shared key is offered".into());
+        info(
+            "tls.resumption",
+            "Resumption",
+            "a ticket or pre-shared key is offered".into(),
+        );
     }
     for c in &m.ciphers {
         info("tls.ciphers", "Cipher suite offered", c.clone());
@@ -114,7 +118,10 @@ pub fn msg_fields(m: &TlsMsg) -> Vec<Field> {
         info(
             "tls.cert",
             "Certificate",
-            format!("{}; issuer {}; valid {} to {}; {} bytes", c.subject, c.issuer, c.not_before, c.not_after, c.len),
+            format!(
+                "{}; issuer {}; valid {} to {}; {} bytes",
+                c.subject, c.issuer, c.not_before, c.not_after, c.len
+            ),
         );
     }
     if let Some(d) = &m.detail {

@@ -111,8 +111,15 @@ pub fn alert_name(d: u8) -> &'static str {
 /// What the connection's state machine needs from a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Facts {
-    ClientHello { random: [u8; 32] },
-    ServerHello { random: [u8; 32], version: u16, suite: u16, retry: bool },
+    ClientHello {
+        random: [u8; 32],
+    },
+    ServerHello {
+        random: [u8; 32],
+        version: u16,
+        suite: u16,
+        retry: bool,
+    },
     Finished,
     KeyUpdate,
     Other,
@@ -151,7 +158,9 @@ pub fn read(t: u8, body: &[u8], tls13: bool, m: &mut TlsMsg) -> Facts {
         4 => {
             if let Some(l) = body.get(..4) {
                 let secs = u32::from_be_bytes(l.try_into().expect("4 bytes"));
-                m.detail = Some(format!("a session ticket valid for {secs} s (for resumption)"));
+                m.detail = Some(format!(
+                    "a session ticket valid for {secs} s (for resumption)"
+                ));
             }
             Facts::Other
         }

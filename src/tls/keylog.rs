@@ -223,10 +223,18 @@ impl KeyStore {
 
     /// Every line of the log, in the NSS format (to embed in a pcapng written by `live -w`).
     pub fn to_text(&self) -> String {
-        let g = self.lock();
+        self.to_text_for(|_| true)
+    }
+
+    /// The lines of the connections whose ClientHello random `seen` accepts (a recording
+    /// embeds only its own connections' keys, not a whole browser's key log).
+    pub fn to_text_for(&self, seen: impl Fn(&[u8; 32]) -> bool) -> String {
+        let mut g = self.lock();
+        g.reread();
+        let g = g;
         let mut out = String::new();
         let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-        let mut keys: Vec<_> = g.log.map.iter().collect();
+        let mut keys: Vec<_> = g.log.map.iter().filter(|(k, _)| seen(k)).collect();
         keys.sort_by_key(|(k, _)| **k);
         for (random, s) in keys {
             for (label, v) in [
@@ -279,7 +287,13 @@ mod tests {
     fn parses_tls12_and_tls13_lines() {
         let mut k = KeyLog::default();
         k.add(format!("# comment\nCLIENT_RANDOM {R} {}\n", "ab".repeat(48)).as_bytes());
-        k.add(format!("CLIENT_TRAFFIC_SECRET_0 {R} {}\nnonsense\n", "cd".repeat(32)).as_bytes());
+        k.add(
+            format!(
+                "CLIENT_TRAFFIC_SECRET_0 {R} {}\nnonsense\n",
+                "cd".repeat(32)
+            )
+            .as_bytes(),
+        );
         let s = k.get(&[1; 32]).unwrap();
         assert_eq!(s.master.as_deref(), Some(&[0xab; 48][..]));
         assert_eq!(s.client_app.as_deref(), Some(&[0xcd; 32][..]));
@@ -295,7 +309,10 @@ mod tests {
         k.add(a);
         assert!(k.get(&[1; 32]).is_none());
         k.add(b);
-        assert_eq!(k.get(&[1; 32]).unwrap().server_app.as_ref().unwrap().len(), 48);
+        assert_eq!(
+            k.get(&[1; 32]).unwrap().server_app.as_ref().unwrap().len(),
+            48
+        );
     }
 
     #[test]

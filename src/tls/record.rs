@@ -89,11 +89,7 @@ impl Records {
 
     /// Feed the next bytes; `f` gets each complete record. Stops at bytes that are not a
     /// record and returns why (the rest of this call's data is not looked at).
-    pub fn feed(
-        &mut self,
-        mut data: &[u8],
-        f: &mut dyn FnMut(Record<'_>),
-    ) -> Result<(), Framing> {
+    pub fn feed(&mut self, mut data: &[u8], f: &mut dyn FnMut(Record<'_>)) -> Result<(), Framing> {
         if !self.partial.is_empty() {
             if self.partial.len() < 5 {
                 let take = (5 - self.partial.len()).min(data.len());
@@ -165,7 +161,9 @@ pub fn looks_like_client_hello(b: &[u8]) -> Option<bool> {
         return if ok { None } else { Some(false) };
     }
     let len = u16::from_be_bytes([b[3], b[4]]) as usize;
-    Some(b[0] == HANDSHAKE && b[1] == 3 && b[2] <= 4 && (4..=MAX_RECORD).contains(&len) && b[5] == 1)
+    Some(
+        b[0] == HANDSHAKE && b[1] == 3 && b[2] <= 4 && (4..=MAX_RECORD).contains(&len) && b[5] == 1,
+    )
 }
 
 #[cfg(test)]
@@ -182,7 +180,11 @@ mod tests {
     fn cut(r: &mut Records, data: &[u8]) -> (Vec<(u8, Vec<u8>, u64)>, Result<(), Framing>) {
         let mut out = Vec::new();
         let res = r.feed(data, &mut |rec| {
-            out.push((rec.header.content_type, rec.body.to_vec(), rec.header.stream_offset))
+            out.push((
+                rec.header.content_type,
+                rec.body.to_vec(),
+                rec.header.stream_offset,
+            ))
         });
         (out, res)
     }

@@ -234,8 +234,7 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64) -> Detail {
             tls_lines(t, data, &mut d.lines);
         }
         Event::TlsSession(t) => {
-            d.lines
-                .push(Line::new(0, LineKind::Heading, "TLS session"));
+            d.lines.push(Line::new(0, LineKind::Heading, "TLS session"));
             d.lines.push(Line::new(
                 1,
                 LineKind::Text,
