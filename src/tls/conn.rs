@@ -251,7 +251,7 @@ impl TlsConn {
             HANDSHAKE => self.handshake_bytes(cx, r.header, r.body, false, sink),
             CHANGE_CIPHER_SPEC => {
                 let s = &mut self.sides[cx.dir.idx()];
-                if !self.version.is_some_and(|v| v == 0x0304) {
+                if self.version.is_none_or(|v| v != 0x0304) {
                     // TLS 1.2: this side's records are protected from here, sequence 0.
                     s.ccs_seen = true;
                     if let Some(k) = s.next.take() {

@@ -19,7 +19,7 @@ pub enum HashAlg {
 }
 
 impl HashAlg {
-    pub fn len(self) -> usize {
+    pub fn out_len(self) -> usize {
         match self {
             HashAlg::Sha256 => 32,
             HashAlg::Sha384 => 48,
@@ -229,7 +229,7 @@ impl DirKeys {
 
     /// The next generation of TLS 1.3 keys after a KeyUpdate (RFC 8446 §7.2).
     pub fn updated(&self) -> Option<DirKeys> {
-        let next = expand_label(self.hash, &self.secret, "traffic upd", self.hash.len())?;
+        let next = expand_label(self.hash, &self.secret, "traffic upd", self.hash.out_len())?;
         DirKeys::tls13(self.alg, self.hash, &next)
     }
 

@@ -177,7 +177,10 @@ mod tests {
         v
     }
 
-    fn cut(r: &mut Records, data: &[u8]) -> (Vec<(u8, Vec<u8>, u64)>, Result<(), Framing>) {
+    /// (content type, body, stream offset) of each record cut.
+    type Cut = Vec<(u8, Vec<u8>, u64)>;
+
+    fn cut(r: &mut Records, data: &[u8]) -> (Cut, Result<(), Framing>) {
         let mut out = Vec::new();
         let res = r.feed(data, &mut |rec| {
             out.push((

@@ -574,6 +574,28 @@ fn center(s: &str, w: usize) -> String {
     format!("{}{s}{}", " ".repeat(l), " ".repeat(pad - l))
 }
 
+/// A TLS message: the record header and handshake header as field trees, highlighted where
+/// the record header is found in the shown packet.
+fn tls_lines(t: &crate::event::TlsMsg, packet: &[u8], out: &mut Vec<Line>) {
+    out.push(Line::new(
+        0,
+        LineKind::Heading,
+        format!(
+            "TLS {}{}",
+            t.kind,
+            if t.encrypted { " (decrypted)" } else { "" }
+        ),
+    ));
+    let raw = crate::tls::fields::record_bytes(&t.record);
+    let base = memchr::memmem::find(packet, &raw);
+    for f in crate::tls::fields::msg_fields(t) {
+        match base {
+            Some(b) => push_field(out, &f, 1, b, packet.len()),
+            None => push_field(out, &f, 1, 0, 0),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -646,27 +668,5 @@ mod tests {
             bad.iter()
                 .any(|l| l.kind == LineKind::Bad && l.text.contains('✗'))
         );
-    }
-}
-
-/// A TLS message: the record header and handshake header as field trees, highlighted where
-/// the record header is found in the shown packet.
-fn tls_lines(t: &crate::event::TlsMsg, packet: &[u8], out: &mut Vec<Line>) {
-    out.push(Line::new(
-        0,
-        LineKind::Heading,
-        format!(
-            "TLS {}{}",
-            t.kind,
-            if t.encrypted { " (decrypted)" } else { "" }
-        ),
-    ));
-    let raw = crate::tls::fields::record_bytes(&t.record);
-    let base = memchr::memmem::find(packet, &raw);
-    for f in crate::tls::fields::msg_fields(t) {
-        match base {
-            Some(b) => push_field(out, &f, 1, b, packet.len()),
-            None => push_field(out, &f, 1, 0, 0),
-        }
     }
 }
