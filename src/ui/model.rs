@@ -38,10 +38,10 @@ impl LayerFilter {
     pub fn next(self) -> Self {
         match self {
             LayerFilter::All => LayerFilter::Tcp,
-            LayerFilter::Tcp => LayerFilter::Tls,
-            LayerFilter::Tls => LayerFilter::Http,
+            LayerFilter::Tcp => LayerFilter::Http,
             LayerFilter::Http => LayerFilter::Ws,
-            LayerFilter::Ws => LayerFilter::All,
+            LayerFilter::Ws => LayerFilter::Tls,
+            LayerFilter::Tls => LayerFilter::All,
         }
     }
     pub fn as_str(self) -> &'static str {

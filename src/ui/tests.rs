@@ -492,6 +492,10 @@ fn layer_filter_and_hidden_acks() {
         ]
     );
     key(&mut m, KeyCode::Char('l'));
+    // A ws:// conversation has no TLS rows.
+    assert_eq!(m.layer, LayerFilter::Tls);
+    assert!(m.visible_rows().is_empty());
+    key(&mut m, KeyCode::Char('l'));
     assert_eq!(m.layer, LayerFilter::All);
     let all = m.visible_rows().len();
     key(&mut m, KeyCode::Char('a'));
