@@ -12,7 +12,7 @@ runs=${1:-5}
 fast_runs=$((runs * 6))
 data=bench-data
 mkdir -p "$data"
-for kind in chatty bulk; do
+for kind in chatty bulk bulk-tls; do
   [ -s "$data/bench-$kind.pcap" ] || bash captures/record.sh "bench-$kind" "$data"
 done
 cargo build --release --quiet
@@ -63,3 +63,17 @@ for kind in chatty bulk; do
   printf '| %s | %s | %s | %s s | %s s | %s s | %.1fx | %.1fx | %s MiB | %s MiB |\n' \
     "$kind" "$pkts" "$size" "$w" "$t" "$c" "$(echo "$t / $w" | bc -l)" "$(echo "$w / ($c + 0.0001)" | bc -l)" "$wm" "$tm"
 done
+
+# wss://: the bulk workload over TLS 1.3, decrypted with the same key log by both.
+f="$data/bench-bulk-tls.pcap"
+k="$data/bench-bulk-tls.keys"
+pkts=$(capinfos -c -M "$f" 2>/dev/null | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}')
+size=$(du -h "$f" | cut -f1)
+tsh=(tshark -r "$f" -o "tls.keylog_file:$k" -d tcp.port==8791,tls -Y websocket -T fields -e frame.number -e websocket.opcode -e websocket.payload_length)
+w=$(median "$bin" decode --json --tls-keylog "$k" "$f")
+t=$(median "${tsh[@]}")
+c=$(median cat "$f")
+wm=$(peak_mb "$bin" decode --json --tls-keylog "$k" "$f")
+tm=$(peak_mb "${tsh[@]}")
+printf '| %s | %s | %s | %s s | %s s | %s s | %.1fx | %.1fx | %s MiB | %s MiB |\n' \
+  "bulk over TLS 1.3" "$pkts" "$size" "$w" "$t" "$c" "$(echo "$t / $w" | bc -l)" "$(echo "$w / ($c + 0.0001)" | bc -l)" "$wm" "$tm"

@@ -5,6 +5,7 @@
 #   captures/record.sh all              every committed capture
 #   captures/record.sh bench-chatty [DIR]   bench data (not committed; DIR defaults to bench-data/)
 #   captures/record.sh bench-bulk [DIR]
+#   captures/record.sh bench-bulk-tls [DIR]   the bulk workload over wss:// (TLS 1.3) + its key log
 #
 # Needs root (network namespaces, packet capture), tcpdump, dumpcap, python3, node/npm
 # (chromium only for `browser`).  All traffic stays inside namespaces this script creates
@@ -460,6 +461,83 @@ rec_socketio() {
     merge socketio "Socket.IO 4 (Engine.IO 4) with default transports: long-polling, the probe and upgrade to WebSocket, events both ways, acks both ways, a binary upload and a reply with two attachments, the /admin namespace, heartbeats every 300 ms, disconnect" "socket.io server,socket.io-client"
 }
 
+# ---------------------------------------------------------------- wss:// (TLS)
+
+# tls_cert: a self-signed certificate for the recording's servers (CN localhost, 127.0.0.1).
+tls_cert() {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost/O=wslens test" \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+        -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
+    export WSLENS_TLS_CERT="$WORK/tls.crt" WSLENS_TLS_KEY="$WORK/tls.key"
+}
+
+# tls_finish NAME [pcapng-only]: NAME.keys (the client's NSS key log) next to NAME.pcap, and
+# NAME.pcapng with the same keys embedded as a Decryption Secrets Block (editcap
+# --inject-secrets). Large recordings keep only the pcapng (the .pcap is the same packets).
+tls_finish() {
+    local name=$1
+    cp "$WORK/keys.log" "$HERE/$name.keys"
+    chmod 644 "$HERE/$name.keys"
+    editcap --inject-secrets "tls,$HERE/$name.keys" "$HERE/$name.pcap" "$HERE/$name.pcapng"
+    chmod 644 "$HERE/$name.pcapng"
+    [ "${2:-}" = pcapng-only ] && rm -f "$HERE/$name.pcap"
+    unset WSLENS_TLS_CERT WSLENS_TLS_KEY WSLENS_TLS_VERSION WSLENS_TLS_CIPHERS WSLENS_TLS_KEYLOG
+}
+
+# tls_py NAME PORT SCENARIO VERSION CIPHERS DESCRIPTION
+tls_py() {
+    local name=$1 port=$2 scen=$3 version=$4 ciphers=$5 desc=$6
+    tls_cert
+    : >"$WORK/keys.log"
+    export WSLENS_TLS_VERSION=$version WSLENS_TLS_CIPHERS=$ciphers WSLENS_TLS_KEYLOG="$WORK/keys.log"
+    simple_py "$name" "$name.pcap" lo 127.0.0.1 "$port" "$scen" "$desc"
+    tls_finish "$name" ${TLS_ONLY_PCAPNG:+pcapng-only}
+}
+
+rec_tls13-python() {
+    TLS_ONLY_PCAPNG=1 tls_py tls13-python 8443 echo 1.3 "" \
+        "wss:// over TLS 1.3 (python ssl/OpenSSL: TLS_AES_256_GCM_SHA384, x25519): the echo scenario (text, binary, empty, 125/126/65535/65536 bytes, 3 MiB, pings, close 1000); the client's key log in tls13-python.keys, embedded in tls13-python.pcapng"
+}
+
+rec_tls12-gcm() {
+    tls_py tls12-gcm 8444 deflate 1.2 "ECDHE-RSA-AES256-GCM-SHA384" \
+        "wss:// over TLS 1.2 with ECDHE-RSA-AES256-GCM-SHA384 (SHA-384 PRF), permessage-deflate chat lines inside; key log in tls12-gcm.keys, embedded in tls12-gcm.pcapng"
+}
+
+rec_tls12-chacha() {
+    tls_py tls12-chacha 8445 small 1.2 "ECDHE-RSA-CHACHA20-POLY1305" \
+        "wss:// over TLS 1.2 pinned to ECDHE-RSA-CHACHA20-POLY1305; key log in tls12-chacha.keys, embedded in tls12-chacha.pcapng"
+}
+
+# tls_node NAME PORT SCENARIO CIPHERS DESCRIPTION   (node writes its keys with --tls-keylog)
+tls_node() {
+    local name=$1 port=$2 scen=$3 ciphers=$4 desc=$5
+    tls_cert
+    : >"$WORK/keys.log"
+    export WSLENS_TLS_CIPHERS=$ciphers
+    ns_fresh
+    OUT_FILE="$HERE/$name.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port $port"
+    run_bg "$NS" server node "$PEERS/node_ws.js" server "$scen" 127.0.0.1 "$port"
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client node --tls-keylog="$WORK/keys.log" "$PEERS/node_ws.js" client "$scen" 127.0.0.1 "$port"
+    wait_pid "$spid" server
+    cap_stop
+    merge "$name" "$desc" "$NODEWS"
+    tls_finish "$name" ${TLS_ONLY_PCAPNG:+pcapng-only}
+}
+
+rec_tls13-node() {
+    TLS_ONLY_PCAPNG=1 tls_node tls13-node 8446 echo "TLS_AES_128_GCM_SHA256" \
+        "node ws over wss:// (TLS 1.3, TLS_AES_128_GCM_SHA256 pinned): echo of text, binary, empty messages, 125/126/65535/65536 bytes, 3 MiB binary, fragmented text, ping/pong, close 1000; key log from node --tls-keylog"
+}
+
+rec_tls13-chacha() {
+    tls_node tls13-chacha 8447 lossy "TLS_CHACHA20_POLY1305_SHA256" \
+        "node ws over wss:// (TLS 1.3, TLS_CHACHA20_POLY1305_SHA256 pinned): 300 echoed messages of 1 B to 20 KB; key log from node --tls-keylog"
+}
+
 # ---------------------------------------------------------------- bench (never committed)
 
 rec_bench() {
@@ -478,14 +556,40 @@ rec_bench() {
     log "$OUT_FILE: $(du -h "$OUT_FILE" | cut -f1)"
 }
 
+# bench-bulk-tls: the bulk workload over wss:// (TLS 1.3, Node's default TLS_AES_256_GCM_SHA384),
+# the client's key log next to it as bench-bulk-tls.keys.
+rec_bench_tls() {
+    local dir=$1
+    mkdir -p "$dir"
+    CAP_IMMEDIATE=
+    tls_cert
+    : >"$WORK/keys.log"
+    ns_fresh
+    OUT_FILE="$dir/bench-bulk-tls.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8791"
+    run_bg "$NS" server node "$PEERS/node_ws.js" server bench-bulk 127.0.0.1 8791
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    PEERLOG= ip netns exec "$NS" node --tls-keylog="$WORK/keys.log" "$PEERS/node_ws.js" client bench-bulk 127.0.0.1 8791
+    wait_pid "$spid" server
+    cap_stop
+    cp "$WORK/keys.log" "$dir/bench-bulk-tls.keys"
+    unset WSLENS_TLS_CERT WSLENS_TLS_KEY
+    log "$OUT_FILE: $(du -h "$OUT_FILE" | cut -f1)"
+}
+
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
-     bad-accept browser udp socketio bad-accept-ping cdp mqtt)
+     bad-accept browser udp socketio bad-accept-ping cdp mqtt tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }
     [ $# -gt 0 ] || { sed -n '2,10p' "$0"; exit 1; }
     deps
+    if [ "$1" = bench-bulk-tls ]; then
+        rec_bench_tls "${2:-$REPO/bench-data}"
+        return
+    fi
     if [ "$1" = bench-chatty ] || [ "$1" = bench-bulk ]; then
         rec_bench "$1" "${2:-$REPO/bench-data}"
         return

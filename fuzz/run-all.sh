@@ -9,7 +9,7 @@ set -u
 cd "$(dirname "$0")"
 secs=${1:-300}
 [ $# -gt 0 ] && shift
-targets=${*:-capture wire reasm decoder http ws views}
+targets=${*:-capture wire reasm decoder http ws views tls}
 work=${FUZZ_WORK:-/tmp/wslens-fuzz}
 for t in $targets; do
     mkdir -p "$work/$t"

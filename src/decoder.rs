@@ -16,6 +16,8 @@ pub struct DecodeOptions {
     /// Packets come from a live capture, not a file: their order is arrival order, and a
     /// timestamp going backwards (a kernel ring's blocks, several CPUs) is nothing to report.
     pub live: bool,
+    /// TLS secrets to decrypt wss:// with (key log file, Decryption Secrets Blocks).
+    pub tls_keys: crate::tls::KeyStore,
 }
 
 pub struct Decoder {
@@ -32,7 +34,8 @@ pub struct Decoder {
 impl Decoder {
     pub fn new(opts: DecodeOptions) -> Self {
         // `AppLayer::new` takes the frame preview from the limits too (the UI asks for one).
-        let app = AppLayer::new(opts.limits.clone());
+        let mut app = AppLayer::new(opts.limits.clone());
+        app.tls_keys = opts.tls_keys;
         let live = opts.live;
         Decoder {
             tracker: Tracker::new(app, opts.limits),
@@ -43,6 +46,12 @@ impl Decoder {
             backwards_reported: false,
             live,
         }
+    }
+
+    /// The TLS key store this decoder looks secrets up in (a capture's Decryption Secrets
+    /// Blocks are added to it as they are read).
+    pub fn tls_keys(&self) -> crate::tls::KeyStore {
+        self.tracker.handler.tls_keys.clone()
     }
 
     pub fn packets(&self) -> PktNum {

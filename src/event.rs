@@ -450,6 +450,8 @@ pub struct WsHandshake {
     pub upgraded: bool,
     /// Why the upgrade failed, one short English phrase each (empty when it succeeded).
     pub problems: Vec<String>,
+    /// The handshake was read from inside a decrypted TLS connection (wss://).
+    pub tls: bool,
 }
 
 /// RFC 6455 opcodes, reserved values named as such.
@@ -611,6 +613,10 @@ pub enum Event {
     /// An application-protocol message (Socket.IO, Engine.IO, ...) decoded from a WebSocket
     /// message or an HTTP long-polling body.
     App(Box<AppMessage>),
+    /// One TLS handshake message, ChangeCipherSpec or alert (boxed: large and rare).
+    Tls(Box<TlsMsg>),
+    /// What a TLS connection negotiated and whether it could be decrypted.
+    TlsSession(Box<TlsSession>),
 }
 
 impl Event {
@@ -626,6 +632,8 @@ impl Event {
             Event::WsMessage(_) => "ws_message",
             Event::Note(_) => "note",
             Event::App(_) => "app",
+            Event::Tls(_) => "tls",
+            Event::TlsSession(_) => "tls_session",
         }
     }
 
@@ -641,6 +649,8 @@ impl Event {
             Event::WsMessage(e) => Some(e.conn),
             Event::Note(e) => e.conn,
             Event::App(e) => Some(e.conn),
+            Event::Tls(e) => Some(e.conn),
+            Event::TlsSession(e) => Some(e.conn),
         }
     }
 
@@ -673,6 +683,8 @@ impl Event {
             Event::WsMessage(e) => Some(e.pkt),
             Event::Note(e) => e.pkt,
             Event::App(e) => Some(e.pkt),
+            Event::Tls(e) => Some(e.pkt),
+            Event::TlsSession(e) => Some(e.pkt),
         }
     }
 }
@@ -869,4 +881,88 @@ fn json_heap(v: &serde_json::Value) -> usize {
         Value::Object(o) => o.iter().map(|(k, v)| k.len() + 48 + json_heap(v)).sum(),
         _ => 0,
     }
+}
+
+/// The 5-byte header of a TLS record (RFC 8446 §5.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TlsRecordHeader {
+    /// 20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data.
+    pub content_type: u8,
+    /// The legacy record version (0x0303 for TLS 1.2 and 1.3).
+    pub version: u16,
+    /// Length of the record's body.
+    pub len: u16,
+    /// Where the header starts in its direction's TCP stream.
+    pub stream_offset: u64,
+}
+
+/// A certificate of a chain, as far as an observer reads it (TLS 1.2 sends it in clear).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TlsCert {
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// DER bytes.
+    pub len: u32,
+}
+
+/// One TLS handshake message (event `tls`): what a ClientHello offers, what a ServerHello
+/// chose, the certificates; also ChangeCipherSpec and alerts, named as such.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TlsMsg {
+    pub conn: ConnId,
+    /// Packet that completed the message.
+    pub pkt: PktNum,
+    pub ts: Ts,
+    pub dir: Dir,
+    /// The message's name in snake case: `client_hello`, `server_hello`, `certificate`,
+    /// `finished`, `new_session_ticket`, `key_update`, `change_cipher_spec`, `alert`, …
+    pub kind: &'static str,
+    /// Handshake message type number (None for ChangeCipherSpec and alerts).
+    pub msg_type: Option<u8>,
+    /// Read from a decrypted record (TLS 1.3's handshake after ServerHello, post-handshake
+    /// messages, TLS 1.2's Finished).
+    pub encrypted: bool,
+    /// Length of the message body (after its 4-byte handshake header).
+    pub len: u32,
+    /// The record that carried the message's first byte (for an encrypted message: the outer
+    /// application_data record).
+    pub record: TlsRecordHeader,
+    /// Hello messages: the legacy version field.
+    pub legacy_version: Option<u16>,
+    /// ClientHello: versions offered (supported_versions, else the legacy field).
+    pub versions: Vec<&'static str>,
+    /// ServerHello: the version negotiated.
+    pub version: Option<&'static str>,
+    /// ClientHello: cipher suites offered (IANA names).
+    pub ciphers: Vec<String>,
+    /// ServerHello: the cipher suite chosen.
+    pub cipher: Option<String>,
+    pub sni: Option<String>,
+    /// ClientHello: protocols offered; ServerHello/EncryptedExtensions: the one chosen.
+    pub alpn: Vec<String>,
+    /// key_share groups (ClientHello: offered; ServerHello: chosen).
+    pub groups: Vec<String>,
+    /// ClientHello: a session ticket or pre-shared key is offered (a resumption attempt).
+    pub resumption: bool,
+    /// Certificate: the chain, leaf first.
+    pub certs: Vec<TlsCert>,
+    /// One short English phrase with what else this message says (alert name, KeyUpdate
+    /// request, ticket lifetime, hello retry).
+    pub detail: Option<String>,
+}
+
+/// Once per TLS connection, when it is known whether it can be decrypted (event `tls_session`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TlsSession {
+    pub conn: ConnId,
+    pub pkt: PktNum,
+    pub ts: Ts,
+    /// `TLS1.3`, `TLS1.2`, …
+    pub version: &'static str,
+    /// IANA name of the cipher suite.
+    pub cipher: String,
+    /// Keys were found and the first protected record opened with them.
+    pub decrypted: bool,
 }

@@ -239,6 +239,22 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
         Event::Note(n) => {
             let _ = write!(s, "! {}", escape_for_terminal(&n.text));
         }
+        Event::Tls(t) => {
+            let _ = write!(s, "TLS {}", crate::output::text::tls_summary(t));
+        }
+        Event::TlsSession(t) => {
+            let _ = write!(
+                s,
+                "TLS {} {}: {}",
+                t.version,
+                escape_for_terminal(&t.cipher),
+                if t.decrypted {
+                    "decrypted"
+                } else {
+                    "encrypted, no keys"
+                }
+            );
+        }
         Event::Udp(u) => {
             let _ = write!(s, "UDP len={}", u.len);
         }
@@ -287,6 +303,7 @@ pub fn arrow_dir(ev: &Event) -> Option<Dir> {
         Event::WsMessage(m) => Some(m.dir),
         Event::Udp(u) => Some(u.dir),
         Event::App(a) => Some(a.dir),
+        Event::Tls(t) => Some(t.dir),
         _ => None,
     }
 }

@@ -20,6 +20,7 @@ pub mod sha;
 pub mod tcp;
 pub mod teach;
 pub mod text;
+pub mod tls;
 pub mod ui;
 pub mod wire;
 pub mod ws;

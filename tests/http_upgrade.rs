@@ -21,9 +21,18 @@ fn tshark_heads(path: &Path, ports: &BTreeSet<u16>) -> Vec<(Row, u32)> {
         "-o".into(),
         "tcp.reassemble_out_of_order:TRUE".into(),
     ];
+    // A wss:// recording: tshark decrypts with the same key log and finds HTTP inside TLS.
+    let keys = path.with_extension("keys");
+    let proto = if keys.exists() {
+        extra.push("-o".into());
+        extra.push(format!("tls.keylog_file:{}", keys.display()));
+        "tls"
+    } else {
+        "http"
+    };
     for p in ports {
         extra.push("-d".into());
-        extra.push(format!("tcp.port=={p},http"));
+        extra.push(format!("tcp.port=={p},{proto}"));
     }
     let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
     tshark_fields(

@@ -28,11 +28,14 @@ fn the_threaded_writer_prints_exactly_what_the_decoder_emits() {
             .iter()
             .filter(|e| matches!(e, Event::WsMessage(m) if m.len >= 16 << 10))
             .count();
-        let run = Command::new(env!("CARGO_BIN_EXE_wslens"))
-            .args(["decode", "--json"])
-            .arg(&path)
-            .output()
-            .expect("run wslens");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wslens"));
+        cmd.args(["decode", "--json"]).arg(&path);
+        // `decode` uses a wss:// recording's key log: give the command the same one.
+        let keys = path.with_extension("keys");
+        if keys.exists() {
+            cmd.arg("--tls-keylog").arg(keys);
+        }
+        let run = cmd.output().expect("run wslens");
         assert!(run.status.success(), "{}", path.display());
         let want = expected_ndjson(&events);
         if run.stdout != want {

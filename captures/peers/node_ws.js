@@ -82,8 +82,18 @@ const SERVER_CONNS = { chat: 3 };
 
 function runServer() {
   const deflate = scenario === 'bench-chatty';
+  // wss:// when record.sh gives a certificate (WSLENS_TLS_CERT/KEY); WSLENS_TLS_CIPHERS pins
+  // the suites (TLS 1.3 names are accepted by Node's `ciphers` too).
+  let tlsServer = null;
+  if (process.env.WSLENS_TLS_CERT) {
+    tlsServer = require('https').createServer({
+      cert: fs.readFileSync(process.env.WSLENS_TLS_CERT),
+      key: fs.readFileSync(process.env.WSLENS_TLS_KEY),
+      ...(process.env.WSLENS_TLS_CIPHERS ? { ciphers: process.env.WSLENS_TLS_CIPHERS } : {}),
+    });
+  }
   const wss = new WebSocket.Server({
-    host, port,
+    ...(tlsServer ? { server: tlsServer } : { host, port }),
     perMessageDeflate: deflate ? { threshold: 0 } : false,
     autoPong: false, // we answer pings ourselves, so the pong is logged as ours
     maxPayload: 64 * 1024 * 1024,
@@ -92,7 +102,8 @@ function runServer() {
   let finished = 0;
   const expected = SERVER_CONNS[scenario] || 1;
   const clients = new Set();
-  wss.on('listening', () => console.log('READY'));
+  if (tlsServer) tlsServer.listen(port, host, () => console.log('READY'));
+  else wss.on('listening', () => console.log('READY'));
   wss.on('connection', (ws) => {
     open++;
     clients.add(ws);
@@ -183,7 +194,11 @@ function chatSteps(name) {
 function runClient() {
   const deflate = scenario === 'bench-chatty';
   const h = host.includes(':') ? `[${host}]` : host;
-  const ws = new WebSocket(`ws://${h}:${port}/${scenario}`, {
+  const tls = !!process.env.WSLENS_TLS_CERT;
+  const ws = new WebSocket(`${tls ? 'wss' : 'ws'}://${h}:${port}/${scenario}`, {
+    // The recording's self-signed certificate; keys go to node's --tls-keylog file.
+    ...(tls ? { rejectUnauthorized: false } : {}),
+    ...(tls && process.env.WSLENS_TLS_CIPHERS ? { ciphers: process.env.WSLENS_TLS_CIPHERS } : {}),
     perMessageDeflate: deflate ? { threshold: 0 } : false,
     maxPayload: 64 * 1024 * 1024,
   });

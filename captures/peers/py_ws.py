@@ -11,8 +11,10 @@ is written to the peer log ($PEERLOG, see peerlog.py).
 
 import asyncio
 import hashlib
+import os
 import random
 import socket
+import ssl
 import sys
 
 from websockets.asyncio.client import connect
@@ -160,7 +162,34 @@ def client_extensions(scenario):
 
 def uri(host, port, path):
     h = f"[{host}]" if ":" in host else host
-    return f"ws://{h}:{port}{path}"
+    scheme = "wss" if os.environ.get("WSLENS_TLS_CERT") else "ws"
+    return f"{scheme}://{h}:{port}{path}"
+
+
+def tls_context(server):
+    """wss:// when record.sh gives a certificate: WSLENS_TLS_CERT/KEY (self-signed, made by
+    openssl in the script), WSLENS_TLS_VERSION (1.2 or 1.3), WSLENS_TLS_CIPHERS (an OpenSSL
+    TLS 1.2 cipher list), WSLENS_TLS_KEYLOG (the client writes the NSS key log there)."""
+    cert = os.environ.get("WSLENS_TLS_CERT")
+    if not cert:
+        return {}
+    if server:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, os.environ["WSLENS_TLS_KEY"])
+    else:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        if os.environ.get("WSLENS_TLS_KEYLOG"):
+            ctx.keylog_filename = os.environ["WSLENS_TLS_KEYLOG"]
+    version = os.environ.get("WSLENS_TLS_VERSION")
+    if version == "1.2":
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    elif version == "1.3":
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    if os.environ.get("WSLENS_TLS_CIPHERS"):
+        ctx.set_ciphers(os.environ["WSLENS_TLS_CIPHERS"])
+    return dict(ssl=ctx)
 
 
 async def run_steps(ws, c, steps, pace):
@@ -221,7 +250,7 @@ async def client_main(scenario, host, port):
     steps = CLIENT_STEPS[scenario]()
     pace = PACE.get(scenario, 0)
     async with connect(uri(host, port, CLIENT_PATH.get(scenario, "/")),
-                       **COMMON, **client_extensions(scenario)) as ws:
+                       **COMMON, **client_extensions(scenario), **tls_context(False)) as ws:
         c = client_conn(log, ws)
         await run_steps(ws, c, steps, pace)
     if pace:
@@ -430,7 +459,8 @@ async def server_main(scenario, host, port):
         return None
 
     async with serve(counted, host, port, process_request=counted_request,
-                     process_response=log_own_refusal, **COMMON, **kwargs):
+                     process_response=log_own_refusal, **COMMON, **kwargs,
+                     **tls_context(True)):
         print("READY", flush=True)
         await done.wait()
         await asyncio.sleep(0.2)

@@ -537,6 +537,7 @@ fn unchecked_handshake(
         deflate,
         upgraded: true,
         problems: Vec::new(),
+        tls: false,
     }
 }
 

@@ -3,9 +3,12 @@
 //! Each connection starts `Unknown`; its first bytes decide: an HTTP/1.x start line makes it
 //! `Http`, frames that look like WebSocket make it `WebSocket` (heuristic: the handshake was not
 //! captured), anything else `Opaque` (ignored). An `Http` connection becomes `WebSocket` at the
-//! exact byte after a `101` that passes the RFC 6455 checks.
+//! exact byte after a `101` that passes the RFC 6455 checks. A client whose first bytes are a
+//! TLS ClientHello makes the connection `Tls`: the TLS layer decrypts what it can and feeds the
+//! plaintext to an inner `AppConn`, decoded exactly like a ws:// connection.
 
 mod http_conn;
+mod tls_conn;
 
 use crate::appproto::{AppProtoLayer, Tap, WsApp};
 use crate::event::{Dir, Event, Level, Note, Sink};
@@ -14,6 +17,7 @@ use crate::limits::Limits;
 use crate::tcp::{StreamCtx, StreamHandler};
 use crate::ws::{WsConfig, WsDirection, looks_like_ws};
 use http_conn::{HttpConn, Switch};
+use tls_conn::TlsState;
 
 /// HTTP and WebSocket decoding for every connection.
 pub struct AppLayer {
@@ -22,6 +26,8 @@ pub struct AppLayer {
     pub frame_preview: usize,
     /// The protocols above WebSocket (Engine.IO sessions span connections, so they live here).
     pub proto: AppProtoLayer,
+    /// TLS secrets (key log, pcapng Decryption Secrets Blocks); empty when none were given.
+    pub tls_keys: crate::tls::KeyStore,
 }
 
 impl Default for AppLayer {
@@ -36,6 +42,7 @@ impl AppLayer {
             frame_preview: limits.frame_preview,
             limits,
             proto: AppProtoLayer::default(),
+            tls_keys: crate::tls::KeyStore::default(),
         }
     }
 
@@ -87,6 +94,8 @@ pub enum Proto {
     Http,
     WebSocket,
     Opaque,
+    /// TLS (the decrypted stream's protocol is not looked at here).
+    Tls,
 }
 
 impl AppConn {
@@ -96,6 +105,7 @@ impl AppConn {
             State::Http(_) => Proto::Http,
             State::Ws(_) => Proto::WebSocket,
             State::Opaque => Proto::Opaque,
+            State::Tls(_) => Proto::Tls,
         }
     }
 
@@ -115,6 +125,7 @@ enum State {
     Http(Box<HttpConn>),
     Ws(Box<WsConn>),
     Opaque,
+    Tls(Box<TlsState>),
 }
 
 impl Default for State {
@@ -166,6 +177,7 @@ impl StreamHandler for AppLayer {
         match &mut st.state {
             State::Ws(ws) => ws.feed(&mut self.proto, cx, data, sink),
             State::Opaque => {}
+            State::Tls(t) => t.data(self, cx, data, sink),
             State::Http(h) => {
                 if let Some(sw) = h.data(self, cx, data, sink) {
                     st.state = match sw {
@@ -185,6 +197,7 @@ impl StreamHandler for AppLayer {
         match &mut st.state {
             State::Ws(ws) => ws.dirs[cx.dir.idx()].gap(cx, len, sink),
             State::Opaque => {}
+            State::Tls(t) => t.gap(self, cx, len, sink),
             State::Http(h) => h.gap(self, cx, len, sink),
             // The next bytes are a fresh start for recognising the protocol.
             State::Unknown(held) => held[cx.dir.idx()].clear(),
@@ -195,6 +208,7 @@ impl StreamHandler for AppLayer {
         match &mut st.state {
             State::Ws(ws) => ws.dirs[cx.dir.idx()].end(cx, sink),
             State::Http(h) => h.end(self, cx, sink),
+            State::Tls(t) => t.end(self, cx, sink),
             State::Opaque | State::Unknown(_) => {}
         }
     }
@@ -204,6 +218,10 @@ impl StreamHandler for AppLayer {
             State::Unknown([a, b]) => a.capacity() + b.capacity(),
             State::Http(h) => h.mem(),
             State::Ws(ws) => ws.dirs[0].mem() + ws.dirs[1].mem(),
+            State::Tls(t) => {
+                let (tls, inner) = t.parts();
+                tls.mem() + self.mem(inner)
+            }
             State::Opaque => 0,
         }
     }
@@ -238,6 +256,22 @@ impl AppLayer {
             Sniff::Yes => {
                 st.state = State::Http(Box::new(HttpConn::new()));
                 self.replay(held, st, cx, data, sink);
+            }
+            Sniff::No
+                if cx.dir == Dir::C2S
+                    && crate::tls::looks_like_client_hello(probe) != Some(false) =>
+            {
+                match crate::tls::looks_like_client_hello(probe) {
+                    // A few bytes of a record header: wait for the rest.
+                    None => {
+                        held[d].extend_from_slice(data);
+                        st.state = State::Unknown(held);
+                    }
+                    _ => {
+                        st.state = State::Tls(Box::new(TlsState::new(self.tls_keys.clone())));
+                        self.replay(held, st, cx, data, sink);
+                    }
+                }
             }
             Sniff::No => {
                 if looks_like_ws(probe, cx.dir) {

@@ -241,7 +241,10 @@ fn pipelined_requests_pair_fifo_with_head_and_interim_responses() {
 #[test]
 fn opaque_streams_are_ignored() {
     let mut r = Rig::new();
-    r.send(Dir::C2S, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03");
+    r.send(
+        Dir::C2S,
+        b"\x00\x00\x00\x0c\x01\x02\x03 not a protocol we read",
+    );
     assert_eq!(r.conn.proto(), Proto::Opaque);
     r.send(Dir::S2C, b"HTTP/1.1 200 OK\r\n\r\n");
     r.end(Dir::C2S);
@@ -436,4 +439,14 @@ mod fuzz {
             prop_assert!(heads <= (c.len() + s.len()) / 12 + 2);
         }
     }
+}
+
+#[test]
+fn a_client_hello_makes_the_connection_tls_on_any_port() {
+    let mut r = Rig::new();
+    // A TLS record header (handshake, 3.1, 512 bytes) and the ClientHello type, split early.
+    r.send(Dir::C2S, b"\x16\x03");
+    assert_eq!(r.conn.proto(), Proto::Unknown);
+    r.send(Dir::C2S, b"\x01\x02\x00\x01\x00\x01\xfc\x03\x03");
+    assert_eq!(r.conn.proto(), Proto::Tls);
 }

@@ -10,6 +10,7 @@ use std::io::Read;
 use std::path::Path;
 
 mod map;
+pub mod pcapng;
 mod stream;
 pub mod write;
 
@@ -35,6 +36,23 @@ impl Packet<'_> {
     pub fn truncated(&self) -> bool {
         (self.data.len() as u64) < self.orig_len as u64
     }
+}
+
+type SecretsHook = Box<dyn FnMut(u32, &[u8])>;
+
+thread_local! {
+    /// Where pcapng Decryption Secrets Blocks go while this thread reads a capture.
+    static SECRETS: std::cell::RefCell<Option<SecretsHook>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Run `body` (which reads a capture on this thread) with `hook` receiving the secrets type
+/// and bytes of every Decryption Secrets Block read (key logs embedded in pcapng files), in
+/// file order, before the packets that follow them.
+pub fn with_secrets<T>(hook: impl FnMut(u32, &[u8]) + 'static, body: impl FnOnce() -> T) -> T {
+    let prev = SECRETS.with(|h| h.borrow_mut().replace(Box::new(hook)));
+    let out = body();
+    SECRETS.with(|h| *h.borrow_mut() = prev);
+    out
 }
 
 /// Something wrong with the file itself; everything before it was delivered.
@@ -288,6 +306,14 @@ impl Blocks {
                     linktype,
                     data: &spb.data[..n],
                     orig_len: spb.origlen,
+                });
+            }
+            PcapBlockOwned::NG(Block::DecryptionSecrets(dsb)) => {
+                let n = (dsb.secrets_len as usize).min(dsb.data.len());
+                SECRETS.with(|h| {
+                    if let Some(f) = h.borrow_mut().as_mut() {
+                        f(dsb.secrets_type.0, &dsb.data[..n]);
+                    }
                 });
             }
             PcapBlockOwned::NG(_) => {}

@@ -64,6 +64,8 @@ pub struct DecodeArgs {
     /// 'ws.opcode == binary && dir == s2c'.
     #[arg(long, value_name = "EXPR", value_parser = super::parse_filter)]
     pub filter: Option<wslens::filter::Filter>,
+    #[command(flatten)]
+    pub tls: super::tls_keys::TlsKeyArgs,
 }
 
 /// A byte count, optionally with a binary suffix (K, M, G, with or without `iB`/`B`).
@@ -105,6 +107,7 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
     super::die_on_closed_pipe();
     let opts = DecodeOptions {
         limits: a.limits(),
+        tls_keys: a.tls.store(false)?,
         ..DecodeOptions::default()
     };
     let mut dec = Decoder::new(opts);
@@ -217,6 +220,13 @@ pub(crate) fn drive(
     let name = file.display().to_string();
     let name = escape_for_terminal(&name);
     let mut stopped = false;
+    // Decryption Secrets Blocks of a pcapng feed the TLS key store as they are read.
+    let keys = dec.tls_keys();
+    let on_secret = move |ty, text: &[u8]| {
+        if ty == wslens::tls::DSB_TLS_KEY_LOG {
+            keys.add_text(text)
+        }
+    };
     let read = match open_stream(file) {
         Some(input) => {
             // Events are written as packets arrive; Ctrl-C and SIGTERM end the decode after what
@@ -224,16 +234,20 @@ pub(crate) fn drive(
             let input = input.map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
             let stop = Arc::new(AtomicBool::new(false));
             wslens::live::stop_on_signals(&stop)?;
-            capture::read_stream(input, &stop, &mut stopped, |a| match a {
-                Arrival::Packet(p) => dec.packet(&p, sink),
-                Arrival::CaughtUp => sink.caught_up(),
+            capture::with_secrets(on_secret, || {
+                capture::read_stream(input, &stop, &mut stopped, |a| match a {
+                    Arrival::Packet(p) => dec.packet(&p, sink),
+                    Arrival::CaughtUp => sink.caught_up(),
+                })
             })
         }
-        None => capture::read_file_mapped(file, |p, window| {
-            if let Some(w) = window {
-                sink.backing(w);
-            }
-            dec.packet(&p, sink)
+        None => capture::with_secrets(on_secret, || {
+            capture::read_file_mapped(file, |p, window| {
+                if let Some(w) = window {
+                    sink.backing(w);
+                }
+                dec.packet(&p, sink)
+            })
         }),
     };
     let summary = match read {

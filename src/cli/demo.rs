@@ -160,6 +160,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
             status,
             a.lang.unwrap_or_default(),
             demo_ctl,
+            Default::default(),
         )?;
         stop.store(true, Ordering::SeqCst);
         return Ok(ExitCode::SUCCESS);

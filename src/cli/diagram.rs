@@ -45,11 +45,16 @@ pub struct DiagramArgs {
     /// Draw only the events this filter expression lets through (docs/filters.md).
     #[arg(long, value_name = "EXPR", value_parser = super::parse_filter)]
     pub filter: Option<wslens::filter::Filter>,
+    #[command(flatten)]
+    pub tls: super::tls_keys::TlsKeyArgs,
 }
 
 pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
     super::die_on_closed_pipe();
-    let mut dec = Decoder::new(DecodeOptions::default());
+    let mut dec = Decoder::new(DecodeOptions {
+        tls_keys: a.tls.store(false)?,
+        ..DecodeOptions::default()
+    });
     let mut events = Vec::new();
     let want = a.conn;
     let mut filter = a.filter.clone();

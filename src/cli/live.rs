@@ -70,6 +70,8 @@ pub struct LiveArgs {
     /// Capture backend (default: pcap when built with it, else pnet).
     #[arg(long, value_enum)]
     pub backend: Option<BackendArg>,
+    #[command(flatten)]
+    pub tls: super::tls_keys::TlsKeyArgs,
 }
 
 /// Exit code when the capture cannot be opened (no permission, no interface, bad filter).
@@ -81,6 +83,8 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         Some(s) => Some(Duration::from_secs_f64(s.min(1e9))),
         None => None,
     };
+    // Re-read as it grows: browsers write keys during each handshake.
+    let tls_keys = a.tls.store(true)?;
     let stop = Arc::new(AtomicBool::new(false));
     live::stop_on_signals(&stop)?;
     let opts = CaptureOptions {
@@ -115,7 +119,17 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
             running,
             ended: say(lang, Msg::UiCaptureEnded, &[]),
         };
-        let stats = run_in_ui(handle, name, status, a.lang.unwrap_or_default(), None)?;
+        let stats = run_in_ui(
+            handle,
+            name,
+            status,
+            a.lang.unwrap_or_default(),
+            None,
+            tls_keys.clone(),
+        )?;
+        if let Some(p) = &a.write {
+            pcapng_with_keys(p, &tls_keys);
+        }
         // The line left on the terminal once the UI is gone: what was captured, and where to
         // find it again.
         let _ = writeln!(
@@ -133,10 +147,11 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
     );
     let mut dec = Decoder::new(DecodeOptions {
         live: true,
+        tls_keys: tls_keys.clone(),
         ..DecodeOptions::default()
     });
     // Output is held and written per batch of packets (decode_live says when), not per event.
-    if a.json {
+    let code = if a.json {
         let mut w = JsonWriter::new(std::io::stdout().lock());
         live::decode_live(handle, &mut dec, &mut w);
         finish_output(w.take_error(), w.flush())
@@ -145,6 +160,42 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         let mut w = text_writer(out, a.brief, a.lang);
         live::decode_live(handle, &mut dec, &mut w as &mut dyn Sink);
         finish_output(w.take_error(), w.flush())
+    };
+    if let Some(p) = &a.write {
+        pcapng_with_keys(p, &tls_keys);
+    }
+    code
+}
+
+/// `-w FILE.pcapng`: the recording becomes a pcapng with the keys of its own TLS connections
+/// embedded (a Decryption Secrets Block), so it opens decrypted in wslens and Wireshark alike.
+fn pcapng_with_keys(path: &std::path::Path, keys: &wslens::tls::KeyStore) {
+    if path.extension().and_then(|e| e.to_str()) != Some("pcapng") {
+        return;
+    }
+    let Ok(bytes) = std::fs::read(path) else {
+        return;
+    };
+    // A connection's ClientHello random is in the capture in clear.
+    let text = keys.to_text_for(|r| memchr::memmem::find(&bytes, r).is_some());
+    drop(bytes);
+    match wslens::capture::pcapng::embed_tls_keys(path, text.as_bytes()) {
+        Ok(()) if !text.is_empty() => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "wslens: {}: TLS keys embedded ({} lines)",
+                wslens::text::escape_for_terminal(&path.display().to_string()),
+                text.lines().count()
+            );
+        }
+        Ok(()) => {}
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "wslens: could not write {} as pcapng: {e}",
+                wslens::text::escape_for_terminal(&path.display().to_string())
+            );
+        }
     }
 }
 
@@ -199,12 +250,14 @@ pub fn run_in_ui(
     status: LiveStatus,
     lang: Lang,
     demo_ctl: Option<std::sync::mpsc::Sender<wslens::live::demo::DemoCmd>>,
+    tls_keys: wslens::tls::KeyStore,
 ) -> anyhow::Result<CaptureStats> {
     let (mut tx, rx) = wslens::ui::feed::channel();
     let stop = handle.stop.clone();
     let producer = std::thread::spawn(move || {
         let mut opts = DecodeOptions {
             live: true,
+            tls_keys,
             ..DecodeOptions::default()
         };
         opts.limits.frame_preview = live::UI_FRAME_PREVIEW;

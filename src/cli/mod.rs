@@ -12,6 +12,7 @@ mod export;
 mod live;
 mod open;
 mod stats;
+mod tls_keys;
 mod worksheet;
 
 /// `--filter EXPR` for every subcommand that takes one: compiled when the arguments are read,

@@ -20,6 +20,8 @@ pub struct OpenArgs {
     /// Enter (acks, states, the Accept, unmasked bytes); `Q` toggles it in the UI.
     #[arg(long)]
     pub quiz: bool,
+    #[command(flatten)]
+    pub tls: super::tls_keys::TlsKeyArgs,
 }
 
 /// Open the terminal UI on a file, or on the classroom capture when no file is given.
@@ -45,6 +47,7 @@ pub fn run(a: OpenArgs) -> anyhow::Result<ExitCode> {
         quiz: a.quiz,
         live: None,
         demo_ctl: None,
+        tls_keys: a.tls.store(false)?,
     };
     wslens::ui::run_ui(source, opts)?;
     Ok(ExitCode::SUCCESS)

@@ -20,11 +20,16 @@ pub struct StatsArgs {
     /// Count only the events this filter expression lets through (docs/filters.md).
     #[arg(long, value_name = "EXPR", value_parser = super::parse_filter)]
     pub filter: Option<wslens::filter::Filter>,
+    #[command(flatten)]
+    pub tls: super::tls_keys::TlsKeyArgs,
 }
 
 pub fn run(a: StatsArgs) -> anyhow::Result<ExitCode> {
     super::die_on_closed_pipe();
-    let mut dec = Decoder::new(DecodeOptions::default());
+    let mut dec = Decoder::new(DecodeOptions {
+        tls_keys: a.tls.store(false)?,
+        ..DecodeOptions::default()
+    });
     let mut b = StatsBuilder::default();
     let mut filter = a.filter;
     let mut sink = |ev: Event| {

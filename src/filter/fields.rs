@@ -111,6 +111,8 @@ pub fn values<'a>(f: Field, ev: &'a Event, ports: Option<[u16; 2]>, out: &mut Ve
                 E::WsFrame(e) => Some(e.ts),
                 E::WsMessage(e) => Some(e.ts),
                 E::App(e) => Some(e.ts),
+                E::Tls(e) => Some(e.ts),
+                E::TlsSession(e) => Some(e.ts),
                 E::Note(_) => None,
             };
             if let Some(t) = ts {

@@ -132,6 +132,7 @@ pub fn check_upgrade(req: &HttpHead, resp: &HttpHead) -> WsHandshake {
         deflate,
         upgraded: problems.is_empty(),
         problems,
+        tls: false,
     }
 }
 

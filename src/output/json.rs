@@ -216,6 +216,9 @@ pub fn encode(b: &mut Vec<u8>, ev: &Event) {
             if !e.problems.is_empty() {
                 o.str_list("problems", e.problems.iter().map(String::as_str));
             }
+            if e.tls {
+                o.bool("tls", true);
+            }
         }
         Event::WsFrame(e) => {
             o.num("conn", e.conn as u64);
@@ -321,6 +324,15 @@ pub fn encode(b: &mut Vec<u8>, ev: &Event) {
                 o.str(k, v);
             }
         }
+        Event::Tls(e) => tls_msg(&mut o, e),
+        Event::TlsSession(e) => {
+            o.num("conn", e.conn as u64);
+            o.num("pkt", e.pkt);
+            o.ts(e.ts);
+            o.word("version", e.version);
+            o.str("cipher", &e.cipher);
+            o.bool("decrypted", e.decrypted);
+        }
     }
     o.end();
 }
@@ -358,6 +370,69 @@ fn json_value(b: &mut Vec<u8>, v: &serde_json::Value) {
             b.push(b'}');
         }
     }
+}
+
+fn tls_msg(o: &mut Obj<'_>, e: &TlsMsg) {
+    o.num("conn", e.conn as u64);
+    o.num("pkt", e.pkt);
+    o.ts(e.ts);
+    o.word("dir", e.dir.as_str());
+    o.word("type", e.kind);
+    if let Some(t) = e.msg_type {
+        o.num("msg_type", t as u64);
+    }
+    o.num("len", e.len as u64);
+    if e.encrypted {
+        o.bool("encrypted", true);
+    }
+    o.num("record_type", e.record.content_type as u64);
+    o.num("record_version", e.record.version as u64);
+    o.num("record_len", e.record.len as u64);
+    o.num("stream_offset", e.record.stream_offset);
+    if let Some(v) = e.legacy_version {
+        o.num("legacy_version", v as u64);
+    }
+    if !e.versions.is_empty() {
+        o.str_list("versions", e.versions.iter().copied());
+    }
+    if let Some(v) = e.version {
+        o.word("version", v);
+    }
+    o.opt_str("sni", e.sni.as_deref());
+    if !e.alpn.is_empty() {
+        o.str_list("alpn", e.alpn.iter().map(String::as_str));
+    }
+    if !e.ciphers.is_empty() {
+        o.str_list("ciphers", e.ciphers.iter().map(String::as_str));
+    }
+    o.opt_str("cipher", e.cipher.as_deref());
+    if !e.groups.is_empty() {
+        o.str_list("groups", e.groups.iter().map(String::as_str));
+    }
+    if e.resumption {
+        o.bool("resumption", true);
+    }
+    if !e.certs.is_empty() {
+        o.key("certs");
+        o.b.push(b'[');
+        for (i, c) in e.certs.iter().enumerate() {
+            if i > 0 {
+                o.b.push(b',');
+            }
+            o.b.push(b'{');
+            o.b.extend_from_slice(b"\"subject\":");
+            string(o.b, &c.subject);
+            o.b.extend_from_slice(b",\"issuer\":");
+            string(o.b, &c.issuer);
+            o.b.extend_from_slice(b",\"not_before\":");
+            string(o.b, &c.not_before);
+            o.b.extend_from_slice(b",\"not_after\":");
+            string(o.b, &c.not_after);
+            let _ = write!(o.b, ",\"len\":{}}}", c.len);
+        }
+        o.b.push(b']');
+    }
+    o.opt_str("detail", e.detail.as_deref());
 }
 
 struct Obj<'a> {

@@ -333,6 +333,56 @@ pub fn summary(ev: &Event) -> String {
                 super::app::summary(e)
             );
         }
+        Event::Tls(e) => {
+            let _ = write!(s, "conn {} {} TLS {}", e.conn, arrow(e.dir), tls_summary(e));
+        }
+        Event::TlsSession(e) => {
+            let _ = write!(
+                s,
+                "conn {} TLS session {} {}: {}",
+                e.conn,
+                e.version,
+                escape_for_terminal(&e.cipher),
+                if e.decrypted {
+                    "decrypted with the key log"
+                } else {
+                    "encrypted (no keys)"
+                }
+            );
+        }
+    }
+    s
+}
+
+/// A TLS message in a few words: its name and what it offers or chose (terminal-safe).
+pub fn tls_summary(e: &crate::event::TlsMsg) -> String {
+    let mut s = String::from(e.kind);
+    if e.encrypted {
+        s.push_str(" (decrypted)");
+    }
+    if !e.versions.is_empty() {
+        let _ = write!(s, " versions={}", e.versions.join(","));
+    }
+    if let Some(v) = e.version {
+        let _ = write!(s, " {v}");
+    }
+    if let Some(c) = &e.cipher {
+        let _ = write!(s, " {}", escape_for_terminal(c));
+    }
+    if let Some(n) = &e.sni {
+        let _ = write!(s, " sni={}", escape_for_terminal(n));
+    }
+    if !e.alpn.is_empty() {
+        let _ = write!(s, " alpn={}", escape_for_terminal(&e.alpn.join(",")));
+    }
+    if !e.ciphers.is_empty() {
+        let _ = write!(s, " ({} cipher suites)", e.ciphers.len());
+    }
+    if let Some(c) = e.certs.first() {
+        let _ = write!(s, " subject={}", escape_for_terminal(&c.subject));
+    }
+    if let Some(d) = &e.detail {
+        let _ = write!(s, ": {}", escape_for_terminal(d));
     }
     s
 }

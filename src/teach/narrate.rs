@@ -3,6 +3,7 @@
 //! catalogue; every captured string is escaped before it is inserted.
 
 use super::catalog::{self, Lang, Msg};
+use super::tls_narration;
 use crate::event::*;
 use crate::text::escape_for_terminal;
 use rustc_hash::FxHashMap as HashMap;
@@ -190,7 +191,12 @@ impl NarrationContext {
             Event::ConnClose(c) => {
                 self.conns.remove(&c.conn);
             }
-            Event::Udp(_) | Event::WsFrame(_) | Event::Note(_) | Event::App(_) => {}
+            Event::Udp(_)
+            | Event::WsFrame(_)
+            | Event::Note(_)
+            | Event::App(_)
+            | Event::Tls(_)
+            | Event::TlsSession(_) => {}
         }
     }
 }
@@ -209,6 +215,8 @@ pub fn narrate(ev: &Event, cx: &NarrationContext, lang: Lang) -> Vec<String> {
         Event::WsMessage(m) => ws_message(m, facts, lang),
         Event::Note(n) => vec![say!(lang, NoteLine, text = shown(&n.text))],
         Event::App(a) => super::above_ws::app(a, lang),
+        Event::Tls(t) => tls_narration::tls_msg(t, lang),
+        Event::TlsSession(t) => tls_narration::tls_session(t, lang),
     }
 }
 

@@ -338,6 +338,8 @@ impl StatsBuilder {
                 }
             }
             Event::ConnClose(cl) => c.seen(cl.ts),
+            Event::Tls(t) => c.seen(t.ts),
+            Event::TlsSession(t) => c.seen(t.ts),
             Event::Note(_) | Event::App(_) => {}
         }
         // A closed connection's figures are final: move them out so memory stays bounded by

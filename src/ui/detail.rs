@@ -70,6 +70,7 @@ impl Detail {
             Some(Event::WsFrame(_)) => &["ws.fin"],
             Some(Event::Http(_)) => &["http.request_line", "http.status_line", "tcp.payload"],
             Some(Event::WsMessage(_)) => &["tcp.payload"],
+            Some(Event::Tls(_)) => &["tls.handshake", "tls.record"],
             _ => &[],
         };
         want.iter()
@@ -271,6 +272,23 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
             ));
         }
         Event::Udp(_) => {}
+        Event::Tls(t) => {
+            let data: &[u8] = packet.as_ref().map_or(&[], |(_, b)| &b[..]);
+            tls_lines(t, data, &mut d.lines, lang);
+        }
+        Event::TlsSession(t) => {
+            d.lines.push(Line::new(0, LineKind::Heading, "TLS session"));
+            d.lines.push(Line::new(
+                1,
+                LineKind::Text,
+                format!("{} with {}", t.version, escape_for_terminal(&t.cipher)),
+            ));
+            d.lines.push(if t.decrypted {
+                Line::new(1, LineKind::Good, "decrypted with the key log: HTTP and WebSocket below are read from the plaintext")
+            } else {
+                Line::new(1, LineKind::Bad, "no keys: the payload stays encrypted (give --tls-keylog FILE or SSLKEYLOGFILE)")
+            });
+        }
         Event::Note(n) => {
             d.lines.push(Line::new(
                 0,
@@ -643,6 +661,28 @@ fn center(s: &str, w: usize) -> String {
     let pad = w.saturating_sub(n);
     let l = pad / 2;
     format!("{}{s}{}", " ".repeat(l), " ".repeat(pad - l))
+}
+
+/// A TLS message: the record header and handshake header as field trees, highlighted where
+/// the record header is found in the shown packet.
+fn tls_lines(t: &crate::event::TlsMsg, packet: &[u8], out: &mut Vec<Line>, lang: Lang) {
+    out.push(Line::new(
+        0,
+        LineKind::Heading,
+        format!(
+            "TLS {}{}",
+            t.kind,
+            if t.encrypted { " (decrypted)" } else { "" }
+        ),
+    ));
+    let raw = crate::tls::fields::record_bytes(&t.record);
+    let base = memchr::memmem::find(packet, &raw);
+    for f in crate::tls::fields::msg_fields(t) {
+        match base {
+            Some(b) => push_field(out, &f, 1, b, packet.len(), lang),
+            None => push_field(out, &f, 1, 0, 0, lang),
+        }
+    }
 }
 
 #[cfg(test)]

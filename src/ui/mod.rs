@@ -62,6 +62,8 @@ pub struct UiOptions {
     pub demo_ctl: Option<std::sync::mpsc::Sender<crate::live::demo::DemoCmd>>,
     /// A live source (capture, demo): the header shows its status and the view follows it.
     pub live: Option<model::LiveStatus>,
+    /// TLS secrets for decrypting wss:// in a file (`--tls-keylog`, `SSLKEYLOGFILE`).
+    pub tls_keys: crate::tls::KeyStore,
 }
 
 impl Default for UiOptions {
@@ -73,6 +75,7 @@ impl Default for UiOptions {
             quiz: false,
             demo_ctl: None,
             live: None,
+            tls_keys: crate::tls::KeyStore::default(),
         }
     }
 }
@@ -96,7 +99,10 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
         ),
         UiSource::File(p) => {
             file = std::fs::File::open(&p).ok();
-            (p.display().to_string(), source::spawn_file(p))
+            (
+                p.display().to_string(),
+                source::spawn_file(p, opts.tls_keys.clone()),
+            )
         }
         UiSource::Channel { name, rx } => (name, rx),
     };

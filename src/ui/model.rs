@@ -34,6 +34,7 @@ pub enum LayerFilter {
     Http,
     Ws,
     App,
+    Tls,
 }
 
 impl LayerFilter {
@@ -43,7 +44,8 @@ impl LayerFilter {
             LayerFilter::Tcp => LayerFilter::Http,
             LayerFilter::Http => LayerFilter::Ws,
             LayerFilter::Ws => LayerFilter::App,
-            LayerFilter::App => LayerFilter::All,
+            LayerFilter::App => LayerFilter::Tls,
+            LayerFilter::Tls => LayerFilter::All,
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -53,6 +55,7 @@ impl LayerFilter {
             LayerFilter::Http => "http",
             LayerFilter::Ws => "ws",
             LayerFilter::App => "app",
+            LayerFilter::Tls => "tls",
         }
     }
     fn admits(self, l: Layer) -> bool {
@@ -62,6 +65,7 @@ impl LayerFilter {
             LayerFilter::Http => l == Layer::Http,
             LayerFilter::Ws => l == Layer::Ws,
             LayerFilter::App => l == Layer::App,
+            LayerFilter::Tls => l == Layer::Tls,
         }
     }
 }
@@ -1093,6 +1097,8 @@ pub(crate) fn ts_of(ev: &Event) -> Option<i64> {
         Event::WsFrame(e) => e.ts.0,
         Event::WsMessage(e) => e.ts.0,
         Event::App(e) => e.ts.0,
+        Event::Tls(e) => e.ts.0,
+        Event::TlsSession(e) => e.ts.0,
         Event::Note(_) => return None,
     })
 }

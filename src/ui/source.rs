@@ -12,7 +12,14 @@ pub static EMBEDDED: &[u8] = include_bytes!("../../captures/classroom.pcap");
 const FRAME_PREVIEW: usize = 64;
 
 fn decoder() -> Decoder {
-    let mut opts = DecodeOptions::default();
+    decoder_with(crate::tls::KeyStore::default())
+}
+
+fn decoder_with(tls_keys: crate::tls::KeyStore) -> Decoder {
+    let mut opts = DecodeOptions {
+        tls_keys,
+        ..DecodeOptions::default()
+    };
     opts.limits.frame_preview = FRAME_PREVIEW;
     Decoder::new(opts)
 }
@@ -21,9 +28,9 @@ fn decoder() -> Decoder {
 /// they are in the file when the reader says (regular files), else a copy.
 fn pump(
     tx: &mut FeedSender,
+    mut dec: Decoder,
     read: impl FnOnce(&mut dyn FnMut(Packet<'_>, Option<u64>)) -> Result<ReadSummary, CaptureError>,
 ) {
-    let mut dec = decoder();
     let res = read(&mut |p: Packet<'_>, at: Option<u64>| {
         if !tx.is_open() {
             // The UI has gone; the rest of the file is not needed. Reading continues to the
@@ -52,10 +59,19 @@ fn pump(
     }
 }
 
-pub fn spawn_file(p: PathBuf) -> Receiver<Feed> {
+pub fn spawn_file(p: PathBuf, tls_keys: crate::tls::KeyStore) -> Receiver<Feed> {
     let (mut tx, rx) = feed::channel();
     std::thread::spawn(move || {
-        pump(&mut tx, |f| capture::read_file_offsets(&p, f));
+        let keys = tls_keys.clone();
+        let dec = decoder_with(tls_keys);
+        capture::with_secrets(
+            move |ty, text| {
+                if ty == crate::tls::DSB_TLS_KEY_LOG {
+                    keys.add_text(text)
+                }
+            },
+            || pump(&mut tx, dec, |f| capture::read_file_offsets(&p, f)),
+        );
     });
     rx
 }
@@ -63,7 +79,9 @@ pub fn spawn_file(p: PathBuf) -> Receiver<Feed> {
 pub fn spawn_bytes(b: &'static [u8]) -> Receiver<Feed> {
     let (mut tx, rx) = feed::channel();
     std::thread::spawn(move || {
-        pump(&mut tx, |f| capture::read_bytes(b, |p| f(p, None)));
+        pump(&mut tx, decoder(), |f| {
+            capture::read_bytes(b, |p| f(p, None))
+        });
     });
     rx
 }

@@ -16,6 +16,7 @@ pub enum Layer {
     Other,
     /// Above WebSocket: `app` events.
     App,
+    Tls,
 }
 
 /// Facts about one event computed once on arrival, so filtering never revisits the event.
@@ -98,6 +99,7 @@ impl Store {
             Event::Tcp(_) | Event::ConnOpen(_) | Event::ConnClose(_) | Event::Udp(_) => Layer::Tcp,
             Event::Http(_) | Event::WsHandshake(_) => Layer::Http,
             Event::WsFrame(_) | Event::WsMessage(_) => Layer::Ws,
+            Event::Tls(_) | Event::TlsSession(_) => Layer::Tls,
             Event::Note(_) => Layer::Other,
             Event::App(_) => Layer::App,
         };
@@ -264,7 +266,7 @@ mod file_backed_tests {
             .join("echo-node.pcap");
         let mut want = Vec::new();
         crate::capture::read_file(&path, |p| want.push(p.data.to_vec())).unwrap();
-        let rx = crate::ui::source::spawn_file(path.clone());
+        let rx = crate::ui::source::spawn_file(path.clone(), Default::default());
         let mut store = Store {
             file: std::fs::File::open(&path).ok(),
             ..Store::default()

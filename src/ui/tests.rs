@@ -247,6 +247,7 @@ pub(super) fn conversation() -> Batch {
             deflate: None,
             upgraded: true,
             problems: vec![],
+            tls: false,
         })),
         seg(
             7,
@@ -492,6 +493,10 @@ fn layer_filter_and_hidden_acks() {
     );
     key(&mut m, KeyCode::Char('l'));
     assert_eq!(m.layer, LayerFilter::App);
+    key(&mut m, KeyCode::Char('l'));
+    // A ws:// conversation has no TLS rows.
+    assert_eq!(m.layer, LayerFilter::Tls);
+    assert!(m.visible_rows().is_empty());
     key(&mut m, KeyCode::Char('l'));
     assert_eq!(m.layer, LayerFilter::All);
     let all = m.visible_rows().len();

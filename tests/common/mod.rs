@@ -34,18 +34,35 @@ pub fn all_captures() -> Vec<PathBuf> {
     v
 }
 
+/// Decode with `opts`; keys embedded in a pcapng (Decryption Secrets Blocks) are added to
+/// `opts.tls_keys` as `wslens decode` does.
 pub fn decode_with(path: &Path, opts: DecodeOptions) -> Vec<Event> {
     let mut events = Vec::new();
+    let keys = opts.tls_keys.clone();
     let mut dec = Decoder::new(opts);
     let mut sink = |e: Event| events.push(e);
-    let sum = capture::read_file(path, |p| dec.packet(&p, &mut sink)).expect("capture readable");
+    let sum = capture::with_secrets(
+        move |ty, text| {
+            if ty == wslens::tls::DSB_TLS_KEY_LOG {
+                keys.add_text(text)
+            }
+        },
+        || capture::read_file(path, |p| dec.packet(&p, &mut sink)),
+    )
+    .expect("capture readable");
     assert!(sum.error.is_none(), "{}: {:?}", path.display(), sum.error);
     dec.finish(&mut sink);
     events
 }
 
+/// Decode a bundled capture; a wss:// recording's key log (NAME.keys) is used when present.
 pub fn decode(path: &Path) -> Vec<Event> {
-    decode_with(path, DecodeOptions::default())
+    let keys = path.with_extension("keys");
+    let mut opts = DecodeOptions::default();
+    if keys.exists() {
+        opts.tls_keys = wslens::tls::KeyStore::open(&keys, false).expect("key log readable");
+    }
+    decode_with(path, opts)
 }
 
 /// tshark's fields for every packet matching `filter`, one Vec per packet (occurrences joined
