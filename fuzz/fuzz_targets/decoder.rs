@@ -20,7 +20,9 @@ const DICT: [&[u8]; 8] = [
 ];
 
 fn packet(src: u8, dst: u8, sp: u16, dp: u16, seq: u32, ack: u32, flags: u8, pl: &[u8]) -> Vec<u8> {
-    let mut p = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, src, 10, 0, 0, dst];
+    let mut p = vec![
+        0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, src, 10, 0, 0, dst,
+    ];
     let total = (40 + pl.len()) as u16;
     p[2..4].copy_from_slice(&total.to_be_bytes());
     p.extend_from_slice(&sp.to_be_bytes());

@@ -31,7 +31,12 @@ fuzz_target!(|data: &[u8]| {
         pkt += 1;
         let op = b.u8();
         let dir = if op & 1 == 0 { Dir::C2S } else { Dir::S2C };
-        let cx = StreamCtx { conn: 1, dir, pkt, ts: wslens::event::Ts(pkt as i64) };
+        let cx = StreamCtx {
+            conn: 1,
+            dir,
+            pkt,
+            ts: wslens::event::Ts(pkt as i64),
+        };
         match (op >> 1) & 7 {
             0 => app.gap(&mut st, cx, b.u16() as u64 + 1, &mut sink),
             1 if op & 0x80 != 0 => app.end(&mut st, cx, &mut sink),
@@ -43,7 +48,12 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     for dir in [Dir::C2S, Dir::S2C] {
-        let cx = StreamCtx { conn: 1, dir, pkt, ts: wslens::event::Ts(0) };
+        let cx = StreamCtx {
+            conn: 1,
+            dir,
+            pkt,
+            ts: wslens::event::Ts(0),
+        };
         app.end(&mut st, cx, &mut sink);
     }
 });

@@ -46,7 +46,12 @@ fuzz_target!(|data: &[u8]| {
             2 => r.acked(seq, &mut c),
             _ => r.finish(&mut c),
         }
-        assert!(r.held_bytes() <= lim.bytes, "held {} > {}", r.held_bytes(), lim.bytes);
+        assert!(
+            r.held_bytes() <= lim.bytes,
+            "held {} > {}",
+            r.held_bytes(),
+            lim.bytes
+        );
         assert_eq!(c.off, r.delivered());
     }
     r.finish(&mut c);

@@ -11,7 +11,11 @@ use wslens_fuzz::{Bytes, CheckingSink};
 fuzz_target!(|data: &[u8]| {
     let mut b = Bytes(data);
     let cfg_byte = b.u8();
-    let dir = if cfg_byte & 1 == 0 { Dir::C2S } else { Dir::S2C };
+    let dir = if cfg_byte & 1 == 0 {
+        Dir::C2S
+    } else {
+        Dir::S2C
+    };
     let deflate = (cfg_byte & 2 != 0).then(|| DeflateParams {
         server_no_context_takeover: cfg_byte & 4 != 0,
         client_no_context_takeover: cfg_byte & 8 != 0,
@@ -33,7 +37,12 @@ fuzz_target!(|data: &[u8]| {
     let mut pkt = 0;
     while !b.is_empty() {
         pkt += 1;
-        let cx = StreamCtx { conn: 1, dir, pkt, ts: Ts(pkt as i64) };
+        let cx = StreamCtx {
+            conn: 1,
+            dir,
+            pkt,
+            ts: Ts(pkt as i64),
+        };
         let op = b.u8();
         if op == 0xff {
             ws.gap(cx, b.u8() as u64 + 1, &mut sink);
@@ -42,5 +51,13 @@ fuzz_target!(|data: &[u8]| {
             ws.feed(cx, chunk, &mut sink);
         }
     }
-    ws.end(StreamCtx { conn: 1, dir, pkt, ts: Ts(0) }, &mut sink);
+    ws.end(
+        StreamCtx {
+            conn: 1,
+            dir,
+            pkt,
+            ts: Ts(0),
+        },
+        &mut sink,
+    );
 });

@@ -79,6 +79,7 @@ pub fn render_every_view(capture: &[u8], events: &[Event]) {
     for &c in conns.iter().take(4) {
         let rows = wslens::ladder::build(events, c, wslens::ladder::LadderOpts::default());
         let d = wslens::teach::diagram::Diagram {
+            lang: wslens::teach::Lang::Zh,
             rows: &rows,
             client: "client",
             server: "server",
@@ -88,9 +89,10 @@ pub fn render_every_view(capture: &[u8], events: &[Event]) {
         assert_terminal_safe(wslens::teach::diagram::mermaid(&d).as_bytes());
         let svg = wslens::teach::diagram::svg(&d);
         assert!(
-            svg.chars().all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}'
+            svg.chars()
+                .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}'
                 | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
-                || c as u32 >= 0x10000),
+                    || c as u32 >= 0x10000),
             "a character XML forbids in the SVG"
         );
     }
