@@ -2,7 +2,7 @@ use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wslens::decoder::{DecodeOptions, Decoder};
-use wslens::event::{ConnId, Event, Proto};
+use wslens::event::{ConnId, Event};
 use wslens::ladder::{self, LadderOpts};
 use wslens::teach::catalog::text;
 use wslens::teach::diagram::{self, Diagram};
@@ -72,7 +72,7 @@ pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
     let code = super::decode::drive(&a.file, &mut dec, &mut sink)?;
     let conn = match want {
         Some(c) => c,
-        None => pick_conn(&events)
+        None => wslens::teach::worksheet::pick_conn(&events)
             .ok_or_else(|| anyhow::anyhow!("{}: no TCP connection found", a.file.display()))?,
     };
     let (client, server) = events
@@ -126,20 +126,4 @@ pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(code)
-}
-
-/// The connection a class most likely wants: the first WebSocket one, else the first TCP one.
-fn pick_conn(events: &[Event]) -> Option<ConnId> {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Event::WsHandshake(h) if h.upgraded => Some(h.conn),
-            _ => None,
-        })
-        .or_else(|| {
-            events.iter().find_map(|e| match e {
-                Event::ConnOpen(o) if o.proto == Proto::Tcp => Some(o.conn),
-                _ => None,
-            })
-        })
 }

@@ -75,7 +75,8 @@ pub fn mermaid(d: &Diagram<'_>) -> String {
     s
 }
 
-fn xml(s: &str) -> String {
+/// One line of text for XML (SVG, HTML): markup escaped, characters XML forbids replaced.
+pub(crate) fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

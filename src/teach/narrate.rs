@@ -496,7 +496,8 @@ fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> 
     out
 }
 
-fn close_meaning(code: u16) -> Msg {
+/// What a close status code means (RFC 6455 §7.4.1), as a catalogue sentence.
+pub(crate) fn close_meaning(code: u16) -> Msg {
     match code {
         1000 => Msg::Cc1000,
         1001 => Msg::Cc1001,

@@ -8,7 +8,7 @@
 pub mod render;
 
 use super::catalog::{self, Lang, Msg};
-use super::narrate::{meaning, state_name};
+use super::narrate::{close_meaning, meaning, state_name};
 use crate::event::{ConnId, Dir, Event, Handshake, Opcode, TcpSegment, TcpState, WsFrame};
 use crate::http::WS_GUID;
 use std::fmt::Display;
@@ -110,7 +110,7 @@ fn dir_label(lang: Lang, d: Dir) -> String {
     format!("{} → {}", t(lang, a), t(lang, b))
 }
 
-/// The connection a worksheet is about when none is named: the first that upgraded to
+/// The connection a class most likely wants (worksheets, diagrams): the first that upgraded to
 /// WebSocket, else the first TCP connection.
 pub fn pick_conn(events: &[Event]) -> Option<ConnId> {
     events
@@ -494,21 +494,6 @@ pub fn build(events: &[Event], conn: ConnId, file: &str, lang: Lang) -> Option<S
         answers: key.answers,
         answers_title: t(lang, Msg::WkAnswers),
     })
-}
-
-fn close_meaning(code: u16) -> Msg {
-    match code {
-        1000 => Msg::Cc1000,
-        1001 => Msg::Cc1001,
-        1002 => Msg::Cc1002,
-        1003 => Msg::Cc1003,
-        1007 => Msg::Cc1007,
-        1008 => Msg::Cc1008,
-        1009 => Msg::Cc1009,
-        1010 => Msg::Cc1010,
-        1011 => Msg::Cc1011,
-        _ => Msg::CcOther,
-    }
 }
 
 /// The frame-unmasking exercise: the header's fields, then byte by byte XOR with the key.

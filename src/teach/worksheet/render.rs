@@ -93,27 +93,13 @@ fn longest_run(s: &str, c: char) -> usize {
     best
 }
 
-/// Text as HTML: markup characters as entities, and characters XML forbids (other controls,
-/// U+FFFE/U+FFFF) as visible code points, so the page is always well-formed.
+/// Text as HTML, line by line (code blocks keep their line breaks): markup escaped and every
+/// character XML forbids replaced, so the page is always well-formed.
 fn html_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\t' => out.push(c),
-            c if (c as u32) < 0x20
-                || matches!(c, '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}') =>
-            {
-                let _ = write!(out, "U+{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    s.split('\n')
+        .map(crate::teach::diagram::xml)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn html_cells(cells: &[Cell]) -> String {
