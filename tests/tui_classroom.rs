@@ -63,7 +63,11 @@ fn the_screen_in_chinese() {
     }
     let name = format!("wslens-zh-{}", std::process::id());
     let s = small(&name, &format!("{} --lang zh", exe()));
-    let sc = s.wait_for(|sc| sc.contains("个数据包"), "the Chinese header");
+    // Wait for the capture to be loaded, not only for the first (empty) screen.
+    let sc = s.wait_for(
+        |sc| sc.contains("个数据包") && sc.contains("连接 (1)"),
+        "the Chinese screen, loaded",
+    );
     for zh in [
         "连接 (1)",
         "本地（客户端）",
