@@ -151,6 +151,7 @@ fn run(format: &str) {
     }
     let Some(status) = status else {
         let _ = child.kill();
+        let _ = child.wait();
         panic!("wslens live did not stop on SIGINT");
     };
     assert!(status.success(), "{status:?}");
