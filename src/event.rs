@@ -670,6 +670,24 @@ impl Event {
         }
     }
 
+    /// When the event happened (a note has no time of its own).
+    pub fn ts(&self) -> Option<Ts> {
+        Some(match self {
+            Event::ConnOpen(e) => e.ts,
+            Event::Tcp(e) => e.ts,
+            Event::ConnClose(e) => e.ts,
+            Event::Udp(e) => e.ts,
+            Event::Http(e) => e.ts,
+            Event::WsHandshake(e) => e.ts,
+            Event::WsFrame(e) => e.ts,
+            Event::WsMessage(e) => e.ts,
+            Event::App(e) => e.ts,
+            Event::Tls(e) => e.ts,
+            Event::TlsSession(e) => e.ts,
+            Event::Note(_) => return None,
+        })
+    }
+
     /// The packet this event belongs to (for frames, the last one that carried it).
     pub fn pkt(&self) -> Option<PktNum> {
         match self {

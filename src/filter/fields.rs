@@ -101,20 +101,7 @@ pub fn values<'a>(f: Field, ev: &'a Event, ports: Option<[u16; 2]>, out: &mut Ve
             }
         }
         Field::Ts => {
-            let ts = match ev {
-                E::ConnOpen(e) => Some(e.ts),
-                E::Tcp(e) => Some(e.ts),
-                E::ConnClose(e) => Some(e.ts),
-                E::Udp(e) => Some(e.ts),
-                E::Http(e) => Some(e.ts),
-                E::WsHandshake(e) => Some(e.ts),
-                E::WsFrame(e) => Some(e.ts),
-                E::WsMessage(e) => Some(e.ts),
-                E::App(e) => Some(e.ts),
-                E::Tls(e) => Some(e.ts),
-                E::TlsSession(e) => Some(e.ts),
-                E::Note(_) => None,
-            };
+            let ts = ev.ts();
             if let Some(t) = ts {
                 out.push(n(t.secs()))
             }

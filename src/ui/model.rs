@@ -1087,20 +1087,7 @@ pub fn update(m: &mut Model, msg: Msg) {
 }
 
 pub(crate) fn ts_of(ev: &Event) -> Option<i64> {
-    Some(match ev {
-        Event::ConnOpen(e) => e.ts.0,
-        Event::Tcp(e) => e.ts.0,
-        Event::ConnClose(e) => e.ts.0,
-        Event::Udp(e) => e.ts.0,
-        Event::Http(e) => e.ts.0,
-        Event::WsHandshake(e) => e.ts.0,
-        Event::WsFrame(e) => e.ts.0,
-        Event::WsMessage(e) => e.ts.0,
-        Event::App(e) => e.ts.0,
-        Event::Tls(e) => e.ts.0,
-        Event::TlsSession(e) => e.ts.0,
-        Event::Note(_) => return None,
-    })
+    ev.ts().map(|t| t.0)
 }
 
 fn contains_ci(hay: &str, needle: &str) -> bool {
