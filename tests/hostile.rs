@@ -309,6 +309,29 @@ fn crafted_captures_decode_to_the_truth() {
         .collect();
     assert_eq!(lens, [5, 300]);
 
+    // A reference beyond the agreed window: both messages still inflated, the second flagged.
+    let ev = round_two("deflate-beyond-window.pcap");
+    let (near, far) = generate::window_messages();
+    let msgs = of(&ev, "ws_message");
+    let texts: Vec<&str> = msgs.iter().filter_map(|m| m["text"].as_str()).collect();
+    assert_eq!(texts, [near.as_str(), far.as_str()]);
+    let notes: Vec<_> = of(&ev, "note")
+        .into_iter()
+        .filter(|n| n["code"] == "ws-deflate-window")
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let text = notes[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("1000 bytes")
+            && text.contains("server_max_window_bits=9")
+            && text.contains("§7.1.2.1"),
+        "{text}"
+    );
+    assert_eq!(
+        notes[0]["pkt"], msgs[1]["pkt"],
+        "on the second message's packet"
+    );
+
     // pcapng with a power-of-two resolution: the two packets are 0.25 s apart, at the time set.
     let ev = round_two("tsresol-power-of-two.pcapng");
     let ts: Vec<f64> = of(&ev, "tcp")

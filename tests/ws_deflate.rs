@@ -252,3 +252,17 @@ fn corrupt_deflate_data_is_an_error() {
     assert_eq!(note_codes(&evs), ["ws-inflate-error"]);
     assert!(messages(&evs)[0].inflate_error.is_some());
 }
+
+#[test]
+fn real_peers_keeping_to_small_windows_are_not_flagged() {
+    // python-websockets negotiated client_max_window_bits=10 and server_max_window_bits=11 and
+    // compressed 86 messages within them: the window scanner reads them all and claims nothing.
+    let evs = common::decode(&common::capture("deflate-window.pcap"));
+    let compressed = messages(&evs).iter().filter(|m| m.compressed).count();
+    assert!(compressed >= 80, "{compressed}");
+    assert!(!note_codes(&evs).contains(&"ws-deflate-window"));
+    assert!(
+        messages(&evs).iter().all(|m| m.inflate_error.is_none()),
+        "every message inflated"
+    );
+}

@@ -255,6 +255,8 @@ pub fn live_inflaters() -> usize {
 
 pub(crate) struct Inflater {
     z: Decompress,
+    /// Watches the distances the sender uses when it agreed to a window under 32 KiB.
+    check: Option<Box<super::deflate_window::WindowCheck>>,
     /// The sliding window lacks history (capture began mid-stream, bytes missed, or an error):
     /// messages that refer back into it will fail until one inflates without it.
     pub broken: bool,
@@ -270,23 +272,32 @@ impl Inflater {
     /// `bits`: the sender's negotiated `*_max_window_bits` (8 is read as 9, like zlib does: a
     /// raw inflate window is 2^9 bytes at least).
     pub fn new(broken: bool, bits: u8) -> Self {
-        let bits = bits.clamp(9, 15);
         LIVE.set(LIVE.get() + 1);
         Inflater {
-            z: Decompress::new_with_window_bits(false, bits),
+            z: Decompress::new_with_window_bits(false, bits.clamp(9, 15)),
+            check: super::deflate_window::WindowCheck::new(bits).map(Box::new),
             broken,
         }
+    }
+
+    /// The longest distance beyond the agreed window the sender used since last asked.
+    pub fn take_over_window(&mut self) -> Option<u32> {
+        self.check.as_mut().and_then(|c| c.take_over())
     }
 
     /// Bytes of memory this inflater takes ([`INFLATER_MEM`]). A window smaller than 2^15
     /// makes zlib refuse a sender reaching further back than it agreed to, but saves nothing
     /// with zlib-rs 0.6, which allocates 32 KiB whatever the bits.
     pub fn mem(&self) -> usize {
-        INFLATER_MEM
+        // The window check holds its Huffman tables and a unit's worth of pending bytes.
+        INFLATER_MEM + if self.check.is_some() { 2 << 10 } else { 0 }
     }
 
     pub fn reset(&mut self) {
         self.z.reset(false);
+        if let Some(c) = self.check.as_mut() {
+            c.reset();
+        }
     }
 
     /// Inflate `input` (part of a compressed message) into `body`, stopping at `limit` inflated
@@ -315,6 +326,9 @@ impl Inflater {
         sink: &mut dyn Sink,
     ) -> Result<(), InflateStop> {
         let mut input = input;
+        if let Some(c) = self.check.as_mut() {
+            c.feed(input);
+        }
         loop {
             let (in0, out0) = (self.z.total_in(), self.z.total_out());
             let status = self
@@ -337,7 +351,8 @@ impl Inflater {
             }
             if status == Status::StreamEnd {
                 // The sender closed the deflate stream (BFINAL); what follows starts a new one.
-                self.reset();
+                // (The window check has read the same bytes and found the stream's end itself.)
+                self.z.reset(false);
                 if input.is_empty() {
                     return Ok(());
                 }

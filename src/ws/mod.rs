@@ -9,6 +9,7 @@
 //! no memory. See `docs/websocket.md` for what is checked and which notes exist.
 
 mod body;
+mod deflate_window;
 mod header;
 mod mask;
 mod notes;
@@ -866,6 +867,29 @@ impl WsDirection {
         }
         emit_message(ev, digest, sink);
         self.message_notes(false, cx, sink);
+        self.window_note(cx, sink);
+    }
+
+    /// A compressed message that reached back further than the window its sender agreed to:
+    /// a receiver keeping only that window could not have inflated it.
+    fn window_note(&mut self, cx: &StreamCtx, sink: &mut dyn Sink) {
+        let Some(distance) = self.infl.as_mut().and_then(Inflater::take_over_window) else {
+            return;
+        };
+        let bits = self.window_bits();
+        let (param, section) = match self.dir {
+            Dir::C2S => ("client_max_window_bits", "7.1.2.2"),
+            Dir::S2C => ("server_max_window_bits", "7.1.2.1"),
+        };
+        self.notes
+            .emit(sink, cx, Level::Warn, Kind::DeflateWindow, || {
+                format!(
+                    "a compressed message refers back {distance} bytes, beyond the {}-byte \
+                     window its sender agreed to ({param}={bits}): a peer keeping only that \
+                     window cannot inflate it (RFC 7692 §{section})",
+                    1u32 << bits.max(8)
+                )
+            });
     }
 
     fn finish_ctrl(&mut self, cx: &StreamCtx, sink: &mut dyn Sink) {

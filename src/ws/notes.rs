@@ -27,9 +27,10 @@ pub(crate) enum Kind {
     PreviewLimit,
     LengthTopBit,
     LengthNotMinimal,
+    DeflateWindow,
 }
 
-const N_CODES: usize = Kind::LengthNotMinimal as usize + 1;
+const N_CODES: usize = Kind::DeflateWindow as usize + 1;
 
 impl Kind {
     /// A protocol violation: only reported when the frame it is about was found by following
@@ -70,6 +71,7 @@ impl Kind {
             Kind::PreviewLimit => "ws-preview-limit",
             Kind::LengthTopBit => "ws-length-top-bit",
             Kind::LengthNotMinimal => "ws-length-not-minimal",
+            Kind::DeflateWindow => "ws-deflate-window",
         }
     }
 }

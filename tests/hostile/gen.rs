@@ -745,6 +745,26 @@ pub fn round_two() -> Vec<Case> {
             .absent(&["ws-request-not-captured"]),
     );
 
+    // A server that agreed to a 512-byte window (server_max_window_bits=9) and then refers
+    // back 1,000 bytes in its second message; its first stays within the window.
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    let mut c = Conv::new(41007, 80);
+    let ext = "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=9\r\n";
+    ws_session(&mut p, &mut c, "/", ext, ext);
+    let (near, far) = window_messages();
+    let mut z = flate2::Compress::new(flate2::Compression::default(), false);
+    for msg in [&near, &far] {
+        let payload = deflate_message(&mut z, msg.as_bytes());
+        c.send(
+            &mut p,
+            false,
+            &ws_frame(true, true, 1, None, &payload),
+            1400,
+        );
+    }
+    c.close(&mut p);
+    v.push(case("deflate-beyond-window.pcap", p.buf).notes(&["ws-deflate-window"]));
+
     // pcapng with a power-of-two timestamp resolution (2^-20 s): two packets 0.25 s apart.
     let c = Conv::new(41006, 80);
     let mut ng = ng_shb();
@@ -808,6 +828,32 @@ pub fn invisible_and_invalid() -> Vec<u8> {
     c.send(&mut p, false, &ws_frame(true, false, 8, None, &close), 1400);
     c.close(&mut p);
     p.buf
+}
+
+/// The two texts of `deflate-beyond-window.pcap`: the first is 400 bytes, so no repeat in it
+/// lies further back than 400 bytes; the second is a run of `x` (each a reference 1 byte
+/// back) and then the first's opening again, 1,000 bytes back.
+pub fn window_messages() -> (String, String) {
+    let mut near = String::new();
+    let mut x = 12345u32;
+    while near.len() < 400 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        near.push(char::from(b'a' + (x >> 16) as u8 % 23));
+    }
+    let mut far = "x".repeat(600);
+    far.push_str(&near[..100]);
+    (near, far)
+}
+
+/// One permessage-deflate message (RFC 7692: sync-flushed, the final 00 00 ff ff removed),
+/// continuing the compressor's context.
+pub fn deflate_message(z: &mut flate2::Compress, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 64);
+    z.compress_vec(data, &mut out, flate2::FlushCompress::Sync)
+        .expect("deflate");
+    assert!(out.ends_with(&[0, 0, 0xff, 0xff]), "sync flush");
+    out.truncate(out.len() - 4);
+    out
 }
 
 /// permessage-deflate payload (RFC 7692: sync-flushed, without the final 00 00 ff ff) of `n`
