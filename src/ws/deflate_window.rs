@@ -452,4 +452,21 @@ mod tests {
     fn a_full_window_needs_no_check() {
         assert!(WindowCheck::new(15).is_none());
     }
+
+    proptest::proptest! {
+        /// Any bytes in any split: no panic, and what is kept stays bounded.
+        #[test]
+        fn any_bytes_are_read_safely(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..4000),
+            piece in 1usize..600,
+            bits in 8u8..15,
+        ) {
+            let mut c = WindowCheck::new(bits).unwrap();
+            for p in bytes.chunks(piece) {
+                c.feed(p);
+                proptest::prop_assert!(c.pending.len() <= MAX_PENDING);
+            }
+            let _ = c.take_over();
+        }
+    }
 }
