@@ -652,5 +652,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         DAsJson => "Payload as JSON",
         DAsHex => "Payload as hex",
         DAsBase64 => "Payload as base64",
+        KLayers => "one arrow per packet ↔ one arrow per layer",
+        UiFiltPerLayer => "per layer",
     }
 }

@@ -585,5 +585,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         DAsJson => "载荷（JSON）",
         DAsHex => "载荷（十六进制）",
         DAsBase64 => "载荷（base64）",
+        KLayers => "每个数据包一个箭头 ↔ 每层一个箭头",
+        UiFiltPerLayer => "分层显示",
     }
 }

@@ -483,3 +483,73 @@ fn the_chinese_screen_has_no_untranslated_words() {
     let found: Vec<String> = found.into_iter().take(40).collect();
     assert!(found.is_empty(), "untranslated:\n{}", found.join("\n"));
 }
+
+/// One arrow per packet on the real classroom recording: the segment carrying the GET is the
+/// GET's row; `x` draws the layers apart; the layer filter, a search by the segment's numbers
+/// and the chapters all agree with what is drawn.
+#[test]
+fn one_arrow_per_packet_and_the_filters_agree() {
+    let mut m = classroom(false);
+    press(&mut m, 'G');
+    let get = (0..m.store.events.len())
+        .find(|&i| matches!(m.store.events[i], Event::Http(_)))
+        .unwrap();
+    let seg = get - 1;
+    assert!(matches!(&m.store.events[seg], Event::Tcp(t) if t.len == 198));
+    let rows = m.visible_rows().to_vec();
+    assert!(rows.contains(&(get as u32)) && !rows.contains(&(seg as u32)));
+    assert_eq!(
+        m.label(get).unwrap(),
+        "step 2/4 GET /chat  Upgrade: websocket · seq=1 ack=1 len=198"
+    );
+    // Chapter 3 stands on the merged row; its narration tells the segment's numbers too.
+    press(&mut m, '3');
+    assert_eq!(m.cursor, Some(get));
+    assert!(
+        m.narration.iter().any(|s| s.contains("198 bytes of data")),
+        "{:#?}",
+        m.narration
+    );
+    // A search by the segment's numbers finds the merged row, as text and as an expression.
+    for q in ["len=198", "tcp.len == 198"] {
+        update(
+            &mut m,
+            Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)),
+        );
+        for c in q.chars() {
+            press(&mut m, c);
+        }
+        update(
+            &mut m,
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        assert_eq!(m.visible_rows(), [get as u32], "search {q}");
+        update(
+            &mut m,
+            Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        );
+    }
+    // The TCP layer filter shows the segment as its own arrow; the HTTP one the bare GET.
+    press(&mut m, 'l');
+    assert_eq!(m.layer, LayerFilter::Tcp);
+    assert!(m.visible_rows().contains(&(seg as u32)));
+    assert_eq!(m.label(seg).unwrap(), "ACK,PSH seq=1 ack=1 len=198");
+    press(&mut m, 'l');
+    assert_eq!(m.layer, LayerFilter::Http);
+    assert_eq!(
+        m.label(get).unwrap(),
+        "step 2/4 GET /chat  Upgrade: websocket"
+    );
+    while m.layer != LayerFilter::All {
+        press(&mut m, 'l');
+    }
+    // Per layer: both rows, the segment first, and the header says so.
+    let merged = m.visible_rows().len();
+    press(&mut m, 'x');
+    let rows = m.visible_rows().to_vec();
+    assert!(rows.contains(&(seg as u32)) && rows.contains(&(get as u32)));
+    assert!(rows.len() > merged);
+    assert!(super::tests::render(&m, 100, 30).contains("per layer"));
+    press(&mut m, 'x');
+    assert_eq!(m.visible_rows().len(), merged);
+}
