@@ -244,7 +244,13 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
                 ));
             }
             if let Some(p) = h.problems.first() {
-                let _ = write!(s, ": {}", escape_for_terminal(p));
+                let p = crate::teach::decoder_words::sentence(opts.lang, p);
+                let colon = if opts.lang == crate::teach::Lang::Zh {
+                    "："
+                } else {
+                    ": "
+                };
+                let _ = write!(s, "{colon}{}", escape_for_terminal(&p));
             }
         }
         Event::WsFrame(f) => {
@@ -297,29 +303,20 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
             ));
         }
         Event::Note(n) => {
-            let _ = write!(s, "! {}", escape_for_terminal(&n.text));
+            let t = crate::teach::decoder_words::sentence(opts.lang, &n.text);
+            let _ = write!(s, "! {}", escape_for_terminal(&t));
         }
         Event::Tls(t) => {
-            let _ = write!(s, "TLS {}", crate::output::text::tls_summary(t));
+            let _ = write!(s, "TLS {}", crate::teach::tls_words::summary(opts.lang, t));
         }
         Event::TlsSession(t) => {
-            let _ = write!(
-                s,
-                "TLS {} {}: {}",
-                t.version,
-                escape_for_terminal(&t.cipher),
-                if t.decrypted {
-                    "decrypted"
-                } else {
-                    "encrypted, no keys"
-                }
-            );
+            s.push_str(&crate::teach::tls_words::session_label(opts.lang, t));
         }
         Event::Udp(u) => {
             let _ = write!(s, "UDP len={}", u.len);
         }
         Event::ConnOpen(_) => return None,
-        Event::App(a) => s.push_str(&crate::output::app::label(a)),
+        Event::App(a) => s.push_str(&crate::teach::app_words::label(opts.lang, a)),
     }
     Some(s)
 }

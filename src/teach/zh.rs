@@ -536,7 +536,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         AppEioUpgrade => {
             "第 3 步：客户端发送 upgrade（5）：此后会话的数据包都走 WebSocket，轮询停止。"
         }
-        AppEioNoop => "noop（6）：服务器用一个空包结束正在等待的长轮询，好让客户端切换传输方式。",
+        AppEioNoop => {
+            "空包（noop，6）：服务器用一个空包结束正在等待的长轮询，好让客户端切换传输方式。"
+        }
         AppEioPing => "心跳：{who}发送 Engine.IO ping；对方须及时回复 pong，否则会话被视为已断开。",
         AppEioPong => "心跳应答：{who}回复 pong。",
         AppEioClose => "{who}关闭 Engine.IO 会话。",
