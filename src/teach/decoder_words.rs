@@ -357,8 +357,54 @@ const ZH: &[(&str, &str)] = &[
         "TLS 1.3 里只为兼容而发、没有作用（RFC 8446 D.4）",
     ),
     ("{} (fatal)", "致命（{0}）"),
+    // TLS field values (src/tls/fields.rs)
+    ("{} bytes of {}", "{0} 字节，内容类型（{1}）"),
+    ("32 bytes", "32 字节"),
+    (
+        "a ticket or pre-shared key is offered",
+        "提供了会话票据或预共享密钥",
+    ),
+    (
+        "{}; issuer {}; valid {} to {}; {} bytes",
+        "主体“{0}”；签发者“{1}”；有效期 {2} 至 {3}；{4} 字节",
+    ),
     ("{} (warning)", "警告（{0}）"),
 ];
+
+/// What a header field's value says in parentheses after its number (`1 (final frame of the
+/// message)`), in Chinese.
+const VALUE_NOTES_ZH: &[(&str, &str)] = &[
+    ("set", "已置位"),
+    ("unverified", "未校验"),
+    ("final frame of the message", "消息的最后一帧"),
+    ("more frames follow", "后面还有帧"),
+    ("masked", "已加掩码"),
+    ("not masked", "未加掩码"),
+    ("16-bit extended length follows", "后跟 16 位扩展长度"),
+    ("64-bit extended length follows", "后跟 64 位扩展长度"),
+];
+
+/// A protocol field's value as the detail pane shows it: the number stays, what the decoder
+/// says about it is in the reader's language. `name` is the field's stable name
+/// (`ws.fin`, `tls.cert`).
+pub fn field_value<'a>(lang: Lang, name: &str, v: &'a str) -> Cow<'a, str> {
+    if lang == Lang::En {
+        return Cow::Borrowed(v);
+    }
+    if let Some(open) = v.rfind(" (")
+        && let Some(inner) = v[open + 2..].strip_suffix(')')
+        && let Some((_, zh)) = VALUE_NOTES_ZH.iter().find(|(e, _)| *e == inner)
+    {
+        return Cow::Owned(format!("{}（{zh}）", &v[..open]));
+    }
+    if name == "tls.handshake" {
+        return Cow::Owned(super::tls_words::kind_name(lang, v).into_owned());
+    }
+    if name.starts_with("tls.") {
+        return sentence(lang, v);
+    }
+    Cow::Borrowed(v)
+}
 
 /// Captured values that are the decoders' own English words, in Chinese.
 const VALUES_ZH: &[(&str, &str)] = &[
@@ -371,8 +417,6 @@ const VALUES_ZH: &[(&str, &str)] = &[
     ("ping", "Ping"),
     ("pong", "Pong"),
     ("a tunnel", "隧道"),
-    ("application_data", "应用数据（application_data）"),
-    ("handshake", "握手（handshake）"),
 ];
 
 /// Appended by the WebSocket decoder to the last note of a kind it shows.

@@ -425,6 +425,23 @@ fn the_chinese_screen_has_no_untranslated_words() {
                 }
             }
             for l in &m.detail.lines {
+                // A field's value: what the decoder says about its number (`1 (final frame
+                // of the message)`) and the TLS layer's phrases are words to translate.
+                if l.kind == LineKind::Field
+                    && let Some((_, value)) = l.text.rsplit_once(": ")
+                {
+                    let phrase = value
+                        .rsplit_once(" (")
+                        .and_then(|(_, p)| p.strip_suffix(')'))
+                        .filter(|p| p.is_ascii() && p.contains(' '));
+                    let mut words = phrase.map(english_words).unwrap_or_default();
+                    if l.name.starts_with("tls.") || l.name.starts_with("ws.") {
+                        words.extend(english_words(value));
+                    }
+                    for w in words {
+                        found.insert(format!("{name}: field {w:?} in {:?}", l.text));
+                    }
+                }
                 // Field lines are checked by their labels below; the RFC's bit diagram keeps
                 // the RFC's own names.
                 if l.kind == LineKind::Field

@@ -328,12 +328,10 @@ fn push_field(out: &mut Vec<Line>, f: &Field, depth: u8, base: usize, limit: usi
     {
         // A header line's value already starts with its name ("Host: …"); say it once.
         escape_for_terminal(&f.value).into_owned()
-    } else if f.name == "tls.detail" {
-        // The decoder's phrase about a TLS message, in the reader's language.
-        let v = crate::teach::decoder_words::sentence(lang, &f.value);
-        format!("{label}: {}", escape_for_terminal(&v))
     } else {
-        format!("{label}: {}", escape_for_terminal(&f.value))
+        // What the decoder says about the value, in the reader's language.
+        let v = crate::teach::decoder_words::field_value(lang, f.name, &f.value);
+        format!("{label}: {}", escape_for_terminal(&v))
     };
     out.push(Line {
         depth,
