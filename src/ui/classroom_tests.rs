@@ -554,3 +554,30 @@ fn one_arrow_per_packet_and_the_filters_agree() {
     press(&mut m, 'x');
     assert_eq!(m.visible_rows().len(), merged);
 }
+
+/// At 80x24 the Accept computation is readable without scrolling: the GUID whole, the key
+/// and GUID joined, the SHA-1, the base64 and the server's value with its verdict.
+#[test]
+fn the_accept_computation_fits_80x24() {
+    for lang in [Lang::En, Lang::Zh] {
+        let mut m = classroom(false);
+        m.set_lang(lang);
+        let hs = (0..m.store.events.len())
+            .find(|&i| matches!(m.store.events[i], Event::WsHandshake(_)))
+            .unwrap();
+        m.select(hs);
+        let screen = super::tests::render(&m, 80, 24);
+        for want in [
+            "2 + GUID    258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+            "= JZIKtAqF0HlPWvfOsV3VzQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+            "3 SHA-1     c2f727ac8af7d71f6af84d4357a98b94d45ff9ba",
+            "4 base64    wvcnrIr31x9q+E1DV6mLlNRf+bo=",
+        ] {
+            assert!(screen.contains(want), "{lang}: no {want:?} in\n{screen}");
+        }
+        assert!(
+            screen.contains("wvcnrIr31x9q+E1DV6mLlNRf+bo= ✓"),
+            "{lang}: the server's value and verdict\n{screen}"
+        );
+    }
+}

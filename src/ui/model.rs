@@ -449,9 +449,19 @@ impl Model {
         // Ethernet header: small screens show only a few lines. Events about more than one
         // packet (handshake, close) open at their own explanation below the packet.
         self.detail_offset = match self.store.events.get(c) {
-            Some(Event::WsHandshake(_) | Event::ConnClose(_) | Event::Note(_)) => {
-                self.detail.event_heading().unwrap_or(0)
+            Some(Event::WsHandshake(_)) => {
+                // A short pane starts at the GUID: the joined key, SHA-1, base64 and the
+                // server's value follow without scrolling (80x24).
+                let from = self.detail.event_heading().unwrap_or(0);
+                let guid = self.detail.lines.iter().position(|l| {
+                    l.kind == detail::LineKind::Text && l.text.contains(crate::http::WS_GUID)
+                });
+                match guid {
+                    Some(g) if self.detail.lines.len() - from > a.detail_rows() => g,
+                    _ => from,
+                }
             }
+            Some(Event::ConnClose(_) | Event::Note(_)) => self.detail.event_heading().unwrap_or(0),
             // An application message's meaning is at the top, above its packet.
             Some(Event::App(_)) => 0,
             _ => self.detail_sel.map_or(0, |s| s.saturating_sub(1)),
