@@ -273,7 +273,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         KEnter => "(connections) open the selected one",
         KCompare => "compare polling with WebSocket (whole capture)",
         KOneConn => "step only through the selected connection",
-        KLayer => "layer filter: all → TCP → HTTP → WebSocket → app",
+        KLayer => "layers: all → TCP → HTTP → WebSocket → app → TLS",
         KAcks => "hide / show pure ACKs",
         KSearch => "search labels (Enter applies, Esc cancels)",
         KRaw => "relative / raw sequence numbers",

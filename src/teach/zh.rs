@@ -250,7 +250,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         KEnter => "（连接列表）打开选中的连接",
         KCompare => "对比轮询与 WebSocket（整个抓包）",
         KOneConn => "只在选中的连接中单步",
-        KLayer => "协议层过滤：全部 → TCP → HTTP → WebSocket → 应用层",
+        KLayer => "协议层：全部 → TCP → HTTP → WebSocket → 应用层 → TLS",
         KAcks => "隐藏 / 显示纯 ACK",
         KSearch => "搜索标签（Enter 应用，Esc 取消）",
         KRaw => "相对 / 原始序号",

@@ -406,15 +406,27 @@ fn the_chinese_screen_has_no_untranslated_words() {
         m.set_lang(Lang::Zh);
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         // The screen's fixed words: header, list heading, pane titles, footer, help.
-        let screen = super::tests::render(&m, 100, 30);
-        for (i, l) in screen.lines().enumerate() {
-            // Row 3 is the first connection's row (addresses); the ladder rows are below.
-            if i < 3 || l.starts_with(' ') && l.contains('─') {
-                for w in english_words(l) {
-                    found.insert(format!("{name}: screen {w:?} in {l:?}"));
+        // Under every layer filter and one arrow per layer (`x`), as the titles say.
+        for _ in 0..6 {
+            let screen = super::tests::render(&m, 100, 30);
+            for (i, l) in screen.lines().enumerate() {
+                // Row 3 is the first connection's row (addresses); the ladder rows are below.
+                if i < 3 || l.starts_with([' ', '▸']) && l.contains('─') {
+                    for w in english_words(l) {
+                        found.insert(format!("{name}: screen {w:?} in {l:?}"));
+                    }
                 }
             }
+            press(&mut m, 'l');
         }
+        assert_eq!(m.layer, LayerFilter::All, "round the whole cycle");
+        press(&mut m, 'x');
+        for l in super::tests::render(&m, 100, 30).lines().take(8) {
+            for w in english_words(l) {
+                found.insert(format!("{name}: screen {w:?} in {l:?}"));
+            }
+        }
+        press(&mut m, 'x');
         // Every event: notes, upgrade problems, TLS and the application layer included.
         for i in 0..m.store.events.len() {
             m.select(i);

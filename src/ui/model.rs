@@ -48,6 +48,19 @@ impl LayerFilter {
             LayerFilter::Tls => LayerFilter::All,
         }
     }
+    /// The layer as the ladder's title names it: the filter's own word in English, the
+    /// layer's name in Chinese.
+    pub fn name(self, lang: Lang) -> &'static str {
+        match (lang, self) {
+            (Lang::En, l) => l.as_str(),
+            (Lang::Zh, LayerFilter::All) => "全部",
+            (Lang::Zh, LayerFilter::Tcp) => "TCP",
+            (Lang::Zh, LayerFilter::Http) => "HTTP",
+            (Lang::Zh, LayerFilter::Ws) => "WebSocket",
+            (Lang::Zh, LayerFilter::App) => "应用层",
+            (Lang::Zh, LayerFilter::Tls) => "TLS",
+        }
+    }
     pub fn as_str(self) -> &'static str {
         match self {
             LayerFilter::All => "all",

@@ -340,7 +340,11 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     };
     let mut filt = Vec::new();
     if m.layer != super::model::LayerFilter::All {
-        filt.push(say(m.lang(), Msg::UiFiltLayer, &[("l", &m.layer.as_str())]));
+        filt.push(say(
+            m.lang(),
+            Msg::UiFiltLayer,
+            &[("l", &m.layer.name(m.lang()))],
+        ));
     }
     if m.hide_acks {
         filt.push(text(m.lang(), Msg::UiFiltNoAcks).into());
