@@ -480,13 +480,19 @@ pub fn fit_label(s: &str, w: usize) -> String {
         let b = s[a..].find(SEGMENT_SEP).map_or(s.len(), |e| a + e);
         return fit_label(&format!("{}{}", &s[..a], &s[b..]), w);
     }
-    // A merged row's segment numbers are facts too: the meaning before them gives way.
+    // A merged row: the meaning's own facts come first (`(masked) deflate 73→83B` after a
+    // preview); the segment's numbers follow as far as they fit: all, then without the ack,
+    // then none (`x` shows the segment's own arrow).
     if let Some(p) = s.rfind(SEGMENT_SEP) {
         let (meaning, numbers) = (&s[..p], &s[p..]);
-        let nw = display_width(numbers);
-        if nw + 8 <= w {
-            return format!("{}{numbers}", fit_label(meaning, w - nw));
+        let short = without_ack(numbers);
+        for nums in [numbers, short.as_str()] {
+            let nw = display_width(nums);
+            if nw < w && least_width(meaning) <= w - nw {
+                return format!("{}{nums}", fit_label(meaning, w - nw));
+            }
         }
+        return fit_label(meaning, w);
     }
     if let (Some(a), Some(b)) = (s.find('"'), s.rfind('"'))
         && b > a + 1
@@ -499,6 +505,27 @@ pub fn fit_label(s: &str, w: usize) -> String {
         }
     }
     fit(s, w)
+}
+
+/// The fewest columns a label can take without losing a fact: a quoted preview shrinks to a
+/// few characters; other labels may lose their end past the first 20 columns (a reason phrase,
+/// a cipher suite's name).
+fn least_width(s: &str) -> usize {
+    if let (Some(a), Some(b)) = (s.find('"'), s.rfind('"'))
+        && b > a + 1
+    {
+        return display_width(&s[..=a]) + display_width(&s[b..]) + 4;
+    }
+    display_width(s).min(20)
+}
+
+/// ` · seq=1 ack=1 len=198` without its ack.
+fn without_ack(numbers: &str) -> String {
+    numbers
+        .split(' ')
+        .filter(|w| !w.starts_with("ack="))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Columns a string takes in a terminal: CJK and other wide characters take two, so a label
@@ -853,5 +880,20 @@ mod tests {
             fit_label(&m[3], 45),
             "step 2/4 GET /chat · seq=1 ack=1 len=198"
         );
+        // A compressed frame keeps `(masked) deflate a→bB`; the numbers give way first.
+        let l = "Text \"{\"type\":\"chat\",\"room\":\"general\"}\" (masked) deflate 73→79B · seq=265 ack=250 len=79";
+        let f = fit_label(l, 45);
+        assert!(f.ends_with("(masked) deflate 73→79B"), "{f}");
+        let f = fit_label(l, 52);
+        assert!(
+            f.ends_with("(masked) deflate 73→79B · seq=265 len=79"),
+            "{f}"
+        );
+        let f = fit_label(l, 70);
+        assert!(
+            f.ends_with("deflate 73→79B · seq=265 ack=250 len=79"),
+            "{f}"
+        );
+        assert!(f.starts_with("Text \"{"), "{f}");
     }
 }
