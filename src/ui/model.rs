@@ -469,9 +469,11 @@ impl Model {
                 let guid = self.detail.lines.iter().position(|l| {
                     l.kind == detail::LineKind::Text && l.text.contains(crate::http::WS_GUID)
                 });
+                // As much of what comes before as fits, the computation whole.
+                let last_page = self.detail.lines.len().saturating_sub(a.detail_rows());
                 match guid {
-                    Some(g) if self.detail.lines.len() - from > a.detail_rows() => g,
-                    _ => from,
+                    Some(g) => from.max(g.min(last_page)),
+                    None => from,
                 }
             }
             Some(Event::ConnClose(_) | Event::Note(_)) => self.detail.event_heading().unwrap_or(0),
