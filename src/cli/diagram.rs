@@ -106,8 +106,12 @@ pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
     );
     let file = a.file.display().to_string();
     let title = format!(
-        "wslens · {} · conn {conn}",
-        wslens::text::escape_for_terminal(&file)
+        "wslens · {} · {}",
+        wslens::text::escape_for_terminal(&file),
+        match lang {
+            Lang::En => format!("conn {conn}"),
+            Lang::Zh => format!("连接 {conn}"),
+        }
     );
     let d = Diagram {
         rows: &rows,
