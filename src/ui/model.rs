@@ -766,7 +766,14 @@ impl Model {
                     self.first();
                 } else {
                     self.refresh_ladder();
-                    if !self.playback {
+                    if let Some(c) = self.cursor
+                        && !self.passes(c)
+                        && let Some(a) = self.store.meta.get(c).and_then(|m| m.absorbed_by)
+                        && self.passes(a as usize)
+                    {
+                        // The selected segment's meaning arrived: its row is the meaning's now.
+                        self.select(a as usize);
+                    } else if !self.playback {
                         self.scroll_to_cursor();
                     }
                 }

@@ -625,6 +625,26 @@ fn events_arriving_in_batches_extend_the_ladder() {
         4,
         "the segment shows until its meaning arrives"
     );
+    // A class standing on that segment (a paced demo) stands on the GET once it arrives.
+    let mut on_seg = model_with(
+        Batch {
+            events: all.events[..5].to_vec(),
+            ..Batch::default()
+        },
+        false,
+        80,
+        24,
+    );
+    on_seg.select(4);
+    update(
+        &mut on_seg,
+        Msg::Feed(Feed::Batch(Batch {
+            events: all.events[5..].to_vec(),
+            ..Batch::default()
+        })),
+    );
+    assert_eq!(on_seg.cursor, Some(5));
+    assert!(label(&on_seg).starts_with("step 2/4 GET /chat"));
     update(&mut m, Msg::Feed(Feed::Batch(rest)));
     // One arrow per packet: the five data segments are drawn on their meanings' rows.
     assert_eq!(m.visible_rows().len(), 14);
