@@ -1,5 +1,11 @@
 //! The ladder (sequence) diagram of one connection: client and server lifelines, one arrow per
-//! TCP segment, HTTP head and WebSocket frame, each end's TCP state written where it changes.
+//! packet, each end's TCP state written where it changes.
+//!
+//! A data segment whose payload completes an HTTP head, a WebSocket frame or a TLS message is
+//! drawn once, as that meaning with the segment's numbers after it (`GET /chat · seq=1 ack=1
+//! len=198`): the merged form. The per-layer form ([`LadderOpts::per_layer`]) draws the TCP
+//! segment and its meaning as two arrows. Segments that change a state, open, close or reset
+//! the connection or are flagged by the TCP analysis always keep their own arrow.
 //!
 //! The model (events → [`LadderRow`]s) and its plain-text drawing live here rather than in the
 //! UI because the `diagram` export reuses them: the text it writes is the text the UI draws.
@@ -16,6 +22,9 @@ pub struct LadderOpts {
     pub raw_seq: bool,
     /// The language of the labels' words (numbers, flags and opcodes read the same in all).
     pub lang: crate::teach::Lang,
+    /// One arrow per layer: a data segment and the HTTP head/frame/TLS message it completes
+    /// each get a row, instead of one merged row per packet.
+    pub per_layer: bool,
 }
 
 /// One line of the ladder.
@@ -39,6 +48,9 @@ pub struct Observed {
     pub server_state: Option<TcpState>,
     /// For a one-frame message: the frame event whose row shows it (the message has no row).
     pub merged_into: Option<usize>,
+    /// For an HTTP head, frame or TLS message completed by a plain data segment: that segment's
+    /// event, whose arrow this event's row takes over in the merged form.
+    pub absorbs: Option<usize>,
 }
 
 #[derive(Default)]
@@ -46,6 +58,9 @@ struct ConnTrack {
     states: Option<(TcpState, TcpState)>,
     /// Frame events of the message being assembled, per direction.
     frames: [Vec<usize>; 2],
+    /// Per direction: the last data segment that may be merged into its meaning, with its
+    /// packet number, until an event of that packet takes it.
+    pending: [Option<(usize, crate::event::PktNum)>; 2],
 }
 
 /// Follows events in arrival order to find state changes and which message belongs to which
@@ -78,6 +93,31 @@ impl Tracker {
             }
             t.states = Some((c, s));
         }
+        if let Event::Tcp(seg) = ev {
+            let plain = seg.len > 0
+                && !seg.flags.syn()
+                && !seg.flags.fin()
+                && !seg.flags.rst()
+                && seg.analysis.names().next().is_none()
+                && out.client_state.is_none()
+                && out.server_state.is_none();
+            t.pending[seg.dir.idx()] = plain.then_some((idx, seg.pkt));
+        }
+        let meaning = match ev {
+            Event::Http(h) => Some((h.dir, h.pkt)),
+            Event::WsFrame(f) => f.pkts.last().map(|&p| (f.dir, p)),
+            Event::Tls(m) => Some((m.dir, m.pkt)),
+            _ => None,
+        };
+        if let Some((dir, pkt)) = meaning
+            && let Some((seg, p)) = t.pending[dir.idx()]
+            && p == pkt
+        {
+            // The first meaning a packet completes takes its arrow; a second frame in the same
+            // segment has its own row.
+            out.absorbs = Some(seg);
+            t.pending[dir.idx()] = None;
+        }
         match ev {
             Event::WsFrame(f) => {
                 let v = &mut t.frames[f.dir.idx()];
@@ -108,6 +148,26 @@ impl Tracker {
         out
     }
 }
+
+/// What the merged row adds after an event's meaning: the numbers of the segment it absorbed.
+pub fn segment_suffix(seg: &Event, opts: LadderOpts) -> String {
+    let Event::Tcp(t) = seg else {
+        return String::new();
+    };
+    let (seq, ack) = if opts.raw_seq {
+        (t.seq, t.ack)
+    } else {
+        (t.rel_seq, t.rel_ack)
+    };
+    if t.flags.ack() {
+        format!("{SEGMENT_SEP}seq={seq} ack={ack} len={}", t.len)
+    } else {
+        format!("{SEGMENT_SEP}seq={seq} len={}", t.len)
+    }
+}
+
+/// Separates a merged row's meaning from its segment's numbers.
+pub const SEGMENT_SEP: &str = " · ";
 
 /// The label of an event's row, or None when the event has no row of its own.
 /// `msg` is the message shown on a frame's row (one-frame messages and control frames).
@@ -184,7 +244,13 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
                 ));
             }
             if let Some(p) = h.problems.first() {
-                let _ = write!(s, ": {}", escape_for_terminal(p));
+                let p = crate::teach::decoder_words::sentence(opts.lang, p);
+                let colon = if opts.lang == crate::teach::Lang::Zh {
+                    "："
+                } else {
+                    ": "
+                };
+                let _ = write!(s, "{colon}{}", escape_for_terminal(&p));
             }
         }
         Event::WsFrame(f) => {
@@ -237,29 +303,20 @@ pub fn label(ev: &Event, msg: Option<&WsMessage>, opts: LadderOpts) -> Option<St
             ));
         }
         Event::Note(n) => {
-            let _ = write!(s, "! {}", escape_for_terminal(&n.text));
+            let t = crate::teach::decoder_words::sentence(opts.lang, &n.text);
+            let _ = write!(s, "! {}", escape_for_terminal(&t));
         }
         Event::Tls(t) => {
-            let _ = write!(s, "TLS {}", crate::output::text::tls_summary(t));
+            let _ = write!(s, "TLS {}", crate::teach::tls_words::summary(opts.lang, t));
         }
         Event::TlsSession(t) => {
-            let _ = write!(
-                s,
-                "TLS {} {}: {}",
-                t.version,
-                escape_for_terminal(&t.cipher),
-                if t.decrypted {
-                    "decrypted"
-                } else {
-                    "encrypted, no keys"
-                }
-            );
+            s.push_str(&crate::teach::tls_words::session_label(opts.lang, t));
         }
         Event::Udp(u) => {
             let _ = write!(s, "UDP len={}", u.len);
         }
         Event::ConnOpen(_) => return None,
-        Event::App(a) => s.push_str(&crate::output::app::label(a)),
+        Event::App(a) => s.push_str(&crate::teach::app_words::label(opts.lang, a)),
     }
     Some(s)
 }
@@ -313,6 +370,7 @@ pub fn build(events: &[Event], conn: ConnId, opts: LadderOpts) -> Vec<LadderRow>
     let mut tracker = Tracker::default();
     let mut observed: Vec<(usize, Observed)> = Vec::new();
     let mut merged: FxHashMap<usize, usize> = FxHashMap::default();
+    let mut absorbed = rustc_hash::FxHashSet::default();
     for (i, ev) in events.iter().enumerate() {
         if ev.conn() != Some(conn) {
             continue;
@@ -321,11 +379,14 @@ pub fn build(events: &[Event], conn: ConnId, opts: LadderOpts) -> Vec<LadderRow>
         if let Some(f) = o.merged_into {
             merged.insert(f, i);
         }
+        if let Some(seg) = o.absorbs.filter(|_| !opts.per_layer) {
+            absorbed.insert(seg);
+        }
         observed.push((i, o));
     }
     let mut rows = Vec::new();
     for (i, o) in observed {
-        if o.merged_into.is_some() {
+        if o.merged_into.is_some() || absorbed.contains(&i) {
             continue;
         }
         let msg = merged.get(&i).and_then(|&m| match events.get(m) {
@@ -333,7 +394,12 @@ pub fn build(events: &[Event], conn: ConnId, opts: LadderOpts) -> Vec<LadderRow>
             _ => None,
         });
         let Some(ev) = events.get(i) else { continue };
-        if let Some(label) = label(ev, msg, opts) {
+        if let Some(mut label) = label(ev, msg, opts) {
+            if let Some(seg) = o.absorbs.filter(|_| !opts.per_layer)
+                && let Some(seg) = events.get(seg)
+            {
+                label.push_str(&segment_suffix(seg, opts));
+            }
             rows.push(LadderRow {
                 event: i,
                 dir: arrow_dir(ev),
@@ -408,6 +474,26 @@ pub fn fit_label(s: &str, w: usize) -> String {
     if display_width(s) <= w {
         return s.to_string();
     }
+    // An upgrade request's `Upgrade:` header is what `step 2/4` already says: on a narrow
+    // screen it gives way before the segment's numbers.
+    if let Some(a) = s.find("  Upgrade: ") {
+        let b = s[a..].find(SEGMENT_SEP).map_or(s.len(), |e| a + e);
+        return fit_label(&format!("{}{}", &s[..a], &s[b..]), w);
+    }
+    // A merged row: the meaning's own facts come first (`(masked) deflate 73→83B` after a
+    // preview); the segment's numbers follow as far as they fit: all, then without the ack,
+    // then none (`x` shows the segment's own arrow).
+    if let Some(p) = s.rfind(SEGMENT_SEP) {
+        let (meaning, numbers) = (&s[..p], &s[p..]);
+        let short = without_ack(numbers);
+        for nums in [numbers, short.as_str()] {
+            let nw = display_width(nums);
+            if nw < w && least_width(meaning) <= w - nw {
+                return format!("{}{nums}", fit_label(meaning, w - nw));
+            }
+        }
+        return fit_label(meaning, w);
+    }
     if let (Some(a), Some(b)) = (s.find('"'), s.rfind('"'))
         && b > a + 1
     {
@@ -419,6 +505,27 @@ pub fn fit_label(s: &str, w: usize) -> String {
         }
     }
     fit(s, w)
+}
+
+/// The fewest columns a label can take without losing a fact: a quoted preview shrinks to a
+/// few characters; other labels may lose their end past the first 20 columns (a reason phrase,
+/// a cipher suite's name).
+fn least_width(s: &str) -> usize {
+    if let (Some(a), Some(b)) = (s.find('"'), s.rfind('"'))
+        && b > a + 1
+    {
+        return display_width(&s[..=a]) + display_width(&s[b..]) + 4;
+    }
+    display_width(s).min(20)
+}
+
+/// ` · seq=1 ack=1 len=198` without its ack.
+fn without_ack(numbers: &str) -> String {
+    numbers
+        .split(' ')
+        .filter(|w| !w.starts_with("ack="))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Columns a string takes in a terminal: CJK and other wide characters take two, so a label
@@ -725,5 +832,68 @@ mod tests {
         assert!(lines[1].contains("SYN seq=0") && lines[1].trim_end().ends_with("->|"));
         assert!(lines[2].starts_with(" ESTABLISHED|") && lines[2].ends_with("|SYN_RECEIVED"));
         assert!(lines[3].starts_with("            |") && lines[3].ends_with("|ESTABLISHED"));
+    }
+
+    /// The real classroom recording: the segment carrying the GET is one arrow with the GET
+    /// and the segment's numbers; per layer it is two; the handshake is the same either way.
+    #[test]
+    fn one_arrow_per_packet_on_a_real_capture() {
+        let b = crate::ui::decode_all(crate::ui::EMBEDDED_CAPTURE).unwrap();
+        let merged = build(&b.events, 1, LadderOpts::default());
+        let layers = build(
+            &b.events,
+            1,
+            LadderOpts {
+                per_layer: true,
+                ..Default::default()
+            },
+        );
+        let labels = |r: &[LadderRow]| r.iter().map(|r| r.label.clone()).collect::<Vec<_>>();
+        let (m, l) = (labels(&merged), labels(&layers));
+        assert_eq!(m[..3], l[..3], "the three-way handshake is unchanged");
+        assert_eq!(m[0], "SYN seq=0 mss=65495");
+        assert_eq!(m[1], "SYN,ACK seq=0 ack=1 mss=65495");
+        assert_eq!(m[2], "ACK ack=1");
+        assert_eq!(
+            m[3],
+            "step 2/4 GET /chat  Upgrade: websocket · seq=1 ack=1 len=198"
+        );
+        assert_eq!(l[3], "ACK,PSH seq=1 ack=1 len=198");
+        assert_eq!(l[4], "step 2/4 GET /chat  Upgrade: websocket");
+        assert!(
+            m.iter()
+                .any(|x| x == "Text \"Hello\" (masked) · seq=199 ack=204 len=11"),
+            "{m:#?}"
+        );
+        // Every data segment is either merged or has its own row; nothing is lost.
+        let data = b
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::Tcp(t) if t.conn == 1 && t.len > 0))
+            .count();
+        let with_numbers = m.iter().filter(|x| x.contains("len=")).count();
+        assert_eq!(with_numbers, data);
+        assert!(merged.len() + data <= layers.len() + 1);
+        assert!(merged.len() < layers.len());
+        // On a narrow screen the Upgrade header gives way, the numbers stay.
+        assert_eq!(
+            fit_label(&m[3], 45),
+            "step 2/4 GET /chat · seq=1 ack=1 len=198"
+        );
+        // A compressed frame keeps `(masked) deflate a→bB`; the numbers give way first.
+        let l = "Text \"{\"type\":\"chat\",\"room\":\"general\"}\" (masked) deflate 73→79B · seq=265 ack=250 len=79";
+        let f = fit_label(l, 45);
+        assert!(f.ends_with("(masked) deflate 73→79B"), "{f}");
+        let f = fit_label(l, 52);
+        assert!(
+            f.ends_with("(masked) deflate 73→79B · seq=265 len=79"),
+            "{f}"
+        );
+        let f = fit_label(l, 70);
+        assert!(
+            f.ends_with("deflate 73→79B · seq=265 ack=250 len=79"),
+            "{f}"
+        );
+        assert!(f.starts_with("Text \"{"), "{f}");
     }
 }

@@ -92,6 +92,78 @@ fn the_screen_in_chinese() {
     s.wait_for(|sc| sc.contains("第 1 章"), "the chapter banner in Chinese");
 }
 
+/// `cmd` in a pane of `w`x`h`.
+fn sized(name: &str, cmd: &str, w: u16, h: u16) -> Session {
+    let s = Session::start(name, cmd);
+    Command::new("tmux")
+        .args([
+            "resize-window",
+            "-t",
+            name,
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+        ])
+        .status()
+        .expect("tmux resizes");
+    s
+}
+
+/// Lesson 1 and 2 of docs/classroom.md at 160x48 in Chinese: one arrow per packet (the GET
+/// with its segment's numbers), `x` for the layers apart, the Accept computation, chapter 4's
+/// first frame unmasked, and the quiz's `ack=?`, all in Chinese.
+#[test]
+fn a_lesson_at_160x48_in_chinese() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let name = format!("wslens-zh160-{}", std::process::id());
+    let s = sized(&name, &format!("{} --lang zh", exe()), 160, 48);
+    s.wait_for(
+        |sc| sc.contains("个数据包") && sc.contains("SYN seq=0"),
+        "the Chinese screen, loaded",
+    );
+    // The segment carrying the GET is one arrow: the GET with its seq/ack/len.
+    s.keys(&["n", "n", "n"]);
+    let sc = s.wait_for(
+        |sc| sc.contains("第 2/4 步 GET /chat  Upgrade: websocket · seq=1 ack=1 len=198"),
+        "the merged arrow",
+    );
+    assert!(!sc.contains("ACK,PSH seq=1 ack=1 len=198"), "{sc}");
+    // x: the TCP segment and the HTTP head as two arrows, the title says so.
+    s.keys(&["x"]);
+    let sc = s.wait_for(|sc| sc.contains("分层显示"), "one arrow per layer");
+    assert!(
+        sc.contains("ACK,PSH seq=1 ack=1 len=198") && sc.contains("第 2/4 步 GET /chat"),
+        "{sc}"
+    );
+    s.keys(&["x"]);
+    s.wait_for(|sc| !sc.contains("分层显示"), "one arrow per packet again");
+    // The handshake: the Accept computed step by step, in Chinese.
+    s.keys(&["n", "n", "n"]);
+    let sc = s.wait_for(
+        |sc| sc.contains("Accept ✓") && sc.contains("✓ 一致"),
+        "the Accept check",
+    );
+    assert!(sc.contains("258EAFA5-E914-47DA-95CA-C5AB0DC85B11"), "{sc}");
+    // Chapter 4: the first frame, unmasked byte by byte, with the chapter banner.
+    s.keys(&["4"]);
+    let sc = s.wait_for(|sc| sc.contains("第 4 章"), "chapter 4");
+    assert!(
+        sc.contains("41 ^ 09 = 48  'H'") && sc.contains("去掉掩码"),
+        "{sc}"
+    );
+    // Quiz mode on: the SYN-ACK's ack is asked in Chinese.
+    s.keys(&["Q", "1", "n"]);
+    let sc = s.wait_for(|sc| sc.contains("ack=?"), "the question");
+    assert!(sc.contains("测验"), "{sc}");
+    for en in ["pkts", "What happened", "Quiz", "(masked)", "final frame"] {
+        assert!(!sc.contains(en), "English {en:?} on:\n{sc}");
+    }
+}
+
 #[test]
 fn the_paced_demo_waits_for_the_teacher_and_sends_a_typed_message() {
     if !runnable() {

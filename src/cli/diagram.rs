@@ -47,6 +47,11 @@ pub struct DiagramArgs {
     pub filter: Option<wslens::filter::Filter>,
     #[command(flatten)]
     pub tls: super::tls_keys::TlsKeyArgs,
+    /// One arrow per layer: a data segment and the HTTP head, frame or TLS message it carries
+    /// drawn as two arrows (default: one arrow per packet, the meaning with the segment's
+    /// numbers after it).
+    #[arg(long)]
+    pub per_layer: bool,
 }
 
 pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
@@ -88,6 +93,7 @@ pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
         LadderOpts {
             raw_seq: a.raw_seq,
             lang: a.lang.unwrap_or_default(),
+            per_layer: a.per_layer,
         },
     );
     if let Some(n) = a.max_rows {
@@ -100,8 +106,12 @@ pub fn run(a: DiagramArgs) -> anyhow::Result<ExitCode> {
     );
     let file = a.file.display().to_string();
     let title = format!(
-        "wslens · {} · conn {conn}",
-        wslens::text::escape_for_terminal(&file)
+        "wslens · {} · {}",
+        wslens::text::escape_for_terminal(&file),
+        match lang {
+            Lang::En => format!("conn {conn}"),
+            Lang::Zh => format!("连接 {conn}"),
+        }
     );
     let d = Diagram {
         rows: &rows,

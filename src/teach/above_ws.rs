@@ -3,7 +3,7 @@
 
 use super::catalog::{self, Lang, Msg};
 use crate::event::{AppMessage, AppProto, AppTransport, Dir};
-use crate::output::app::{args_text, label, millis};
+use crate::output::app::{args_text, millis};
 use std::fmt::Display;
 
 macro_rules! say {
@@ -174,8 +174,8 @@ pub fn app(a: &AppMessage, lang: Lang) -> Vec<String> {
         _ => out.push(say!(
             lang,
             AppOther,
-            proto = a.proto.as_str(),
-            label = label(a)
+            proto = super::app_words::proto_name(lang, a.proto),
+            label = super::app_words::label(lang, a)
         )),
     }
     if !a.attachments.is_empty() {

@@ -149,6 +149,8 @@ ids! {
     AppSioDisconnect, AppSioEvent, AppSioWantsAck, AppSioBinary, AppSioAck, AppSioAckUnpaired,
     AppSioConnectError, AppOther,
     AppRpcRequest, AppRpcNotification, AppRpcResponse, AppRpcError, AppRpcUnpaired, AppRpcCdp,
+    // one arrow per packet, or one per layer (key x)
+    KLayers, UiFiltPerLayer,
 }
 
 /// The template for `id` in `lang`.

@@ -152,7 +152,7 @@ pub fn svg(d: &Diagram<'_>) -> String {
     }
     for (i, r) in d.rows.iter().enumerate() {
         let y = TOP + (i as u32) * ROW_H;
-        let label = xml(&ladder::fit(&r.label, LABEL_CHARS));
+        let label = xml(&ladder::fit_label(&r.label, LABEL_CHARS));
         match r.dir {
             Some(dir) => {
                 let (x1, x2) = match dir {

@@ -273,7 +273,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         KEnter => "(connections) open the selected one",
         KCompare => "compare polling with WebSocket (whole capture)",
         KOneConn => "step only through the selected connection",
-        KLayer => "layer filter: all → TCP → HTTP → WebSocket → app",
+        KLayer => "layers: all → TCP → HTTP → WebSocket → app → TLS",
         KAcks => "hide / show pure ACKs",
         KSearch => "search labels (Enter applies, Esc cancels)",
         KRaw => "relative / raw sequence numbers",
@@ -652,5 +652,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         DAsJson => "Payload as JSON",
         DAsHex => "Payload as hex",
         DAsBase64 => "Payload as base64",
+        KLayers => "one arrow per packet ↔ one arrow per layer",
+        UiFiltPerLayer => "per layer",
     }
 }

@@ -3,8 +3,10 @@
 
 mod above_ws;
 mod accept;
+pub mod app_words;
 pub mod catalog;
 pub mod chapters;
+pub mod decoder_words;
 pub mod diagram;
 mod en;
 pub mod labels;
@@ -13,6 +15,7 @@ pub mod quiz;
 pub mod stats;
 mod stats_render;
 pub mod tls_narration;
+pub mod tls_words;
 pub mod worksheet;
 mod zh;
 

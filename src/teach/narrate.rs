@@ -213,7 +213,11 @@ pub fn narrate(ev: &Event, cx: &NarrationContext, lang: Lang) -> Vec<String> {
         Event::WsHandshake(h) => ws_handshake(h, lang),
         Event::WsFrame(f) => ws_frame(f, facts, lang),
         Event::WsMessage(m) => ws_message(m, facts, lang),
-        Event::Note(n) => vec![say!(lang, NoteLine, text = shown(&n.text))],
+        Event::Note(n) => vec![say!(
+            lang,
+            NoteLine,
+            text = shown(&super::decoder_words::sentence(lang, &n.text))
+        )],
         Event::App(a) => super::above_ws::app(a, lang),
         Event::Tls(t) => tls_narration::tls_msg(t, lang),
         Event::TlsSession(t) => tls_narration::tls_session(t, lang),
@@ -397,7 +401,11 @@ fn ws_handshake(h: &WsHandshake, lang: Lang) -> Vec<String> {
         out.push(say!(lang, WsOpen, conn = h.conn));
         out.push(say!(lang, WsStep4));
     } else {
-        let problems: Vec<String> = h.problems.iter().map(|p| shown(p)).collect();
+        let problems: Vec<String> = h
+            .problems
+            .iter()
+            .map(|p| shown(&super::decoder_words::sentence(lang, p)))
+            .collect();
         out.push(say!(
             lang,
             WsFailed,

@@ -107,7 +107,7 @@ pub fn tls_msg(t: &TlsMsg, lang: Lang) -> Vec<String> {
             out.push(pick(
                 lang,
                 format!("{w} sends its certificate chain ({} certificates, {how_en}): subject {subj}, issued by {iss}, valid until {until}.", t.certs.len()),
-                format!("{w}发送证书链（{} 张证书，{how_zh}）：主体 {subj}，签发者 {iss}，有效期至 {until}。", t.certs.len()),
+                format!("{w}发送证书链（{} 张证书，{how_zh}）：主体“{subj}”，签发者“{iss}”，有效期至 {until}。", t.certs.len()),
             ));
         }
         "encrypted_extensions" => out.push(pick(
@@ -150,7 +150,7 @@ pub fn tls_msg(t: &TlsMsg, lang: Lang) -> Vec<String> {
             )
         }),
         "alert" => {
-            let d = shown(t.detail.as_deref().unwrap_or("?"));
+            let d = shown(&super::decoder_words::sentence(lang, t.detail.as_deref().unwrap_or("?")));
             out.push(pick(
                 lang,
                 format!("{w} sends a TLS alert: {d}."),
@@ -160,7 +160,7 @@ pub fn tls_msg(t: &TlsMsg, lang: Lang) -> Vec<String> {
         other => out.push(pick(
             lang,
             format!("{w} sends the TLS handshake message {other}."),
-            format!("{w}发送 TLS 握手消息 {other}。"),
+            format!("{w}发送 TLS 握手消息{}。", super::tls_words::kind_name(lang, other)),
         )),
     }
     out

@@ -250,7 +250,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         KEnter => "（连接列表）打开选中的连接",
         KCompare => "对比轮询与 WebSocket（整个抓包）",
         KOneConn => "只在选中的连接中单步",
-        KLayer => "协议层过滤：全部 → TCP → HTTP → WebSocket → 应用层",
+        KLayer => "协议层：全部 → TCP → HTTP → WebSocket → 应用层 → TLS",
         KAcks => "隐藏 / 显示纯 ACK",
         KSearch => "搜索标签（Enter 应用，Esc 取消）",
         KRaw => "相对 / 原始序号",
@@ -536,7 +536,9 @@ pub(super) fn text(id: Msg) -> &'static str {
         AppEioUpgrade => {
             "第 3 步：客户端发送 upgrade（5）：此后会话的数据包都走 WebSocket，轮询停止。"
         }
-        AppEioNoop => "noop（6）：服务器用一个空包结束正在等待的长轮询，好让客户端切换传输方式。",
+        AppEioNoop => {
+            "空包（noop，6）：服务器用一个空包结束正在等待的长轮询，好让客户端切换传输方式。"
+        }
         AppEioPing => "心跳：{who}发送 Engine.IO ping；对方须及时回复 pong，否则会话被视为已断开。",
         AppEioPong => "心跳应答：{who}回复 pong。",
         AppEioClose => "{who}关闭 Engine.IO 会话。",
@@ -585,5 +587,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         DAsJson => "载荷（JSON）",
         DAsHex => "载荷（十六进制）",
         DAsBase64 => "载荷（base64）",
+        KLayers => "每个数据包一个箭头 ↔ 每层一个箭头",
+        UiFiltPerLayer => "分层显示",
     }
 }

@@ -275,8 +275,9 @@ fn the_delta_t_column_shows_time_between_rows() {
 /// Chinese ones), after `/` (paths) and outside the protocol's own tokens.
 fn english_words(s: &str) -> Vec<String> {
     // A quoted preview may hold quotes of its own (JSON): drop all from the first quote to
-    // the last.
+    // the last; a preview cut inside a string (an odd number of quotes) runs to the end.
     let s = match (s.find('"'), s.rfind('"')) {
+        (Some(a), _) if s.matches('"').count() % 2 == 1 => s[..a].to_string(),
         (Some(a), Some(b)) if b > a => format!("{}{}", &s[..a], &s[b + 1..]),
         _ => s.to_string(),
     };
@@ -405,42 +406,54 @@ fn the_chinese_screen_has_no_untranslated_words() {
         m.set_lang(Lang::Zh);
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         // The screen's fixed words: header, list heading, pane titles, footer, help.
-        let screen = super::tests::render(&m, 100, 30);
-        for (i, l) in screen.lines().enumerate() {
-            // Row 3 is the first connection's row (addresses); the ladder rows are below.
-            if i < 3 || l.starts_with(' ') && l.contains('─') {
-                for w in english_words(l) {
-                    found.insert(format!("{name}: screen {w:?} in {l:?}"));
+        // Under every layer filter and one arrow per layer (`x`), as the titles say.
+        for _ in 0..6 {
+            let screen = super::tests::render(&m, 100, 30);
+            for (i, l) in screen.lines().enumerate() {
+                // Row 3 is the first connection's row (addresses); the ladder rows are below.
+                if i < 3 || l.starts_with([' ', '▸']) && l.contains('─') {
+                    for w in english_words(l) {
+                        found.insert(format!("{name}: screen {w:?} in {l:?}"));
+                    }
                 }
             }
+            press(&mut m, 'l');
         }
-        for i in 0..m.store.events.len() {
-            // Decoder notes keep their English text, the application layer its English verbs
-            // (emit, call, notify) and the TLS rows and fields their English words: known
-            // gaps, documented in docs/ui.md.
-            if matches!(
-                m.store.events[i],
-                Event::Note(_) | Event::App(_) | Event::Tls(_) | Event::TlsSession(_)
-            ) {
-                continue;
+        assert_eq!(m.layer, LayerFilter::All, "round the whole cycle");
+        press(&mut m, 'x');
+        for l in super::tests::render(&m, 100, 30).lines().take(8) {
+            for w in english_words(l) {
+                found.insert(format!("{name}: screen {w:?} in {l:?}"));
             }
+        }
+        press(&mut m, 'x');
+        // Every event: notes, upgrade problems, TLS and the application layer included.
+        for i in 0..m.store.events.len() {
             m.select(i);
-            // What decoders say in their own words (notes, upgrade problems) is shown as it
-            // is, like captured text: a known gap, documented in docs/narration.md.
-            let own: Vec<String> = match &m.store.events[i] {
-                Event::WsHandshake(h) => h.problems.clone(),
-                _ => Vec::new(),
-            };
-            let strip = |t: &str| {
-                own.iter()
-                    .fold(t.to_string(), |t, p| t.replace(p.as_str(), ""))
-            };
+            let strip = |t: &str| t.to_string();
             if let Some(l) = m.label(i) {
                 for w in english_words(&strip(&l)) {
                     found.insert(format!("{name}: label {w:?} in {l:?}"));
                 }
             }
             for l in &m.detail.lines {
+                // A field's value: what the decoder says about its number (`1 (final frame
+                // of the message)`) and the TLS layer's phrases are words to translate.
+                if l.kind == LineKind::Field
+                    && let Some((_, value)) = l.text.rsplit_once(": ")
+                {
+                    let phrase = value
+                        .rsplit_once(" (")
+                        .and_then(|(_, p)| p.strip_suffix(')'))
+                        .filter(|p| p.is_ascii() && p.contains(' '));
+                    let mut words = phrase.map(english_words).unwrap_or_default();
+                    if l.name.starts_with("tls.") || l.name.starts_with("ws.") {
+                        words.extend(english_words(value));
+                    }
+                    for w in words {
+                        found.insert(format!("{name}: field {w:?} in {:?}", l.text));
+                    }
+                }
                 // Field lines are checked by their labels below; the RFC's bit diagram keeps
                 // the RFC's own names.
                 if l.kind == LineKind::Field
@@ -482,4 +495,101 @@ fn the_chinese_screen_has_no_untranslated_words() {
     );
     let found: Vec<String> = found.into_iter().take(40).collect();
     assert!(found.is_empty(), "untranslated:\n{}", found.join("\n"));
+}
+
+/// One arrow per packet on the real classroom recording: the segment carrying the GET is the
+/// GET's row; `x` draws the layers apart; the layer filter, a search by the segment's numbers
+/// and the chapters all agree with what is drawn.
+#[test]
+fn one_arrow_per_packet_and_the_filters_agree() {
+    let mut m = classroom(false);
+    press(&mut m, 'G');
+    let get = (0..m.store.events.len())
+        .find(|&i| matches!(m.store.events[i], Event::Http(_)))
+        .unwrap();
+    let seg = get - 1;
+    assert!(matches!(&m.store.events[seg], Event::Tcp(t) if t.len == 198));
+    let rows = m.visible_rows().to_vec();
+    assert!(rows.contains(&(get as u32)) && !rows.contains(&(seg as u32)));
+    assert_eq!(
+        m.label(get).unwrap(),
+        "step 2/4 GET /chat  Upgrade: websocket · seq=1 ack=1 len=198"
+    );
+    // Chapter 3 stands on the merged row; its narration tells the segment's numbers too.
+    press(&mut m, '3');
+    assert_eq!(m.cursor, Some(get));
+    assert!(
+        m.narration.iter().any(|s| s.contains("198 bytes of data")),
+        "{:#?}",
+        m.narration
+    );
+    // A search by the segment's numbers finds the merged row, as text and as an expression.
+    for q in ["len=198", "tcp.len == 198"] {
+        update(
+            &mut m,
+            Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)),
+        );
+        for c in q.chars() {
+            press(&mut m, c);
+        }
+        update(
+            &mut m,
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        assert_eq!(m.visible_rows(), [get as u32], "search {q}");
+        update(
+            &mut m,
+            Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        );
+    }
+    // The TCP layer filter shows the segment as its own arrow; the HTTP one the bare GET.
+    press(&mut m, 'l');
+    assert_eq!(m.layer, LayerFilter::Tcp);
+    assert!(m.visible_rows().contains(&(seg as u32)));
+    assert_eq!(m.label(seg).unwrap(), "ACK,PSH seq=1 ack=1 len=198");
+    press(&mut m, 'l');
+    assert_eq!(m.layer, LayerFilter::Http);
+    assert_eq!(
+        m.label(get).unwrap(),
+        "step 2/4 GET /chat  Upgrade: websocket"
+    );
+    while m.layer != LayerFilter::All {
+        press(&mut m, 'l');
+    }
+    // Per layer: both rows, the segment first, and the header says so.
+    let merged = m.visible_rows().len();
+    press(&mut m, 'x');
+    let rows = m.visible_rows().to_vec();
+    assert!(rows.contains(&(seg as u32)) && rows.contains(&(get as u32)));
+    assert!(rows.len() > merged);
+    assert!(super::tests::render(&m, 100, 30).contains("per layer"));
+    press(&mut m, 'x');
+    assert_eq!(m.visible_rows().len(), merged);
+}
+
+/// At 80x24 the Accept computation is readable without scrolling: the GUID whole, the key
+/// and GUID joined, the SHA-1, the base64 and the server's value with its verdict.
+#[test]
+fn the_accept_computation_fits_80x24() {
+    for lang in [Lang::En, Lang::Zh] {
+        let mut m = classroom(false);
+        m.set_lang(lang);
+        let hs = (0..m.store.events.len())
+            .find(|&i| matches!(m.store.events[i], Event::WsHandshake(_)))
+            .unwrap();
+        m.select(hs);
+        let screen = super::tests::render(&m, 80, 24);
+        for want in [
+            "2 + GUID    258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+            "= JZIKtAqF0HlPWvfOsV3VzQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+            "3 SHA-1     c2f727ac8af7d71f6af84d4357a98b94d45ff9ba",
+            "4 base64    wvcnrIr31x9q+E1DV6mLlNRf+bo=",
+        ] {
+            assert!(screen.contains(want), "{lang}: no {want:?} in\n{screen}");
+        }
+        assert!(
+            screen.contains("wvcnrIr31x9q+E1DV6mLlNRf+bo= ✓"),
+            "{lang}: the server's value and verdict\n{screen}"
+        );
+    }
 }

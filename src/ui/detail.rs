@@ -217,10 +217,11 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
             d.lines
                 .push(Line::new(0, LineKind::Heading, tr(lang, Msg::DWsHandshake)));
             for p in &h.problems {
+                let p = crate::teach::decoder_words::sentence(lang, p);
                 d.lines.push(Line::new(
                     1,
                     LineKind::Bad,
-                    escape_for_terminal(p).into_owned(),
+                    escape_for_terminal(&p).into_owned(),
                 ));
             }
             if let Some(e) = &h.extensions {
@@ -277,17 +278,15 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
             tls_lines(t, data, &mut d.lines, lang);
         }
         Event::TlsSession(t) => {
-            d.lines.push(Line::new(0, LineKind::Heading, "TLS session"));
-            d.lines.push(Line::new(
-                1,
-                LineKind::Text,
-                format!("{} with {}", t.version, escape_for_terminal(&t.cipher)),
-            ));
-            d.lines.push(if t.decrypted {
-                Line::new(1, LineKind::Good, "decrypted with the key log: HTTP and WebSocket below are read from the plaintext")
+            let [head, what, keys] = crate::teach::tls_words::session_lines(lang, t);
+            d.lines.push(Line::new(0, LineKind::Heading, head));
+            d.lines.push(Line::new(1, LineKind::Text, what));
+            let kind = if t.decrypted {
+                LineKind::Good
             } else {
-                Line::new(1, LineKind::Bad, "no keys: the payload stays encrypted (give --tls-keylog FILE or SSLKEYLOGFILE)")
-            });
+                LineKind::Bad
+            };
+            d.lines.push(Line::new(1, kind, keys));
         }
         Event::Note(n) => {
             d.lines.push(Line::new(
@@ -299,10 +298,11 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
                     &[("level", &n.level.as_str()), ("code", &n.code)],
                 ),
             ));
+            let t = crate::teach::decoder_words::sentence(lang, &n.text);
             d.lines.push(Line::new(
                 1,
                 LineKind::Text,
-                escape_for_terminal(&n.text).into_owned(),
+                escape_for_terminal(&t).into_owned(),
             ));
         }
     }
@@ -329,7 +329,9 @@ fn push_field(out: &mut Vec<Line>, f: &Field, depth: u8, base: usize, limit: usi
         // A header line's value already starts with its name ("Host: …"); say it once.
         escape_for_terminal(&f.value).into_owned()
     } else {
-        format!("{label}: {}", escape_for_terminal(&f.value))
+        // What the decoder says about the value, in the reader's language.
+        let v = crate::teach::decoder_words::field_value(lang, f.name, &f.value);
+        format!("{label}: {}", escape_for_terminal(&v))
     };
     out.push(Line {
         depth,
@@ -669,11 +671,7 @@ fn tls_lines(t: &crate::event::TlsMsg, packet: &[u8], out: &mut Vec<Line>, lang:
     out.push(Line::new(
         0,
         LineKind::Heading,
-        format!(
-            "TLS {}{}",
-            t.kind,
-            if t.encrypted { " (decrypted)" } else { "" }
-        ),
+        crate::teach::tls_words::heading(lang, t),
     ));
     let raw = crate::tls::fields::record_bytes(&t.record);
     let base = memchr::memmem::find(packet, &raw);

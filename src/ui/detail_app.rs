@@ -16,20 +16,36 @@ pub fn app_lines(a: &AppMessage, out: &mut Vec<Line>, lang: Lang) {
     out.push(Line::new(
         0,
         LineKind::Heading,
-        format!("{} {}", a.proto.as_str(), crate::output::app::label(a)),
+        format!(
+            "{} {}",
+            crate::teach::app_words::proto_name(lang, a.proto),
+            crate::teach::app_words::label(lang, a)
+        ),
     ));
     let mut text = |s: String| out.push(Line::new(1, LineKind::Text, s));
     let colon = if lang == Lang::Zh { "：" } else { ": " };
     let field = |id: Msg, v: &dyn std::fmt::Display| format!("{}{colon}{v}", tr(lang, id));
-    text(field(Msg::DAppType, &a.kind));
+    text(field(
+        Msg::DAppType,
+        &crate::teach::app_words::kind(lang, a.kind),
+    ));
     if let Some(t) = a.transport {
-        text(field(Msg::DAppTransport, &t.as_str()));
+        text(field(
+            Msg::DAppTransport,
+            &crate::teach::app_words::transport(lang, t),
+        ));
     }
     if let Some(n) = &a.nsp {
         text(field(Msg::DAppNamespace, &escape_for_terminal(n)));
     }
     if let Some(n) = &a.name {
-        text(field(Msg::DAppName, &escape_for_terminal(n)));
+        let n = escape_for_terminal(n);
+        // In Chinese a captured name stands in quotes, apart from the words around it.
+        let n = match lang {
+            Lang::En => n.into_owned(),
+            Lang::Zh => format!("“{n}”"),
+        };
+        text(field(Msg::DAppName, &n));
     }
     if let Some(id) = &a.id {
         text(field(Msg::DAppId, &escape_for_terminal(id)));

@@ -44,6 +44,13 @@ impl Areas {
     }
 }
 
+/// Is the selected event the WebSocket handshake (whose detail is the Accept computation)?
+fn accept_selected(m: &Model) -> bool {
+    m.cursor
+        .and_then(|c| m.store.events.get(c))
+        .is_some_and(|e| matches!(e, crate::event::Event::WsHandshake(_)))
+}
+
 pub fn areas(size: Rect, m: &Model) -> Areas {
     if m.presenter {
         // For a projector: the ladder and the narration, nothing else, the narration with room
@@ -112,7 +119,11 @@ pub fn areas(size: Rect, m: &Model) -> Areas {
     .areas(size);
     let [ladder, lower] =
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
-    let bytes_w = if size.width >= 2 * BYTES_NARROW {
+    let bytes_w = if accept_selected(m) {
+        // The Accept computation needs the width (the GUID whole, the key and GUID joined);
+        // the 101's bytes are one keypress away on the HTTP row.
+        0
+    } else if size.width >= 2 * BYTES_NARROW {
         BYTES_NARROW
     } else {
         size.width / 2

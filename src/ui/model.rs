@@ -48,6 +48,19 @@ impl LayerFilter {
             LayerFilter::Tls => LayerFilter::All,
         }
     }
+    /// The layer as the ladder's title names it: the filter's own word in English, the
+    /// layer's name in Chinese.
+    pub fn name(self, lang: Lang) -> &'static str {
+        match (lang, self) {
+            (Lang::En, l) => l.as_str(),
+            (Lang::Zh, LayerFilter::All) => "全部",
+            (Lang::Zh, LayerFilter::Tcp) => "TCP",
+            (Lang::Zh, LayerFilter::Http) => "HTTP",
+            (Lang::Zh, LayerFilter::Ws) => "WebSocket",
+            (Lang::Zh, LayerFilter::App) => "应用层",
+            (Lang::Zh, LayerFilter::Tls) => "TLS",
+        }
+    }
     pub fn as_str(self) -> &'static str {
         match self {
             LayerFilter::All => "all",
@@ -90,7 +103,7 @@ pub const MIN_STEP_MS: f64 = 600.0;
 /// ones revealed by playback), extended as events arrive.
 #[derive(Default)]
 pub struct LadderCache {
-    key: Option<(ConnId, LayerFilter, bool, String, bool)>,
+    key: Option<(ConnId, LayerFilter, bool, String, bool, bool)>,
     scanned: usize,
     pub rows: Vec<u32>,
 }
@@ -151,6 +164,9 @@ pub struct Model {
     pub quiz: bool,
     /// A Δt column in the ladder: the time since the row above.
     pub show_dt: bool,
+    /// One arrow per layer (`x`): a data segment and the HTTP head, frame or TLS message it
+    /// carries as two rows. Off: one arrow per packet (the merged form).
+    pub per_layer: bool,
     /// A teacher-paced demo: `n` at the newest event asks for the next step, `m` types a
     /// message the client sends at once.
     pub stepped_demo: bool,
@@ -226,6 +242,7 @@ impl Model {
             quiz: false,
             answered: Default::default(),
             show_dt: false,
+            per_layer: false,
             stepped_demo: false,
             outbox: Vec::new(),
             msg_input: None,
@@ -287,7 +304,22 @@ impl Model {
         LadderOpts {
             raw_seq: self.raw_seq,
             lang: self.lang(),
+            per_layer: self.per_layer,
         }
+    }
+
+    /// Is the ladder drawn one arrow per packet? Only when every layer is shown: a layer
+    /// filter shows that layer's own arrows.
+    pub fn merged(&self) -> bool {
+        !self.per_layer && self.layer == LayerFilter::All
+    }
+
+    /// The data segment whose arrow this event's row takes over in the merged ladder.
+    fn absorbed_segment(&self, idx: usize) -> Option<usize> {
+        if !self.merged() {
+            return None;
+        }
+        self.store.meta.get(idx)?.observed.absorbs
     }
 
     /// Has this event "happened" yet (always, outside playback)?
@@ -329,6 +361,10 @@ impl Model {
         if !m.has_row || !self.layer.admits(m.layer) || (self.hide_acks && m.pure_ack) {
             return false;
         }
+        if self.merged() && m.absorbed_by.is_some() {
+            // Drawn on the row of the meaning it carries.
+            return false;
+        }
         if self.search.is_empty() {
             return true;
         }
@@ -340,7 +376,11 @@ impl Model {
                 .conn()
                 .and_then(|c| self.store.conn(c))
                 .map(|c| [c.client.port(), c.server.port()]);
-            return f.test(ev, ports);
+            // A merged row is its segment too: `tcp.len > 100` finds the GET's row.
+            let seg = self
+                .absorbed_segment(idx)
+                .and_then(|s| self.store.events.get(s));
+            return f.test(ev, ports) || seg.is_some_and(|s| f.test(s, ports));
         }
         self.label(idx)
             .is_some_and(|l| contains_ci(&l, &self.search))
@@ -349,7 +389,14 @@ impl Model {
     /// The ladder label of an event (formatted on demand: cheap, and only for drawn rows).
     pub fn label(&self, idx: usize) -> Option<String> {
         let ev = self.store.events.get(idx)?;
-        ladder::label(ev, self.store.message_of(idx), self.opts())
+        let mut l = ladder::label(ev, self.store.message_of(idx), self.opts())?;
+        if let Some(seg) = self
+            .absorbed_segment(idx)
+            .and_then(|s| self.store.events.get(s))
+        {
+            l.push_str(&ladder::segment_suffix(seg, self.opts()));
+        }
+        Some(l)
     }
 
     fn refresh_ladder(&mut self) {
@@ -363,6 +410,7 @@ impl Model {
             self.hide_acks,
             self.search.clone(),
             self.raw_seq,
+            self.per_layer,
         );
         if self.ladder.key.as_ref() != Some(&key) {
             self.ladder = LadderCache {
@@ -384,6 +432,17 @@ impl Model {
             .filter(|&i| self.passes(i as usize))
             .collect();
         self.ladder.scanned = ci.events.len();
+        if self.merged() {
+            // A segment drawn before the meaning it carries arrived (live, split batches)
+            // gives its row to that meaning.
+            for &i in &new {
+                if let Some(seg) = self.absorbed_segment(i as usize)
+                    && let Some(p) = self.ladder.rows.iter().rposition(|&r| r as usize == seg)
+                {
+                    self.ladder.rows.remove(p);
+                }
+            }
+        }
         self.ladder.rows.extend(new);
     }
 
@@ -403,16 +462,35 @@ impl Model {
         // Ethernet header: small screens show only a few lines. Events about more than one
         // packet (handshake, close) open at their own explanation below the packet.
         self.detail_offset = match self.store.events.get(c) {
-            Some(Event::WsHandshake(_) | Event::ConnClose(_) | Event::Note(_)) => {
-                self.detail.event_heading().unwrap_or(0)
+            Some(Event::WsHandshake(_)) => {
+                // A short pane starts at the GUID: the joined key, SHA-1, base64 and the
+                // server's value follow without scrolling (80x24).
+                let from = self.detail.event_heading().unwrap_or(0);
+                let guid = self.detail.lines.iter().position(|l| {
+                    l.kind == detail::LineKind::Text && l.text.contains(crate::http::WS_GUID)
+                });
+                // As much of what comes before as fits, the computation whole.
+                let last_page = self.detail.lines.len().saturating_sub(a.detail_rows());
+                match guid {
+                    Some(g) => from.max(g.min(last_page)),
+                    None => from,
+                }
             }
+            Some(Event::ConnClose(_) | Event::Note(_)) => self.detail.event_heading().unwrap_or(0),
             // An application message's meaning is at the top, above its packet.
             Some(Event::App(_)) => 0,
             _ => self.detail_sel.map_or(0, |s| s.saturating_sub(1)),
         };
         self.narration = match self.quiz_at(c) {
             Some(q) => q.questions,
-            None => self.narrator.sentences(&self.store, c),
+            None => {
+                let mut s = self.narrator.sentences(&self.store, c);
+                // A merged row is its segment too: what the TCP numbers say follows the meaning.
+                if let Some(seg) = self.absorbed_segment(c) {
+                    s.extend(self.narrator.sentences(&self.store, seg));
+                }
+                s
+            }
         };
         if let Some((at, ch, found)) = self.chapter
             && at == c
@@ -631,6 +709,25 @@ impl Model {
         self.refresh_ladder();
         if let Some(c) = self.cursor
             && !self.passes(c)
+            && let Some(a) = self.store.meta.get(c).and_then(|m| m.absorbed_by)
+            && self.passes(a as usize)
+        {
+            // A segment now drawn on its meaning's row: stand on that row.
+            self.select(a as usize);
+        }
+        if let Some(c) = self.cursor
+            && !self.passes(c)
+            && self.playback
+            && let Some(h) = h
+            && let Some(t) = (0..=h).rev().find(|&i| self.passes(i))
+        {
+            // In playback the place is how far the story has happened: stand on the newest
+            // shown event by then, so cycling the filters does not drift backwards.
+            self.select(t);
+            self.reveal_to = Some(h).filter(|&h| h > t);
+        }
+        if let Some(c) = self.cursor
+            && !self.passes(c)
         {
             // Keep the place, on the nearest shown event: in playback an earlier one (nothing
             // new is revealed by a filter), else the next one.
@@ -669,7 +766,14 @@ impl Model {
                     self.first();
                 } else {
                     self.refresh_ladder();
-                    if !self.playback {
+                    if let Some(c) = self.cursor
+                        && !self.passes(c)
+                        && let Some(a) = self.store.meta.get(c).and_then(|m| m.absorbed_by)
+                        && self.passes(a as usize)
+                    {
+                        // The selected segment's meaning arrived: its row is the meaning's now.
+                        self.select(a as usize);
+                    } else if !self.playback {
                         self.scroll_to_cursor();
                     }
                 }
@@ -925,6 +1029,10 @@ impl Model {
             }
             KeyCode::Char('t') => self.theme = self.theme.next(),
             KeyCode::Char('d') => self.show_dt = !self.show_dt,
+            KeyCode::Char('x') => {
+                self.per_layer = !self.per_layer;
+                self.filters_changed();
+            }
             KeyCode::Modifier(_) => {}
             _ => self.unknown_key = true,
         }

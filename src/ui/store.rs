@@ -29,6 +29,9 @@ pub struct Meta {
     pub observed: Observed,
     /// For a frame: the message event shown on its row.
     pub message: Option<u32>,
+    /// For a data segment: the HTTP head, frame or TLS message whose row shows it in the
+    /// merged ladder (one arrow per packet).
+    pub absorbed_by: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -112,12 +115,18 @@ impl Store {
         {
             m.message = Some(idx as u32);
         }
+        if let Some(seg) = observed.absorbs
+            && let Some(m) = self.meta.get_mut(seg)
+        {
+            m.absorbed_by = Some(idx as u32);
+        }
         self.meta.push(Meta {
             layer,
             pure_ack,
             has_row,
             observed,
             message: None,
+            absorbed_by: None,
         });
         match ev.conn() {
             Some(c) => {

@@ -372,8 +372,8 @@ fn first_event_selected_when_data_arrives() {
     let m = model_with(conversation(), false, 80, 24);
     assert_eq!(label(&m), "SYN seq=0");
     assert_eq!(m.conn, Some(1));
-    // Outside playback every row is shown at once.
-    assert_eq!(m.visible_rows().len(), 19);
+    // Outside playback every row is shown at once: one arrow per packet, 19 per layer.
+    assert_eq!(m.visible_rows().len(), 14);
 }
 
 #[test]
@@ -381,31 +381,44 @@ fn stepping_reveals_the_story_in_order() {
     let mut m = model_with(conversation(), true, 80, 24);
     assert_eq!(m.visible_rows().len(), 1);
     let mut seen = vec![label(&m)];
-    for _ in 0..8 {
+    for _ in 0..6 {
         key(&mut m, KeyCode::Char('n'));
         seen.push(label(&m));
     }
+    // One arrow per packet: the segments carrying the GET and the 101 are their rows.
     assert_eq!(
-        seen[..9],
+        seen[..7],
         [
             "SYN seq=0",
             "SYN,ACK seq=0 ack=1",
             "ACK ack=1",
-            "ACK,PSH seq=1 ack=1 len=150",
-            "step 2/4 GET /chat  Upgrade: websocket",
+            "step 2/4 GET /chat  Upgrade: websocket · seq=1 ack=1 len=150",
             "ACK ack=151",
-            "ACK,PSH seq=1 ack=151 len=129",
-            "step 3/4 101 Switching Protocols",
+            "step 3/4 101 Switching Protocols · seq=1 ack=151 len=129",
             "step 4/4 WebSocket open, Accept ✓",
         ]
     );
-    assert_eq!(m.visible_rows().len(), 9);
+    assert_eq!(m.visible_rows().len(), 7);
     key(&mut m, KeyCode::Char('p'));
-    assert_eq!(label(&m), "step 3/4 101 Switching Protocols");
+    assert_eq!(
+        label(&m),
+        "step 3/4 101 Switching Protocols · seq=1 ack=151 len=129"
+    );
     assert_eq!(
         m.visible_rows().len(),
-        8,
+        6,
         "stepping back hides the future again"
+    );
+    // Per layer (x), the segment and its meaning are two steps, in the same place.
+    key(&mut m, KeyCode::Char('x'));
+    assert_eq!(label(&m), "step 3/4 101 Switching Protocols");
+    key(&mut m, KeyCode::Char('p'));
+    assert_eq!(label(&m), "ACK,PSH seq=1 ack=151 len=129");
+    // Back to one arrow per packet, standing on the segment: its row is the 101's.
+    key(&mut m, KeyCode::Char('x'));
+    assert_eq!(
+        label(&m),
+        "step 3/4 101 Switching Protocols · seq=1 ack=151 len=129"
     );
     key(&mut m, KeyCode::End);
     assert!(!m.playback);
@@ -535,7 +548,7 @@ fn search_filters_rows_and_escape_clears() {
     assert_eq!(label(&m), "ACK,FIN seq=170 ack=138");
     key(&mut m, KeyCode::Esc);
     assert!(m.search.is_empty());
-    assert_eq!(m.visible_rows().len(), 19);
+    assert_eq!(m.visible_rows().len(), 14);
 }
 
 #[test]
@@ -595,23 +608,54 @@ fn theme_cycles_and_help_toggles() {
 #[test]
 fn events_arriving_in_batches_extend_the_ladder() {
     let all = conversation();
+    // Cut between the segment carrying the GET and the GET itself, as a live source may.
+    assert!(matches!(&all.events[4], Event::Tcp(t) if t.len > 0));
+    assert!(matches!(&all.events[5], Event::Http(_)));
     let first = Batch {
-        events: all.events[..4].to_vec(),
+        events: all.events[..5].to_vec(),
         ..Batch::default()
     };
     let rest = Batch {
-        events: all.events[4..].to_vec(),
+        events: all.events[5..].to_vec(),
         ..Batch::default()
     };
     let mut m = model_with(first, false, 80, 24);
-    assert_eq!(m.visible_rows().len(), 3);
+    assert_eq!(
+        m.visible_rows().len(),
+        4,
+        "the segment shows until its meaning arrives"
+    );
+    // A class standing on that segment (a paced demo) stands on the GET once it arrives.
+    let mut on_seg = model_with(
+        Batch {
+            events: all.events[..5].to_vec(),
+            ..Batch::default()
+        },
+        false,
+        80,
+        24,
+    );
+    on_seg.select(4);
+    update(
+        &mut on_seg,
+        Msg::Feed(Feed::Batch(Batch {
+            events: all.events[5..].to_vec(),
+            ..Batch::default()
+        })),
+    );
+    assert_eq!(on_seg.cursor, Some(5));
+    assert!(label(&on_seg).starts_with("step 2/4 GET /chat"));
     update(&mut m, Msg::Feed(Feed::Batch(rest)));
-    assert_eq!(m.visible_rows().len(), 19);
+    // One arrow per packet: the five data segments are drawn on their meanings' rows.
+    assert_eq!(m.visible_rows().len(), 14);
+    assert!(!m.visible_rows().contains(&4));
     assert_eq!(
         label(&m),
         "SYN seq=0",
         "selection stays where the user put it"
     );
+    key(&mut m, KeyCode::Char('x'));
+    assert_eq!(m.visible_rows().len(), 19, "one arrow per layer");
 }
 
 #[test]
@@ -645,9 +689,11 @@ fn tiny_and_huge_terminals_do_not_panic() {
 #[test]
 fn snapshot_ladder_80x24() {
     let mut m = model_with(conversation(), true, 80, 24);
-    for _ in 0..9 {
+    // To the client's first data packet: one arrow per packet, `Text "Hello"` with its numbers.
+    for _ in 0..7 {
         key(&mut m, KeyCode::Char('n'));
     }
+    assert!(label(&m).starts_with("Text \"Hello\" (masked) · seq=151"));
     insta::assert_snapshot!(render(&m, 80, 24));
 }
 
@@ -708,9 +754,11 @@ fn classroom_handshake_steps_in_order() {
 #[test]
 fn snapshot_classroom_80x24() {
     let mut m = classroom(true, 80, 24);
-    for _ in 0..4 {
+    // To the upgrade request, drawn on the segment that carries it.
+    for _ in 0..3 {
         key(&mut m, KeyCode::Char('n'));
     }
+    assert!(label(&m).starts_with("step 2/4 GET /chat"));
     insta::assert_snapshot!(render(&m, 80, 24));
 }
 

@@ -340,7 +340,11 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     };
     let mut filt = Vec::new();
     if m.layer != super::model::LayerFilter::All {
-        filt.push(say(m.lang(), Msg::UiFiltLayer, &[("l", &m.layer.as_str())]));
+        filt.push(say(
+            m.lang(),
+            Msg::UiFiltLayer,
+            &[("l", &m.layer.name(m.lang()))],
+        ));
     }
     if m.hide_acks {
         filt.push(text(m.lang(), Msg::UiFiltNoAcks).into());
@@ -353,6 +357,9 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     }
     if m.raw_seq {
         filt.push(text(m.lang(), Msg::UiFiltRaw).into());
+    }
+    if m.per_layer {
+        filt.push(text(m.lang(), Msg::UiFiltPerLayer).into());
     }
     if !filt.is_empty() {
         title.push_str(&format!("[{}] ", filt.join(", ")));
@@ -667,7 +674,7 @@ fn compare(m: &Model, th: &Theme, f: &mut Frame, area: Rect) {
 }
 
 /// The help table: keys (the same in every language) and what they do.
-const KEYS: [(&str, Msg); 24] = [
+const KEYS: [(&str, Msg); 25] = [
     ("space", Msg::KPlay),
     ("1 - 5", Msg::KChapters),
     ("+ / -", Msg::KSpeed),
@@ -688,6 +695,7 @@ const KEYS: [(&str, Msg); 24] = [
     ("t", Msg::KTheme),
     ("P", Msg::KPresenter),
     ("d", Msg::KDeltaT),
+    ("x", Msg::KLayers),
     ("Q", Msg::KQuiz),
     ("mouse", Msg::KMouse),
     ("?", Msg::KHelp),
@@ -797,12 +805,12 @@ fn clear_overlay(f: &mut Frame, r: Rect) {
 
 fn help(lang: Lang, th: &Theme, f: &mut Frame, area: Rect) {
     let w = area.width.min(66);
-    // On a short screen (80x24) the two rows a reader needs least give way: the help itself,
-    // and the mouse.
+    // On a short screen (80x24) the rows a reader needs least give way: the help itself, the
+    // mouse, and Enter on the connection list (Tab gets there too).
     let short = KEYS.len() as u16 + 2 > area.height;
     let shown: Vec<(&str, &str)> = KEYS
         .into_iter()
-        .filter(|(_, id)| !(short && matches!(id, Msg::KHelp | Msg::KMouse)))
+        .filter(|(_, id)| !(short && matches!(id, Msg::KHelp | Msg::KMouse | Msg::KEnter)))
         .map(|(k, id)| (k, text(lang, id)))
         .collect();
     let h = (shown.len() as u16 + 2).min(area.height);
