@@ -99,6 +99,10 @@ const ZH: &[(&str, &str)] = &[
         "无法解压一条压缩的 {0} 消息：{1}（RFC 7692 §7.2.2）",
     ),
     (
+        "a compressed message refers back {} bytes, beyond the {}-byte window its sender agreed to ({}={}): a peer keeping only that window cannot inflate it (RFC 7692 §{})",
+        "一条压缩消息向前引用了 {0} 字节，超出了发送方同意的 {1} 字节窗口（{2}={3}）：只保留这么大窗口的对端无法解压它（RFC 7692 §{4}）",
+    ),
+    (
         "a compressed message inflates to more than {} bytes (limit inflate_per_message); inflating stopped for this message",
         "一条压缩消息解压后超过 {0} 字节（上限 inflate_per_message）；这条消息停止解压",
     ),
@@ -504,6 +508,16 @@ mod tests {
                 "a session ticket valid for 7200 s (for resumption)"
             ),
             "会话票据，有效期 7200 秒（用于会话恢复）"
+        );
+        assert_eq!(
+            sentence(
+                Lang::Zh,
+                "a compressed message refers back 1000 bytes, beyond the 512-byte window its \
+                 sender agreed to (server_max_window_bits=9): a peer keeping only that window \
+                 cannot inflate it (RFC 7692 §7.1.2.1)"
+            ),
+            "一条压缩消息向前引用了 1000 字节，超出了发送方同意的 512 字节窗口\
+             （server_max_window_bits=9）：只保留这么大窗口的对端无法解压它（RFC 7692 §7.1.2.1）"
         );
         let capped = format!(
             "text message is not valid UTF-8 (RFC 6455 §8.1: fail the connection){FURTHER_EN}"
