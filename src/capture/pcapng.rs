@@ -80,6 +80,10 @@ impl<W: Write> PcapngWriter<W> {
         block(&mut self.out, 6, &b)
     }
 
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     pub fn into_inner(self) -> W {
         self.out
     }
