@@ -549,7 +549,11 @@ fn chromium_over_wss_decrypts_every_connection_with_its_own_sslkeylogfile() {
             .collect();
         // The page, its favicon, three polls and the WebSocket: each its own TLS connection.
         assert!(conns >= 6, "{how}: {conns} connections");
-        assert_eq!(sessions.len(), conns, "{how}: one TLS session per connection");
+        assert_eq!(
+            sessions.len(),
+            conns,
+            "{how}: one TLS session per connection"
+        );
         for s in &sessions {
             assert!(s.decrypted, "{how}: {s:?}");
             assert_eq!(s.version, "TLS1.3", "{how}");
@@ -575,7 +579,14 @@ fn chromium_over_wss_decrypts_every_connection_with_its_own_sslkeylogfile() {
                 _ => None,
             })
             .collect();
-        for p in ["/", "/favicon.ico", "/poll?n=0", "/poll?n=1", "/poll?n=2", "/ws"] {
+        for p in [
+            "/",
+            "/favicon.ico",
+            "/poll?n=0",
+            "/poll?n=1",
+            "/poll?n=2",
+            "/ws",
+        ] {
             assert!(paths.iter().any(|x| x == p), "{how}: {p} in {paths:?}");
         }
         let hs: Vec<_> = evs
@@ -587,9 +598,16 @@ fn chromium_over_wss_decrypts_every_connection_with_its_own_sslkeylogfile() {
             .collect();
         assert_eq!(hs.len(), 1, "{how}");
         assert!(hs[0].upgraded && hs[0].accept_ok && hs[0].tls, "{how}");
-        assert!(hs[0].deflate.is_some(), "{how}: the browser's permessage-deflate");
+        assert!(
+            hs[0].deflate.is_some(),
+            "{how}: the browser's permessage-deflate"
+        );
         // Every message, both ways, as the page and the server logged it.
-        assert_eq!(decoded_msgs(evs), expected, "{how}: messages vs the peers' log");
+        assert_eq!(
+            decoded_msgs(evs),
+            expected,
+            "{how}: messages vs the peers' log"
+        );
     }
     // What the eavesdropper sees of the WebSocket connection: its ClientHello asks for
     // HTTP/1.1 only (a WebSocket needs it), the page's for h2 too.
@@ -607,14 +625,20 @@ fn chromium_over_wss_decrypts_every_connection_with_its_own_sslkeylogfile() {
         .filter(|h| h.resumption)
         .map(|h| h.conn)
         .collect();
-    assert!(!resumed.is_empty(), "Chromium resumes with the server's tickets");
+    assert!(
+        !resumed.is_empty(),
+        "Chromium resumes with the server's tickets"
+    );
     let certs: Vec<_> = tls_msgs(&from_file)
         .into_iter()
         .filter(|t| t.kind == "certificate")
         .map(|t| t.conn)
         .collect();
     assert!(!certs.is_empty());
-    assert!(resumed.iter().all(|c| !certs.contains(c)), "{resumed:?} {certs:?}");
+    assert!(
+        resumed.iter().all(|c| !certs.contains(c)),
+        "{resumed:?} {certs:?}"
+    );
 }
 
 #[test]
@@ -660,4 +684,177 @@ fn chromium_over_wss_matches_tshark_with_the_same_key_log() {
         // Our text is the message's preview: the start of tshark's whole text.
         assert!(b.starts_with(a.trim_end_matches('…')), "{a:?} vs {b:?}");
     }
+}
+
+// ---------------------------------------------------------------- wslens stats on TLS
+
+/// tshark's TLS 1.3 encrypted records (opaque type 23: everything after the ServerHello) per
+/// direction: (records, bytes of their bodies), client → server then server → client.
+fn tshark_tls13_records(pcap: &Path, port: u16) -> [(u64, u64); 2] {
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(pcap)
+        .args([
+            "-n",
+            "-d",
+            &format!("tcp.port=={port},tls"),
+            "-O",
+            "tls",
+            "-V",
+        ])
+        .args(["-Y", "tls"])
+        .output()
+        .expect("tshark must be installed to run this test");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut r = [(0u64, 0u64); 2];
+    let (mut dir, mut opaque) = (0, false);
+    for line in text.lines() {
+        if let Some(p) = line.split("Src Port: ").nth(1) {
+            let p: u16 = p
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            dir = usize::from(p == port);
+        }
+        if line.contains("Record Layer:") {
+            opaque = false;
+        }
+        if line.contains("Opaque Type: Application Data (23)") {
+            opaque = true;
+        }
+        if let Some(n) = line.trim_start().strip_prefix("Length: ")
+            && opaque
+        {
+            r[dir].0 += 1;
+            r[dir].1 += n.trim().parse::<u64>().unwrap();
+            opaque = false;
+        }
+    }
+    r
+}
+
+fn stats(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wslens"))
+        .arg("stats")
+        .args(args)
+        .env_remove("SSLKEYLOGFILE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn stats_counts_tls_connections_and_their_records_as_tshark_does() {
+    let browser = capture("browser-tls.pcap");
+    let chacha = capture("tls13-chacha.pcap");
+    let chacha_keys = capture("tls13-chacha.keys");
+    let b = tshark_tls13_records(&browser, BROWSER_PORT);
+    let c = tshark_tls13_records(&chacha, 8447);
+    assert!(b[0].0 > 0 && b[1].0 > 0 && c[0].0 > 300, "{b:?} {c:?}");
+    let pcapng = capture("browser-tls.pcapng");
+    // (arguments, connections, carrying a WebSocket, decrypted, suite, tshark's records)
+    let cases: [(Vec<&str>, u64, u64, u64, (&str, &str), [(u64, u64); 2]); 4] = [
+        (
+            vec![browser.to_str().unwrap()],
+            6,
+            0,
+            0,
+            ("TLS1.3", "TLS_AES_256_GCM_SHA384"),
+            b,
+        ),
+        (
+            vec![pcapng.to_str().unwrap()],
+            6,
+            1,
+            6,
+            ("TLS1.3", "TLS_AES_256_GCM_SHA384"),
+            b,
+        ),
+        (
+            vec![chacha.to_str().unwrap()],
+            1,
+            0,
+            0,
+            ("TLS1.3", "TLS_CHACHA20_POLY1305_SHA256"),
+            c,
+        ),
+        (
+            vec![
+                chacha.to_str().unwrap(),
+                "--tls-keylog",
+                chacha_keys.to_str().unwrap(),
+            ],
+            1,
+            1,
+            1,
+            ("TLS1.3", "TLS_CHACHA20_POLY1305_SHA256"),
+            c,
+        ),
+    ];
+    for (args, conns, wss, decrypted, suite, records) in cases {
+        let mut a = args.clone();
+        a.push("--json");
+        let j: serde_json::Value = serde_json::from_str(&stats(&a)).unwrap();
+        let t = &j["tls"];
+        assert_eq!(t["connections"], conns, "{args:?}: {t}");
+        assert_eq!(t["wss"], wss, "{args:?}: {t}");
+        assert_eq!(t["decrypted"], decrypted, "{args:?}: {t}");
+        assert_eq!(t["suites"][0]["version"], suite.0, "{args:?}");
+        assert_eq!(t["suites"][0]["cipher"], suite.1, "{args:?}");
+        assert_eq!(t["suites"][0]["connections"], conns, "{args:?}");
+        for (i, dir) in ["c2s", "s2c"].into_iter().enumerate() {
+            assert_eq!(t["records"][dir], records[i].0, "{args:?} {dir} records");
+            assert_eq!(t["bytes"][dir], records[i].1, "{args:?} {dir} bytes");
+        }
+        // The same in the table, in English and in Chinese.
+        let en = stats(&args);
+        assert!(en.contains(&format!("TLS connections: {conns};")), "{en}");
+        assert!(
+            en.contains(&format!(
+                "decrypted with a key log: {decrypted}; not decrypted: {}",
+                conns - decrypted
+            )),
+            "{en}"
+        );
+        assert!(
+            en.contains(&format!("  {} {}: {conns}", suite.0, suite.1)),
+            "{en}"
+        );
+        let row = en
+            .lines()
+            .find(|l| l.starts_with("encrypted records"))
+            .expect("records row");
+        let nums: Vec<u64> = row
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert_eq!(nums, [records[0].0, records[1].0], "{row}");
+        let mut zh_args = args.clone();
+        zh_args.extend(["--lang", "zh"]);
+        let zh = stats(&zh_args);
+        assert!(zh.contains(&format!("TLS 连接：{conns} 个")), "{zh}");
+        assert!(
+            zh.contains(&format!("用密钥日志解密的：{decrypted} 个")),
+            "{zh}"
+        );
+        assert!(zh.contains("加密记录数"), "{zh}");
+        assert!(!zh.contains("encrypted records"), "{zh}");
+    }
+    // ws:// only: no TLS section.
+    let plain = stats(&[capture("classroom.pcap").to_str().unwrap()]);
+    assert!(!plain.contains("TLS"), "{plain}");
+    let j: serde_json::Value = serde_json::from_str(&stats(&[
+        capture("classroom.pcap").to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(j["tls"]["connections"], 0);
 }

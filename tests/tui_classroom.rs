@@ -172,8 +172,14 @@ fn the_paced_wss_demo_has_a_tls_step_and_shows_it_decrypted() {
         |sc| sc.matches("TLS finished (decrypted)").count() == 2,
         "the TLS handshake, both Finished decrypted",
     );
-    assert!(!sc.contains("GET /chat"), "the upgrade came before its step:\n{sc}");
-    assert!(sc.contains(" tls "), "the connection is listed as TLS:\n{sc}");
+    assert!(
+        !sc.contains("GET /chat"),
+        "the upgrade came before its step:\n{sc}"
+    );
+    assert!(
+        sc.contains(" tls "),
+        "the connection is listed as TLS:\n{sc}"
+    );
     // Step 3: the upgrade, inside TLS; the connection becomes wss.
     s.keys(&["n"]);
     let sc = s.wait_for(|sc| sc.contains("101 Switching Protocols"), "the upgrade");

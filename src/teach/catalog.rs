@@ -149,6 +149,9 @@ ids! {
     AppSioDisconnect, AppSioEvent, AppSioWantsAck, AppSioBinary, AppSioAck, AppSioAckUnpaired,
     AppSioConnectError, AppOther,
     AppRpcRequest, AppRpcNotification, AppRpcResponse, AppRpcError, AppRpcUnpaired, AppRpcCdp,
+    // TLS connections in `wslens stats`
+    StatTlsTitle, StatTlsConns, StatTlsKeys, StatTlsSuite, StatC2s, StatS2c, StatTlsRecords,
+    StatTlsBytes, StatTlsAllOpen, StatTlsClosed,
 }
 
 /// The template for `id` in `lang`.
