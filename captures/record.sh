@@ -376,21 +376,29 @@ rec_bad-accept() {
     merge bad-accept "DELIBERATELY misbehaving raw-socket server: 101 with a wrong Sec-WebSocket-Accept; the raw-socket client computes the right value, sees the mismatch and closes the TCP connection without sending any frame" "python-raw server,python-raw client"
 }
 
-rec_browser() {
-    command -v chromium >/dev/null || { log "browser: chromium not installed (apt-get install -y chromium)"; return 1; }
+# [BROWSER_KEYLOG=FILE] browser_run NAME PORT SCHEME [chromium args...]: headless Chromium loads
+# SCHEME://127.0.0.1:PORT/ from browser_server.py (the page polls, then opens its WebSocket);
+# NAME.pcap and the page's and server's logs in $WORK (merged by the caller). With
+# BROWSER_KEYLOG, Chromium (only) gets SSLKEYLOGFILE=FILE.
+browser_run() {
+    local name=$1 port=$2 scheme=$3
+    shift 3
+    command -v chromium >/dev/null || { log "$name: chromium not installed (apt-get install -y chromium)"; return 1; }
     ns_fresh
-    OUT_FILE="$HERE/browser.pcap"
-    cap_start "$NS" "$OUT_FILE" lo "tcp port 8770"
-    run_bg "$NS" server "$PYBIN" "$PEERS/browser_server.py" 127.0.0.1 8770
+    OUT_FILE="$HERE/$name.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port $port"
+    run_bg "$NS" server "$PYBIN" "$PEERS/browser_server.py" 127.0.0.1 "$port"
     local spid=$LAST_PID
     wait_ready "$WORK/server.out"
     local profile
     profile=$(mktemp -d "$WORK/chromium.XXXXXX")
-    run_bg "$NS" chromium chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    local envs=()
+    [ -n "${BROWSER_KEYLOG:-}" ] && envs=(SSLKEYLOGFILE="$BROWSER_KEYLOG")
+    run_bg "$NS" chromium env "${envs[@]}" chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
         --disable-features=Translate,OptimizationHints,MediaRouter \
         --user-data-dir="$profile" --enable-logging=stderr --v=0 \
-        --remote-debugging-port=0 "http://127.0.0.1:8770/"
+        --remote-debugging-port=0 "$@" "$scheme://127.0.0.1:$port/"
     local cpid=$LAST_PID
     wait_pid "$spid" server
     kill "$cpid" 2>/dev/null || true
@@ -398,6 +406,10 @@ rec_browser() {
     cap_stop
     # The page reports its own sends/receives on the console; chromium prints them on stderr.
     "$PYBIN" "$PEERS/browser_server.py" --console "$WORK/chromium.err" "$WORK/server.ndjson" >"$WORK/page.ndjson"
+}
+
+rec_browser() {
+    browser_run browser 8770 http
     merge browser "Headless Chromium: page load, 3 fetch() polls, then a WebSocket with permessage-deflate (browser default) exchanging text and binary, closed 1000 by the page" "chromium page,python-websockets server"
 }
 
@@ -533,6 +545,21 @@ rec_tls13-node() {
         "node ws over wss:// (TLS 1.3, TLS_AES_128_GCM_SHA256 pinned): echo of text, binary, empty messages, 125/126/65535/65536 bytes, 3 MiB binary, fragmented text, ping/pong, close 1000; key log from node --tls-keylog"
 }
 
+# browser-tls: the browser scenario over https:// and wss:// (python ssl server, the script's
+# self-signed certificate, accepted by its SPKI pin only), the keys from Chromium's own
+# SSLKEYLOGFILE.
+rec_browser-tls() {
+    tls_cert
+    : >"$WORK/keys.log"
+    local spki
+    spki=$(openssl x509 -in "$WORK/tls.crt" -pubkey -noout | openssl pkey -pubin -outform der \
+        | openssl dgst -sha256 -binary | base64)
+    BROWSER_KEYLOG="$WORK/keys.log" browser_run browser-tls 8773 https \
+        --ignore-certificate-errors-spki-list="$spki"
+    merge browser-tls "Headless Chromium over https:// and wss:// (TLS 1.3, python ssl server, self-signed certificate): page load, 3 fetch() polls, then a WebSocket with permessage-deflate exchanging text and binary, closed 1000 by the page; Chromium's SSLKEYLOGFILE in browser-tls.keys, embedded in browser-tls.pcapng" "chromium page,python-websockets server"
+    tls_finish browser-tls
+}
+
 rec_tls13-chacha() {
     tls_node tls13-chacha 8447 lossy "TLS_CHACHA20_POLY1305_SHA256" \
         "node ws over wss:// (TLS 1.3, TLS_CHACHA20_POLY1305_SHA256 pinned): 300 echoed messages of 1 B to 20 KB; key log from node --tls-keylog"
@@ -580,7 +607,8 @@ rec_bench_tls() {
 
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
-     bad-accept browser udp socketio bad-accept-ping cdp mqtt tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha)
+     bad-accept browser udp socketio bad-accept-ping cdp mqtt tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha
+     browser-tls)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }

@@ -38,14 +38,37 @@ fn threads(pid: u32) -> Vec<Vec<String>> {
 
 #[test]
 fn demo_as_root_drops_to_nobody_and_serves_only_its_client() {
+    drops_to_nobody(&[], "pcap");
+}
+
+/// The same with wss://: the TLS peers (rustls), their key log and the pcapng with the keys
+/// embedded are nobody's too.
+#[test]
+fn demo_tls_as_root_drops_to_nobody_and_serves_only_its_client() {
+    drops_to_nobody(&["--tls"], "pcapng");
+}
+
+fn drops_to_nobody(extra: &[&str], ext: &str) {
     if unsafe { libc::geteuid() } != 0 {
         eprintln!("SKIPPED demo_privileges: not root");
         return;
     }
-    let rec = std::env::temp_dir().join(format!("wslens-demo-privs-{}.pcap", std::process::id()));
+    let tls = !extra.is_empty();
+    let rec = std::env::temp_dir().join(format!(
+        "wslens-demo-privs-{}-{}.{ext}",
+        std::process::id(),
+        extra.len()
+    ));
+    let keys = rec.with_extension("keys");
     let _ = std::fs::remove_file(&rec);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wslens"))
-        .args(["demo", "--json", "--pace", "0.4", "--record"])
+    let _ = std::fs::remove_file(&keys);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wslens"));
+    cmd.args(["demo", "--json", "--pace", "0.4"]).args(extra);
+    if tls {
+        cmd.arg("--keylog").arg(&keys);
+    }
+    let mut child = cmd
+        .arg("--record")
         .arg(&rec)
         .env_remove("SUDO_UID")
         .env_remove("SUDO_GID")
@@ -102,15 +125,25 @@ fn demo_as_root_drops_to_nobody_and_serves_only_its_client() {
         json.contains(r#""code":1000"#) || json.contains("class is over"),
         "the demo ran to its close"
     );
+    if tls {
+        assert!(
+            json.contains(r#""decrypted":true"#),
+            "decrypted with the peers' keys"
+        );
+    }
     use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(&rec).unwrap();
-    assert_eq!(m.mode() & 0o777, 0o600);
-    assert_eq!(
-        m.uid(),
-        65534,
-        "the recording belongs to the user dropped to"
-    );
-    std::fs::remove_file(&rec).unwrap();
+    let files = if tls { vec![&rec, &keys] } else { vec![&rec] };
+    for f in files {
+        let m = std::fs::metadata(f).unwrap();
+        assert_eq!(m.mode() & 0o777, 0o600, "{}", f.display());
+        assert_eq!(
+            m.uid(),
+            65534,
+            "{} belongs to the user dropped to",
+            f.display()
+        );
+        std::fs::remove_file(f).unwrap();
+    }
 }
 
 /// `--record` does not follow a symbolic link planted where the file is to be written.
@@ -146,6 +179,35 @@ fn record_refuses_a_symlink() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot create"), "{err}");
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `demo --tls --keylog` does not follow a symbolic link planted where the key log is to be
+/// written either, and stops before any traffic.
+#[test]
+fn keylog_refuses_a_symlink() {
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("SKIPPED keylog_refuses_a_symlink: not root");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("wslens-keylink-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join("precious");
+    std::fs::write(&target, b"keep me").unwrap();
+    let link = dir.join("demo.keys");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wslens"))
+        .args(["demo", "--tls", "--json", "--pace", "0", "--keylog"])
+        .arg(&link)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot create the key log"), "{err}");
+    assert!(out.stdout.is_empty(), "no demo ran");
     assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
     std::fs::remove_dir_all(&dir).unwrap();
 }

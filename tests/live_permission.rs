@@ -89,3 +89,41 @@ fn demo_without_permission_plays_the_bundled_recording() {
     );
     assert!(messages.iter().any(|m| m["opcode"] == "pong"));
 }
+
+#[test]
+fn demo_tls_without_permission_plays_its_bundled_recording_decrypted() {
+    let Some(out) = as_nobody(&[
+        "demo",
+        "--tls",
+        "--pace",
+        "0",
+        "--json",
+        "--backend",
+        "pnet",
+    ]) else {
+        return;
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("bundled recording"), "{err}");
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .collect();
+    // The keys come from the recording itself (a Decryption Secrets Block).
+    let session = events
+        .iter()
+        .find(|e| e["event"] == "tls_session")
+        .expect("a TLS session");
+    assert_eq!(session["decrypted"], true, "{session}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "ws_handshake" && e["tls"] == true && e["upgraded"] == true)
+    );
+    assert!(
+        events.iter().any(|e| e["event"] == "ws_message"
+            && e["text"] == "This message was sent in three fragments.")
+    );
+}

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use std::path::Path;
 use wslens::decoder::DecodeOptions;
-use wslens::event::{Dir, Event, Sink, TlsMsg};
+use wslens::event::{Dir, Event, Opcode, Sink, TlsMsg};
 use wslens::tcp::StreamCtx;
 use wslens::tls::{KeyStore, TlsConn, Upper};
 
@@ -465,4 +465,397 @@ fn mutations_of_a_real_stream_never_panic() {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------- a real browser over wss://
+// captures/record.sh browser-tls: headless Chromium loads an https:// page from a python ssl
+// server (self-signed certificate pinned by its SPKI), polls it three times, then talks over
+// wss:// with permessage-deflate; the keys are Chromium's own SSLKEYLOGFILE.
+
+const BROWSER_PORT: u16 = 8773;
+
+/// (client, server, dir) → (opcode, len, sha256) of every data message and close the peers
+/// say they sent, in order.
+type PeerMsgs = std::collections::BTreeMap<(String, String, String), Vec<(String, u64, String)>>;
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn browser_peer_log() -> PeerMsgs {
+    let text = std::fs::read_to_string(capture("browser-tls.peers.ndjson")).unwrap();
+    let mut m = PeerMsgs::new();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let op = v["opcode"].as_str().unwrap_or("");
+        if v["action"] != "sent" || !matches!(op, "text" | "binary" | "close") {
+            continue;
+        }
+        let key = (
+            v["client"].as_str().unwrap().to_string(),
+            v["server"].as_str().unwrap().to_string(),
+            v["dir"].as_str().unwrap().to_string(),
+        );
+        m.entry(key).or_default().push((
+            op.to_string(),
+            v["len"].as_u64().unwrap(),
+            v["sha256"].as_str().unwrap().to_string(),
+        ));
+    }
+    m
+}
+
+fn decoded_msgs(evs: &[Event]) -> PeerMsgs {
+    let mut ends = std::collections::HashMap::new();
+    let mut m = PeerMsgs::new();
+    for e in evs {
+        match e {
+            Event::ConnOpen(o) => {
+                ends.insert(o.conn, (o.client.to_string(), o.server.to_string()));
+            }
+            Event::WsMessage(w)
+                if matches!(w.opcode, Opcode::Text | Opcode::Binary | Opcode::Close) =>
+            {
+                assert!(w.inflate_error.is_none(), "{w:?}");
+                let (c, s) = ends[&w.conn].clone();
+                m.entry((c, s, w.dir.as_str().to_string()))
+                    .or_default()
+                    .push((w.opcode.as_str().to_string(), w.len, hex(&w.sha256)));
+            }
+            _ => {}
+        }
+    }
+    m
+}
+
+#[test]
+fn chromium_over_wss_decrypts_every_connection_with_its_own_sslkeylogfile() {
+    let pcap = capture("browser-tls.pcap");
+    let from_file = keyed(&pcap, &capture("browser-tls.keys"));
+    let embedded = decode_with(&capture("browser-tls.pcapng"), DecodeOptions::default());
+    let expected = browser_peer_log();
+    assert!(!expected.is_empty());
+    for (how, evs) in [("key log file", &from_file), ("pcapng", &embedded)] {
+        let conns = evs
+            .iter()
+            .filter(|e| matches!(e, Event::ConnOpen(_)))
+            .count();
+        let sessions: Vec<_> = evs
+            .iter()
+            .filter_map(|e| match e {
+                Event::TlsSession(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        // The page, its favicon, three polls and the WebSocket: each its own TLS connection.
+        assert!(conns >= 6, "{how}: {conns} connections");
+        assert_eq!(
+            sessions.len(),
+            conns,
+            "{how}: one TLS session per connection"
+        );
+        for s in &sessions {
+            assert!(s.decrypted, "{how}: {s:?}");
+            assert_eq!(s.version, "TLS1.3", "{how}");
+        }
+        let codes = note_codes(evs);
+        for bad in [
+            "tls-auth-failed",
+            "tls-framing",
+            "tls-gap",
+            "tls-keys-incomplete",
+            "tls-encrypted",
+        ] {
+            assert!(!codes.contains(&bad), "{how}: note {bad}");
+        }
+        // Every HTTP request the page made, read inside TLS.
+        let paths: Vec<String> = evs
+            .iter()
+            .filter_map(|e| match e {
+                Event::Http(h) => match &h.kind {
+                    wslens::event::HttpKind::Request { path, .. } => Some(path.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        for p in [
+            "/",
+            "/favicon.ico",
+            "/poll?n=0",
+            "/poll?n=1",
+            "/poll?n=2",
+            "/ws",
+        ] {
+            assert!(paths.iter().any(|x| x == p), "{how}: {p} in {paths:?}");
+        }
+        let hs: Vec<_> = evs
+            .iter()
+            .filter_map(|e| match e {
+                Event::WsHandshake(h) => Some(h),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(hs.len(), 1, "{how}");
+        assert!(hs[0].upgraded && hs[0].accept_ok && hs[0].tls, "{how}");
+        assert!(
+            hs[0].deflate.is_some(),
+            "{how}: the browser's permessage-deflate"
+        );
+        // Every message, both ways, as the page and the server logged it.
+        assert_eq!(
+            decoded_msgs(evs),
+            expected,
+            "{how}: messages vs the peers' log"
+        );
+    }
+    // What the eavesdropper sees of the WebSocket connection: its ClientHello asks for
+    // HTTP/1.1 only (a WebSocket needs it), the page's for h2 too.
+    let plain = decode_with(&pcap, DecodeOptions::default());
+    let hellos: Vec<_> = tls_msgs(&plain)
+        .into_iter()
+        .filter(|t| t.kind == "client_hello")
+        .collect();
+    assert!(hellos.iter().any(|h| h.alpn == ["http/1.1"]), "{hellos:?}");
+    assert!(hellos.iter().any(|h| h.alpn.contains(&"h2".to_string())));
+    assert!(messages(&plain).is_empty(), "nothing readable without keys");
+    // Resumed connections (a session ticket offered) decrypt too, and show no certificate.
+    let resumed: Vec<_> = hellos
+        .iter()
+        .filter(|h| h.resumption)
+        .map(|h| h.conn)
+        .collect();
+    assert!(
+        !resumed.is_empty(),
+        "Chromium resumes with the server's tickets"
+    );
+    let certs: Vec<_> = tls_msgs(&from_file)
+        .into_iter()
+        .filter(|t| t.kind == "certificate")
+        .map(|t| t.conn)
+        .collect();
+    assert!(!certs.is_empty());
+    assert!(
+        resumed.iter().all(|c| !certs.contains(c)),
+        "{resumed:?} {certs:?}"
+    );
+}
+
+#[test]
+fn chromium_over_wss_matches_tshark_with_the_same_key_log() {
+    let pcap = capture("browser-tls.pcap");
+    let keys = capture("browser-tls.keys");
+    let evs = keyed(&pcap, &keys);
+    let klog = format!("tls.keylog_file:{}", keys.display());
+    let dport = format!("tcp.port=={BROWSER_PORT},tls");
+    let rows = tshark_fields(
+        &pcap,
+        "websocket",
+        &["frame.number", "websocket.opcode", "websocket.payload.text"],
+        &["-o", &klog, "-d", &dport],
+    );
+    // Every frame: (packet, opcode).
+    let mut ours: Vec<(u64, u8)> = frames(&evs)
+        .iter()
+        .map(|f| (*f.pkts.last().unwrap(), f.header.opcode.code()))
+        .collect();
+    ours.sort();
+    let mut theirs: Vec<(u64, u8)> = rows
+        .iter()
+        .map(|r| (r[0].parse().unwrap(), r[1].parse().unwrap()))
+        .collect();
+    theirs.sort();
+    assert!(theirs.len() >= 12, "tshark saw {} frames", theirs.len());
+    assert_eq!(ours, theirs, "(packet, opcode) of every frame");
+    // Every text message, inflated: tshark decompresses permessage-deflate too.
+    let our_texts: Vec<(u64, String)> = messages(&evs)
+        .iter()
+        .filter(|m| m.opcode == Opcode::Text)
+        .map(|m| (m.pkt, m.text.clone().expect("text")))
+        .collect();
+    let their_texts: Vec<(u64, String)> = rows
+        .iter()
+        .filter(|r| r[1] == "1")
+        .map(|r| (r[0].parse().unwrap(), r[2].clone()))
+        .collect();
+    assert_eq!(our_texts.len(), their_texts.len());
+    for ((pa, a), (pb, b)) in our_texts.iter().zip(&their_texts) {
+        assert_eq!(pa, pb);
+        // Our text is the message's preview: the start of tshark's whole text.
+        assert!(b.starts_with(a.trim_end_matches('…')), "{a:?} vs {b:?}");
+    }
+}
+
+// ---------------------------------------------------------------- wslens stats on TLS
+
+/// tshark's TLS 1.3 encrypted records (opaque type 23: everything after the ServerHello) per
+/// direction: (records, bytes of their bodies), client → server then server → client.
+fn tshark_tls13_records(pcap: &Path, port: u16) -> [(u64, u64); 2] {
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(pcap)
+        .args([
+            "-n",
+            "-d",
+            &format!("tcp.port=={port},tls"),
+            "-O",
+            "tls",
+            "-V",
+        ])
+        .args(["-Y", "tls"])
+        .output()
+        .expect("tshark must be installed to run this test");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut r = [(0u64, 0u64); 2];
+    let (mut dir, mut opaque) = (0, false);
+    for line in text.lines() {
+        if let Some(p) = line.split("Src Port: ").nth(1) {
+            let p: u16 = p
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            dir = usize::from(p == port);
+        }
+        if line.contains("Record Layer:") {
+            opaque = false;
+        }
+        if line.contains("Opaque Type: Application Data (23)") {
+            opaque = true;
+        }
+        if let Some(n) = line.trim_start().strip_prefix("Length: ")
+            && opaque
+        {
+            r[dir].0 += 1;
+            r[dir].1 += n.trim().parse::<u64>().unwrap();
+            opaque = false;
+        }
+    }
+    r
+}
+
+fn stats(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wslens"))
+        .arg("stats")
+        .args(args)
+        .env_remove("SSLKEYLOGFILE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn stats_counts_tls_connections_and_their_records_as_tshark_does() {
+    let browser = capture("browser-tls.pcap");
+    let chacha = capture("tls13-chacha.pcap");
+    let chacha_keys = capture("tls13-chacha.keys");
+    let b = tshark_tls13_records(&browser, BROWSER_PORT);
+    let c = tshark_tls13_records(&chacha, 8447);
+    assert!(b[0].0 > 0 && b[1].0 > 0 && c[0].0 > 300, "{b:?} {c:?}");
+    let pcapng = capture("browser-tls.pcapng");
+    // (arguments, connections, carrying a WebSocket, decrypted, suite, tshark's records)
+    type Case<'a> = (Vec<&'a str>, u64, u64, u64, (&'a str, &'a str), [(u64, u64); 2]);
+    let cases: [Case; 4] = [
+        (
+            vec![browser.to_str().unwrap()],
+            6,
+            0,
+            0,
+            ("TLS1.3", "TLS_AES_256_GCM_SHA384"),
+            b,
+        ),
+        (
+            vec![pcapng.to_str().unwrap()],
+            6,
+            1,
+            6,
+            ("TLS1.3", "TLS_AES_256_GCM_SHA384"),
+            b,
+        ),
+        (
+            vec![chacha.to_str().unwrap()],
+            1,
+            0,
+            0,
+            ("TLS1.3", "TLS_CHACHA20_POLY1305_SHA256"),
+            c,
+        ),
+        (
+            vec![
+                chacha.to_str().unwrap(),
+                "--tls-keylog",
+                chacha_keys.to_str().unwrap(),
+            ],
+            1,
+            1,
+            1,
+            ("TLS1.3", "TLS_CHACHA20_POLY1305_SHA256"),
+            c,
+        ),
+    ];
+    for (args, conns, wss, decrypted, suite, records) in cases {
+        let mut a = args.clone();
+        a.push("--json");
+        let j: serde_json::Value = serde_json::from_str(&stats(&a)).unwrap();
+        let t = &j["tls"];
+        assert_eq!(t["connections"], conns, "{args:?}: {t}");
+        assert_eq!(t["wss"], wss, "{args:?}: {t}");
+        assert_eq!(t["decrypted"], decrypted, "{args:?}: {t}");
+        assert_eq!(t["suites"][0]["version"], suite.0, "{args:?}");
+        assert_eq!(t["suites"][0]["cipher"], suite.1, "{args:?}");
+        assert_eq!(t["suites"][0]["connections"], conns, "{args:?}");
+        for (i, dir) in ["c2s", "s2c"].into_iter().enumerate() {
+            assert_eq!(t["records"][dir], records[i].0, "{args:?} {dir} records");
+            assert_eq!(t["bytes"][dir], records[i].1, "{args:?} {dir} bytes");
+        }
+        // The same in the table, in English and in Chinese.
+        let en = stats(&args);
+        assert!(en.contains(&format!("TLS connections: {conns};")), "{en}");
+        assert!(
+            en.contains(&format!(
+                "decrypted with a key log: {decrypted}; not decrypted: {}",
+                conns - decrypted
+            )),
+            "{en}"
+        );
+        assert!(
+            en.contains(&format!("  {} {}: {conns}", suite.0, suite.1)),
+            "{en}"
+        );
+        let row = en
+            .lines()
+            .find(|l| l.starts_with("encrypted records"))
+            .expect("records row");
+        let nums: Vec<u64> = row
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert_eq!(nums, [records[0].0, records[1].0], "{row}");
+        let mut zh_args = args.clone();
+        zh_args.extend(["--lang", "zh"]);
+        let zh = stats(&zh_args);
+        assert!(zh.contains(&format!("TLS 连接：{conns} 个")), "{zh}");
+        assert!(
+            zh.contains(&format!("用密钥日志解密的：{decrypted} 个")),
+            "{zh}"
+        );
+        assert!(zh.contains("加密记录数"), "{zh}");
+        assert!(!zh.contains("encrypted records"), "{zh}");
+    }
+    // ws:// only: no TLS section.
+    let plain = stats(&[capture("classroom.pcap").to_str().unwrap()]);
+    assert!(!plain.contains("TLS"), "{plain}");
+    let j: serde_json::Value = serde_json::from_str(&stats(&[
+        capture("classroom.pcap").to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(j["tls"]["connections"], 0);
 }

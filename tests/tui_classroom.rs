@@ -215,3 +215,62 @@ fn the_paced_demo_waits_for_the_teacher_and_sends_a_typed_message() {
     s.keys(&["q"]);
     drop(ns);
 }
+
+/// `demo --tls --step`: the TLS handshake is a step of its own between TCP and the upgrade,
+/// shown decrypted (the peers' own key log), and a typed message goes through TLS too.
+#[test]
+fn the_paced_wss_demo_has_a_tls_step_and_shows_it_decrypted() {
+    if !runnable() {
+        return;
+    }
+    let Some(ns) = Netns::new("steptls") else {
+        eprintln!("SKIPPED: cannot make a network namespace");
+        return;
+    };
+    let name = format!("wslens-steptls-{}", std::process::id());
+    let s = Session::start(
+        &name,
+        &format!("ip netns exec {} {} demo --tls --step", ns.0, exe()),
+    );
+    let sc = s.wait_for(|sc| sc.contains("next step"), "the paced demo's footer");
+    assert!(sc.contains("0 pkts"), "{sc}");
+    // Step 1: TCP only.
+    s.keys(&["n"]);
+    let sc = s.wait_for(|sc| sc.contains("ACK ack=1"), "the three-way handshake");
+    assert!(!sc.contains("client_hello"), "TLS before its step:\n{sc}");
+    // Step 2: the TLS handshake, its encrypted part decrypted; no HTTP yet.
+    s.keys(&["n"]);
+    let sc = s.wait_for(
+        |sc| sc.matches("TLS finished (decrypted)").count() == 2,
+        "the TLS handshake, both Finished decrypted",
+    );
+    assert!(
+        !sc.contains("GET /chat"),
+        "the upgrade came before its step:\n{sc}"
+    );
+    assert!(
+        sc.contains(" tls "),
+        "the connection is listed as TLS:\n{sc}"
+    );
+    // Step 3: the upgrade, inside TLS; the connection becomes wss.
+    s.keys(&["n"]);
+    let sc = s.wait_for(|sc| sc.contains("101 Switching Protocols"), "the upgrade");
+    assert!(sc.contains("wss"), "the connection is listed as wss:\n{sc}");
+    s.keys(&["n"]);
+    s.wait_for(|sc| sc.contains("echo: Hello"), "the first message's echo");
+    s.keys(&["m"]);
+    s.wait_for(|sc| sc.contains("message:"), "the message prompt");
+    s.keys(&["hi class", "Enter"]);
+    let sc = s.wait_for(
+        |sc| sc.contains("echo: hi class"),
+        "the typed message's echo",
+    );
+    assert!(sc.contains("Text \"hi class\" (masked)"), "{sc}");
+    for _ in 0..5 {
+        s.keys(&["n"]);
+        std::thread::sleep(std::time::Duration::from_millis(400));
+    }
+    s.wait_for(|sc| sc.contains("demo ended"), "the end of the demo");
+    s.keys(&["q"]);
+    drop(ns);
+}

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Server for browser.pcap: serves the page, answers its polls, echoes its WebSocket.
+"""Server for browser.pcap and browser-tls.pcap: serves the page, answers its polls,
+echoes its WebSocket. With WSLENS_TLS_CERT/WSLENS_TLS_KEY (record.sh's self-signed
+certificate) it serves https:// and wss:// instead.
 
     browser_server.py HOST PORT
     browser_server.py --console CHROMIUM_STDERR SERVER_LOG > PAGE_LOG
@@ -13,6 +15,7 @@ import asyncio
 import json
 import os
 import re
+import ssl
 import sys
 
 from websockets.asyncio.server import serve
@@ -86,8 +89,14 @@ async def main(host, port):
             c.close("sent", p.close_sent.code, p.close_sent.reason, auto=True)
         done.set()
 
+    tls = {}
+    if os.environ.get("WSLENS_TLS_CERT"):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.environ["WSLENS_TLS_CERT"], os.environ["WSLENS_TLS_KEY"])
+        tls = dict(ssl=ctx)
     # websockets' default compression: the browser offers permessage-deflate and gets it.
-    async with serve(handler, host, port, process_request=process_request, ping_interval=None):
+    async with serve(handler, host, port, process_request=process_request, ping_interval=None,
+                     **tls):
         print("READY", flush=True)
         await done.wait()
         await asyncio.sleep(0.3)

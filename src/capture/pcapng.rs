@@ -80,6 +80,10 @@ impl<W: Write> PcapngWriter<W> {
         block(&mut self.out, 6, &b)
     }
 
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     pub fn into_inner(self) -> W {
         self.out
     }
@@ -89,7 +93,9 @@ impl<W: Write> PcapngWriter<W> {
 /// packets. Written next to it and renamed over it, so a failure leaves the original.
 pub fn embed_tls_keys(path: &Path, keylog: &[u8]) -> anyhow::Result<()> {
     let tmp = path.with_extension("pcapng.tmp");
-    let file = std::fs::File::create(&tmp)?;
+    // Private like the recording it replaces (0600, never through a symbolic link): it holds
+    // the same packets, and the keys that decrypt them.
+    let file = crate::live::create_private(&tmp)?;
     let mut w = PcapngWriter::new(io::BufWriter::new(file))?;
     if !keylog.is_empty() {
         w.tls_secrets(keylog)?;
@@ -163,6 +169,10 @@ mod tests {
         let mut again = Vec::new();
         crate::capture::read_file(&path, |p| again.push((p.ts_ns, p.data.to_vec()))).unwrap();
         assert_eq!(again, got, "same packets and nanosecond timestamps");
+        // The rewritten file holds the keys: private, as the recording was.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

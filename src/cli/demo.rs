@@ -18,7 +18,9 @@ use wslens::ui::{UiOptions, UiSource};
 
 /// A recording of `wslens demo` (default pace), played when live capture is not allowed.
 static BUNDLED: &[u8] = include_bytes!("../../captures/demo.pcap");
-/// The pace the bundled recording was made at.
+/// The same for `demo --tls`: `demo --tls --record demo-tls.pcapng`, the keys inside.
+static BUNDLED_TLS: &[u8] = include_bytes!("../../captures/demo-tls.pcapng");
+/// The pace the bundled recordings were made at.
 const BUNDLED_PACE: f64 = 0.8;
 
 #[derive(Args, Debug)]
@@ -32,7 +34,15 @@ pub struct DemoArgs {
     /// The same chat done by HTTP polling (short connections), for contrast.
     #[arg(long, conflicts_with = "deflate")]
     pub polling: bool,
-    /// Keep the capture in this .pcap file.
+    /// wss://: the same chat inside TLS (a self-signed certificate made at start). The peers
+    /// log their own TLS keys, so the conversation is shown decrypted as it happens.
+    #[arg(long, conflicts_with = "polling")]
+    pub tls: bool,
+    /// With --tls: also write the peers' TLS key log (NSS format, as SSLKEYLOGFILE) to FILE,
+    /// created private (mode 0600), for Wireshark or `wslens open --tls-keylog FILE`.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub keylog: Option<PathBuf>,
+    /// Keep the capture in this .pcap file (with --tls: pcapng, the TLS keys embedded).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
     /// Write NDJSON events instead of narrated text.
@@ -69,6 +79,19 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     // Run as root, the demo keeps root only to open its capture: then it becomes the user who
     // ran sudo (or nobody), so its peers and decoders never run privileged.
     live::drop_root_when_open(live::Unprivileged::from_env());
+    // wss://: where the peers' TLS keys go. The key log file is created now, like the
+    // recording, before privileges are given up.
+    let tls_keys = wslens::tls::KeyStore::new();
+    let record_secrets = (a.tls && a.record.is_some()).then(live::SecretsFeed::default);
+    let keylog_file = match &a.keylog {
+        Some(p) => Some(live::create_private(p).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create the key log {}: {e}",
+                wslens::text::escape_for_terminal(&p.display().to_string())
+            )
+        })?),
+        None => None,
+    };
     let opts = CaptureOptions {
         iface: "lo".into(),
         backend: BackendArg::kind(a.backend),
@@ -78,6 +101,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         count: None,
         duration: None,
         stop: stop.clone(),
+        record_secrets: record_secrets.clone(),
     };
     let handle = match live::start(opts) {
         Ok(h) => h,
@@ -102,6 +126,10 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         "wslens demo: {} on 127.0.0.1:{port}, captured live on lo ({}){}",
         if a.polling {
             "HTTP polling chat"
+        } else if a.tls && a.deflate {
+            "WebSocket chat over TLS (wss://) with permessage-deflate"
+        } else if a.tls {
+            "WebSocket chat over TLS (wss://)"
         } else if a.deflate {
             "WebSocket chat with permessage-deflate"
         } else {
@@ -128,13 +156,35 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     } else {
         (None, demo::Pace::Timed(pace))
     };
+    if let Some(p) = a
+        .record
+        .as_ref()
+        .filter(|p| a.tls && p.extension().and_then(|e| e.to_str()) != Some("pcapng"))
+    {
+        let _ = writeln!(
+            std::io::stderr(),
+            "wslens demo: {} is written as pcapng (with --tls the keys are embedded in it)",
+            wslens::text::escape_for_terminal(&p.display().to_string())
+        );
+    }
+    // Made now that privileges are given up: nothing of TLS runs privileged.
+    let tls = if a.tls {
+        let sinks = demo::tls::KeySinks {
+            store: tls_keys.clone(),
+            record: record_secrets,
+            file: keylog_file,
+        };
+        Some(demo::tls::DemoTls::new(sinks).map_err(|e| anyhow::anyhow!("demo --tls: {e}"))?)
+    } else {
+        None
+    };
     let polling = a.polling;
     let stop_peers = stop.clone();
     let peers = std::thread::spawn(move || {
         let r = if polling {
             demo::run_polling(listener, dopts, peer_pace)
         } else {
-            demo::run_ws(listener, dopts, peer_pace)
+            demo::run_ws(listener, dopts, peer_pace, tls)
         };
         // Let the last ACKs of the teardown reach the capture before it stops.
         std::thread::sleep(Duration::from_millis(300));
@@ -160,13 +210,14 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
             status,
             a.lang.unwrap_or_default(),
             demo_ctl,
-            Default::default(),
+            tls_keys,
         )?;
         stop.store(true, Ordering::SeqCst);
         return Ok(ExitCode::SUCCESS);
     }
     let mut dec = Decoder::new(DecodeOptions {
         live: true,
+        tls_keys,
         ..DecodeOptions::default()
     });
     let stats = with_sink(&a, |sink| live::decode_live(handle, &mut dec, sink))?;
@@ -234,8 +285,18 @@ impl Pacer {
     }
 }
 
+/// Where a bundled recording's embedded TLS keys (Decryption Secrets Blocks) go.
+fn secrets_to(keys: wslens::tls::KeyStore) -> impl FnMut(u32, &[u8]) + 'static {
+    move |ty, text| {
+        if ty == wslens::tls::DSB_TLS_KEY_LOG {
+            keys.add_text(text)
+        }
+    }
+}
+
 /// Decode the bundled recording, paced by its own timestamps scaled to `--pace`.
 fn replay_bundled(a: &DemoArgs) -> anyhow::Result<ExitCode> {
+    let bundled = if a.tls { BUNDLED_TLS } else { BUNDLED };
     if use_ui(a.json, a.text || a.brief) {
         let (mut tx, rx) = wslens::ui::feed::channel();
         let pace = a.pace;
@@ -244,14 +305,16 @@ fn replay_bundled(a: &DemoArgs) -> anyhow::Result<ExitCode> {
             opts.limits.frame_preview = live::UI_FRAME_PREVIEW;
             let mut dec = Decoder::new(opts);
             let mut pacer = Pacer::new(pace);
-            let r = capture::read_bytes(BUNDLED, |p| {
-                if !tx.is_open() {
-                    return;
-                }
-                pacer.wait(p.ts_ns);
-                tx.packet(p.num, p.ts_ns, p.linktype, p.orig_len, p.data);
-                dec.packet(&p, &mut tx);
-                tx.flush();
+            let r = capture::with_secrets(secrets_to(dec.tls_keys()), || {
+                capture::read_bytes(bundled, |p| {
+                    if !tx.is_open() {
+                        return;
+                    }
+                    pacer.wait(p.ts_ns);
+                    tx.packet(p.num, p.ts_ns, p.linktype, p.orig_len, p.data);
+                    dec.packet(&p, &mut tx);
+                    tx.flush();
+                })
             });
             dec.finish(&mut tx);
             match r {
@@ -274,9 +337,11 @@ fn replay_bundled(a: &DemoArgs) -> anyhow::Result<ExitCode> {
     let mut dec = Decoder::new(DecodeOptions::default());
     let mut pacer = Pacer::new(a.pace);
     with_sink(a, |sink| {
-        let r = capture::read_bytes(BUNDLED, |p| {
-            pacer.wait(p.ts_ns);
-            dec.packet(&p, sink);
+        let r = capture::with_secrets(secrets_to(dec.tls_keys()), || {
+            capture::read_bytes(bundled, |p| {
+                pacer.wait(p.ts_ns);
+                dec.packet(&p, sink);
+            })
         });
         dec.finish(sink);
         r.map(|_| ())

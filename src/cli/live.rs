@@ -96,6 +96,7 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         count: a.count,
         duration,
         stop,
+        record_secrets: None,
     };
     let handle = match live::start(opts) {
         Ok(h) => h,

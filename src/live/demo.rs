@@ -1,5 +1,6 @@
 //! The classroom demo's two peers: a real WebSocket server and client (tungstenite) on loopback,
-//! and the same chat done by HTTP polling for contrast.
+//! over TCP (ws://) or TLS (wss://, [`tls`]), and the same chat done by HTTP polling for
+//! contrast.
 //!
 //! The handshake is tungstenite's. The data phase goes through tungstenite's `FrameSocket`, so
 //! each step of the lesson is one deliberate frame (fragments included) and permessage-deflate,
@@ -16,6 +17,10 @@ use tungstenite::client::IntoClientRequest;
 use tungstenite::handshake::server::{Request, Response};
 use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tungstenite::protocol::frame::{CloseFrame, Frame, FrameSocket};
+
+pub mod tls;
+
+use tls::{DemoTls, Wire};
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -163,15 +168,26 @@ fn connect_own(
     Ok(s)
 }
 
-/// Run the WebSocket demo on `listener` (already bound) to the end of the TCP teardown.
-pub fn run_ws(listener: TcpListener, opts: DemoOptions, pace: Pace) -> Res<()> {
+/// Run the WebSocket demo on `listener` (already bound) to the end of the TCP teardown; over
+/// TLS (wss://) when `tls` is given.
+pub fn run_ws(
+    listener: TcpListener,
+    opts: DemoOptions,
+    pace: Pace,
+    tls: Option<DemoTls>,
+) -> Res<()> {
     let port = listener.local_addr()?.port();
     let (announce, mut own) = OwnClient::pair(&opts);
+    let tls = tls.map(std::sync::Arc::new);
+    let server_tls = tls.clone();
     let server = thread::spawn(move || -> Res<()> {
         let stream = own.accept(&listener)?;
-        ws_server(stream, opts.deflate)
+        match server_tls {
+            None => ws_server(stream, opts.deflate),
+            Some(t) => ws_server(t.server(stream)?, opts.deflate),
+        }
     });
-    let client = ws_client(port, opts, pace, &announce);
+    let client = ws_client(port, opts, pace, &announce, tls.as_deref());
     let served = server.join().map_err(|_| "demo server thread panicked")?;
     client?;
     served
@@ -236,14 +252,14 @@ impl Deflate {
 }
 
 /// One end of the conversation after the handshake.
-struct Peer {
-    sock: FrameSocket<TcpStream>,
+struct Peer<S: Wire> {
+    sock: FrameSocket<S>,
     mask: bool,
     deflate: Option<Deflate>,
     seed: u32,
 }
 
-impl Peer {
+impl<S: Wire> Peer<S> {
     fn mask_key(&mut self) -> Option<[u8; 4]> {
         if !self.mask {
             return None;
@@ -325,7 +341,7 @@ fn seed() -> u32 {
 
 // tungstenite's handshake callback type fixes its (large) error type.
 #[allow(clippy::result_large_err)]
-fn ws_server(stream: TcpStream, deflate: bool) -> Res<()> {
+fn ws_server<S: Wire>(stream: S, deflate: bool) -> Res<()> {
     let agreed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let agreed_cb = agreed.clone();
     let cb = move |req: &Request, mut resp: Response| {
@@ -343,7 +359,7 @@ fn ws_server(stream: TcpStream, deflate: bool) -> Res<()> {
         }
         Ok(resp)
     };
-    let ws = tungstenite::accept_hdr(stream, cb)?;
+    let ws = tungstenite::accept_hdr(stream, cb).map_err(|e| e.to_string())?;
     let mut peer = Peer {
         sock: FrameSocket::new(ws.into_inner()),
         mask: false,
@@ -376,12 +392,9 @@ fn ws_server(stream: TcpStream, deflate: bool) -> Res<()> {
                     code: CloseCode::from(code),
                     reason: "".into(),
                 })))?;
-                let _ = peer.sock.get_mut().shutdown(std::net::Shutdown::Write);
+                let _ = peer.sock.get_mut().close_write();
                 // Wait for the client's FIN so both ends finish the teardown.
-                let _ = io::copy(
-                    &mut peer.sock.get_mut().take(PEER_READ_MAX as u64),
-                    &mut io::sink(),
-                );
+                tls::drain(peer.sock.get_mut(), PEER_READ_MAX as u64);
                 return Ok(());
             }
             OpCode::Control(_) => {}
@@ -395,6 +408,7 @@ fn ws_client(
     opts: DemoOptions,
     mut pace: Pace,
     announce: &mpsc::Sender<SocketAddr>,
+    tls: Option<&DemoTls>,
 ) -> Res<()> {
     // Step 1 (the TCP three-way handshake) waits for the teacher too.
     if matches!(pace, Pace::Teacher(_)) {
@@ -403,7 +417,21 @@ fn ws_client(
     let stream = connect_own(port, announce, &opts)?;
     stream.set_nodelay(true)?;
     pace.wait(None)?;
-    let mut req = format!("ws://127.0.0.1:{port}/chat").into_client_request()?;
+    match tls {
+        None => ws_chat(stream, &format!("ws://127.0.0.1:{port}/chat"), opts, pace),
+        Some(t) => {
+            // Its own step: the TLS handshake, before any HTTP.
+            let stream = t.client(stream)?;
+            pace.wait(None)?;
+            let url = format!("wss://{}:{port}/chat", tls::SERVER_NAME);
+            ws_chat(stream, &url, opts, pace)
+        }
+    }
+}
+
+/// The client's part from the upgrade request to the end of the teardown.
+fn ws_chat<S: Wire>(stream: S, url: &str, opts: DemoOptions, mut pace: Pace) -> Res<()> {
+    let mut req = url.into_client_request()?;
     if opts.deflate {
         req.headers_mut().insert(
             "Sec-WebSocket-Extensions",
@@ -424,7 +452,7 @@ fn ws_client(
         seed: seed(),
     };
     // A message typed in class: sent at once, its echo read.
-    let typed = |p: &mut Peer, text: &str| -> Res<()> {
+    let typed = |p: &mut Peer<S>, text: &str| -> Res<()> {
         p.send_text(text)?;
         p.recv()?;
         Ok(())
@@ -467,7 +495,8 @@ fn ws_client(
     })))?;
     // The server's close, then its FIN (read returns end of stream).
     while peer.recv()?.is_some() {}
-    let _ = peer.sock.get_mut().shutdown(std::net::Shutdown::Both);
+    let _ = peer.sock.get_mut().close_write();
+    let _ = peer.sock.get_mut().tcp().shutdown(std::net::Shutdown::Both);
     Ok(())
 }
 

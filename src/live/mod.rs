@@ -22,7 +22,8 @@ pub use error::CaptureError;
 pub use filter::PortFilter;
 pub use pipeline::{UI_FRAME_PREVIEW, decode_live, feed_ui, stop_on_signals};
 pub use privs::drop_capabilities;
-pub use privs::{Unprivileged, drop_root_when_open};
+pub use privs::{Unprivileged, create_private, drop_root_when_open};
 pub use thread::{
-    CaptureHandle, CaptureOptions, CaptureStats, CapturedPacket, LiveCounters, StopReason, start,
+    CaptureHandle, CaptureOptions, CaptureStats, CapturedPacket, LiveCounters, SecretsFeed,
+    StopReason, start,
 };

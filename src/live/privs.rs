@@ -194,11 +194,17 @@ fn capabilities_held() -> bool {
             .any(|d| d.effective != 0 || d.permitted != 0 || d.inheritable != 0)
 }
 
-/// Create (or truncate) the recording: never through a symbolic link (`O_NOFOLLOW`: a link
-/// planted where the file is to be written is refused, so a privileged wslens cannot be made
-/// to overwrite its target), only a regular file, mode 0600 (a capture holds whatever crossed
-/// the wire), close-on-exec; handed to the user root drops to.
+/// Create (or truncate) the recording: see [`create_private`].
 pub fn create_record(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    create_private(path)
+}
+
+/// Create (or truncate) a file that holds secrets (a recording, `demo --keylog`): never
+/// through a symbolic link (`O_NOFOLLOW`: a link planted where the file is to be written is
+/// refused, so a privileged wslens cannot be made to overwrite its target), only a regular
+/// file, mode 0600 (a capture holds whatever crossed the wire, a key log what decrypts it),
+/// close-on-exec; handed to the user root drops to.
+pub fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let f = std::fs::OpenOptions::new()
         .write(true)

@@ -8,6 +8,7 @@ use super::backend::{self, Backend, BackendKind};
 use super::error::CaptureError;
 use super::filter::PortFilter;
 use crate::capture::Packet;
+use crate::capture::pcapng::PcapngWriter;
 use crate::capture::write::PcapWriter;
 use crate::event::{Event, Level, Note, PktNum};
 use std::io::{BufWriter, Write};
@@ -41,6 +42,69 @@ pub struct CaptureOptions {
     pub duration: Option<Duration>,
     /// Set from outside (Ctrl-C, the UI, the demo) to stop the capture.
     pub stop: Arc<AtomicBool>,
+    /// Record as pcapng, with the TLS key log lines handed over here written as Decryption
+    /// Secrets Blocks as they come, each before the next packet (`demo --tls --record`: the
+    /// peers log their keys before the records they protect reach the wire).
+    pub record_secrets: Option<SecretsFeed>,
+}
+
+/// Key log text waiting to be embedded in a recording (see `CaptureOptions::record_secrets`).
+#[derive(Clone, Debug, Default)]
+pub struct SecretsFeed(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl SecretsFeed {
+    /// Lines waiting beyond this are dropped: a peer logs a few lines per connection.
+    const MAX: usize = 1 << 20;
+
+    pub fn push(&self, text: &[u8]) {
+        let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if g.len() + text.len() <= Self::MAX {
+            g.extend_from_slice(text);
+        }
+    }
+
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+type Out = Box<dyn Write + Send>;
+
+/// The recording: classic pcap, or pcapng with key log lines embedded as they come.
+enum Recorder {
+    Pcap(PcapWriter<Out>),
+    Pcapng(PcapngWriter<Out>, SecretsFeed),
+}
+
+impl Recorder {
+    fn write(&mut self, p: &Packet<'_>) -> std::io::Result<()> {
+        match self {
+            Recorder::Pcap(w) => w.write(p),
+            Recorder::Pcapng(w, feed) => {
+                write_secrets(w, feed)?;
+                w.write(p)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Recorder::Pcap(w) => w.flush(),
+            Recorder::Pcapng(w, feed) => {
+                write_secrets(w, feed)?;
+                w.flush()
+            }
+        }
+    }
+}
+
+/// The key log lines logged since the last call, as one Decryption Secrets Block.
+fn write_secrets(w: &mut PcapngWriter<Out>, feed: &SecretsFeed) -> std::io::Result<()> {
+    let text = feed.take();
+    if text.is_empty() {
+        return Ok(());
+    }
+    w.tls_secrets(&text)
 }
 
 /// One captured packet, owned, numbered in capture order (the numbers of the -w file).
@@ -199,10 +263,14 @@ pub fn start(opts: CaptureOptions) -> Result<CaptureHandle, CaptureError> {
             let f = super::privs::create_record(path).map_err(|e| {
                 CaptureError::Other(format!("cannot create {}: {e}", path.display()))
             })?;
-            let w: Box<dyn Write + Send> = Box::new(BufWriter::with_capacity(1 << 20, f));
-            Some(PcapWriter::new(w, linktype, SNAPLEN).map_err(|e| {
+            let w: Out = Box::new(BufWriter::with_capacity(1 << 20, f));
+            let cannot = |e: std::io::Error| {
                 CaptureError::Other(format!("cannot write {}: {e}", path.display()))
-            })?)
+            };
+            Some(match &opts.record_secrets {
+                Some(feed) => Recorder::Pcapng(PcapngWriter::new(w).map_err(cannot)?, feed.clone()),
+                None => Recorder::Pcap(PcapWriter::new(w, linktype, SNAPLEN).map_err(cannot)?),
+            })
         }
         None => None,
     };
@@ -240,7 +308,7 @@ pub fn start(opts: CaptureOptions) -> Result<CaptureHandle, CaptureError> {
 struct Worker {
     be: Box<dyn Backend>,
     filter: PortFilter,
-    record: Option<PcapWriter<Box<dyn Write + Send>>>,
+    record: Option<Recorder>,
     tx: SyncSender<Vec<CapturedPacket>>,
     counters: Arc<LiveCounters>,
     stop: Arc<AtomicBool>,

@@ -151,6 +151,9 @@ ids! {
     AppRpcRequest, AppRpcNotification, AppRpcResponse, AppRpcError, AppRpcUnpaired, AppRpcCdp,
     // one arrow per packet, or one per layer (key x)
     KLayers, UiFiltPerLayer,
+    // TLS connections in `wslens stats`
+    StatTlsTitle, StatTlsConns, StatTlsKeys, StatTlsSuite, StatC2s, StatS2c, StatTlsRecords,
+    StatTlsBytes, StatTlsAllOpen, StatTlsClosed,
 }
 
 /// The template for `id` in `lang`.

@@ -639,6 +639,22 @@ pub(super) fn text(id: Msg) -> &'static str {
         AppRpcCdp => {
             "This is the Chrome DevTools Protocol: JSON-RPC's shape without the \"jsonrpc\":\"2.0\" member; messages without an id are the browser's events."
         }
+        StatTlsTitle => "TLS (wss://, https://)",
+        StatTlsConns => {
+            "TLS connections: {n}; seen carrying a WebSocket (wss://): {wss} (only a decrypted one can be)"
+        }
+        StatTlsKeys => "decrypted with a key log: {yes}; not decrypted: {no}",
+        StatTlsSuite => "  {version} {cipher}: {n}",
+        StatC2s => "client → server",
+        StatS2c => "server → client",
+        StatTlsRecords => "encrypted records",
+        StatTlsBytes => "encrypted bytes (record bodies)",
+        StatTlsAllOpen => {
+            "Every TLS connection was decrypted with the key log: what the tables above count was read inside TLS. Anyone without the keys sees only these records: how many, how big, when."
+        }
+        StatTlsClosed => {
+            "{no} TLS connection(s) stayed encrypted: an eavesdropper, and wslens without keys, sees only how many records went each way, how big and when, not the HTTP Upgrade nor any WebSocket message. Give the key log with --tls-keylog FILE (or SSLKEYLOGFILE) to see inside."
+        }
         DAppType => "type",
         DAppTransport => "transport",
         DAppNamespace => "namespace",

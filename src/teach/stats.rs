@@ -107,6 +107,54 @@ impl TransportPart {
     }
 }
 
+/// The TLS connections (wss://, https://): what they negotiated, whether keys opened them,
+/// and what crossed the wire encrypted.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TlsPart {
+    /// Connections that began with a TLS ClientHello.
+    pub connections: u32,
+    /// Of them, the ones that carried a WebSocket (wss://), seen only when decrypted.
+    pub wss: u32,
+    /// Of them, the ones decrypted with a key log (and never failing authentication).
+    pub decrypted: u32,
+    /// Connections per negotiated (version, cipher suite), sorted; a connection whose
+    /// handshake was not seen to the end is not in it.
+    pub suites: Vec<(String, String, u32)>,
+    /// Encrypted records and their bytes (record bodies), client → server and server → client.
+    pub records: [u64; 2],
+    pub bytes: [u64; 2],
+}
+
+impl TlsPart {
+    pub fn is_empty(&self) -> bool {
+        self.connections == 0
+    }
+
+    fn add(&mut self, c: &ConnAcc) {
+        let Some(t) = &c.tls else { return };
+        self.connections += 1;
+        self.wss += c.upgraded as u32;
+        self.decrypted += (t.decrypted && !t.failed) as u32;
+        if let Some((v, cipher)) = &t.suite {
+            match self
+                .suites
+                .iter_mut()
+                .find(|(a, b, _)| a == v && b == cipher)
+            {
+                Some(e) => e.2 += 1,
+                None => {
+                    self.suites.push((v.clone(), cipher.clone(), 1));
+                    self.suites.sort();
+                }
+            }
+        }
+        for d in 0..2 {
+            self.records[d] += t.records[d];
+            self.bytes[d] += t.bytes[d];
+        }
+    }
+}
+
 /// Both sides of the comparison.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Comparison {
@@ -116,6 +164,8 @@ pub struct Comparison {
     /// (shown when the capture has both).
     pub udp: TransportPart,
     pub tcp: TransportPart,
+    /// The TLS connections among the TCP ones (shown when there are any).
+    pub tls: TlsPart,
 }
 
 /// One answered HTTP request that may be a poll.
@@ -180,9 +230,22 @@ impl PathAcc {
 /// (memory per connection stays small however many requests a kept-alive connection carries).
 const PATHS_PER_CONN: usize = 16;
 
+/// One TLS connection's figures.
+#[derive(Clone, Debug, Default)]
+struct TlsAcc {
+    suite: Option<(String, String)>,
+    decrypted: bool,
+    /// A record failed authentication: decryption stopped there.
+    failed: bool,
+    records: [u64; 2],
+    bytes: [u64; 2],
+}
+
 #[derive(Default)]
 struct ConnAcc {
     udp: bool,
+    /// Began with a TLS ClientHello.
+    tls: Option<TlsAcc>,
     upgraded: bool,
     handshakes: u32,
     segments: u64,
@@ -223,6 +286,7 @@ pub struct StatsBuilder {
     websocket: PartStats,
     udp: TransportPart,
     tcp: TransportPart,
+    tls: TlsPart,
 }
 
 /// Paths remembered at most: beyond it, further new paths are not counted as polls.
@@ -235,7 +299,23 @@ fn path_of(p: &str) -> String {
 impl StatsBuilder {
     pub fn observe(&mut self, ev: &Event) {
         let Some(id) = ev.conn() else { return };
-        if matches!(ev, Event::Note(_)) {
+        if let Event::Note(n) = ev {
+            // The TLS layer's own figures, for a connection still being counted (its notes
+            // come before its close).
+            if let Some(t) = self.conns.get_mut(&id).and_then(|c| c.tls.as_mut()) {
+                match n.code {
+                    "tls-records" => {
+                        if let Some((dir, records, bytes, _)) =
+                            crate::tls::conn::parse_records_note(&n.text)
+                        {
+                            t.records[dir.idx()] += records;
+                            t.bytes[dir.idx()] += bytes;
+                        }
+                    }
+                    "tls-auth-failed" => t.failed = true,
+                    _ => {}
+                }
+            }
             return;
         }
         let c = self.conns.entry(id).or_default();
@@ -338,8 +418,18 @@ impl StatsBuilder {
                 }
             }
             Event::ConnClose(cl) => c.seen(cl.ts),
-            Event::Tls(t) => c.seen(t.ts),
-            Event::TlsSession(t) => c.seen(t.ts),
+            Event::Tls(t) => {
+                c.seen(t.ts);
+                if t.kind == "client_hello" && !t.encrypted {
+                    c.tls.get_or_insert_with(TlsAcc::default);
+                }
+            }
+            Event::TlsSession(t) => {
+                c.seen(t.ts);
+                let acc = c.tls.get_or_insert_with(TlsAcc::default);
+                acc.suite = Some((t.version.to_string(), t.cipher.clone()));
+                acc.decrypted = t.decrypted;
+            }
             Event::Note(_) | Event::App(_) => {}
         }
         // A closed connection's figures are final: move them out so memory stays bounded by
@@ -352,6 +442,7 @@ impl StatsBuilder {
                 &mut self.websocket,
                 &mut self.udp,
                 &mut self.tcp,
+                &mut self.tls,
                 &acc,
             );
         }
@@ -362,6 +453,7 @@ impl StatsBuilder {
         ws: &mut PartStats,
         udp: &mut TransportPart,
         tcp: &mut TransportPart,
+        tls: &mut TlsPart,
         c: &ConnAcc,
     ) {
         if c.udp {
@@ -369,6 +461,7 @@ impl StatsBuilder {
             return;
         }
         tcp.add(c);
+        tls.add(c);
         if c.upgraded {
             ws.add_conn(c);
             ws.requests += c.upgrade_requests;
@@ -398,6 +491,7 @@ impl StatsBuilder {
         ws: &PartStats,
         udp: &TransportPart,
         tcp: &TransportPart,
+        tls: &TlsPart,
     ) -> Comparison {
         // Polling is asking for the same thing again and again: a path answered once is a
         // page, a script or an icon, not a poll.
@@ -427,24 +521,26 @@ impl StatsBuilder {
             websocket: ws.clone(),
             udp: udp.clone(),
             tcp: tcp.clone(),
+            tls: tls.clone(),
         }
     }
 
     /// The comparison so far, connections still open included, without ending the build (a
     /// view that keeps receiving events shows this).
     pub fn snapshot(&self) -> Comparison {
-        let (mut paths, mut ws, mut udp, mut tcp) = (
+        let (mut paths, mut ws, mut udp, mut tcp, mut tls) = (
             self.paths.clone(),
             self.websocket.clone(),
             self.udp.clone(),
             self.tcp.clone(),
+            self.tls.clone(),
         );
         let mut open: Vec<(&ConnId, &ConnAcc)> = self.conns.iter().collect();
         open.sort_by_key(|(id, _)| **id);
         for (_, acc) in open {
-            Self::settle(&mut paths, &mut ws, &mut udp, &mut tcp, acc);
+            Self::settle(&mut paths, &mut ws, &mut udp, &mut tcp, &mut tls, acc);
         }
-        Self::result(&paths, &ws, &udp, &tcp)
+        Self::result(&paths, &ws, &udp, &tcp, &tls)
     }
 
     pub fn finish(self) -> Comparison {

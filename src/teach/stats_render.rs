@@ -2,7 +2,7 @@
 //! Chinese, where characters take two columns) and one JSON object for scripts.
 
 use super::catalog::{self, Lang, Msg};
-use super::stats::{Comparison, PartStats, TransportPart};
+use super::stats::{Comparison, PartStats, TlsPart, TransportPart};
 
 /// Columns a string takes in a terminal: CJK and full-width characters take two.
 pub(crate) fn width(s: &str) -> usize {
@@ -229,7 +229,60 @@ pub fn render_text(c: &Comparison, file: &str, lang: Lang) -> String {
         ));
         out.push('\n');
     }
+    if !c.tls.is_empty() {
+        tls_text(&mut out, &c.tls, lang);
+    }
     out
+}
+
+/// The TLS connections: how many, what they negotiated, whether keys opened them, and the
+/// encrypted records each way.
+fn tls_text(out: &mut String, s: &TlsPart, lang: Lang) {
+    let t = |id| catalog::text(lang, id);
+    out.push('\n');
+    out.push_str(t(Msg::StatTlsTitle));
+    out.push('\n');
+    out.push_str(&catalog::say(
+        lang,
+        Msg::StatTlsConns,
+        &[("n", &s.connections), ("wss", &s.wss)],
+    ));
+    out.push('\n');
+    let no = s.connections - s.decrypted;
+    out.push_str(&catalog::say(
+        lang,
+        Msg::StatTlsKeys,
+        &[("yes", &s.decrypted), ("no", &no)],
+    ));
+    out.push('\n');
+    for (version, cipher, n) in &s.suites {
+        out.push_str(&catalog::say(
+            lang,
+            Msg::StatTlsSuite,
+            &[("version", version), ("cipher", cipher), ("n", n)],
+        ));
+        out.push('\n');
+    }
+    out.push('\n');
+    let rows = [
+        (
+            Msg::StatTlsRecords,
+            s.records[0].to_string(),
+            s.records[1].to_string(),
+        ),
+        (
+            Msg::StatTlsBytes,
+            s.bytes[0].to_string(),
+            s.bytes[1].to_string(),
+        ),
+    ];
+    table(out, lang, [Msg::StatC2s, Msg::StatS2c], &rows);
+    if no == 0 {
+        out.push_str(t(Msg::StatTlsAllOpen));
+    } else {
+        out.push_str(&catalog::say(lang, Msg::StatTlsClosed, &[("no", &no)]));
+    }
+    out.push('\n');
 }
 
 /// The comparison as one JSON object (keys are stable; ratios and times are null when there
@@ -287,6 +340,30 @@ pub fn render_json(c: &Comparison, file: &str) -> String {
     transport(&mut s, &c.udp, true);
     s.push_str(",\"tcp\":");
     transport(&mut s, &c.tcp, false);
+    let t = &c.tls;
+    let _ = write!(
+        s,
+        ",\"tls\":{{\"connections\":{},\"wss\":{},\"decrypted\":{},\"suites\":[",
+        t.connections, t.wss, t.decrypted
+    );
+    for (i, (version, cipher, n)) in t.suites.iter().enumerate() {
+        let mut v = Vec::new();
+        crate::output::json::string(&mut v, version);
+        let mut c = Vec::new();
+        crate::output::json::string(&mut c, cipher);
+        let _ = write!(
+            s,
+            "{}{{\"version\":{},\"cipher\":{},\"connections\":{n}}}",
+            if i == 0 { "" } else { "," },
+            String::from_utf8_lossy(&v),
+            String::from_utf8_lossy(&c),
+        );
+    }
+    let _ = write!(
+        s,
+        "],\"records\":{{\"c2s\":{},\"s2c\":{}}},\"bytes\":{{\"c2s\":{},\"s2c\":{}}}}}",
+        t.records[0], t.records[1], t.bytes[0], t.bytes[1]
+    );
     s.push('}');
     s
 }

@@ -574,6 +574,22 @@ pub(super) fn text(id: Msg) -> &'static str {
         AppRpcCdp => {
             "这是 Chrome 开发者工具协议（CDP）：形同 JSON-RPC，但没有 \"jsonrpc\":\"2.0\" 成员；没有 id 的消息是浏览器的事件。"
         }
+        StatTlsTitle => "TLS（wss://、https://）",
+        StatTlsConns => {
+            "TLS 连接：{n} 个；看得出承载 WebSocket（wss://）的：{wss} 个（只有解密后才看得出）"
+        }
+        StatTlsKeys => "用密钥日志解密的：{yes} 个；未解密的：{no} 个",
+        StatTlsSuite => "  {version} {cipher}：{n} 个",
+        StatC2s => "客户端 → 服务器",
+        StatS2c => "服务器 → 客户端",
+        StatTlsRecords => "加密记录数",
+        StatTlsBytes => "加密字节数（记录正文）",
+        StatTlsAllOpen => {
+            "每个 TLS 连接都用密钥日志解密了：上面表格里的数字是在 TLS 里面读出来的。没有密钥的人只能看到这些记录：有多少、多大、什么时候。"
+        }
+        StatTlsClosed => {
+            "有 {no} 个 TLS 连接仍然是加密的：窃听者（以及没有密钥的 wslens）只能看到每个方向有多少记录、多大、什么时候，看不到 HTTP 升级请求，也看不到任何 WebSocket 消息。用 --tls-keylog FILE（或 SSLKEYLOGFILE）提供密钥日志就能看到里面。"
+        }
         DAppType => "类型",
         DAppTransport => "传输方式",
         DAppNamespace => "命名空间",

@@ -80,6 +80,38 @@ pub struct TlsConn {
     session_done: bool,
 }
 
+/// The text of a `tls-records` note: one direction's encrypted records at the end of the
+/// connection. [`parse_records_note`] reads it back (`wslens stats` counts them).
+pub fn records_note(dir: Dir, records: u64, bytes: u64, decrypted: bool) -> String {
+    let how = if decrypted {
+        "decrypted"
+    } else {
+        "not decrypted"
+    };
+    format!(
+        "{}: {records} encrypted records, {bytes} bytes ({how})",
+        dir.as_str()
+    )
+}
+
+/// (direction, records, bytes, decrypted) from a `tls-records` note's text.
+pub fn parse_records_note(text: &str) -> Option<(Dir, u64, u64, bool)> {
+    let (dir, rest) = text.split_once(": ")?;
+    let dir = match dir {
+        "c2s" => Dir::C2S,
+        "s2c" => Dir::S2C,
+        _ => return None,
+    };
+    let (records, rest) = rest.split_once(" encrypted records, ")?;
+    let (bytes, how) = rest.split_once(" bytes (")?;
+    let decrypted = match how {
+        "decrypted)" => true,
+        "not decrypted)" => false,
+        _ => return None,
+    };
+    Some((dir, records.parse().ok()?, bytes.parse().ok()?, decrypted))
+}
+
 fn note(sink: &mut dyn Sink, cx: StreamCtx, level: Level, code: &'static str, text: String) {
     sink.emit(Event::Note(Note {
         level,
@@ -225,12 +257,7 @@ impl TlsConn {
                 cx,
                 Level::Info,
                 "tls-records",
-                format!(
-                    "{}: {} encrypted records, {} bytes ({how})",
-                    cx.dir.as_str(),
-                    s.protected,
-                    s.protected_bytes
-                ),
+                records_note(cx.dir, s.protected, s.protected_bytes, how == "decrypted"),
             );
         }
         up.end(cx, sink);
@@ -614,5 +641,23 @@ impl TlsConn {
             _ => {}
         }
         self.sides[d].plain = plain;
+    }
+}
+
+#[cfg(test)]
+mod records_note_tests {
+    use super::*;
+
+    #[test]
+    fn the_records_note_reads_back() {
+        for (dir, n, b, d) in [(Dir::C2S, 18, 4114, true), (Dir::S2C, 0, 0, false)] {
+            let text = records_note(dir, n, b, d);
+            assert_eq!(parse_records_note(&text), Some((dir, n, b, d)), "{text}");
+        }
+        assert_eq!(parse_records_note("c2s: lots of records"), None);
+        assert_eq!(
+            parse_records_note("up: 1 encrypted records, 2 bytes (decrypted)"),
+            None
+        );
     }
 }

@@ -91,10 +91,21 @@ pub fn decode_all(bytes: &[u8]) -> Result<feed::Batch, CaptureError> {
     let mut dec = decoder();
     let mut b = feed::Batch::default();
     let mut events = Vec::new();
-    capture::read_bytes(bytes, |p| {
-        b.push_packet(p.num, p.ts_ns, p.linktype, p.orig_len, p.data);
-        dec.packet(&p, &mut |ev| events.push(ev));
-    })?;
+    // Keys embedded in a pcapng (Decryption Secrets Blocks) are used, as when a file is opened.
+    let keys = dec.tls_keys();
+    capture::with_secrets(
+        move |ty, text| {
+            if ty == crate::tls::DSB_TLS_KEY_LOG {
+                keys.add_text(text)
+            }
+        },
+        || {
+            capture::read_bytes(bytes, |p| {
+                b.push_packet(p.num, p.ts_ns, p.linktype, p.orig_len, p.data);
+                dec.packet(&p, &mut |ev| events.push(ev));
+            })
+        },
+    )?;
     dec.finish(&mut |ev| events.push(ev));
     b.events = events;
     Ok(b)

@@ -51,6 +51,9 @@ pub struct ConnInfo {
     /// The event (global index) at which the upgrade happened, so playback can show the
     /// connection as WebSocket only from then on.
     pub upgraded_at: Option<u32>,
+    /// The event (global index) of its first TLS record (the ClientHello): from then on the
+    /// connection is TLS, and wss:// once upgraded.
+    pub tls_at: Option<u32>,
     pub closed: bool,
     /// Indices of this connection's events in `Store::events`.
     pub events: Vec<u32>,
@@ -143,6 +146,9 @@ impl Store {
                     if ci.upgraded && ci.upgraded_at.is_none() {
                         ci.upgraded_at = Some(idx as u32);
                     }
+                    if ci.tls_at.is_none() && matches!(ev, Event::Tls(_) | Event::TlsSession(_)) {
+                        ci.tls_at = Some(idx as u32);
+                    }
                 } else {
                     self.loose.push(idx as u32);
                 }
@@ -207,6 +213,7 @@ impl ConnInfo {
             messages: 0,
             upgraded: false,
             upgraded_at: None,
+            tls_at: None,
             closed: false,
             events: Vec::new(),
             running: Vec::new(),
@@ -251,6 +258,26 @@ impl ConnInfo {
             (None, _) => false,
             (Some(_), None) => true,
             (Some(at), Some(c)) => at as usize <= c,
+        }
+    }
+
+    /// Was the connection known to be TLS by global index `cursor` (None: by now)?
+    pub fn tls_by(&self, cursor: Option<usize>) -> bool {
+        match (self.tls_at, cursor) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(at), Some(c)) => at as usize <= c,
+        }
+    }
+
+    /// What it carries as of `cursor`, as the connection list names it: `tcp`/`udp`, `tls`
+    /// once a TLS handshake is seen, `ws` or `wss` once upgraded.
+    pub fn label_by(&self, cursor: Option<usize>) -> &'static str {
+        match (self.tls_by(cursor), self.upgraded_by(cursor)) {
+            (true, true) => "wss",
+            (false, true) => "ws",
+            (true, false) => "tls",
+            (false, false) => self.proto.as_str(),
         }
     }
 

@@ -1252,3 +1252,35 @@ fn playing_stops_following() {
     update(&mut m, Msg::Feed(part(&all, 6..12)));
     assert_eq!(m.cursor, at);
 }
+
+/// A TLS connection is listed as `tls` from its ClientHello on, and as `wss` once the
+/// (decrypted) upgrade is reached, not as `tcp` and `ws`; at 80 and at 120 columns.
+#[test]
+fn a_tls_connection_is_listed_as_tls_then_wss() {
+    let conn_row = |screen: &str| -> String {
+        screen
+            .lines()
+            .find(|l| l.contains("127.0.0.1") && l.trim_start().starts_with('1'))
+            .unwrap_or_else(|| panic!("no connection row:\n{screen}"))
+            .to_string()
+    };
+    for (w, h) in [(80, 24), (120, 30)] {
+        let mut m = bundled("demo-tls.pcapng", true, w, h);
+        let row = conn_row(&render(&m, w, h));
+        assert!(row.contains(" tcp "), "before the ClientHello: {row}");
+        while !label(&m).contains("client_hello") {
+            assert!(m.step(true));
+        }
+        let row = conn_row(&render(&m, w, h));
+        assert!(row.contains(" tls "), "after the ClientHello: {row}");
+        assert!(!row.contains("wss"), "{row}");
+        key(&mut m, KeyCode::End);
+        let row = conn_row(&render(&m, w, h));
+        assert!(row.contains("wss"), "after the upgrade: {row}");
+        assert!(!row.contains(" ws ") && !row.ends_with(" ws"), "{row}");
+    }
+    // A plain ws:// connection keeps its names.
+    let m = bundled("classroom.pcap", false, 120, 30);
+    let row = conn_row(&render(&m, 120, 30));
+    assert!(row.contains(" tcp ") && row.ends_with(" ws"), "{row}");
+}

@@ -194,7 +194,11 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             .is_some_and(|q| q.hide_states)
             && m.conn == Some(ci.id);
         // Only what has happened by the cursor: no "ws" before the handshake was reached.
-        let upgraded = ci.upgraded_by(if m.playback { m.horizon() } else { None });
+        let by = if m.playback { m.horizon() } else { None };
+        let upgraded = ci.upgraded_by(by);
+        // Over TLS: `tls` in the protocol column, and `wss` rather than `ws` once upgraded.
+        let tls = ci.tls_by(by);
+        let label = ci.label_by(by);
         let ip = |a: std::net::SocketAddr| a.ip().to_string();
         // UDP is connectionless: it has no TCP states to show.
         let udp = ci.proto == crate::event::Proto::Udp;
@@ -216,7 +220,7 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             format!(
                 "{:>3} {:<4} {:<22} {:>6}  {:<22} {:>6}  {:<12} {:<12} {:>7} {:>9}",
                 ci.id,
-                ci.proto.as_str(),
+                if tls { "tls" } else { ci.proto.as_str() },
                 ip(ci.client),
                 ci.client.port(),
                 ip(ci.server),
@@ -228,9 +232,9 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             )
         } else {
             format!(
-                "{:>2} {} {:<20} {:<20} {:<9} {:<9} {:>4} {:>5}",
+                "{:>2} {:<3} {:<20} {:<20} {:<9} {:<9} {:>4} {:>5}",
                 ci.id,
-                if upgraded { "ws " } else { ci.proto.as_str() },
+                label,
                 ladder::fit(&ci.client.to_string(), 20),
                 ladder::fit(&ci.server.to_string(), 20),
                 cshort,
@@ -240,7 +244,8 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             )
         };
         if upgraded && wide {
-            s.push_str(" ws");
+            s.push(' ');
+            s.push_str(label);
         }
         let style = if Some(ci.id) == m.conn {
             th.selected
