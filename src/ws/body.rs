@@ -1,7 +1,7 @@
 //! A message payload consumed as a stream: hash, length, preview and UTF-8 state, never the whole
 //! payload; and the per-direction inflater of permessage-deflate (RFC 7692).
 
-use flate2::{Decompress, FlushDecompress, Status};
+use flate2::{FlushDecompress, Status};
 use std::cell::{Cell, RefCell};
 
 use super::utf8::Utf8Check;
@@ -254,7 +254,11 @@ pub fn live_inflaters() -> usize {
 }
 
 pub(crate) struct Inflater {
-    z: Decompress,
+    /// The zlib state; None while parked between messages (see `park`).
+    z: Option<super::park::Active>,
+    /// The output its window holds, to restore a parked state from.
+    hist: super::park::History,
+    bits: u8,
     /// The sliding window lacks history (capture began mid-stream, bytes missed, or an error):
     /// messages that refer back into it will fail until one inflates without it.
     pub broken: bool,
@@ -273,7 +277,9 @@ impl Inflater {
         let bits = bits.clamp(9, 15);
         LIVE.set(LIVE.get() + 1);
         Inflater {
-            z: Decompress::new_with_window_bits(false, bits),
+            z: Some(super::park::Active::new(bits)),
+            hist: super::park::History::new(bits),
+            bits,
             broken,
         }
     }
@@ -281,12 +287,25 @@ impl Inflater {
     /// Bytes of memory this inflater takes ([`INFLATER_MEM`]). A window smaller than 2^15
     /// makes zlib refuse a sender reaching further back than it agreed to, but saves nothing
     /// with zlib-rs 0.6, which allocates 32 KiB whatever the bits.
+    /// While parked, only the history is held.
     pub fn mem(&self) -> usize {
-        INFLATER_MEM
+        self.z.as_ref().map_or(0, |_| INFLATER_MEM) + self.hist.mem()
     }
 
     pub fn reset(&mut self) {
-        self.z.reset(false);
+        if let Some(z) = &mut self.z {
+            z.0.reset(false);
+        }
+        self.hist.clear();
+    }
+
+    /// A message ended (its deflate tail inflated): when too many inflaters hold a zlib state
+    /// on this thread, give this one's up and keep only its window's bytes.
+    pub fn message_done(&mut self) {
+        if self.z.is_some() && super::park::Active::crowded() {
+            self.z = None;
+            self.hist.shrink();
+        }
     }
 
     /// Inflate `input` (part of a compressed message) into `body`, stopping at `limit` inflated
@@ -302,6 +321,9 @@ impl Inflater {
             if out.len() < OUT_CHUNK {
                 out.resize(OUT_CHUNK, 0);
             }
+            if self.z.is_none() {
+                self.z = Some(self.hist.restore(self.bits, out));
+            }
             self.inflate_into(out, input, body, limit, sink)
         })
     }
@@ -315,18 +337,22 @@ impl Inflater {
         sink: &mut dyn Sink,
     ) -> Result<(), InflateStop> {
         let mut input = input;
+        let Some(z) = &mut self.z else {
+            return Ok(());
+        };
         loop {
-            let (in0, out0) = (self.z.total_in(), self.z.total_out());
-            let status = self
-                .z
+            let z = &mut z.0;
+            let (in0, out0) = (z.total_in(), z.total_out());
+            let status = z
                 .decompress(input, out_buf, FlushDecompress::Sync)
                 .map_err(|e| {
                     InflateStop::Error(e.message().unwrap_or("invalid deflate data").to_string())
                 })?;
-            let used = (self.z.total_in() - in0) as usize;
-            let made = (self.z.total_out() - out0) as usize;
+            let used = (z.total_in() - in0) as usize;
+            let made = (z.total_out() - out0) as usize;
             input = input.get(used..).unwrap_or(&[]);
             if made > 0 {
+                self.hist.push(out_buf.get(..made).unwrap_or(&[]));
                 let room = limit.saturating_sub(body.len);
                 let out = out_buf.get(..made).unwrap_or(&[]);
                 if made as u64 > room {
@@ -337,7 +363,8 @@ impl Inflater {
             }
             if status == Status::StreamEnd {
                 // The sender closed the deflate stream (BFINAL); what follows starts a new one.
-                self.reset();
+                z.reset(false);
+                self.hist.clear();
                 if input.is_empty() {
                     return Ok(());
                 }

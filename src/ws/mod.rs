@@ -12,6 +12,7 @@ mod body;
 mod header;
 mod mask;
 mod notes;
+mod park;
 mod utf8;
 
 #[cfg(test)]
@@ -858,6 +859,12 @@ impl WsDirection {
                 Ok(()) => infl.broken = false,
                 Err(stop) => self.inflate_failed(stop, cx, sink),
             }
+        }
+        // Between messages the inflater's state is its window: it may be parked (`park`).
+        if self.data.compressed
+            && let Some(infl) = self.infl.as_mut()
+        {
+            infl.message_done();
         }
         self.data.active = false;
         let (ev, digest) = self.build_message(false, cx, sink);
