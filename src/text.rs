@@ -32,6 +32,10 @@ pub fn is_unsafe_char(c: char) -> bool {
 
 /// `s` with every unsafe character written out visibly; borrowed when nothing needed escaping.
 pub fn escape_for_terminal(s: &str) -> Cow<'_, str> {
+    // Printable ASCII, the common case, is checked a byte at a time (vectorised).
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Cow::Borrowed(s);
+    }
     let shown = |c: char| !is_unsafe_char(c) && !is_invisible_char(c);
     if s.chars().all(shown) {
         return Cow::Borrowed(s);

@@ -171,3 +171,48 @@ fn the_memory_budget_holds_open_connections_state() {
     assert_eq!(tcp(&tight), tcp(&free));
     assert_eq!(live_inflaters(), 0);
 }
+
+/// Hundreds of connections compressing at once: past `ACTIVE_MAX` zlib states on the thread,
+/// an inflater whose message ended keeps only its window's bytes and is restored from them for
+/// its next message. Every copy's messages must inflate exactly as the lone recording's do
+/// (they refer back into earlier messages: context takeover both ways), and the state counted
+/// per connection falls far below two 41 KiB zlib blocks.
+#[test]
+fn parked_inflaters_inflate_every_message_as_before() {
+    let n = 300;
+    let one = run(&copies(1, false), Limits::default());
+    let many = run(&copies(n, true), Limits::default());
+    let messages = |r: &Run, conn: Option<u64>| -> Vec<(u64, Option<String>, String)> {
+        r.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::WsMessage(m) if conn.is_none_or(|c| m.conn as u64 == c) => {
+                    assert!(m.inflate_error.is_none(), "{:?}", m.inflate_error);
+                    Some((m.len, m.text.clone(), format!("{:?}", m.sha256)))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let want = messages(&one, None);
+    assert!(want.len() > 40);
+    let conns: Vec<u64> = many
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ConnOpen(o) => Some(o.conn as u64),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(conns.len(), n);
+    for c in conns {
+        assert_eq!(messages(&many, Some(c)), want, "connection {c}");
+    }
+    assert_eq!(many.dec.budget_evictions(), 0);
+    // Unparked, each connection counts two 41 KiB zlib blocks plus its buffers (about 98 KiB
+    // here); parked ones hold their history (this recording's messages add up to about 7 KiB
+    // each way) and only `ACTIVE_MAX` (256) zlib states are kept.
+    let peak = many.dec.state_bytes_peak();
+    assert!(peak < n * (64 << 10), "{peak} bytes for {n} connections");
+    assert_eq!(live_inflaters(), 0);
+}

@@ -10,7 +10,7 @@ use wslens::decoder::{DecodeOptions, Decoder};
 use wslens::event::Sink;
 use wslens::limits::Limits;
 use wslens::output::json::JsonWriter;
-use wslens::output::text::TextWriter;
+use wslens::output::text_threads::ThreadedText;
 use wslens::output::{Filtered, WriteEvent, batch};
 use wslens::teach::Lang;
 use wslens::text::escape_for_terminal;
@@ -128,11 +128,12 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         let flushed = w.0.flush();
         finish(code, flushed)
     } else {
-        let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
-        let mut w = TextWriter::new(out);
-        if !a.brief {
-            w = w.narrated(a.lang.unwrap_or_default());
-        }
+        // The text is made on two threads beside the writer's (it costs several times what
+        // NDJSON does); the writer thread keeps the narration's context in order.
+        let out = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
+        let out = std::io::BufWriter::with_capacity(1 << 16, out);
+        let lang = (!a.brief).then(|| a.lang.unwrap_or_default());
+        let w = ThreadedText::new(out, lang, 2);
         if let Some(filter) = a.filter {
             let w = Filtered { filter, inner: w };
             let (code, mut w) = drive_threaded(&a.file, &mut dec, w)?;

@@ -4,6 +4,7 @@ pub mod app;
 pub mod batch;
 pub mod json;
 pub mod text;
+pub mod text_threads;
 
 use crate::event::Event;
 use std::io::{self, Write};

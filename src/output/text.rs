@@ -39,6 +39,11 @@ impl<W: Write> TextWriter<W> {
         self.error.take()
     }
 
+    /// The output written to so far.
+    pub fn out_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
@@ -56,23 +61,9 @@ impl<W: Write> TextWriter<W> {
         if self.error.is_some() {
             return;
         }
-        let mut line = summary(ev);
-        line.push('\n');
-        if let Some(n) = &mut self.narrator {
-            // A note's summary line is the note itself: its narration would only repeat it
-            // (cut short), so the log says it once.
-            let sentences = n.next(ev);
-            let sentences = if matches!(ev, Event::Note(_)) {
-                Vec::new()
-            } else {
-                sentences
-            };
-            for sentence in sentences {
-                line.push_str(NARRATION_INDENT);
-                line.push_str(&sentence);
-                line.push('\n');
-            }
-        }
+        let mut line = String::new();
+        let sentences = self.narrator.as_mut().map(|n| n.next(ev));
+        push_lines(&mut line, ev, sentences);
         super::write_out(
             &mut self.out,
             line.as_bytes(),
@@ -104,6 +95,22 @@ impl<W: Write> super::WriteEvent for TextWriter<W> {
     }
 }
 
+/// Append an event's summary line and, when given, the sentences of its narration (indented).
+pub(crate) fn push_lines(out: &mut String, ev: &Event, sentences: Option<Vec<String>>) {
+    out.push_str(&summary(ev));
+    out.push('\n');
+    // A note's summary line is the note itself: its narration would only repeat it (cut
+    // short), so the log says it once.
+    if matches!(ev, Event::Note(_)) {
+        return;
+    }
+    for sentence in sentences.into_iter().flatten() {
+        out.push_str(NARRATION_INDENT);
+        out.push_str(&sentence);
+        out.push('\n');
+    }
+}
+
 fn arrow(dir: Dir) -> &'static str {
     match dir {
         Dir::C2S => "client → server",
@@ -114,8 +121,24 @@ fn arrow(dir: Dir) -> &'static str {
 /// One line describing an event.
 pub fn summary(ev: &Event) -> String {
     let mut s = String::new();
-    let pkt = ev.pkt().map(|p| format!("#{p}")).unwrap_or_default();
-    let _ = write!(s, "{pkt:>7} ");
+    push_summary(&mut s, ev);
+    s
+}
+
+/// [`summary`], appended to `s`.
+fn push_summary(s: &mut String, ev: &Event) {
+    match ev.pkt() {
+        // `#N` right-aligned in 7 columns, as `{:>7}` of a formatted string would be, without
+        // a `format!` per line (narrated text output).
+        Some(p) => {
+            let digits = p.checked_ilog10().unwrap_or(0) as usize + 1;
+            for _ in digits + 1..7 {
+                s.push(' ');
+            }
+            let _ = write!(s, "#{p} ");
+        }
+        None => s.push_str("        "),
+    }
     match ev {
         Event::ConnOpen(e) => {
             let _ = write!(
@@ -300,13 +323,17 @@ pub fn summary(ev: &Event) -> String {
                     let _ = write!(s, " \"{}\"", escape_for_terminal(r));
                 }
             } else if let Some(t) = &e.text {
-                let preview: String = t.chars().take(80).collect();
-                let cut = if t.chars().count() > 80 || e.text_truncated {
+                // The first 80 characters.
+                let preview = match t.char_indices().nth(80) {
+                    Some((i, _)) => &t[..i],
+                    _ => &t[..],
+                };
+                let cut = if preview.len() < t.len() || e.text_truncated {
                     "…"
                 } else {
                     ""
                 };
-                let _ = write!(s, ": \"{}{cut}\"", escape_for_terminal(&preview));
+                let _ = write!(s, ": \"{}{cut}\"", escape_for_terminal(preview));
             } else if !e.data.is_empty() {
                 let n = e.data.len().min(32);
                 let _ = write!(s, ": {}", bytes_for_terminal(&e.data[..n]));
@@ -351,7 +378,6 @@ pub fn summary(ev: &Event) -> String {
             );
         }
     }
-    s
 }
 
 /// A TLS message in a few words: its name and what it offers or chose (terminal-safe).

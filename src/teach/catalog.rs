@@ -190,12 +190,12 @@ pub fn placeholders(tpl: &str) -> Vec<&str> {
 pub fn fill(tpl: &str, args: &[(&str, &dyn Display)]) -> String {
     let mut out = String::with_capacity(tpl.len() + 32);
     let mut rest = tpl;
-    // Bytes, not chars, are searched: `{` and `}` are ASCII, so they never occur inside a
-    // multi-byte character, and a byte search is several times faster (narrated text output).
-    while let Some(open) = rest.bytes().position(|b| b == b'{') {
+    // `{` and `}` are ASCII, so `find` looks for them with a byte search (memchr), several
+    // times faster than walking chars (narrated text output).
+    while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let close = after.bytes().position(|b| b == b'}');
+        let close = after.find('}');
         let arg = close.and_then(|c| {
             let name = &after[..c];
             args.iter().find(|(n, _)| *n == name).map(|(_, v)| (c, v))

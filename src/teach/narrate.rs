@@ -201,9 +201,31 @@ impl NarrationContext {
     }
 }
 
+/// What narrating one event reads from the context: its connection's facts, taken before
+/// [`NarrationContext::observe`] sees the event, so that the sentences can be made later or on
+/// another thread ([`narrate_from`]) and read exactly as [`narrate`] would have made them.
+#[derive(Clone, Debug, Default)]
+pub struct EventFacts(Option<ConnFacts>);
+
+impl NarrationContext {
+    /// The facts `ev`'s narration reads now (call before `observe(ev)`).
+    pub fn facts_for(&self, ev: &Event) -> EventFacts {
+        EventFacts(ev.conn().and_then(|c| self.conns.get(&c)).cloned())
+    }
+}
+
 /// The sentences that explain `ev` to a student, in `lang`.
 pub fn narrate(ev: &Event, cx: &NarrationContext, lang: Lang) -> Vec<String> {
     let facts = ev.conn().and_then(|c| cx.conns.get(&c));
+    narrate_with(ev, facts, lang)
+}
+
+/// [`narrate`] from facts taken earlier with [`NarrationContext::facts_for`].
+pub fn narrate_from(ev: &Event, facts: &EventFacts, lang: Lang) -> Vec<String> {
+    narrate_with(ev, facts.0.as_ref(), lang)
+}
+
+fn narrate_with(ev: &Event, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
     match ev {
         Event::ConnOpen(o) => conn_open(o, lang),
         Event::Tcp(s) => tcp(s, facts, lang),
@@ -237,7 +259,7 @@ fn side(lang: Lang, dir: Dir) -> &'static str {
 /// A captured string made safe for the terminal and cut to a readable length.
 fn shown(s: &str) -> String {
     let e = escape_for_terminal(s);
-    if e.chars().count() <= MAX_SHOWN {
+    if e.len() <= MAX_SHOWN || e.chars().count() <= MAX_SHOWN {
         return e.into_owned();
     }
     let mut cut: String = e.chars().take(MAX_SHOWN).collect();

@@ -1,7 +1,7 @@
 //! A message payload consumed as a stream: hash, length, preview and UTF-8 state, never the whole
 //! payload; and the per-direction inflater of permessage-deflate (RFC 7692).
 
-use flate2::{Decompress, FlushDecompress, Status};
+use flate2::{FlushDecompress, Status};
 use std::cell::{Cell, RefCell};
 
 use super::utf8::Utf8Check;
@@ -254,7 +254,11 @@ pub fn live_inflaters() -> usize {
 }
 
 pub(crate) struct Inflater {
-    z: Decompress,
+    /// The zlib state; None while parked between messages (see `park`).
+    z: Option<super::park::Active>,
+    /// The output its window holds, to restore a parked state from.
+    hist: super::park::History,
+    bits: u8,
     /// Watches the distances the sender uses when it agreed to a window under 32 KiB.
     check: Option<Box<super::deflate_window::WindowCheck>>,
     /// The sliding window lacks history (capture began mid-stream, bytes missed, or an error):
@@ -274,7 +278,9 @@ impl Inflater {
     pub fn new(broken: bool, bits: u8) -> Self {
         LIVE.set(LIVE.get() + 1);
         Inflater {
-            z: Decompress::new_with_window_bits(false, bits.clamp(9, 15)),
+            z: Some(super::park::Active::new(bits.clamp(9, 15))),
+            hist: super::park::History::new(bits.clamp(9, 15)),
+            bits: bits.clamp(9, 15),
             check: super::deflate_window::WindowCheck::new(bits).map(Box::new),
             broken,
         }
@@ -288,15 +294,30 @@ impl Inflater {
     /// Bytes of memory this inflater takes ([`INFLATER_MEM`]). A window smaller than 2^15
     /// makes zlib refuse a sender reaching further back than it agreed to, but saves nothing
     /// with zlib-rs 0.6, which allocates 32 KiB whatever the bits.
+    /// While parked, only the history is held.
     pub fn mem(&self) -> usize {
         // The window check holds its Huffman tables and a unit's worth of pending bytes.
-        INFLATER_MEM + if self.check.is_some() { 2 << 10 } else { 0 }
+        self.z.as_ref().map_or(0, |_| INFLATER_MEM)
+            + self.hist.mem()
+            + if self.check.is_some() { 2 << 10 } else { 0 }
     }
 
     pub fn reset(&mut self) {
-        self.z.reset(false);
+        if let Some(z) = &mut self.z {
+            z.0.reset(false);
+        }
+        self.hist.clear();
         if let Some(c) = self.check.as_mut() {
             c.reset();
+        }
+    }
+
+    /// A message ended (its deflate tail inflated): when too many inflaters hold a zlib state
+    /// on this thread, give this one's up and keep only its window's bytes.
+    pub fn message_done(&mut self) {
+        if self.z.is_some() && super::park::Active::crowded() {
+            self.z = None;
+            self.hist.shrink();
         }
     }
 
@@ -312,6 +333,9 @@ impl Inflater {
         OUT.with_borrow_mut(|out| {
             if out.len() < OUT_CHUNK {
                 out.resize(OUT_CHUNK, 0);
+            }
+            if self.z.is_none() {
+                self.z = Some(self.hist.restore(self.bits, out));
             }
             self.inflate_into(out, input, body, limit, sink)
         })
@@ -329,18 +353,22 @@ impl Inflater {
         if let Some(c) = self.check.as_mut() {
             c.feed(input);
         }
+        let Some(z) = &mut self.z else {
+            return Ok(());
+        };
         loop {
-            let (in0, out0) = (self.z.total_in(), self.z.total_out());
-            let status = self
-                .z
+            let z = &mut z.0;
+            let (in0, out0) = (z.total_in(), z.total_out());
+            let status = z
                 .decompress(input, out_buf, FlushDecompress::Sync)
                 .map_err(|e| {
                     InflateStop::Error(e.message().unwrap_or("invalid deflate data").to_string())
                 })?;
-            let used = (self.z.total_in() - in0) as usize;
-            let made = (self.z.total_out() - out0) as usize;
+            let used = (z.total_in() - in0) as usize;
+            let made = (z.total_out() - out0) as usize;
             input = input.get(used..).unwrap_or(&[]);
             if made > 0 {
+                self.hist.push(out_buf.get(..made).unwrap_or(&[]));
                 let room = limit.saturating_sub(body.len);
                 let out = out_buf.get(..made).unwrap_or(&[]);
                 if made as u64 > room {
@@ -352,7 +380,8 @@ impl Inflater {
             if status == Status::StreamEnd {
                 // The sender closed the deflate stream (BFINAL); what follows starts a new one.
                 // (The window check has read the same bytes and found the stream's end itself.)
-                self.z.reset(false);
+                z.reset(false);
+                self.hist.clear();
                 if input.is_empty() {
                     return Ok(());
                 }

@@ -13,6 +13,7 @@ mod deflate_window;
 mod header;
 mod mask;
 mod notes;
+mod park;
 mod utf8;
 
 #[cfg(test)]
@@ -859,6 +860,12 @@ impl WsDirection {
                 Ok(()) => infl.broken = false,
                 Err(stop) => self.inflate_failed(stop, cx, sink),
             }
+        }
+        // Between messages the inflater's state is its window: it may be parked (`park`).
+        if self.data.compressed
+            && let Some(infl) = self.infl.as_mut()
+        {
+            infl.message_done();
         }
         self.data.active = false;
         let (ev, digest) = self.build_message(false, cx, sink);
