@@ -44,12 +44,12 @@ trap 'cleanup; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
 deps() {
-    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import websockets' 2>/dev/null; then
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import websockets, stomp' 2>/dev/null; then
         log "creating $VENV"
         python3 -m venv "$VENV"
         "$VENV/bin/pip" install -q -r "$PEERS/requirements.txt"
     fi
-    if [ ! -d "$PEERS/node_modules/ws" ] || [ ! -d "$PEERS/node_modules/socket.io" ]; then
+    if [ ! -d "$PEERS/node_modules/ws" ] || [ ! -d "$PEERS/node_modules/socket.io" ] || [ ! -d "$PEERS/node_modules/@stomp/stompjs" ]; then
         log "installing node peers' dependencies"
         (cd "$PEERS" && npm ci --no-audit --no-fund >/dev/null)
     fi
@@ -435,6 +435,48 @@ rec_mqtt() {
     merge mqtt "MQTT over WebSocket (subprotocol mqtt): a paho-mqtt MQTT 3.1.1 session against the aedes broker: subscribe wslens/# QoS 2, publish QoS 0/1/2 (delivered back: QoS 1 and 2 flows both ways), retained publish, unsubscribe, ping, disconnect" "aedes broker (websocket-stream),paho-mqtt client"
 }
 
+# RabbitMQ with its web-stomp plugin, in $NS, from a fresh state directory under $WORK (the
+# Debian package's own service is not used).  Prints nothing; waits until web-stomp listens.
+rabbit_start() {
+    command -v /usr/lib/rabbitmq/bin/rabbitmq-server >/dev/null ||
+        { log "stomp: RabbitMQ not installed (apt-get install -y rabbitmq-server)"; return 1; }
+    local d="$WORK/rabbit"
+    mkdir -p "$d"
+    printf '%s\n' 'listeners.tcp = none' 'stomp.listeners.tcp = none' \
+        'web_stomp.tcp.ip = 127.0.0.1' "web_stomp.tcp.port = $1" 'loopback_users = none' >"$d/rabbitmq.conf"
+    echo '[rabbitmq_web_stomp].' >"$d/enabled_plugins"
+    HOME="$d" RABBITMQ_CONFIG_FILE="$d/rabbitmq" RABBITMQ_ENABLED_PLUGINS_FILE="$d/enabled_plugins" \
+        RABBITMQ_MNESIA_BASE="$d/mnesia" RABBITMQ_LOG_BASE="$d/log" RABBITMQ_LOGS=- \
+        RABBITMQ_NODENAME=wslens@localhost RABBITMQ_PID_FILE="$d/pid" \
+        run_bg "$NS" broker /usr/lib/rabbitmq/bin/rabbitmq-server
+    local i
+    for i in $(seq 600); do
+        grep -q 'Server startup complete' "$WORK/broker.out" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    log "RabbitMQ did not start:"; tail -20 "$WORK/broker.out" >&2
+    return 1
+}
+
+# Every process left in $NS (the broker, its epmd and helpers): all were started here.
+ns_kill_all() {
+    local p
+    for p in $(ip netns pids "$NS"); do kill "$p" 2>/dev/null || true; done
+    sleep 0.5
+}
+
+rec_stomp() {
+    ns_fresh
+    OUT_FILE="$HERE/stomp.pcap"
+    rabbit_start 15674
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 15674"
+    run_fg "$NS" stompjs node "$PEERS/stomp_client.js" 127.0.0.1 15674
+    run_fg "$NS" stomppy "$PYBIN" "$PEERS/stomp_client.py" 127.0.0.1 15674
+    cap_stop
+    ns_kill_all
+    merge stomp "STOMP over WebSocket against RabbitMQ 3.10 web-stomp: @stomp/stompjs (subprotocol v12.stomp, heart-beats 1000 ms both ways) subscribes with a receipt, sends JSON, a binary body with a NUL (content-length), an escaped header, a transaction, acks each delivery, idles for heart-beats, unsubscribes with a receipt, then sends to a missing exchange with a receipt (ERROR naming it); then stomp.py (no subprotocol: recognised from content) subscribes, sends two messages, acks one, nacks one, unsubscribes and disconnects with receipts" "RabbitMQ web-stomp,@stomp/stompjs client,stomp.py client"
+}
+
 rec_bad-accept-ping() {
     ns_fresh
     OUT_FILE="$HERE/bad-accept-ping.pcap"
@@ -580,7 +622,7 @@ rec_bench_tls() {
 
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
-     bad-accept browser udp socketio bad-accept-ping cdp mqtt tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha)
+     bad-accept browser udp socketio bad-accept-ping cdp mqtt stomp tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }

@@ -251,17 +251,27 @@ impl AppProtoLayer {
             return;
         }
         if let Which::Stomp(s) = &mut app.which {
+            if m.utf8_error {
+                // The text was made valid with replacement characters: byte counts are lost.
+                note(
+                    out,
+                    o,
+                    "STOMP in a text message that is not UTF-8: its frames cannot be measured; reading again from the next message".into(),
+                );
+                s.lose(m.dir);
+                return;
+            }
             if m.text_truncated || m.data_truncated {
                 // The rest of the stream cannot be found again without the cut bytes.
                 note(
                     out,
                     o,
                     format!(
-                        "STOMP message of {} bytes is longer than the kept preview: the stream cannot be followed",
+                        "STOMP message of {} bytes is longer than the kept preview: not decoded; reading again from the next message",
                         m.len
                     ),
                 );
-                app.which = Which::Off;
+                s.lose(m.dir);
                 return;
             }
             match &m.text {

@@ -79,6 +79,9 @@ pub struct Stomp {
     connect: Option<Asked>,
     /// MESSAGE frames by the id an ACK/NACK names (`ack` in 1.2, `message-id` before).
     messages: FxHashMap<Box<str>, Asked>,
+    /// The client's latest frame (not heart-beat): an ERROR without a receipt-id most likely
+    /// answers it (RabbitMQ never sets receipt-id).
+    last_client: Option<Asked>,
 }
 
 /// The version a negotiated subprotocol names, if it is STOMP's.
@@ -94,7 +97,9 @@ pub fn for_protocol(p: &str) -> Option<Stomp> {
 
 /// A message that starts a STOMP session (for recognition without a subprotocol).
 pub fn looks_like_connect(b: &[u8]) -> bool {
-    let b = b.strip_prefix(b"CONNECT").or_else(|| b.strip_prefix(b"STOMP"));
+    let b = b
+        .strip_prefix(b"CONNECT")
+        .or_else(|| b.strip_prefix(b"STOMP"));
     matches!(b, Some([b'\n', ..] | [b'\r', b'\n', ..]))
 }
 
@@ -270,7 +275,15 @@ impl Stomp {
             receipts: FxHashMap::default(),
             connect: None,
             messages: FxHashMap::default(),
+            last_client: None,
         }
+    }
+
+    /// A message's bytes are unknown: forget the unfinished frame of its direction; frames
+    /// usually start with a message, so reading goes on with the next one.
+    pub fn lose(&mut self, dir: Dir) {
+        self.buf[dir.idx()].clear();
+        self.skipping[dir.idx()] = false;
     }
 
     /// The payload of one WebSocket message (text or binary: STOMP allows both).
@@ -409,9 +422,22 @@ impl Stomp {
                     None if f.command == "ERROR" => self.connect.take(),
                     None => None,
                 };
+                if hit.is_none()
+                    && f.command == "ERROR"
+                    && let Some((pkt, _, what)) = &self.last_client
+                {
+                    // Not certain: the server did not say. Shown as a hint, not as a pairing.
+                    m.fields.push((
+                        "likely_cause",
+                        format!("#{pkt} {what} (the client's last frame)"),
+                    ));
+                }
                 answer(&mut m, hit);
             }
             _ => {}
+        }
+        if o.dir == Dir::C2S {
+            self.last_client = Some(asked());
         }
         if o.dir == Dir::C2S
             && let Some(r) = f.header("receipt")
@@ -491,13 +517,7 @@ mod tests {
             let kinds: Vec<&str> = a.iter().map(|m| m.kind).collect();
             assert_eq!(
                 kinds,
-                [
-                    "send",
-                    "heartbeat",
-                    "heartbeat",
-                    "subscribe",
-                    "heartbeat"
-                ],
+                ["send", "heartbeat", "heartbeat", "subscribe", "heartbeat"],
                 "cut at {cut}: {out:?}"
             );
             assert_eq!(a[0].name.as_deref(), Some("/queue/a:b"));
@@ -515,9 +535,15 @@ mod tests {
         let frames: [(Dir, &[u8]); 7] = [
             (Dir::C2S, b"CONNECT\naccept-version:1.2\nhost:/\n\n\0"),
             (Dir::S2C, b"CONNECTED\nversion:1.2\n\n\0"),
-            (Dir::C2S, b"SUBSCRIBE\nid:s1\ndestination:/q\nreceipt:r1\n\n\0"),
+            (
+                Dir::C2S,
+                b"SUBSCRIBE\nid:s1\ndestination:/q\nreceipt:r1\n\n\0",
+            ),
             (Dir::S2C, b"RECEIPT\nreceipt-id:r1\n\n\0"),
-            (Dir::S2C, b"MESSAGE\nsubscription:s1\nmessage-id:m1\nack:a1\ndestination:/q\n\nhi\0"),
+            (
+                Dir::S2C,
+                b"MESSAGE\nsubscription:s1\nmessage-id:m1\nack:a1\ndestination:/q\n\nhi\0",
+            ),
             (Dir::C2S, b"ACK\nid:a1\n\n\0"),
             (Dir::C2S, b"SEND\ndestination:/nowhere\nreceipt:r2\n\n\0"),
         ];

@@ -31,6 +31,7 @@ pub fn app(a: &AppMessage, lang: Lang) -> Vec<String> {
     let probe = a.field("probe").is_some();
     let mut out = Vec::new();
     match (a.proto, a.kind) {
+        (AppProto::Stomp, _) => out.extend(super::stomp_narration::stomp(a, lang)),
         (AppProto::EngineIo, "open") => {
             let v = a.args.as_ref();
             let get = |k: &str| {

@@ -149,6 +149,10 @@ ids! {
     AppSioDisconnect, AppSioEvent, AppSioWantsAck, AppSioBinary, AppSioAck, AppSioAckUnpaired,
     AppSioConnectError, AppOther,
     AppRpcRequest, AppRpcNotification, AppRpcResponse, AppRpcError, AppRpcUnpaired, AppRpcCdp,
+    // above WebSocket: STOMP
+    AppStompConnect, AppStompConnected, AppStompSend, AppStompSubscribe, AppStompUnsubscribe,
+    AppStompMessage, AppStompAck, AppStompNack, AppStompTx, AppStompDisconnect, AppStompReceipt,
+    AppStompReceiptWanted, AppStompError, AppStompErrorAnswers, AppStompErrorCause, AppStompHeartbeat, AppStompBody,
 }
 
 /// The template for `id` in `lang`.

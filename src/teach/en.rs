@@ -639,6 +639,47 @@ pub(super) fn text(id: Msg) -> &'static str {
         AppRpcCdp => {
             "This is the Chrome DevTools Protocol: JSON-RPC's shape without the \"jsonrpc\":\"2.0\" member; messages without an id are the browser's events."
         }
+        AppStompConnect => {
+            "STOMP: the client opens a session ({cmd}) and offers versions {versions}; heart-beat {hb} (it can send one every x ms, and wants one every y ms; 0 = never)."
+        }
+        AppStompConnected => {
+            "STOMP: the server accepts ({rtt} after the client's {cmd}): version {version}, heart-beat {hb}, server {server}."
+        }
+        AppStompSend => "STOMP SEND from the client to destination {dest}.",
+        AppStompSubscribe => {
+            "STOMP SUBSCRIBE: the client subscribes to {dest} as subscription {id} (acknowledgement mode {ack}); messages for it will come as MESSAGE frames naming it."
+        }
+        AppStompUnsubscribe => "STOMP UNSUBSCRIBE: the client ends subscription {id}.",
+        AppStompMessage => {
+            "STOMP MESSAGE: the server delivers message {id} from {dest} to subscription {sub}."
+        }
+        AppStompAck => {
+            "STOMP ACK: the client confirms it processed the MESSAGE of packet #{pkt}, {rtt} after it arrived."
+        }
+        AppStompNack => {
+            "STOMP NACK: the client refuses the MESSAGE of packet #{pkt}, {rtt} after it arrived; the broker may deliver it again."
+        }
+        AppStompTx => {
+            "STOMP {cmd}: transaction {id} (frames naming it take effect together at COMMIT)."
+        }
+        AppStompDisconnect => "STOMP DISCONNECT: the client ends the session.",
+        AppStompReceipt => {
+            "STOMP RECEIPT {id}: the server confirms it processed the client's {name} (packet #{pkt}), {rtt} later."
+        }
+        AppStompReceiptWanted => {
+            "It carries receipt:{id}: the server is to answer with a RECEIPT frame whose receipt-id is {id}."
+        }
+        AppStompError => "STOMP ERROR from the server: {message}",
+        AppStompErrorAnswers => {
+            "Its receipt-id {id} names what failed: the client's {name} (packet #{pkt}), {rtt} earlier."
+        }
+        AppStompErrorCause => {
+            "The ERROR has no receipt-id, so what caused it is not named; most likely the client's last frame: {cause}."
+        }
+        AppStompHeartbeat => {
+            "STOMP heart-beat from the {who}: a bare end-of-line between frames (or right after a frame's NUL), proving the connection is alive."
+        }
+        AppStompBody => "Body: {n} bytes ({how}): {args}",
         DAppType => "type",
         DAppTransport => "transport",
         DAppNamespace => "namespace",

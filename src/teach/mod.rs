@@ -12,6 +12,7 @@ pub mod narrate;
 pub mod quiz;
 pub mod stats;
 mod stats_render;
+mod stomp_narration;
 pub mod tls_narration;
 pub mod worksheet;
 mod zh;

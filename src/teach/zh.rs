@@ -572,6 +572,41 @@ pub(super) fn text(id: Msg) -> &'static str {
         AppRpcCdp => {
             "这是 Chrome 开发者工具协议（CDP）：形同 JSON-RPC，但没有 \"jsonrpc\":\"2.0\" 成员；没有 id 的消息是浏览器的事件。"
         }
+        AppStompConnect => {
+            "STOMP：客户端开启会话（{cmd}），可用版本 {versions}；心跳 {hb}（它每 x 毫秒能发一次，希望每 y 毫秒收到一次；0 表示不用）。"
+        }
+        AppStompConnected => {
+            "STOMP：服务器接受（距客户端的 {cmd} {rtt}）：版本 {version}，心跳 {hb}，服务器 {server}。"
+        }
+        AppStompSend => "STOMP SEND：客户端发往目的地 {dest}。",
+        AppStompSubscribe => {
+            "STOMP SUBSCRIBE：客户端订阅 {dest}，订阅编号 {id}（确认模式 {ack}）；发给它的消息将以注明此编号的 MESSAGE 帧送达。"
+        }
+        AppStompUnsubscribe => "STOMP UNSUBSCRIBE：客户端结束订阅 {id}。",
+        AppStompMessage => "STOMP MESSAGE：服务器把 {dest} 的消息 {id} 投递给订阅 {sub}。",
+        AppStompAck => "STOMP ACK：客户端确认已处理数据包 #{pkt} 的 MESSAGE，距它到达 {rtt}。",
+        AppStompNack => {
+            "STOMP NACK：客户端拒收数据包 #{pkt} 的 MESSAGE，距它到达 {rtt}；代理可能会重新投递。"
+        }
+        AppStompTx => "STOMP {cmd}：事务 {id}（注明此事务的帧在 COMMIT 时一起生效）。",
+        AppStompDisconnect => "STOMP DISCONNECT：客户端结束会话。",
+        AppStompReceipt => {
+            "STOMP 回执（RECEIPT）{id}：服务器确认已处理客户端的 {name}（数据包 #{pkt}），相隔 {rtt}。"
+        }
+        AppStompReceiptWanted => {
+            "它带有 receipt:{id}：服务器应以 receipt-id 为 {id} 的回执（RECEIPT）帧作答。"
+        }
+        AppStompError => "服务器发来 STOMP ERROR：{message}",
+        AppStompErrorAnswers => {
+            "它的 receipt-id {id} 指明了失败的是什么：客户端的 {name}（数据包 #{pkt}），早 {rtt}。"
+        }
+        AppStompErrorCause => {
+            "这个 ERROR 没有 receipt-id，没有指明起因；最可能是客户端的上一帧：{cause}。"
+        }
+        AppStompHeartbeat => {
+            "{who}发来 STOMP 心跳：帧与帧之间（或紧跟在帧的 NUL 之后）的一个单独换行，表明连接仍然活着。"
+        }
+        AppStompBody => "正文：{n} 字节（{how}）：{args}",
         DAppType => "类型",
         DAppTransport => "传输方式",
         DAppNamespace => "命名空间",
