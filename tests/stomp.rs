@@ -246,3 +246,31 @@ fn stomp_without_a_subprotocol_is_recognised_and_narrated() {
         }
     }
 }
+
+#[test]
+fn the_filter_finds_stomp_frames_by_destination() {
+    use wslens::filter::Filter;
+    let evs = decode(&capture("stomp.pcap"));
+    let count = |expr: &str| {
+        let mut f = Filter::new(expr).unwrap();
+        evs.iter().filter(|e| f.matches(e)).count()
+    };
+    let sends = stomp(&evs)
+        .iter()
+        .filter(|a| a.kind == "send" && a.name.as_deref() == Some("/queue/wslens-js"))
+        .count();
+    assert_eq!(sends, 4);
+    assert_eq!(
+        count(
+            r#"app.proto == "stomp" && app.type == send && app.destination == "/queue/wslens-js""#
+        ),
+        sends
+    );
+    assert_eq!(
+        count(r#"app.name == "/queue/wslens-js" && app.type == send"#),
+        sends
+    );
+    // Only STOMP frames have a destination; MQTT's topic is app.topic.
+    assert_eq!(count("app.topic"), 0);
+    assert!(count("app.proto == stomp && app.type == heartbeat") >= 10);
+}
