@@ -355,19 +355,24 @@ impl Stomp {
         let kind = LOWER[idx];
         let mut m = self.message(o, kind);
         m.name = f.header("destination").map(Into::into);
-        m.id = match f.command.as_str() {
-            "MESSAGE" => f.header("message-id"),
-            "RECEIPT" | "ERROR" => f.header("receipt-id"),
-            "BEGIN" | "COMMIT" | "ABORT" => f.header("transaction"),
-            "ACK" | "NACK" => f.header("id").or(f.header("message-id")),
-            _ => f.header("id"),
-        }
-        .map(Into::into);
+        // The header that names this frame becomes `id`; with `destination` (the name) it is
+        // not repeated among the fields, so the NDJSON has no key twice.
+        let id_key = match f.command.as_str() {
+            "MESSAGE" => "message-id",
+            "RECEIPT" | "ERROR" => "receipt-id",
+            "BEGIN" | "COMMIT" | "ABORT" => "transaction",
+            "ACK" | "NACK" if f.header("id").is_none() => "message-id",
+            _ => "id",
+        };
+        m.id = f.header(id_key).map(Into::into);
         let mut rest = Map::new();
         for (k, v) in &f.headers {
+            if k == "destination" || k == id_key {
+                continue;
+            }
             match KNOWN.iter().find(|n| **n == k) {
-                Some(n) => m.fields.push((n, v.clone())),
-                None => {
+                Some(n) if *n != "id" => m.fields.push((n, v.clone())),
+                _ => {
                     rest.insert(k.clone(), json!(v));
                 }
             }
@@ -427,10 +432,7 @@ impl Stomp {
                     && let Some((pkt, _, what)) = &self.last_client
                 {
                     // Not certain: the server did not say. Shown as a hint, not as a pairing.
-                    m.fields.push((
-                        "likely_cause",
-                        format!("#{pkt} {what} (the client's last frame)"),
-                    ));
+                    m.fields.push(("likely_cause", format!("#{pkt} {what}")));
                 }
                 answer(&mut m, hit);
             }
