@@ -49,7 +49,7 @@ deps() {
         python3 -m venv "$VENV"
         "$VENV/bin/pip" install -q -r "$PEERS/requirements.txt"
     fi
-    if [ ! -d "$PEERS/node_modules/ws" ] || [ ! -d "$PEERS/node_modules/socket.io" ] || [ ! -d "$PEERS/node_modules/@stomp/stompjs" ]; then
+    if [ ! -d "$PEERS/node_modules/ws" ] || [ ! -d "$PEERS/node_modules/socket.io" ] || [ ! -d "$PEERS/node_modules/@stomp/stompjs" ] || [ ! -d "$PEERS/node_modules/graphql-ws" ]; then
         log "installing node peers' dependencies"
         (cd "$PEERS" && npm ci --no-audit --no-fund >/dev/null)
     fi
@@ -477,6 +477,28 @@ rec_stomp() {
     merge stomp "STOMP over WebSocket against RabbitMQ 3.10 web-stomp: @stomp/stompjs (subprotocol v12.stomp, heart-beats 1000 ms both ways) subscribes with a receipt, sends JSON, a binary body with a NUL (content-length), an escaped header, a transaction, acks each delivery, idles for heart-beats, unsubscribes with a receipt, then sends to a missing exchange with a receipt (ERROR naming it); then stomp.py (no subprotocol: recognised from content) subscribes, sends two messages, acks one, nacks one, unsubscribes and disconnects with receipts" "RabbitMQ web-stomp,@stomp/stompjs client,stomp.py client"
 }
 
+# graphql_pair NAME FLAVOUR PORT DESCRIPTION PEERS: the graphql.js server and client in $NS.
+graphql_pair() {
+    ns_fresh
+    OUT_FILE="$HERE/$1.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port $3"
+    run_bg "$NS" server node "$PEERS/graphql.js" server "$2" 127.0.0.1 "$3"
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client node "$PEERS/graphql.js" client "$2" 127.0.0.1 "$3"
+    wait_pid "$spid" server
+    cap_stop
+    merge "$1" "$4" "$5"
+}
+
+rec_graphql-ws() {
+    graphql_pair graphql-ws modern 8773 "GraphQL over WebSocket, subprotocol graphql-transport-ws: npm graphql-ws 5.16.2 server (useServer on ws) and client (createClient, keep-alive pings): connection_init/ack, a query (next, complete), a subscription to its end (3 next, complete), a query failing validation (error), a subscription the client completes after its first result, ping/pong" "graphql-ws server,graphql-ws client"
+}
+
+rec_graphql-legacy() {
+    graphql_pair graphql-legacy legacy 8774 "GraphQL over WebSocket, legacy subprotocol graphql-ws: subscriptions-transport-ws 0.11.0 SubscriptionServer (keep-alive ka every 400 ms) and SubscriptionClient: connection_init/ack, a query (data, complete), a subscription to its end (3 data, complete), a query failing validation (data with errors, complete), a subscription the client stops after its first result, connection_terminate" "subscriptions-transport-ws server,subscriptions-transport-ws client"
+}
+
 rec_bad-accept-ping() {
     ns_fresh
     OUT_FILE="$HERE/bad-accept-ping.pcap"
@@ -622,7 +644,7 @@ rec_bench_tls() {
 
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
-     bad-accept browser udp socketio bad-accept-ping cdp mqtt stomp tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha)
+     bad-accept browser udp socketio bad-accept-ping cdp mqtt stomp graphql-ws graphql-legacy tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }
