@@ -49,7 +49,7 @@ deps() {
         python3 -m venv "$VENV"
         "$VENV/bin/pip" install -q -r "$PEERS/requirements.txt"
     fi
-    if [ ! -d "$PEERS/node_modules/ws" ] || [ ! -d "$PEERS/node_modules/socket.io" ] || [ ! -d "$PEERS/node_modules/@stomp/stompjs" ] || [ ! -d "$PEERS/node_modules/graphql-ws" ]; then
+    if [ ! -d "$PEERS/node_modules/ws" ] || [ ! -d "$PEERS/node_modules/socket.io" ] || [ ! -d "$PEERS/node_modules/@stomp/stompjs" ] || [ ! -d "$PEERS/node_modules/graphql-ws" ] || [ ! -d "$PEERS/node_modules/socket.io-msgpack-parser" ]; then
         log "installing node peers' dependencies"
         (cd "$PEERS" && npm ci --no-audit --no-fund >/dev/null)
     fi
@@ -525,6 +525,19 @@ rec_socketio() {
     merge socketio "Socket.IO 4 (Engine.IO 4) with default transports: long-polling, the probe and upgrade to WebSocket, events both ways, acks both ways, a binary upload and a reply with two attachments, the /admin namespace, heartbeats every 300 ms, disconnect" "socket.io server,socket.io-client"
 }
 
+rec_socketio-msgpack() {
+    ns_fresh
+    OUT_FILE="$HERE/socketio-msgpack.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8775"
+    run_bg "$NS" server node "$PEERS/socketio.js" server 127.0.0.1 8775 msgpack
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client node "$PEERS/socketio.js" client 127.0.0.1 8775 msgpack
+    wait_pid "$spid" server
+    cap_stop
+    merge socketio-msgpack "Socket.IO 4 with socket.io-msgpack-parser on both ends (each Socket.IO packet one MessagePack binary message; over long-polling as b-prefixed base64): the same session as socketio.pcap: polling, upgrade, events and acks both ways, binary arguments, the /admin namespace, heartbeats, disconnect" "socket.io server (msgpack parser),socket.io-client (msgpack parser)"
+}
+
 # ---------------------------------------------------------------- wss:// (TLS)
 
 # tls_cert: a self-signed certificate for the recording's servers (CN localhost, 127.0.0.1).
@@ -644,7 +657,7 @@ rec_bench_tls() {
 
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
-     bad-accept browser udp socketio bad-accept-ping cdp mqtt stomp graphql-ws graphql-legacy tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha)
+     bad-accept browser udp socketio bad-accept-ping cdp mqtt stomp graphql-ws graphql-legacy socketio-msgpack tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }
