@@ -130,7 +130,7 @@ ids! {
     UiHeadEvent, UiHeadCounts, UiHeadDropped,
     UiMsgPrompt, UiMsgHint, FDemoNext, FDemoMsg,
     DAppType, DAppTransport, DAppNamespace, DAppName, DAppId, DAppAnswers, DAppAttach, DAppArgs,
-    DMoreLines, DFirstOf, DAsJson, DAsHex, DAsBase64,
+    DMoreLines, DFirstOf, DAsJson, DAsHex, DAsBase64, DAsMsgpack, DAsCbor,
     // both ends' states as each segment arrives (issue 14)
     SynAsks, SynAckArrives, HsBoth, FinAckTogether, FinCrossed, RetransState, DataAckNone,
     // the WebSocket handshake as the tutorial's four steps

@@ -270,7 +270,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         KEnd => "show everything, select the last event",
         KEsc => "clear the search, or leave playback",
         KTab => "focus: connections → ladder → detail → narration",
-        KEnter => "(connections) open the selected one",
+        KEnter => "(connections) open it; (detail) fold/unfold JSON",
         KCompare => "compare polling with WebSocket (whole capture)",
         KOneConn => "step only through the selected connection",
         KLayer => "layer filter: all → TCP → HTTP → WebSocket → app",
@@ -693,5 +693,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         DAsJson => "Payload as JSON",
         DAsHex => "Payload as hex",
         DAsBase64 => "Payload as base64",
+        DAsMsgpack => "Payload as MessagePack",
+        DAsCbor => "Payload as CBOR",
     }
 }

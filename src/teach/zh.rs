@@ -247,7 +247,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         KEnd => "显示全部，选中最后一个事件",
         KEsc => "清除搜索，或退出回放",
         KTab => "切换焦点：连接 → 时序图 → 详情 → 讲解",
-        KEnter => "（连接列表）打开选中的连接",
+        KEnter => "（连接列表）打开选中的连接；（详情）折叠/展开 JSON",
         KCompare => "对比轮询与 WebSocket（整个抓包）",
         KOneConn => "只在选中的连接中单步",
         KLayer => "协议层过滤：全部 → TCP → HTTP → WebSocket → 应用层",
@@ -620,5 +620,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         DAsJson => "载荷（JSON）",
         DAsHex => "载荷（十六进制）",
         DAsBase64 => "载荷（base64）",
+        DAsMsgpack => "载荷（MessagePack 解码）",
+        DAsCbor => "载荷（CBOR 解码）",
     }
 }
