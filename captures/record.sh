@@ -499,6 +499,25 @@ rec_graphql-legacy() {
     graphql_pair graphql-legacy legacy 8774 "GraphQL over WebSocket, legacy subprotocol graphql-ws: subscriptions-transport-ws 0.11.0 SubscriptionServer (keep-alive ka every 400 ms) and SubscriptionClient: connection_init/ack, a query (data, complete), a subscription to its end (3 data, complete), a query failing validation (data with errors, complete), a subscription the client stops after its first result, connection_terminate" "subscriptions-transport-ws server,subscriptions-transport-ws client"
 }
 
+rec_mqtt5() {
+    command -v mosquitto >/dev/null || { log "mqtt5: mosquitto not installed (apt-get install -y mosquitto)"; return 1; }
+    ns_fresh
+    OUT_FILE="$HERE/mqtt5.pcap"
+    printf '%s\n' 'user root' 'listener 1883 127.0.0.1' 'allow_anonymous true' >"$WORK/mosquitto.conf"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8776"
+    run_bg "$NS" mosquitto mosquitto -c "$WORK/mosquitto.conf"
+    local mpid=$LAST_PID
+    run_bg "$NS" bridge node "$PEERS/mqtt5_bridge.js" 127.0.0.1 8776 1883
+    local bpid=$LAST_PID
+    wait_ready "$WORK/bridge.out"
+    run_fg "$NS" client "$PYBIN" "$PEERS/mqtt_client.py" 127.0.0.1 8776 5
+    kill "$bpid" "$mpid" 2>/dev/null || true
+    wait "$bpid" 2>/dev/null || true
+    wait "$mpid" 2>/dev/null || true
+    cap_stop
+    merge mqtt5 "MQTT 5 over WebSocket (subprotocol mqtt): a paho-mqtt MQTT 5 session against Debian's mosquitto 2.0.11 (plain TCP) behind a websocket-stream listener that passes bytes unchanged: subscribe wslens/# QoS 2, publish QoS 0/1/2 with properties (content type, user property; delivered back, so the QoS 1 and 2 flows run both ways), retained publish, unsubscribe, ping, disconnect" "mosquitto 2.0.11 (via websocket-stream),paho-mqtt client"
+}
+
 rec_bad-accept-ping() {
     ns_fresh
     OUT_FILE="$HERE/bad-accept-ping.pcap"
@@ -657,7 +676,7 @@ rec_bench_tls() {
 
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
-     bad-accept browser udp socketio bad-accept-ping cdp mqtt stomp graphql-ws graphql-legacy socketio-msgpack tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha)
+     bad-accept browser udp socketio bad-accept-ping cdp mqtt mqtt5 stomp graphql-ws graphql-legacy socketio-msgpack tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }
