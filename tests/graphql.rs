@@ -132,3 +132,42 @@ fn operations_are_paired_in_both_recordings() {
         );
     }
 }
+
+#[test]
+fn graphql_and_mqtt_are_narrated_in_both_languages() {
+    use wslens::teach::{Lang, NarrationContext, narrate};
+    for (file, en, zh) in [
+        (
+            "graphql-ws.pcap",
+            [
+                "starts operation",
+                "The client cancels operation",
+                "Keep-alive: pong",
+            ],
+            ["客户端开始操作", "客户端取消操作", "保活"],
+        ),
+        (
+            "mqtt5.pcap",
+            ["QoS 2 (exactly once)", "MQTT PUBREL", "MQTT 5 properties"],
+            ["QoS 2（恰好一次）", "MQTT PUBREL", "MQTT 5 属性"],
+        ),
+    ] {
+        let evs = decode(&capture(file));
+        for (lang, want) in [(Lang::En, en), (Lang::Zh, zh)] {
+            let mut cx = NarrationContext::new();
+            let mut text = String::new();
+            for e in &evs {
+                cx.observe(e);
+                if matches!(e, Event::App(_)) {
+                    for s in narrate(e, &cx, lang) {
+                        text.push_str(&s);
+                        text.push('\n');
+                    }
+                }
+            }
+            for w in want {
+                assert!(text.contains(w), "{file} {lang}: no {w:?} in\n{text}");
+            }
+        }
+    }
+}

@@ -153,6 +153,11 @@ ids! {
     AppStompConnect, AppStompConnected, AppStompSend, AppStompSubscribe, AppStompUnsubscribe,
     AppStompMessage, AppStompAck, AppStompNack, AppStompTx, AppStompDisconnect, AppStompReceipt,
     AppStompReceiptWanted, AppStompError, AppStompErrorAnswers, AppStompErrorCause, AppStompHeartbeat, AppStompBody,
+    // above WebSocket: GraphQL over WebSocket, MQTT
+    AppGqlInit, AppGqlAck, AppGqlStart, AppGqlNext, AppGqlError, AppGqlCancel, AppGqlComplete,
+    AppGqlKeepAlive, AppGqlTerminate,
+    AppMqttConnect, AppMqttConnack, AppMqttPublish, AppMqttQos1, AppMqttQos2, AppMqttRetain,
+    AppMqttFlow, AppMqttSubscribe, AppMqttSuback, AppMqttPing, AppMqttDisconnect, AppMqttProps,
 }
 
 /// The template for `id` in `lang`.

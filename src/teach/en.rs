@@ -680,6 +680,49 @@ pub(super) fn text(id: Msg) -> &'static str {
             "STOMP heart-beat from the {who}: a bare end-of-line between frames (or right after a frame's NUL), proving the connection is alive."
         }
         AppStompBody => "Body: {n} bytes ({how}): {args}",
+        AppGqlInit => {
+            "GraphQL over WebSocket ({sub}): the client opens the session with connection_init; it may start operations once the server answers connection_ack."
+        }
+        AppGqlAck => {
+            "The server accepts the GraphQL session (connection_ack), {rtt} after connection_init."
+        }
+        AppGqlStart => {
+            "The client starts operation {id}: {name}. Its results come back as messages carrying the same id, until complete (or error)."
+        }
+        AppGqlNext => "A result of operation {id} ({name}), {rtt} after it started: {args}",
+        AppGqlError => "Operation {id} ({name}) failed: {args}",
+        AppGqlCancel => {
+            "The client cancels operation {id} ({name}); results already on their way may still arrive."
+        }
+        AppGqlComplete => "The server ends operation {id} ({name}), {rtt} after it started.",
+        AppGqlKeepAlive => "Keep-alive: {kind} from the {who}.",
+        AppGqlTerminate => "The client ends the GraphQL session (connection_terminate).",
+        AppMqttConnect => {
+            "MQTT CONNECT: client \"{client}\" opens a session ({protocol}); it promises to send something at least every {keepalive} s (keep-alive)."
+        }
+        AppMqttConnack => {
+            "MQTT CONNACK: the broker answers with reason code {code} (0 = accepted), {rtt} after CONNECT."
+        }
+        AppMqttPublish => "MQTT PUBLISH from the {who} to topic {topic} at QoS {qos}: {args}",
+        AppMqttQos1 => {
+            "QoS 1 (at least once): the receiver confirms with PUBACK naming packet id {id}; until then the sender may send it again."
+        }
+        AppMqttQos2 => {
+            "QoS 2 (exactly once): PUBREC, PUBREL and PUBCOMP naming packet id {id} follow, so the message is delivered once and only once."
+        }
+        AppMqttRetain => {
+            "Retained: the broker keeps it and hands it to every later subscriber of the topic."
+        }
+        AppMqttFlow => {
+            "MQTT {kind} {id} from the {who}: a step of the QoS flow of the PUBLISH to {topic} (packet #{pkt}), {rtt} after it."
+        }
+        AppMqttSubscribe => "MQTT {kind} {id} from the client: {args}",
+        AppMqttSuback => "MQTT {kind} {id}: the broker answers {args}, {rtt} after the request.",
+        AppMqttPing => {
+            "MQTT {kind} from the {who}: keep-alive, so both ends know the session lives."
+        }
+        AppMqttDisconnect => "MQTT DISCONNECT from the {who}: the session ends cleanly.",
+        AppMqttProps => "MQTT 5 properties: {props}",
         DAppType => "type",
         DAppTransport => "transport",
         DAppNamespace => "namespace",

@@ -9,6 +9,7 @@ pub mod diagram;
 mod en;
 pub mod labels;
 pub mod narrate;
+mod proto_narration;
 pub mod quiz;
 pub mod stats;
 mod stats_render;

@@ -607,6 +607,41 @@ pub(super) fn text(id: Msg) -> &'static str {
             "{who}发来 STOMP 心跳：帧与帧之间（或紧跟在帧的 NUL 之后）的一个单独换行，表明连接仍然活着。"
         }
         AppStompBody => "正文：{n} 字节（{how}）：{args}",
+        AppGqlInit => {
+            "GraphQL over WebSocket（{sub}）：客户端以 connection_init 开启会话；服务器回复 connection_ack 之后才能开始操作。"
+        }
+        AppGqlAck => "服务器接受 GraphQL 会话（connection_ack），距 connection_init {rtt}。",
+        AppGqlStart => {
+            "客户端开始操作 {id}：{name}。结果以带同一 id 的消息返回，直到 complete（或 error）。"
+        }
+        AppGqlNext => "操作 {id}（{name}）的一个结果，距开始 {rtt}：{args}",
+        AppGqlError => "操作 {id}（{name}）失败：{args}",
+        AppGqlCancel => "客户端取消操作 {id}（{name}）；已在路上的结果仍可能到达。",
+        AppGqlComplete => "服务器结束操作 {id}（{name}），距开始 {rtt}。",
+        AppGqlKeepAlive => "保活：{who}发来 {kind}。",
+        AppGqlTerminate => "客户端结束 GraphQL 会话（connection_terminate）。",
+        AppMqttConnect => {
+            "MQTT CONNECT：客户端 \"{client}\" 开启会话（{protocol}）；它承诺至少每 {keepalive} 秒发送一次数据（保活）。"
+        }
+        AppMqttConnack => {
+            "MQTT CONNACK：代理以原因码 {code} 作答（0 表示接受），距 CONNECT {rtt}。"
+        }
+        AppMqttPublish => "{who}发来 MQTT PUBLISH，主题 {topic}，QoS {qos}：{args}",
+        AppMqttQos1 => {
+            "QoS 1（至少一次）：接收方以注明报文编号 {id} 的 PUBACK 确认；在此之前发送方可能重发。"
+        }
+        AppMqttQos2 => {
+            "QoS 2（恰好一次）：随后是注明报文编号 {id} 的 PUBREC、PUBREL 和 PUBCOMP，保证消息只送达一次。"
+        }
+        AppMqttRetain => "保留消息：代理会保存它，并交给该主题以后的每个订阅者。",
+        AppMqttFlow => {
+            "{who}发来 MQTT {kind} {id}：主题 {topic} 的 PUBLISH（数据包 #{pkt}）的 QoS 流程中的一步，距它 {rtt}。"
+        }
+        AppMqttSubscribe => "客户端发来 MQTT {kind} {id}：{args}",
+        AppMqttSuback => "MQTT {kind} {id}：代理答复 {args}，距请求 {rtt}。",
+        AppMqttPing => "{who}发来 MQTT {kind}：保活，让双方知道会话仍在。",
+        AppMqttDisconnect => "{who}发来 MQTT DISCONNECT：会话正常结束。",
+        AppMqttProps => "MQTT 5 属性：{props}",
         DAppType => "类型",
         DAppTransport => "传输方式",
         DAppNamespace => "命名空间",
