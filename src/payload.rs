@@ -153,4 +153,13 @@ mod tests {
         assert!(cbor(&[0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).is_err());
         assert!(cbor(&[0x81; 100_000]).is_err());
     }
+
+    proptest::proptest! {
+        /// Any bytes: a tree or an error, never a panic.
+        #[test]
+        fn hostile_bytes_never_panic(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let _ = msgpack(&b);
+            let _ = cbor(&b);
+        }
+    }
 }

@@ -606,4 +606,25 @@ mod tests {
         assert!(looks_like_connect(b"STOMP\naccept-version:1.2\n"));
         assert!(!looks_like_connect(b"CONNECTED\n"));
     }
+
+    proptest::proptest! {
+        /// Any bytes, in any messages, in either direction: events or notes, never a panic,
+        /// and the unfinished frame stays bounded.
+        #[test]
+        fn hostile_bytes_never_panic(
+            msgs in proptest::collection::vec(
+                (proptest::bool::ANY, proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)),
+                0..20,
+            ),
+            minor in 0u8..3,
+        ) {
+            let mut s = Stomp::new(minor);
+            let mut out = Vec::new();
+            for (i, (c2s, b)) in msgs.iter().enumerate() {
+                let d = if *c2s { Dir::C2S } else { Dir::S2C };
+                s.bytes(o(d, i as u64 + 1), b, &mut out);
+            }
+            proptest::prop_assert!(s.buf.iter().all(|b| b.len() <= MAX_FRAME));
+        }
+    }
 }
