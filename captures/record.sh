@@ -44,12 +44,12 @@ trap 'cleanup; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
 deps() {
-    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import websockets' 2>/dev/null; then
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import websockets, stomp' 2>/dev/null; then
         log "creating $VENV"
         python3 -m venv "$VENV"
         "$VENV/bin/pip" install -q -r "$PEERS/requirements.txt"
     fi
-    if [ ! -d "$PEERS/node_modules/ws" ] || [ ! -d "$PEERS/node_modules/socket.io" ]; then
+    if [ ! -d "$PEERS/node_modules/ws" ] || [ ! -d "$PEERS/node_modules/socket.io" ] || [ ! -d "$PEERS/node_modules/@stomp/stompjs" ] || [ ! -d "$PEERS/node_modules/graphql-ws" ] || [ ! -d "$PEERS/node_modules/socket.io-msgpack-parser" ]; then
         log "installing node peers' dependencies"
         (cd "$PEERS" && npm ci --no-audit --no-fund >/dev/null)
     fi
@@ -447,6 +447,89 @@ rec_mqtt() {
     merge mqtt "MQTT over WebSocket (subprotocol mqtt): a paho-mqtt MQTT 3.1.1 session against the aedes broker: subscribe wslens/# QoS 2, publish QoS 0/1/2 (delivered back: QoS 1 and 2 flows both ways), retained publish, unsubscribe, ping, disconnect" "aedes broker (websocket-stream),paho-mqtt client"
 }
 
+# RabbitMQ with its web-stomp plugin, in $NS, from a fresh state directory under $WORK (the
+# Debian package's own service is not used).  Prints nothing; waits until web-stomp listens.
+rabbit_start() {
+    command -v /usr/lib/rabbitmq/bin/rabbitmq-server >/dev/null ||
+        { log "stomp: RabbitMQ not installed (apt-get install -y rabbitmq-server)"; return 1; }
+    local d="$WORK/rabbit"
+    mkdir -p "$d"
+    printf '%s\n' 'listeners.tcp = none' 'stomp.listeners.tcp = none' \
+        'web_stomp.tcp.ip = 127.0.0.1' "web_stomp.tcp.port = $1" 'loopback_users = none' >"$d/rabbitmq.conf"
+    echo '[rabbitmq_web_stomp].' >"$d/enabled_plugins"
+    HOME="$d" RABBITMQ_CONFIG_FILE="$d/rabbitmq" RABBITMQ_ENABLED_PLUGINS_FILE="$d/enabled_plugins" \
+        RABBITMQ_MNESIA_BASE="$d/mnesia" RABBITMQ_LOG_BASE="$d/log" RABBITMQ_LOGS=- \
+        RABBITMQ_NODENAME=wslens@localhost RABBITMQ_PID_FILE="$d/pid" \
+        run_bg "$NS" broker /usr/lib/rabbitmq/bin/rabbitmq-server
+    local i
+    for i in $(seq 600); do
+        grep -q 'Server startup complete' "$WORK/broker.out" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    log "RabbitMQ did not start:"; tail -20 "$WORK/broker.out" >&2
+    return 1
+}
+
+# Every process left in $NS (the broker, its epmd and helpers): all were started here.
+ns_kill_all() {
+    local p
+    for p in $(ip netns pids "$NS"); do kill "$p" 2>/dev/null || true; done
+    sleep 0.5
+}
+
+rec_stomp() {
+    ns_fresh
+    OUT_FILE="$HERE/stomp.pcap"
+    rabbit_start 15674
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 15674"
+    run_fg "$NS" stompjs node "$PEERS/stomp_client.js" 127.0.0.1 15674
+    run_fg "$NS" stomppy "$PYBIN" "$PEERS/stomp_client.py" 127.0.0.1 15674
+    cap_stop
+    ns_kill_all
+    merge stomp "STOMP over WebSocket against RabbitMQ 3.10 web-stomp: @stomp/stompjs (subprotocol v12.stomp, heart-beats 1000 ms both ways) subscribes with a receipt, sends JSON, a binary body with a NUL (content-length), an escaped header, a transaction, acks each delivery, idles for heart-beats, unsubscribes with a receipt, then sends to a missing exchange with a receipt (ERROR naming it); then stomp.py (no subprotocol: recognised from content) subscribes, sends two messages, acks one, nacks one, unsubscribes and disconnects with receipts" "RabbitMQ web-stomp,@stomp/stompjs client,stomp.py client"
+}
+
+# graphql_pair NAME FLAVOUR PORT DESCRIPTION PEERS: the graphql.js server and client in $NS.
+graphql_pair() {
+    ns_fresh
+    OUT_FILE="$HERE/$1.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port $3"
+    run_bg "$NS" server node "$PEERS/graphql.js" server "$2" 127.0.0.1 "$3"
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client node "$PEERS/graphql.js" client "$2" 127.0.0.1 "$3"
+    wait_pid "$spid" server
+    cap_stop
+    merge "$1" "$4" "$5"
+}
+
+rec_graphql-ws() {
+    graphql_pair graphql-ws modern 8773 "GraphQL over WebSocket, subprotocol graphql-transport-ws: npm graphql-ws 5.16.2 server (useServer on ws) and client (createClient, keep-alive pings): connection_init/ack, a query (next, complete), a subscription to its end (3 next, complete), a query failing validation (error), a subscription the client completes after its first result, ping/pong" "graphql-ws server,graphql-ws client"
+}
+
+rec_graphql-legacy() {
+    graphql_pair graphql-legacy legacy 8774 "GraphQL over WebSocket, legacy subprotocol graphql-ws: subscriptions-transport-ws 0.11.0 SubscriptionServer (keep-alive ka every 400 ms) and SubscriptionClient: connection_init/ack, a query (data, complete), a subscription to its end (3 data, complete), a query failing validation (data with errors, complete), a subscription the client stops after its first result, connection_terminate" "subscriptions-transport-ws server,subscriptions-transport-ws client"
+}
+
+rec_mqtt5() {
+    command -v mosquitto >/dev/null || { log "mqtt5: mosquitto not installed (apt-get install -y mosquitto)"; return 1; }
+    ns_fresh
+    OUT_FILE="$HERE/mqtt5.pcap"
+    printf '%s\n' 'user root' 'listener 1883 127.0.0.1' 'allow_anonymous true' >"$WORK/mosquitto.conf"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8776"
+    run_bg "$NS" mosquitto mosquitto -c "$WORK/mosquitto.conf"
+    local mpid=$LAST_PID
+    run_bg "$NS" bridge node "$PEERS/mqtt5_bridge.js" 127.0.0.1 8776 1883
+    local bpid=$LAST_PID
+    wait_ready "$WORK/bridge.out"
+    run_fg "$NS" client "$PYBIN" "$PEERS/mqtt_client.py" 127.0.0.1 8776 5
+    kill "$bpid" "$mpid" 2>/dev/null || true
+    wait "$bpid" 2>/dev/null || true
+    wait "$mpid" 2>/dev/null || true
+    cap_stop
+    merge mqtt5 "MQTT 5 over WebSocket (subprotocol mqtt): a paho-mqtt MQTT 5 session against Debian's mosquitto 2.0.11 (plain TCP) behind a websocket-stream listener that passes bytes unchanged: subscribe wslens/# QoS 2, publish QoS 0/1/2 with properties (content type, user property; delivered back, so the QoS 1 and 2 flows run both ways), retained publish, unsubscribe, ping, disconnect" "mosquitto 2.0.11 (via websocket-stream),paho-mqtt client"
+}
+
 rec_bad-accept-ping() {
     ns_fresh
     OUT_FILE="$HERE/bad-accept-ping.pcap"
@@ -471,6 +554,19 @@ rec_socketio() {
     wait_pid "$spid" server
     cap_stop
     merge socketio "Socket.IO 4 (Engine.IO 4) with default transports: long-polling, the probe and upgrade to WebSocket, events both ways, acks both ways, a binary upload and a reply with two attachments, the /admin namespace, heartbeats every 300 ms, disconnect" "socket.io server,socket.io-client"
+}
+
+rec_socketio-msgpack() {
+    ns_fresh
+    OUT_FILE="$HERE/socketio-msgpack.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8775"
+    run_bg "$NS" server node "$PEERS/socketio.js" server 127.0.0.1 8775 msgpack
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client node "$PEERS/socketio.js" client 127.0.0.1 8775 msgpack
+    wait_pid "$spid" server
+    cap_stop
+    merge socketio-msgpack "Socket.IO 4 with socket.io-msgpack-parser on both ends (each Socket.IO packet one MessagePack binary message; over long-polling as b-prefixed base64): the same session as socketio.pcap: polling, upgrade, events and acks both ways, binary arguments, the /admin namespace, heartbeats, disconnect" "socket.io server (msgpack parser),socket.io-client (msgpack parser)"
 }
 
 # ---------------------------------------------------------------- wss:// (TLS)
@@ -607,7 +703,7 @@ rec_bench_tls() {
 
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
-     bad-accept browser udp socketio bad-accept-ping cdp mqtt tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha
+     bad-accept browser udp socketio bad-accept-ping cdp mqtt mqtt5 stomp graphql-ws graphql-legacy socketio-msgpack tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha
      browser-tls)
 
 main() {

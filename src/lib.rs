@@ -16,6 +16,7 @@ pub mod ladder;
 pub mod limits;
 pub mod live;
 pub mod output;
+pub mod payload;
 pub mod sha;
 pub mod tcp;
 pub mod teach;

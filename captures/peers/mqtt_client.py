@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """MQTT over WebSocket with the paho-mqtt client against the aedes broker.
 
-    mqtt_client.py HOST PORT
+    mqtt_client.py HOST PORT [5]
 
-One MQTT 3.1.1 session (the broker has no MQTT 5). It subscribes to `wslens/#`
+One MQTT 3.1.1 session, or with `5` one MQTT 5 session (its PUBLISHes carry properties: a
+content type and a user property; the broker is mosquitto behind a WebSocket listener). It subscribes to `wslens/#`
 with QoS 2, publishes to `wslens/q0`, `wslens/q1`, `wslens/q2` with QoS 0, 1 and 2 (the
 broker delivers each back: the QoS 1 and 2 flows run both ways), publishes a retained message,
 unsubscribes, pings, and disconnects. paho's own log lines ("Sending PUBLISH (d0, q1, r0,
@@ -59,8 +60,16 @@ def session(host, port, level):
     c.loop_start()
     c.subscribe("wslens/#", qos=2)
     time.sleep(0.3)
+    props = None
+    if level == 5:
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+        props = Properties(PacketTypes.PUBLISH)
+        props.ContentType = "text/plain"
+        props.UserProperty = ("lang", "en")
     for q in (0, 1, 2):
-        c.publish(f"wslens/q{q}", f"hello at QoS {q} from MQTT level {level}".encode(), qos=q).wait_for_publish()
+        c.publish(f"wslens/q{q}", f"hello at QoS {q} from MQTT level {level}".encode(), qos=q,
+                  properties=props).wait_for_publish()
     done.wait(5)
     time.sleep(0.2)
     c.unsubscribe("wslens/#")
@@ -75,8 +84,9 @@ def session(host, port, level):
 
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
-    # MQTT 5 is not offered: the aedes broker speaks 3.1.1 only (it refuses a v5 CONNECT).
-    session(host, port, 4)
+    # aedes speaks 3.1.1 only; MQTT 5 is recorded against mosquitto (`mqtt5`).
+    level = int(sys.argv[3]) if len(sys.argv) > 3 else 4
+    session(host, port, level)
     print("DONE", flush=True)
 
 

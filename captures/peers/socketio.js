@@ -2,8 +2,11 @@
 // Socket.IO peers for captures/record.sh: the unmodified socket.io server and socket.io-client,
 // default transports (HTTP long-polling first, then the upgrade to WebSocket).
 //
-//   node socketio.js server HOST PORT
-//   node socketio.js client HOST PORT
+//   node socketio.js server HOST PORT [msgpack]
+//   node socketio.js client HOST PORT [msgpack]
+//
+// With `msgpack` both ends use socket.io-msgpack-parser: each Socket.IO packet is one
+// MessagePack-encoded binary Engine.IO message (binary arguments inside it, no attachments).
 //
 // Both ends log what their own libraries report to $PEERLOG, one JSON object per line:
 //   engine.io level — every packet the engine.io socket creates ("packetCreate") or receives
@@ -20,7 +23,8 @@ const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
 
-const [role, host, portStr] = process.argv.slice(2);
+const [role, host, portStr, parserName] = process.argv.slice(2);
+const PARSER = parserName === 'msgpack' ? { parser: require('socket.io-msgpack-parser') } : {};
 const port = Number(portStr);
 const logFd = process.env.PEERLOG ? fs.openSync(process.env.PEERLOG, 'a') : null;
 const LIB = role === 'server' ? 'socket.io' : 'socket.io-client';
@@ -90,7 +94,7 @@ if (role === 'server') {
   const { Server } = require('socket.io');
   const srv = http.createServer();
   // Short ping interval so the capture holds the heartbeat (the default is 25 s).
-  const io = new Server(srv, { pingInterval: 300, pingTimeout: 2000 });
+  const io = new Server(srv, { pingInterval: 300, pingTimeout: 2000, ...PARSER });
   const hooked = new Set();
   let gone = 0;
   const onConn = (sock) => {
@@ -133,7 +137,7 @@ if (role === 'server') {
 } else {
   const { io } = require('socket.io-client');
   const url = `http://${host}:${port}`;
-  const sock = io(url, { reconnection: false });
+  const sock = io(url, { reconnection: false, ...PARSER });
   const manager = sock.io;
   const sid = () => (manager.engine ? manager.engine.id : null);
   manager.on('open', () => hookEngine(manager.engine, sid));
@@ -156,7 +160,7 @@ if (role === 'server') {
       sock.emit('chat', '你好, Socket.IO');
       sock.emit('upload', 'data.bin', bytes(1000, 3), (res) => {
         ackLine(sock, sid, 'recv', [res]);
-        admin = io(`${url}/admin`, { reconnection: false });
+        admin = io(`${url}/admin`, { reconnection: false, ...PARSER });
         hookSocket(admin, '/admin', sid);
         admin.on('connect', () => {
           log({ proto: 'socket.io', sid: sid(), nsp: '/admin', dir: 'c2s', action: 'sent', type: 'connect' });

@@ -4,8 +4,9 @@
 //! `error` and `complete` are paired with the `subscribe` (legacy `start`) of the same id, with
 //! the time since it; `connection_ack` with `connection_init`, `pong` with `ping`.
 //!
-//! Not yet recorded from real peers: checked by unit tests on the messages the two protocols'
-//! specifications define.
+//! Recorded from real peers: `captures/graphql-ws.pcap` (npm graphql-ws) and
+//! `captures/graphql-legacy.pcap` (subscriptions-transport-ws), checked in tests/graphql.rs
+//! against both ends' logs.
 
 use super::{Origin, note};
 use crate::event::{AppMessage, AppProto, AppReply, Dir, Event, PktNum, Ts};
@@ -13,12 +14,16 @@ use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 const MAX_PENDING: usize = 4096;
+/// Cancelled operations still known (for results that were already on their way).
+const MAX_CANCELLED: usize = 64;
 
 pub struct GraphqlWs {
     /// The legacy subscriptions-transport-ws protocol (`graphql-ws`).
     legacy: bool,
     /// Operations and handshakes waiting: (id, or "" for init/ping) → the request.
     pending: FxHashMap<(Dir, String), Asked>,
+    /// Operations the client cancelled, oldest first: forgotten beyond MAX_CANCELLED.
+    cancelled: std::collections::VecDeque<(Dir, String)>,
 }
 
 /// A request's packet, time and operation name, kept until its answer.
@@ -34,6 +39,7 @@ pub fn for_protocol(p: &str) -> Option<GraphqlWs> {
     Some(GraphqlWs {
         legacy,
         pending: FxHashMap::default(),
+        cancelled: Default::default(),
     })
 }
 
@@ -127,10 +133,28 @@ impl GraphqlWs {
                 self.pending
                     .insert(key(o.dir), (o.pkt, o.ts, m.name.clone()));
             }
+            // A client's `complete` (graphql-transport-ws) or `stop` (legacy) cancels its own
+            // operation: it is named after it, and the operation stays known for a while, as
+            // results already on their way still arrive after it (real servers send them).
+            "complete" | "stop" if o.dir == Dir::C2S => {
+                let k = key(o.dir);
+                if let Some((pkt, _, name)) = self.pending.get(&k).cloned() {
+                    // Not an answer: the client's own request, so no reply_to.
+                    m.fields.push(("cancels", pkt.to_string()));
+                    if m.name.is_none() {
+                        m.name = name;
+                    }
+                    self.cancelled.push_back(k);
+                    if self.cancelled.len() > MAX_CANCELLED
+                        && let Some(old) = self.cancelled.pop_front()
+                    {
+                        self.pending.remove(&old);
+                    }
+                }
+            }
             "connection_ack" | "connection_error" | "pong" | "next" | "data" | "error"
             | "complete" => {
-                // A result keeps its operation open; its end (complete, error) closes it. A
-                // client's `complete` (cancel) is not an answer.
+                // A result keeps its operation open; its end (complete, error) closes it.
                 let k = key(o.dir.flip());
                 let hit = if matches!(kind, "next" | "data") {
                     self.pending.get(&k).cloned()
@@ -147,9 +171,6 @@ impl GraphqlWs {
                         m.name = name;
                     }
                 }
-            }
-            "stop" => {
-                self.pending.remove(&key(o.dir));
             }
             _ => {}
         }

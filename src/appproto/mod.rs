@@ -14,6 +14,7 @@ mod jsonrpc;
 mod mqtt;
 mod session;
 pub mod socketio;
+mod stomp;
 
 use crate::event::{
     AppTransport, ConnId, Dir, Event, HttpHead, HttpKind, Level, Note, PktNum, Sink, Ts, Unhashed,
@@ -58,6 +59,8 @@ enum Which {
     Mqtt(Box<mqtt::Mqtt>),
     /// JSON-RPC 2.0 or the Chrome DevTools Protocol.
     JsonRpc(Box<jsonrpc::JsonRpc>),
+    /// STOMP 1.0–1.2.
+    Stomp(Box<stomp::Stomp>),
     /// Nothing recognised: messages pass untouched.
     Off,
 }
@@ -95,7 +98,10 @@ impl Poll {
 impl WsApp {
     /// Whether whole binary payloads (not just a preview) are needed: Engine.IO attachments.
     pub fn wants_binary(&self) -> bool {
-        matches!(self.which, Which::EngineIo { .. } | Which::Mqtt(_))
+        matches!(
+            self.which,
+            Which::EngineIo { .. } | Which::Mqtt(_) | Which::Stomp(_)
+        )
     }
 }
 
@@ -108,6 +114,11 @@ impl AppProtoLayer {
         if matches!(proto.as_deref(), Some("mqtt" | "mqttv3.1")) {
             return Box::new(WsApp {
                 which: Which::Mqtt(Box::new(mqtt::Mqtt::new())),
+            });
+        }
+        if let Some(s) = proto.as_deref().and_then(stomp::for_protocol) {
+            return Box::new(WsApp {
+                which: Which::Stomp(Box::new(s)),
             });
         }
         if let Some(g) = proto.as_deref().and_then(graphql::for_protocol) {
@@ -207,6 +218,14 @@ impl AppProtoLayer {
                 None if m.dir == Dir::C2S && mqtt::looks_like_connect(&m.data) => {
                     app.which = Which::Mqtt(Box::new(mqtt::Mqtt::new()))
                 }
+                // Without a subprotocol the version is learnt from CONNECTED; until then
+                // headers are read as 1.2 escapes them (CONNECT's never are).
+                Some(t) if m.dir == Dir::C2S && stomp::looks_like_connect(t.as_bytes()) => {
+                    app.which = Which::Stomp(Box::new(stomp::Stomp::new(2)))
+                }
+                None if m.dir == Dir::C2S && stomp::looks_like_connect(&m.data) => {
+                    app.which = Which::Stomp(Box::new(stomp::Stomp::new(2)))
+                }
                 _ if *left == 0 => app.which = Which::Off,
                 _ => return,
             }
@@ -228,6 +247,36 @@ impl AppProtoLayer {
                     o,
                     "a text message on an MQTT connection (MQTT uses binary messages only)".into(),
                 ),
+            }
+            return;
+        }
+        if let Which::Stomp(s) = &mut app.which {
+            if m.utf8_error {
+                // The text was made valid with replacement characters: byte counts are lost.
+                note(
+                    out,
+                    o,
+                    "STOMP in a text message that is not UTF-8: its frames cannot be measured; reading again from the next message".into(),
+                );
+                s.lose(m.dir);
+                return;
+            }
+            if m.text_truncated || m.data_truncated {
+                // The rest of the stream cannot be found again without the cut bytes.
+                note(
+                    out,
+                    o,
+                    format!(
+                        "STOMP message of {} bytes is longer than the kept preview: not decoded; reading again from the next message",
+                        m.len
+                    ),
+                );
+                s.lose(m.dir);
+                return;
+            }
+            match &m.text {
+                Some(t) => s.bytes(o, t.as_bytes(), out),
+                None => s.bytes(o, &m.data, out),
             }
             return;
         }

@@ -470,8 +470,8 @@ mod tests {
             .collect()
     }
 
-    /// MQTT 5 packets as the specification lays them out (not yet recorded from a real peer:
-    /// the recorded broker speaks 3.1.1 only), split across messages at every byte.
+    /// MQTT 5 packets as the specification lays them out, split across messages at every byte
+    /// (a real MQTT 5 session is checked in tests/mqtt5.rs).
     #[test]
     fn mqtt5_connect_publish_with_properties_split_anywhere() {
         let connect = [

@@ -119,6 +119,15 @@ impl Sessions {
                     out.push(Event::App(Box::new(m)));
                 }
             },
+            // socket.io-msgpack-parser: a whole Socket.IO packet in one binary message. Not
+            // while the default parser's binary event waits for its attachments (those are
+            // raw bytes that could happen to read as MessagePack).
+            (engineio::Kind::Message, Data::Binary(b))
+                if s.waiting[o.dir.idx()].is_none()
+                    && let Ok(sp) = socketio::parse_msgpack(&b) =>
+            {
+                s.socketio(o, sp, out)
+            }
             (engineio::Kind::Message, Data::Binary(b)) => {
                 s.binary(o, Some(&b), b.len() as u64, out)
             }
@@ -168,6 +177,9 @@ impl Session {
         let mut m = base(o, AppProto::SocketIo, p.kind.as_str());
         m.nsp = Some(p.nsp.as_str().into());
         m.id = p.id.map(|i| i.to_string().into());
+        if p.msgpack {
+            m.fields.push(("parser", "msgpack".into()));
+        }
         let payload = p.payload.unwrap_or(Value::Null);
         if let Some(prev) = self.waiting[o.dir.idx()].take() {
             note(

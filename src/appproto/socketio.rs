@@ -40,6 +40,8 @@ pub struct Packet {
     /// Attachments that follow (binary kinds only).
     pub attachments: usize,
     pub payload: Option<Value>,
+    /// Read from a MessagePack binary message (socket.io-msgpack-parser), not from text.
+    pub msgpack: bool,
 }
 
 /// Parse one Socket.IO packet from an Engine.IO message's text.
@@ -102,28 +104,104 @@ pub fn parse(s: &str) -> Result<Packet, String> {
                 .map_err(|e| format!("Socket.IO payload is not JSON ({e})"))?,
         )
     };
-    let named =
-        matches!(&payload, Some(Value::Array(a)) if a.first().is_some_and(Value::is_string));
-    let listed = matches!(payload, Some(Value::Array(_)));
-    match kind {
-        Kind::Event | Kind::BinaryEvent if !named => {
-            return Err("Socket.IO event whose payload is not [\"name\", ...]".into());
-        }
-        Kind::Ack | Kind::BinaryAck if id.is_none() || !listed => {
-            return Err("Socket.IO ack without an id or an argument list".into());
-        }
-        _ => {}
-    }
     if attachments > 64 * 1024 {
         return Err("Socket.IO packet claims too many attachments".into());
     }
+    check(kind, id, &payload)?;
     Ok(Packet {
         kind,
         nsp,
         id,
         attachments,
         payload,
+        msgpack: false,
     })
+}
+
+/// What every Socket.IO packet's payload must look like, whichever parser wrote it.
+fn check(kind: Kind, id: Option<u64>, payload: &Option<Value>) -> Result<(), String> {
+    let named = matches!(payload, Some(Value::Array(a)) if a.first().is_some_and(Value::is_string));
+    let listed = matches!(payload, Some(Value::Array(_)));
+    match kind {
+        Kind::Event | Kind::BinaryEvent if !named => {
+            Err("Socket.IO event whose payload is not [\"name\", ...]".into())
+        }
+        Kind::Ack | Kind::BinaryAck if id.is_none() || !listed => {
+            Err("Socket.IO ack without an id or an argument list".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A Socket.IO packet written by socket.io-msgpack-parser: one binary Engine.IO message holding
+/// the MessagePack map `{type, data, nsp, id}` (binary arguments are MessagePack byte strings
+/// inside it, so there are no attachments).
+pub fn parse_msgpack(b: &[u8]) -> Result<Packet, String> {
+    let Value::Object(mut m) = crate::payload::msgpack(b)? else {
+        return Err("MessagePack value is not a map".into());
+    };
+    let kind = match m.get("type").and_then(Value::as_u64) {
+        Some(0) => Kind::Connect,
+        Some(1) => Kind::Disconnect,
+        Some(2) => Kind::Event,
+        Some(3) => Kind::Ack,
+        Some(4) => Kind::ConnectError,
+        Some(5) => Kind::BinaryEvent,
+        Some(6) => Kind::BinaryAck,
+        _ => return Err("MessagePack map without a Socket.IO type (0-6)".into()),
+    };
+    let nsp = match m.remove("nsp") {
+        Some(Value::String(n)) => n.split('?').next().unwrap_or("/").to_string(),
+        _ => return Err("MessagePack map without a Socket.IO namespace".into()),
+    };
+    let id = match m.get("id") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().ok_or("Socket.IO ack id is not a number")?),
+    };
+    let mut payload = m.remove("data");
+    if let Some(p) = &mut payload {
+        strip_undefined(p);
+    }
+    if payload.as_ref().is_some_and(is_undefined) {
+        payload = None;
+    }
+    check(kind, id, &payload)?;
+    Ok(Packet {
+        kind,
+        nsp,
+        id,
+        attachments: 0,
+        payload,
+        msgpack: true,
+    })
+}
+
+/// notepack.io (the parser's MessagePack codec) writes JavaScript's `undefined` as the
+/// extension `d4 00 00`; JSON has no such value.
+fn is_undefined(v: &Value) -> bool {
+    matches!(v, Value::Object(o) if o.len() == 2
+        && o.get("_ext") == Some(&Value::from(0))
+        && o.get("_binary") == Some(&Value::from(1)))
+}
+
+/// As `JSON.stringify` treats `undefined`: object members dropped, array items null.
+fn strip_undefined(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            o.retain(|_, x| !is_undefined(x));
+            o.values_mut().for_each(strip_undefined);
+        }
+        Value::Array(a) => {
+            for x in a.iter_mut() {
+                if is_undefined(x) {
+                    *x = Value::Null;
+                } else {
+                    strip_undefined(x);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Replace every `{"_placeholder":true,"num":N}` by what `fill(N)` gives.

@@ -60,6 +60,9 @@ fields! {
     AppTransport = "app.transport": "polling or websocket",
     AppArgs = "app.args": "arguments as JSON text",
     AppRtt = "app.rtt": "an answer's round trip in ms",
+    AppDestination = "app.destination": "STOMP destination (app.name of STOMP frames)",
+    AppTopic = "app.topic": "MQTT topic (app.name of MQTT packets)",
+    AppMethod = "app.method": "JSON-RPC / CDP method (app.name of JSON-RPC messages)",
     NoteCode = "note.code": "a note's code",
     NoteLevel = "note.level": "info, warn, error",
     NoteText = "note.text": "a note's text",
@@ -245,9 +248,25 @@ pub fn values<'a>(f: Field, ev: &'a Event, ports: Option<[u16; 2]>, out: &mut Ve
         | Field::AppNsp
         | Field::AppTransport
         | Field::AppArgs
-        | Field::AppRtt => {
+        | Field::AppRtt
+        | Field::AppDestination
+        | Field::AppTopic
+        | Field::AppMethod => {
             let E::App(a) = ev else { return };
             match f {
+                // The NDJSON's name for app.name in that protocol: only its events have it.
+                Field::AppDestination | Field::AppTopic | Field::AppMethod => {
+                    let proto = match f {
+                        Field::AppDestination => crate::event::AppProto::Stomp,
+                        Field::AppTopic => crate::event::AppProto::Mqtt,
+                        _ => crate::event::AppProto::JsonRpc,
+                    };
+                    if a.proto == proto
+                        && let Some(v) = &a.name
+                    {
+                        out.push(s(v))
+                    }
+                }
                 Field::AppProto => out.push(s(a.proto.as_str())),
                 Field::AppType => out.push(s(a.kind)),
                 Field::AppName => {

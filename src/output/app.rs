@@ -60,6 +60,20 @@ pub fn label(a: &AppMessage) -> String {
                 s.push_str(&format!(" ({})", millis(r.rtt_ns)));
             }
         }
+        (AppProto::Stomp, "heartbeat") => s.push_str("heart-beat"),
+        (AppProto::Stomp, kind) => {
+            // STOMP's own spelling of its commands.
+            s.push_str(&kind.to_ascii_uppercase());
+            if let Some(n) = &a.name {
+                s.push_str(&format!(" {}", escape_for_terminal(n)));
+            }
+            if let Some(id) = &a.id {
+                s.push_str(&format!(" #{}", escape_for_terminal(id)));
+            }
+            if let Some(r) = &a.reply {
+                s.push_str(&format!(" ({})", millis(r.rtt_ns)));
+            }
+        }
         (_, kind) => {
             s.push_str(kind);
             if a.field("probe").is_some() {

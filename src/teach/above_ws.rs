@@ -31,6 +31,22 @@ pub fn app(a: &AppMessage, lang: Lang) -> Vec<String> {
     let probe = a.field("probe").is_some();
     let mut out = Vec::new();
     match (a.proto, a.kind) {
+        (AppProto::Stomp | AppProto::GraphqlWs | AppProto::Mqtt, _) => {
+            let said = match a.proto {
+                AppProto::Stomp => super::stomp_narration::stomp(a, lang),
+                AppProto::GraphqlWs => super::proto_narration::graphql(a, lang),
+                _ => super::proto_narration::mqtt(a, lang),
+            };
+            if said.is_empty() {
+                out.push(say!(
+                    lang,
+                    AppOther,
+                    proto = a.proto.as_str(),
+                    label = label(a)
+                ));
+            }
+            out.extend(said);
+        }
         (AppProto::EngineIo, "open") => {
             let v = a.args.as_ref();
             let get = |k: &str| {

@@ -130,7 +130,7 @@ ids! {
     UiHeadEvent, UiHeadCounts, UiHeadDropped,
     UiMsgPrompt, UiMsgHint, FDemoNext, FDemoMsg,
     DAppType, DAppTransport, DAppNamespace, DAppName, DAppId, DAppAnswers, DAppAttach, DAppArgs,
-    DMoreLines, DFirstOf, DAsJson, DAsHex, DAsBase64,
+    DMoreLines, DFirstOf, DAsJson, DAsHex, DAsBase64, DAsMsgpack, DAsCbor,
     // both ends' states as each segment arrives (issue 14)
     SynAsks, SynAckArrives, HsBoth, FinAckTogether, FinCrossed, RetransState, DataAckNone,
     // the WebSocket handshake as the tutorial's four steps
@@ -154,6 +154,15 @@ ids! {
     // TLS connections in `wslens stats`
     StatTlsTitle, StatTlsConns, StatTlsKeys, StatTlsSuite, StatC2s, StatS2c, StatTlsRecords,
     StatTlsBytes, StatTlsAllOpen, StatTlsClosed,
+    // above WebSocket: STOMP
+    AppStompConnect, AppStompConnected, AppStompSend, AppStompSubscribe, AppStompUnsubscribe,
+    AppStompMessage, AppStompAck, AppStompNack, AppStompTx, AppStompDisconnect, AppStompReceipt,
+    AppStompReceiptWanted, AppStompError, AppStompErrorAnswers, AppStompErrorCause, AppStompHeartbeat, AppStompBody,
+    // above WebSocket: GraphQL over WebSocket, MQTT
+    AppGqlInit, AppGqlAck, AppGqlStart, AppGqlNext, AppGqlError, AppGqlCancel, AppGqlComplete,
+    AppGqlKeepAlive, AppGqlTerminate,
+    AppMqttConnect, AppMqttConnack, AppMqttPublish, AppMqttQos1, AppMqttQos2, AppMqttRetain,
+    AppMqttFlow, AppMqttSubscribe, AppMqttSuback, AppMqttPing, AppMqttDisconnect, AppMqttProps,
 }
 
 /// The template for `id` in `lang`.

@@ -270,7 +270,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         KEnd => "show everything, select the last event",
         KEsc => "clear the search, or leave playback",
         KTab => "focus: connections → ladder → detail → narration",
-        KEnter => "(connections) open the selected one",
+        KEnter => "(connections) open it; (detail) fold/unfold JSON",
         KCompare => "compare polling with WebSocket (whole capture)",
         KOneConn => "step only through the selected connection",
         KLayer => "layers: all → TCP → HTTP → WebSocket → app → TLS",
@@ -655,6 +655,90 @@ pub(super) fn text(id: Msg) -> &'static str {
         StatTlsClosed => {
             "{no} TLS connection(s) stayed encrypted: an eavesdropper, and wslens without keys, sees only how many records went each way, how big and when, not the HTTP Upgrade nor any WebSocket message. Give the key log with --tls-keylog FILE (or SSLKEYLOGFILE) to see inside."
         }
+        AppStompConnect => {
+            "STOMP: the client opens a session ({cmd}) and offers versions {versions}; heart-beat {hb} (it can send one every x ms, and wants one every y ms; 0 = never)."
+        }
+        AppStompConnected => {
+            "STOMP: the server accepts ({rtt} after the client's {cmd}): version {version}, heart-beat {hb}, server {server}."
+        }
+        AppStompSend => "STOMP SEND from the client to destination {dest}.",
+        AppStompSubscribe => {
+            "STOMP SUBSCRIBE: the client subscribes to {dest} as subscription {id} (acknowledgement mode {ack}); messages for it will come as MESSAGE frames naming it."
+        }
+        AppStompUnsubscribe => "STOMP UNSUBSCRIBE: the client ends subscription {id}.",
+        AppStompMessage => {
+            "STOMP MESSAGE: the server delivers message {id} from {dest} to subscription {sub}."
+        }
+        AppStompAck => {
+            "STOMP ACK: the client confirms it processed the MESSAGE of packet #{pkt}, {rtt} after it arrived."
+        }
+        AppStompNack => {
+            "STOMP NACK: the client refuses the MESSAGE of packet #{pkt}, {rtt} after it arrived; the broker may deliver it again."
+        }
+        AppStompTx => {
+            "STOMP {cmd}: transaction {id} (frames naming it take effect together at COMMIT)."
+        }
+        AppStompDisconnect => "STOMP DISCONNECT: the client ends the session.",
+        AppStompReceipt => {
+            "STOMP RECEIPT {id}: the server confirms it processed the client's {name} (packet #{pkt}), {rtt} later."
+        }
+        AppStompReceiptWanted => {
+            "It carries receipt:{id}: the server is to answer with a RECEIPT frame whose receipt-id is {id}."
+        }
+        AppStompError => "STOMP ERROR from the server: {message}",
+        AppStompErrorAnswers => {
+            "Its receipt-id {id} names what failed: the client's {name} (packet #{pkt}), {rtt} earlier."
+        }
+        AppStompErrorCause => {
+            "The ERROR has no receipt-id, so what caused it is not named; most likely the client's last frame: {cause}."
+        }
+        AppStompHeartbeat => {
+            "STOMP heart-beat from the {who}: a bare end-of-line between frames (or right after a frame's NUL), proving the connection is alive."
+        }
+        AppStompBody => "Body: {n} bytes ({how}): {args}",
+        AppGqlInit => {
+            "GraphQL over WebSocket ({sub}): the client opens the session with connection_init; it may start operations once the server answers connection_ack."
+        }
+        AppGqlAck => {
+            "The server accepts the GraphQL session (connection_ack), {rtt} after connection_init."
+        }
+        AppGqlStart => {
+            "The client starts operation {id}: {name}. Its results come back as messages carrying the same id, until complete (or error)."
+        }
+        AppGqlNext => "A result of operation {id} ({name}), {rtt} after it started: {args}",
+        AppGqlError => "Operation {id} ({name}) failed: {args}",
+        AppGqlCancel => {
+            "The client cancels operation {id} ({name}); results already on their way may still arrive."
+        }
+        AppGqlComplete => "The server ends operation {id} ({name}), {rtt} after it started.",
+        AppGqlKeepAlive => "Keep-alive: {kind} from the {who}.",
+        AppGqlTerminate => "The client ends the GraphQL session (connection_terminate).",
+        AppMqttConnect => {
+            "MQTT CONNECT: client \"{client}\" opens a session ({protocol}); it promises to send something at least every {keepalive} s (keep-alive)."
+        }
+        AppMqttConnack => {
+            "MQTT CONNACK: the broker answers with reason code {code} (0 = accepted), {rtt} after CONNECT."
+        }
+        AppMqttPublish => "MQTT PUBLISH from the {who} to topic {topic} at QoS {qos}: {args}",
+        AppMqttQos1 => {
+            "QoS 1 (at least once): the receiver confirms with PUBACK naming packet id {id}; until then the sender may send it again."
+        }
+        AppMqttQos2 => {
+            "QoS 2 (exactly once): PUBREC, PUBREL and PUBCOMP naming packet id {id} follow, so the message is delivered once and only once."
+        }
+        AppMqttRetain => {
+            "Retained: the broker keeps it and hands it to every later subscriber of the topic."
+        }
+        AppMqttFlow => {
+            "MQTT {kind} {id} from the {who}: a step of the QoS flow of the PUBLISH to {topic} (packet #{pkt}), {rtt} after it."
+        }
+        AppMqttSubscribe => "MQTT {kind} {id} from the client: {args}",
+        AppMqttSuback => "MQTT {kind} {id}: the broker answers {args}, {rtt} after the request.",
+        AppMqttPing => {
+            "MQTT {kind} from the {who}: keep-alive, so both ends know the session lives."
+        }
+        AppMqttDisconnect => "MQTT DISCONNECT from the {who}: the session ends cleanly.",
+        AppMqttProps => "MQTT 5 properties: {props}",
         DAppType => "type",
         DAppTransport => "transport",
         DAppNamespace => "namespace",
@@ -670,5 +754,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         DAsBase64 => "Payload as base64",
         KLayers => "one arrow per packet ↔ one arrow per layer",
         UiFiltPerLayer => "per layer",
+        DAsMsgpack => "Payload as MessagePack",
+        DAsCbor => "Payload as CBOR",
     }
 }

@@ -247,7 +247,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         KEnd => "显示全部，选中最后一个事件",
         KEsc => "清除搜索，或退出回放",
         KTab => "切换焦点：连接 → 时序图 → 详情 → 讲解",
-        KEnter => "（连接列表）打开选中的连接",
+        KEnter => "（连接列表）打开选中的连接；（详情）折叠/展开 JSON",
         KCompare => "对比轮询与 WebSocket（整个抓包）",
         KOneConn => "只在选中的连接中单步",
         KLayer => "协议层：全部 → TCP → HTTP → WebSocket → 应用层 → TLS",
@@ -590,6 +590,76 @@ pub(super) fn text(id: Msg) -> &'static str {
         StatTlsClosed => {
             "有 {no} 个 TLS 连接仍然是加密的：窃听者（以及没有密钥的 wslens）只能看到每个方向有多少记录、多大、什么时候，看不到 HTTP 升级请求，也看不到任何 WebSocket 消息。用 --tls-keylog FILE（或 SSLKEYLOGFILE）提供密钥日志就能看到里面。"
         }
+        AppStompConnect => {
+            "STOMP：客户端开启会话（{cmd}），可用版本 {versions}；心跳 {hb}（它每 x 毫秒能发一次，希望每 y 毫秒收到一次；0 表示不用）。"
+        }
+        AppStompConnected => {
+            "STOMP：服务器接受（距客户端的 {cmd} {rtt}）：版本 {version}，心跳 {hb}，服务器 {server}。"
+        }
+        AppStompSend => "STOMP SEND：客户端发往目的地 {dest}。",
+        AppStompSubscribe => {
+            "STOMP SUBSCRIBE：客户端订阅 {dest}，订阅编号 {id}（确认模式 {ack}）；发给它的消息将以注明此编号的 MESSAGE 帧送达。"
+        }
+        AppStompUnsubscribe => "STOMP UNSUBSCRIBE：客户端结束订阅 {id}。",
+        AppStompMessage => "STOMP MESSAGE：服务器把 {dest} 的消息 {id} 投递给订阅 {sub}。",
+        AppStompAck => "STOMP ACK：客户端确认已处理数据包 #{pkt} 的 MESSAGE，距它到达 {rtt}。",
+        AppStompNack => {
+            "STOMP NACK：客户端拒收数据包 #{pkt} 的 MESSAGE，距它到达 {rtt}；代理可能会重新投递。"
+        }
+        AppStompTx => "STOMP {cmd}：事务 {id}（注明此事务的帧在 COMMIT 时一起生效）。",
+        AppStompDisconnect => "STOMP DISCONNECT：客户端结束会话。",
+        AppStompReceipt => {
+            "STOMP 回执（RECEIPT）{id}：服务器确认已处理客户端的 {name}（数据包 #{pkt}），相隔 {rtt}。"
+        }
+        AppStompReceiptWanted => {
+            "它带有 receipt:{id}：服务器应以 receipt-id 为 {id} 的回执（RECEIPT）帧作答。"
+        }
+        AppStompError => "服务器发来 STOMP ERROR：{message}",
+        AppStompErrorAnswers => {
+            "它的 receipt-id {id} 指明了失败的是什么：客户端的 {name}（数据包 #{pkt}），早 {rtt}。"
+        }
+        AppStompErrorCause => {
+            "这个 ERROR 没有 receipt-id，没有指明起因；最可能是客户端的上一帧：{cause}。"
+        }
+        AppStompHeartbeat => {
+            "{who}发来 STOMP 心跳：帧与帧之间（或紧跟在帧的 NUL 之后）的一个单独换行，表明连接仍然活着。"
+        }
+        AppStompBody => "正文：{n} 字节（{how}）：{args}",
+        AppGqlInit => {
+            "GraphQL over WebSocket（{sub}）：客户端以 connection_init 开启会话；服务器回复 connection_ack 之后才能开始操作。"
+        }
+        AppGqlAck => "服务器接受 GraphQL 会话（connection_ack），距 connection_init {rtt}。",
+        AppGqlStart => {
+            "客户端开始操作 {id}：{name}。结果以带同一 id 的消息返回，直到 complete（或 error）。"
+        }
+        AppGqlNext => "操作 {id}（{name}）的一个结果，距开始 {rtt}：{args}",
+        AppGqlError => "操作 {id}（{name}）失败：{args}",
+        AppGqlCancel => "客户端取消操作 {id}（{name}）；已在路上的结果仍可能到达。",
+        AppGqlComplete => "服务器结束操作 {id}（{name}），距开始 {rtt}。",
+        AppGqlKeepAlive => "保活：{who}发来 {kind}。",
+        AppGqlTerminate => "客户端结束 GraphQL 会话（connection_terminate）。",
+        AppMqttConnect => {
+            "MQTT CONNECT：客户端 \"{client}\" 开启会话（{protocol}）；它承诺至少每 {keepalive} 秒发送一次数据（保活）。"
+        }
+        AppMqttConnack => {
+            "MQTT CONNACK：代理以原因码 {code} 作答（0 表示接受），距 CONNECT {rtt}。"
+        }
+        AppMqttPublish => "{who}发来 MQTT PUBLISH，主题 {topic}，QoS {qos}：{args}",
+        AppMqttQos1 => {
+            "QoS 1（至少一次）：接收方以注明报文编号 {id} 的 PUBACK 确认；在此之前发送方可能重发。"
+        }
+        AppMqttQos2 => {
+            "QoS 2（恰好一次）：随后是注明报文编号 {id} 的 PUBREC、PUBREL 和 PUBCOMP，保证消息只送达一次。"
+        }
+        AppMqttRetain => "保留消息：代理会保存它，并交给该主题以后的每个订阅者。",
+        AppMqttFlow => {
+            "{who}发来 MQTT {kind} {id}：主题 {topic} 的 PUBLISH（数据包 #{pkt}）的 QoS 流程中的一步，距它 {rtt}。"
+        }
+        AppMqttSubscribe => "客户端发来 MQTT {kind} {id}：{args}",
+        AppMqttSuback => "MQTT {kind} {id}：代理答复 {args}，距请求 {rtt}。",
+        AppMqttPing => "{who}发来 MQTT {kind}：保活，让双方知道会话仍在。",
+        AppMqttDisconnect => "{who}发来 MQTT DISCONNECT：会话正常结束。",
+        AppMqttProps => "MQTT 5 属性：{props}",
         DAppType => "类型",
         DAppTransport => "传输方式",
         DAppNamespace => "命名空间",
@@ -605,5 +675,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         DAsBase64 => "载荷（base64）",
         KLayers => "每个数据包一个箭头 ↔ 每层一个箭头",
         UiFiltPerLayer => "分层显示",
+        DAsMsgpack => "载荷（MessagePack 解码）",
+        DAsCbor => "载荷（CBOR 解码）",
     }
 }

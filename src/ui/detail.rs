@@ -29,6 +29,8 @@ pub struct Line {
     pub span: Option<Range<usize>>,
     /// The field's stable name (`tcp.seq`, `ws.fin`), empty for text lines.
     pub name: &'static str,
+    /// A JSON tree node with children: Enter folds and unfolds it.
+    pub foldable: bool,
 }
 
 impl Line {
@@ -48,6 +50,7 @@ impl Line {
             text: text.into(),
             span: None,
             name: "",
+            foldable: false,
         }
     }
 }
@@ -58,10 +61,23 @@ pub struct Detail {
     pub event: usize,
     /// The packet shown in the bytes pane.
     pub pkt: Option<PktNum>,
+    /// The lines shown: `full` without the children of folded tree nodes.
     pub lines: Vec<Line>,
+    /// Every line, folded or not (filled by `set_folds`).
+    pub(super) full: Vec<Line>,
+    /// For each shown line, its index in `full`.
+    pub(super) origin: Vec<usize>,
 }
 
 impl Detail {
+    /// A detail of these lines only (for tests of the views).
+    pub fn from_lines(lines: Vec<Line>) -> Detail {
+        Detail {
+            lines,
+            ..Default::default()
+        }
+    }
+
     /// The line to select first: the layer the event is about, so the bytes pane opens on it.
     pub fn initial(&self, ev: Option<&Event>) -> Option<usize> {
         let want: &[&str] = match ev {
@@ -92,12 +108,12 @@ impl Detail {
             .map(|(i, _)| i)
     }
 
-    /// Lines that can be selected (they describe bytes).
+    /// Lines that can be selected (they describe bytes, or fold a tree node).
     pub fn selectable(&self) -> impl Iterator<Item = usize> + '_ {
         self.lines
             .iter()
             .enumerate()
-            .filter(|(_, l)| l.span.is_some())
+            .filter(|(_, l)| l.span.is_some() || l.foldable)
             .map(|(i, _)| i)
     }
 }
@@ -339,6 +355,7 @@ fn push_field(out: &mut Vec<Line>, f: &Field, depth: u8, base: usize, limit: usi
         text,
         span,
         name: f.name,
+        foldable: false,
     });
     for c in &f.children {
         push_field(out, c, depth.saturating_add(1), base, limit, lang);

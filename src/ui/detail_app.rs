@@ -9,8 +9,9 @@ use crate::teach::catalog::{Msg, say, text as tr};
 use crate::text::escape_for_terminal;
 use serde_json::Value;
 
-/// Lines of the JSON tree shown at most (the NDJSON output has everything).
-const MAX_TREE: usize = 2000;
+/// Lines of a JSON tree shown at most (the NDJSON output has everything); long trees open
+/// folded below their top level (see `Detail::default_folds`), and the pane scrolls.
+const MAX_TREE: usize = 100_000;
 
 pub fn app_lines(a: &AppMessage, out: &mut Vec<Line>, lang: Lang) {
     out.push(Line::new(
@@ -95,6 +96,14 @@ pub fn app_lines(a: &AppMessage, out: &mut Vec<Line>, lang: Lang) {
     }
 }
 
+/// An array or object line of a tree: foldable when it has children.
+fn node(depth: u8, text: String, children: bool) -> Line {
+    Line {
+        foldable: children,
+        ..Line::captured(depth, text)
+    }
+}
+
 fn tree(v: &Value, key: Option<&str>, depth: u8, out: &mut Vec<Line>, n: &mut usize) {
     *n += 1;
     let push = *n <= MAX_TREE;
@@ -105,7 +114,7 @@ fn tree(v: &Value, key: Option<&str>, depth: u8, out: &mut Vec<Line>, n: &mut us
     match v {
         Value::Array(items) => {
             if push {
-                out.push(Line::captured(d, format!("{k}[{}]", items.len())));
+                out.push(node(d, format!("{k}[{}]", items.len()), !items.is_empty()));
             }
             for (i, x) in items.iter().enumerate() {
                 tree(x, Some(&i.to_string()), depth.saturating_add(1), out, n);
@@ -113,7 +122,7 @@ fn tree(v: &Value, key: Option<&str>, depth: u8, out: &mut Vec<Line>, n: &mut us
         }
         Value::Object(o) => {
             if push {
-                out.push(Line::captured(d, format!("{k}{{{}}}", o.len())));
+                out.push(node(d, format!("{k}{{{}}}", o.len()), !o.is_empty()));
             }
             for (kk, x) in o {
                 tree(x, Some(kk), depth.saturating_add(1), out, n);
@@ -129,11 +138,12 @@ fn tree(v: &Value, key: Option<&str>, depth: u8, out: &mut Vec<Line>, n: &mut us
 }
 
 /// Payload bytes shown in the hex, base64 and text views at most (the NDJSON and
-/// `wslens export` have every byte).
-const MAX_VIEW: usize = 4096;
+/// `wslens export` have every byte); all the UI keeps of a message fits.
+const MAX_VIEW: usize = 1 << 20;
 
 /// Views of a message's payload, as far as the UI kept it: the JSON tree when the text is JSON,
-/// hex + ASCII, and base64 for binary payloads.
+/// MessagePack or CBOR decoded into the same tree when a whole binary payload is one map or
+/// array of either, hex + ASCII, and base64 for binary payloads.
 pub fn payload_lines(m: &crate::event::WsMessage, out: &mut Vec<Line>, lang: Lang) {
     use base64::Engine as _;
     if m.inflate_error.is_some() {
@@ -162,15 +172,17 @@ pub fn payload_lines(m: &crate::event::WsMessage, out: &mut Vec<Line>, lang: Lan
         && let Ok(v) = serde_json::from_str::<Value>(t)
         && (v.is_object() || v.is_array())
     {
-        out.push(Line::new(0, LineKind::Heading, tr(lang, Msg::DAsJson)));
-        let mut n = 0;
-        tree(&v, None, 1, out, &mut n);
-        if n > MAX_TREE {
-            out.push(Line::new(
-                1,
-                LineKind::Text,
-                say(lang, Msg::DMoreLines, &[("n", &(n - MAX_TREE))]),
-            ));
+        titled_tree(&v, Msg::DAsJson, out, lang);
+    }
+    let whole = !m.data_truncated && (bytes.len() as u64) == m.len;
+    if m.text.is_none() && whole {
+        // Either format reads almost any short input as some scalar: only a whole payload
+        // that is one map or array counts.
+        let container = |v: &Value| v.is_object() || v.is_array();
+        if let Some(v) = crate::payload::msgpack(bytes).ok().filter(container) {
+            titled_tree(&v, Msg::DAsMsgpack, out, lang);
+        } else if let Some(v) = crate::payload::cbor(bytes).ok().filter(container) {
+            titled_tree(&v, Msg::DAsCbor, out, lang);
         }
     }
     let view = &bytes[..bytes.len().min(MAX_VIEW)];
@@ -209,6 +221,19 @@ pub fn payload_lines(m: &crate::event::WsMessage, out: &mut Vec<Line>, lang: Lan
                 String::from_utf8_lossy(chunk).into_owned(),
             ));
         }
+    }
+}
+
+fn titled_tree(v: &Value, title: Msg, out: &mut Vec<Line>, lang: Lang) {
+    out.push(Line::new(0, LineKind::Heading, tr(lang, title)));
+    let mut n = 0;
+    tree(v, None, 1, out, &mut n);
+    if n > MAX_TREE {
+        out.push(Line::new(
+            1,
+            LineKind::Text,
+            say(lang, Msg::DMoreLines, &[("n", &(n - MAX_TREE))]),
+        ));
     }
 }
 
@@ -261,6 +286,67 @@ mod tests {
             "{t:?}"
         );
         assert!(!t.iter().any(|l| l.starts_with("Payload as base64")));
+    }
+
+    #[test]
+    fn msgpack_and_cbor_payloads_get_trees_and_plain_binary_does_not() {
+        // {"a":[1,"x"]} in MessagePack, then in CBOR.
+        let t = texts(&msg(None, &[0x81, 0xa1, b'a', 0x92, 0x01, 0xa1, b'x']));
+        assert!(t.iter().any(|l| l == "Payload as MessagePack"), "{t:?}");
+        assert!(t.iter().any(|l| l == "a: [2]") && t.iter().any(|l| l == "1: \"x\""));
+        let t = texts(&msg(None, &[0xa1, 0x61, b'a', 0x82, 0x01, 0x61, b'x']));
+        assert!(t.iter().any(|l| l == "Payload as CBOR"), "{t:?}");
+        assert!(t.iter().any(|l| l == "a: [2]"));
+        // Random bytes, and a lone scalar, are neither.
+        for b in [&[0x01u8][..], &[0x1b, b'[', b'2', b'J', 0xff]] {
+            let t = texts(&msg(None, b));
+            assert!(
+                !t.iter()
+                    .any(|l| l.contains("MessagePack") || l.contains("CBOR"))
+            );
+        }
+    }
+
+    #[test]
+    fn tree_nodes_fold_and_long_trees_open_folded() {
+        use crate::ui::detail::Detail;
+        let mut lines = Vec::new();
+        let json = r#"{"a":{"b":[1,2,3]},"c":4}"#;
+        payload_lines(&msg(Some(json), &[]), &mut lines, Lang::En);
+        let mut d = Detail::from_lines(lines);
+        let folds = d.default_folds();
+        assert!(folds.is_empty(), "a short tree opens unfolded");
+        d.set_folds(&folds);
+        let shown = |d: &Detail| d.lines.iter().map(|l| l.text.clone()).collect::<Vec<_>>();
+        assert!(
+            shown(&d).contains(&"▾ a: {1}".to_string()),
+            "{:?}",
+            shown(&d)
+        );
+        // Fold "a": its two levels below disappear, "c" stays.
+        let a = d.lines.iter().position(|l| l.text == "▾ a: {1}").unwrap();
+        let full = d.full_index(a).unwrap();
+        let n = d.lines.len();
+        d.set_folds(&[full].into_iter().collect());
+        assert_eq!(d.lines.len(), n - 4);
+        assert!(shown(&d).contains(&"▸ a: {1}".to_string()));
+        assert!(shown(&d).contains(&"c: 4".to_string()));
+        assert_eq!(d.shown_index(full), Some(a));
+        // A long array opens with its items folded.
+        let long = format!(
+            "[{}]",
+            (0..200)
+                .map(|i| format!("{{\"i\":{i}}}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let mut lines = Vec::new();
+        payload_lines(&msg(Some(&long), &[]), &mut lines, Lang::En);
+        let mut d = Detail::from_lines(lines);
+        let folds = d.default_folds();
+        assert_eq!(folds.len(), 200);
+        d.set_folds(&folds);
+        assert!(d.lines.iter().filter(|l| l.text.starts_with("▸ ")).count() == 200);
     }
 
     #[test]

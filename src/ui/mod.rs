@@ -8,6 +8,7 @@
 pub mod detail;
 mod detail_app;
 pub mod feed;
+mod fold;
 pub mod layers;
 pub mod layout;
 pub mod model;

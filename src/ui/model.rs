@@ -143,6 +143,8 @@ pub struct Model {
     pub detail: Detail,
     pub detail_sel: Option<usize>,
     pub detail_offset: usize,
+    /// Folded JSON tree nodes of the shown detail (indices among all its lines).
+    pub folded: std::collections::HashSet<usize>,
     /// The selected event's sentences, from the teaching layer.
     pub narration: Vec<String>,
     /// First wrapped narration line shown.
@@ -231,6 +233,7 @@ impl Model {
             detail: Detail::default(),
             detail_sel: None,
             detail_offset: 0,
+            folded: Default::default(),
             narration: Vec::new(),
             narration_offset: 0,
             narrator: NarrationCache::new(Lang::En),
@@ -457,6 +460,8 @@ impl Model {
         let a = self.areas();
         let per_row = if a.detail.width >= 70 { 32 } else { 16 };
         self.detail = detail::build(&self.store, c, per_row, self.lang());
+        self.folded = self.detail.default_folds();
+        self.detail.set_folds(&self.folded);
         self.detail_sel = self.detail.initial(self.store.events.get(c));
         // Open the tree at the event's own layer (with its heading just above), not at the
         // Ethernet header: small screens show only a few lines. Events about more than one
@@ -1005,6 +1010,7 @@ impl Model {
                 }
             }
             KeyCode::Enter if self.focus == Focus::Conns => self.focus = Focus::Ladder,
+            KeyCode::Enter if self.focus == Focus::Detail => self.toggle_fold(),
             KeyCode::Char('c') => {
                 self.show_compare = true;
                 self.refresh_compare();
@@ -1079,6 +1085,24 @@ impl Model {
         }
     }
 
+    /// Fold or unfold the selected JSON tree node of the detail pane.
+    fn toggle_fold(&mut self) {
+        let Some(sel) = self.detail_sel else { return };
+        if !self.detail.lines.get(sel).is_some_and(|l| l.foldable) {
+            return;
+        }
+        let Some(full) = self.detail.full_index(sel) else {
+            return;
+        };
+        if !self.folded.remove(&full) {
+            self.folded.insert(full);
+        }
+        self.detail.set_folds(&self.folded);
+        self.detail_sel = self.detail.shown_index(full);
+        let last = self.detail.lines.len().saturating_sub(1);
+        self.detail_offset = self.detail_offset.min(last);
+    }
+
     fn scroll_narration(&mut self, d: i64) {
         let n = self.narration_lines().len();
         let h = self.areas().narration_rows();
@@ -1143,9 +1167,14 @@ impl Model {
                             .detail
                             .lines
                             .get(line)
-                            .is_some_and(|l| l.span.is_some())
+                            .is_some_and(|l| l.span.is_some() || l.foldable)
                         {
+                            // A second click on a tree node folds or unfolds it.
+                            let again = self.detail_sel == Some(line);
                             self.detail_sel = Some(line);
+                            if again {
+                                self.toggle_fold();
+                            }
                         }
                     }
                 }

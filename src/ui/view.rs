@@ -517,7 +517,7 @@ fn detail_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 LineKind::Field => th.base,
                 LineKind::Text => th.dim,
             };
-            let style = if m.detail_sel == Some(i) && l.span.is_some() {
+            let style = if m.detail_sel == Some(i) && (l.span.is_some() || l.foldable) {
                 th.highlight
             } else {
                 style
