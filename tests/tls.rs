@@ -761,7 +761,14 @@ fn stats_counts_tls_connections_and_their_records_as_tshark_does() {
     assert!(b[0].0 > 0 && b[1].0 > 0 && c[0].0 > 300, "{b:?} {c:?}");
     let pcapng = capture("browser-tls.pcapng");
     // (arguments, connections, carrying a WebSocket, decrypted, suite, tshark's records)
-    type Case<'a> = (Vec<&'a str>, u64, u64, u64, (&'a str, &'a str), [(u64, u64); 2]);
+    type Case<'a> = (
+        Vec<&'a str>,
+        u64,
+        u64,
+        u64,
+        (&'a str, &'a str),
+        [(u64, u64); 2],
+    );
     let cases: [Case; 4] = [
         (
             vec![browser.to_str().unwrap()],

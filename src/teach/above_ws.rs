@@ -41,8 +41,8 @@ pub fn app(a: &AppMessage, lang: Lang) -> Vec<String> {
                 out.push(say!(
                     lang,
                     AppOther,
-                    proto = a.proto.as_str(),
-                    label = label(a)
+                    proto = super::app_words::proto_name(lang, a.proto),
+                    label = super::app_words::label(lang, a)
                 ));
             }
             out.extend(said);

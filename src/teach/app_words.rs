@@ -99,6 +99,23 @@ pub fn transport(lang: Lang, t: AppTransport) -> &'static str {
 }
 
 /// The one-line label of an `app` event.
+/// A GraphQL operation as the Chinese screen names it: its type (`query Greet` → `查询 Greet`),
+/// the operation's own name as the peers wrote it.
+pub(crate) fn graphql_operation(name: &str) -> String {
+    for (en, zh) in [
+        ("query", "查询"),
+        ("mutation", "变更"),
+        ("subscription", "订阅"),
+    ] {
+        if let Some(rest) = name.strip_prefix(en)
+            && (rest.is_empty() || rest.starts_with(' '))
+        {
+            return format!("{zh}{rest}");
+        }
+    }
+    name.to_string()
+}
+
 pub fn label(lang: Lang, a: &AppMessage) -> String {
     if lang == Lang::En {
         return crate::output::app::label(a);
@@ -147,7 +164,11 @@ pub fn label(lang: Lang, a: &AppMessage) -> String {
             }
             s.push_str(&kind(lang, k));
             if let Some(n) = &a.name {
-                let _ = write!(s, " {}", escape_for_terminal(n));
+                let n = escape_for_terminal(n);
+                let _ = match a.proto {
+                    AppProto::GraphqlWs => write!(s, " {}", graphql_operation(&n)),
+                    _ => write!(s, " {n}"),
+                };
             }
             if let Some(q) = a.field("qos").filter(|q| *q != "0") {
                 let _ = write!(s, " QoS {q}");

@@ -31,6 +31,10 @@ fn rtt(a: &AppMessage) -> String {
 pub fn graphql(a: &AppMessage, lang: Lang) -> Vec<String> {
     let id = esc(a.id.as_deref().unwrap_or("-")).into_owned();
     let name = esc(a.name.as_deref().unwrap_or("?")).into_owned();
+    let name = match lang {
+        Lang::En => name,
+        Lang::Zh => super::app_words::graphql_operation(&name),
+    };
     let args = args_text(a, 100).unwrap_or_default();
     let sub = a.field("subprotocol").unwrap_or("?");
     let s = match (a.kind, a.dir) {

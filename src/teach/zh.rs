@@ -598,44 +598,46 @@ pub(super) fn text(id: Msg) -> &'static str {
         }
         AppStompSend => "STOMP SEND：客户端发往目的地 {dest}。",
         AppStompSubscribe => {
-            "STOMP SUBSCRIBE：客户端订阅 {dest}，订阅编号 {id}（确认模式 {ack}）；发给它的消息将以注明此编号的 MESSAGE 帧送达。"
+            "STOMP SUBSCRIBE：客户端订阅 {dest}，订阅编号 “{id}”（确认模式 {ack}）；发给它的消息将以注明此编号的 MESSAGE 帧送达。"
         }
-        AppStompUnsubscribe => "STOMP UNSUBSCRIBE：客户端结束订阅 {id}。",
-        AppStompMessage => "STOMP MESSAGE：服务器把 {dest} 的消息 {id} 投递给订阅 {sub}。",
+        AppStompUnsubscribe => "STOMP UNSUBSCRIBE：客户端结束订阅 “{id}”。",
+        AppStompMessage => "STOMP MESSAGE：服务器把 {dest} 的消息 “{id}” 投递给订阅 “{sub}”。",
         AppStompAck => "STOMP ACK：客户端确认已处理数据包 #{pkt} 的 MESSAGE，距它到达 {rtt}。",
         AppStompNack => {
             "STOMP NACK：客户端拒收数据包 #{pkt} 的 MESSAGE，距它到达 {rtt}；代理可能会重新投递。"
         }
-        AppStompTx => "STOMP {cmd}：事务 {id}（注明此事务的帧在 COMMIT 时一起生效）。",
+        AppStompTx => "STOMP {cmd}：事务 “{id}”（注明此事务的帧在 COMMIT 时一起生效）。",
         AppStompDisconnect => "STOMP DISCONNECT：客户端结束会话。",
         AppStompReceipt => {
-            "STOMP 回执（RECEIPT）{id}：服务器确认已处理客户端的 {name}（数据包 #{pkt}），相隔 {rtt}。"
+            "STOMP 回执（RECEIPT）“{id}”：服务器确认已处理客户端的 {name}（数据包 #{pkt}），相隔 {rtt}。"
         }
         AppStompReceiptWanted => {
-            "它带有 receipt:{id}：服务器应以 receipt-id 为 {id} 的回执（RECEIPT）帧作答。"
+            "它要求回执（receipt:{id}）：服务器应回复一个回执帧（RECEIPT），其回执编号头（receipt-id）为 “{id}”。"
         }
-        AppStompError => "服务器发来 STOMP ERROR：{message}",
+        AppStompError => "服务器发来 STOMP 错误帧（ERROR）：“{message}”",
         AppStompErrorAnswers => {
-            "它的 receipt-id {id} 指明了失败的是什么：客户端的 {name}（数据包 #{pkt}），早 {rtt}。"
+            "它的回执编号头（receipt-id）“{id}” 指明了失败的是什么：客户端的 {name}（数据包 #{pkt}），早 {rtt}。"
         }
         AppStompErrorCause => {
-            "这个 ERROR 没有 receipt-id，没有指明起因；最可能是客户端的上一帧：{cause}。"
+            "这个错误帧（ERROR）没有回执编号头（receipt-id），没有指明起因；最可能是客户端的上一帧：{cause}。"
         }
         AppStompHeartbeat => {
             "{who}发来 STOMP 心跳：帧与帧之间（或紧跟在帧的 NUL 之后）的一个单独换行，表明连接仍然活着。"
         }
         AppStompBody => "正文：{n} 字节（{how}）：{args}",
         AppGqlInit => {
-            "GraphQL over WebSocket（{sub}）：客户端以 connection_init 开启会话；服务器回复 connection_ack 之后才能开始操作。"
+            "基于 WebSocket 的 GraphQL（{sub}）：客户端以初始化消息（connection_init）开启会话；服务器回复确认（connection_ack）之后才能开始操作。"
         }
-        AppGqlAck => "服务器接受 GraphQL 会话（connection_ack），距 connection_init {rtt}。",
+        AppGqlAck => {
+            "服务器接受 GraphQL 会话（connection_ack），距初始化消息（connection_init）{rtt}。"
+        }
         AppGqlStart => {
-            "客户端开始操作 {id}：{name}。结果以带同一 id 的消息返回，直到 complete（或 error）。"
+            "客户端开始操作 “{id}”：{name}。结果以带同一编号（id）的消息返回，直到完成（complete）或出错（error）。"
         }
-        AppGqlNext => "操作 {id}（{name}）的一个结果，距开始 {rtt}：{args}",
-        AppGqlError => "操作 {id}（{name}）失败：{args}",
-        AppGqlCancel => "客户端取消操作 {id}（{name}）；已在路上的结果仍可能到达。",
-        AppGqlComplete => "服务器结束操作 {id}（{name}），距开始 {rtt}。",
+        AppGqlNext => "操作 “{id}”（{name}）的一个结果，距开始 {rtt}：{args}",
+        AppGqlError => "操作 “{id}”（{name}）失败：{args}",
+        AppGqlCancel => "客户端取消操作 “{id}”（{name}）；已在路上的结果仍可能到达。",
+        AppGqlComplete => "服务器结束操作 “{id}”（{name}），距开始 {rtt}。",
         AppGqlKeepAlive => "保活：{who}发来 {kind}。",
         AppGqlTerminate => "客户端结束 GraphQL 会话（connection_terminate）。",
         AppMqttConnect => {

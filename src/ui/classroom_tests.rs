@@ -309,6 +309,9 @@ fn english_words(s: &str) -> Vec<String> {
         "raw",
         "ws",
         "wss",
+        "tls",
+        // a host name the capture holds (the demo's certificate and SNI)
+        "localhost",
         "sha",
         "guid",
         "utf",

@@ -49,7 +49,12 @@ pub fn app_lines(a: &AppMessage, out: &mut Vec<Line>, lang: Lang) {
         text(field(Msg::DAppName, &n));
     }
     if let Some(id) = &a.id {
-        text(field(Msg::DAppId, &escape_for_terminal(id)));
+        let id = escape_for_terminal(id);
+        let id = match lang {
+            Lang::En => id.into_owned(),
+            Lang::Zh => format!("“{id}”"),
+        };
+        text(field(Msg::DAppId, &id));
     }
     // The protocol's own field names (topic, qos, …), as its specification writes them.
     for (k, v) in &a.fields {
