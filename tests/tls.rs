@@ -33,6 +33,7 @@ const TLS: &[(&str, u16, &str, &str)] = &[
         "TLS1.3",
         "TLS_CHACHA20_POLY1305_SHA256",
     ),
+    ("tls13-keyupdate", 8448, "TLS1.3", "TLS_AES_256_GCM_SHA384"),
 ];
 
 fn tls_msgs(evs: &[Event]) -> Vec<&TlsMsg> {
@@ -259,6 +260,83 @@ fn decrypted_frames_match_tshark() {
         );
         assert_eq!(ours, theirs, "{name}: (packet, opcode) of every frame");
     }
+}
+
+/// captures/tls13-keyupdate: openssl s_client sends a KeyUpdate (update_not_requested), later
+/// one with update_requested, and the python server answers with its own. The key log holds
+/// only the first application secrets: every later generation is derived here ("traffic upd").
+/// Each message after each KeyUpdate is decrypted and equals what the peers logged, in order;
+/// the frames agree with tshark (decrypted_frames_match_tshark covers this capture too).
+#[test]
+fn messages_after_key_updates_are_decrypted() {
+    let name = "tls13-keyupdate";
+    let evs = keyed(
+        &capture(&format!("{name}.pcap")),
+        &capture(&format!("{name}.keys")),
+    );
+    assert_decrypted(name, &evs, "TLS1.3", "TLS_AES_256_GCM_SHA384");
+    let updates: Vec<_> = tls_msgs(&evs)
+        .into_iter()
+        .filter(|t| t.kind == "key_update")
+        .collect();
+    // The client's two, then the server's answer to the second.
+    let dirs: Vec<_> = updates.iter().map(|u| u.dir).collect();
+    assert_eq!(dirs, [Dir::C2S, Dir::C2S, Dir::S2C], "{updates:?}");
+    assert!(updates.iter().all(|u| u.encrypted));
+    assert!(
+        updates[1]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("asked to update"))
+    );
+    assert!(
+        !updates[0]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("asked to update"))
+    );
+
+    // The peers' log: what each side sent, in order, and where the client's KeyUpdates fell.
+    let log = std::fs::read_to_string(capture(&format!("{name}.peers.ndjson"))).unwrap();
+    let mut sent: [Vec<(String, u64, String)>; 2] = Default::default();
+    let mut client_before_update = Vec::new();
+    for line in log.lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["action"] != "sent" {
+            continue;
+        }
+        let d = if v["dir"] == "c2s" { 0 } else { 1 };
+        if v["tls"] == "key_update" {
+            client_before_update.push(sent[0].len());
+            continue;
+        }
+        let Some(op) = v["opcode"].as_str() else {
+            continue;
+        };
+        sent[d].push((
+            op.to_string(),
+            v["len"].as_u64().unwrap(),
+            v["sha256"].as_str().unwrap().to_string(),
+        ));
+    }
+    assert_eq!(client_before_update, [2, 3], "the log's KeyUpdates");
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let mut ours: [Vec<(String, u64, String)>; 2] = Default::default();
+    let mut after_update = [0usize; 2];
+    for e in &evs {
+        match e {
+            Event::Tls(t) if t.kind == "key_update" => after_update[t.dir.idx()] = 0,
+            Event::WsMessage(m) => {
+                let d = m.dir.idx();
+                after_update[d] += 1;
+                ours[d].push((m.opcode.as_str().to_string(), m.len, hex(&m.sha256)));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(ours, sent, "every message, before and after the KeyUpdates");
+    // Messages came after the last KeyUpdate of each side: decrypted with derived keys.
+    assert_eq!(after_update, [4, 4], "messages after each side's last KeyUpdate");
 }
 
 // ---------------------------------------------------------------- damaged record streams
