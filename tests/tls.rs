@@ -339,6 +339,96 @@ fn messages_after_key_updates_are_decrypted() {
     assert_eq!(after_update, [4, 4], "messages after each side's last KeyUpdate");
 }
 
+/// Each direction's TCP payload of a clean loopback recording (no loss or reordering in it).
+fn tcp_streams(path: &Path, server_port: u16) -> [Vec<u8>; 2] {
+    let pcap = std::fs::read(path).unwrap();
+    let mut out: [Vec<u8>; 2] = Default::default();
+    wslens::capture::read_bytes(&pcap, |p| {
+        let s = etherparse::SlicedPacket::from_ethernet(p.data).unwrap();
+        if let Some(etherparse::TransportSlice::Tcp(t)) = s.transport {
+            let d = if t.destination_port() == server_port {
+                0
+            } else {
+                1
+            };
+            out[d].extend_from_slice(t.payload());
+        }
+    })
+    .unwrap();
+    out
+}
+
+#[derive(Default)]
+struct Plain([Vec<u8>; 2]);
+impl Upper for Plain {
+    fn data(&mut self, cx: StreamCtx, plain: &[u8], _: &mut dyn Sink) {
+        self.0[cx.dir.idx()].extend_from_slice(plain);
+    }
+    fn gap(&mut self, _: StreamCtx, _: u64, _: &mut dyn Sink) {}
+    fn end(&mut self, _: StreamCtx, _: &mut dyn Sink) {}
+}
+
+/// Feed the TLS layer the ClientHello, then the server's whole stream, then the rest of the
+/// client's, in pieces of `piece` bytes. Large pieces make long runs of records, which are
+/// opened on two cores (tls::parallel) with the keys in use when the run began.
+fn feed_whole(streams: &[Vec<u8>; 2], keys: &Path, piece: usize) -> (Vec<Event>, Plain) {
+    let mut tls = TlsConn::new(KeyStore::open(keys, false).unwrap());
+    let mut up = Plain::default();
+    let mut evs = Vec::new();
+    let mut sink = |e: Event| evs.push(e);
+    let hello = 5 + u16::from_be_bytes([streams[0][3], streams[0][4]]) as usize;
+    let parts = [
+        (Dir::C2S, &streams[0][..hello]),
+        (Dir::S2C, &streams[1][..]),
+        (Dir::C2S, &streams[0][hello..]),
+    ];
+    for (i, (dir, bytes)) in parts.into_iter().enumerate() {
+        let cx = StreamCtx {
+            conn: 1,
+            dir,
+            pkt: i as u64 + 1,
+            ts: Default::default(),
+        };
+        for b in bytes.chunks(piece) {
+            tls.data(cx, b, &mut sink, &mut up);
+        }
+    }
+    (evs, up)
+}
+
+/// KeyUpdates inside a run of records opened ahead: the records after them were opened ahead
+/// with the old keys, fail, and are opened again with the new ones. The plaintext equals that
+/// of the same streams fed one byte at a time (every record handled on its own).
+#[test]
+fn key_updates_inside_a_run_opened_on_two_cores() {
+    let name = "tls13-keyupdate";
+    let streams = tcp_streams(&capture(&format!("{name}.pcap")), 8448);
+    let keys = capture(&format!("{name}.keys"));
+    let (one_evs, one) = feed_whole(&streams, &keys, 1);
+    let (whole_evs, whole) = feed_whole(&streams, &keys, usize::MAX);
+    for evs in [&one_evs, &whole_evs] {
+        let codes = note_codes(evs);
+        assert!(!codes.contains(&"tls-auth-failed"), "{codes:?}");
+        let updates = tls_msgs(evs)
+            .iter()
+            .filter(|t| t.kind == "key_update")
+            .count();
+        assert_eq!(updates, 3);
+    }
+    // The 40,000-byte message went both ways, after the KeyUpdates.
+    assert!(one.0[0].len() > 40_000 && one.0[1].len() > 40_000);
+    assert!(one.0 == whole.0, "the same plaintext either way");
+    // The same on a recording without KeyUpdates: 300 messages of up to 20 KB, in 64 KiB pieces.
+    let name = "tls13-chacha";
+    let streams = tcp_streams(&capture(&format!("{name}.pcap")), 8447);
+    let keys = capture(&format!("{name}.keys"));
+    let (_, one) = feed_whole(&streams, &keys, 1);
+    let (evs, whole) = feed_whole(&streams, &keys, 65_536);
+    assert!(!note_codes(&evs).contains(&"tls-auth-failed"));
+    assert!(one.0[1].len() > 100_000);
+    assert!(one.0 == whole.0);
+}
+
 // ---------------------------------------------------------------- damaged record streams
 // CRAFTED input (not recordings): a minimal ClientHello record built here, then bytes that
 // break the record layer in the ways the issue lists.
