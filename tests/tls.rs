@@ -336,7 +336,11 @@ fn messages_after_key_updates_are_decrypted() {
     }
     assert_eq!(ours, sent, "every message, before and after the KeyUpdates");
     // Messages came after the last KeyUpdate of each side: decrypted with derived keys.
-    assert_eq!(after_update, [4, 4], "messages after each side's last KeyUpdate");
+    assert_eq!(
+        after_update,
+        [4, 4],
+        "messages after each side's last KeyUpdate"
+    );
 }
 
 /// Each direction's TCP payload of a clean loopback recording (no loss or reordering in it).

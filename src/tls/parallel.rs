@@ -182,10 +182,12 @@ impl Drop for InFlight<'_> {
 pub unsafe fn send<'a>(job: Job, _bytes: &'a [u8]) -> Option<InFlight<'a>> {
     HELPER.with(|h| {
         let h = h.borrow();
-        h.as_ref().and_then(|h| h.to.send(job).ok()).map(|()| InFlight {
-            waited: false,
-            _borrow: PhantomData,
-        })
+        h.as_ref()
+            .and_then(|h| h.to.send(job).ok())
+            .map(|()| InFlight {
+                waited: false,
+                _borrow: PhantomData,
+            })
     })
 }
 

@@ -142,7 +142,9 @@ impl TlsConn {
                 // failure among the earlier records changes them: then open it here.)
                 let current = s.generation == generation
                     && !s.failed
-                    && s.keys.as_ref().is_some_and(|k| k.seq == seq0 + (split + i) as u64);
+                    && s.keys
+                        .as_ref()
+                        .is_some_and(|k| k.seq == seq0 + (split + i) as u64);
                 let ahead = match done.as_mut().and_then(|j| j.outs.get_mut(i)) {
                     Some((Some(ty), buf)) if current => Some((*ty, buf)),
                     _ => None,
@@ -153,7 +155,11 @@ impl TlsConn {
                 parallel::give_back(j);
             }
         }
+        // Every open connection keeps its (empty) run: the straddling record's copy is freed
+        // (with thousands of connections 16 KiB each would add up), the list kept small.
         run.pending.clear();
+        run.pending.shrink_to(4);
+        run.held = Vec::new();
         run.bytes = 0;
         self.sides[d].run = run;
     }
