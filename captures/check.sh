@@ -10,10 +10,11 @@ for f in *.pcap *.pcapng; do
     [ -f "$log" ] || continue
     # Application-level logs (Socket.IO) are compared by tests/appproto.rs instead.
     grep -q '"proto":"socket.io"' "$log" && continue
-    # wss:// recordings: decrypted with their key log (a .pcapng has it inside as well).
-    keys=()
-    [ -f "$name.keys" ] && keys=(-o "tls.keylog_file:$name.keys")
-    wire=$(tshark -r "$f" -2 -o tcp.reassemble_out_of_order:TRUE "${keys[@]}" \
+    # wss:// recordings: decrypted with their own key log (a .pcapng has it inside as well);
+    # ports 8443-8448 are not TLS to tshark's port table, so they are named.
+    tls=()
+    [ -f "$name.keys" ] && tls=(-o "tls.keylog_file:$name.keys" -d tcp.port==8443-8448,tls)
+    wire=$(tshark -r "$f" -2 -o tcp.reassemble_out_of_order:TRUE "${tls[@]}" \
         -d tcp.port==8765,http -d tcp.port==8766,http -d tcp.port==8767,http \
         -d tcp.port==8768,http -d tcp.port==8770,http \
         -Y websocket -T fields -e websocket.opcode -E occurrence=a 2>/dev/null |

@@ -661,6 +661,28 @@ rec_tls13-chacha() {
         "node ws over wss:// (TLS 1.3, TLS_CHACHA20_POLY1305_SHA256 pinned): 300 echoed messages of 1 B to 20 KB; key log from node --tls-keylog"
 }
 
+# tls13-keyupdate: TLS 1.3 KeyUpdates mid-conversation. The client's TLS is `openssl s_client`
+# (python's ssl cannot send a KeyUpdate; s_client does on a line `k` / `K`), driven by
+# peers/keyupdate_client.py, which writes the upgrade request and masked frames to its input;
+# the server is python websockets over TLS 1.3. s_client writes the key log.
+rec_tls13-keyupdate() {
+    local port=8448
+    tls_cert
+    : >"$WORK/keys.log"
+    export WSLENS_TLS_VERSION=1.3
+    ns_fresh
+    OUT_FILE="$HERE/tls13-keyupdate.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port $port"
+    run_bg "$NS" server "$PYBIN" "$PEERS/py_ws.py" server echo 127.0.0.1 "$port"
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client "$PYBIN" "$PEERS/keyupdate_client.py" 127.0.0.1 "$port" "$WORK/keys.log"
+    wait_pid "$spid" server
+    cap_stop
+    merge tls13-keyupdate "wss:// over TLS 1.3 (TLS_AES_256_GCM_SHA384) with KeyUpdates mid-conversation: openssl s_client (driven by a script writing the upgrade request and masked frames) against python websockets; two messages echoed, the client's KeyUpdate (update_not_requested), a message, the client's KeyUpdate with update_requested and the server's KeyUpdate in answer, three more messages (one of 40,000 bytes), close 1000; key log from s_client -keylogfile" "python-websockets server,openssl-s_client client"
+    tls_finish tls13-keyupdate
+}
+
 # ---------------------------------------------------------------- bench (never committed)
 
 rec_bench() {
@@ -704,7 +726,7 @@ rec_bench_tls() {
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
      bad-accept browser udp socketio bad-accept-ping cdp mqtt mqtt5 stomp graphql-ws graphql-legacy socketio-msgpack tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha
-     browser-tls)
+     browser-tls tls13-keyupdate)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }

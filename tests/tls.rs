@@ -33,6 +33,7 @@ const TLS: &[(&str, u16, &str, &str)] = &[
         "TLS1.3",
         "TLS_CHACHA20_POLY1305_SHA256",
     ),
+    ("tls13-keyupdate", 8448, "TLS1.3", "TLS_AES_256_GCM_SHA384"),
 ];
 
 fn tls_msgs(evs: &[Event]) -> Vec<&TlsMsg> {
@@ -259,6 +260,177 @@ fn decrypted_frames_match_tshark() {
         );
         assert_eq!(ours, theirs, "{name}: (packet, opcode) of every frame");
     }
+}
+
+/// captures/tls13-keyupdate: openssl s_client sends a KeyUpdate (update_not_requested), later
+/// one with update_requested, and the python server answers with its own. The key log holds
+/// only the first application secrets: every later generation is derived here ("traffic upd").
+/// Each message after each KeyUpdate is decrypted and equals what the peers logged, in order;
+/// the frames agree with tshark (decrypted_frames_match_tshark covers this capture too).
+#[test]
+fn messages_after_key_updates_are_decrypted() {
+    let name = "tls13-keyupdate";
+    let evs = keyed(
+        &capture(&format!("{name}.pcap")),
+        &capture(&format!("{name}.keys")),
+    );
+    assert_decrypted(name, &evs, "TLS1.3", "TLS_AES_256_GCM_SHA384");
+    let updates: Vec<_> = tls_msgs(&evs)
+        .into_iter()
+        .filter(|t| t.kind == "key_update")
+        .collect();
+    // The client's two, then the server's answer to the second.
+    let dirs: Vec<_> = updates.iter().map(|u| u.dir).collect();
+    assert_eq!(dirs, [Dir::C2S, Dir::C2S, Dir::S2C], "{updates:?}");
+    assert!(updates.iter().all(|u| u.encrypted));
+    assert!(
+        updates[1]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("asked to update"))
+    );
+    assert!(
+        !updates[0]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("asked to update"))
+    );
+
+    // The peers' log: what each side sent, in order, and where the client's KeyUpdates fell.
+    let log = std::fs::read_to_string(capture(&format!("{name}.peers.ndjson"))).unwrap();
+    let mut sent: [Vec<(String, u64, String)>; 2] = Default::default();
+    let mut client_before_update = Vec::new();
+    for line in log.lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["action"] != "sent" {
+            continue;
+        }
+        let d = if v["dir"] == "c2s" { 0 } else { 1 };
+        if v["tls"] == "key_update" {
+            client_before_update.push(sent[0].len());
+            continue;
+        }
+        let Some(op) = v["opcode"].as_str() else {
+            continue;
+        };
+        sent[d].push((
+            op.to_string(),
+            v["len"].as_u64().unwrap(),
+            v["sha256"].as_str().unwrap().to_string(),
+        ));
+    }
+    assert_eq!(client_before_update, [2, 3], "the log's KeyUpdates");
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let mut ours: [Vec<(String, u64, String)>; 2] = Default::default();
+    let mut after_update = [0usize; 2];
+    for e in &evs {
+        match e {
+            Event::Tls(t) if t.kind == "key_update" => after_update[t.dir.idx()] = 0,
+            Event::WsMessage(m) => {
+                let d = m.dir.idx();
+                after_update[d] += 1;
+                ours[d].push((m.opcode.as_str().to_string(), m.len, hex(&m.sha256)));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(ours, sent, "every message, before and after the KeyUpdates");
+    // Messages came after the last KeyUpdate of each side: decrypted with derived keys.
+    assert_eq!(
+        after_update,
+        [4, 4],
+        "messages after each side's last KeyUpdate"
+    );
+}
+
+/// Each direction's TCP payload of a clean loopback recording (no loss or reordering in it).
+fn tcp_streams(path: &Path, server_port: u16) -> [Vec<u8>; 2] {
+    let pcap = std::fs::read(path).unwrap();
+    let mut out: [Vec<u8>; 2] = Default::default();
+    wslens::capture::read_bytes(&pcap, |p| {
+        let s = etherparse::SlicedPacket::from_ethernet(p.data).unwrap();
+        if let Some(etherparse::TransportSlice::Tcp(t)) = s.transport {
+            let d = if t.destination_port() == server_port {
+                0
+            } else {
+                1
+            };
+            out[d].extend_from_slice(t.payload());
+        }
+    })
+    .unwrap();
+    out
+}
+
+#[derive(Default)]
+struct Plain([Vec<u8>; 2]);
+impl Upper for Plain {
+    fn data(&mut self, cx: StreamCtx, plain: &[u8], _: &mut dyn Sink) {
+        self.0[cx.dir.idx()].extend_from_slice(plain);
+    }
+    fn gap(&mut self, _: StreamCtx, _: u64, _: &mut dyn Sink) {}
+    fn end(&mut self, _: StreamCtx, _: &mut dyn Sink) {}
+}
+
+/// Feed the TLS layer the ClientHello, then the server's whole stream, then the rest of the
+/// client's, in pieces of `piece` bytes. Large pieces make long runs of records, which are
+/// opened on two cores (tls::parallel) with the keys in use when the run began.
+fn feed_whole(streams: &[Vec<u8>; 2], keys: &Path, piece: usize) -> (Vec<Event>, Plain) {
+    let mut tls = TlsConn::new(KeyStore::open(keys, false).unwrap());
+    let mut up = Plain::default();
+    let mut evs = Vec::new();
+    let mut sink = |e: Event| evs.push(e);
+    let hello = 5 + u16::from_be_bytes([streams[0][3], streams[0][4]]) as usize;
+    let parts = [
+        (Dir::C2S, &streams[0][..hello]),
+        (Dir::S2C, &streams[1][..]),
+        (Dir::C2S, &streams[0][hello..]),
+    ];
+    for (i, (dir, bytes)) in parts.into_iter().enumerate() {
+        let cx = StreamCtx {
+            conn: 1,
+            dir,
+            pkt: i as u64 + 1,
+            ts: Default::default(),
+        };
+        for b in bytes.chunks(piece) {
+            tls.data(cx, b, &mut sink, &mut up);
+        }
+    }
+    (evs, up)
+}
+
+/// KeyUpdates inside a run of records opened ahead: the records after them were opened ahead
+/// with the old keys, fail, and are opened again with the new ones. The plaintext equals that
+/// of the same streams fed one byte at a time (every record handled on its own).
+#[test]
+fn key_updates_inside_a_run_opened_on_two_cores() {
+    let name = "tls13-keyupdate";
+    let streams = tcp_streams(&capture(&format!("{name}.pcap")), 8448);
+    let keys = capture(&format!("{name}.keys"));
+    let (one_evs, one) = feed_whole(&streams, &keys, 1);
+    let (whole_evs, whole) = feed_whole(&streams, &keys, usize::MAX);
+    for evs in [&one_evs, &whole_evs] {
+        let codes = note_codes(evs);
+        assert!(!codes.contains(&"tls-auth-failed"), "{codes:?}");
+        let updates = tls_msgs(evs)
+            .iter()
+            .filter(|t| t.kind == "key_update")
+            .count();
+        assert_eq!(updates, 3);
+    }
+    // The 40,000-byte message went both ways, after the KeyUpdates.
+    assert!(one.0[0].len() > 40_000 && one.0[1].len() > 40_000);
+    assert!(one.0 == whole.0, "the same plaintext either way");
+    // The same on a recording without KeyUpdates: 300 messages of up to 20 KB, in 64 KiB pieces.
+    let name = "tls13-chacha";
+    let streams = tcp_streams(&capture(&format!("{name}.pcap")), 8447);
+    let keys = capture(&format!("{name}.keys"));
+    let (_, one) = feed_whole(&streams, &keys, 1);
+    let (evs, whole) = feed_whole(&streams, &keys, 65_536);
+    assert!(!note_codes(&evs).contains(&"tls-auth-failed"));
+    assert!(one.0[1].len() > 100_000);
+    assert!(one.0 == whole.0);
 }
 
 // ---------------------------------------------------------------- damaged record streams

@@ -146,6 +146,7 @@ pub fn prf12(
 }
 
 /// An AEAD with its key, ready to open records.
+#[derive(Clone)]
 pub enum Cipher {
     Aes128(Box<Aes128Gcm>),
     Aes256(Box<Aes256Gcm>),
@@ -196,6 +197,7 @@ impl Cipher {
 }
 
 /// One direction's record protection: the cipher, its IV and the record sequence number.
+#[derive(Clone)]
 pub struct DirKeys {
     cipher: Cipher,
     /// TLS 1.3 and ChaCha20 in TLS 1.2: the 12-byte IV XORed with the sequence number. AES-GCM

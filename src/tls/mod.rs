@@ -6,7 +6,8 @@
 //! - [`handshake`]: handshake messages read with tls-parser into `tls` events;
 //! - [`keylog`]: the NSS key log (file, `SSLKEYLOGFILE`, pcapng Decryption Secrets Blocks);
 //! - [`crypto`]: TLS 1.3 / 1.2 key derivation and AEAD record opening over RustCrypto crates;
-//! - [`conn`]: one connection's state machine tying these together.
+//! - [`conn`]: one connection's state machine tying these together;
+//! - [`parallel`]: performance machinery only: large runs of records opened on two cores.
 //!
 //! A connection is recognised as TLS by content (a ClientHello record), on any port; other
 //! connections never reach this module.
@@ -16,6 +17,7 @@ pub mod crypto;
 pub mod fields;
 pub mod handshake;
 pub mod keylog;
+pub mod parallel;
 pub mod record;
 
 pub use conn::{TlsConn, Upper};
