@@ -73,10 +73,13 @@ fn the_threaded_text_log_is_the_sequential_one() {
             (&[][..], Some(Lang::En)),
             (&["--lang", "zh"][..], Some(Lang::Zh)),
             (&["--brief"][..], None),
+            (&["--brief", "--lang", "zh"][..], None),
         ] {
             let mut w = TextWriter::new(Vec::new());
             if let Some(l) = lang {
                 w = w.narrated(l);
+            } else if flags.contains(&"zh") {
+                w = w.summaries_in(Lang::Zh);
             }
             for e in &events {
                 w.write_event(e);

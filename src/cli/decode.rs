@@ -133,7 +133,7 @@ pub fn run(a: DecodeArgs) -> anyhow::Result<ExitCode> {
         let out = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
         let out = std::io::BufWriter::with_capacity(1 << 16, out);
         let lang = (!a.brief).then(|| a.lang.unwrap_or_default());
-        let w = ThreadedText::new(out, lang, 2);
+        let w = ThreadedText::new(out, lang, a.lang.unwrap_or_default(), 2);
         if let Some(filter) = a.filter {
             let w = Filtered { filter, inner: w };
             let (code, mut w) = drive_threaded(&a.file, &mut dec, w)?;

@@ -204,7 +204,7 @@ fn pcapng_with_keys(path: &std::path::Path, keys: &wslens::tls::KeyStore) {
 pub fn text_writer<W: Write>(out: W, brief: bool, lang: Option<Lang>) -> TextWriter<W> {
     let w = TextWriter::new(out);
     if brief {
-        w
+        w.summaries_in(lang.unwrap_or_default())
     } else {
         w.narrated(lang.unwrap_or_default())
     }

@@ -116,19 +116,34 @@ pub fn args_text(a: &AppMessage, max: usize) -> Option<String> {
 
 /// One line: `socket.io emit "chat" ["hi"] (polling)`.
 pub fn summary(a: &AppMessage) -> String {
-    let mut s = format!("{} {}", a.proto.as_str(), label(a));
+    let mut s = String::new();
+    push_summary(&mut s, a, crate::teach::Lang::En);
+    s
+}
+
+/// [`summary`] in `lang`, appended to `s` (the protocol's name, then its own words).
+pub(crate) fn push_summary(s: &mut String, a: &AppMessage, lang: crate::teach::Lang) {
+    use crate::teach::{Lang, app_words};
+    s.push_str(app_words::proto_name(lang, a.proto));
+    s.push(' ');
+    s.push_str(&app_words::label(lang, a));
     if let Some(t) = args_text(a, 100) {
         s.push(' ');
         s.push_str(&t);
     }
     if let Some(t) = a.transport {
-        s.push_str(&format!(" ({})", t.as_str()));
+        match lang {
+            Lang::En => s.push_str(&format!(" ({})", t.as_str())),
+            Lang::Zh => s.push_str(&format!("（{}）", app_words::transport(lang, t))),
+        }
     }
     if let Some(r) = &a.reply {
-        s.push_str(&format!(" answers #{}", r.pkt));
+        match lang {
+            Lang::En => s.push_str(&format!(" answers #{}", r.pkt)),
+            Lang::Zh => s.push_str(&format!(" 回应 #{}", r.pkt)),
+        }
         if let Some(n) = &r.name {
             s.push_str(&format!(" \"{}\"", escape_for_terminal(n)));
         }
     }
-    s
 }

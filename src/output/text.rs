@@ -14,6 +14,8 @@ pub struct TextWriter<W: Write> {
     error: Option<io::Error>,
     /// When set, each summary line is followed by the event's narration.
     narrator: Option<Narrator>,
+    /// The language of the summary lines.
+    summary_lang: Lang,
 }
 
 /// Indentation of narration lines: past the packet-number column of the summary line.
@@ -26,12 +28,21 @@ impl<W: Write> TextWriter<W> {
             line_buffered: false,
             error: None,
             narrator: None,
+            summary_lang: Lang::En,
         }
     }
 
-    /// Follow every summary line with the event's narration in `lang`.
+    /// Follow every summary line with the event's narration in `lang` (and write the summary
+    /// lines in `lang`).
     pub fn narrated(mut self, lang: Lang) -> Self {
         self.narrator = Some(Narrator::new(lang));
+        self.summary_lang = lang;
+        self
+    }
+
+    /// Write the summary lines in `lang` (without narration: `--brief`).
+    pub fn summaries_in(mut self, lang: Lang) -> Self {
+        self.summary_lang = lang;
         self
     }
 
@@ -62,8 +73,9 @@ impl<W: Write> TextWriter<W> {
             return;
         }
         let mut line = String::new();
+        let lang = self.summary_lang;
         let sentences = self.narrator.as_mut().map(|n| n.next(ev));
-        push_lines(&mut line, ev, sentences);
+        push_lines(&mut line, ev, lang, sentences);
         super::write_out(
             &mut self.out,
             line.as_bytes(),
@@ -95,9 +107,10 @@ impl<W: Write> super::WriteEvent for TextWriter<W> {
     }
 }
 
-/// Append an event's summary line and, when given, the sentences of its narration (indented).
-pub(crate) fn push_lines(out: &mut String, ev: &Event, sentences: Option<Vec<String>>) {
-    out.push_str(&summary(ev));
+/// Append an event's summary line in `lang` and, when given, the sentences of its narration
+/// (indented).
+pub(crate) fn push_lines(out: &mut String, ev: &Event, lang: Lang, sentences: Option<Vec<String>>) {
+    push_summary(out, ev, lang);
     out.push('\n');
     // A note's summary line is the note itself: its narration would only repeat it (cut
     // short), so the log says it once.
@@ -111,22 +124,150 @@ pub(crate) fn push_lines(out: &mut String, ev: &Event, sentences: Option<Vec<Str
     }
 }
 
-fn arrow(dir: Dir) -> &'static str {
+/// The words of a summary line in one language; the protocol's own tokens (flags, field
+/// names, states, opcodes) are the same in every language and are not here.
+struct Words {
+    conn: &'static str,
+    c2s: &'static str,
+    s2c: &'static str,
+    client: &'static str,
+    server: &'static str,
+    /// Between a connection's name and what follows (`conn 1 TCP: …`).
+    colon: &'static str,
+    roles_guessed: &'static str,
+    no_flags: &'static str,
+    handshake: &'static str,
+    truncated: &'static str,
+    closed: (&'static str, &'static str),
+    udp: &'static str,
+    upgrade: &'static str,
+    succeeded: &'static str,
+    failed: (&'static str, &'static str),
+    key: &'static str,
+    expected: &'static str,
+    got: &'static str,
+    none: &'static str,
+    protocol: &'static str,
+    extensions: &'static str,
+    frame: &'static str,
+    in_packets: (&'static str, &'static str),
+    heuristic: &'static str,
+    message: &'static str,
+    in_frames: (&'static str, &'static str),
+    bytes: (&'static str, &'static str),
+    compressed: (&'static str, &'static str, &'static str),
+    not_inflated: &'static str,
+    close_code: &'static str,
+    tls_session: &'static str,
+    decrypted: &'static str,
+    encrypted: &'static str,
+}
+
+const EN: Words = Words {
+    conn: "conn",
+    c2s: "client → server",
+    s2c: "server → client",
+    client: "client",
+    server: "server",
+    colon: ": ",
+    roles_guessed: " (roles guessed: the SYN was not captured)",
+    no_flags: "none",
+    handshake: "handshake",
+    truncated: "  (truncated)",
+    closed: (" closed (", "): "),
+    udp: "UDP datagram",
+    upgrade: "WebSocket upgrade ",
+    succeeded: "succeeded",
+    failed: ("FAILED (", ")"),
+    key: "key",
+    expected: "expected accept",
+    got: "got",
+    none: "(none)",
+    protocol: "protocol",
+    extensions: "extensions",
+    frame: "WS frame",
+    in_packets: (" (in ", " packets)"),
+    heuristic: " (heuristic)",
+    message: " message",
+    in_frames: (" in ", " frames"),
+    bytes: (", ", " bytes"),
+    compressed: (" (compressed ", " → inflated ", ")"),
+    not_inflated: " — could not inflate: ",
+    close_code: ": code ",
+    tls_session: "TLS session",
+    decrypted: "decrypted with the key log",
+    encrypted: "encrypted (no keys)",
+};
+
+const ZH: Words = Words {
+    conn: "连接",
+    c2s: "客户端 → 服务器",
+    s2c: "服务器 → 客户端",
+    client: "客户端",
+    server: "服务器",
+    colon: "：",
+    roles_guessed: "（角色是推测的：没有抓到 SYN）",
+    no_flags: "无",
+    handshake: "握手",
+    truncated: "  （截断）",
+    closed: (" 关闭（", "）："),
+    udp: "UDP 数据报",
+    upgrade: "WebSocket 升级",
+    succeeded: "成功",
+    failed: ("失败（", "）"),
+    key: "密钥",
+    expected: "应得 Accept",
+    got: "收到",
+    none: "（无）",
+    protocol: "子协议",
+    extensions: "扩展",
+    frame: "WS 帧",
+    in_packets: ("（分在 ", " 个包里）"),
+    heuristic: "（推测）",
+    message: " 消息",
+    in_frames: ("，共 ", " 帧"),
+    bytes: ("，", " 字节"),
+    compressed: ("（压缩 ", " → 解压 ", "）"),
+    not_inflated: " — 无法解压：",
+    close_code: "：关闭码 ",
+    tls_session: "TLS 会话",
+    decrypted: "已用密钥日志解密",
+    encrypted: "仍是加密的（没有密钥）",
+};
+
+fn words(lang: Lang) -> &'static Words {
+    match lang {
+        Lang::En => &EN,
+        Lang::Zh => &ZH,
+    }
+}
+
+fn arrow(w: &Words, dir: Dir) -> &'static str {
     match dir {
-        Dir::C2S => "client → server",
-        Dir::S2C => "server → client",
+        Dir::C2S => w.c2s,
+        Dir::S2C => w.s2c,
+    }
+}
+
+fn level(lang: Lang, l: Level) -> &'static str {
+    match (lang, l) {
+        (Lang::En, l) => l.as_str(),
+        (Lang::Zh, Level::Info) => "提示",
+        (Lang::Zh, Level::Warn) => "警告",
+        (Lang::Zh, Level::Error) => "错误",
     }
 }
 
 /// One line describing an event.
 pub fn summary(ev: &Event) -> String {
     let mut s = String::new();
-    push_summary(&mut s, ev);
+    push_summary(&mut s, ev, Lang::En);
     s
 }
 
-/// [`summary`], appended to `s`.
-fn push_summary(s: &mut String, ev: &Event) {
+/// [`summary`] in `lang`, appended to `s`.
+fn push_summary(s: &mut String, ev: &Event, lang: Lang) {
+    let w = words(lang);
     match ev.pkt() {
         // `#N` right-aligned in 7 columns, as `{:>7}` of a formatted string would be, without
         // a `format!` per line (narrated text output).
@@ -143,25 +284,25 @@ fn push_summary(s: &mut String, ev: &Event) {
         Event::ConnOpen(e) => {
             let _ = write!(
                 s,
-                "conn {} {}: client {} ↔ server {}{}",
+                "{} {} {}{}{} {} ↔ {} {}{}",
+                w.conn,
                 e.conn,
                 e.proto.as_str().to_uppercase(),
+                w.colon,
+                w.client,
                 e.client,
+                w.server,
                 e.server,
-                if e.guessed {
-                    " (roles guessed: the SYN was not captured)"
-                } else {
-                    ""
-                }
+                if e.guessed { w.roles_guessed } else { "" }
             );
         }
         Event::Tcp(e) => {
-            let _ = write!(s, "conn {} {} TCP ", e.conn, arrow(e.dir));
+            let _ = write!(s, "{} {} {} TCP ", w.conn, e.conn, arrow(w, e.dir));
             let flags = e.flags.to_string();
             let _ = write!(
                 s,
                 "[{}] seq={}",
-                if flags.is_empty() { "none" } else { &flags },
+                if flags.is_empty() { w.no_flags } else { &flags },
                 e.rel_seq
             );
             if e.flags.ack() {
@@ -174,46 +315,54 @@ fn push_summary(s: &mut String, ev: &Event) {
                     Handshake::SynAck => "2/3",
                     Handshake::Ack => "3/3",
                 };
-                let _ = write!(s, "  handshake {step}");
+                let _ = write!(s, "  {} {step}", w.handshake);
             }
             for a in e.analysis.names() {
-                let _ = write!(s, "  !{a}");
+                let _ = write!(s, "  !{}", crate::teach::labels::analysis(lang, a));
             }
             let _ = write!(
                 s,
-                "  | client {} · server {}",
-                e.client_state, e.server_state
+                "  | {} {} · {} {}",
+                w.client, e.client_state, w.server, e.server_state
             );
             if e.truncated {
-                s.push_str("  (truncated)");
+                s.push_str(w.truncated);
             }
         }
         Event::ConnClose(e) => {
+            let how = match (lang, e.how) {
+                (Lang::En, CloseHow::Fin) => "FIN both ways",
+                (Lang::En, CloseHow::Rst) => "reset",
+                (Lang::En, CloseHow::Refused) => "refused: nobody listening",
+                (Lang::En, CloseHow::Incomplete) => "still open at the end of the capture",
+                (Lang::Zh, how) => crate::teach::labels::close_how(lang, how),
+            };
             let _ = write!(
                 s,
-                "conn {} closed ({}): client {} · server {}",
+                "{} {}{}{how}{}{} {} · {} {}",
+                w.conn,
                 e.conn,
-                match e.how {
-                    CloseHow::Fin => "FIN both ways",
-                    CloseHow::Rst => "reset",
-                    CloseHow::Refused => "refused: nobody listening",
-                    CloseHow::Incomplete => "still open at the end of the capture",
-                },
+                w.closed.0,
+                w.closed.1,
+                w.client,
                 e.client_state,
+                w.server,
                 e.server_state
             );
         }
         Event::Udp(e) => {
             let _ = write!(
                 s,
-                "conn {} {} UDP datagram len={}",
+                "{} {} {} {} len={}",
+                w.conn,
                 e.conn,
-                arrow(e.dir),
+                arrow(w, e.dir),
+                w.udp,
                 e.len
             );
         }
         Event::Http(e) => {
-            let _ = write!(s, "conn {} {} HTTP ", e.conn, arrow(e.dir));
+            let _ = write!(s, "{} {} {} HTTP ", w.conn, e.conn, arrow(w, e.dir));
             match &e.kind {
                 HttpKind::Request { method, path } => {
                     let _ = write!(
@@ -247,40 +396,52 @@ fn push_summary(s: &mut String, ev: &Event) {
             }
         }
         Event::WsHandshake(e) => {
-            let _ = write!(s, "conn {} WebSocket upgrade ", e.conn);
+            let _ = write!(s, "{} {} {}", w.conn, e.conn, w.upgrade);
             if e.upgraded {
-                s.push_str("succeeded");
+                s.push_str(w.succeeded);
             } else {
+                let problems: Vec<_> = e
+                    .problems
+                    .iter()
+                    .map(|p| crate::teach::decoder_words::sentence(lang, p))
+                    .collect();
                 let _ = write!(
                     s,
-                    "FAILED ({})",
-                    escape_for_terminal(&e.problems.join("; "))
+                    "{}{}{}",
+                    w.failed.0,
+                    escape_for_terminal(&problems.join("; ")),
+                    w.failed.1
                 );
             }
             if let (Some(k), Some(x)) = (&e.key, &e.expected_accept) {
                 let _ = write!(
                     s,
-                    "  key {} → expected accept {} · got {} {}",
+                    "  {} {} → {} {} · {} {} {}",
+                    w.key,
                     escape_for_terminal(k),
+                    w.expected,
                     x,
-                    escape_for_terminal(e.accept.as_deref().unwrap_or("(none)")),
+                    w.got,
+                    escape_for_terminal(e.accept.as_deref().unwrap_or(w.none)),
                     if e.accept_ok { "✓" } else { "✗" }
                 );
             }
             if let Some(p) = &e.protocol {
-                let _ = write!(s, "  protocol {}", escape_for_terminal(p));
+                let _ = write!(s, "  {} {}", w.protocol, escape_for_terminal(p));
             }
             if let Some(x) = &e.extensions {
-                let _ = write!(s, "  extensions {}", escape_for_terminal(x));
+                let _ = write!(s, "  {} {}", w.extensions, escape_for_terminal(x));
             }
         }
         Event::WsFrame(e) => {
             let h = &e.header;
             let _ = write!(
                 s,
-                "conn {} {} WS frame FIN={} RSV={}{}{} opcode={:#x} ({}) MASK={} len={}",
+                "{} {} {} {} FIN={} RSV={}{}{} opcode={:#x} ({}) MASK={} len={}",
+                w.conn,
                 e.conn,
-                arrow(e.dir),
+                arrow(w, e.dir),
+                w.frame,
                 h.fin as u8,
                 h.rsv1 as u8,
                 h.rsv2 as u8,
@@ -294,31 +455,34 @@ fn push_summary(s: &mut String, ev: &Event) {
                 let _ = write!(s, " key={:02x}{:02x}{:02x}{:02x}", k[0], k[1], k[2], k[3]);
             }
             if e.pkts.len() > 1 {
-                let _ = write!(s, " (in {} packets)", e.pkts.len());
+                let _ = write!(s, "{}{}{}", w.in_packets.0, e.pkts.len(), w.in_packets.1);
             }
             if e.heuristic {
-                s.push_str(" (heuristic)");
+                s.push_str(w.heuristic);
             }
         }
         Event::WsMessage(e) => {
             let _ = write!(
                 s,
-                "conn {} {} WS {} message",
+                "{} {} {} WS {}{}",
+                w.conn,
                 e.conn,
-                arrow(e.dir),
-                e.opcode.as_str()
+                arrow(w, e.dir),
+                e.opcode.as_str(),
+                w.message
             );
             if e.frames > 1 {
-                let _ = write!(s, " in {} frames", e.frames);
+                let _ = write!(s, "{}{}{}", w.in_frames.0, e.frames, w.in_frames.1);
             }
-            let _ = write!(s, ", {} bytes", e.len);
+            let _ = write!(s, "{}{}{}", w.bytes.0, e.len, w.bytes.1);
             if e.compressed {
-                let _ = write!(s, " (compressed {} → inflated {})", e.wire_len, e.len);
+                let (a, b, c) = w.compressed;
+                let _ = write!(s, "{a}{}{b}{}{c}", e.wire_len, e.len);
             }
             if let Some(err) = &e.inflate_error {
-                let _ = write!(s, " — could not inflate: {}", escape_for_terminal(err));
+                let _ = write!(s, "{}{}", w.not_inflated, escape_for_terminal(err));
             } else if let Some(c) = e.close_code {
-                let _ = write!(s, ": code {c}");
+                let _ = write!(s, "{}{c}", w.close_code);
                 if let Some(r) = &e.close_reason {
                     let _ = write!(s, " \"{}\"", escape_for_terminal(r));
                 }
@@ -333,47 +497,66 @@ fn push_summary(s: &mut String, ev: &Event) {
                 } else {
                     ""
                 };
-                let _ = write!(s, ": \"{}{cut}\"", escape_for_terminal(preview));
+                let _ = write!(s, "{}\"{}{cut}\"", w.colon, escape_for_terminal(preview));
             } else if !e.data.is_empty() {
                 let n = e.data.len().min(32);
-                let _ = write!(s, ": {}", bytes_for_terminal(&e.data[..n]));
+                let bytes = bytes_for_terminal(&e.data[..n]);
+                // In Chinese captured bytes stand in quotes, apart from the words around them.
+                let _ = match lang {
+                    Lang::En => write!(s, "{}{bytes}", w.colon),
+                    Lang::Zh => write!(s, "{}“{bytes}”", w.colon),
+                };
             }
         }
         Event::Note(e) => {
+            let text = crate::teach::decoder_words::sentence(lang, &e.text);
             let _ = write!(
                 s,
-                "{}: {} [{}]",
-                e.level.as_str(),
-                escape_for_terminal(&e.text),
+                "{}{}{} [{}]",
+                level(lang, e.level),
+                w.colon,
+                escape_for_terminal(&text),
                 e.code
             );
             if let Some(c) = e.conn {
-                let _ = write!(s, " (conn {c})");
+                match lang {
+                    Lang::En => {
+                        let _ = write!(s, " (conn {c})");
+                    }
+                    Lang::Zh => {
+                        let _ = write!(s, "（连接 {c}）");
+                    }
+                }
             }
         }
         Event::App(e) => {
-            let _ = write!(
-                s,
-                "conn {} {} {}",
-                e.conn,
-                arrow(e.dir),
-                super::app::summary(e)
-            );
+            let _ = write!(s, "{} {} {} ", w.conn, e.conn, arrow(w, e.dir));
+            super::app::push_summary(s, e, lang);
         }
         Event::Tls(e) => {
-            let _ = write!(s, "conn {} {} TLS {}", e.conn, arrow(e.dir), tls_summary(e));
+            let _ = write!(
+                s,
+                "{} {} {} TLS {}",
+                w.conn,
+                e.conn,
+                arrow(w, e.dir),
+                crate::teach::tls_words::summary(lang, e)
+            );
         }
         Event::TlsSession(e) => {
             let _ = write!(
                 s,
-                "conn {} TLS session {} {}: {}",
+                "{} {} {} {} {}{}{}",
+                w.conn,
                 e.conn,
+                w.tls_session,
                 e.version,
                 escape_for_terminal(&e.cipher),
+                w.colon,
                 if e.decrypted {
-                    "decrypted with the key log"
+                    w.decrypted
                 } else {
-                    "encrypted (no keys)"
+                    w.encrypted
                 }
             );
         }

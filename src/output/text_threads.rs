@@ -51,8 +51,9 @@ pub struct ThreadedText<W: Write> {
 }
 
 impl<W: Write> ThreadedText<W> {
-    /// `lang`: narrate in this language (None: summary lines only).
-    pub fn new(out: W, lang: Option<Lang>, workers: usize) -> Self {
+    /// `lang`: narrate in this language (None: summary lines only); `summary`: the language
+    /// of the summary lines.
+    pub fn new(out: W, lang: Option<Lang>, summary: Lang, workers: usize) -> Self {
         let workers = (0..workers.max(1))
             .map(|i| {
                 let (tx, wrx) = sync_channel::<Chunk>(DEPTH);
@@ -61,7 +62,7 @@ impl<W: Write> ThreadedText<W> {
                     .name(format!("text-{i}"))
                     .spawn(move || {
                         for mut c in wrx {
-                            make_text(&mut c, lang);
+                            make_text(&mut c, lang, summary);
                             if wtx.send(c).is_err() {
                                 break;
                             }
@@ -148,13 +149,13 @@ impl<W: Write> ThreadedText<W> {
 }
 
 /// The text of a chunk's events, as `TextWriter` would write them.
-fn make_text(c: &mut Chunk, lang: Option<Lang>) {
+fn make_text(c: &mut Chunk, lang: Option<Lang>, summary: Lang) {
     for (ev, facts) in c.events.iter().zip(&c.facts) {
         let sentences = match (lang, ev) {
             (_, Event::Note(_)) | (None, _) => None,
             (Some(lang), _) => Some(narrate_from(ev, facts, lang)),
         };
-        push_lines(&mut c.text, ev, sentences);
+        push_lines(&mut c.text, ev, summary, sentences);
     }
 }
 

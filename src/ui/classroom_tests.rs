@@ -306,6 +306,7 @@ fn english_words(s: &str) -> Vec<String> {
         "upgrade",
         "true",
         "false",
+        "null",
         "raw",
         "ws",
         "wss",
@@ -595,4 +596,41 @@ fn the_accept_computation_fits_80x24() {
             "{lang}: the server's value and verdict\n{screen}"
         );
     }
+}
+
+/// `decode --lang zh` (and `--brief --lang zh`): the summary line of every event of every
+/// capture is Chinese but for the protocol's tokens and captured text, as the screen is.
+#[test]
+fn the_chinese_text_log_has_no_untranslated_words() {
+    use crate::output::text::TextWriter;
+    let mut found = std::collections::BTreeSet::new();
+    let mut lines = 0;
+    for e in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/captures")).unwrap() {
+        let p = e.unwrap().path();
+        if !matches!(
+            p.extension().and_then(|x| x.to_str()),
+            Some("pcap" | "pcapng")
+        ) {
+            continue;
+        }
+        let b = super::decode_all(&std::fs::read(&p).unwrap()).unwrap();
+        let mut w = TextWriter::new(Vec::new()).summaries_in(Lang::Zh);
+        for ev in &b.events {
+            w.write_event(ev);
+        }
+        let text = String::from_utf8(std::mem::take(w.out_mut())).unwrap();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        for l in text.lines() {
+            lines += 1;
+            for word in english_words(l) {
+                found.insert(format!("{name}: {word:?} in {l:?}"));
+            }
+        }
+    }
+    assert!(lines > 10_000, "{lines} summary lines");
+    assert!(
+        found.is_empty(),
+        "untranslated:\n{}",
+        found.into_iter().take(60).collect::<Vec<_>>().join("\n")
+    );
 }
