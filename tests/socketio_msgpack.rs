@@ -8,37 +8,10 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use wslens::event::{AppMessage, AppProto, Dir, Event};
-
-fn apps(evs: &[Event]) -> Vec<&AppMessage> {
-    evs.iter()
-        .filter_map(|e| match e {
-            Event::App(a) => Some(&**a),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The peers' `{"binary":n,"sha256":h}` is wslens' `{"_binary":n,"sha256":h}`.
-fn peer_args(v: &Value) -> Value {
-    match v {
-        Value::Object(o) if o.contains_key("binary") && o.contains_key("sha256") => {
-            serde_json::json!({"_binary": o["binary"], "sha256": o["sha256"]})
-        }
-        Value::Object(o) => {
-            Value::Object(o.iter().map(|(k, v)| (k.clone(), peer_args(v))).collect())
-        }
-        Value::Array(a) => Value::Array(a.iter().map(peer_args).collect()),
-        other => other.clone(),
-    }
-}
+use wslens::event::{AppMessage, AppProto, Dir};
 
 fn log_lines() -> Vec<Value> {
-    let text = std::fs::read_to_string(capture("socketio-msgpack.peers.ndjson")).unwrap();
-    text.lines()
-        .skip(1)
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    peer_log("socketio-msgpack.peers.ndjson")
 }
 
 type Row = (String, String, String, Option<String>, Value);

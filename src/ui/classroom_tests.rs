@@ -394,21 +394,12 @@ fn the_chinese_screen_has_no_untranslated_words() {
     use super::detail::LineKind;
     let mut found = std::collections::BTreeSet::new();
     let mut labels = std::collections::BTreeSet::new();
-    for e in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/captures")).unwrap() {
-        let p = e.unwrap().path();
-        if !matches!(
-            p.extension().and_then(|x| x.to_str()),
-            Some("pcap" | "pcapng")
-        ) {
-            continue;
-        }
-        let b = super::decode_all(&std::fs::read(&p).unwrap()).unwrap();
+    for (name, b) in bundled_captures() {
         let mut m = Model::new("x".into(), ThemeName::Dark, false);
         update(&mut m, Msg::Resize(100, 30));
         update(&mut m, Msg::Feed(super::feed::Feed::Batch(b)));
         update(&mut m, Msg::Feed(super::feed::Feed::Done));
         m.set_lang(Lang::Zh);
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
         // The screen's fixed words: header, list heading, pane titles, footer, help.
         // Under every layer filter and one arrow per layer (`x`), as the titles say.
         for _ in 0..6 {
@@ -598,6 +589,22 @@ fn the_accept_computation_fits_80x24() {
     }
 }
 
+/// Every bundled capture (file name, decoded).
+fn bundled_captures() -> Vec<(String, super::feed::Batch)> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/captures")).unwrap() {
+        let p = e.unwrap().path();
+        if matches!(
+            p.extension().and_then(|x| x.to_str()),
+            Some("pcap" | "pcapng")
+        ) {
+            let b = super::decode_all(&std::fs::read(&p).unwrap()).unwrap();
+            v.push((p.file_name().unwrap().to_string_lossy().into_owned(), b));
+        }
+    }
+    v
+}
+
 /// `decode --lang zh` (and `--brief --lang zh`): the summary line of every event of every
 /// capture is Chinese but for the protocol's tokens and captured text, as the screen is.
 #[test]
@@ -605,21 +612,12 @@ fn the_chinese_text_log_has_no_untranslated_words() {
     use crate::output::text::TextWriter;
     let mut found = std::collections::BTreeSet::new();
     let mut lines = 0;
-    for e in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/captures")).unwrap() {
-        let p = e.unwrap().path();
-        if !matches!(
-            p.extension().and_then(|x| x.to_str()),
-            Some("pcap" | "pcapng")
-        ) {
-            continue;
-        }
-        let b = super::decode_all(&std::fs::read(&p).unwrap()).unwrap();
+    for (name, b) in bundled_captures() {
         let mut w = TextWriter::new(Vec::new()).summaries_in(Lang::Zh);
         for ev in &b.events {
             w.write_event(ev);
         }
         let text = String::from_utf8(std::mem::take(w.out_mut())).unwrap();
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
         for l in text.lines() {
             lines += 1;
             for word in english_words(l) {

@@ -135,3 +135,38 @@ pub fn sha(b: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(b).into()
 }
+
+/// The application messages among `evs`.
+pub fn apps(evs: &[Event]) -> Vec<&wslens::event::AppMessage> {
+    evs.iter()
+        .filter_map(|e| match e {
+            Event::App(a) => Some(&**a),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Socket.IO peers log a binary argument as `{"binary":n,"sha256":h}`; wslens writes
+/// `{"_binary":n,"sha256":h}`.
+pub fn peer_args(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(o) if o.contains_key("binary") && o.contains_key("sha256") => {
+            serde_json::json!({"_binary": o["binary"], "sha256": o["sha256"]})
+        }
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), peer_args(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(peer_args).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A recording's peer log (`NAME.peers.ndjson`), without its first line (the description).
+pub fn peer_log(name: &str) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(capture(name)).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
