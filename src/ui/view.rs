@@ -502,13 +502,10 @@ fn detail_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         f.render_widget(p, inner);
         return;
     }
-    let lines: Vec<Line> = m
-        .detail
-        .lines
-        .iter()
-        .enumerate()
-        .skip(m.detail_offset)
+    // Only the rows on screen are made (a whole payload's views can have millions).
+    let lines: Vec<Line> = (m.detail_offset..m.detail.len())
         .take(inner.height as usize)
+        .filter_map(|i| m.detail.line(i).map(|l| (i, l)))
         .map(|(i, l)| {
             let style = match l.kind {
                 LineKind::Heading => th.title,

@@ -1,0 +1,252 @@
+//! Whole payloads in the detail pane, on real recordings whose messages are longer than the
+//! UI's preview: the loaded bytes are the ones the peers logged (their SHA-256) and the ones
+//! `wslens export --messages` writes, and the pane shows the message's last bytes.
+
+use super::full_payload::{FullPayload, FullState, Origin};
+use super::model::{Focus, Model, Msg, update};
+use super::theme::ThemeName;
+use crate::event::{Dir, Event};
+use crate::teach::Lang;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::path::PathBuf;
+
+fn capture(name: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/captures")).join(name)
+}
+
+/// The UI on a capture file, as `wslens FILE` opens it (whole payloads read from the file).
+fn open(name: &str, w: u16, h: u16) -> Model {
+    let p = capture(name);
+    let b = super::decode_all(&std::fs::read(&p).unwrap()).unwrap();
+    let mut m = Model::new(name.into(), ThemeName::Dark, false);
+    update(&mut m, Msg::Resize(w, h));
+    update(&mut m, Msg::Feed(super::feed::Feed::Batch(b)));
+    update(&mut m, Msg::Feed(super::feed::Feed::Done));
+    m.full_origin = Some(Origin::File(p, crate::tls::KeyStore::default()));
+    m
+}
+
+fn key(m: &mut Model, k: KeyCode) {
+    update(m, Msg::Key(KeyEvent::new(k, KeyModifiers::NONE)));
+}
+
+/// The `n`th data message of at least `len` bytes in direction `dir`.
+fn long_message(m: &Model, dir: Dir, len: u64) -> usize {
+    m.store
+        .events
+        .iter()
+        .position(|e| matches!(e, Event::WsMessage(x) if x.dir == dir && x.len >= len))
+        .expect("the capture has a long message")
+}
+
+/// The whole payload as the peers' libraries logged it: its SHA-256, in hex.
+fn peers_sha(name: &str, dir: Dir, len: u64) -> String {
+    let log = std::fs::read_to_string(capture(name)).unwrap();
+    log.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["dir"] == dir.as_str() && v["len"] == len && v["action"] == "sent")
+        .and_then(|v| v["sha256"].as_str().map(str::to_string))
+        .expect("the peers logged the message")
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// What `wslens export --messages` writes for this capture (the same code as the command).
+fn exported(name: &str) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use crate::decoder::{DecodeOptions, Decoder};
+    let dir = std::env::temp_dir().join(format!("wslens-f26-{}-{name}", std::process::id()));
+    let mut files = crate::export::MessageFiles::new(&dir).unwrap();
+    let mut dec = Decoder::new(DecodeOptions {
+        limits: crate::export::full_limits(64 << 20),
+        ..Default::default()
+    });
+    let keys = dec.tls_keys();
+    let mut sink = |ev: Event| {
+        if let Some(m) = crate::export::message(&ev) {
+            files.message(m).unwrap();
+        }
+    };
+    crate::capture::with_secrets(
+        move |ty, t| {
+            if ty == crate::tls::DSB_TLS_KEY_LOG {
+                keys.add_text(t)
+            }
+        },
+        || crate::capture::read_file(&capture(name), |p| dec.packet(&p, &mut sink)),
+    )
+    .unwrap();
+    dec.finish(&mut sink);
+    let mut out = std::collections::BTreeMap::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        out.insert(
+            p.file_name().unwrap().to_string_lossy().into_owned(),
+            std::fs::read(&p).unwrap(),
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+/// The whole payload loaded for the selected message.
+fn loaded(m: &Model) -> Vec<u8> {
+    match m.full.as_ref().map(|f| &f.2) {
+        Some(FullState::Ready(p)) => match &**p {
+            FullPayload::Msg { body, .. } => body.bytes.to_vec(),
+            _ => panic!("not a message"),
+        },
+        _ => panic!("not loaded"),
+    }
+}
+
+/// Whether the screen shows the hex row of the payload's last bytes, as the hex view prints
+/// it at any of its widths (16, 8, 4 or 2 bytes to a row).
+fn shows_last_hex_row(screen: &str, b: &[u8]) -> bool {
+    let digits = format!("{:x}", b.len() - 1).len().max(4);
+    [16, 8, 4, 2].iter().any(|n| {
+        let at = (b.len() - 1) / n * n;
+        let row: Vec<String> = b[at..].iter().map(|x| format!("{x:02x}")).collect();
+        screen.contains(&format!("{at:0digits$x}  {}", row.join(" ")))
+    })
+}
+
+/// Whether the screen shows the base64 view's last row (rows of 3 to 48 bytes).
+fn shows_last_base64_row(screen: &str, b: &[u8]) -> bool {
+    use base64::Engine as _;
+    (1..=16).any(|k| {
+        let per = 3 * k;
+        let at = (b.len() - 1) / per * per;
+        screen.contains(&base64::engine::general_purpose::STANDARD.encode(&b[at..]))
+    })
+}
+
+#[test]
+fn a_long_tls_message_is_loaded_whole_and_its_last_bytes_shown() {
+    // wss:// with KeyUpdates: a 40,000-byte binary message each way (the client's masked),
+    // decrypted with the keys embedded in the pcapng.
+    let name = "tls13-keyupdate.pcapng";
+    let files = exported(name);
+    for (dir, file) in [
+        (Dir::C2S, "conn1-c2s-000005.bin"),
+        (Dir::S2C, "conn1-s2c-000005.bin"),
+    ] {
+        for (w, h) in [(80, 24), (100, 30)] {
+            let mut m = open(name, w, h);
+            let i = long_message(&m, dir, 40_000);
+            m.select(i);
+            // Before the load finishes the pane says so, with the preview's views.
+            let screen = super::tests::render(&m, w, h);
+            assert!(
+                m.full.is_some() && matches!(m.full.as_ref().unwrap().2, FullState::Loading(_)),
+                "a cut preview starts a load"
+            );
+            let _ = screen;
+            m.wait_full_payload();
+            let whole = loaded(&m);
+            assert_eq!(whole.len(), 40_000);
+            let peers = peers_sha("tls13-keyupdate.peers.ndjson", dir, 40_000);
+            assert_eq!(hex(&crate::sha::sha256(&whole)), peers);
+            assert_eq!(
+                files.get(file),
+                Some(&whole),
+                "as export --messages writes it"
+            );
+            // End in the detail pane: the last rows, the payload's last bytes among them.
+            m.focus = Focus::Detail;
+            key(&mut m, KeyCode::End);
+            let screen = super::tests::render(&m, w, h);
+            // The base64 view is last; its last row encodes the last bytes.
+            assert!(shows_last_base64_row(&screen, &whole), "{screen}");
+            assert!(!screen.contains("first 256"), "{screen}");
+        }
+    }
+}
+
+#[test]
+fn a_three_mib_message_is_shown_whole_and_scrolls_to_its_end() {
+    // node's ws echoing 3 MiB: the detail has ~200k hex rows and ~65k base64 rows, made only
+    // when drawn.
+    let name = "echo-node.pcap";
+    let len = 3 * 1024 * 1024;
+    let mut m = open(name, 100, 30);
+    let i = long_message(&m, Dir::S2C, len);
+    m.select(i);
+    m.wait_full_payload();
+    let whole = loaded(&m);
+    assert_eq!(
+        hex(&crate::sha::sha256(&whole)),
+        peers_sha("echo-node.peers.ndjson", Dir::S2C, len)
+    );
+    assert!(m.detail.len() > (len / 16) as usize);
+    m.focus = Focus::Detail;
+    // Page down from the top reaches the hex rows (scrolling past the selectable lines).
+    for _ in 0..20 {
+        key(&mut m, KeyCode::Down);
+    }
+    assert!(m.detail_offset > 0);
+    key(&mut m, KeyCode::End);
+    let screen = super::tests::render(&m, 100, 30);
+    // The base64 view comes last: its last row encodes the last bytes.
+    assert!(shows_last_base64_row(&screen, &whole), "{screen}");
+    // Back up to the hex view's last row: just above the base64 heading.
+    let b64 = (0..m.detail.len())
+        .rev()
+        .find(|&k| m.detail.line(k).unwrap().text == "Payload as base64")
+        .unwrap();
+    m.detail_offset = b64 - 5;
+    let screen = super::tests::render(&m, 100, 30);
+    assert!(shows_last_hex_row(&screen, &whole), "{screen}");
+}
+
+#[test]
+fn chinese_notes_and_a_live_source_keeps_the_preview_with_a_note() {
+    let name = "tls13-keyupdate.pcapng";
+    let mut m = open(name, 100, 30);
+    m.set_lang(Lang::Zh);
+    // No file to read again (a live capture): the preview, and why.
+    m.full_origin = None;
+    let i = long_message(&m, Dir::S2C, 40_000);
+    m.select(i);
+    assert!(matches!(
+        m.full.as_ref().map(|f| &f.2),
+        Some(FullState::Unavailable)
+    ));
+    let all: String = (0..m.detail.len())
+        .map(|k| m.detail.line(k).unwrap().text.clone() + "\n")
+        .collect();
+    assert!(all.contains("实时抓包"), "{all}");
+    assert!(all.contains("40000 字节中的前 256 字节"), "{all}");
+    // From the file: loading, then the whole payload.
+    let mut m = open(name, 100, 30);
+    m.set_lang(Lang::Zh);
+    m.select(i);
+    let all: String = (0..m.detail.len())
+        .map(|k| m.detail.line(k).unwrap().text.clone() + "\n")
+        .collect();
+    assert!(
+        all.contains("正在从文件读取完整载荷（40000 字节）"),
+        "{all}"
+    );
+    m.wait_full_payload();
+    let all: String = (0..m.detail.len())
+        .map(|k| m.detail.line(k).unwrap().text.clone() + "\n")
+        .collect();
+    assert!(!all.contains("正在从文件读取"), "{all}");
+    assert!(all.contains("载荷（base64）"));
+    assert!(!all.contains("字节中的前"), "{all}");
+}
+
+#[test]
+fn a_short_message_starts_no_load() {
+    let mut m = open("tls13-keyupdate.pcapng", 100, 30);
+    let i = m
+        .store
+        .events
+        .iter()
+        .position(|e| matches!(e, Event::WsMessage(x) if x.len < 100 && x.len > 0))
+        .unwrap();
+    m.select(i);
+    assert!(m.full.is_none());
+}
