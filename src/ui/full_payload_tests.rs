@@ -250,3 +250,158 @@ fn a_short_message_starts_no_load() {
     m.select(i);
     assert!(m.full.is_none());
 }
+
+/// The UI on a capture decoded with smaller previews than its own (`text` bytes of text,
+/// `binary` of binary), so that the messages of a recording longer than them are cut as a
+/// longer message would be with the UI's previews.
+fn open_cut(name: &str, text: usize, binary: usize) -> Model {
+    use crate::decoder::{DecodeOptions, Decoder};
+    let p = capture(name);
+    let mut opts = DecodeOptions::default();
+    opts.limits.message_preview = text;
+    opts.limits.binary_preview = binary;
+    opts.limits.frame_preview = 64;
+    let mut dec = Decoder::new(opts);
+    let keys = dec.tls_keys();
+    let mut b = super::feed::Batch::default();
+    let mut events = Vec::new();
+    crate::capture::with_secrets(
+        move |ty, t| {
+            if ty == crate::tls::DSB_TLS_KEY_LOG {
+                keys.add_text(t)
+            }
+        },
+        || {
+            crate::capture::read_file(&p, |pk| {
+                b.push_packet(pk.num, pk.ts_ns, pk.linktype, pk.orig_len, pk.data);
+                dec.packet(&pk, &mut |ev| events.push(ev));
+            })
+        },
+    )
+    .unwrap();
+    dec.finish(&mut |ev| events.push(ev));
+    b.events = events;
+    let mut m = Model::new(name.into(), ThemeName::Dark, false);
+    update(&mut m, Msg::Resize(100, 30));
+    update(&mut m, Msg::Feed(super::feed::Feed::Batch(b)));
+    update(&mut m, Msg::Feed(super::feed::Feed::Done));
+    m.full_origin = Some(Origin::File(p, crate::tls::KeyStore::default()));
+    m
+}
+
+#[test]
+fn inflated_messages_come_out_whole_in_plain_and_tls_captures() {
+    // permessage-deflate: a 4000-byte text message compressed on the wire, in the clear and
+    // inside TLS 1.2; with a 1000-byte preview it is cut, and loaded whole it is what the
+    // peers sent (the client's frames masked, then compressed, then decrypted).
+    for (name, log) in [
+        ("deflate.pcap", "deflate.peers.ndjson"),
+        ("tls12-gcm.pcapng", "tls12-gcm.peers.ndjson"),
+    ] {
+        let files = exported(name);
+        for dir in [Dir::C2S, Dir::S2C] {
+            let mut m = open_cut(name, 1000, 16);
+            let i = long_message(&m, dir, 4000);
+            let Event::WsMessage(pre) = &m.store.events[i] else {
+                unreachable!()
+            };
+            assert!(
+                pre.compressed && pre.text_truncated,
+                "{name}: cut and inflated"
+            );
+            m.select(i);
+            m.wait_full_payload();
+            let whole = loaded(&m);
+            assert_eq!(whole.len(), 4000, "{name}");
+            assert_eq!(hex(&crate::sha::sha256(&whole)), peers_sha(log, dir, 4000));
+            assert!(
+                files.values().any(|f| *f == whole),
+                "{name}: as export writes it"
+            );
+            // The text view's last row is the text's end.
+            m.focus = Focus::Detail;
+            key(&mut m, KeyCode::End);
+            let screen = super::tests::render(&m, 100, 30);
+            let text = String::from_utf8(whole.clone()).unwrap();
+            let tail: String = text
+                .chars()
+                .rev()
+                .take(8)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            assert!(
+                screen.contains(tail.trim_end()),
+                "{name}: {tail:?} not in\n{screen}"
+            );
+            assert!(
+                (0..m.detail.len()).any(|k| m.detail.line(k).unwrap().text == "Payload as text")
+            );
+            // The note that the view shows only the first 1000 bytes is gone.
+            assert!(!screen.contains("first 1000"), "{screen}");
+        }
+    }
+}
+
+#[test]
+fn an_application_message_over_a_cut_message_is_decoded_whole() {
+    // Socket.IO with the msgpack parser: a 1061-byte binary event. With 300-byte previews the
+    // event cannot be read from the preview; loaded whole it is the event the UI shows with its
+    // own (64 KiB) previews, arguments and all.
+    let name = "socketio-msgpack.pcap";
+    let mut m = open_cut(name, 300, 16);
+    let (i, pkt) = m
+        .store
+        .events
+        .iter()
+        .enumerate()
+        .find_map(|(i, e)| match e {
+            Event::WsMessage(x) if x.len == 1061 => Some((i, x.pkt)),
+            _ => None,
+        })
+        .unwrap();
+    let app = (i..m.store.events.len())
+        .find(|&k| matches!(&m.store.events[k], Event::App(a) if a.pkt == pkt))
+        .unwrap();
+    m.select(app);
+    m.wait_full_payload();
+    let Some(FullState::Ready(p)) = m.full.as_ref().map(|f| &f.2) else {
+        panic!("loaded")
+    };
+    let FullPayload::App(whole) = &**p else {
+        panic!("an application message")
+    };
+    // The same event as with the UI's own previews.
+    let b = super::decode_all(&std::fs::read(capture(name)).unwrap()).unwrap();
+    let want = b
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::App(a) if a.pkt == pkt => Some(a),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(whole.kind, want.kind);
+    assert_eq!(whole.name, want.name);
+    assert_eq!(whole.args, want.args);
+    // From the preview alone it was not that event.
+    let Event::App(cut) = &m.store.events[app] else {
+        unreachable!()
+    };
+    assert_ne!((cut.kind, &cut.name), (want.kind, &want.name));
+    let all: String = (0..m.detail.len())
+        .map(|k| m.detail.line(k).unwrap().text.clone() + "\n")
+        .collect();
+    assert!(
+        all.contains(&format!("name: {}", want.name.as_deref().unwrap())),
+        "{all}"
+    );
+    // And the message itself, selected, has its MessagePack tree whole.
+    m.select(i);
+    m.wait_full_payload();
+    let all: String = (0..m.detail.len())
+        .map(|k| m.detail.line(k).unwrap().text.clone() + "\n")
+        .collect();
+    assert!(all.contains("Payload as MessagePack"), "{all}");
+}
