@@ -94,6 +94,11 @@ impl Detail {
         self.len() == 0
     }
 
+    /// Whether a payload's hex and text or base64 views follow the lines.
+    pub fn has_payload_rows(&self) -> bool {
+        self.rows.is_some()
+    }
+
     /// Line `i` of the pane (a payload view's row is made here).
     pub fn line(&self, i: usize) -> Option<Cow<'_, Line>> {
         match self.lines.get(i) {

@@ -492,6 +492,13 @@ fn detail_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         }
         None => format!(" {} ", text(m.lang(), Msg::UiDetail)),
     };
+    // A payload's views can run to millions of rows: say where in them the pane is.
+    let h = r.height.saturating_sub(1) as usize;
+    let title = if m.detail.has_payload_rows() && m.detail.len() > h {
+        format!("{title}[{}/{}] ", m.detail_offset + 1, m.detail.len())
+    } else {
+        title
+    };
     let block = pane(title, m.focus == Focus::Detail, th, false);
     let inner = block.inner(r);
     f.render_widget(block, r);
