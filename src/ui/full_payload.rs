@@ -3,9 +3,13 @@
 //! its whole payload is loaded on demand: the capture is decoded again on a background thread,
 //! with previews as large as the messages (the limits `wslens export` uses, so inflated,
 //! unmasked and decrypted payloads come out whole the same way), up to the packet that
-//! completed the message, and that message is sent back. Reading stops there; nothing else is
-//! kept. The UI draws "loading…" meanwhile and never waits.
+//! completed the message, and that message is sent back. For a WebSocket message only its
+//! connection's packets are decoded, read from the file by their offsets (a message's layers —
+//! TCP, TLS, HTTP, WebSocket, deflate — are all within its connection); an application message
+//! (whose session can span connections: Engine.IO polling, then WebSocket) has the file decoded
+//! up to its packet. Nothing else is kept. The UI draws "loading…" meanwhile and never waits.
 
+use super::feed::PacketRec;
 use super::payload_rows::PayloadBody;
 use super::store::Store;
 use crate::decoder::{DecodeOptions, Decoder};
@@ -170,15 +174,103 @@ pub fn is_cut(m: &WsMessage) -> bool {
         && !crate::export::is_whole(m)
 }
 
-/// Start loading `t` from `origin` on a background thread.
-pub fn spawn(origin: Origin, t: Target) -> Load {
+/// Where in the file the packets of the target's connection are, up to the packet that
+/// completed it: the only packets a WebSocket message needs decoded again. None when some are
+/// not in the file (read from a pipe, or the built-in capture) or the target is an application
+/// message.
+pub fn conn_packets(store: &Store, t: &Target) -> Option<Vec<PacketRec>> {
+    if t.app || store.file.is_none() {
+        return None;
+    }
+    let c = store.conn(t.conn)?;
+    let mut nums: Vec<PktNum> = c
+        .events
+        .iter()
+        .filter_map(|&i| store.events.get(i as usize)?.pkt())
+        .filter(|&n| n <= t.pkt)
+        .collect();
+    nums.sort_unstable();
+    nums.dedup();
+    nums.into_iter()
+        .map(|n| {
+            let i = store.packets.binary_search_by_key(&n, |p| p.num).ok()?;
+            store.packets.get(i).filter(|p| p.in_file).cloned()
+        })
+        .collect()
+}
+
+/// Start loading `t` from `origin` on a background thread (from the file offsets of
+/// `packets` when given, see [`conn_packets`]).
+pub fn spawn(origin: Origin, t: Target, packets: Option<Vec<PacketRec>>) -> Load {
     let (tx, rx) = std::sync::mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
     let stop2 = stop.clone();
     std::thread::spawn(move || {
-        let _ = tx.send(load(&origin, t, &stop2));
+        let res = match (&origin, packets) {
+            (Origin::File(path, keys), Some(p)) => load_conn(path, keys, t, &p, &stop2),
+            _ => load(&origin, t, &stop2),
+        };
+        let _ = tx.send(res);
     });
     Load { rx, stop }
+}
+
+fn decoder(keys: crate::tls::KeyStore) -> Decoder {
+    Decoder::new(DecodeOptions {
+        limits: crate::export::full_limits(FULL_CAP),
+        tls_keys: keys,
+        ..DecodeOptions::default()
+    })
+}
+
+/// Decode one connection's packets again, read by their offsets. Its events carry the
+/// connection id this decoder gives it (it sees no other), so the target is matched by
+/// direction, packet and rank alone. The keys are those the file was opened with, including
+/// any its pcapng embedded (read into the same shared store when it was opened).
+fn load_conn(
+    path: &std::path::Path,
+    keys: &crate::tls::KeyStore,
+    t: Target,
+    packets: &[PacketRec],
+    stop: &AtomicBool,
+) -> Result<FullPayload, String> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut dec = decoder(keys.clone());
+    let mut seen = 0;
+    let mut found: Option<Event> = None;
+    let mut buf = Vec::new();
+    let mut sink = |ev: Event| {
+        if found.is_none()
+            && let Event::WsMessage(m) = &ev
+            && m.dir == t.dir
+            && m.pkt == t.pkt
+        {
+            if seen == t.nth {
+                found = Some(ev);
+            } else {
+                seen += 1;
+            }
+        }
+    };
+    for r in packets {
+        if stop.load(Ordering::Relaxed) {
+            return Err("stopped".into());
+        }
+        buf.resize(r.len as usize, 0);
+        file.read_exact_at(&mut buf, r.off)
+            .map_err(|e| format!("reading packet {}: {e}", r.num))?;
+        let p = crate::capture::Packet {
+            num: r.num,
+            ts_ns: r.ts_ns,
+            linktype: r.linktype,
+            data: &buf,
+            orig_len: r.orig_len,
+        };
+        dec.packet(&p, &mut sink);
+    }
+    dec.finish(&mut sink);
+    Ok(whole(found))
 }
 
 /// Decode the capture again, up to the packet that completed the target, with whole payloads.
@@ -187,11 +279,7 @@ pub fn load(origin: &Origin, t: Target, stop: &AtomicBool) -> Result<FullPayload
         Origin::File(_, k) => k.clone(),
         Origin::Bytes(_) => crate::tls::KeyStore::default(),
     };
-    let mut dec = Decoder::new(DecodeOptions {
-        limits: crate::export::full_limits(FULL_CAP),
-        tls_keys: keys.clone(),
-        ..DecodeOptions::default()
-    });
+    let mut dec = decoder(keys.clone());
     let mut seen = 0;
     // Read by the sink and after reading; one thread, so a RefCell.
     let found: std::cell::RefCell<Option<Event>> = Default::default();
@@ -240,7 +328,12 @@ pub fn load(origin: &Origin, t: Target, stop: &AtomicBool) -> Result<FullPayload
         // A message held until the end of the capture (an unfinished one) is sent by finish.
         dec.finish(&mut sink);
     }
-    Ok(match found.into_inner() {
+    Ok(whole(found.into_inner()))
+}
+
+/// What a load found, made ready for the views.
+fn whole(found: Option<Event>) -> FullPayload {
+    match found {
         Some(Event::WsMessage(mut m)) => {
             let bytes: Arc<[u8]> = match m.text.take() {
                 Some(s) => {
@@ -255,5 +348,5 @@ pub fn load(origin: &Origin, t: Target, stop: &AtomicBool) -> Result<FullPayload
         }
         Some(Event::App(a)) => FullPayload::App(*a),
         _ => FullPayload::Missing,
-    })
+    }
 }

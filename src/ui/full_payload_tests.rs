@@ -17,12 +17,19 @@ fn capture(name: &str) -> PathBuf {
 /// The UI on a capture file, as `wslens FILE` opens it (whole payloads read from the file).
 fn open(name: &str, w: u16, h: u16) -> Model {
     let p = capture(name);
-    let b = super::decode_all(&std::fs::read(&p).unwrap()).unwrap();
+    let keys = crate::tls::KeyStore::default();
+    let rx = super::source::spawn_file(p.clone(), keys.clone());
     let mut m = Model::new(name.into(), ThemeName::Dark, false);
     update(&mut m, Msg::Resize(w, h));
-    update(&mut m, Msg::Feed(super::feed::Feed::Batch(b)));
-    update(&mut m, Msg::Feed(super::feed::Feed::Done));
-    m.full_origin = Some(Origin::File(p, crate::tls::KeyStore::default()));
+    m.store.file = std::fs::File::open(&p).ok();
+    for f in rx {
+        let end = matches!(f, super::feed::Feed::Done | super::feed::Feed::Error(_));
+        update(&mut m, Msg::Feed(f));
+        if end {
+            break;
+        }
+    }
+    m.full_origin = Some(Origin::File(p, keys));
     m
 }
 
@@ -135,6 +142,9 @@ fn a_long_tls_message_is_loaded_whole_and_its_last_bytes_shown() {
         for (w, h) in [(80, 24), (100, 30)] {
             let mut m = open(name, w, h);
             let i = long_message(&m, dir, 40_000);
+            // Only the connection's packets are decoded again, read by their offsets.
+            let (_, t) = super::full_payload::target(&m.store, i).unwrap();
+            assert!(super::full_payload::conn_packets(&m.store, &t).is_some());
             m.select(i);
             // Before the load finishes the pane says so, with the preview's views.
             let screen = super::tests::render(&m, w, h);

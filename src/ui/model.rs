@@ -823,7 +823,9 @@ impl Model {
             return;
         }
         let state = match &self.full_origin {
-            Some(o) => FullState::Loading(fp::spawn(o.clone(), t)),
+            Some(o) => {
+                FullState::Loading(fp::spawn(o.clone(), t, fp::conn_packets(&self.store, &t)))
+            }
             None => FullState::Unavailable,
         };
         self.full = Some((c, t, state));
