@@ -195,14 +195,15 @@ pub fn payload_lines(
     if m.inflate_error.is_some() || m.opcode.is_control() {
         return None;
     }
+    // A loaded payload's tree is borrowed (it can be large); a preview's is parsed here.
     let (body, tree) = match body {
-        Some((b, t)) => (b, t.cloned()),
+        Some((b, t)) => (b, t.map(std::borrow::Cow::Borrowed)),
         None => {
             let bytes = payload_bytes(m);
             if bytes.is_empty() {
                 return None;
             }
-            let tree = payload_tree(m, bytes);
+            let tree = payload_tree(m, bytes).map(std::borrow::Cow::Owned);
             (
                 Arc::new(PayloadBody::new(bytes.into(), m.text.is_some())),
                 tree,
@@ -213,8 +214,8 @@ pub fn payload_lines(
     if n == 0 {
         return None;
     }
-    if let Some((title, v)) = &tree {
-        titled_tree(v, *title, out, lang);
+    if let Some(t) = &tree {
+        titled_tree(&t.1, t.0, out, lang);
     }
     let kept = if (n as u64) < m.len {
         say(lang, Msg::DFirstOf, &[("n", &n), ("len", &m.len)])

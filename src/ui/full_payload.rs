@@ -201,7 +201,8 @@ pub fn conn_packets(store: &Store, t: &Target) -> Option<Vec<PacketRec>> {
 
 /// Start loading `t` from `origin` on a background thread (from the file offsets of
 /// `packets` when given, see [`conn_packets`]).
-pub fn spawn(origin: Origin, t: Target, packets: Option<Vec<PacketRec>>) -> Load {
+/// `width` is the detail pane's, for which a text's rows are found on that thread too.
+pub fn spawn(origin: Origin, t: Target, packets: Option<Vec<PacketRec>>, width: usize) -> Load {
     let (tx, rx) = std::sync::mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
     let stop2 = stop.clone();
@@ -210,6 +211,9 @@ pub fn spawn(origin: Origin, t: Target, packets: Option<Vec<PacketRec>>) -> Load
             (Origin::File(path, keys), Some(p)) => load_conn(path, keys, t, &p, &stop2),
             _ => load(&origin, t, &stop2),
         };
+        if let Ok(FullPayload::Msg { body, .. }) = &res {
+            body.prepare(width);
+        }
         let _ = tx.send(res);
     });
     Load { rx, stop }

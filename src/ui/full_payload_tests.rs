@@ -415,3 +415,57 @@ fn an_application_message_over_a_cut_message_is_decoded_whole() {
         .collect();
     assert!(all.contains("Payload as MessagePack"), "{all}");
 }
+
+/// Time to load the last long message of a large capture, both ways (run by hand, in release:
+/// `WSLENS_FULL_BENCH=FILE cargo test --release --lib full_payload_tests::measure -- --ignored
+/// --nocapture`).
+#[test]
+#[ignore]
+fn measure_load_times() {
+    let Ok(path) = std::env::var("WSLENS_FULL_BENCH") else {
+        return;
+    };
+    let p = PathBuf::from(&path);
+    let keys = crate::tls::KeyStore::default();
+    let t0 = std::time::Instant::now();
+    let rx = super::source::spawn_file(p.clone(), keys.clone());
+    let mut m = Model::new(path.clone(), ThemeName::Dark, false);
+    update(&mut m, Msg::Resize(100, 30));
+    m.store.file = std::fs::File::open(&p).ok();
+    for f in rx {
+        let end = matches!(f, super::feed::Feed::Done | super::feed::Feed::Error(_));
+        update(&mut m, Msg::Feed(f));
+        if end {
+            break;
+        }
+    }
+    eprintln!("opened in {:?}", t0.elapsed());
+    let i = m
+        .store
+        .events
+        .iter()
+        .rposition(|e| matches!(e, Event::WsMessage(x) if super::full_payload::is_cut(x)))
+        .unwrap();
+    let (_, t) = super::full_payload::target(&m.store, i).unwrap();
+    let packets = super::full_payload::conn_packets(&m.store, &t);
+    let n = packets.as_ref().map_or(0, Vec::len);
+    let origin = Origin::File(p.clone(), keys.clone());
+    let t0 = std::time::Instant::now();
+    let r = super::full_payload::spawn(origin.clone(), t, packets, 58).wait();
+    assert!(matches!(r, Ok(FullPayload::Msg { .. })));
+    eprintln!("its connection's {n} packets: {:?}", t0.elapsed());
+    let t0 = std::time::Instant::now();
+    let r = super::full_payload::spawn(origin, t, None, 58).wait();
+    assert!(matches!(r, Ok(FullPayload::Msg { .. })));
+    eprintln!("the file up to it: {:?}", t0.elapsed());
+    // Drawing a page of its views, at the end.
+    m.select(i);
+    m.wait_full_payload();
+    m.focus = Focus::Detail;
+    key(&mut m, KeyCode::End);
+    let t0 = std::time::Instant::now();
+    for _ in 0..100 {
+        let _ = super::tests::render(&m, 100, 30);
+    }
+    eprintln!("one frame at the payload's end: {:?}", t0.elapsed() / 100);
+}

@@ -824,7 +824,9 @@ impl Model {
         }
         let state = match &self.full_origin {
             Some(o) => {
-                FullState::Loading(fp::spawn(o.clone(), t, fp::conn_packets(&self.store, &t)))
+                let packets = fp::conn_packets(&self.store, &t);
+                let width = self.areas().detail.width.saturating_sub(2) as usize;
+                FullState::Loading(fp::spawn(o.clone(), t, packets, width))
             }
             None => FullState::Unavailable,
         };

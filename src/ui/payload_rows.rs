@@ -30,6 +30,14 @@ impl PayloadBody {
         }
     }
 
+    /// Find the text view's rows for a pane `width` columns wide now (on the loader's thread,
+    /// so that the UI's first draw of a long text does not have to).
+    pub fn prepare(&self, width: usize) {
+        if self.is_text {
+            self.text_starts(row_cols(width));
+        }
+    }
+
     /// Where each text row starts when rows are `cols` columns wide.
     fn text_starts(&self, cols: usize) -> Arc<Vec<usize>> {
         let mut c = self.text_rows.lock().unwrap_or_else(|e| e.into_inner());
@@ -73,8 +81,7 @@ impl PayloadRows {
     /// Rows for a pane `width` columns wide inside its borders; headings are given already in
     /// the UI's language.
     pub fn new(body: Arc<PayloadBody>, hex: String, other: String, width: usize) -> PayloadRows {
-        // Rows are indented by two columns.
-        let cols = width.saturating_sub(2).max(16);
+        let cols = row_cols(width);
         let len = body.bytes.len();
         let digits = format!("{:x}", len.saturating_sub(1)).len().max(4);
         // offset, two spaces, n bytes as "xx " less one, two spaces, n ASCII characters.
@@ -170,6 +177,11 @@ impl PayloadRows {
         }));
         s
     }
+}
+
+/// Columns a row may take in a pane `width` wide (rows are indented by two).
+fn row_cols(width: usize) -> usize {
+    width.saturating_sub(2).max(16)
 }
 
 /// Where each text row starts: after each line break, and wherever a long line reaches `cols`
