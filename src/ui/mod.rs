@@ -109,7 +109,10 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
         }
         UiSource::File(p) => {
             file = std::fs::File::open(&p).ok();
-            full_origin = Some(full_payload::Origin::File(p.clone(), opts.tls_keys.clone()));
+            // Standard input cannot be read twice: its views keep the preview.
+            if p.as_os_str() != "-" {
+                full_origin = Some(full_payload::Origin::File(p.clone(), opts.tls_keys.clone()));
+            }
             (
                 p.display().to_string(),
                 source::spawn_file(p, opts.tls_keys.clone()),
