@@ -163,6 +163,8 @@ ids! {
     AppGqlKeepAlive, AppGqlTerminate,
     AppMqttConnect, AppMqttConnack, AppMqttPublish, AppMqttQos1, AppMqttQos2, AppMqttRetain,
     AppMqttFlow, AppMqttSubscribe, AppMqttSuback, AppMqttPing, AppMqttDisconnect, AppMqttProps,
+    // whole payloads loaded from the file for the detail pane's views
+    DAsText, DFullLoading, DFullLive, DFullCap, DFullFailed, DFullMissing,
 }
 
 /// The template for `id` in `lang`.

@@ -756,5 +756,17 @@ pub(super) fn text(id: Msg) -> &'static str {
         UiFiltPerLayer => "per layer",
         DAsMsgpack => "Payload as MessagePack",
         DAsCbor => "Payload as CBOR",
+        DAsText => "Payload as text",
+        DFullLoading => "loading the whole payload ({len} bytes) from the file…",
+        DFullLive => {
+            "only the first {n} of {len} bytes are kept: a live capture has no finished file to read the rest from (wslens export on the saved file has it all)"
+        }
+        DFullCap => {
+            "the whole payload is {len} bytes, more than the {cap} MiB the UI loads: the views show its first {cap} MiB (wslens export --max-message writes it all)"
+        }
+        DFullFailed => "the whole payload could not be loaded: {e}",
+        DFullMissing => {
+            "the whole payload was not found again in the file; the views show the first {n} of {len} bytes"
+        }
     }
 }

@@ -679,5 +679,15 @@ pub(super) fn text(id: Msg) -> &'static str {
         UiFiltPerLayer => "分层显示",
         DAsMsgpack => "载荷（MessagePack 解码）",
         DAsCbor => "载荷（CBOR 解码）",
+        DAsText => "载荷（文本）",
+        DFullLoading => "正在从文件读取完整载荷（{len} 字节）…",
+        DFullLive => {
+            "只保留了 {len} 字节中的前 {n} 字节：实时抓包没有写完的文件可以读回其余部分（对保存的文件运行 wslens export 可得到全部）"
+        }
+        DFullCap => {
+            "完整载荷有 {len} 字节，超过界面读取的上限 {cap} MiB：下面只显示前 {cap} MiB（wslens export --max-message 可写出全部）"
+        }
+        DFullFailed => "无法读取完整载荷：{e}",
+        DFullMissing => "在文件中没有再次找到这条消息；下面显示 {len} 字节中的前 {n} 字节",
     }
 }

@@ -2,14 +2,19 @@
 //! and the explanations (frame bit layout, unmasking, Accept computation). Built once when the
 //! selection changes, so drawing only copies lines.
 
+use super::detail_app::PayloadTree;
+use super::full_payload::{FULL_CAP, FullPayload, FullState};
 use super::layers;
+use super::payload_rows::{PayloadBody, PayloadRows};
 use super::store::Store;
 use crate::event::{Event, HttpKind, Opcode, PktNum, WsFrame, WsMessage};
 use crate::fields::Field;
 use crate::teach::catalog::{Msg, say, text as tr};
 use crate::teach::{Lang, labels};
 use crate::text::{bytes_for_terminal, escape_for_terminal};
+use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineKind {
@@ -67,6 +72,8 @@ pub struct Detail {
     pub(super) full: Vec<Line>,
     /// For each shown line, its index in `full`.
     pub(super) origin: Vec<usize>,
+    /// The payload's hex and text or base64 views, below `lines`: rows made when drawn.
+    pub(super) rows: Option<Arc<PayloadRows>>,
 }
 
 impl Detail {
@@ -75,6 +82,32 @@ impl Detail {
         Detail {
             lines,
             ..Default::default()
+        }
+    }
+
+    /// Lines in the pane: `lines`, then the payload views' rows.
+    pub fn len(&self) -> usize {
+        self.lines.len() + self.rows.as_ref().map_or(0, |r| r.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether a payload's hex and text or base64 views follow the lines.
+    pub fn has_payload_rows(&self) -> bool {
+        self.rows.is_some()
+    }
+
+    /// Line `i` of the pane (a payload view's row is made here).
+    pub fn line(&self, i: usize) -> Option<Cow<'_, Line>> {
+        match self.lines.get(i) {
+            Some(l) => Some(Cow::Borrowed(l)),
+            None => self
+                .rows
+                .as_ref()?
+                .row(i - self.lines.len())
+                .map(Cow::Owned),
         }
     }
 
@@ -122,6 +155,20 @@ impl Detail {
 const UNMASK_ROWS: usize = 8;
 
 pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail {
+    build_full(store, idx, bits_per_row, lang, None, 100)
+}
+
+/// The detail of event `idx`, its payload views over `full` (the selected message's whole
+/// payload, loaded or being loaded from the file) when given, its rows fitted to a pane
+/// `width` columns wide inside its borders.
+pub fn build_full(
+    store: &Store,
+    idx: usize,
+    bits_per_row: u64,
+    lang: Lang,
+    full: Option<&FullState>,
+    width: usize,
+) -> Detail {
     let mut d = Detail {
         event: idx,
         ..Default::default()
@@ -137,7 +184,23 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
     let packet = pkt.and_then(|n| store.packet(n));
     // What an application message means comes first; the packet that completed it below.
     if let Event::App(a) = ev {
-        super::detail_app::app_lines(a, &mut d.lines, lang);
+        match full {
+            Some(FullState::Ready(p)) if matches!(&**p, FullPayload::App(_)) => {
+                if let FullPayload::App(whole) = &**p {
+                    super::detail_app::app_lines(whole, &mut d.lines, lang);
+                }
+            }
+            _ => {
+                super::detail_app::app_lines(a, &mut d.lines, lang);
+                if let Some(m) = store.events[..idx].iter().rev().find_map(|e| match e {
+                    Event::WsMessage(m) if m.conn == a.conn && m.dir == a.dir => Some(m),
+                    _ => None,
+                }) {
+                    let kept = super::detail_app::payload_bytes(m).len();
+                    full_note(m.len, kept, full, &mut d.lines, lang);
+                }
+            }
+        }
     }
     if let (Some(n), Some((rec, data))) = (pkt, &packet) {
         d.lines.push(Line::new(
@@ -251,16 +314,15 @@ pub fn build(store: &Store, idx: usize, bits_per_row: u64, lang: Lang) -> Detail
         }
         Event::WsFrame(f) => {
             let data: &[u8] = packet.as_ref().map_or(&[], |(_, b)| &b[..]);
-            frame_lines(
-                f,
-                store.message_of(idx),
-                data,
-                bits_per_row,
-                &mut d.lines,
-                lang,
-            );
+            frame_lines(f, data, bits_per_row, &mut d.lines, lang);
+            // The message this frame completes, if it does.
+            if let Some(m) = store.message_of(idx) {
+                d.rows = message_lines(m, full, &mut d.lines, lang, width).map(Arc::new);
+            }
         }
-        Event::WsMessage(m) => message_lines(m, &mut d.lines, lang),
+        Event::WsMessage(m) => {
+            d.rows = message_lines(m, full, &mut d.lines, lang, width).map(Arc::new);
+        }
         Event::App(_) => {}
         Event::ConnClose(c) => {
             d.lines
@@ -445,14 +507,7 @@ fn accept_lines(key: Option<&str>, accept: Option<&str>, out: &mut Vec<Line>, la
     }
 }
 
-fn frame_lines(
-    f: &WsFrame,
-    msg: Option<&WsMessage>,
-    packet: &[u8],
-    per_row: u64,
-    out: &mut Vec<Line>,
-    lang: Lang,
-) {
+fn frame_lines(f: &WsFrame, packet: &[u8], per_row: u64, out: &mut Vec<Line>, lang: Lang) {
     let h = &f.header;
     // The frame header's position in the shown packet, found by its bytes; without it the
     // fields are listed but not highlighted.
@@ -515,12 +570,17 @@ fn frame_lines(
         Some(_) => {}
         None => out.push(Line::new(1, LineKind::Text, tr(lang, Msg::DNotMasked))),
     }
-    if let Some(m) = msg {
-        message_lines(m, out, lang);
-    }
 }
 
-fn message_lines(m: &WsMessage, out: &mut Vec<Line>, lang: Lang) {
+/// The message's fields and its payload views (the rows of its hex and text or base64 views
+/// are returned, to be made when drawn). `full` is its whole payload, loaded or being loaded.
+fn message_lines(
+    m: &WsMessage,
+    full: Option<&FullState>,
+    out: &mut Vec<Line>,
+    lang: Lang,
+    width: usize,
+) -> Option<PayloadRows> {
     out.push(Line::new(
         0,
         LineKind::Heading,
@@ -599,7 +659,59 @@ fn message_lines(m: &WsMessage, out: &mut Vec<Line>, lang: Lang) {
     if m.utf8_error {
         out.push(Line::new(1, LineKind::Bad, tr(lang, Msg::DBadUtf8)));
     }
-    super::detail_app::payload_lines(m, out, lang);
+    let body = full_note(
+        m.len,
+        super::detail_app::payload_bytes(m).len(),
+        full,
+        out,
+        lang,
+    );
+    super::detail_app::payload_lines(m, body, out, lang, width)
+}
+
+/// A line saying how much of a cut payload the views show (loading, loaded but over the cap,
+/// not loadable), and the whole payload's body and tree when it is loaded.
+fn full_note<'a>(
+    len: u64,
+    kept: usize,
+    full: Option<&'a FullState>,
+    out: &mut Vec<Line>,
+    lang: Lang,
+) -> Option<(Arc<PayloadBody>, Option<&'a PayloadTree>)> {
+    let cap_mib = FULL_CAP >> 20;
+    let (kind, text) = match full? {
+        FullState::Loading(_) => (
+            LineKind::Text,
+            say(lang, Msg::DFullLoading, &[("len", &len)]),
+        ),
+        FullState::Unavailable => (
+            LineKind::Text,
+            say(lang, Msg::DFullLive, &[("n", &kept), ("len", &len)]),
+        ),
+        FullState::Failed(e) => (
+            LineKind::Bad,
+            say(lang, Msg::DFullFailed, &[("e", &escape_for_terminal(e))]),
+        ),
+        FullState::Ready(p) => match &**p {
+            FullPayload::Msg { body, tree, .. } => {
+                if (body.bytes.len() as u64) < len {
+                    out.push(Line::new(
+                        1,
+                        LineKind::Text,
+                        say(lang, Msg::DFullCap, &[("len", &len), ("cap", &cap_mib)]),
+                    ));
+                }
+                return Some((body.clone(), tree.as_ref()));
+            }
+            FullPayload::App(_) => return None,
+            FullPayload::Missing => (
+                LineKind::Text,
+                say(lang, Msg::DFullMissing, &[("n", &kept), ("len", &len)]),
+            ),
+        },
+    };
+    out.push(Line::new(1, kind, text));
+    None
 }
 
 /// The header drawn as RFC 6455 draws it: bit numbers, then cells with each field's name and

@@ -2,12 +2,14 @@
 //! answers, its attachments, and its arguments as an indented JSON tree.
 
 use super::detail::{Line, LineKind};
+use super::payload_rows::{PayloadBody, PayloadRows};
 use crate::event::AppMessage;
 use crate::output::app::millis;
 use crate::teach::Lang;
 use crate::teach::catalog::{Msg, say, text as tr};
 use crate::text::escape_for_terminal;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Lines of a JSON tree shown at most (the NDJSON output has everything); long trees open
 /// folded below their top level (see `Detail::default_folds`), and the pane scrolls.
@@ -142,91 +144,95 @@ fn tree(v: &Value, key: Option<&str>, depth: u8, out: &mut Vec<Line>, n: &mut us
     }
 }
 
-/// Payload bytes shown in the hex, base64 and text views at most (the NDJSON and
-/// `wslens export` have every byte); all the UI keeps of a message fits.
-const MAX_VIEW: usize = 1 << 20;
+/// A tree view of a payload: which format it was read as, and the tree.
+pub type PayloadTree = (Msg, Value);
 
-/// Views of a message's payload, as far as the UI kept it: the JSON tree when the text is JSON,
-/// MessagePack or CBOR decoded into the same tree when a whole binary payload is one map or
-/// array of either, hex + ASCII, and base64 for binary payloads.
-pub fn payload_lines(m: &crate::event::WsMessage, out: &mut Vec<Line>, lang: Lang) {
-    use base64::Engine as _;
-    if m.inflate_error.is_some() {
-        return;
+/// The payload as a tree, when it is one: JSON text that is an object or array, or a whole
+/// binary payload that is one MessagePack or CBOR map or array. (A cut payload is not parsed.)
+pub fn payload_tree(m: &crate::event::WsMessage, bytes: &[u8]) -> Option<PayloadTree> {
+    let whole = (bytes.len() as u64) == m.len && m.inflate_error.is_none();
+    if !whole || bytes.is_empty() || m.opcode.is_control() {
+        return None;
     }
-    let bytes: &[u8] = match &m.text {
+    let container = |v: &Value| v.is_object() || v.is_array();
+    if m.text.is_some() {
+        let v = serde_json::from_slice::<Value>(bytes)
+            .ok()
+            .filter(container)?;
+        return Some((Msg::DAsJson, v));
+    }
+    // Either format reads almost any short input as some scalar: only a whole payload that is
+    // one map or array counts.
+    if let Some(v) = crate::payload::msgpack(bytes).ok().filter(container) {
+        Some((Msg::DAsMsgpack, v))
+    } else {
+        crate::payload::cbor(bytes)
+            .ok()
+            .filter(container)
+            .map(|v| (Msg::DAsCbor, v))
+    }
+}
+
+/// The message's payload bytes as the event holds them (the preview, or all of a message
+/// loaded whole).
+pub fn payload_bytes(m: &crate::event::WsMessage) -> &[u8] {
+    match &m.text {
         Some(t) => t.as_bytes(),
         None => &m.data,
-    };
-    if bytes.is_empty() || m.opcode.is_control() {
-        return;
     }
-    let kept = if m.text_truncated || m.data_truncated || (bytes.len() as u64) < m.len {
-        say(
-            lang,
-            Msg::DFirstOf,
-            &[("n", &bytes.len().min(MAX_VIEW)), ("len", &m.len)],
-        )
-    } else if bytes.len() > MAX_VIEW {
-        say(lang, Msg::DFirstOf, &[("n", &MAX_VIEW), ("len", &m.len)])
+}
+
+/// Views of a message's payload: the tree (JSON, MessagePack or CBOR) as lines in `out`, and
+/// the hex + ASCII and text or base64 views as rows made when drawn. `body` is the payload
+/// (`bytes.len() < m.len` when it is cut); `tree` its tree when already parsed.
+pub fn payload_lines(
+    m: &crate::event::WsMessage,
+    body: Option<(Arc<PayloadBody>, Option<&PayloadTree>)>,
+    out: &mut Vec<Line>,
+    lang: Lang,
+    width: usize,
+) -> Option<PayloadRows> {
+    if m.inflate_error.is_some() || m.opcode.is_control() {
+        return None;
+    }
+    // A loaded payload's tree is borrowed (it can be large); a preview's is parsed here.
+    let (body, tree) = match body {
+        Some((b, t)) => (b, t.map(std::borrow::Cow::Borrowed)),
+        None => {
+            let bytes = payload_bytes(m);
+            if bytes.is_empty() {
+                return None;
+            }
+            let tree = payload_tree(m, bytes).map(std::borrow::Cow::Owned);
+            (
+                Arc::new(PayloadBody::new(bytes.into(), m.text.is_some())),
+                tree,
+            )
+        }
+    };
+    let n = body.bytes.len();
+    if n == 0 {
+        return None;
+    }
+    if let Some(t) = &tree {
+        titled_tree(&t.1, t.0, out, lang);
+    }
+    let kept = if (n as u64) < m.len {
+        say(lang, Msg::DFirstOf, &[("n", &n), ("len", &m.len)])
     } else {
         String::new()
     };
-    if let Some(t) = &m.text
-        && !m.text_truncated
-        && let Ok(v) = serde_json::from_str::<Value>(t)
-        && (v.is_object() || v.is_array())
-    {
-        titled_tree(&v, Msg::DAsJson, out, lang);
-    }
-    let whole = !m.data_truncated && (bytes.len() as u64) == m.len;
-    if m.text.is_none() && whole {
-        // Either format reads almost any short input as some scalar: only a whole payload
-        // that is one map or array counts.
-        let container = |v: &Value| v.is_object() || v.is_array();
-        if let Some(v) = crate::payload::msgpack(bytes).ok().filter(container) {
-            titled_tree(&v, Msg::DAsMsgpack, out, lang);
-        } else if let Some(v) = crate::payload::cbor(bytes).ok().filter(container) {
-            titled_tree(&v, Msg::DAsCbor, out, lang);
-        }
-    }
-    let view = &bytes[..bytes.len().min(MAX_VIEW)];
-    out.push(Line::new(
-        0,
-        LineKind::Heading,
+    let other = if m.text.is_some() {
+        Msg::DAsText
+    } else {
+        Msg::DAsBase64
+    };
+    Some(PayloadRows::new(
+        body,
         format!("{}{kept}", tr(lang, Msg::DAsHex)),
-    ));
-    for (i, row) in view.chunks(16).enumerate() {
-        let hex: Vec<String> = row.iter().map(|b| format!("{b:02x}")).collect();
-        let ascii: String = row
-            .iter()
-            .map(|&b| {
-                if (0x20..0x7f).contains(&b) {
-                    b as char
-                } else {
-                    '.'
-                }
-            })
-            .collect();
-        out.push(Line::captured(
-            1,
-            format!("{:04x}  {:<47}  {ascii}", i * 16, hex.join(" ")),
-        ));
-    }
-    if m.text.is_none() {
-        out.push(Line::new(
-            0,
-            LineKind::Heading,
-            format!("{}{kept}", tr(lang, Msg::DAsBase64)),
-        ));
-        let b64 = base64::engine::general_purpose::STANDARD.encode(view);
-        for chunk in b64.as_bytes().chunks(64) {
-            out.push(Line::captured(
-                1,
-                String::from_utf8_lossy(chunk).into_owned(),
-            ));
-        }
-    }
+        format!("{}{kept}", tr(lang, other)),
+        width,
+    ))
 }
 
 fn titled_tree(v: &Value, title: Msg, out: &mut Vec<Line>, lang: Lang) {
@@ -277,8 +283,12 @@ mod tests {
 
     fn texts(m: &WsMessage) -> Vec<String> {
         let mut out = Vec::new();
-        payload_lines(m, &mut out, Lang::En);
-        out.into_iter().map(|l| l.text).collect()
+        let rows = payload_lines(m, None, &mut out, Lang::En, 100);
+        let mut t: Vec<String> = out.into_iter().map(|l| l.text).collect();
+        if let Some(r) = rows {
+            t.extend((0..r.len()).map(|i| r.row(i).unwrap().text));
+        }
+        t
     }
 
     #[test]
@@ -291,6 +301,7 @@ mod tests {
             "{t:?}"
         );
         assert!(!t.iter().any(|l| l.starts_with("Payload as base64")));
+        assert!(t.iter().any(|l| l == "Payload as text"), "{t:?}");
     }
 
     #[test]
@@ -317,7 +328,7 @@ mod tests {
         use crate::ui::detail::Detail;
         let mut lines = Vec::new();
         let json = r#"{"a":{"b":[1,2,3]},"c":4}"#;
-        payload_lines(&msg(Some(json), &[]), &mut lines, Lang::En);
+        payload_lines(&msg(Some(json), &[]), None, &mut lines, Lang::En, 100);
         let mut d = Detail::from_lines(lines);
         let folds = d.default_folds();
         assert!(folds.is_empty(), "a short tree opens unfolded");
@@ -346,7 +357,7 @@ mod tests {
                 .join(",")
         );
         let mut lines = Vec::new();
-        payload_lines(&msg(Some(&long), &[]), &mut lines, Lang::En);
+        payload_lines(&msg(Some(&long), &[]), None, &mut lines, Lang::En, 100);
         let mut d = Detail::from_lines(lines);
         let folds = d.default_folds();
         assert_eq!(folds.len(), 200);

@@ -9,11 +9,13 @@ pub mod detail;
 mod detail_app;
 pub mod feed;
 mod fold;
+pub mod full_payload;
 pub mod layers;
 pub mod layout;
 pub mod model;
 pub mod narration;
 pub mod oom;
+mod payload_rows;
 mod source;
 pub mod store;
 pub mod theme;
@@ -22,6 +24,8 @@ pub mod wrap;
 
 #[cfg(test)]
 mod classroom_tests;
+#[cfg(test)]
+mod full_payload_tests;
 #[cfg(test)]
 mod tests;
 
@@ -93,13 +97,22 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
         );
     }
     let mut file = None;
+    let mut full_origin = None;
     let (name, rx) = match source {
-        UiSource::Embedded => (
-            "classroom.pcap".to_string(),
-            source::spawn_bytes(EMBEDDED_CAPTURE),
-        ),
+        UiSource::Embedded => {
+            // The payloads of the built-in capture are read again from memory.
+            full_origin = Some(full_payload::Origin::Bytes(EMBEDDED_CAPTURE));
+            (
+                "classroom.pcap".to_string(),
+                source::spawn_bytes(EMBEDDED_CAPTURE),
+            )
+        }
         UiSource::File(p) => {
             file = std::fs::File::open(&p).ok();
+            // Standard input cannot be read twice: its views keep the preview.
+            if p.as_os_str() != "-" {
+                full_origin = Some(full_payload::Origin::File(p.clone(), opts.tls_keys.clone()));
+            }
             (
                 p.display().to_string(),
                 source::spawn_file(p, opts.tls_keys.clone()),
@@ -114,6 +127,7 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
         model.set_live(live);
     }
     model.store.file = file;
+    model.full_origin = full_origin;
     let mut terminal = ratatui::try_init().map_err(|e| {
         ratatui::restore();
         anyhow::anyhow!("cannot start the terminal UI on this terminal: {e}")

@@ -145,6 +145,15 @@ pub struct Model {
     pub detail_offset: usize,
     /// Folded JSON tree nodes of the shown detail (indices among all its lines).
     pub folded: std::collections::HashSet<usize>,
+    /// Where whole payloads can be read again from (a finished file, the built-in capture);
+    /// None for live sources, whose views keep the preview.
+    pub full_origin: Option<super::full_payload::Origin>,
+    /// The selected message's whole payload (the event index it belongs to, and its state).
+    pub full: Option<(
+        usize,
+        super::full_payload::Target,
+        super::full_payload::FullState,
+    )>,
     /// The selected event's sentences, from the teaching layer.
     pub narration: Vec<String>,
     /// First wrapped narration line shown.
@@ -234,6 +243,8 @@ impl Model {
             detail_sel: None,
             detail_offset: 0,
             folded: Default::default(),
+            full_origin: None,
+            full: None,
             narration: Vec::new(),
             narration_offset: 0,
             narrator: NarrationCache::new(Lang::En),
@@ -459,7 +470,15 @@ impl Model {
         };
         let a = self.areas();
         let per_row = if a.detail.width >= 70 { 32 } else { 16 };
-        self.detail = detail::build(&self.store, c, per_row, self.lang());
+        self.start_full_load(c);
+        self.detail = detail::build_full(
+            &self.store,
+            c,
+            per_row,
+            self.lang(),
+            self.full.as_ref().map(|f| &f.2),
+            self.areas().detail.width.saturating_sub(2) as usize,
+        );
         self.folded = self.detail.default_folds();
         self.detail.set_folds(&self.folded);
         self.detail_sel = self.detail.initial(self.store.events.get(c));
@@ -792,7 +811,80 @@ impl Model {
         }
     }
 
+    /// When event `c` is a message whose preview is cut, start loading its whole payload (or
+    /// keep the load already made for it); otherwise drop any.
+    fn start_full_load(&mut self, c: usize) {
+        use super::full_payload::{self as fp, FullState};
+        let Some((_, t)) = fp::target(&self.store, c) else {
+            self.full = None;
+            return;
+        };
+        if self.full.as_ref().is_some_and(|f| f.1 == t) {
+            return;
+        }
+        let state = match &self.full_origin {
+            Some(o) => {
+                let packets = fp::conn_packets(&self.store, &t);
+                let width = self.areas().detail.width.saturating_sub(2) as usize;
+                FullState::Loading(fp::spawn(o.clone(), t, packets, width))
+            }
+            None => FullState::Unavailable,
+        };
+        self.full = Some((c, t, state));
+    }
+
+    /// Whether the selected message's whole payload has finished loading: then show it.
+    fn poll_full_load(&mut self) {
+        use super::full_payload::FullState;
+        let Some((_, _, FullState::Loading(l))) = &self.full else {
+            return;
+        };
+        if let Some(res) = l.poll() {
+            self.show_full_load(res);
+        }
+    }
+
+    /// Wait until the selected message's whole payload is loaded, and show it (tests).
+    pub fn wait_full_payload(&mut self) {
+        use super::full_payload::FullState;
+        if let Some((_, _, FullState::Loading(l))) = &self.full {
+            let res = l.wait();
+            self.show_full_load(res);
+        }
+    }
+
+    /// Show a load's result, keeping the pane's scroll position.
+    fn show_full_load(&mut self, res: Result<super::full_payload::FullPayload, String>) {
+        use super::full_payload::FullState;
+        if let Some(f) = &mut self.full {
+            f.2 = match res {
+                Ok(p) => FullState::Ready(std::sync::Arc::new(p)),
+                Err(e) => FullState::Failed(e),
+            };
+        }
+        let Some(c) = self.cursor else { return };
+        let (off, sel) = (self.detail_offset, self.detail_sel);
+        let per_row = if self.areas().detail.width >= 70 {
+            32
+        } else {
+            16
+        };
+        self.detail = detail::build_full(
+            &self.store,
+            c,
+            per_row,
+            self.lang(),
+            self.full.as_ref().map(|f| &f.2),
+            self.areas().detail.width.saturating_sub(2) as usize,
+        );
+        self.folded = self.detail.default_folds();
+        self.detail.set_folds(&self.folded);
+        self.detail_sel = sel.filter(|&s| s < self.detail.lines.len());
+        self.detail_offset = off.min(self.detail.len().saturating_sub(1));
+    }
+
     fn tick(&mut self, ms: u64) {
+        self.poll_full_load();
         if !self.playing {
             return;
         }
@@ -947,6 +1039,14 @@ impl Model {
             KeyCode::Up | KeyCode::Char('k') => self.move_in_focus(-1),
             KeyCode::PageDown => self.page(true),
             KeyCode::PageUp => self.page(false),
+            // In the detail pane: its top and its last page (a long payload's last bytes).
+            KeyCode::Home | KeyCode::Char('g') if self.focus == Focus::Detail => {
+                self.detail_offset = 0;
+            }
+            KeyCode::End | KeyCode::Char('G') if self.focus == Focus::Detail => {
+                let h = self.areas().detail_rows().max(1);
+                self.detail_offset = self.detail.len().saturating_sub(h);
+            }
             KeyCode::Home | KeyCode::Char('g') => {
                 self.playing = false;
                 self.playback = true;
@@ -1063,7 +1163,7 @@ impl Model {
                 if sel.is_empty() {
                     // Nothing to highlight: scroll the text instead.
                     self.detail_offset = (self.detail_offset as i64 + d)
-                        .clamp(0, self.detail.lines.len().saturating_sub(1) as i64)
+                        .clamp(0, self.detail.len().saturating_sub(1) as i64)
                         as usize;
                     return;
                 }
@@ -1071,6 +1171,20 @@ impl Model {
                     .detail_sel
                     .and_then(|s| sel.iter().position(|&x| x == s))
                     .unwrap_or(0) as i64;
+                if pos + d > sel.len() as i64 - 1
+                    && sel.last().is_some_and(|&l| l + 1 < self.detail.len())
+                {
+                    // Below the last line that can be selected (a payload's hex, text or base64
+                    // rows): scroll on instead.
+                    let max = self.detail.len().saturating_sub(1) as i64;
+                    self.detail_offset = (self.detail_offset as i64 + d).clamp(0, max) as usize;
+                    return;
+                }
+                if d < 0 && self.detail_sel.is_some_and(|s| s < self.detail_offset) {
+                    // Scrolled below the selection: scroll back up first.
+                    self.detail_offset = (self.detail_offset as i64 + d).max(0) as usize;
+                    return;
+                }
                 let np = (pos + d).clamp(0, sel.len() as i64 - 1) as usize;
                 self.detail_sel = sel.get(np).copied();
                 let h = self.areas().detail_rows();
@@ -1099,7 +1213,7 @@ impl Model {
         }
         self.detail.set_folds(&self.folded);
         self.detail_sel = self.detail.shown_index(full);
-        let last = self.detail.lines.len().saturating_sub(1);
+        let last = self.detail.len().saturating_sub(1);
         self.detail_offset = self.detail_offset.min(last);
     }
 
@@ -1119,7 +1233,7 @@ impl Model {
             Focus::Detail => {
                 let h = self.areas().detail_rows().max(1);
                 self.detail_offset = if down {
-                    (self.detail_offset + h).min(self.detail.lines.len().saturating_sub(1))
+                    (self.detail_offset + h).min(self.detail.len().saturating_sub(1))
                 } else {
                     self.detail_offset.saturating_sub(h)
                 };
@@ -1185,7 +1299,7 @@ impl Model {
                     self.scroll_narration(if down { 1 } else { -1 });
                 } else if a.detail.contains(p) || a.bytes.contains(p) {
                     self.detail_offset = if down {
-                        (self.detail_offset + 3).min(self.detail.lines.len().saturating_sub(1))
+                        (self.detail_offset + 3).min(self.detail.len().saturating_sub(1))
                     } else {
                         self.detail_offset.saturating_sub(3)
                     };

@@ -492,6 +492,13 @@ fn detail_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         }
         None => format!(" {} ", text(m.lang(), Msg::UiDetail)),
     };
+    // A payload's views can run to millions of rows: say where in them the pane is.
+    let h = r.height.saturating_sub(1) as usize;
+    let title = if m.detail.has_payload_rows() && m.detail.len() > h {
+        format!("{title}[{}/{}] ", m.detail_offset + 1, m.detail.len())
+    } else {
+        title
+    };
     let block = pane(title, m.focus == Focus::Detail, th, false);
     let inner = block.inner(r);
     f.render_widget(block, r);
@@ -502,13 +509,10 @@ fn detail_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         f.render_widget(p, inner);
         return;
     }
-    let lines: Vec<Line> = m
-        .detail
-        .lines
-        .iter()
-        .enumerate()
-        .skip(m.detail_offset)
+    // Only the rows on screen are made (a whole payload's views can have millions).
+    let lines: Vec<Line> = (m.detail_offset..m.detail.len())
         .take(inner.height as usize)
+        .filter_map(|i| m.detail.line(i).map(|l| (i, l)))
         .map(|(i, l)| {
             let style = match l.kind {
                 LineKind::Heading => th.title,
