@@ -198,36 +198,125 @@ pub fn placeholders(tpl: &str) -> Vec<&str> {
 /// `{x}` stays literal.
 pub fn fill(tpl: &str, args: &[(&str, &dyn Display)]) -> String {
     let mut out = String::with_capacity(tpl.len() + 32);
+    fill_into(&mut out, tpl, args);
+    out
+}
+
+/// [`fill`], appended to `out`.
+pub fn fill_into(out: &mut String, tpl: &str, args: &[(&str, &dyn Display)]) {
     let mut rest = tpl;
-    // `{` and `}` are ASCII, so `find` looks for them with a byte search (memchr), several
-    // times faster than walking chars (narrated text output).
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let close = after.find('}');
-        let arg = close.and_then(|c| {
-            let name = &after[..c];
-            args.iter().find(|(n, _)| *n == name).map(|(_, v)| (c, v))
-        });
-        match arg {
-            Some((c, v)) => {
-                use fmt::Write;
-                let _ = write!(out, "{v}");
-                rest = &after[c + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
+    while let Some((lit, name, after)) = next_placeholder(rest) {
+        out.push_str(lit);
+        push_arg(out, name, args);
+        rest = after;
     }
     out.push_str(rest);
-    out
+}
+
+/// The text before the next `{name}` of `tpl`, the name, and what follows its `}`. A name is
+/// whatever lies between a `{` and the next `}` with no `{` inside (a `{` followed by another
+/// `{` first is literal text).
+fn next_placeholder(tpl: &str) -> Option<(&str, &str, &str)> {
+    let b = tpl.as_bytes();
+    let mut from = 0;
+    loop {
+        let open = from + memchr::memchr(b'{', &b[from..])?;
+        let close = open + 1 + memchr::memchr(b'}', &b[open + 1..])?;
+        match memchr::memchr(b'{', &b[open + 1..close]) {
+            // `{a {b}`: the first `{` is literal; the next one may open a name.
+            Some(inner) => from = open + 1 + inner,
+            None => return Some((&tpl[..open], &tpl[open + 1..close], &tpl[close + 1..])),
+        }
+    }
+}
+
+/// The value named `name` written to `out`, or `{name}` as it stands when none is given.
+#[inline]
+fn push_arg(out: &mut String, name: &str, args: &[(&str, &dyn Display)]) {
+    // Names are short identifiers: their first byte and length tell most apart without a
+    // `memcmp` call (narrated text output fills several per event).
+    let nb = name.as_bytes();
+    let found = args.iter().find(|(n, _)| {
+        let b = n.as_bytes();
+        b.len() == nb.len() && b.first() == nb.first() && b == nb
+    });
+    match found {
+        Some((_, v)) => {
+            use fmt::Write;
+            let _ = write!(out, "{v}");
+        }
+        None => {
+            out.push('{');
+            out.push_str(name);
+            out.push('}');
+        }
+    }
+}
+
+/// One piece of a template split once at its placeholders: literal text, then the name of the
+/// value that follows it (none for the template's tail).
+#[derive(Clone, Copy)]
+struct Piece {
+    lit: &'static str,
+    name: Option<&'static str>,
+}
+
+/// A catalogue template split at its placeholders, with its literal length.
+struct Parsed {
+    pieces: Box<[Piece]>,
+    lit_len: usize,
+}
+
+fn parse(tpl: &'static str) -> Parsed {
+    let mut pieces = Vec::new();
+    let mut rest = tpl;
+    while let Some((lit, name, after)) = next_placeholder(rest) {
+        pieces.push(Piece {
+            lit,
+            name: Some(name),
+        });
+        rest = after;
+    }
+    pieces.push(Piece {
+        lit: rest,
+        name: None,
+    });
+    let lit_len = pieces.iter().map(|p| p.lit.len()).sum();
+    Parsed {
+        pieces: pieces.into_boxed_slice(),
+        lit_len,
+    }
+}
+
+/// Every template of every language, split once (the narrated text log fills millions of
+/// sentences; searching each template for its braces every time was a sixth of its cost).
+fn parsed(lang: Lang, id: Msg) -> &'static Parsed {
+    static TABLES: std::sync::OnceLock<Vec<Vec<Parsed>>> = std::sync::OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        Lang::ALL
+            .iter()
+            .map(|&l| Msg::ALL.iter().map(|&m| parse(text(l, m))).collect())
+            .collect()
+    });
+    &tables[lang as usize][id as usize]
 }
 
 /// A catalogue sentence in `lang`, filled.
 pub fn say(lang: Lang, id: Msg, args: &[(&str, &dyn Display)]) -> String {
-    fill(text(lang, id), args)
+    let p = parsed(lang, id);
+    let mut out = String::with_capacity(p.lit_len + 16 * args.len());
+    say_into(&mut out, lang, id, args);
+    out
+}
+
+/// [`say`], appended to `out`.
+pub fn say_into(out: &mut String, lang: Lang, id: Msg, args: &[(&str, &dyn Display)]) {
+    for piece in parsed(lang, id).pieces.iter() {
+        out.push_str(piece.lit);
+        if let Some(name) = piece.name {
+            push_arg(out, name, args);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -289,7 +378,52 @@ mod tests {
             "a 7 b {m} {n}"
         );
         assert_eq!(fill("{", &[]), "{");
+        assert_eq!(fill("{a {n} {}", &[("n", &n)]), "{a 7 {}");
+        assert_eq!(fill("}{n}{", &[("n", &n)]), "}7{");
         assert_eq!(placeholders("x {a} {b_1} {} {c"), ["a", "b_1"]);
+    }
+
+    /// The straightforward fill (a `{` at a time) that the split templates must agree with.
+    fn fill_scanning(tpl: &str, args: &[(&str, &dyn Display)]) -> String {
+        let mut out = String::new();
+        let mut rest = tpl;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let arg = after.find('}').and_then(|c| {
+                let name = &after[..c];
+                args.iter().find(|(n, _)| *n == name).map(|(_, v)| (c, v))
+            });
+            match arg {
+                Some((c, v)) => {
+                    out.push_str(&v.to_string());
+                    rest = &after[c + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn split_templates_fill_as_the_scanning_fill_does() {
+        let (n, v) = (42u64, "{who}");
+        // Some placeholders given, some not (left as they stand), one value that looks like one.
+        let args: [(&str, &dyn Display); 3] = [("who", &v), ("len", &n), ("text", &"a}b{")];
+        for &id in Msg::ALL {
+            for lang in Lang::ALL {
+                let want = fill_scanning(text(lang, id), &args);
+                assert_eq!(say(lang, id, &args), want, "{lang} {id:?}");
+                assert_eq!(fill(text(lang, id), &args), want, "{lang} {id:?}");
+            }
+        }
+        for tpl in ["{", "}", "{a {len}", "}{len}{", "{{len}}", "{} {len", "x{who}y{text}"] {
+            assert_eq!(fill(tpl, &args), fill_scanning(tpl, &args), "{tpl}");
+        }
     }
 
     #[test]
