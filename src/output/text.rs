@@ -97,7 +97,7 @@ impl<W: Write> super::WriteEvent for TextWriter<W> {
 
 /// Append an event's summary line and, when given, the sentences of its narration (indented).
 pub(crate) fn push_lines(out: &mut String, ev: &Event, sentences: Option<Vec<String>>) {
-    out.push_str(&summary(ev));
+    push_summary(out, ev);
     out.push('\n');
     // A note's summary line is the note itself: its narration would only repeat it (cut
     // short), so the log says it once.
@@ -157,13 +157,13 @@ fn push_summary(s: &mut String, ev: &Event) {
         }
         Event::Tcp(e) => {
             let _ = write!(s, "conn {} {} TCP ", e.conn, arrow(e.dir));
-            let flags = e.flags.to_string();
-            let _ = write!(
-                s,
-                "[{}] seq={}",
-                if flags.is_empty() { "none" } else { &flags },
-                e.rel_seq
-            );
+            // Written in place: every flag bit has a name, so no bit set is the empty list.
+            if e.flags.0 == 0 {
+                s.push_str("[none]");
+            } else {
+                let _ = write!(s, "[{}]", e.flags);
+            }
+            let _ = write!(s, " seq={}", e.rel_seq);
             if e.flags.ack() {
                 let _ = write!(s, " ack={}", e.rel_ack);
             }

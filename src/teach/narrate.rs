@@ -256,15 +256,16 @@ fn side(lang: Lang, dir: Dir) -> &'static str {
     )
 }
 
-/// A captured string made safe for the terminal and cut to a readable length.
-fn shown(s: &str) -> String {
+/// A captured string made safe for the terminal and cut to a readable length (borrowed when
+/// it is both already).
+fn shown(s: &str) -> std::borrow::Cow<'_, str> {
     let e = escape_for_terminal(s);
     if e.len() <= MAX_SHOWN || e.chars().count() <= MAX_SHOWN {
-        return e.into_owned();
+        return e;
     }
     let mut cut: String = e.chars().take(MAX_SHOWN).collect();
     cut.push('…');
-    cut
+    cut.into()
 }
 
 /// A state's name as the student should read it (in Chinese with the textbook's spelling too).
@@ -426,7 +427,7 @@ fn ws_handshake(h: &WsHandshake, lang: Lang) -> Vec<String> {
         let problems: Vec<String> = h
             .problems
             .iter()
-            .map(|p| shown(&super::decoder_words::sentence(lang, p)))
+            .map(|p| shown(&super::decoder_words::sentence(lang, p)).into_owned())
             .collect();
         out.push(say!(
             lang,
@@ -491,8 +492,14 @@ fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> 
             _ => Msg::LenForm7,
         },
     );
-    let rsv = format!("{}{}{}", h.rsv1 as u8, h.rsv2 as u8, h.rsv3 as u8);
-    let op = format!("{:#x}", h.opcode.code());
+    // Digits on the stack rather than a `format!` each (narrated text output).
+    let rsv_bytes = [
+        b'0' + h.rsv1 as u8,
+        b'0' + h.rsv2 as u8,
+        b'0' + h.rsv3 as u8,
+    ];
+    let rsv = std::str::from_utf8(&rsv_bytes).unwrap_or_default();
+    let op = format_args!("{:#x}", h.opcode.code());
     let mut out = vec![say!(
         lang,
         Frame,
@@ -507,7 +514,7 @@ fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> 
     )];
     match (fr.dir, h.masked, h.mask_key) {
         (Dir::C2S, true, Some(k)) => {
-            let key = format!("{:02x} {:02x} {:02x} {:02x}", k[0], k[1], k[2], k[3]);
+            let key = format_args!("{:02x} {:02x} {:02x} {:02x}", k[0], k[1], k[2], k[3]);
             out.push(say!(lang, FrameMasked, key = key));
         }
         (Dir::C2S, _, _) => out.push(say!(lang, FrameUnmaskedClient)),
