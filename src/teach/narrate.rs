@@ -12,9 +12,12 @@ use std::net::SocketAddr;
 
 /// `say!(lang, Id, name = value, ...)`: a catalogue sentence with its placeholders filled.
 macro_rules! say {
-    ($lang:expr, $id:ident $(, $k:ident = $v:expr)* $(,)?) => {
-        catalog::say($lang, Msg::$id, &[$((stringify!($k), &$v as &dyn Display)),*])
-    };
+    ($lang:expr, $id:ident $(, $k:ident = $v:expr)* $(,)?) => {{
+        // Text and numbers are written without `fmt` (see `catalog::Arg`).
+        #[allow(unused_imports)]
+        use catalog::{DisplayArg as _, PlainArg as _};
+        catalog::say_args($lang, Msg::$id, &[$((stringify!($k), (&catalog::ArgOf(&$v)).arg())),*])
+    }};
 }
 
 /// Captured strings longer than this are cut in narration (the detail views show all).
