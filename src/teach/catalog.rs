@@ -368,6 +368,14 @@ plain_args! {
     i64 => |v| Arg::Signed(*v),
 }
 
+/// A value already made an [`Arg`].
+impl<'a> PlainArg<'a> for ArgOf<'_, Arg<'a>> {
+    #[inline]
+    fn arg(&self) -> Arg<'a> {
+        *self.0
+    }
+}
+
 /// [`say`] with values given as [`Arg`]s (the narration's `say!`).
 pub fn say_args(lang: Lang, id: Msg, args: &[(&str, Arg)]) -> String {
     let p = parsed(lang, id);

@@ -2,7 +2,7 @@
 //! numbers are what they are and what state each end is in now. Every sentence comes from the
 //! catalogue; every captured string is escaped before it is inserted.
 
-use super::catalog::{self, Lang, Msg};
+use super::catalog::{self, Arg, Lang, Msg};
 use super::tls_narration;
 use crate::event::*;
 use crate::text::escape_for_terminal;
@@ -503,6 +503,9 @@ fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> 
     ];
     let rsv = std::str::from_utf8(&rsv_bytes).unwrap_or_default();
     let op = format_args!("{:#x}", h.opcode.code());
+    let op = OPCODE_HEX
+        .get(usize::from(h.opcode.code()))
+        .map_or(Arg::Shown(&op), |s| Arg::Str(s));
     let mut out = vec![say!(
         lang,
         Frame,
@@ -517,7 +520,8 @@ fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> 
     )];
     match (fr.dir, h.masked, h.mask_key) {
         (Dir::C2S, true, Some(k)) => {
-            let key = format_args!("{:02x} {:02x} {:02x} {:02x}", k[0], k[1], k[2], k[3]);
+            let hex = hex_bytes(&k);
+            let key = std::str::from_utf8(&hex).unwrap_or_default();
             out.push(say!(lang, FrameMasked, key = key));
         }
         (Dir::C2S, _, _) => out.push(say!(lang, FrameUnmaskedClient)),
@@ -532,6 +536,23 @@ fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> 
     }
     if fr.heuristic {
         out.push(say!(lang, FrameHeuristic));
+    }
+    out
+}
+
+/// Opcodes (four bits) as `{:#x}` writes them.
+const OPCODE_HEX: [&str; 16] = [
+    "0x0", "0x1", "0x2", "0x3", "0x4", "0x5", "0x6", "0x7", "0x8", "0x9", "0xa", "0xb", "0xc",
+    "0xd", "0xe", "0xf",
+];
+
+/// A masking key as `{:02x} {:02x} {:02x} {:02x}` writes it, on the stack.
+fn hex_bytes(k: &[u8; 4]) -> [u8; 11] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b' '; 11];
+    for (i, b) in k.iter().enumerate() {
+        out[3 * i] = DIGITS[usize::from(b >> 4)];
+        out[3 * i + 1] = DIGITS[usize::from(b & 0xf)];
     }
     out
 }
