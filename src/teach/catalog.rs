@@ -525,7 +525,15 @@ mod tests {
                 assert_eq!(fill(text(lang, id), &args), want, "{lang} {id:?}");
             }
         }
-        for tpl in ["{", "}", "{a {len}", "}{len}{", "{{len}}", "{} {len", "x{who}y{text}"] {
+        for tpl in [
+            "{",
+            "}",
+            "{a {len}",
+            "}{len}{",
+            "{{len}}",
+            "{} {len",
+            "x{who}y{text}",
+        ] {
             assert_eq!(fill(tpl, &args), fill_scanning(tpl, &args), "{tpl}");
         }
     }
