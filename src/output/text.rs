@@ -63,7 +63,7 @@ impl<W: Write> TextWriter<W> {
         }
         let mut line = String::new();
         let sentences = self.narrator.as_mut().map(|n| n.next(ev));
-        push_lines(&mut line, ev, sentences);
+        push_lines(&mut line, ev, sentences.as_deref());
         super::write_out(
             &mut self.out,
             line.as_bytes(),
@@ -96,7 +96,7 @@ impl<W: Write> super::WriteEvent for TextWriter<W> {
 }
 
 /// Append an event's summary line and, when given, the sentences of its narration (indented).
-pub(crate) fn push_lines(out: &mut String, ev: &Event, sentences: Option<Vec<String>>) {
+pub(crate) fn push_lines(out: &mut String, ev: &Event, sentences: Option<&[String]>) {
     push_summary(out, ev);
     out.push('\n');
     // A note's summary line is the note itself: its narration would only repeat it (cut
@@ -106,7 +106,7 @@ pub(crate) fn push_lines(out: &mut String, ev: &Event, sentences: Option<Vec<Str
     }
     for sentence in sentences.into_iter().flatten() {
         out.push_str(NARRATION_INDENT);
-        out.push_str(&sentence);
+        out.push_str(sentence);
         out.push('\n');
     }
 }
