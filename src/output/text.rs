@@ -75,7 +75,7 @@ impl<W: Write> TextWriter<W> {
         let mut line = String::new();
         let lang = self.summary_lang;
         let sentences = self.narrator.as_mut().map(|n| n.next(ev));
-        push_lines(&mut line, ev, lang, sentences);
+        push_lines(&mut line, ev, lang, sentences.as_deref());
         super::write_out(
             &mut self.out,
             line.as_bytes(),
@@ -109,7 +109,7 @@ impl<W: Write> super::WriteEvent for TextWriter<W> {
 
 /// Append an event's summary line in `lang` and, when given, the sentences of its narration
 /// (indented).
-pub(crate) fn push_lines(out: &mut String, ev: &Event, lang: Lang, sentences: Option<Vec<String>>) {
+pub(crate) fn push_lines(out: &mut String, ev: &Event, lang: Lang, sentences: Option<&[String]>) {
     push_summary(out, ev, lang);
     out.push('\n');
     // A note's summary line is the note itself: its narration would only repeat it (cut
@@ -119,7 +119,7 @@ pub(crate) fn push_lines(out: &mut String, ev: &Event, lang: Lang, sentences: Op
     }
     for sentence in sentences.into_iter().flatten() {
         out.push_str(NARRATION_INDENT);
-        out.push_str(&sentence);
+        out.push_str(sentence);
         out.push('\n');
     }
 }
@@ -298,13 +298,13 @@ fn push_summary(s: &mut String, ev: &Event, lang: Lang) {
         }
         Event::Tcp(e) => {
             let _ = write!(s, "{} {} {} TCP ", w.conn, e.conn, arrow(w, e.dir));
-            let flags = e.flags.to_string();
-            let _ = write!(
-                s,
-                "[{}] seq={}",
-                if flags.is_empty() { w.no_flags } else { &flags },
-                e.rel_seq
-            );
+            // Written in place: every flag bit has a name, so no bit set is the empty list.
+            if e.flags.0 == 0 {
+                let _ = write!(s, "[{}]", w.no_flags);
+            } else {
+                let _ = write!(s, "[{}]", e.flags);
+            }
+            let _ = write!(s, " seq={}", e.rel_seq);
             if e.flags.ack() {
                 let _ = write!(s, " ack={}", e.rel_ack);
             }

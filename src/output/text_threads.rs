@@ -8,6 +8,7 @@
 
 use super::text::push_lines;
 use crate::event::Event;
+use crate::teach::catalog;
 use crate::teach::narrate::{EventFacts, narrate_from};
 use crate::teach::{Lang, NarrationContext};
 use std::collections::VecDeque;
@@ -155,7 +156,11 @@ fn make_text(c: &mut Chunk, lang: Option<Lang>, summary: Lang) {
             (_, Event::Note(_)) | (None, _) => None,
             (Some(lang), _) => Some(narrate_from(ev, facts, lang)),
         };
-        push_lines(&mut c.text, ev, summary, sentences);
+        push_lines(&mut c.text, ev, summary, sentences.as_deref());
+        // The sentences' buffers serve the next events' sentences on this thread.
+        if let Some(sentences) = sentences {
+            catalog::recycle(sentences);
+        }
     }
 }
 

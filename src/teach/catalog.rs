@@ -200,36 +200,267 @@ pub fn placeholders(tpl: &str) -> Vec<&str> {
 /// `{x}` stays literal.
 pub fn fill(tpl: &str, args: &[(&str, &dyn Display)]) -> String {
     let mut out = String::with_capacity(tpl.len() + 32);
+    fill_into(&mut out, tpl, args);
+    out
+}
+
+/// [`fill`], appended to `out`.
+pub fn fill_into(out: &mut String, tpl: &str, args: &[(&str, &dyn Display)]) {
     let mut rest = tpl;
-    // `{` and `}` are ASCII, so `find` looks for them with a byte search (memchr), several
-    // times faster than walking chars (narrated text output).
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let close = after.find('}');
-        let arg = close.and_then(|c| {
-            let name = &after[..c];
-            args.iter().find(|(n, _)| *n == name).map(|(_, v)| (c, v))
+    while let Some((lit, name, after)) = next_placeholder(rest) {
+        out.push_str(lit);
+        push_arg(out, name, args);
+        rest = after;
+    }
+    out.push_str(rest);
+}
+
+/// The text before the next `{name}` of `tpl`, the name, and what follows its `}`. A name is
+/// whatever lies between a `{` and the next `}` with no `{` inside (a `{` followed by another
+/// `{` first is literal text).
+fn next_placeholder(tpl: &str) -> Option<(&str, &str, &str)> {
+    let b = tpl.as_bytes();
+    let mut from = 0;
+    loop {
+        let open = from + memchr::memchr(b'{', &b[from..])?;
+        let close = open + 1 + memchr::memchr(b'}', &b[open + 1..])?;
+        match memchr::memchr(b'{', &b[open + 1..close]) {
+            // `{a {b}`: the first `{` is literal; the next one may open a name.
+            Some(inner) => from = open + 1 + inner,
+            None => return Some((&tpl[..open], &tpl[open + 1..close], &tpl[close + 1..])),
+        }
+    }
+}
+
+/// The value named `name` written to `out`, or `{name}` as it stands when none is given.
+#[inline]
+fn push_arg(out: &mut String, name: &str, args: &[(&str, &dyn Display)]) {
+    let nb = name.as_bytes();
+    let found = args.iter().find(|(n, _)| same_name(n.as_bytes(), nb));
+    match found {
+        Some((_, v)) => {
+            use fmt::Write;
+            let _ = write!(out, "{v}");
+        }
+        None => {
+            out.push('{');
+            out.push_str(name);
+            out.push('}');
+        }
+    }
+}
+
+/// One piece of a template split once at its placeholders: literal text, then the name of the
+/// value that follows it (none for the template's tail).
+#[derive(Clone, Copy)]
+struct Piece {
+    lit: &'static str,
+    name: Option<&'static str>,
+}
+
+/// A catalogue template split at its placeholders, with its literal length.
+struct Parsed {
+    pieces: Box<[Piece]>,
+    lit_len: usize,
+}
+
+fn parse(tpl: &'static str) -> Parsed {
+    let mut pieces = Vec::new();
+    let mut rest = tpl;
+    while let Some((lit, name, after)) = next_placeholder(rest) {
+        pieces.push(Piece {
+            lit,
+            name: Some(name),
         });
-        match arg {
-            Some((c, v)) => {
+        rest = after;
+    }
+    pieces.push(Piece {
+        lit: rest,
+        name: None,
+    });
+    let lit_len = pieces.iter().map(|p| p.lit.len()).sum();
+    Parsed {
+        pieces: pieces.into_boxed_slice(),
+        lit_len,
+    }
+}
+
+/// Every template of every language, split once (the narrated text log fills millions of
+/// sentences; searching each template for its braces every time was a sixth of its cost).
+fn parsed(lang: Lang, id: Msg) -> &'static Parsed {
+    static TABLES: std::sync::OnceLock<Vec<Vec<Parsed>>> = std::sync::OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        Lang::ALL
+            .iter()
+            .map(|&l| Msg::ALL.iter().map(|&m| parse(text(l, m))).collect())
+            .collect()
+    });
+    &tables[lang as usize][id as usize]
+}
+
+/// A value for a placeholder, as the narration's `say!` passes it: text and whole numbers are
+/// written as they are, anything else through its `Display` (the same characters either way;
+/// the narrated text log fills millions of placeholders, and `fmt` was a quarter of its cost).
+#[derive(Clone, Copy)]
+pub enum Arg<'a> {
+    Str(&'a str),
+    Unsigned(u64),
+    Signed(i64),
+    Shown(&'a dyn Display),
+}
+
+impl Arg<'_> {
+    #[inline]
+    fn push_to(self, out: &mut String) {
+        match self {
+            Arg::Str(s) => out.push_str(s),
+            Arg::Unsigned(n) => out.push_str(itoa::Buffer::new().format(n)),
+            Arg::Signed(n) => out.push_str(itoa::Buffer::new().format(n)),
+            Arg::Shown(v) => {
                 use fmt::Write;
                 let _ = write!(out, "{v}");
-                rest = &after[c + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
             }
         }
     }
-    out.push_str(rest);
+}
+
+/// `(&ArgOf(&v)).arg()` picks [`PlainArg`] for text and whole numbers and [`DisplayArg`] for
+/// any other `Display` value (method lookup tries `ArgOf<T>` before `&ArgOf<T>`).
+pub struct ArgOf<'a, T: ?Sized>(pub &'a T);
+
+/// Text and whole numbers, written without `fmt`.
+pub trait PlainArg<'a> {
+    fn arg(&self) -> Arg<'a>;
+}
+
+/// Any other value, written through its `Display`.
+pub trait DisplayArg<'a> {
+    fn arg(&self) -> Arg<'a>;
+}
+
+impl<'a, T: Display> DisplayArg<'a> for &ArgOf<'a, T> {
+    fn arg(&self) -> Arg<'a> {
+        Arg::Shown(self.0)
+    }
+}
+
+macro_rules! plain_args {
+    ($($t:ty => |$v:ident| $e:expr),* $(,)?) => {
+        $(impl<'a> PlainArg<'a> for ArgOf<'a, $t> {
+            #[inline]
+            fn arg(&self) -> Arg<'a> {
+                let $v = self.0;
+                $e
+            }
+        })*
+    };
+}
+
+plain_args! {
+    str => |v| Arg::Str(v),
+    &str => |v| Arg::Str(v),
+    String => |v| Arg::Str(v),
+    std::borrow::Cow<'_, str> => |v| Arg::Str(v),
+    u8 => |v| Arg::Unsigned(u64::from(*v)),
+    u16 => |v| Arg::Unsigned(u64::from(*v)),
+    u32 => |v| Arg::Unsigned(u64::from(*v)),
+    u64 => |v| Arg::Unsigned(*v),
+    usize => |v| Arg::Unsigned(*v as u64),
+    i32 => |v| Arg::Signed(i64::from(*v)),
+    i64 => |v| Arg::Signed(*v),
+}
+
+/// A value already made an [`Arg`].
+impl<'a> PlainArg<'a> for ArgOf<'_, Arg<'a>> {
+    #[inline]
+    fn arg(&self) -> Arg<'a> {
+        *self.0
+    }
+}
+
+/// [`say`] with values given as [`Arg`]s (the narration's `say!`).
+pub fn say_args(lang: Lang, id: Msg, args: &[(&str, Arg)]) -> String {
+    let p = parsed(lang, id);
+    let mut out = spare_string(p.lit_len + 16 * args.len());
+    for piece in p.pieces.iter() {
+        out.push_str(piece.lit);
+        if let Some(name) = piece.name {
+            let nb = name.as_bytes();
+            let found = args.iter().find(|(n, _)| same_name(n.as_bytes(), nb));
+            match found {
+                Some((_, v)) => v.push_to(&mut out),
+                None => {
+                    out.push('{');
+                    out.push_str(name);
+                    out.push('}');
+                }
+            }
+        }
+    }
     out
+}
+
+/// Most sentence buffers kept for reuse per thread, and the largest kept.
+const SPARE_STRINGS: usize = 64;
+const SPARE_CAPACITY: usize = 4096;
+
+thread_local! {
+    /// Buffers of sentences already written out (`recycle`), for the next sentences: the
+    /// narrated text log makes about three sentences an event, and allocating and freeing each
+    /// was a tenth of its cost.
+    static SPARE: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An empty string with room for `cap` bytes, reused when one was recycled on this thread.
+fn spare_string(cap: usize) -> String {
+    match SPARE.with_borrow_mut(|v| v.pop()) {
+        Some(mut s) => {
+            s.clear();
+            s.reserve(cap);
+            s
+        }
+        None => String::with_capacity(cap),
+    }
+}
+
+/// Give sentences that were written out back for reuse by the next ones made on this thread
+/// (a bounded number, of bounded size).
+pub fn recycle(sentences: Vec<String>) {
+    SPARE.with_borrow_mut(|v| {
+        for s in sentences {
+            if v.len() >= SPARE_STRINGS {
+                break;
+            }
+            if s.capacity() <= SPARE_CAPACITY {
+                v.push(s);
+            }
+        }
+    });
+}
+
+/// Placeholder names are short identifiers: their length and first byte tell most apart
+/// without a `memcmp` call.
+#[inline]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a == b
 }
 
 /// A catalogue sentence in `lang`, filled.
 pub fn say(lang: Lang, id: Msg, args: &[(&str, &dyn Display)]) -> String {
-    fill(text(lang, id), args)
+    let p = parsed(lang, id);
+    let mut out = String::with_capacity(p.lit_len + 16 * args.len());
+    say_into(&mut out, lang, id, args);
+    out
+}
+
+/// [`say`], appended to `out`.
+pub fn say_into(out: &mut String, lang: Lang, id: Msg, args: &[(&str, &dyn Display)]) {
+    for piece in parsed(lang, id).pieces.iter() {
+        out.push_str(piece.lit);
+        if let Some(name) = piece.name {
+            push_arg(out, name, args);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -291,7 +522,60 @@ mod tests {
             "a 7 b {m} {n}"
         );
         assert_eq!(fill("{", &[]), "{");
+        assert_eq!(fill("{a {n} {}", &[("n", &n)]), "{a 7 {}");
+        assert_eq!(fill("}{n}{", &[("n", &n)]), "}7{");
         assert_eq!(placeholders("x {a} {b_1} {} {c"), ["a", "b_1"]);
+    }
+
+    /// The straightforward fill (a `{` at a time) that the split templates must agree with.
+    fn fill_scanning(tpl: &str, args: &[(&str, &dyn Display)]) -> String {
+        let mut out = String::new();
+        let mut rest = tpl;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let arg = after.find('}').and_then(|c| {
+                let name = &after[..c];
+                args.iter().find(|(n, _)| *n == name).map(|(_, v)| (c, v))
+            });
+            match arg {
+                Some((c, v)) => {
+                    out.push_str(&v.to_string());
+                    rest = &after[c + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn split_templates_fill_as_the_scanning_fill_does() {
+        let (n, v) = (42u64, "{who}");
+        // Some placeholders given, some not (left as they stand), one value that looks like one.
+        let args: [(&str, &dyn Display); 3] = [("who", &v), ("len", &n), ("text", &"a}b{")];
+        for &id in Msg::ALL {
+            for lang in Lang::ALL {
+                let want = fill_scanning(text(lang, id), &args);
+                assert_eq!(say(lang, id, &args), want, "{lang} {id:?}");
+                assert_eq!(fill(text(lang, id), &args), want, "{lang} {id:?}");
+            }
+        }
+        for tpl in [
+            "{",
+            "}",
+            "{a {len}",
+            "}{len}{",
+            "{{len}}",
+            "{} {len",
+            "x{who}y{text}",
+        ] {
+            assert_eq!(fill(tpl, &args), fill_scanning(tpl, &args), "{tpl}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! numbers are what they are and what state each end is in now. Every sentence comes from the
 //! catalogue; every captured string is escaped before it is inserted.
 
-use super::catalog::{self, Lang, Msg};
+use super::catalog::{self, Arg, Lang, Msg};
 use super::tls_narration;
 use crate::event::*;
 use crate::text::escape_for_terminal;
@@ -12,9 +12,12 @@ use std::net::SocketAddr;
 
 /// `say!(lang, Id, name = value, ...)`: a catalogue sentence with its placeholders filled.
 macro_rules! say {
-    ($lang:expr, $id:ident $(, $k:ident = $v:expr)* $(,)?) => {
-        catalog::say($lang, Msg::$id, &[$((stringify!($k), &$v as &dyn Display)),*])
-    };
+    ($lang:expr, $id:ident $(, $k:ident = $v:expr)* $(,)?) => {{
+        // Text and numbers are written without `fmt` (see `catalog::Arg`).
+        #[allow(unused_imports)]
+        use catalog::{DisplayArg as _, PlainArg as _};
+        catalog::say_args($lang, Msg::$id, &[$((stringify!($k), (&catalog::ArgOf(&$v)).arg())),*])
+    }};
 }
 
 /// Captured strings longer than this are cut in narration (the detail views show all).
@@ -256,15 +259,16 @@ fn side(lang: Lang, dir: Dir) -> &'static str {
     )
 }
 
-/// A captured string made safe for the terminal and cut to a readable length.
-fn shown(s: &str) -> String {
+/// A captured string made safe for the terminal and cut to a readable length (borrowed when
+/// it is both already).
+fn shown(s: &str) -> std::borrow::Cow<'_, str> {
     let e = escape_for_terminal(s);
     if e.len() <= MAX_SHOWN || e.chars().count() <= MAX_SHOWN {
-        return e.into_owned();
+        return e;
     }
     let mut cut: String = e.chars().take(MAX_SHOWN).collect();
     cut.push('…');
-    cut
+    cut.into()
 }
 
 /// A state's name as the student should read it (in Chinese with the textbook's spelling too).
@@ -426,7 +430,7 @@ fn ws_handshake(h: &WsHandshake, lang: Lang) -> Vec<String> {
         let problems: Vec<String> = h
             .problems
             .iter()
-            .map(|p| shown(&super::decoder_words::sentence(lang, p)))
+            .map(|p| shown(&super::decoder_words::sentence(lang, p)).into_owned())
             .collect();
         out.push(say!(
             lang,
@@ -491,8 +495,17 @@ fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> 
             _ => Msg::LenForm7,
         },
     );
-    let rsv = format!("{}{}{}", h.rsv1 as u8, h.rsv2 as u8, h.rsv3 as u8);
-    let op = format!("{:#x}", h.opcode.code());
+    // Digits on the stack rather than a `format!` each (narrated text output).
+    let rsv_bytes = [
+        b'0' + h.rsv1 as u8,
+        b'0' + h.rsv2 as u8,
+        b'0' + h.rsv3 as u8,
+    ];
+    let rsv = std::str::from_utf8(&rsv_bytes).unwrap_or_default();
+    let op = format_args!("{:#x}", h.opcode.code());
+    let op = OPCODE_HEX
+        .get(usize::from(h.opcode.code()))
+        .map_or(Arg::Shown(&op), |s| Arg::Str(s));
     let mut out = vec![say!(
         lang,
         Frame,
@@ -507,7 +520,8 @@ fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> 
     )];
     match (fr.dir, h.masked, h.mask_key) {
         (Dir::C2S, true, Some(k)) => {
-            let key = format!("{:02x} {:02x} {:02x} {:02x}", k[0], k[1], k[2], k[3]);
+            let hex = hex_bytes(&k);
+            let key = std::str::from_utf8(&hex).unwrap_or_default();
             out.push(say!(lang, FrameMasked, key = key));
         }
         (Dir::C2S, _, _) => out.push(say!(lang, FrameUnmaskedClient)),
@@ -522,6 +536,23 @@ fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> 
     }
     if fr.heuristic {
         out.push(say!(lang, FrameHeuristic));
+    }
+    out
+}
+
+/// Opcodes (four bits) as `{:#x}` writes them.
+const OPCODE_HEX: [&str; 16] = [
+    "0x0", "0x1", "0x2", "0x3", "0x4", "0x5", "0x6", "0x7", "0x8", "0x9", "0xa", "0xb", "0xc",
+    "0xd", "0xe", "0xf",
+];
+
+/// A masking key as `{:02x} {:02x} {:02x} {:02x}` writes it, on the stack.
+fn hex_bytes(k: &[u8; 4]) -> [u8; 11] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b' '; 11];
+    for (i, b) in k.iter().enumerate() {
+        out[3 * i] = DIGITS[usize::from(b >> 4)];
+        out[3 * i + 1] = DIGITS[usize::from(b & 0xf)];
     }
     out
 }
