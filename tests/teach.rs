@@ -360,11 +360,21 @@ fn decode_narrates_by_default_and_brief_does_not() {
     let full =
         String::from_utf8(wslens(&["decode", "captures/classroom.pcap", "--lang", "zh"]).stdout)
             .unwrap();
-    let brief = String::from_utf8(wslens(&["decode", "captures/classroom.pcap", "--brief"]).stdout)
-        .unwrap();
+    let brief = String::from_utf8(
+        wslens(&[
+            "decode",
+            "captures/classroom.pcap",
+            "--brief",
+            "--lang",
+            "zh",
+        ])
+        .stdout,
+    )
+    .unwrap();
     assert!(full.contains("三次握手"));
     assert!(!brief.contains("Handshake 1/3") && !brief.contains("三次握手"));
-    // The summary lines are the same; narration only adds indented lines.
+    // The summary lines (in Chinese both times) are the same; narration only adds indented
+    // lines.
     let summaries: Vec<&str> = full
         .lines()
         .filter(|l| !l.starts_with("          "))
