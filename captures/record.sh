@@ -447,6 +447,21 @@ rec_mqtt() {
     merge mqtt "MQTT over WebSocket (subprotocol mqtt): a paho-mqtt MQTT 3.1.1 session against the aedes broker: subscribe wslens/# QoS 2, publish QoS 0/1/2 (delivered back: QoS 1 and 2 flows both ways), retained publish, unsubscribe, ping, disconnect" "aedes broker (websocket-stream),paho-mqtt client"
 }
 
+rec_jsonrpc() {
+    ns_fresh
+    OUT_FILE="$HERE/jsonrpc.pcap"
+    cap_start "$NS" "$OUT_FILE" lo "tcp port 8778"
+    run_bg "$NS" server "$PYBIN" "$PEERS/jsonrpc_peers.py" server 127.0.0.1 8778
+    local spid=$LAST_PID
+    wait_ready "$WORK/server.out"
+    run_fg "$NS" client "$PYBIN" "$PEERS/jsonrpc_peers.py" client 127.0.0.1 8778
+    sleep 0.3
+    kill "$spid" 2>/dev/null || true
+    wait "$spid" 2>/dev/null || true
+    cap_stop
+    merge jsonrpc "JSON-RPC 2.0 over WebSocket: jsonrpcserver behind a python websockets server, jsonrpcclient messages from a python websockets client: two requests, a notification, an unknown method (-32601), wrong parameters (-32602), an application error, a batch of two requests and a notification" "jsonrpcserver + python-websockets server,jsonrpcclient + python-websockets client"
+}
+
 # RabbitMQ with its web-stomp plugin, in $NS, from a fresh state directory under $WORK (the
 # Debian package's own service is not used).  Prints nothing; waits until web-stomp listens.
 rabbit_start() {
@@ -726,7 +741,7 @@ rec_bench_tls() {
 ALL=(classroom echo-python echo-node refused polling polling-vs-ws ipv6 cooked cooked2 dumpcap
      lossy deflate deflate-nocontext deflate-window close-server chat tiny-segments rejected
      bad-accept browser udp socketio bad-accept-ping cdp mqtt mqtt5 stomp graphql-ws graphql-legacy socketio-msgpack tls13-python tls12-gcm tls12-chacha tls13-node tls13-chacha
-     browser-tls tls13-keyupdate)
+     browser-tls tls13-keyupdate jsonrpc)
 
 main() {
     [ "$(id -u)" = 0 ] || { log "needs root (network namespaces and packet capture)"; exit 1; }

@@ -301,3 +301,67 @@ fn mqtt_packets_match_pahos_log() {
         }
     }
 }
+
+/// `captures/jsonrpc.pcap`: a JSON-RPC 2.0 service (jsonrpcserver behind a python websockets
+/// server) and jsonrpcclient's messages from a python websockets client, unmodified. Every
+/// JSON-RPC object either peer logged — requests, a notification, errors, a batch — is decoded
+/// in order with its kind, id and method; every answer is paired with its request.
+#[test]
+fn jsonrpc_objects_match_both_peers_logs() {
+    let evs = decode(&capture("jsonrpc.pcap"));
+    let ours: Vec<&AppMessage> = apps(&evs)
+        .into_iter()
+        .filter(|a| a.proto == AppProto::JsonRpc)
+        .collect();
+    type Obj = (String, String, Option<String>, Option<String>); // dir, kind, id, method
+    let got: Vec<Obj> = ours
+        .iter()
+        .map(|a| {
+            let asked = matches!(a.kind, "request" | "notification");
+            (
+                a.dir.as_str().to_string(),
+                a.kind.to_string(),
+                a.id.as_deref().map(str::to_string),
+                a.name.as_deref().filter(|_| asked).map(str::to_string),
+            )
+        })
+        .collect();
+    let log = peer_log("jsonrpc.peers.ndjson");
+    for role in ["client", "server"] {
+        let want: Vec<Obj> = log
+            .iter()
+            .filter(|l| l["role"] == role && l["opcode"] == "text")
+            .flat_map(|l| {
+                let dir = l["dir"].as_str().unwrap().to_string();
+                l["rpc"].as_array().unwrap().iter().map(move |r| {
+                    (
+                        dir.clone(),
+                        r[0].as_str().unwrap().to_string(),
+                        (!r[1].is_null()).then(|| r[1].to_string()),
+                        r[2].as_str().map(str::to_string),
+                    )
+                })
+            })
+            .collect();
+        assert_eq!(got, want, "{role}'s log");
+    }
+    assert_eq!(got.len(), 16);
+    for a in ours
+        .iter()
+        .filter(|a| matches!(a.kind, "response" | "error"))
+    {
+        let r = a
+            .reply
+            .as_ref()
+            .expect("every answer paired with its request");
+        assert!(r.pkt < a.pkt && a.name.is_some(), "{a:?}");
+    }
+    let codes: Vec<i64> = ours
+        .iter()
+        .filter(|a| a.kind == "error")
+        .map(|a| a.args.as_ref().unwrap()["code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, [-32601, -32602, 1]);
+    let batched: Vec<&str> = ours.iter().filter_map(|a| a.field("batch")).collect();
+    assert_eq!(batched, ["3", "3", "3", "2", "2"]);
+}

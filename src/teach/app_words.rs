@@ -150,8 +150,9 @@ pub fn label(lang: Lang, a: &AppMessage) -> String {
             if s.is_empty() {
                 s.push_str(&kind(lang, k));
             }
+            // The method is the peers' own name: in quotes, apart from the Chinese words.
             if let Some(n) = &a.name {
-                let _ = write!(s, " {}", escape_for_terminal(n));
+                let _ = write!(s, " “{}”", escape_for_terminal(n));
             }
             if let Some(id) = &a.id {
                 let _ = write!(s, " #{}", escape_for_terminal(id));

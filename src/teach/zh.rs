@@ -561,14 +561,16 @@ pub(super) fn text(id: Msg) -> &'static str {
         AppSioConnectError => "Socket.IO：服务器拒绝客户端加入命名空间 {nsp}：{args}",
         AppOther => "{proto}：{label}",
         AppRpcRequest => {
-            "{who}发来 JSON-RPC 请求 {id}：调用 {method}，参数 {args}；{other}须以同一 id 作答。"
+            "{who}发来 JSON-RPC 请求 {id}：调用 “{method}”，参数 {args}；{other}须以同一编号（id）作答。"
         }
-        AppRpcNotification => "{who}发来 JSON-RPC 通知：{method} {args}（没有 id：无需应答）。",
+        AppRpcNotification => {
+            "{who}发来 JSON-RPC 通知：“{method}” {args}（没有编号（id）：无需应答）。"
+        }
         AppRpcResponse => {
-            "{who}发来 JSON-RPC 响应 {id}：{method}（数据包 #{pkt}）的结果，距请求 {rtt}：{args}"
+            "{who}发来 JSON-RPC 响应 {id}：“{method}”（数据包 #{pkt}）的结果，距请求 {rtt}：{args}"
         }
         AppRpcError => {
-            "{who}发来 JSON-RPC 错误 {id}：{method}（数据包 #{pkt}）失败，距请求 {rtt}：{args}"
+            "{who}发来 JSON-RPC 错误 {id}：“{method}”（数据包 #{pkt}）失败，距请求 {rtt}：{args}"
         }
         AppRpcUnpaired => "{who}发来 JSON-RPC {kind} {id}；对应的请求没有被抓到：{args}",
         AppRpcCdp => {
