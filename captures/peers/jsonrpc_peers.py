@@ -21,17 +21,7 @@ import websockets
 from jsonrpcclient import notification, request
 from jsonrpcserver import Error, Success, async_dispatch, method
 
-from peerlog import PeerLog, endpoint
-
-
-def log_close_after(c, ws, we_started):
-    """Log the close frames as they crossed the wire, once the closing handshake is over."""
-    p = ws.protocol
-    if p.close_rcvd is not None:
-        c.close("recv", p.close_rcvd.code if p.close_rcvd.code != 1005 else None, p.close_rcvd.reason)
-    if not we_started and p.close_sent is not None:
-        code = p.close_sent.code if p.close_sent.code != 1005 else None
-        c.close("sent", code, p.close_sent.reason, auto=True)
+from peerlog import PeerLog, endpoint, log_close_after
 
 
 def shapes(text):

@@ -114,3 +114,18 @@ class Conn:
         }
         obj.update(extra)
         self.log._write(obj)
+
+
+def log_close_after(c, ws, we_started):
+    """Log the close frames once the closing handshake is over.
+
+    websockets keeps the exact frames it sent and received (protocol.close_sent /
+    close_rcvd), so the log states what really crossed the wire.  A close we
+    started was already logged before sending it.
+    """
+    p = ws.protocol
+    if p.close_rcvd is not None:
+        c.close("recv", p.close_rcvd.code if p.close_rcvd.code != 1005 else None, p.close_rcvd.reason)
+    if not we_started and p.close_sent is not None:
+        code = p.close_sent.code if p.close_sent.code != 1005 else None
+        c.close("sent", code, p.close_sent.reason, auto=True)

@@ -27,7 +27,7 @@ from websockets.extensions.permessage_deflate import (
 )
 from websockets.http11 import Response
 
-from peerlog import PeerLog, endpoint
+from peerlog import PeerLog, endpoint, log_close_after
 
 LIB = "python-websockets"
 # No keepalive pings: every frame in a capture must come from the scenario.
@@ -51,21 +51,6 @@ def client_conn(log, ws):
 
 def server_conn(log, ws):
     return log.conn(endpoint(ws.remote_address), endpoint(ws.local_address))
-
-
-def log_close_after(c, ws, we_started):
-    """Log the close frames once the closing handshake is over.
-
-    websockets keeps the exact frames it sent and received (protocol.close_sent /
-    close_rcvd), so the log states what really crossed the wire.  A close we
-    started was already logged before sending it.
-    """
-    p = ws.protocol
-    if p.close_rcvd is not None:
-        c.close("recv", p.close_rcvd.code if p.close_rcvd.code != 1005 else None, p.close_rcvd.reason)
-    if not we_started and p.close_sent is not None:
-        code = p.close_sent.code if p.close_sent.code != 1005 else None
-        c.close("sent", code, p.close_sent.reason, auto=True)
 
 
 # ---------------------------------------------------------------- client side
