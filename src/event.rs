@@ -984,3 +984,35 @@ pub struct TlsSession {
     /// Keys were found and the first protected record opened with them.
     pub decrypted: bool,
 }
+
+/// A whole one-frame message for unit tests: text when `text` is given, else binary `data`.
+#[cfg(test)]
+impl WsMessage {
+    pub(crate) fn for_test(dir: Dir, text: Option<&str>, data: &[u8]) -> Self {
+        WsMessage {
+            conn: 1,
+            dir,
+            pkt: 1,
+            ts: Ts(0),
+            opcode: if text.is_some() {
+                Opcode::Text
+            } else {
+                Opcode::Binary
+            },
+            frames: 1,
+            compressed: false,
+            wire_len: 0,
+            len: text.map_or(data.len(), str::len) as u64,
+            sha256: [0; 32],
+            text: text.map(str::to_string),
+            text_truncated: false,
+            data: data.to_vec(),
+            data_truncated: false,
+            close_code: None,
+            close_reason: None,
+            utf8_error: false,
+            inflate_error: None,
+            heuristic: false,
+        }
+    }
+}

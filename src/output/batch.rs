@@ -571,7 +571,7 @@ pub fn spawn<S: WriteEvent + Send + 'static>(mut sink: S) -> (BatchSender, JoinH
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Dir, Level, Note, Opcode, Ts};
+    use crate::event::{Dir, Level, Note, Ts};
 
     struct Collect(Vec<Event>);
     impl WriteEvent for Collect {
@@ -609,29 +609,8 @@ mod tests {
 
     fn message(text: Option<&str>, data: &[u8]) -> WsMessage {
         WsMessage {
-            conn: 1,
-            dir: Dir::C2S,
-            pkt: 1,
-            ts: Ts(0),
-            opcode: if text.is_some() {
-                Opcode::Text
-            } else {
-                Opcode::Binary
-            },
-            frames: 1,
-            compressed: false,
-            wire_len: 0,
             len: 0,
-            sha256: [0; 32],
-            text: text.map(str::to_string),
-            text_truncated: false,
-            data: data.to_vec(),
-            data_truncated: false,
-            close_code: None,
-            close_reason: None,
-            utf8_error: false,
-            inflate_error: None,
-            heuristic: false,
+            ..WsMessage::for_test(Dir::C2S, text, data)
         }
     }
 

@@ -251,34 +251,10 @@ fn titled_tree(v: &Value, title: Msg, out: &mut Vec<Line>, lang: Lang) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Dir, Opcode, Ts, WsMessage};
+    use crate::event::{Dir, WsMessage};
 
     fn msg(text: Option<&str>, data: &[u8]) -> WsMessage {
-        WsMessage {
-            conn: 1,
-            dir: Dir::S2C,
-            pkt: 1,
-            ts: Ts(0),
-            opcode: if text.is_some() {
-                Opcode::Text
-            } else {
-                Opcode::Binary
-            },
-            frames: 1,
-            compressed: false,
-            wire_len: 0,
-            len: text.map_or(data.len(), str::len) as u64,
-            sha256: [0; 32],
-            text: text.map(str::to_string),
-            text_truncated: false,
-            data: data.to_vec(),
-            data_truncated: false,
-            close_code: None,
-            close_reason: None,
-            utf8_error: false,
-            inflate_error: None,
-            heuristic: false,
-        }
+        WsMessage::for_test(Dir::S2C, text, data)
     }
 
     fn texts(m: &WsMessage) -> Vec<String> {
