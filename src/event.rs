@@ -17,7 +17,19 @@ pub type PktNum = u64;
 pub type Pkts = smallvec::SmallVec<[PktNum; 2]>;
 
 /// Time since the first packet of the capture, in nanoseconds (negative if the clock went back).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Ts(pub i64);
 
 impl Ts {
@@ -27,7 +39,7 @@ impl Ts {
 }
 
 /// Direction of travel relative to the connection's roles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Dir {
     /// Client to server.
     C2S,
@@ -54,7 +66,7 @@ impl Dir {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Proto {
     Tcp,
     Udp,
@@ -70,7 +82,9 @@ impl Proto {
 }
 
 /// TCP connection states with the names of RFC 9293 §3.3.2.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum TcpState {
     #[default]
     Closed,
@@ -111,7 +125,9 @@ impl fmt::Display for TcpState {
 }
 
 /// The TCP header flag bits, as they sit in the header's 13th byte.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct TcpFlags(pub u8);
 
 impl TcpFlags {
@@ -170,7 +186,9 @@ impl fmt::Display for TcpFlags {
 }
 
 /// TCP analysis findings, with Wireshark's meanings (`tcp.analysis.*`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Analysis(pub u16);
 
 impl Analysis {
@@ -219,7 +237,7 @@ impl Analysis {
 }
 
 /// Which of the three handshake steps a segment is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Handshake {
     Syn,
     SynAck,
@@ -238,7 +256,7 @@ impl Handshake {
 
 /// TCP options worth showing: the ones a handshake negotiates, so they are read from SYN
 /// segments only (the detail pane dissects every option of any segment).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TcpOpts {
     pub mss: Option<u16>,
     pub wscale: Option<u8>,
@@ -247,7 +265,7 @@ pub struct TcpOpts {
     pub timestamps: Option<(u32, u32)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CloseHow {
     /// Both sides sent FIN.
     Fin,
@@ -270,7 +288,9 @@ impl CloseHow {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Level {
     Info,
     Warn,
@@ -288,7 +308,7 @@ impl Level {
 }
 
 /// A new flow in the flow table (TCP connection or UDP conversation).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConnOpen {
     pub conn: ConnId,
     pub proto: Proto,
@@ -301,7 +321,7 @@ pub struct ConnOpen {
 }
 
 /// One TCP segment, with both ends' states after it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TcpSegment {
     pub conn: ConnId,
     pub pkt: PktNum,
@@ -331,7 +351,7 @@ pub struct TcpSegment {
     pub truncated: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConnClose {
     pub conn: ConnId,
     /// Last packet seen on the connection.
@@ -342,7 +362,7 @@ pub struct ConnClose {
     pub server_state: TcpState,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UdpDatagram {
     pub conn: ConnId,
     pub pkt: PktNum,
@@ -351,14 +371,14 @@ pub struct UdpDatagram {
     pub len: u32,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum HttpKind {
     Request { method: String, path: String },
     Response { status: u16, reason: String },
 }
 
 /// An HTTP/1.x request or response head.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HttpHead {
     pub conn: ConnId,
     pub dir: Dir,
@@ -379,7 +399,7 @@ pub struct HttpHead {
 }
 
 /// Byte ranges `[start, end)` within an HTTP head, counted from its first byte.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HeadLayout {
     /// Request: method, target, version. Response: version, status code, reason phrase.
     pub line: [(u32, u32); 3],
@@ -390,7 +410,7 @@ pub struct HeadLayout {
 }
 
 /// Where one header line sits within an HTTP head.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HeaderSpan {
     pub name: (u32, u32),
     pub value: (u32, u32),
@@ -409,7 +429,7 @@ impl HttpHead {
 }
 
 /// permessage-deflate parameters as the server accepted them (RFC 7692 §7.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeflateParams {
     pub server_no_context_takeover: bool,
     pub client_no_context_takeover: bool,
@@ -430,7 +450,7 @@ impl Default for DeflateParams {
 }
 
 /// The outcome of an upgrade attempt: emitted for successful and failed upgrades alike.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WsHandshake {
     pub conn: ConnId,
     /// Packet of the response head.
@@ -455,7 +475,7 @@ pub struct WsHandshake {
 }
 
 /// RFC 6455 opcodes, reserved values named as such.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Opcode {
     Continuation,
     Text,
@@ -511,7 +531,7 @@ impl Opcode {
 }
 
 /// A WebSocket frame header as decoded from the wire, with its raw bytes for bit layouts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FrameHeader {
     pub fin: bool,
     pub rsv1: bool,
@@ -527,6 +547,7 @@ pub struct FrameHeader {
     /// 2, 4, 6, 8, 10 or 14.
     pub header_len: u8,
     /// The header bytes as on the wire; only the first `header_len` are meaningful.
+    #[serde(with = "serde_bytes")]
     pub raw: [u8; 14],
 }
 
@@ -536,7 +557,7 @@ impl FrameHeader {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WsFrame {
     pub conn: ConnId,
     pub dir: Dir,
@@ -550,11 +571,12 @@ pub struct WsFrame {
     /// Recognised without a captured handshake (the capture began mid-stream).
     pub heuristic: bool,
     /// The first payload bytes as on the wire (still masked), when previews were asked for.
+    #[serde(with = "serde_bytes")]
     pub preview: Vec<u8>,
 }
 
 /// A complete message (text/binary, joined from its fragments) or a control frame.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WsMessage {
     pub conn: ConnId,
     pub dir: Dir,
@@ -570,11 +592,13 @@ pub struct WsMessage {
     /// Length of the unmasked, joined, inflated payload.
     pub len: u64,
     /// SHA-256 of the unmasked, joined, inflated payload (all zero if it could not be inflated).
+    #[serde(with = "serde_bytes")]
     pub sha256: [u8; 32],
     /// For text messages: the text (possibly cut to a preview).
     pub text: Option<String>,
     pub text_truncated: bool,
     /// For binary messages and ping/pong: the first payload bytes.
+    #[serde(with = "serde_bytes")]
     pub data: Vec<u8>,
     /// Whether `data` is only a prefix of the payload.
     pub data_truncated: bool,
@@ -588,17 +612,18 @@ pub struct WsMessage {
 }
 
 /// Anything the reader should know that is not a packet: damage, limits hit, violations.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Note {
     pub level: Level,
     /// Stable kebab-case code, e.g. `truncated-packet`, `ws-unmasked-client-frame`.
-    pub code: &'static str,
+    #[serde(with = "crate::interned::one")]
+    pub code: crate::interned::Name,
     pub text: String,
     pub conn: Option<ConnId>,
     pub pkt: Option<PktNum>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Event {
     ConnOpen(ConnOpen),
     Tcp(TcpSegment),
@@ -787,7 +812,7 @@ impl<F: FnMut(Event)> Sink for F {
 }
 
 /// The application protocols decoded above WebSocket (the NDJSON `proto` of an `app` event).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum AppProto {
     EngineIo,
     SocketIo,
@@ -811,7 +836,7 @@ impl AppProto {
 }
 
 /// How an Engine.IO packet travelled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum AppTransport {
     /// In the body of an HTTP long-polling request or response.
     Polling,
@@ -828,7 +853,7 @@ impl AppTransport {
 }
 
 /// The request an answer was paired with (an ack with its event, a response with its request).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppReply {
     /// Packet of the request.
     pub pkt: PktNum,
@@ -839,7 +864,7 @@ pub struct AppReply {
 }
 
 /// One decoded application-protocol message.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppMessage {
     pub conn: ConnId,
     /// Packet that completed it (for a binary event, the one with its last attachment).
@@ -848,7 +873,8 @@ pub struct AppMessage {
     pub dir: Dir,
     pub proto: AppProto,
     /// The protocol's own packet kind in lower case (`event`, `ack`, `ping`, `publish`, ...).
-    pub kind: &'static str,
+    #[serde(with = "crate::interned::one")]
+    pub kind: crate::interned::Name,
     /// Engine.IO and Socket.IO only.
     pub transport: Option<AppTransport>,
     /// Ack id, packet id, operation id, request id.
@@ -859,10 +885,12 @@ pub struct AppMessage {
     pub nsp: Option<Box<str>>,
     /// Arguments or payload, when the protocol carries JSON (binary attachments appear as
     /// `{"_binary":len}` in place of their placeholders).
+    #[serde(with = "crate::interned::json_text")]
     pub args: Option<serde_json::Value>,
     /// For answers: what they answer.
     pub reply: Option<AppReply>,
     /// Other fields worth showing, in the order the protocol defines them.
+    #[serde(with = "crate::interned::keyed")]
     pub fields: Vec<(&'static str, String)>,
     /// Binary attachments joined into this message.
     pub attachments: Vec<u64>,
@@ -902,7 +930,7 @@ fn json_heap(v: &serde_json::Value) -> usize {
 }
 
 /// The 5-byte header of a TLS record (RFC 8446 §5.1).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TlsRecordHeader {
     /// 20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data.
     pub content_type: u8,
@@ -915,7 +943,7 @@ pub struct TlsRecordHeader {
 }
 
 /// A certificate of a chain, as far as an observer reads it (TLS 1.2 sends it in clear).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TlsCert {
     pub subject: String,
     pub issuer: String,
@@ -927,7 +955,7 @@ pub struct TlsCert {
 
 /// One TLS handshake message (event `tls`): what a ClientHello offers, what a ServerHello
 /// chose, the certificates; also ChangeCipherSpec and alerts, named as such.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TlsMsg {
     pub conn: ConnId,
     /// Packet that completed the message.
@@ -936,7 +964,8 @@ pub struct TlsMsg {
     pub dir: Dir,
     /// The message's name in snake case: `client_hello`, `server_hello`, `certificate`,
     /// `finished`, `new_session_ticket`, `key_update`, `change_cipher_spec`, `alert`, …
-    pub kind: &'static str,
+    #[serde(with = "crate::interned::one")]
+    pub kind: crate::interned::Name,
     /// Handshake message type number (None for ChangeCipherSpec and alerts).
     pub msg_type: Option<u8>,
     /// Read from a decrypted record (TLS 1.3's handshake after ServerHello, post-handshake
@@ -950,9 +979,11 @@ pub struct TlsMsg {
     /// Hello messages: the legacy version field.
     pub legacy_version: Option<u16>,
     /// ClientHello: versions offered (supported_versions, else the legacy field).
+    #[serde(with = "crate::interned::many")]
     pub versions: Vec<&'static str>,
     /// ServerHello: the version negotiated.
-    pub version: Option<&'static str>,
+    #[serde(with = "crate::interned::maybe")]
+    pub version: Option<crate::interned::Name>,
     /// ClientHello: cipher suites offered (IANA names).
     pub ciphers: Vec<String>,
     /// ServerHello: the cipher suite chosen.
@@ -972,13 +1003,14 @@ pub struct TlsMsg {
 }
 
 /// Once per TLS connection, when it is known whether it can be decrypted (event `tls_session`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TlsSession {
     pub conn: ConnId,
     pub pkt: PktNum,
     pub ts: Ts,
     /// `TLS1.3`, `TLS1.2`, …
-    pub version: &'static str,
+    #[serde(with = "crate::interned::one")]
+    pub version: crate::interned::Name,
     /// IANA name of the cipher suite.
     pub cipher: String,
     /// Keys were found and the first protected record opened with them.

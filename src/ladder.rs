@@ -68,13 +68,37 @@ struct ConnTrack {
 #[derive(Default)]
 pub struct Tracker {
     conns: FxHashMap<ConnId, ConnTrack>,
+    /// Closed connections' last states, for the packets that may still come after the close;
+    /// the rest of their tracking is let go (a million closed connections cost 16 MiB here).
+    closed: FxHashMap<ConnId, (TcpState, TcpState)>,
 }
 
 impl Tracker {
     pub fn observe(&mut self, idx: usize, ev: &Event) -> Observed {
+        self.observe_after(idx, ev, None)
+    }
+
+    /// [`Tracker::observe`] for a caller that keeps each connection's states itself and
+    /// gives them (`prior`: both ends' states before `ev`): nothing is remembered for a
+    /// closed connection then.
+    pub fn observe_after(
+        &mut self,
+        idx: usize,
+        ev: &Event,
+        prior: Option<(TcpState, TcpState)>,
+    ) -> Observed {
         let mut out = Observed::default();
         let Some(conn) = ev.conn() else { return out };
-        let t = self.conns.entry(conn).or_default();
+        // Taken out and put back only while it holds something: with `prior` given, a million
+        // connections that only sent a SYN leave nothing here.
+        let mut t = self.conns.remove(&conn).unwrap_or_else(|| ConnTrack {
+            states: prior.or_else(|| self.closed.remove(&conn)),
+            ..ConnTrack::default()
+        });
+        if prior.is_some() {
+            t.states = prior;
+        }
+        let t = &mut t;
         let after = match ev {
             Event::Tcp(s) => Some((s.client_state, s.server_state)),
             Event::ConnClose(c) => Some((c.client_state, c.server_state)),
@@ -141,9 +165,16 @@ impl Tracker {
                 }
             }
             Event::ConnClose(_) => {
-                t.frames = Default::default();
+                if let Some(states) = t.states.filter(|_| prior.is_none()) {
+                    self.closed.insert(conn, states);
+                }
+                return out;
             }
             _ => {}
+        }
+        let holds = t.frames.iter().any(|f| !f.is_empty()) || t.pending.iter().any(Option::is_some);
+        if prior.is_none() || holds {
+            self.conns.insert(conn, std::mem::take(t));
         }
         out
     }

@@ -12,6 +12,7 @@ pub mod export;
 pub mod fields;
 pub mod filter;
 pub mod http;
+pub mod interned;
 pub mod ladder;
 pub mod limits;
 pub mod live;

@@ -90,20 +90,20 @@ impl Chapter {
 /// Where `ch` begins among `events` (index, event) of one connection, considering only those
 /// `shown` admits (events that have a ladder row under the current filters). The second value
 /// says whether the chapter's own event was found (false: a fallback place, or none).
-pub fn find<'a>(
-    events: impl Iterator<Item = (usize, &'a Event)> + Clone,
+pub fn find(
+    events: impl Iterator<Item = (usize, Event)> + Clone,
     ch: Chapter,
     shown: impl Fn(usize) -> bool,
 ) -> (Option<usize>, bool) {
     if let Some(i) = events
         .clone()
-        .find(|&(i, e)| ch.begins_at(e) && shown(i))
+        .find(|(i, e)| ch.begins_at(e) && shown(*i))
         .map(|(i, _)| i)
     {
         return (Some(i), true);
     }
     let fb = events
-        .filter(|&(i, e)| ch.fallback(e) && shown(i))
+        .filter(|(i, e)| ch.fallback(e) && shown(*i))
         .map(|(i, _)| i)
         .next();
     (fb, false)

@@ -23,8 +23,10 @@ fn press(m: &mut Model, c: char) {
     );
 }
 
-fn at(m: &Model) -> &Event {
-    &m.store.events[m.cursor.expect("an event is selected")]
+fn at(m: &Model) -> Event {
+    m.store
+        .event(m.cursor.expect("an event is selected"))
+        .expect("the selected event reads back")
 }
 
 #[test]
@@ -155,7 +157,7 @@ fn label(m: &Model) -> String {
 /// Step until the event at the cursor satisfies `f`.
 fn step_to(m: &mut Model, f: impl Fn(&Event) -> bool) {
     for _ in 0..100 {
-        if f(at(m)) {
+        if f(&at(m)) {
             return;
         }
         press(m, 'n');
@@ -423,7 +425,7 @@ fn the_chinese_screen_has_no_untranslated_words() {
         }
         press(&mut m, 'x');
         // Every event: notes, upgrade problems, TLS and the application layer included.
-        for i in 0..m.store.events.len() {
+        for i in 0..m.store.len() {
             m.select(i);
             let strip = |t: &str| t.to_string();
             if let Some(l) = m.label(i) {
@@ -466,7 +468,7 @@ fn the_chinese_screen_has_no_untranslated_words() {
                     found.insert(format!("{name}: narration {w:?} in {l:?}"));
                 }
             }
-            if let Some(n) = m.store.events[i].pkt()
+            if let Some(n) = m.store.event(i).unwrap().pkt()
                 && let Some((rec, data)) = m.store.packet(n)
             {
                 fn walk(
@@ -499,11 +501,11 @@ fn the_chinese_screen_has_no_untranslated_words() {
 fn one_arrow_per_packet_and_the_filters_agree() {
     let mut m = classroom(false);
     press(&mut m, 'G');
-    let get = (0..m.store.events.len())
-        .find(|&i| matches!(m.store.events[i], Event::Http(_)))
+    let get = (0..m.store.len())
+        .find(|&i| matches!(m.store.event(i).unwrap(), Event::Http(_)))
         .unwrap();
     let seg = get - 1;
-    assert!(matches!(&m.store.events[seg], Event::Tcp(t) if t.len == 198));
+    assert!(matches!(&m.store.event(seg).unwrap(), Event::Tcp(t) if t.len == 198));
     let rows = m.visible_rows().to_vec();
     assert!(rows.contains(&(get as u32)) && !rows.contains(&(seg as u32)));
     assert_eq!(
@@ -569,8 +571,8 @@ fn the_accept_computation_fits_80x24() {
     for lang in [Lang::En, Lang::Zh] {
         let mut m = classroom(false);
         m.set_lang(lang);
-        let hs = (0..m.store.events.len())
-            .find(|&i| matches!(m.store.events[i], Event::WsHandshake(_)))
+        let hs = (0..m.store.len())
+            .find(|&i| matches!(m.store.event(i).unwrap(), Event::WsHandshake(_)))
             .unwrap();
         m.select(hs);
         let screen = super::tests::render(&m, 80, 24);

@@ -6,7 +6,7 @@ use super::detail_app::PayloadTree;
 use super::full_payload::{FULL_CAP, FullPayload, FullState};
 use super::layers;
 use super::payload_rows::{PayloadBody, PayloadRows};
-use super::store::Store;
+use super::store::{Layer, Store};
 use crate::event::{Event, HttpKind, Opcode, PktNum, WsFrame, WsMessage};
 use crate::fields::Field;
 use crate::teach::catalog::{Msg, say, text as tr};
@@ -173,9 +173,10 @@ pub fn build_full(
         event: idx,
         ..Default::default()
     };
-    let Some(ev) = store.events.get(idx) else {
+    let Some(ev) = store.event(idx) else {
         return d;
     };
+    let ev = &ev;
     let pkt = match ev {
         Event::WsFrame(f) => f.pkts.first().copied(),
         _ => ev.pkt(),
@@ -192,11 +193,20 @@ pub fn build_full(
             }
             _ => {
                 super::detail_app::app_lines(a, &mut d.lines, lang);
-                if let Some(m) = store.events[..idx].iter().rev().find_map(|e| match e {
-                    Event::WsMessage(m) if m.conn == a.conn && m.dir == a.dir => Some(m),
-                    _ => None,
+                // The message it was read from: the connection's last one that way before it.
+                let earlier = store.conn(a.conn).map_or(&[][..], |ci| {
+                    &ci.events[..ci.events.partition_point(|&e| (e as usize) < idx)]
+                });
+                if let Some(m) = earlier.iter().rev().find_map(|&e| {
+                    if store.meta(e as usize)?.layer != Layer::Ws {
+                        return None;
+                    }
+                    match store.event(e as usize)? {
+                        Event::WsMessage(m) if m.dir == a.dir => Some(m),
+                        _ => None,
+                    }
                 }) {
-                    let kept = super::detail_app::payload_bytes(m).len();
+                    let kept = super::detail_app::payload_bytes(&m).len();
                     full_note(m.len, kept, full, &mut d.lines, lang);
                 }
             }
@@ -317,7 +327,7 @@ pub fn build_full(
             frame_lines(f, data, bits_per_row, &mut d.lines, lang);
             // The message this frame completes, if it does.
             if let Some(m) = store.message_of(idx) {
-                d.rows = message_lines(m, full, &mut d.lines, lang, width).map(Arc::new);
+                d.rows = message_lines(&m, full, &mut d.lines, lang, width).map(Arc::new);
             }
         }
         Event::WsMessage(m) => {
@@ -429,7 +439,12 @@ fn accept_for_conn(store: &Store, conn: crate::event::ConnId, out: &mut Vec<Line
     let hs = ci
         .events
         .iter()
-        .find_map(|&i| match store.events.get(i as usize) {
+        .filter(|&&i| {
+            store
+                .meta(i as usize)
+                .is_some_and(|m| m.layer == Layer::Http)
+        })
+        .find_map(|&i| match store.event(i as usize) {
             Some(Event::WsHandshake(h)) => Some(h),
             _ => None,
         });

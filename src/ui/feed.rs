@@ -97,11 +97,12 @@ pub struct FeedSender {
     closed: bool,
 }
 
-/// Bounded so a fast reader cannot run arbitrarily far ahead of the UI in memory; the UI keeps
-/// everything anyway, so this only smooths bursts.
-const CHANNEL_DEPTH: usize = 64;
+/// Bounded so a fast reader cannot run far ahead of the UI in memory: a batch of decoded
+/// events is several MiB until the UI has filed it, so only a few may wait.
+const CHANNEL_DEPTH: usize = 4;
 const BATCH_PACKETS: usize = 8192;
 const BATCH_BYTES: usize = 4 << 20;
+const BATCH_EVENTS: usize = 32 << 10;
 /// The first batch goes out fast so the first screen appears at once.
 const FIRST_BATCH_PACKETS: usize = 256;
 
@@ -139,6 +140,11 @@ impl FeedSender {
     }
     pub fn event(&mut self, ev: Event) {
         self.batch.events.push(ev);
+        if self.batch.events.len() >= BATCH_EVENTS {
+            // A burst without packets (the end of input closing a million connections) goes
+            // in several batches, not one the size of the burst.
+            self.flush();
+        }
     }
     fn maybe_flush(&mut self) {
         let n = self.batch.packets.len();

@@ -98,22 +98,20 @@ impl Load {
 /// (or a frame completing one) whose preview is shorter than it, or an application message
 /// carried by such a message. Returns the event index to find and the target.
 pub fn target(store: &Store, idx: usize) -> Option<(usize, Target)> {
-    let (at, ev) = match store.events.get(idx)? {
+    let (at, ev) = match store.event(idx)? {
         Event::WsFrame(_) => {
-            let m = store.message_of(idx)?;
-            let at = (0..=idx)
-                .rev()
-                .find(|&i| matches!(&store.events[i], Event::WsMessage(x) if std::ptr::eq(x, m)))
-                .or_else(|| {
-                    (idx..store.events.len()).find(
-                        |&i| matches!(&store.events[i], Event::WsMessage(x) if std::ptr::eq(x, m)),
-                    )
-                })?;
-            (at, &store.events[at])
+            let at = store.meta(idx)?.message? as usize;
+            (at, store.event(at)?)
         }
         ev => (idx, ev),
     };
-    let (app, conn, dir, pkt) = match ev {
+    let ci = store.conn(ev.conn()?)?;
+    // The connection's events before this one, newest first.
+    let before = || {
+        let p = ci.events.partition_point(|&e| (e as usize) < at);
+        ci.events[..p].iter().rev().map(|&e| e as usize)
+    };
+    let (app, conn, dir, pkt) = match &ev {
         Event::WsMessage(m) => {
             if !is_cut(m) {
                 return None;
@@ -123,17 +121,11 @@ pub fn target(store: &Store, idx: usize) -> Option<(usize, Target)> {
         Event::App(a) => {
             // The message that carried it: the WebSocket message completed by the same packet,
             // just before it (polling bodies are HTTP, whole in the event already).
-            let carrier = store.events[..at]
-                .iter()
-                .rev()
-                .take(64)
-                .find_map(|e| match e {
-                    Event::WsMessage(m) if m.conn == a.conn && m.dir == a.dir && m.pkt <= a.pkt => {
-                        Some(m)
-                    }
-                    _ => None,
-                })?;
-            if !is_cut(carrier) {
+            let carrier = before().take(64).find_map(|e| match store.event(e)? {
+                Event::WsMessage(m) if m.dir == a.dir && m.pkt <= a.pkt => Some(m),
+                _ => None,
+            })?;
+            if !is_cut(&carrier) {
                 return None;
             }
             (true, a.conn, a.dir, a.pkt)
@@ -145,10 +137,10 @@ pub fn target(store: &Store, idx: usize) -> Option<(usize, Target)> {
         Event::App(a) => app && a.conn == conn && a.dir == dir && a.pkt == pkt,
         _ => false,
     };
-    let nth = store.events[..at]
-        .iter()
-        .rev()
+    // Events of one packet are together: stop at the first event of an earlier packet.
+    let nth = before()
         .take(4096)
+        .map_while(|e| store.event(e).filter(|e| e.pkt().is_none_or(|p| p >= pkt)))
         .filter(|e| same(e))
         .count();
     Some((
@@ -186,16 +178,13 @@ pub fn conn_packets(store: &Store, t: &Target) -> Option<Vec<PacketRec>> {
     let mut nums: Vec<PktNum> = c
         .events
         .iter()
-        .filter_map(|&i| store.events.get(i as usize)?.pkt())
+        .filter_map(|&i| store.event(i as usize)?.pkt())
         .filter(|&n| n <= t.pkt)
         .collect();
     nums.sort_unstable();
     nums.dedup();
     nums.into_iter()
-        .map(|n| {
-            let i = store.packets.binary_search_by_key(&n, |p| p.num).ok()?;
-            store.packets.get(i).filter(|p| p.in_file).cloned()
-        })
+        .map(|n| store.packets.get(n).filter(|p| p.in_file))
         .collect()
 }
 

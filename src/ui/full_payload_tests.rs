@@ -40,7 +40,7 @@ fn key(m: &mut Model, k: KeyCode) {
 /// The `n`th data message of at least `len` bytes in direction `dir`.
 fn long_message(m: &Model, dir: Dir, len: u64) -> usize {
     m.store
-        .events
+        .all_events()
         .iter()
         .position(|e| matches!(e, Event::WsMessage(x) if x.dir == dir && x.len >= len))
         .expect("the capture has a long message")
@@ -253,7 +253,7 @@ fn a_short_message_starts_no_load() {
     let mut m = open("tls13-keyupdate.pcapng", 100, 30);
     let i = m
         .store
-        .events
+        .all_events()
         .iter()
         .position(|e| matches!(e, Event::WsMessage(x) if x.len < 100 && x.len > 0))
         .unwrap();
@@ -312,7 +312,7 @@ fn inflated_messages_come_out_whole_in_plain_and_tls_captures() {
         for dir in [Dir::C2S, Dir::S2C] {
             let mut m = open_cut(name, 1000, 16);
             let i = long_message(&m, dir, 4000);
-            let Event::WsMessage(pre) = &m.store.events[i] else {
+            let Event::WsMessage(pre) = &m.store.event(i).unwrap() else {
                 unreachable!()
             };
             assert!(
@@ -363,7 +363,7 @@ fn an_application_message_over_a_cut_message_is_decoded_whole() {
     let mut m = open_cut(name, 300, 16);
     let (i, pkt) = m
         .store
-        .events
+        .all_events()
         .iter()
         .enumerate()
         .find_map(|(i, e)| match e {
@@ -371,8 +371,8 @@ fn an_application_message_over_a_cut_message_is_decoded_whole() {
             _ => None,
         })
         .unwrap();
-    let app = (i..m.store.events.len())
-        .find(|&k| matches!(&m.store.events[k], Event::App(a) if a.pkt == pkt))
+    let app = (i..m.store.len())
+        .find(|&k| matches!(&m.store.event(k).unwrap(), Event::App(a) if a.pkt == pkt))
         .unwrap();
     m.select(app);
     m.wait_full_payload();
@@ -396,7 +396,7 @@ fn an_application_message_over_a_cut_message_is_decoded_whole() {
     assert_eq!(whole.name, want.name);
     assert_eq!(whole.args, want.args);
     // From the preview alone it was not that event.
-    let Event::App(cut) = &m.store.events[app] else {
+    let Event::App(cut) = &m.store.event(app).unwrap() else {
         unreachable!()
     };
     assert_ne!((cut.kind, &cut.name), (want.kind, &want.name));
@@ -442,7 +442,7 @@ fn measure_load_times() {
     eprintln!("opened in {:?}", t0.elapsed());
     let i = m
         .store
-        .events
+        .all_events()
         .iter()
         .rposition(|e| matches!(e, Event::WsMessage(x) if super::full_payload::is_cut(x)))
         .unwrap();

@@ -47,7 +47,12 @@ impl Areas {
 /// Is the selected event the WebSocket handshake (whose detail is the Accept computation)?
 fn accept_selected(m: &Model) -> bool {
     m.cursor
-        .and_then(|c| m.store.events.get(c))
+        .filter(|&c| {
+            m.store
+                .meta(c)
+                .is_some_and(|x| x.layer == super::store::Layer::Http)
+        })
+        .and_then(|c| m.store.event(c))
         .is_some_and(|e| matches!(e, crate::event::Event::WsHandshake(_)))
 }
 

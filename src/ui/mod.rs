@@ -5,6 +5,7 @@
 //! responsive while the rest streams in. The UI only consumes events and field trees; it never
 //! parses packet bytes.
 
+mod chunked;
 pub mod detail;
 mod detail_app;
 pub mod feed;
@@ -17,6 +18,7 @@ pub mod narration;
 pub mod oom;
 mod payload_rows;
 mod source;
+mod spill;
 pub mod store;
 pub mod theme;
 pub mod view;

@@ -333,7 +333,7 @@ impl Model {
         if !self.merged() {
             return None;
         }
-        self.store.meta.get(idx)?.observed.absorbs
+        self.store.meta(idx)?.absorbs.map(|a| a as usize)
     }
 
     /// Has this event "happened" yet (always, outside playback)?
@@ -369,7 +369,7 @@ impl Model {
 
     /// Does this event pass the layer, ACK and search filters (and has a row to show)?
     pub fn passes(&self, idx: usize) -> bool {
-        let Some(m) = self.store.meta.get(idx) else {
+        let Some(m) = self.store.meta(idx) else {
             return false;
         };
         if !m.has_row || !self.layer.admits(m.layer) || (self.hide_acks && m.pure_ack) {
@@ -383,18 +383,16 @@ impl Model {
             return true;
         }
         if let Some(f) = &self.search_filter {
-            let Some(ev) = self.store.events.get(idx) else {
+            let Some(ev) = self.store.event(idx) else {
                 return false;
             };
             let ports = ev
                 .conn()
                 .and_then(|c| self.store.conn(c))
-                .map(|c| [c.client.port(), c.server.port()]);
+                .map(|c| [c.client().port(), c.server().port()]);
             // A merged row is its segment too: `tcp.len > 100` finds the GET's row.
-            let seg = self
-                .absorbed_segment(idx)
-                .and_then(|s| self.store.events.get(s));
-            return f.test(ev, ports) || seg.is_some_and(|s| f.test(s, ports));
+            let seg = self.absorbed_segment(idx).and_then(|s| self.store.event(s));
+            return f.test(&ev, ports) || seg.is_some_and(|s| f.test(&s, ports));
         }
         self.label(idx)
             .is_some_and(|l| contains_ci(&l, &self.search))
@@ -402,13 +400,10 @@ impl Model {
 
     /// The ladder label of an event (formatted on demand: cheap, and only for drawn rows).
     pub fn label(&self, idx: usize) -> Option<String> {
-        let ev = self.store.events.get(idx)?;
-        let mut l = ladder::label(ev, self.store.message_of(idx), self.opts())?;
-        if let Some(seg) = self
-            .absorbed_segment(idx)
-            .and_then(|s| self.store.events.get(s))
-        {
-            l.push_str(&ladder::segment_suffix(seg, self.opts()));
+        let ev = self.store.event(idx)?;
+        let mut l = ladder::label(&ev, self.store.message_of(idx).as_ref(), self.opts())?;
+        if let Some(seg) = self.absorbed_segment(idx).and_then(|s| self.store.event(s)) {
+            l.push_str(&ladder::segment_suffix(&seg, self.opts()));
         }
         Some(l)
     }
@@ -450,8 +445,10 @@ impl Model {
             // A segment drawn before the meaning it carries arrived (live, split batches)
             // gives its row to that meaning.
             for &i in &new {
+                // Rows are in event order: a binary search, not a scan per new event (that made
+                // loading a big capture quadratic).
                 if let Some(seg) = self.absorbed_segment(i as usize)
-                    && let Some(p) = self.ladder.rows.iter().rposition(|&r| r as usize == seg)
+                    && let Ok(p) = self.ladder.rows.binary_search(&(seg as u32))
                 {
                     self.ladder.rows.remove(p);
                 }
@@ -481,11 +478,11 @@ impl Model {
         );
         self.folded = self.detail.default_folds();
         self.detail.set_folds(&self.folded);
-        self.detail_sel = self.detail.initial(self.store.events.get(c));
+        self.detail_sel = self.detail.initial(self.store.event(c).as_ref());
         // Open the tree at the event's own layer (with its heading just above), not at the
         // Ethernet header: small screens show only a few lines. Events about more than one
         // packet (handshake, close) open at their own explanation below the packet.
-        self.detail_offset = match self.store.events.get(c) {
+        self.detail_offset = match self.store.event(c) {
             Some(Event::WsHandshake(_)) => {
                 // A short pane starts at the GUID: the joined key, SHA-1, base64 and the
                 // server's value follow without scrolling (80x24).
@@ -556,14 +553,14 @@ impl Model {
 
     /// Select an event, following it to its connection.
     pub fn select(&mut self, idx: usize) {
-        if idx >= self.store.events.len() {
+        if idx >= self.store.len() {
             return;
         }
         // Selecting an earlier event keeps what was revealed (only stepping back takes it back).
         let h = self.horizon();
         self.reveal_to = h.filter(|&h| self.playback && h > idx);
         self.cursor = Some(idx);
-        if let Some(c) = self.store.events.get(idx).and_then(Event::conn)
+        if let Some(c) = self.store.event(idx).as_ref().and_then(Event::conn)
             && self.conn != Some(c)
         {
             self.conn = Some(c);
@@ -587,7 +584,7 @@ impl Model {
                     .map(|&r| r as usize)
             };
         }
-        let n = self.store.events.len();
+        let n = self.store.len();
         match (self.cursor, forward) {
             (None, true) => (0..n).find(|&i| self.passes(i)),
             (None, false) => None,
@@ -632,7 +629,7 @@ impl Model {
     }
 
     pub fn last(&mut self) {
-        let n = self.store.events.len();
+        let n = self.store.len();
         if let Some(i) = (0..n).rev().find(|&i| self.passes(i)) {
             self.select(i);
         }
@@ -667,16 +664,15 @@ impl Model {
         if !self.quiz || self.cursor != Some(idx) || self.answered.contains(&idx) {
             return None;
         }
-        let ev = self.store.events.get(idx)?;
+        let ev = self.store.event(idx)?;
         let ci = self.store.conn(ev.conn()?)?;
         // Both ends' states just before this event (the question is what they become).
         let p = ci.events.partition_point(|&e| (e as usize) < idx);
         let before = p
             .checked_sub(1)
-            .and_then(|p| ci.states.get(p))
-            .copied()
+            .and_then(|p| ci.states_at(p))
             .unwrap_or_default();
-        quiz::ask(ev, before, self.lang())
+        quiz::ask(&ev, before, self.lang())
     }
 
     /// Quiz mode on or off; on, the future is hidden (playback) from where the class stands.
@@ -703,8 +699,8 @@ impl Model {
         let events = ci
             .events
             .iter()
-            .filter_map(|&i| Some((i as usize, self.store.events.get(i as usize)?)));
-        let has_row = |i: usize| self.store.meta.get(i).is_some_and(|m| m.has_row);
+            .filter_map(|&i| Some((i as usize, self.store.event(i as usize)?)));
+        let has_row = |i: usize| self.store.meta(i).is_some_and(|m| m.has_row);
         let (at, found) = chapters::find(events, ch, has_row);
         match at {
             Some(i) => {
@@ -733,7 +729,7 @@ impl Model {
         self.refresh_ladder();
         if let Some(c) = self.cursor
             && !self.passes(c)
-            && let Some(a) = self.store.meta.get(c).and_then(|m| m.absorbed_by)
+            && let Some(a) = self.store.meta(c).and_then(|m| m.absorbed_by)
             && self.passes(a as usize)
         {
             // A segment now drawn on its meaning's row: stand on that row.
@@ -774,11 +770,10 @@ impl Model {
     fn ingest(&mut self, f: Feed) {
         match f {
             Feed::Batch(b) => {
-                let from = self.store.events.len();
-                self.store.ingest(b);
-                for ev in self.store.events.get(from..).unwrap_or(&[]) {
+                for ev in &b.events {
                     self.stats.observe(ev);
                 }
+                self.store.ingest(b);
                 if self.show_compare {
                     self.refresh_compare();
                 }
@@ -792,7 +787,7 @@ impl Model {
                     self.refresh_ladder();
                     if let Some(c) = self.cursor
                         && !self.passes(c)
-                        && let Some(a) = self.store.meta.get(c).and_then(|m| m.absorbed_by)
+                        && let Some(a) = self.store.meta(c).and_then(|m| m.absorbed_by)
                         && self.passes(a as usize)
                     {
                         // The selected segment's meaning arrived: its row is the meaning's now.
@@ -895,7 +890,7 @@ impl Model {
             if self.play_wait_ms > 0.0 {
                 return;
             }
-            let before = self.cursor.and_then(|c| ts_of(self.store.events.get(c)?));
+            let before = self.cursor.and_then(|c| ts_of(&self.store.event(c)?));
             if !self.step(true) {
                 if self.done {
                     self.playing = false;
@@ -903,7 +898,7 @@ impl Model {
                 self.play_wait_ms = 0.0;
                 return;
             }
-            let after = self.cursor.and_then(|c| ts_of(self.store.events.get(c)?));
+            let after = self.cursor.and_then(|c| ts_of(&self.store.event(c)?));
             let gap_ms = match (before, after) {
                 (Some(a), Some(b)) => (b - a).max(0) as f64 / 1e6,
                 _ => 0.0,

@@ -23,6 +23,10 @@ pub struct NarrationCache {
     checkpoints: Vec<Vec<NarrationContext>>,
     /// The selection narrated last, so a redraw or resize does not narrate again.
     last: Option<(usize, Vec<String>)>,
+    /// The context built last (connection id, events replayed, context): stepping forward
+    /// continues from it instead of from the checkpoint, since events are read back from the
+    /// store's spill file rather than borrowed.
+    near: Option<(u32, usize, NarrationContext)>,
 }
 
 impl NarrationCache {
@@ -61,9 +65,10 @@ impl NarrationCache {
 
     fn compute(&mut self, store: &Store, idx: usize) -> Vec<String> {
         let lang = self.lang;
-        let Some(ev) = store.events.get(idx) else {
+        let Some(ev) = store.event(idx) else {
             return Vec::new();
         };
+        let ev = &ev;
         let Some(ci) = ev.conn().and_then(|c| store.conn(c)) else {
             return narrate(ev, &NarrationContext::new(), lang);
         };
@@ -75,30 +80,30 @@ impl NarrationCache {
         let opened_just_before = pos
             .checked_sub(1)
             .and_then(|p| ci.events.get(p))
-            .and_then(|&e| store.events.get(e as usize))
+            .and_then(|&e| store.event(e as usize))
             .is_some_and(|e| matches!(e, Event::ConnOpen(_)));
         let start = if opened_just_before { pos - 1 } else { pos };
         let mut cx = self.context_at(store, ci, start);
         // The event's own sentences come first (a small pane shows them without scrolling);
         // what the connection is follows.
         let mut opening = Vec::new();
-        if opened_just_before && let Some(open) = store.events.get(ci.events[start] as usize) {
-            opening = narrate(open, &cx, lang);
-            cx.observe(open);
+        if opened_just_before && let Some(open) = store.event(ci.events[start] as usize) {
+            opening = narrate(&open, &cx, lang);
+            cx.observe(&open);
         }
         out.extend(narrate(ev, &cx, lang));
         // The message a frame completed is shown on the frame's row.
-        if let Some(m) = store.meta.get(idx).and_then(|m| m.message)
+        if let Some(m) = store.meta(idx).and_then(|m| m.message)
             && let Ok(mpos) = ci.events.binary_search(&m)
             && mpos > pos
         {
             for &e in ci.events.get(pos..mpos).unwrap_or(&[]) {
-                if let Some(e) = store.events.get(e as usize) {
-                    cx.observe(e);
+                if let Some(e) = store.event(e as usize) {
+                    cx.observe(&e);
                 }
             }
-            if let Some(msg) = store.events.get(m as usize) {
-                out.extend(narrate(msg, &cx, lang));
+            if let Some(msg) = store.event(m as usize) {
+                out.extend(narrate(&msg, &cx, lang));
             }
         }
         out.extend(opening);
@@ -127,16 +132,24 @@ impl NarrationCache {
             );
             cps.push(cx);
         }
-        let mut cx = cps[want].clone();
-        replay(store, ci, want * CHECKPOINT_EVERY..pos, &mut cx);
+        let mut from = want * CHECKPOINT_EVERY;
+        let mut cx = match self.near.take() {
+            Some((id, at, cx)) if id == ci.id && at <= pos && at > from => {
+                from = at;
+                cx
+            }
+            _ => cps[want].clone(),
+        };
+        replay(store, ci, from..pos, &mut cx);
+        self.near = Some((ci.id, pos, cx.clone()));
         cx
     }
 }
 
 fn replay(store: &Store, ci: &ConnInfo, range: std::ops::Range<usize>, cx: &mut NarrationContext) {
     for &e in ci.events.get(range).unwrap_or(&[]) {
-        if let Some(ev) = store.events.get(e as usize) {
-            cx.observe(ev);
+        if let Some(ev) = store.event(e as usize) {
+            cx.observe(&ev);
         }
     }
 }

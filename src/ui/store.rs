@@ -1,9 +1,17 @@
-//! Everything received so far, indexed for cheap rendering: the packets' bytes in one arena,
-//! the events in arrival order, per-event facts the lists need, and per-connection summaries.
+//! Everything received so far, indexed for cheap rendering (issue 17: memory bounded by what
+//! is shown, not by what was seen). The packets' bytes stay in the capture file, or go to a
+//! temporary spill file for sources that are not a file; the decoded events go to the spill
+//! file too, compactly encoded, and are read back when drawn. Memory holds fixed-size index
+//! entries: 20 bytes per packet ([`PacketIndex`]), and per event 8 bytes of list facts
+//! ([`Meta`]), a 4-byte spill offset and 8 bytes in its connection's lists ([`ConnInfo`]).
 
+use super::chunked::Chunked;
 use super::feed::{Batch, PacketRec};
+use super::spill::{EventLog, SpillFile};
 use crate::event::{ConnId, Event, PktNum, Proto, TcpFlags, TcpState};
-use crate::ladder::{Observed, Tracker};
+use crate::ladder::Tracker;
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::net::SocketAddr;
 
@@ -19,14 +27,28 @@ pub enum Layer {
     Tls,
 }
 
+const LAYERS: [Layer; 6] = [
+    Layer::Tcp,
+    Layer::Http,
+    Layer::Ws,
+    Layer::Other,
+    Layer::App,
+    Layer::Tls,
+];
+
 /// Facts about one event computed once on arrival, so filtering never revisits the event.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Meta {
     pub layer: Layer,
     pub pure_ack: bool,
     /// Has a ladder row of its own (not merged into a frame row, not a ConnOpen).
     pub has_row: bool,
-    pub observed: Observed,
+    /// The states either end changed to with this event.
+    pub client_state: Option<TcpState>,
+    pub server_state: Option<TcpState>,
+    /// For an HTTP head, frame or TLS message completed by a plain data segment: that
+    /// segment's event, whose arrow this event's row takes over in the merged form.
+    pub absorbs: Option<u32>,
     /// For a frame: the message event shown on its row.
     pub message: Option<u32>,
     /// For a data segment: the HTTP head, frame or TLS message whose row shows it in the
@@ -34,19 +56,192 @@ pub struct Meta {
     pub absorbed_by: Option<u32>,
 }
 
+/// [`Meta`] in 8 bytes: flags, states, and the three links as distances from the event
+/// (0: none; `FAR`: too far, kept in [`Store::far`]).
+#[derive(Clone, Copy, Default)]
+struct Packed {
+    /// Layer (3 bits), pure ACK, has row.
+    flags: u8,
+    /// Client state + 1 (low 4 bits, 0: unchanged), server state + 1 (high 4 bits).
+    states: u8,
+    absorbs: u16,
+    message: u16,
+    absorbed_by: u16,
+}
+
+const FAR: u16 = u16::MAX;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Link {
+    Absorbs,
+    Message,
+    AbsorbedBy,
+}
+
+fn state_code(s: Option<TcpState>) -> u8 {
+    s.map_or(0, |s| s as u8 + 1)
+}
+
+fn state_of(code: u8) -> Option<TcpState> {
+    use TcpState::*;
+    const ALL: [TcpState; 11] = [
+        Closed,
+        Listen,
+        SynSent,
+        SynReceived,
+        Established,
+        FinWait1,
+        FinWait2,
+        CloseWait,
+        Closing,
+        LastAck,
+        TimeWait,
+    ];
+    ALL.get(usize::from(code).checked_sub(1)?).copied()
+}
+
+/// Per packet: where its bytes are, its length and time, in 20 bytes. Numbers are dense from
+/// the first (a source that skips numbers gets them stored); link types and original lengths
+/// that differ from the captured one are rare and kept aside.
+#[derive(Default)]
+pub struct PacketIndex {
+    /// Offset (48 bits) and "in the capture file" (top bit), time, captured length.
+    slots: Chunked<[u32; 5]>,
+    first_num: PktNum,
+    /// Every packet's number, once one was not the previous + 1.
+    nums: Option<Vec<PktNum>>,
+    /// (first packet index, link type) where the link type changes.
+    links: Vec<(u32, u32)>,
+    /// Original lengths that are not the captured length.
+    orig: FxHashMap<u32, u32>,
+}
+
+impl PacketIndex {
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    fn push(&mut self, p: &PacketRec) {
+        let i = self.slots.len() as u32;
+        if i == 0 {
+            self.first_num = p.num;
+        }
+        let dense = self.first_num.wrapping_add(u64::from(i));
+        if self.nums.is_none() && p.num != dense {
+            self.nums = Some((0..u64::from(i)).map(|k| self.first_num + k).collect());
+        }
+        if let Some(n) = &mut self.nums {
+            n.push(p.num);
+        }
+        if self.links.last().is_none_or(|&(_, l)| l != p.linktype) {
+            self.links.push((i, p.linktype));
+        }
+        if p.orig_len != p.len {
+            self.orig.insert(i, p.orig_len);
+        }
+        let off = p.off & ((1 << 48) - 1);
+        let ts = p.ts_ns as u64;
+        self.slots.push([
+            off as u32,
+            (off >> 32) as u32 | (u32::from(p.in_file) << 31),
+            ts as u32,
+            (ts >> 32) as u32,
+            p.len,
+        ]);
+    }
+
+    /// The position of packet `num`.
+    fn find(&self, num: PktNum) -> Option<usize> {
+        match &self.nums {
+            None => {
+                let i = usize::try_from(num.checked_sub(self.first_num)?).ok()?;
+                (i < self.slots.len()).then_some(i)
+            }
+            Some(n) => n.binary_search(&num).ok(),
+        }
+    }
+
+    /// Packet `num`'s record.
+    pub fn get(&self, num: PktNum) -> Option<PacketRec> {
+        self.at(self.find(num)?)
+    }
+
+    /// The record at position `i`.
+    pub fn at(&self, i: usize) -> Option<PacketRec> {
+        let s = self.slots.get(i)?;
+        let len = s[4];
+        let li = self.links.partition_point(|&(f, _)| f as usize <= i);
+        Some(PacketRec {
+            num: match &self.nums {
+                None => self.first_num + i as u64,
+                Some(n) => n[i],
+            },
+            ts_ns: (u64::from(s[2]) | u64::from(s[3]) << 32) as i64,
+            linktype: self.links.get(li.checked_sub(1)?).map_or(0, |l| l.1),
+            orig_len: self.orig.get(&(i as u32)).copied().unwrap_or(len),
+            off: u64::from(s[0]) | u64::from(s[1] & 0x7fff_ffff) << 32,
+            len,
+            in_file: s[1] >> 31 == 1,
+        })
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.slots.heap_bytes()
+            + self.nums.as_ref().map_or(0, |n| n.capacity() * 8)
+            + self.links.capacity() * 8
+            + self.orig.capacity() * 9
+    }
+}
+
+/// A socket address in 20 bytes (`SocketAddr` takes 32), for a million connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Addr {
+    ip: [u8; 16],
+    port: u16,
+    v6: bool,
+}
+
+impl From<SocketAddr> for Addr {
+    fn from(a: SocketAddr) -> Self {
+        let (ip, v6) = match a.ip() {
+            std::net::IpAddr::V4(v4) => (v4.to_ipv6_mapped().octets(), false),
+            std::net::IpAddr::V6(v6) => (v6.octets(), true),
+        };
+        Addr {
+            ip,
+            port: a.port(),
+            v6,
+        }
+    }
+}
+
+impl From<Addr> for SocketAddr {
+    fn from(a: Addr) -> Self {
+        let v6 = std::net::Ipv6Addr::from(a.ip);
+        let ip = match (a.v6, v6.to_ipv4_mapped()) {
+            (false, Some(v4)) => std::net::IpAddr::V4(v4),
+            _ => std::net::IpAddr::V6(v6),
+        };
+        SocketAddr::new(ip, a.port)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ConnInfo {
     pub id: ConnId,
     pub proto: Proto,
-    pub client: SocketAddr,
-    pub server: SocketAddr,
+    client: Addr,
+    server: Addr,
     pub guessed: bool,
     pub client_state: TcpState,
     pub server_state: TcpState,
-    pub packets: u64,
+    pub packets: u32,
     /// TCP/UDP payload bytes, both directions.
     pub bytes: u64,
-    pub messages: u64,
+    pub messages: u32,
     pub upgraded: bool,
     /// The event (global index) at which the upgrade happened, so playback can show the
     /// connection as WebSocket only from then on.
@@ -55,24 +250,40 @@ pub struct ConnInfo {
     /// connection is TLS, and wss:// once upgraded.
     pub tls_at: Option<u32>,
     pub closed: bool,
-    /// Indices of this connection's events in `Store::events`.
-    pub events: Vec<u32>,
-    /// Running (messages, payload bytes, packets) after each of `events`, so playback can show
-    /// the counts as of its cursor without rescanning.
-    pub running: Vec<(u32, u64, u32)>,
-    /// Running (client, server) state after each of `events`.
-    pub states: Vec<(TcpState, TcpState)>,
+    /// Indices of this connection's events in the store (a few kept inline: a million
+    /// one-SYN connections allocate nothing more).
+    pub events: SmallVec<[u32; 4]>,
+    /// Per event of `events`: both ends' states after it (4 bits each), whether it is a
+    /// message (bit 8) and a packet (bit 9), and the payload bytes it adds (bits 10..,
+    /// `BIG_LEN` when they do not fit: then in `Extra::big`).
+    facts: SmallVec<[u32; 4]>,
+    /// Only for connections of more than `CHECKPOINT` events or with huge segments.
+    extra: Option<Box<Extra>>,
 }
+
+#[derive(Clone, Debug, Default)]
+struct Extra {
+    /// Running (messages, payload bytes, packets) before event `k * CHECKPOINT`, k ≥ 1.
+    marks: Vec<(u32, u64, u32)>,
+    /// (position, payload bytes) of events whose length does not fit in `facts`.
+    big: Vec<(u32, u32)>,
+}
+
+const CHECKPOINT: usize = 256;
+const BIG_LEN: u32 = (1 << 22) - 1;
 
 #[derive(Default)]
 pub struct Store {
-    pub arena: Vec<u8>,
+    /// Packet bytes that are not in a capture file (live capture, the built-in capture).
+    bytes: SpillFile,
     /// The capture file, for packets whose bytes were left there (`PacketRec::in_file`): a
     /// large file is not copied into memory, only the selected packet is read back.
     pub file: Option<std::fs::File>,
-    pub packets: Vec<PacketRec>,
-    pub events: Vec<Event>,
-    pub meta: Vec<Meta>,
+    pub packets: PacketIndex,
+    events: EventLog,
+    meta: Chunked<Packed>,
+    /// Links too far for [`Packed`].
+    far: FxHashMap<(u32, Link), u32>,
     pub conns: Vec<ConnInfo>,
     /// Events without a connection (capture-wide notes).
     pub loose: Vec<u32>,
@@ -81,17 +292,86 @@ pub struct Store {
 }
 
 impl Store {
+    /// A store that keeps everything in memory (tests; no temporary files).
+    pub fn in_memory() -> Self {
+        Store {
+            bytes: SpillFile::in_memory(),
+            events: EventLog::new(SpillFile::in_memory()),
+            ..Store::default()
+        }
+    }
+
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.meta.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.meta.is_empty()
+    }
+
+    /// Event `idx`, read back.
+    pub fn event(&self, idx: usize) -> Option<Event> {
+        self.events.get(idx)
+    }
+
+    /// Every event, read back (tests).
+    #[cfg(test)]
+    pub fn all_events(&self) -> Vec<Event> {
+        (0..self.len()).filter_map(|i| self.event(i)).collect()
+    }
+
+    /// The facts the lists need about event `idx`.
+    pub fn meta(&self, idx: usize) -> Option<Meta> {
+        let p = self.meta.get(idx)?;
+        let i = idx as u32;
+        let link = |d: u16, l: Link, fwd: bool| -> Option<u32> {
+            match d {
+                0 => None,
+                FAR => self.far.get(&(i, l)).copied(),
+                d if fwd => i.checked_add(u32::from(d)),
+                d => i.checked_sub(u32::from(d)),
+            }
+        };
+        Some(Meta {
+            layer: LAYERS[usize::from(p.flags & 7).min(LAYERS.len() - 1)],
+            pure_ack: p.flags & 8 != 0,
+            has_row: p.flags & 16 != 0,
+            client_state: state_of(p.states & 15),
+            server_state: state_of(p.states >> 4),
+            absorbs: link(p.absorbs, Link::Absorbs, false),
+            message: link(p.message, Link::Message, true),
+            absorbed_by: link(p.absorbed_by, Link::AbsorbedBy, true),
+        })
+    }
+
+    fn set_link(&mut self, idx: usize, l: Link, to: usize) {
+        let d = to.abs_diff(idx);
+        let code = if d < usize::from(FAR) {
+            d as u16
+        } else {
+            self.far.insert((idx as u32, l), to as u32);
+            FAR
+        };
+        if let Some(p) = self.meta.get_mut(idx) {
+            match l {
+                Link::Absorbs => p.absorbs = code,
+                Link::Message => p.message = code,
+                Link::AbsorbedBy => p.absorbed_by = code,
+            }
+        }
+    }
+
     pub fn ingest(&mut self, b: Batch) {
-        let base = self.arena.len() as u64;
-        self.arena.extend_from_slice(&b.bytes);
         for mut p in b.packets {
             if !p.in_file {
-                p.off = p.off.saturating_add(base);
+                let (s, e) = (p.off as usize, p.off as usize + p.len as usize);
+                p.off = self.bytes.append(b.bytes.get(s..e).unwrap_or(&[]));
             }
             if self.first_ts_ns.is_none() {
                 self.first_ts_ns = Some(p.ts_ns);
             }
-            self.packets.push(p);
+            self.packets.push(&p);
         }
         for ev in b.events {
             self.push_event(ev);
@@ -99,8 +379,17 @@ impl Store {
     }
 
     pub fn push_event(&mut self, ev: Event) {
-        let idx = self.events.len();
-        let observed = self.tracker.observe(idx, &ev);
+        let idx = self.meta.len();
+        let conn = ev.conn();
+        // The states before this event, as the connection list keeps them (both CLOSED before
+        // its first event).
+        let prior = conn.map(|c| {
+            self.conn(c)
+                .map_or((TcpState::Closed, TcpState::Closed), |ci| {
+                    (ci.client_state, ci.server_state)
+                })
+        });
+        let observed = self.tracker.observe_after(idx, &ev, prior);
         let layer = match &ev {
             Event::Tcp(_) | Event::ConnOpen(_) | Event::ConnClose(_) | Event::Udp(_) => Layer::Tcp,
             Event::Http(_) | Event::WsHandshake(_) => Layer::Http,
@@ -113,25 +402,20 @@ impl Store {
             && t.len == 0 && t.handshake.is_none() && observed.client_state.is_none()
             && observed.server_state.is_none());
         let has_row = observed.merged_into.is_none() && !matches!(ev, Event::ConnOpen(_));
-        if let Some(f) = observed.merged_into
-            && let Some(m) = self.meta.get_mut(f)
-        {
-            m.message = Some(idx as u32);
-        }
-        if let Some(seg) = observed.absorbs
-            && let Some(m) = self.meta.get_mut(seg)
-        {
-            m.absorbed_by = Some(idx as u32);
-        }
-        self.meta.push(Meta {
-            layer,
-            pure_ack,
-            has_row,
-            observed,
-            message: None,
-            absorbed_by: None,
+        let layer_code = LAYERS.iter().position(|&l| l == layer).unwrap_or(0) as u8;
+        self.meta.push(Packed {
+            flags: layer_code | u8::from(pure_ack) << 3 | u8::from(has_row) << 4,
+            states: state_code(observed.client_state) | state_code(observed.server_state) << 4,
+            ..Packed::default()
         });
-        match ev.conn() {
+        if let Some(f) = observed.merged_into {
+            self.set_link(f, Link::Message, idx);
+        }
+        if let Some(seg) = observed.absorbs {
+            self.set_link(idx, Link::Absorbs, seg);
+            self.set_link(seg, Link::AbsorbedBy, idx);
+        }
+        match conn {
             Some(c) => {
                 if let Event::ConnOpen(o) = &ev {
                     // Connection ids are dense and 1-based; fill any gap defensively.
@@ -155,7 +439,7 @@ impl Store {
             }
             None => self.loose.push(idx as u32),
         }
-        self.events.push(ev);
+        self.events.push(&ev);
     }
 
     pub fn conn(&self, id: ConnId) -> Option<&ConnInfo> {
@@ -166,34 +450,50 @@ impl Store {
     }
 
     /// The captured bytes of a packet, found by number.
-    pub fn packet(&self, num: PktNum) -> Option<(&PacketRec, Cow<'_, [u8]>)> {
-        // Numbers are normally dense from 1, so look there first; fall back to a search.
-        let rec = match self.packets.get((num as usize).wrapping_sub(1)) {
-            Some(r) if r.num == num => r,
-            _ => {
-                let i = self.packets.binary_search_by_key(&num, |p| p.num).ok()?;
-                self.packets.get(i)?
-            }
-        };
+    pub fn packet(&self, num: PktNum) -> Option<(PacketRec, Cow<'_, [u8]>)> {
+        let rec = self.packets.get(num)?;
+        let mut buf = Vec::new();
         if rec.in_file {
             use std::os::unix::fs::FileExt;
             // A file changed since it was read gives no bytes rather than wrong ones.
-            let mut buf = vec![0; rec.len as usize];
+            buf.resize(rec.len as usize, 0);
             self.file.as_ref()?.read_exact_at(&mut buf, rec.off).ok()?;
-            return Some((rec, Cow::Owned(buf)));
+        } else if !self.bytes.read(rec.off, rec.len as usize, &mut buf) {
+            return None;
         }
-        let start = usize::try_from(rec.off).ok()?;
-        let end = start.checked_add(rec.len as usize)?;
-        Some((rec, Cow::Borrowed(self.arena.get(start..end)?)))
+        Some((rec, Cow::Owned(buf)))
     }
 
     /// The message shown on a frame's row, if any.
-    pub fn message_of(&self, idx: usize) -> Option<&crate::event::WsMessage> {
-        let m = self.meta.get(idx)?.message?;
-        match self.events.get(m as usize)? {
+    pub fn message_of(&self, idx: usize) -> Option<crate::event::WsMessage> {
+        match self.event(self.meta(idx)?.message? as usize)? {
             Event::WsMessage(m) => Some(m),
             _ => None,
         }
+    }
+
+    /// Bytes of memory the store's indexes take (not the spilled bytes), for the tests and
+    /// the memory figures.
+    pub fn index_bytes(&self) -> usize {
+        let conns: usize = self
+            .conns
+            .iter()
+            .map(|c| {
+                let spilled = |cap: usize| if cap > 4 { cap * 4 } else { 0 };
+                std::mem::size_of::<ConnInfo>()
+                    + spilled(c.events.capacity())
+                    + spilled(c.facts.capacity())
+                    + c.extra
+                        .as_ref()
+                        .map_or(0, |x| 48 + x.marks.capacity() * 16 + x.big.capacity() * 8)
+            })
+            .sum();
+        self.packets.heap_bytes()
+            + self.events.index_bytes()
+            + self.meta.heap_bytes()
+            + self.far.capacity() * 16
+            + conns
+            + self.loose.capacity() * 4
     }
 }
 
@@ -202,8 +502,8 @@ impl ConnInfo {
         ConnInfo {
             id,
             proto: o.proto,
-            client: o.client,
-            server: o.server,
+            client: o.client.into(),
+            server: o.server.into(),
             guessed: o.guessed,
             client_state: TcpState::Closed,
             // Nothing shows a listener before the server answers (UDP has no states at all).
@@ -215,17 +515,32 @@ impl ConnInfo {
             upgraded_at: None,
             tls_at: None,
             closed: false,
-            events: Vec::new(),
-            running: Vec::new(),
-            states: Vec::new(),
+            events: SmallVec::new(),
+            facts: SmallVec::new(),
+            extra: None,
         }
     }
+
+    pub fn client(&self) -> SocketAddr {
+        self.client.into()
+    }
+
+    pub fn server(&self) -> SocketAddr {
+        self.server.into()
+    }
     fn observe(&mut self, ev: &Event) {
+        let pos = self.facts.len();
+        if pos > 0 && pos.is_multiple_of(CHECKPOINT) {
+            let mark = (self.messages, self.bytes, self.packets);
+            self.extra.get_or_insert_default().marks.push(mark);
+        }
+        let mut len = 0;
+        let (mut msg, mut pkt) = (false, false);
         match ev {
             Event::ConnOpen(o) => {
                 self.proto = o.proto;
-                self.client = o.client;
-                self.server = o.server;
+                self.client = o.client.into();
+                self.server = o.server.into();
                 self.guessed = o.guessed;
             }
             Event::Tcp(t) => {
@@ -233,10 +548,12 @@ impl ConnInfo {
                 self.bytes += u64::from(t.len);
                 self.client_state = t.client_state;
                 self.server_state = t.server_state;
+                (len, pkt) = (t.len, true);
             }
             Event::Udp(u) => {
                 self.packets += 1;
                 self.bytes += u64::from(u.len);
+                (len, pkt) = (u.len, true);
             }
             Event::ConnClose(c) => {
                 self.client_state = c.client_state;
@@ -244,12 +561,59 @@ impl ConnInfo {
                 self.closed = true;
             }
             Event::WsHandshake(h) => self.upgraded |= h.upgraded,
-            Event::WsMessage(_) => self.messages += 1,
+            Event::WsMessage(_) => {
+                self.messages += 1;
+                msg = true;
+            }
             _ => {}
         }
-        self.running
-            .push((self.messages as u32, self.bytes, self.packets as u32));
-        self.states.push((self.client_state, self.server_state));
+        if len >= BIG_LEN {
+            self.extra
+                .get_or_insert_default()
+                .big
+                .push((pos as u32, len));
+            len = BIG_LEN;
+        }
+        self.facts.push(
+            u32::from(self.client_state as u8)
+                | u32::from(self.server_state as u8) << 4
+                | u32::from(msg) << 8
+                | u32::from(pkt) << 9
+                | len << 10,
+        );
+    }
+
+    /// Both ends' states after the `p`th of `events`.
+    pub fn states_at(&self, p: usize) -> Option<(TcpState, TcpState)> {
+        let f = *self.facts.get(p)?;
+        Some((
+            state_of((f & 15) as u8 + 1)?,
+            state_of((f >> 4 & 15) as u8 + 1)?,
+        ))
+    }
+
+    /// Running (messages, payload bytes, packets) after the `p`th of `events`.
+    pub fn running_at(&self, p: usize) -> Option<(u32, u64, u32)> {
+        self.facts.get(p)?;
+        let k = p / CHECKPOINT;
+        let (mut m, mut b, mut n) = match k.checked_sub(1) {
+            None => (0, 0, 0),
+            Some(k) => *self.extra.as_ref()?.marks.get(k)?,
+        };
+        for q in k * CHECKPOINT..=p {
+            let f = self.facts[q];
+            m += f >> 8 & 1;
+            n += f >> 9 & 1;
+            let len = f >> 10;
+            b += u64::from(if len == BIG_LEN {
+                let big = self.extra.as_ref().map_or(&[][..], |x| &x.big[..]);
+                big.binary_search_by_key(&(q as u32), |x| x.0)
+                    .map_or(len, |i| big[i].1)
+            } else {
+                len
+            });
+        }
+        Some((m, b, n))
     }
 
     /// Had the connection switched to WebSocket by global index `cursor` (None: by now)?
@@ -314,9 +678,9 @@ mod file_backed_tests {
                 other => panic!("{other:?}"),
             }
         }
-        assert!(store.arena.is_empty(), "no packet bytes copied");
+        assert_eq!(store.bytes.len(), 0, "no packet bytes copied");
         assert_eq!(store.packets.len(), want.len());
-        assert!(store.packets.iter().all(|p| p.in_file));
+        assert!((0..want.len()).all(|i| store.packets.at(i).is_some_and(|p| p.in_file)));
         for (i, w) in want.iter().enumerate() {
             let (_, got) = store.packet(i as u64 + 1).unwrap();
             assert_eq!(&got[..], &w[..], "packet {}", i + 1);

@@ -1117,7 +1117,7 @@ fn choosing_a_connection_keeps_the_playback_place() {
     );
     // The selected event is the new connection's, so the panes agree.
     let c = m.cursor.unwrap();
-    assert_eq!(m.store.events[c].conn(), m.conn);
+    assert_eq!(m.store.event(c).unwrap().conn(), m.conn);
     // Stepping on continues from the place, not from that connection's first event.
     key(&mut m, KeyCode::Tab);
     key(&mut m, KeyCode::Char('n'));

@@ -78,7 +78,7 @@ fn header(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 say(
                     m.lang(),
                     Msg::UiHeadEvent,
-                    &[("pos", &pos), ("n", &m.store.events.len())]
+                    &[("pos", &pos), ("n", &m.store.len())]
                 )
             ),
             th.key,
@@ -92,7 +92,7 @@ fn header(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 Msg::UiHeadCounts,
                 &[
                     ("p", &m.store.packets.len()),
-                    ("e", &m.store.events.len()),
+                    ("e", &m.store.len()),
                     ("c", &m.store.conns.len())
                 ]
             )
@@ -177,14 +177,14 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         let (states, counts) = match (m.playback, m.horizon()) {
             (true, Some(c)) => match ci.upto(c) {
                 Some(p) => (
-                    ci.states.get(p).copied().unwrap_or_default(),
-                    ci.running.get(p).copied().unwrap_or_default(),
+                    ci.states_at(p).unwrap_or_default(),
+                    ci.running_at(p).unwrap_or_default(),
                 ),
                 None => Default::default(),
             },
             _ => (
                 (ci.client_state, ci.server_state),
-                (ci.messages as u32, ci.bytes, ci.packets as u32),
+                (ci.messages, ci.bytes, ci.packets),
             ),
         };
         // In quiz mode the states being asked about are not given away here either.
@@ -221,10 +221,10 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 "{:>3} {:<4} {:<22} {:>6}  {:<22} {:>6}  {:<12} {:<12} {:>7} {:>9}",
                 ci.id,
                 if tls { "tls" } else { ci.proto.as_str() },
-                ip(ci.client),
-                ci.client.port(),
-                ip(ci.server),
-                ci.server.port(),
+                ip(ci.client()),
+                ci.client().port(),
+                ip(ci.server()),
+                ci.server().port(),
                 cst,
                 sst,
                 counts.0,
@@ -235,8 +235,8 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 "{:>2} {:<3} {:<20} {:<20} {:<9} {:<9} {:>4} {:>5}",
                 ci.id,
                 label,
-                ladder::fit(&ci.client.to_string(), 20),
-                ladder::fit(&ci.server.to_string(), 20),
+                ladder::fit(&ci.client().to_string(), 20),
+                ladder::fit(&ci.server().to_string(), 20),
                 cshort,
                 sshort,
                 counts.0,
@@ -381,7 +381,7 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let (cl, sv) = m
         .conn
         .and_then(|c| m.store.conn(c))
-        .map(|ci| (ci.client.to_string(), ci.server.to_string()))
+        .map(|ci| (ci.client().to_string(), ci.server().to_string()))
         .unwrap_or_default();
     let ends = ladder::fit(&format!("{cl}  ⇄  {sv}"), middle_w);
     let pad = middle_w.saturating_sub(ladder::display_width(&ends));
@@ -404,7 +404,11 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let mut lines = vec![head];
     let rows = m.visible_rows();
     let h = inner.height.saturating_sub(1) as usize;
-    let ts = |i: u32| m.store.events.get(i as usize).and_then(super::model::ts_of);
+    let ts = |i: u32| {
+        m.store
+            .event(i as usize)
+            .and_then(|e| super::model::ts_of(&e))
+    };
     // The time of the row above the first one drawn, for its Δt.
     let mut prev_ts = m
         .ladder_offset
@@ -422,21 +426,20 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             prev_ts = t;
         }
         let idx = idx as usize;
-        let Some(meta) = m.store.meta.get(idx) else {
+        let (Some(meta), Some(ev)) = (m.store.meta(idx), m.store.event(idx)) else {
             continue;
         };
-        let ev = &m.store.events[idx];
         let quiz = m.quiz_at(idx);
         let label = m.label(idx).unwrap_or_default();
         let row = LadderRow {
             event: idx,
-            dir: ladder::arrow_dir(ev),
+            dir: ladder::arrow_dir(&ev),
             label: match &quiz {
                 Some(q) => crate::teach::quiz::hide(&label, q),
                 None => label,
             },
-            client_state: meta.observed.client_state,
-            server_state: meta.observed.server_state,
+            client_state: meta.client_state,
+            server_state: meta.server_state,
         };
         let mut p = ladder::row_parts(&row, middle_w);
         if quiz.as_ref().is_some_and(|q| q.hide_states) {
@@ -471,7 +474,7 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         ]));
     }
     if rows.is_empty() {
-        let msg = if m.store.events.is_empty() {
+        let msg = if m.store.is_empty() {
             text(m.lang(), Msg::UiWaiting)
         } else if m.playback {
             text(m.lang(), Msg::UiPressN)
