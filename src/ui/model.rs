@@ -770,10 +770,12 @@ impl Model {
     fn ingest(&mut self, f: Feed) {
         match f {
             Feed::Batch(b) => {
-                for ev in &b.events {
-                    self.stats.observe(ev);
+                self.store.ingest_packets(&b);
+                for ev in b.events {
+                    self.stats.observe(&ev);
+                    self.narrator.follow(&self.store, &ev);
+                    self.store.push_event(ev);
                 }
-                self.store.ingest(b);
                 if self.show_compare {
                     self.refresh_compare();
                 }

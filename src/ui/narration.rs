@@ -27,6 +27,9 @@ pub struct NarrationCache {
     /// continues from it instead of from the checkpoint, since events are read back from the
     /// store's spill file rather than borrowed.
     near: Option<(u32, usize, NarrationContext)>,
+    /// Long connections followed as their events arrive (id → events seen, context), so their
+    /// checkpoints are made while the events are at hand instead of read back later.
+    following: rustc_hash::FxHashMap<u32, (usize, NarrationContext)>,
 }
 
 impl NarrationCache {
@@ -108,6 +111,40 @@ impl NarrationCache {
         }
         out.extend(opening);
         out
+    }
+
+    /// Called with each event before the store files it: a connection that reaches
+    /// [`CHECKPOINT_EVERY`] events is followed from then on (until it closes), its checkpoints
+    /// made as its events come. Short connections are not followed: replaying them is cheap,
+    /// and a flood of them would cost a context each.
+    pub fn follow(&mut self, store: &Store, ev: &Event) {
+        let Some(ci) = ev.conn().and_then(|c| store.conn(c)) else {
+            return;
+        };
+        let pos = ci.events.len();
+        let cx = match self.following.get_mut(&ci.id) {
+            Some((at, _)) if *at != pos => {
+                self.following.remove(&ci.id);
+                return;
+            }
+            Some(f) => f,
+            None if pos == CHECKPOINT_EVERY && !ci.closed => {
+                let cx = self.context_at(store, ci, pos);
+                self.following.entry(ci.id).or_insert((pos, cx))
+            }
+            None => return,
+        };
+        if pos.is_multiple_of(CHECKPOINT_EVERY)
+            && let Some(cps) = self.checkpoints.get_mut(ci.id as usize - 1)
+            && cps.len() == pos / CHECKPOINT_EVERY
+        {
+            cps.push(cx.1.clone());
+        }
+        cx.1.observe(ev);
+        cx.0 += 1;
+        if matches!(ev, Event::ConnClose(_)) {
+            self.following.remove(&ci.id);
+        }
     }
 
     /// The context after the first `pos` events of the connection.

@@ -363,7 +363,16 @@ impl Store {
     }
 
     pub fn ingest(&mut self, b: Batch) {
-        for mut p in b.packets {
+        self.ingest_packets(&b);
+        for ev in b.events {
+            self.push_event(ev);
+        }
+    }
+
+    /// The packets of a batch (its events are pushed one by one after).
+    pub fn ingest_packets(&mut self, b: &Batch) {
+        for &p in &b.packets {
+            let mut p = p;
             if !p.in_file {
                 let (s, e) = (p.off as usize, p.off as usize + p.len as usize);
                 p.off = self.bytes.append(b.bytes.get(s..e).unwrap_or(&[]));
@@ -372,9 +381,6 @@ impl Store {
                 self.first_ts_ns = Some(p.ts_ns);
             }
             self.packets.push(&p);
-        }
-        for ev in b.events {
-            self.push_event(ev);
         }
     }
 
@@ -649,6 +655,77 @@ impl ConnInfo {
     pub fn upto(&self, cursor: usize) -> Option<usize> {
         let n = self.events.partition_point(|&e| e as usize <= cursor);
         n.checked_sub(1)
+    }
+}
+
+#[cfg(test)]
+mod compact_tests {
+    use super::*;
+
+    /// What the store holds in memory per event is its index entries, whatever the events
+    /// carry: the events of real captures (big messages, many small segments), ingested over
+    /// and over until there are hundreds of thousands.
+    #[test]
+    fn memory_per_event_is_the_index_not_the_event() {
+        for name in ["echo-node.pcap", "lossy.pcap"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("captures")
+                .join(name);
+            let b = crate::ui::source::decode_all(&std::fs::read(&path).unwrap()).unwrap();
+            let mut store = Store::default();
+            let per_copy = b.events.len();
+            let copies = 300_000 / per_copy + 1;
+            for _ in 0..copies {
+                for ev in &b.events {
+                    store.push_event(ev.clone());
+                }
+            }
+            let events = store.len();
+            assert_eq!(events, per_copy * copies);
+            // One 64 Ki-entry chunk of slack per index; per event 8 bytes (meta) + 4 (offset)
+            // + 8 (its connection's lists), which grow by doubling: 16 more at worst.
+            let bound = (1 << 16) * (8 + 4) + events * (8 + 4 + 16) + (1 << 20);
+            let index = store.index_bytes();
+            assert!(
+                index <= bound,
+                "{name}: {index} bytes of index for {events} events, bound {bound}"
+            );
+            // And everything reads back.
+            assert_eq!(store.event(events - 1).as_ref(), b.events.last());
+        }
+    }
+
+    /// The links between rows survive packing, near and far.
+    #[test]
+    fn links_read_back_near_and_far() {
+        let mut store = Store::in_memory();
+        for _ in 0..70_000 {
+            store.meta.push(Packed::default());
+        }
+        store.set_link(5, Link::Message, 6);
+        store.set_link(69_999, Link::Absorbs, 1);
+        store.set_link(1, Link::AbsorbedBy, 69_999);
+        assert_eq!(store.meta(5).unwrap().message, Some(6));
+        assert_eq!(store.meta(69_999).unwrap().absorbs, Some(1));
+        assert_eq!(store.meta(1).unwrap().absorbed_by, Some(69_999));
+        assert_eq!(store.meta(2).unwrap().message, None);
+    }
+
+    #[test]
+    fn addresses_and_states_pack_both_ways() {
+        for a in [
+            "127.0.0.1:80",
+            "[::1]:443",
+            "[::ffff:10.0.0.1]:8080",
+            "10.1.2.3:65535",
+        ] {
+            let s: SocketAddr = a.parse().unwrap();
+            assert_eq!(SocketAddr::from(Addr::from(s)), s, "{a}");
+        }
+        for s in [TcpState::Closed, TcpState::Established, TcpState::TimeWait] {
+            assert_eq!(state_of(state_code(Some(s))), Some(s));
+        }
+        assert_eq!(state_of(state_code(None)), None);
     }
 }
 
