@@ -24,6 +24,8 @@ pub struct SpillFile {
     written: u64,
     /// Bytes after `written`, not yet in the file.
     pending: Vec<u8>,
+    /// Writing failed once: nothing more is written.
+    stuck: bool,
 }
 
 impl Default for SpillFile {
@@ -39,6 +41,7 @@ impl SpillFile {
             file: temp_file(),
             written: 0,
             pending: Vec::new(),
+            stuck: false,
         }
     }
 
@@ -48,6 +51,7 @@ impl SpillFile {
             file: None,
             written: 0,
             pending: Vec::new(),
+            stuck: false,
         }
     }
 
@@ -77,14 +81,16 @@ impl SpillFile {
     }
 
     fn flush(&mut self) {
-        let Some(file) = &self.file else { return };
+        let Some(file) = self.file.as_ref().filter(|_| !self.stuck) else {
+            return;
+        };
         match file.write_all_at(&self.pending, self.written) {
             Ok(()) => {
                 self.written += self.pending.len() as u64;
                 self.pending.clear();
             }
-            // A full disk: keep the bytes in memory from here on rather than lose them.
-            Err(_) => self.file = None,
+            // A full disk: what is in the file stays readable; the rest stays in memory.
+            Err(_) => self.stuck = true,
         }
     }
 
@@ -283,6 +289,27 @@ mod tests {
             assert_eq!(log.get(i / 2).as_ref(), b.events.get(i / 2));
         }
         assert!(log.get(b.events.len()).is_none());
+    }
+
+    /// A file that cannot be written (full disk; here a read-only descriptor): the bytes stay
+    /// in memory and read back.
+    #[test]
+    fn a_failed_write_keeps_the_bytes_in_memory() {
+        let mut s = SpillFile {
+            file: File::open("/dev/null").ok(),
+            written: 0,
+            pending: Vec::new(),
+            stuck: false,
+        };
+        let chunk = vec![7u8; FLUSH_AT + 3];
+        s.append(&chunk);
+        let at = s.append(b"tail");
+        assert!(s.stuck);
+        let mut buf = Vec::new();
+        assert!(s.read(at, 4, &mut buf));
+        assert_eq!(buf, b"tail");
+        assert!(s.read(0, 5, &mut buf));
+        assert_eq!(buf, [7; 5]);
     }
 
     #[test]
