@@ -102,7 +102,7 @@ pub struct FeedSender {
 const CHANNEL_DEPTH: usize = 4;
 const BATCH_PACKETS: usize = 8192;
 const BATCH_BYTES: usize = 4 << 20;
-const BATCH_EVENTS: usize = 32 << 10;
+const BATCH_EVENTS: usize = 8 << 10;
 /// The first batch goes out fast so the first screen appears at once.
 const FIRST_BATCH_PACKETS: usize = 256;
 

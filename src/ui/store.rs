@@ -243,12 +243,6 @@ pub struct ConnInfo {
     pub bytes: u64,
     pub messages: u32,
     pub upgraded: bool,
-    /// The event (global index) at which the upgrade happened, so playback can show the
-    /// connection as WebSocket only from then on.
-    pub upgraded_at: Option<u32>,
-    /// The event (global index) of its first TLS record (the ClientHello): from then on the
-    /// connection is TLS, and wss:// once upgraded.
-    pub tls_at: Option<u32>,
     pub closed: bool,
     /// Indices of this connection's events in the store (a few kept inline: a million
     /// one-SYN connections allocate nothing more).
@@ -267,6 +261,12 @@ struct Extra {
     marks: Vec<(u32, u64, u32)>,
     /// (position, payload bytes) of events whose length does not fit in `facts`.
     big: Vec<(u32, u32)>,
+    /// The event (global index) at which the upgrade happened, so playback can show the
+    /// connection as WebSocket only from then on.
+    upgraded_at: Option<u32>,
+    /// The event (global index) of its first TLS record (the ClientHello): from then on the
+    /// connection is TLS, and wss:// once upgraded.
+    tls_at: Option<u32>,
 }
 
 const CHECKPOINT: usize = 256;
@@ -433,11 +433,11 @@ impl Store {
                 if let Some(ci) = self.conn_mut(c) {
                     ci.events.push(idx as u32);
                     ci.observe(&ev);
-                    if ci.upgraded && ci.upgraded_at.is_none() {
-                        ci.upgraded_at = Some(idx as u32);
+                    if ci.upgraded && ci.upgraded_at().is_none() {
+                        ci.extra.get_or_insert_default().upgraded_at = Some(idx as u32);
                     }
-                    if ci.tls_at.is_none() && matches!(ev, Event::Tls(_) | Event::TlsSession(_)) {
-                        ci.tls_at = Some(idx as u32);
+                    if ci.tls_at().is_none() && matches!(ev, Event::Tls(_) | Event::TlsSession(_)) {
+                        ci.extra.get_or_insert_default().tls_at = Some(idx as u32);
                     }
                 } else {
                     self.loose.push(idx as u32);
@@ -518,13 +518,19 @@ impl ConnInfo {
             bytes: 0,
             messages: 0,
             upgraded: false,
-            upgraded_at: None,
-            tls_at: None,
             closed: false,
             events: SmallVec::new(),
             facts: SmallVec::new(),
             extra: None,
         }
+    }
+
+    fn upgraded_at(&self) -> Option<u32> {
+        self.extra.as_ref()?.upgraded_at
+    }
+
+    fn tls_at(&self) -> Option<u32> {
+        self.extra.as_ref()?.tls_at
     }
 
     pub fn client(&self) -> SocketAddr {
@@ -624,7 +630,7 @@ impl ConnInfo {
 
     /// Had the connection switched to WebSocket by global index `cursor` (None: by now)?
     pub fn upgraded_by(&self, cursor: Option<usize>) -> bool {
-        match (self.upgraded_at, cursor) {
+        match (self.upgraded_at(), cursor) {
             (None, _) => false,
             (Some(_), None) => true,
             (Some(at), Some(c)) => at as usize <= c,
@@ -633,7 +639,7 @@ impl ConnInfo {
 
     /// Was the connection known to be TLS by global index `cursor` (None: by now)?
     pub fn tls_by(&self, cursor: Option<usize>) -> bool {
-        match (self.tls_at, cursor) {
+        match (self.tls_at(), cursor) {
             (None, _) => false,
             (Some(_), None) => true,
             (Some(at), Some(c)) => at as usize <= c,
@@ -709,6 +715,14 @@ mod compact_tests {
         assert_eq!(store.meta(69_999).unwrap().absorbs, Some(1));
         assert_eq!(store.meta(1).unwrap().absorbed_by, Some(69_999));
         assert_eq!(store.meta(2).unwrap().message, None);
+    }
+
+    /// A million connections that each sent one SYN cost their summaries: keep them small.
+    #[test]
+    fn a_connection_summary_stays_small() {
+        let n = std::mem::size_of::<ConnInfo>();
+        eprintln!("ConnInfo: {n} bytes");
+        assert!(n <= 128, "{n}");
     }
 
     #[test]
