@@ -16,6 +16,7 @@ pub mod layout;
 pub mod model;
 pub mod narration;
 pub mod oom;
+mod packet_index;
 mod payload_rows;
 mod source;
 mod spill;
