@@ -8,7 +8,7 @@ for f in *.pcap *.pcapng; do
     name=${f%.*}
     log=$name.peers.ndjson
     [ -f "$log" ] || continue
-    # Application-level logs (Socket.IO) are compared by tests/appproto.rs instead.
+    # Application-level logs (Socket.IO) are compared by tests/decode/appproto.rs instead.
     grep -q '"proto":"socket.io"' "$log" && continue
     # wss:// recordings: decrypted with their own key log (a .pcapng has it inside as well);
     # ports 8443-8448 are not TLS to tshark's port table, so they are named.

@@ -5,7 +5,7 @@
 //! the time since it; `connection_ack` with `connection_init`, `pong` with `ping`.
 //!
 //! Recorded from real peers: `captures/graphql-ws.pcap` (npm graphql-ws) and
-//! `captures/graphql-legacy.pcap` (subscriptions-transport-ws), checked in tests/graphql.rs
+//! `captures/graphql-legacy.pcap` (subscriptions-transport-ws), checked in tests/decode/graphql.rs
 //! against both ends' logs.
 
 use super::{Origin, note};

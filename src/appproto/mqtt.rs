@@ -471,7 +471,7 @@ mod tests {
     }
 
     /// MQTT 5 packets as the specification lays them out, split across messages at every byte
-    /// (a real MQTT 5 session is checked in tests/mqtt5.rs).
+    /// (a real MQTT 5 session is checked in tests/decode/mqtt.rs).
     #[test]
     fn mqtt5_connect_publish_with_properties_split_anywhere() {
         let connect = [

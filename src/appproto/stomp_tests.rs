@@ -1,5 +1,5 @@
 //! Unit tests of the STOMP decoder: the specification's frame layouts cut at every byte,
-//! pairing, broken input (the real recording is checked in tests/stomp.rs).
+//! pairing, broken input (the real recording is checked in tests/decode/stomp.rs).
 
 use super::*;
 use crate::event::AppTransport;

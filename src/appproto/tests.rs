@@ -1,5 +1,5 @@
 //! Engine.IO / Socket.IO decoding of the real recording `captures/socketio.pcap` is checked in
-//! tests/appproto.rs against the peers' own logs; these tests cover what a recording cannot
+//! tests/decode/appproto.rs against the peers' own logs; these tests cover what a recording cannot
 //! easily show (v3 sessions, broken input).
 
 use super::*;

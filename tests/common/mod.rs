@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: decoding the bundled captures and asking tshark.
 #![allow(dead_code)]
 
+pub mod privileges;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
@@ -169,4 +170,54 @@ pub fn peer_log(name: &str) -> Vec<serde_json::Value> {
         .skip(1)
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
+}
+
+/// Every Socket.IO event, ack and namespace connect the peers logged as sent (`log`, a
+/// `NAME.peers.ndjson`) is one decoded from `evs`, with the same direction, type, namespace,
+/// name and arguments (binary arguments by length and SHA-256); each direction in its own order,
+/// as the two peers' lines interleave by their clocks. Returns how many packets were compared.
+pub fn socketio_matches_what_the_peers_sent(evs: &[Event], log: &str) -> usize {
+    use serde_json::Value;
+    use wslens::event::{AppProto, Dir};
+    type Row = (String, String, String, Option<String>, Value); // dir, type, nsp, name, args
+    let expected: Vec<Row> = peer_log(log)
+        .iter()
+        .filter(|v| v["proto"] == "socket.io" && v["action"] == "sent")
+        .map(|v| {
+            (
+                v["dir"].as_str().unwrap().to_string(),
+                v["type"].as_str().unwrap().to_string(),
+                v["nsp"].as_str().unwrap().to_string(),
+                v["name"].as_str().map(str::to_string),
+                peer_args(v.get("args").unwrap_or(&Value::Null)),
+            )
+        })
+        .collect();
+    let ours: Vec<Row> = apps(evs)
+        .iter()
+        .filter(|a| a.proto == AppProto::SocketIo)
+        // The server's answer to a namespace connect is not an event its peer logs as sent.
+        .filter(|a| !(a.kind == "connect" && a.dir == Dir::S2C) && a.kind != "disconnect")
+        .map(|a| {
+            (
+                a.dir.as_str().to_string(),
+                a.kind.to_string(),
+                a.nsp.as_deref().unwrap().to_string(),
+                a.name.as_deref().map(str::to_string),
+                match a.kind {
+                    "connect" => Value::Null,
+                    _ => a.args.clone().unwrap(),
+                },
+            )
+        })
+        .collect();
+    for dir in ["c2s", "s2c"] {
+        let e: Vec<&Row> = expected.iter().filter(|r| r.0 == dir).collect();
+        let o: Vec<&Row> = ours.iter().filter(|r| r.0 == dir).collect();
+        assert_eq!(
+            o, e,
+            "{log}, {dir}: socket.io packets differ from the peers' log"
+        );
+    }
+    expected.len()
 }

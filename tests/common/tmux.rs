@@ -101,6 +101,11 @@ pub fn runnable() -> bool {
         eprintln!("SKIPPED: needs root (network namespaces, capture)");
         return false;
     }
+    have_tmux()
+}
+
+/// tmux is installed; otherwise the test says it is skipped.
+pub fn have_tmux() -> bool {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("SKIPPED: tmux is not installed");
         return false;
