@@ -10,8 +10,10 @@ use wslens::event::Sink;
 use wslens::live::{
     self, BackendKind, CaptureError, CaptureHandle, CaptureOptions, CaptureStats, StopReason,
 };
+use wslens::output::batch;
 use wslens::output::json::JsonWriter;
 use wslens::output::text::TextWriter;
+use wslens::output::text_threads::ThreadedText;
 use wslens::teach::catalog::say;
 use wslens::teach::{Lang, Msg};
 use wslens::ui::{LiveStatus, UiOptions, UiSource};
@@ -157,9 +159,21 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
         live::decode_live(handle, &mut dec, &mut w);
         finish_output(w.take_error(), w.flush())
     } else {
-        let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        let mut w = text_writer(out, a.brief, a.lang);
-        live::decode_live(handle, &mut dec, &mut w as &mut dyn Sink);
+        // As for `decode`: the text is made on two threads, behind a writer thread that keeps
+        // the narration's context in order. Each time the capture's queue runs dry (and every
+        // 50 ms while it does not) the writer is told to write out what it was given, so a
+        // line follows its packet within moments on a quiet capture (tests/live_output.rs).
+        use std::os::fd::AsFd;
+        let out = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
+        let out = std::io::BufWriter::with_capacity(1 << 16, out);
+        let lang = (!a.brief).then(|| a.lang.unwrap_or_default());
+        let w = ThreadedText::new(out, lang, a.lang.unwrap_or_default(), 2);
+        let (mut tx, writer) = batch::spawn(w);
+        live::decode_live(handle, &mut dec, &mut tx as &mut dyn Sink);
+        tx.close();
+        let mut w = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the output thread failed"))?;
         finish_output(w.take_error(), w.flush())
     };
     if let Some(p) = &a.write {

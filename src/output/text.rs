@@ -3,6 +3,7 @@
 //! event's narration (indented) from the teaching layer.
 
 use crate::event::*;
+use crate::teach::narrate::Lines;
 use crate::teach::{Lang, Narrator};
 use crate::text::{bytes_for_terminal, escape_for_terminal};
 use std::fmt::Write as _;
@@ -16,10 +17,9 @@ pub struct TextWriter<W: Write> {
     narrator: Option<Narrator>,
     /// The language of the summary lines.
     summary_lang: Lang,
+    /// The text of the event being written (kept for the next).
+    line: String,
 }
-
-/// Indentation of narration lines: past the packet-number column of the summary line.
-const NARRATION_INDENT: &str = "          ";
 
 impl<W: Write> TextWriter<W> {
     pub fn new(out: W) -> Self {
@@ -29,6 +29,7 @@ impl<W: Write> TextWriter<W> {
             error: None,
             narrator: None,
             summary_lang: Lang::En,
+            line: String::new(),
         }
     }
 
@@ -72,16 +73,23 @@ impl<W: Write> TextWriter<W> {
         if self.error.is_some() {
             return;
         }
-        let mut line = String::new();
-        let lang = self.summary_lang;
-        let sentences = self.narrator.as_mut().map(|n| n.next(ev));
-        push_lines(&mut line, ev, lang, sentences.as_deref());
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        push_summary_line(&mut line, ev, self.summary_lang);
+        if let Some(n) = self.narrator.as_mut() {
+            if is_narrated(ev) {
+                n.next_into(ev, &mut Lines::log(&mut line));
+            } else {
+                n.cx.observe(ev);
+            }
+        }
         super::write_out(
             &mut self.out,
             line.as_bytes(),
             self.line_buffered,
             &mut self.error,
         );
+        self.line = line;
     }
 }
 
@@ -107,21 +115,17 @@ impl<W: Write> super::WriteEvent for TextWriter<W> {
     }
 }
 
-/// Append an event's summary line in `lang` and, when given, the sentences of its narration
-/// (indented).
-pub(crate) fn push_lines(out: &mut String, ev: &Event, lang: Lang, sentences: Option<&[String]>) {
+/// Append an event's summary line in `lang`; its narration, if any, follows (indented: see
+/// `Lines::log`).
+pub(crate) fn push_summary_line(out: &mut String, ev: &Event, lang: Lang) {
     push_summary(out, ev, lang);
     out.push('\n');
-    // A note's summary line is the note itself: its narration would only repeat it (cut
-    // short), so the log says it once.
-    if matches!(ev, Event::Note(_)) {
-        return;
-    }
-    for sentence in sentences.into_iter().flatten() {
-        out.push_str(NARRATION_INDENT);
-        out.push_str(sentence);
-        out.push('\n');
-    }
+}
+
+/// Whether the narration follows an event's summary line. A note's summary line is the note
+/// itself: its narration would only repeat it (cut short), so the log says it once.
+pub(crate) fn is_narrated(ev: &Event) -> bool {
+    !matches!(ev, Event::Note(_))
 }
 
 /// The words of a summary line in one language; the protocol's own tokens (flags, field
@@ -132,6 +136,14 @@ struct Words {
     s2c: &'static str,
     client: &'static str,
     server: &'static str,
+    /// The same words with the spaces around them, to be written at once (the log writes
+    /// millions of lines): `conn `, ` client → server `, ` server → client `, `client `,
+    /// ` · server `.
+    conn_: &'static str,
+    c2s_: &'static str,
+    s2c_: &'static str,
+    client_: &'static str,
+    _server_: &'static str,
     /// Between a connection's name and what follows (`conn 1 TCP: …`).
     colon: &'static str,
     roles_guessed: &'static str,
@@ -169,6 +181,11 @@ const EN: Words = Words {
     s2c: "server → client",
     client: "client",
     server: "server",
+    conn_: "conn ",
+    c2s_: " client → server ",
+    s2c_: " server → client ",
+    client_: "client ",
+    _server_: " · server ",
     colon: ": ",
     roles_guessed: " (roles guessed: the SYN was not captured)",
     no_flags: "none",
@@ -205,6 +222,11 @@ const ZH: Words = Words {
     s2c: "服务器 → 客户端",
     client: "客户端",
     server: "服务器",
+    conn_: "连接 ",
+    c2s_: " 客户端 → 服务器 ",
+    s2c_: " 服务器 → 客户端 ",
+    client_: "客户端 ",
+    _server_: " · 服务器 ",
     colon: "：",
     roles_guessed: "（角色是推测的：没有抓到 SYN）",
     no_flags: "无",
@@ -265,18 +287,34 @@ pub fn summary(ev: &Event) -> String {
     s
 }
 
-/// [`summary`] in `lang`, appended to `s`.
+/// A whole number written without `fmt` (the narrated log writes a dozen per line).
+#[inline]
+fn num(s: &mut String, n: impl itoa::Integer) {
+    s.push_str(itoa::Buffer::new().format(n));
+}
+
+/// `conn N → ` (the connection and the direction), as every per-direction line begins.
+#[inline]
+fn conn_dir(s: &mut String, w: &Words, conn: ConnId, dir: Dir) {
+    s.push_str(w.conn_);
+    num(s, conn);
+    s.push_str(match dir {
+        Dir::C2S => w.c2s_,
+        Dir::S2C => w.s2c_,
+    });
+}
+
+/// [`summary`] in `lang`, appended to `s`. The frequent lines are written piece by piece,
+/// numbers through `itoa`: `fmt` was a third of the narrated log's cost.
 fn push_summary(s: &mut String, ev: &Event, lang: Lang) {
     let w = words(lang);
     match ev.pkt() {
-        // `#N` right-aligned in 7 columns, as `{:>7}` of a formatted string would be, without
-        // a `format!` per line (narrated text output).
+        // `#N` right-aligned in 7 columns, as `{:>7}` of a formatted string would be.
         Some(p) => {
             let digits = p.checked_ilog10().unwrap_or(0) as usize + 1;
-            for _ in digits + 1..7 {
-                s.push(' ');
-            }
-            let _ = write!(s, "#{p} ");
+            s.push_str(&"      #"[(digits + 1).min(7) - 1..]);
+            num(s, p);
+            s.push(' ');
         }
         None => s.push_str("        "),
     }
@@ -297,34 +335,51 @@ fn push_summary(s: &mut String, ev: &Event, lang: Lang) {
             );
         }
         Event::Tcp(e) => {
-            let _ = write!(s, "{} {} {} TCP ", w.conn, e.conn, arrow(w, e.dir));
-            // Written in place: every flag bit has a name, so no bit set is the empty list.
+            conn_dir(s, w, e.conn, e.dir);
+            s.push_str("TCP [");
+            // Every flag bit has a name, so no bit set is the empty list.
             if e.flags.0 == 0 {
-                let _ = write!(s, "[{}]", w.no_flags);
+                s.push_str(w.no_flags);
             } else {
-                let _ = write!(s, "[{}]", e.flags);
+                let mut first = true;
+                for (bit, name) in TcpFlags::ORDER {
+                    if e.flags.has(bit) {
+                        if !first {
+                            s.push(',');
+                        }
+                        s.push_str(name);
+                        first = false;
+                    }
+                }
             }
-            let _ = write!(s, " seq={}", e.rel_seq);
+            s.push_str("] seq=");
+            num(s, e.rel_seq);
             if e.flags.ack() {
-                let _ = write!(s, " ack={}", e.rel_ack);
+                s.push_str(" ack=");
+                num(s, e.rel_ack);
             }
-            let _ = write!(s, " len={} win={}", e.len, e.win);
+            s.push_str(" len=");
+            num(s, e.len);
+            s.push_str(" win=");
+            num(s, e.win);
             if let Some(h) = e.handshake {
                 let step = match h {
                     Handshake::Syn => "1/3",
                     Handshake::SynAck => "2/3",
                     Handshake::Ack => "3/3",
                 };
-                let _ = write!(s, "  {} {step}", w.handshake);
+                s.push_str("  ");
+                s.push_str(w.handshake);
+                s.push(' ');
+                s.push_str(step);
             }
-            for a in e.analysis.names() {
-                let _ = write!(s, "  !{}", crate::teach::labels::analysis(lang, a));
+            if !e.analysis.is_empty() {
+                for a in e.analysis.names() {
+                    s.push_str("  !");
+                    s.push_str(&crate::teach::labels::analysis(lang, a));
+                }
             }
-            let _ = write!(
-                s,
-                "  | {} {} · {} {}",
-                w.client, e.client_state, w.server, e.server_state
-            );
+            push_states(s, w, "  | ", e.client_state, e.server_state);
             if e.truncated {
                 s.push_str(w.truncated);
             }
@@ -337,50 +392,37 @@ fn push_summary(s: &mut String, ev: &Event, lang: Lang) {
                 (Lang::En, CloseHow::Incomplete) => "still open at the end of the capture",
                 (Lang::Zh, how) => crate::teach::labels::close_how(lang, how),
             };
-            let _ = write!(
-                s,
-                "{} {}{}{how}{}{} {} · {} {}",
-                w.conn,
-                e.conn,
-                w.closed.0,
-                w.closed.1,
-                w.client,
-                e.client_state,
-                w.server,
-                e.server_state
-            );
+            s.push_str(w.conn);
+            s.push(' ');
+            num(s, e.conn);
+            s.push_str(w.closed.0);
+            s.push_str(how);
+            s.push_str(w.closed.1);
+            push_states(s, w, "", e.client_state, e.server_state);
         }
         Event::Udp(e) => {
-            let _ = write!(
-                s,
-                "{} {} {} {} len={}",
-                w.conn,
-                e.conn,
-                arrow(w, e.dir),
-                w.udp,
-                e.len
-            );
+            conn_dir(s, w, e.conn, e.dir);
+            s.push_str(w.udp);
+            s.push_str(" len=");
+            num(s, e.len);
         }
         Event::Http(e) => {
-            let _ = write!(s, "{} {} {} HTTP ", w.conn, e.conn, arrow(w, e.dir));
+            conn_dir(s, w, e.conn, e.dir);
+            s.push_str("HTTP ");
             match &e.kind {
                 HttpKind::Request { method, path } => {
-                    let _ = write!(
-                        s,
-                        "{} {} {}",
-                        escape_for_terminal(method),
-                        escape_for_terminal(path),
-                        escape_for_terminal(&e.version)
-                    );
+                    s.push_str(&escape_for_terminal(method));
+                    s.push(' ');
+                    s.push_str(&escape_for_terminal(path));
+                    s.push(' ');
+                    s.push_str(&escape_for_terminal(&e.version));
                 }
                 HttpKind::Response { status, reason } => {
-                    let _ = write!(
-                        s,
-                        "{} {} {}",
-                        escape_for_terminal(&e.version),
-                        status,
-                        escape_for_terminal(reason)
-                    );
+                    s.push_str(&escape_for_terminal(&e.version));
+                    s.push(' ');
+                    num(s, *status);
+                    s.push(' ');
+                    s.push_str(&escape_for_terminal(reason));
                 }
             }
             for key in [
@@ -391,7 +433,10 @@ fn push_summary(s: &mut String, ev: &Event, lang: Lang) {
                 "Content-Length",
             ] {
                 if let Some(v) = e.header(key) {
-                    let _ = write!(s, "  {key}: {}", escape_for_terminal(v));
+                    s.push_str("  ");
+                    s.push_str(key);
+                    s.push_str(": ");
+                    s.push_str(&escape_for_terminal(v));
                 }
             }
         }
@@ -435,77 +480,109 @@ fn push_summary(s: &mut String, ev: &Event, lang: Lang) {
         }
         Event::WsFrame(e) => {
             let h = &e.header;
-            let _ = write!(
-                s,
-                "{} {} {} {} FIN={} RSV={}{}{} opcode={:#x} ({}) MASK={} len={}",
-                w.conn,
-                e.conn,
-                arrow(w, e.dir),
-                w.frame,
-                h.fin as u8,
-                h.rsv1 as u8,
-                h.rsv2 as u8,
-                h.rsv3 as u8,
-                h.opcode.code(),
-                h.opcode.as_str(),
-                h.masked as u8,
-                h.payload_len
-            );
+            conn_dir(s, w, e.conn, e.dir);
+            s.push_str(w.frame);
+            // ` FIN=1 RSV=100 opcode=0x1 (`, written at once.
+            let mut bits = *b" FIN=0 RSV=000 opcode=0x0 (";
+            bits[5] += h.fin as u8;
+            bits[11] += h.rsv1 as u8;
+            bits[12] += h.rsv2 as u8;
+            bits[13] += h.rsv3 as u8;
+            let code = h.opcode.code();
+            match HEX.get(usize::from(code)) {
+                Some(&digit) => {
+                    bits[24] = digit;
+                    s.push_str(std::str::from_utf8(&bits).unwrap_or_default());
+                }
+                None => {
+                    s.push_str(std::str::from_utf8(&bits[..22]).unwrap_or_default());
+                    let _ = write!(s, "{code:#x} (");
+                }
+            }
+            s.push_str(h.opcode.as_str());
+            s.push_str(if h.masked {
+                ") MASK=1 len="
+            } else {
+                ") MASK=0 len="
+            });
+            num(s, h.payload_len);
             if let Some(k) = h.mask_key {
-                let _ = write!(s, " key={:02x}{:02x}{:02x}{:02x}", k[0], k[1], k[2], k[3]);
+                s.push_str(" key=");
+                for b in k {
+                    s.push(HEX[usize::from(b >> 4)] as char);
+                    s.push(HEX[usize::from(b & 0xf)] as char);
+                }
             }
             if e.pkts.len() > 1 {
-                let _ = write!(s, "{}{}{}", w.in_packets.0, e.pkts.len(), w.in_packets.1);
+                s.push_str(w.in_packets.0);
+                num(s, e.pkts.len());
+                s.push_str(w.in_packets.1);
             }
             if e.heuristic {
                 s.push_str(w.heuristic);
             }
         }
         Event::WsMessage(e) => {
-            let _ = write!(
-                s,
-                "{} {} {} WS {}{}",
-                w.conn,
-                e.conn,
-                arrow(w, e.dir),
-                e.opcode.as_str(),
-                w.message
-            );
+            conn_dir(s, w, e.conn, e.dir);
+            s.push_str("WS ");
+            s.push_str(e.opcode.as_str());
+            s.push_str(w.message);
             if e.frames > 1 {
-                let _ = write!(s, "{}{}{}", w.in_frames.0, e.frames, w.in_frames.1);
+                s.push_str(w.in_frames.0);
+                num(s, e.frames);
+                s.push_str(w.in_frames.1);
             }
-            let _ = write!(s, "{}{}{}", w.bytes.0, e.len, w.bytes.1);
+            s.push_str(w.bytes.0);
+            num(s, e.len);
+            s.push_str(w.bytes.1);
             if e.compressed {
                 let (a, b, c) = w.compressed;
-                let _ = write!(s, "{a}{}{b}{}{c}", e.wire_len, e.len);
+                s.push_str(a);
+                num(s, e.wire_len);
+                s.push_str(b);
+                num(s, e.len);
+                s.push_str(c);
             }
             if let Some(err) = &e.inflate_error {
-                let _ = write!(s, "{}{}", w.not_inflated, escape_for_terminal(err));
+                s.push_str(w.not_inflated);
+                s.push_str(&escape_for_terminal(err));
             } else if let Some(c) = e.close_code {
-                let _ = write!(s, "{}{c}", w.close_code);
+                s.push_str(w.close_code);
+                num(s, c);
                 if let Some(r) = &e.close_reason {
-                    let _ = write!(s, " \"{}\"", escape_for_terminal(r));
+                    s.push_str(" \"");
+                    s.push_str(&escape_for_terminal(r));
+                    s.push('"');
                 }
             } else if let Some(t) = &e.text {
-                // The first 80 characters.
-                let preview = match t.char_indices().nth(80) {
-                    Some((i, _)) => &t[..i],
-                    _ => &t[..],
+                // The first 80 characters (no more than 80 bytes hold no more than 80).
+                let preview = match t.len() > 80 {
+                    true => match t.char_indices().nth(80) {
+                        Some((i, _)) => &t[..i],
+                        _ => &t[..],
+                    },
+                    false => &t[..],
                 };
-                let cut = if preview.len() < t.len() || e.text_truncated {
-                    "…"
-                } else {
-                    ""
-                };
-                let _ = write!(s, "{}\"{}{cut}\"", w.colon, escape_for_terminal(preview));
+                s.push_str(w.colon);
+                s.push('"');
+                s.push_str(&escape_for_terminal(preview));
+                if preview.len() < t.len() || e.text_truncated {
+                    s.push('…');
+                }
+                s.push('"');
             } else if !e.data.is_empty() {
                 let n = e.data.len().min(32);
                 let bytes = bytes_for_terminal(&e.data[..n]);
+                s.push_str(w.colon);
                 // In Chinese captured bytes stand in quotes, apart from the words around them.
-                let _ = match lang {
-                    Lang::En => write!(s, "{}{bytes}", w.colon),
-                    Lang::Zh => write!(s, "{}“{bytes}”", w.colon),
-                };
+                match lang {
+                    Lang::En => s.push_str(&bytes),
+                    Lang::Zh => {
+                        s.push('“');
+                        s.push_str(&bytes);
+                        s.push('”');
+                    }
+                }
             }
         }
         Event::Note(e) => {
@@ -530,7 +607,7 @@ fn push_summary(s: &mut String, ev: &Event, lang: Lang) {
             }
         }
         Event::App(e) => {
-            let _ = write!(s, "{} {} {} ", w.conn, e.conn, arrow(w, e.dir));
+            conn_dir(s, w, e.conn, e.dir);
             super::app::push_summary(s, e, lang);
         }
         Event::Tls(e) => {
@@ -561,6 +638,17 @@ fn push_summary(s: &mut String, ev: &Event, lang: Lang) {
             );
         }
     }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// `client STATE · server STATE` after `lead`.
+fn push_states(s: &mut String, w: &Words, lead: &str, client: TcpState, server: TcpState) {
+    s.push_str(lead);
+    s.push_str(w.client_);
+    s.push_str(client.as_str());
+    s.push_str(w._server_);
+    s.push_str(server.as_str());
 }
 
 /// A TLS message in a few words: its name and what it offers or chose (terminal-safe).

@@ -6,10 +6,9 @@
 //! copies events and facts into chunks that worker threads turn into text, and writes the texts
 //! back in the chunks' order. The output is byte for byte that of [`super::text::TextWriter`].
 
-use super::text::push_lines;
-use crate::event::Event;
-use crate::teach::catalog;
-use crate::teach::narrate::{EventFacts, narrate_from};
+use super::text::{is_narrated, push_summary_line};
+use crate::event::{Event, WsFrame, WsMessage};
+use crate::teach::narrate::{EventFacts, Lines, narrate_from_into};
 use crate::teach::{Lang, NarrationContext};
 use std::collections::VecDeque;
 use std::io::{self, Write};
@@ -20,6 +19,10 @@ use std::thread::JoinHandle;
 const CHUNK: usize = 1024;
 /// Chunks in flight per worker: bounds memory when the output is slow.
 const DEPTH: usize = 2;
+/// Buffers of copied texts and bytes kept for the next copies, and the largest kept: the
+/// events in flight (a third of them messages, a third frames) fit.
+const SPARE_BUFFERS: usize = 2 * CHUNK;
+const SPARE_CAPACITY: usize = 1024;
 
 #[derive(Default)]
 struct Chunk {
@@ -49,6 +52,9 @@ pub struct ThreadedText<W: Write> {
     /// Chunks written, emptied for reuse (their events are dropped on this thread, which
     /// allocated them).
     spare: Vec<Chunk>,
+    /// Buffers of written events' texts and bytes, for the next copies.
+    texts: Vec<String>,
+    bytes: Vec<Vec<u8>>,
 }
 
 impl<W: Write> ThreadedText<W> {
@@ -87,6 +93,8 @@ impl<W: Write> ThreadedText<W> {
             next: 0,
             pending: VecDeque::new(),
             spare: Vec::new(),
+            texts: Vec::new(),
+            bytes: Vec::new(),
         }
     }
 
@@ -134,10 +142,70 @@ impl<W: Write> ThreadedText<W> {
             return;
         };
         super::write_out(&mut self.out, c.text.as_bytes(), false, &mut self.error);
-        c.events.clear();
+        for ev in c.events.drain(..) {
+            self.keep_buffers(ev);
+        }
         c.facts.clear();
         c.text.clear();
         self.spare.push(c);
+    }
+
+    /// A copy of `ev` for a worker, in buffers kept from written events where it has text or
+    /// bytes (allocating and freeing them was a tenth of this thread's work).
+    fn copy(&mut self, ev: &Event) -> Event {
+        match ev {
+            Event::WsMessage(m) => Event::WsMessage(WsMessage {
+                text: m.text.as_deref().map(|t| {
+                    let mut s = self.texts.pop().unwrap_or_default();
+                    s.push_str(t);
+                    s
+                }),
+                data: self.copy_bytes(&m.data),
+                close_reason: m.close_reason.clone(),
+                inflate_error: m.inflate_error.clone(),
+                ..*m
+            }),
+            Event::WsFrame(f) => Event::WsFrame(WsFrame {
+                pkts: f.pkts.clone(),
+                preview: self.copy_bytes(&f.preview),
+                ..*f
+            }),
+            _ => ev.clone(),
+        }
+    }
+
+    fn copy_bytes(&mut self, b: &[u8]) -> Vec<u8> {
+        if b.is_empty() {
+            return Vec::new();
+        }
+        let mut v = self.bytes.pop().unwrap_or_default();
+        v.extend_from_slice(b);
+        v
+    }
+
+    /// Keep a written event's text and bytes buffers for later copies (a bounded number, of
+    /// bounded size); the rest is dropped.
+    fn keep_buffers(&mut self, ev: Event) {
+        let (text, bytes) = match ev {
+            Event::WsMessage(m) => (m.text, m.data),
+            Event::WsFrame(f) => (None, f.preview),
+            _ => return,
+        };
+        if let Some(mut t) = text
+            && t.capacity() <= SPARE_CAPACITY
+            && self.texts.len() < SPARE_BUFFERS
+        {
+            t.clear();
+            self.texts.push(t);
+        }
+        if bytes.capacity() > 0
+            && bytes.capacity() <= SPARE_CAPACITY
+            && self.bytes.len() < SPARE_BUFFERS
+        {
+            let mut b = bytes;
+            b.clear();
+            self.bytes.push(b);
+        }
     }
 
     /// Everything given so far handed to the workers and written.
@@ -149,17 +217,15 @@ impl<W: Write> ThreadedText<W> {
     }
 }
 
-/// The text of a chunk's events, as `TextWriter` would write them.
+/// The text of a chunk's events, as `TextWriter` would write them: the sentences are written
+/// straight into the chunk's text.
 fn make_text(c: &mut Chunk, lang: Option<Lang>, summary: Lang) {
     for (ev, facts) in c.events.iter().zip(&c.facts) {
-        let sentences = match (lang, ev) {
-            (_, Event::Note(_)) | (None, _) => None,
-            (Some(lang), _) => Some(narrate_from(ev, facts, lang)),
-        };
-        push_lines(&mut c.text, ev, summary, sentences.as_deref());
-        // The sentences' buffers serve the next events' sentences on this thread.
-        if let Some(sentences) = sentences {
-            catalog::recycle(sentences);
+        push_summary_line(&mut c.text, ev, summary);
+        if let Some(lang) = lang
+            && is_narrated(ev)
+        {
+            narrate_from_into(ev, facts, lang, &mut Lines::log(&mut c.text));
         }
     }
 }
@@ -177,7 +243,8 @@ impl<W: Write> super::WriteEvent for ThreadedText<W> {
             }
             None => EventFacts::default(),
         };
-        self.chunk.events.push(ev.clone());
+        let copy = self.copy(ev);
+        self.chunk.events.push(copy);
         self.chunk.facts.push(facts);
         if self.chunk.events.len() >= CHUNK {
             self.send_chunk();

@@ -256,6 +256,45 @@ fn push_arg(out: &mut String, name: &str, args: &[(&str, &dyn Display)]) {
 struct Piece {
     lit: &'static str,
     name: Option<&'static str>,
+    /// `name` as a [`Name`] (one that no call can give when the name is too long for one).
+    key: Name,
+}
+
+/// A placeholder's name packed into a number (its bytes and its length), so that finding the
+/// value for a placeholder is comparing integers: names are short identifiers, at most 15
+/// bytes (the narration's `say!` checks its names at compile time).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Name(u128);
+
+impl Name {
+    /// Longest name that packs.
+    pub const MAX_LEN: usize = 15;
+
+    /// `name` packed; None when it is longer than [`Name::MAX_LEN`].
+    pub const fn try_of(name: &str) -> Option<Name> {
+        let b = name.as_bytes();
+        if b.len() > Self::MAX_LEN {
+            return None;
+        }
+        let mut key = (b.len() as u128) << 120;
+        let mut i = 0;
+        while i < b.len() {
+            key |= (b[i] as u128) << (8 * i);
+            i += 1;
+        }
+        Some(Name(key))
+    }
+
+    /// `name` packed (to be evaluated at compile time: a longer name fails the build).
+    pub const fn of(name: &str) -> Name {
+        match Self::try_of(name) {
+            Some(n) => n,
+            None => panic!("placeholder names are at most 15 bytes"),
+        }
+    }
+
+    /// No name packs to this (its length byte is above 15).
+    const NONE: Name = Name(u128::MAX);
 }
 
 /// A catalogue template split at its placeholders, with its literal length.
@@ -271,12 +310,14 @@ fn parse(tpl: &'static str) -> Parsed {
         pieces.push(Piece {
             lit,
             name: Some(name),
+            key: Name::try_of(name).unwrap_or(Name::NONE),
         });
         rest = after;
     }
     pieces.push(Piece {
         lit: rest,
         name: None,
+        key: Name::NONE,
     });
     let lit_len = pieces.iter().map(|p| p.lit.len()).sum();
     Parsed {
@@ -293,6 +334,32 @@ fn parsed(lang: Lang, id: Msg) -> &'static Parsed {
         Lang::ALL
             .iter()
             .map(|&l| Msg::ALL.iter().map(|&m| parse(text(l, m))).collect())
+            .collect()
+    });
+    &tables[lang as usize][id as usize]
+}
+
+/// How the narrated text log indents a sentence (past the packet-number column of the summary
+/// line above it).
+pub const LINE_INDENT: &str = "          ";
+
+/// Every template as a line of the narrated text log ([`LINE_INDENT`], the sentence, a
+/// newline), split once: a sentence without values is then written at once. The lines are
+/// made once per run and live as long as the program (like the templates).
+fn parsed_line(lang: Lang, id: Msg) -> &'static Parsed {
+    static TABLES: std::sync::OnceLock<Vec<Vec<Parsed>>> = std::sync::OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        Lang::ALL
+            .iter()
+            .map(|&l| {
+                Msg::ALL
+                    .iter()
+                    .map(|&m| {
+                        let line = format!("{LINE_INDENT}{}\n", text(l, m));
+                        parse(Box::leak(line.into_boxed_str()))
+                    })
+                    .collect()
+            })
             .collect()
     });
     &tables[lang as usize][id as usize]
@@ -378,17 +445,33 @@ impl<'a> PlainArg<'a> for ArgOf<'_, Arg<'a>> {
     }
 }
 
-/// [`say`] with values given as [`Arg`]s (the narration's `say!`).
-pub fn say_args(lang: Lang, id: Msg, args: &[(&str, Arg)]) -> String {
+/// [`say`] with values given as [`Arg`]s under [`Name`]s (the narration's `say!`).
+pub fn say_args(lang: Lang, id: Msg, args: &[(Name, Arg)]) -> String {
     let p = parsed(lang, id);
     let mut out = spare_string(p.lit_len + 16 * args.len());
+    say_args_into(&mut out, lang, id, args);
+    out
+}
+
+/// [`say_args`], appended to `out`.
+pub fn say_args_into(out: &mut String, lang: Lang, id: Msg, args: &[(Name, Arg)]) {
+    fill_parsed(out, parsed(lang, id), args);
+}
+
+/// [`say_args`] as a line of the narrated text log, appended to `out`: [`LINE_INDENT`], the
+/// sentence and a newline (the log writes its sentences straight into its text).
+pub fn say_line_into(out: &mut String, lang: Lang, id: Msg, args: &[(Name, Arg)]) {
+    fill_parsed(out, parsed_line(lang, id), args);
+}
+
+#[inline]
+fn fill_parsed(out: &mut String, p: &Parsed, args: &[(Name, Arg)]) {
+    out.reserve(p.lit_len + 16 * args.len());
     for piece in p.pieces.iter() {
         out.push_str(piece.lit);
         if let Some(name) = piece.name {
-            let nb = name.as_bytes();
-            let found = args.iter().find(|(n, _)| same_name(n.as_bytes(), nb));
-            match found {
-                Some((_, v)) => v.push_to(&mut out),
+            match args.iter().find(|(n, _)| *n == piece.key) {
+                Some((_, v)) => v.push_to(out),
                 None => {
                     out.push('{');
                     out.push_str(name);
@@ -397,7 +480,6 @@ pub fn say_args(lang: Lang, id: Msg, args: &[(&str, Arg)]) -> String {
             }
         }
     }
-    out
 }
 
 /// Most sentence buffers kept for reuse per thread, and the largest kept.
@@ -576,6 +658,49 @@ mod tests {
         ] {
             assert_eq!(fill(tpl, &args), fill_scanning(tpl, &args), "{tpl}");
         }
+    }
+
+    #[test]
+    fn log_lines_are_the_sentences_indented() {
+        let n = 42u64;
+        let args = [
+            (Name::of("who"), Arg::Str("{who}")),
+            (Name::of("len"), Arg::Unsigned(n)),
+            (Name::of("text"), Arg::Str("a}b{")),
+        ];
+        for &id in Msg::ALL {
+            for lang in Lang::ALL {
+                let mut line = String::from("x");
+                say_line_into(&mut line, lang, id, &args);
+                let want = format!("x{LINE_INDENT}{}\n", say_args(lang, id, &args));
+                assert_eq!(line, want, "{lang} {id:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_pack_apart() {
+        let names = [
+            "a",
+            "b",
+            "ab",
+            "ba",
+            "a_1",
+            "connection",
+            "isn_peer",
+            "isn",
+            "fifteen_bytes__",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(Name::of(a) == Name::of(b), a == b, "{a} {b}");
+            }
+            assert_ne!(Name::of(a), Name::NONE);
+        }
+        assert_eq!(Name::try_of("sixteen_bytes___"), None);
+        // A template's placeholder too long for a name is left as it stands.
+        let p = parse("x {sixteen_bytes___} y");
+        assert_eq!(p.pieces[0].key, Name::NONE);
     }
 
     #[test]

@@ -16,8 +16,92 @@ macro_rules! say {
         // Text and numbers are written without `fmt` (see `catalog::Arg`).
         #[allow(unused_imports)]
         use catalog::{DisplayArg as _, PlainArg as _};
-        catalog::say_args($lang, Msg::$id, &[$((stringify!($k), (&catalog::ArgOf(&$v)).arg())),*])
+        catalog::say_args($lang, Msg::$id, &[$((const { catalog::Name::of(stringify!($k)) }, (&catalog::ArgOf(&$v)).arg())),*])
     }};
+}
+
+/// `tell!(out, lang, Id, name = value, ...)`: [`say!`] written straight to `out` ([`Lines`]).
+macro_rules! tell {
+    ($out:expr, $lang:expr, $id:ident $(, $k:ident = $v:expr)* $(,)?) => {{
+        #[allow(unused_imports)]
+        use catalog::{DisplayArg as _, PlainArg as _};
+        $out.say($lang, Msg::$id, &[$((const { catalog::Name::of(stringify!($k)) }, (&catalog::ArgOf(&$v)).arg())),*])
+    }};
+}
+
+/// Where narration writes its sentences: straight into the narrated text log (each as a line
+/// indented by [`catalog::LINE_INDENT`]: no `String` per sentence), or collected, each to be
+/// handed out as its own `String` ([`narrate`]).
+pub struct Lines<'a> {
+    buf: &'a mut String,
+    /// Where each sentence lies in `buf`, when collecting.
+    spans: Option<&'a mut Vec<std::ops::Range<usize>>>,
+}
+
+impl<'a> Lines<'a> {
+    /// Sentences appended to `buf` as lines of the text log (indented, each with its newline).
+    pub fn log(buf: &'a mut String) -> Self {
+        Lines { buf, spans: None }
+    }
+
+    fn collecting(buf: &'a mut String, spans: &'a mut Vec<std::ops::Range<usize>>) -> Self {
+        Lines {
+            buf,
+            spans: Some(spans),
+        }
+    }
+
+    /// A catalogue sentence with values given as [`Arg`]s (`tell!`).
+    #[inline]
+    pub fn say(&mut self, lang: Lang, id: Msg, args: &[(catalog::Name, Arg)]) {
+        match self.spans.as_deref_mut() {
+            None => catalog::say_line_into(self.buf, lang, id, args),
+            Some(spans) => {
+                let start = self.buf.len();
+                catalog::say_args_into(self.buf, lang, id, args);
+                spans.push(start..self.buf.len());
+            }
+        }
+    }
+
+    /// A sentence written by `write` (appending to the text it is given).
+    fn with(&mut self, write: impl FnOnce(&mut String)) {
+        if self.spans.is_none() {
+            self.buf.push_str(catalog::LINE_INDENT);
+        }
+        let start = self.buf.len();
+        write(self.buf);
+        match self.spans.as_deref_mut() {
+            None => self.buf.push('\n'),
+            Some(spans) => spans.push(start..self.buf.len()),
+        }
+    }
+
+    /// A catalogue sentence with values written through their `Display`.
+    pub fn say_display(&mut self, lang: Lang, id: Msg, args: &[(&str, &dyn Display)]) {
+        self.with(|buf| catalog::say_into(buf, lang, id, args));
+    }
+
+    /// A sentence made elsewhere.
+    pub fn push(&mut self, sentence: &str) {
+        self.with(|buf| buf.push_str(sentence));
+    }
+
+    /// Sentences made elsewhere (their buffers serve later sentences on this thread).
+    pub fn extend(&mut self, sentences: Vec<String>) {
+        for s in &sentences {
+            self.push(s);
+        }
+        catalog::recycle(sentences);
+    }
+}
+
+/// Narrate into a [`Lines`] that collects, and hand each sentence out as its own `String`.
+fn collect(narrate: impl FnOnce(&mut Lines)) -> Vec<String> {
+    let mut buf = String::new();
+    let mut spans = Vec::new();
+    narrate(&mut Lines::collecting(&mut buf, &mut spans));
+    spans.into_iter().map(|r| buf[r].to_string()).collect()
 }
 
 /// Captured strings longer than this are cut in narration (the detail views show all).
@@ -27,8 +111,9 @@ const MAX_SHOWN: usize = 120;
 /// (narration then only loses the "why" of a few numbers, never correctness of the events).
 const MAX_CONNS: usize = 1 << 16;
 
-/// What the narration remembers about one connection.
-#[derive(Clone, Debug)]
+/// What the narration remembers about one connection (a plain copy: the text log's writer
+/// thread copies it for every event, see [`EventFacts`]).
+#[derive(Clone, Copy, Debug)]
 struct ConnFacts {
     client: Option<SocketAddr>,
     server: Option<SocketAddr>,
@@ -47,8 +132,6 @@ struct ConnFacts {
     fin_end: [Option<u32>; 2],
     /// Each direction's FIN has been acknowledged by the other side.
     fin_acked: [bool; 2],
-    /// The last request's path (query cut off) and whether it asked to upgrade.
-    asked: Option<(String, bool)>,
     /// Answered requests on this connection for a path that was asked before: polls.
     polls: u32,
     /// Client data messages not answered yet: a server message then is an echo or a reply.
@@ -71,7 +154,6 @@ impl ConnFacts {
             data_ack_told: [false; 2],
             fin_end: [None; 2],
             fin_acked: [false; 2],
-            asked: None,
             polls: 0,
             unanswered: 0,
             ack_before_fin_told: false,
@@ -84,6 +166,9 @@ impl ConnFacts {
 #[derive(Clone, Debug, Default)]
 pub struct NarrationContext {
     conns: HashMap<ConnId, ConnFacts>,
+    /// Per connection in `conns`: the last request's path (query cut off) and whether it asked
+    /// to upgrade, until its answer.
+    asked: HashMap<ConnId, (String, bool)>,
     /// Successful answers per path over the whole capture: asking for the same path again and
     /// again is polling; one page, icon or failed upgrade is not.
     answered_paths: HashMap<String, u32>,
@@ -116,6 +201,7 @@ impl NarrationContext {
     fn facts(&mut self, conn: ConnId) -> &mut ConnFacts {
         if self.conns.len() >= MAX_CONNS && !self.conns.contains_key(&conn) {
             self.conns.clear();
+            self.asked.clear();
         }
         self.conns.entry(conn).or_insert_with(ConnFacts::new)
     }
@@ -158,11 +244,13 @@ impl NarrationContext {
                     let f = self.facts(h.conn);
                     f.http_requests = f.http_requests.saturating_add(1);
                     let path = path.split(['?', '#']).next().unwrap_or_default();
-                    f.asked = Some((path.chars().take(256).collect(), upgrade));
+                    self.asked
+                        .insert(h.conn, (path.chars().take(256).collect(), upgrade));
                 }
                 HttpKind::Response { status, .. } => {
                     let ok = (200..300).contains(status) || *status == 304;
-                    let asked = self.facts(h.conn).asked.take();
+                    self.facts(h.conn);
+                    let asked = self.asked.remove(&h.conn);
                     if let Some((path, false)) = asked
                         && ok
                         && (self.answered_paths.len() < MAX_PATHS
@@ -193,6 +281,7 @@ impl NarrationContext {
             }
             Event::ConnClose(c) => {
                 self.conns.remove(&c.conn);
+                self.asked.remove(&c.conn);
             }
             Event::Udp(_)
             | Event::WsFrame(_)
@@ -207,45 +296,65 @@ impl NarrationContext {
 /// What narrating one event reads from the context: its connection's facts, taken before
 /// [`NarrationContext::observe`] sees the event, so that the sentences can be made later or on
 /// another thread ([`narrate_from`]) and read exactly as [`narrate`] would have made them.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct EventFacts(Option<ConnFacts>);
 
 impl NarrationContext {
-    /// The facts `ev`'s narration reads now (call before `observe(ev)`).
+    /// The facts `ev`'s narration reads now (call before `observe(ev)`): only segments,
+    /// closes, frames and messages read any (see `narrate_with`).
     pub fn facts_for(&self, ev: &Event) -> EventFacts {
-        EventFacts(ev.conn().and_then(|c| self.conns.get(&c)).cloned())
+        let conn = match ev {
+            Event::Tcp(s) => s.conn,
+            Event::ConnClose(c) => c.conn,
+            Event::WsFrame(f) => f.conn,
+            Event::WsMessage(m) => m.conn,
+            _ => return EventFacts(None),
+        };
+        EventFacts(self.conns.get(&conn).copied())
     }
 }
 
 /// The sentences that explain `ev` to a student, in `lang`.
 pub fn narrate(ev: &Event, cx: &NarrationContext, lang: Lang) -> Vec<String> {
     let facts = ev.conn().and_then(|c| cx.conns.get(&c));
-    narrate_with(ev, facts, lang)
+    collect(|out| narrate_with(ev, facts, lang, out))
+}
+
+/// [`narrate`], written to `out`.
+pub fn narrate_into(ev: &Event, cx: &NarrationContext, lang: Lang, out: &mut Lines) {
+    let facts = ev.conn().and_then(|c| cx.conns.get(&c));
+    narrate_with(ev, facts, lang, out)
 }
 
 /// [`narrate`] from facts taken earlier with [`NarrationContext::facts_for`].
 pub fn narrate_from(ev: &Event, facts: &EventFacts, lang: Lang) -> Vec<String> {
-    narrate_with(ev, facts.0.as_ref(), lang)
+    collect(|out| narrate_with(ev, facts.0.as_ref(), lang, out))
 }
 
-fn narrate_with(ev: &Event, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
+/// [`narrate_from`], written to `out`.
+pub fn narrate_from_into(ev: &Event, facts: &EventFacts, lang: Lang, out: &mut Lines) {
+    narrate_with(ev, facts.0.as_ref(), lang, out)
+}
+
+fn narrate_with(ev: &Event, facts: Option<&ConnFacts>, lang: Lang, out: &mut Lines) {
     match ev {
-        Event::ConnOpen(o) => conn_open(o, lang),
-        Event::Tcp(s) => tcp(s, facts, lang),
-        Event::ConnClose(c) => conn_close(c, facts, lang),
-        Event::Udp(u) => vec![say!(lang, Udp, len = u.len, who = side(lang, u.dir))],
-        Event::Http(h) => http(h, lang),
-        Event::WsHandshake(h) => ws_handshake(h, lang),
-        Event::WsFrame(f) => ws_frame(f, facts, lang),
-        Event::WsMessage(m) => ws_message(m, facts, lang),
-        Event::Note(n) => vec![say!(
+        Event::ConnOpen(o) => conn_open(o, lang, out),
+        Event::Tcp(s) => tcp(s, facts, lang, out),
+        Event::ConnClose(c) => conn_close(c, facts, lang, out),
+        Event::Udp(u) => tell!(out, lang, Udp, len = u.len, who = side(lang, u.dir)),
+        Event::Http(h) => http(h, lang, out),
+        Event::WsHandshake(h) => ws_handshake(h, lang, out),
+        Event::WsFrame(f) => ws_frame(f, facts, lang, out),
+        Event::WsMessage(m) => ws_message(m, facts, lang, out),
+        Event::Note(n) => tell!(
+            out,
             lang,
             NoteLine,
             text = shown(&super::decoder_words::sentence(lang, &n.text))
-        )],
-        Event::App(a) => super::above_ws::app(a, lang),
-        Event::Tls(t) => tls_narration::tls_msg(t, lang),
-        Event::TlsSession(t) => tls_narration::tls_session(t, lang),
+        ),
+        Event::App(a) => out.extend(super::above_ws::app(a, lang)),
+        Event::Tls(t) => out.extend(tls_narration::tls_msg(t, lang)),
+        Event::TlsSession(t) => out.extend(tls_narration::tls_session(t, lang)),
     }
 }
 
@@ -286,7 +395,7 @@ mod tcp_seg;
 pub(crate) use tcp_seg::meaning;
 use tcp_seg::{ack_misses_fin, tcp};
 
-fn conn_open(o: &ConnOpen, lang: Lang) -> Vec<String> {
+fn conn_open(o: &ConnOpen, lang: Lang, out: &mut Lines) {
     let proto = o.proto.as_str().to_uppercase();
     let (lip, lport, rip, rport) = (
         o.client.ip(),
@@ -306,29 +415,29 @@ fn conn_open(o: &ConnOpen, lang: Lang) -> Vec<String> {
         ("rip", &rip),
         ("rport", &rport),
     ];
-    let mut out = vec![catalog::say(lang, opening, &args)];
+    out.say_display(lang, opening, &args);
     if o.proto == Proto::Tcp {
-        out.push(say!(lang, ConnOpenSteps, lport = lport, rport = rport));
+        tell!(out, lang, ConnOpenSteps, lport = lport, rport = rport);
         if o.guessed {
-            out.push(say!(lang, ConnOpenGuessed));
+            tell!(out, lang, ConnOpenGuessed);
         }
     }
-    out
 }
 
-fn conn_close(c: &ConnClose, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
-    let mut out = vec![match c.how {
-        CloseHow::Fin => say!(lang, CloseFin, conn = c.conn),
-        CloseHow::Rst => say!(lang, CloseRst, conn = c.conn),
-        CloseHow::Refused => say!(lang, CloseRefused, conn = c.conn),
-        CloseHow::Incomplete => say!(lang, CloseIncomplete, conn = c.conn),
-    }];
-    out.push(say!(
+fn conn_close(c: &ConnClose, facts: Option<&ConnFacts>, lang: Lang, out: &mut Lines) {
+    match c.how {
+        CloseHow::Fin => tell!(out, lang, CloseFin, conn = c.conn),
+        CloseHow::Rst => tell!(out, lang, CloseRst, conn = c.conn),
+        CloseHow::Refused => tell!(out, lang, CloseRefused, conn = c.conn),
+        CloseHow::Incomplete => tell!(out, lang, CloseIncomplete, conn = c.conn),
+    }
+    tell!(
+        out,
         lang,
         CloseStates,
         cstate = state_name(lang, c.client_state),
         sstate = state_name(lang, c.server_state)
-    ));
+    );
     // The polling moral only for real polls: a path asked again and answered, not a page, an
     // icon, a refused upgrade or a failed Accept.
     if let Some(f) = facts
@@ -339,106 +448,106 @@ fn conn_close(c: &ConnClose, facts: Option<&ConnFacts>, lang: Lang) -> Vec<Strin
         // One request per connection is the textbook's short connection; a kept-alive one that
         // polled several times still paid a full head per question.
         if f.http_requests > 1 {
-            out.push(say!(lang, ClosePolledKeepAlive, requests = f.http_requests));
+            tell!(out, lang, ClosePolledKeepAlive, requests = f.http_requests);
         } else {
-            out.push(say!(lang, CloseShort));
+            tell!(out, lang, CloseShort);
         }
     }
-    out
 }
 
-fn http(h: &HttpHead, lang: Lang) -> Vec<String> {
-    let mut out = Vec::new();
+fn http(h: &HttpHead, lang: Lang, out: &mut Lines) {
     let hv = |name: &str| h.header(name).map(shown);
     let closes = h
         .header("connection")
         .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
     match &h.kind {
         HttpKind::Request { method, path } => {
-            out.push(say!(
+            tell!(
+                out,
                 lang,
                 HttpRequest,
                 method = shown(method),
                 path = shown(path),
                 head_len = h.head_len
-            ));
+            );
             if let Some(up) = hv("upgrade") {
                 if up.to_ascii_lowercase().contains("websocket") {
-                    out.push(say!(lang, WsStep2));
+                    tell!(out, lang, WsStep2);
                 }
                 let connection = hv("connection").unwrap_or_default();
-                out.push(say!(
+                tell!(
+                    out,
                     lang,
                     HttpUpgradeReq,
                     upgrade = up,
                     connection = connection
-                ));
+                );
             }
             if let Some(key) = hv("sec-websocket-key") {
                 let version = hv("sec-websocket-version").unwrap_or_else(|| "?".into());
-                out.push(say!(lang, HttpKey, key = key, version = version));
+                tell!(out, lang, HttpKey, key = key, version = version);
             }
             if let Some(ext) = hv("sec-websocket-extensions") {
-                out.push(say!(lang, HttpExtOffer, ext = ext));
+                tell!(out, lang, HttpExtOffer, ext = ext);
             }
             if let Some(p) = hv("sec-websocket-protocol") {
-                out.push(say!(lang, HttpProtoOffer, proto = p));
+                tell!(out, lang, HttpProtoOffer, proto = p);
             }
             if let Some(b) = h.body_len.filter(|&b| b > 0) {
-                out.push(say!(lang, HttpBody, body_len = b, head_len = h.head_len));
+                tell!(out, lang, HttpBody, body_len = b, head_len = h.head_len);
             }
         }
         HttpKind::Response { status, reason } => {
             if *status == 101 {
-                out.push(say!(lang, WsStep3));
-                out.push(say!(lang, Http101));
+                tell!(out, lang, WsStep3);
+                tell!(out, lang, Http101);
                 if let Some(a) = hv("sec-websocket-accept") {
-                    out.push(say!(lang, HttpAccept, accept = a));
+                    tell!(out, lang, HttpAccept, accept = a);
                 }
                 if let Some(ext) = hv("sec-websocket-extensions") {
-                    out.push(say!(lang, HttpExtAccept, ext = ext));
+                    tell!(out, lang, HttpExtAccept, ext = ext);
                 }
                 if let Some(p) = hv("sec-websocket-protocol") {
-                    out.push(say!(lang, HttpProtoAccept, proto = p));
+                    tell!(out, lang, HttpProtoAccept, proto = p);
                 }
             } else {
-                out.push(say!(
+                tell!(
+                    out,
                     lang,
                     HttpResponse,
                     status = status,
                     reason = shown(reason),
                     head_len = h.head_len
-                ));
+                );
                 if let Some(b) = h.body_len {
-                    out.push(say!(lang, HttpBody, body_len = b, head_len = h.head_len));
+                    tell!(out, lang, HttpBody, body_len = b, head_len = h.head_len);
                 }
             }
         }
     }
     if closes {
-        out.push(say!(lang, HttpConnClose));
+        tell!(out, lang, HttpConnClose);
     }
-    out
 }
 
-fn ws_handshake(h: &WsHandshake, lang: Lang) -> Vec<String> {
-    let mut out = Vec::new();
+fn ws_handshake(h: &WsHandshake, lang: Lang, out: &mut Lines) {
     if h.upgraded {
-        out.push(say!(lang, WsOpen, conn = h.conn));
-        out.push(say!(lang, WsStep4));
+        tell!(out, lang, WsOpen, conn = h.conn);
+        tell!(out, lang, WsStep4);
     } else {
         let problems: Vec<String> = h
             .problems
             .iter()
             .map(|p| shown(&super::decoder_words::sentence(lang, p)).into_owned())
             .collect();
-        out.push(say!(
+        tell!(
+            out,
             lang,
             WsFailed,
             status = h.status,
             problems = problems.join("; "),
             conn = h.conn
-        ));
+        );
     }
     if let (Some(key), Some(accept)) = (&h.key, &h.accept) {
         let steps = super::accept::steps(key);
@@ -447,7 +556,8 @@ fn ws_handshake(h: &WsHandshake, lang: Lang) -> Vec<String> {
         } else {
             catalog::text(lang, Msg::VerdictBad)
         };
-        out.push(say!(
+        tell!(
+            out,
             lang,
             WsAcceptSteps,
             key = shown(key),
@@ -456,21 +566,21 @@ fn ws_handshake(h: &WsHandshake, lang: Lang) -> Vec<String> {
             expected = steps.base64,
             accept = shown(accept),
             verdict = verdict
-        ));
+        );
     }
     if let Some(d) = h.deflate.filter(|_| h.upgraded) {
         let yn =
             |no_takeover: bool| catalog::text(lang, if no_takeover { Msg::WNo } else { Msg::WYes });
-        out.push(say!(
+        tell!(
+            out,
             lang,
             WsDeflate,
             sbits = d.server_max_window_bits,
             cbits = d.client_max_window_bits,
             stake = yn(d.server_no_context_takeover),
             ctake = yn(d.client_no_context_takeover)
-        ));
+        );
     }
-    out
 }
 
 fn opcode_msg(op: Opcode) -> Msg {
@@ -485,7 +595,7 @@ fn opcode_msg(op: Opcode) -> Msg {
     }
 }
 
-fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
+fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang, out: &mut Lines) {
     let h = &fr.header;
     let lenform = catalog::text(
         lang,
@@ -506,7 +616,8 @@ fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> 
     let op = OPCODE_HEX
         .get(usize::from(h.opcode.code()))
         .map_or(Arg::Shown(&op), |s| Arg::Str(s));
-    let mut out = vec![say!(
+    tell!(
+        out,
         lang,
         Frame,
         hlen = h.header_len,
@@ -517,27 +628,26 @@ fn ws_frame(fr: &WsFrame, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> 
         mask = h.masked as u8,
         len = h.payload_len,
         lenform = lenform
-    )];
+    );
     match (fr.dir, h.masked, h.mask_key) {
         (Dir::C2S, true, Some(k)) => {
             let hex = hex_bytes(&k);
             let key = std::str::from_utf8(&hex).unwrap_or_default();
-            out.push(say!(lang, FrameMasked, key = key));
+            tell!(out, lang, FrameMasked, key = key);
         }
-        (Dir::C2S, _, _) => out.push(say!(lang, FrameUnmaskedClient)),
-        (Dir::S2C, false, _) => out.push(say!(lang, FrameUnmasked)),
-        (Dir::S2C, true, _) => out.push(say!(lang, FrameMaskedServer)),
+        (Dir::C2S, _, _) => tell!(out, lang, FrameUnmaskedClient),
+        (Dir::S2C, false, _) => tell!(out, lang, FrameUnmasked),
+        (Dir::S2C, true, _) => tell!(out, lang, FrameMaskedServer),
     }
     if !h.fin {
-        out.push(say!(lang, FrameFragment));
+        tell!(out, lang, FrameFragment);
     }
     if h.rsv1 && facts.is_some_and(|f| f.deflate) {
-        out.push(say!(lang, FrameRsv1));
+        tell!(out, lang, FrameRsv1);
     }
     if fr.heuristic {
-        out.push(say!(lang, FrameHeuristic));
+        tell!(out, lang, FrameHeuristic);
     }
-    out
 }
 
 /// Opcodes (four bits) as `{:#x}` writes them.
@@ -573,72 +683,73 @@ pub(crate) fn close_meaning(code: u16) -> Msg {
     }
 }
 
-fn ws_message(m: &WsMessage, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
+fn ws_message(m: &WsMessage, facts: Option<&ConnFacts>, lang: Lang, out: &mut Lines) {
     let who = side(lang, m.dir);
-    let mut out = Vec::new();
     match m.opcode {
         Opcode::Text => {
             let text = m.text.as_deref().map(shown).unwrap_or_default();
-            out.push(say!(lang, MsgText, who = who, len = m.len, text = text));
+            tell!(out, lang, MsgText, who = who, len = m.len, text = text);
         }
-        Opcode::Ping => out.push(say!(lang, MsgPing, who = who, len = m.len)),
-        Opcode::Pong => out.push(say!(lang, MsgPong, who = who, len = m.len)),
+        Opcode::Ping => tell!(out, lang, MsgPing, who = who, len = m.len),
+        Opcode::Pong => tell!(out, lang, MsgPong, who = who, len = m.len),
         Opcode::Close => {
             match m.close_code {
                 Some(code) => {
                     let meaning = catalog::text(lang, close_meaning(code));
-                    out.push(say!(
+                    tell!(
+                        out,
                         lang,
                         MsgClose,
                         who = who,
                         code = code,
                         meaning = meaning
-                    ));
+                    );
                 }
-                None => out.push(say!(lang, MsgCloseNoCode, who = who)),
+                None => tell!(out, lang, MsgCloseNoCode, who = who),
             }
             if let Some(r) = m.close_reason.as_deref().filter(|r| !r.is_empty()) {
-                out.push(say!(lang, MsgCloseReason, reason = shown(r)));
+                tell!(out, lang, MsgCloseReason, reason = shown(r));
             }
         }
-        _ => out.push(say!(lang, MsgBinary, who = who, len = m.len)),
+        _ => tell!(out, lang, MsgBinary, who = who, len = m.len),
     }
     if m.frames > 1 {
-        out.push(say!(lang, MsgFragments, frames = m.frames));
+        tell!(out, lang, MsgFragments, frames = m.frames);
     }
     if let Some(err) = &m.inflate_error {
-        out.push(say!(lang, MsgInflateErr, err = shown(err)));
+        tell!(out, lang, MsgInflateErr, err = shown(err));
     } else if m.compressed && m.len > 0 {
         let pct = m.wire_len.saturating_mul(100) / m.len;
         if m.wire_len < m.len {
-            out.push(say!(
+            tell!(
+                out,
                 lang,
                 MsgDeflateSmaller,
                 wire_len = m.wire_len,
                 len = m.len,
                 pct = pct
-            ));
+            );
         } else {
-            out.push(say!(
+            tell!(
+                out,
                 lang,
                 MsgDeflateBigger,
                 wire_len = m.wire_len,
                 len = m.len,
                 pct = pct
-            ));
+            );
         }
     }
     if m.utf8_error {
-        out.push(say!(lang, MsgUtf8));
+        tell!(out, lang, MsgUtf8);
     }
     // "Instead of polling" only at a real push: a server message that answers no client one.
     if m.dir == Dir::S2C
         && !m.opcode.is_control()
         && facts.is_some_and(|f| f.upgraded && !f.push_told && f.unanswered == 0)
     {
-        out.push(say!(lang, MsgPush, who = who));
+        tell!(out, lang, MsgPush, who = who);
     }
-    out
 }
 
 /// Narration with its own context: feed events in order, get their sentences.
@@ -660,6 +771,12 @@ impl Narrator {
         let lines = narrate(ev, &self.cx, self.lang);
         self.cx.observe(ev);
         lines
+    }
+
+    /// [`Narrator::next`], written to `out`.
+    pub fn next_into(&mut self, ev: &Event, out: &mut Lines) {
+        narrate_into(ev, &self.cx, self.lang, out);
+        self.cx.observe(ev);
     }
 }
 

@@ -44,12 +44,11 @@ fn options(o: &TcpOpts, lang: Lang) -> Option<String> {
     }
 }
 
-pub(super) fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<String> {
+pub(super) fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang, out: &mut Lines) {
     let who = side(lang, s.dir);
     let peer = side(lang, s.dir.flip());
     let prev = facts.and_then(|f| f.states);
     let peer_isn = facts.and_then(|f| f.isn[s.dir.flip().idx()]);
-    let mut out = Vec::new();
     let f = s.flags;
     if f.rst() {
         let refused = s.dir == Dir::S2C
@@ -60,40 +59,41 @@ pub(super) fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<
         if refused {
             let port = facts.and_then(|f| f.server).map(|a| a.port());
             match port {
-                Some(port) => out.push(say!(lang, RstRefused, port = port)),
-                None => out.push(say!(lang, Rst, who = who)),
+                Some(port) => tell!(out, lang, RstRefused, port = port),
+                None => tell!(out, lang, Rst, who = who),
             }
         } else {
-            out.push(say!(lang, Rst, who = who));
+            tell!(out, lang, Rst, who = who);
         }
     } else if f.syn() && !f.ack() {
-        out.push(say!(lang, Syn, isn = s.seq, next = s.seq.wrapping_add(1)));
+        tell!(out, lang, Syn, isn = s.seq, next = s.seq.wrapping_add(1));
         if let Some(o) = options(&s.opts, lang) {
-            out.push(say!(lang, SynOpts, who = who, opts = o));
+            tell!(out, lang, SynOpts, who = who, opts = o);
         }
     } else if f.syn() {
         match peer_isn {
             Some(j) if s.ack == j.wrapping_add(1) => {
-                out.push(say!(lang, SynAck, ack = s.ack, isn_peer = j, isn = s.seq))
+                tell!(out, lang, SynAck, ack = s.ack, isn_peer = j, isn = s.seq)
             }
-            _ => out.push(say!(lang, SynAckOdd, ack = s.ack, isn = s.seq)),
+            _ => tell!(out, lang, SynAckOdd, ack = s.ack, isn = s.seq),
         }
         if let Some(o) = options(&s.opts, lang) {
-            out.push(say!(lang, SynOpts, who = who, opts = o));
+            tell!(out, lang, SynOpts, who = who, opts = o);
         }
     } else if s.handshake == Some(Handshake::Ack) {
         match peer_isn {
             Some(k) if s.ack == k.wrapping_add(1) => {
-                out.push(say!(lang, HsAck, ack = s.ack, isn_peer = k))
+                tell!(out, lang, HsAck, ack = s.ack, isn_peer = k)
             }
-            _ => out.push(say!(lang, HsAckOdd, ack = s.ack)),
+            _ => tell!(out, lang, HsAckOdd, ack = s.ack),
         }
     } else {
         if s.len > 0 {
             let isn = s.seq.wrapping_sub(s.rel_seq);
             let last = s.rel_seq.wrapping_add(s.len - 1);
             let next = s.rel_seq.wrapping_add(s.len);
-            out.push(say!(
+            tell!(
+                out,
                 lang,
                 Data,
                 len = s.len,
@@ -103,14 +103,14 @@ pub(super) fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<
                 seq = s.seq,
                 isn = isn,
                 next = next
-            ));
+            );
             let told = facts.is_some_and(|c| c.data_ack_told[s.dir.idx()]);
             if f.ack() && !f.fin() && !told {
                 // ack=1 confirms only the peer's SYN: there were no data bytes to confirm.
                 if s.rel_ack <= 1 {
-                    out.push(say!(lang, DataAckNone, rel_ack = s.rel_ack, peer = peer));
+                    tell!(out, lang, DataAckNone, rel_ack = s.rel_ack, peer = peer);
                 } else {
-                    out.push(say!(lang, DataAck, rel_ack = s.rel_ack, peer = peer));
+                    tell!(out, lang, DataAck, rel_ack = s.rel_ack, peer = peer);
                 }
             }
         }
@@ -122,67 +122,69 @@ pub(super) fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<
             });
             // The second FIN closes the last open direction: no "until the peer sends its own".
             if peer_fin.is_some() {
-                out.push(say!(
+                tell!(
+                    out,
                     lang,
                     FinSecond,
                     who = who,
                     peer = peer,
                     rel_seq = fin_seq
-                ));
+                );
             } else {
-                out.push(say!(lang, Fin, who = who, peer = peer, rel_seq = fin_seq));
+                tell!(out, lang, Fin, who = who, peer = peer, rel_seq = fin_seq);
             }
             let sender_before = prev.map(|p| pick(p, s.dir));
             let sender_now = pick((s.client_state, s.server_state), s.dir);
             if sender_before == Some(TcpState::CloseWait) && sender_now == TcpState::Closing {
-                out.push(say!(lang, FinCrossed, who = who, peer = peer));
+                tell!(out, lang, FinCrossed, who = who, peer = peer);
             } else if let Some((end, false)) = peer_fin
                 && f.ack()
                 && (s.ack.wrapping_sub(end) as i32) >= 0
             {
-                out.push(say!(lang, FinAckTogether, who = who, peer = peer));
+                tell!(out, lang, FinAckTogether, who = who, peer = peer);
             }
         } else if s.len == 0 && f.ack() && s.analysis.is_empty() {
-            out.push(say!(
+            tell!(
+                out,
                 lang,
                 AckOnly,
                 ack = s.ack,
                 rel_ack = s.rel_ack,
                 peer = peer
-            ));
+            );
         }
     }
     // Later evidence that the peer's FIN had not arrived when this was sent: say so.
     if !f.fin() && !f.rst() && f.ack() && facts.is_some_and(|c| ack_misses_fin(c, s)) {
-        out.push(say!(lang, AckBeforeFin, who = who, peer = peer));
+        tell!(out, lang, AckBeforeFin, who = who, peer = peer);
     }
     let a = s.analysis;
     if a.has(Analysis::RETRANSMISSION) || a.has(Analysis::SPURIOUS_RETRANSMISSION) {
-        out.push(say!(lang, Retrans));
+        tell!(out, lang, Retrans);
         // States changed with the first copy; this one shows it may not have arrived.
         if (f.syn() || f.fin()) && !f.rst() {
-            out.push(say!(lang, RetransState, peer = peer));
+            tell!(out, lang, RetransState, peer = peer);
         }
     } else if a.has(Analysis::OUT_OF_ORDER) {
-        out.push(say!(lang, OutOfOrder));
+        tell!(out, lang, OutOfOrder);
     } else if a.has(Analysis::DUP_ACK) {
-        out.push(say!(lang, DupAck, rel_ack = s.rel_ack));
+        tell!(out, lang, DupAck, rel_ack = s.rel_ack);
     } else if a.has(Analysis::PREV_NOT_CAPTURED) {
-        out.push(say!(lang, Lost));
+        tell!(out, lang, Lost);
     } else if !a.is_empty() {
         let names: Vec<String> = a
             .names()
             .map(|n| crate::teach::labels::analysis(lang, n).into_owned())
             .collect();
-        out.push(say!(lang, OtherAnalysis, names = names.join(", ")));
+        tell!(out, lang, OtherAnalysis, names = names.join(", "));
     }
     let now = (s.client_state, s.server_state);
     let port = facts.and_then(|f| f.server).map(|a| a.port());
     if f.syn() && !f.ack() && s.dir == Dir::C2S && now.1 == TcpState::Closed {
         // Nothing on the server's side is known before its answer: tell only the client's.
-        out.extend(state_changes(Some((TcpState::Closed, now.1)), now, lang));
+        state_changes(Some((TcpState::Closed, now.1)), now, lang, out);
         if let Some(port) = port {
-            out.push(say!(lang, SynAsks, port = port));
+            tell!(out, lang, SynAsks, port = port);
         }
     } else if f.syn()
         && f.ack()
@@ -190,18 +192,17 @@ pub(super) fn tcp(s: &TcpSegment, facts: Option<&ConnFacts>, lang: Lang) -> Vec<
         && now == (TcpState::Established, TcpState::SynReceived)
     {
         match port {
-            Some(port) => out.push(say!(lang, SynAckArrives, port = port)),
-            None => out.extend(state_changes(prev, now, lang)),
+            Some(port) => tell!(out, lang, SynAckArrives, port = port),
+            None => state_changes(prev, now, lang, out),
         }
     } else if s.handshake == Some(Handshake::Ack)
         && now == (TcpState::Established, TcpState::Established)
         && prev.is_some_and(|p| p != now)
     {
-        out.push(say!(lang, HsBoth));
+        tell!(out, lang, HsBoth);
     } else {
-        out.extend(state_changes(prev, now, lang));
+        state_changes(prev, now, lang, out);
     }
-    out
 }
 
 /// The peer's FIN was seen, is not acknowledged yet and this segment's ack falls short of it
@@ -226,31 +227,32 @@ fn state_changes(
     prev: Option<(TcpState, TcpState)>,
     now: (TcpState, TcpState),
     lang: Lang,
-) -> Vec<String> {
+    out: &mut Lines,
+) {
     let c_changed = prev.is_none_or(|p| p.0 != now.0);
     let s_changed = prev.is_none_or(|p| p.1 != now.1);
-    let mut out = Vec::new();
     if c_changed && s_changed && now.0 == now.1 {
         let m = catalog::text(lang, meaning(now.0));
-        out.push(say!(
+        tell!(
+            out,
             lang,
             StateBoth,
             state = state_name(lang, now.0),
             meaning = m
-        ));
-        return out;
+        );
+        return;
     }
     for (changed, st, dir) in [(c_changed, now.0, Dir::C2S), (s_changed, now.1, Dir::S2C)] {
         if changed {
             let m = catalog::text(lang, meaning(st));
-            out.push(say!(
+            tell!(
+                out,
                 lang,
                 StateNow,
                 who = side(lang, dir),
                 state = state_name(lang, st),
                 meaning = m
-            ));
+            );
         }
     }
-    out
 }

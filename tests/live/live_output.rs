@@ -159,7 +159,12 @@ fn run(format: &str) {
     assert!(events > 40, "{events} events");
     if traced {
         let t = std::fs::read_to_string(&trace).unwrap();
-        let writes = t.lines().filter(|l| l.contains(" write(1,")).count();
+        // Standard output, or (text, written by its own thread) a duplicate of it: every
+        // write but those to standard error.
+        let writes = t
+            .lines()
+            .filter(|l| l.contains(" write(") && !l.contains(" write(2,"))
+            .count();
         eprintln!("{format}: {events} events in {writes} writes");
         // One write per event would be `events` writes.
         assert!(
@@ -250,4 +255,107 @@ fn tcpdump_piped_into_decode_follows_and_stops_on_ctrl_c() {
     assert!(status.success(), "{status:?}: {err}");
     assert!(err.contains("stopped by a signal"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+/// `live --text` makes its text on worker threads behind a writer thread (as `decode` does);
+/// on a quiet capture a packet's line must still show up at once, not when a chunk fills: a
+/// UDP datagram every 200 ms, each line read within 100 ms of its datagram (the median; a
+/// loaded machine may delay one now and then, so each within 400 ms), narrated and brief.
+#[test]
+fn live_text_line_follows_its_packet_promptly() {
+    for (tag, brief) in [("prompt", false), ("promptb", true)] {
+        let Some(ns) = netns(tag) else {
+            return;
+        };
+        let mut args = vec!["netns", "exec", &ns.0, BIN, "live", "--text"];
+        if brief {
+            args.push("--brief");
+        }
+        let mut child = Command::new("ip")
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let err = child.stderr.take().unwrap();
+        // wslens says it captures once the capture is open.
+        let (started_tx, started) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                if line.contains("capturing on") {
+                    let _ = started_tx.send(());
+                }
+            }
+        });
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send((Instant::now(), line));
+            }
+        });
+        started
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the capture starts");
+        std::thread::sleep(Duration::from_millis(300));
+        // Send from a thread that joined the test's network namespace.
+        let ns_path = format!("/var/run/netns/{}", ns.0);
+        let sender = std::thread::spawn(move || {
+            use std::os::fd::AsRawFd;
+            let f = std::fs::File::open(&ns_path).unwrap();
+            // SAFETY: setns(2) on this thread with a namespace file descriptor we hold open.
+            let r = unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) };
+            assert_eq!(r, 0, "setns: {}", std::io::Error::last_os_error());
+            let to = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            let from = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            let mut sent = Vec::new();
+            for len in 101..=110 {
+                std::thread::sleep(Duration::from_millis(200));
+                from.send_to(&vec![b'x'; len], to.local_addr().unwrap())
+                    .unwrap();
+                sent.push((len, Instant::now()));
+            }
+            sent
+        });
+        let sent = sender.join().unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        let lines: Vec<(Instant, String)> = rx.try_iter().collect();
+        let mut delays: Vec<Duration> = sent
+            .iter()
+            .map(|&(len, at)| {
+                let want = format!("UDP datagram len={len}");
+                let (seen, _) = lines
+                    .iter()
+                    .find(|(_, l)| l.contains(&want))
+                    .unwrap_or_else(|| panic!("no line for the datagram of {len} bytes"));
+                seen.saturating_duration_since(at)
+            })
+            .collect();
+        // SAFETY: kill(2) on the `ip netns exec` process we started (it execs wslens).
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status:?}");
+        eprintln!(
+            "live --text{}: delays {delays:?}",
+            if brief { " --brief" } else { "" }
+        );
+        delays.sort();
+        assert!(
+            delays[delays.len() / 2] <= Duration::from_millis(100),
+            "{delays:?}"
+        );
+        assert!(
+            delays.iter().all(|d| *d <= Duration::from_millis(400)),
+            "{delays:?}"
+        );
+        if !brief {
+            // Narrated: the sentence under the line came with it.
+            assert!(
+                lines
+                    .iter()
+                    .any(|(_, l)| l.starts_with("          ") && l.contains("101")),
+                "{lines:#?}"
+            );
+        }
+    }
 }
