@@ -101,6 +101,25 @@ pub enum TcpState {
 }
 
 impl TcpState {
+    /// Every state, in declaration order (`ALL[s as usize] == s`): a state packed into a few
+    /// bits reads back through it.
+    pub const ALL: [TcpState; 11] = {
+        use TcpState::*;
+        [
+            Closed,
+            Listen,
+            SynSent,
+            SynReceived,
+            Established,
+            FinWait1,
+            FinWait2,
+            CloseWait,
+            Closing,
+            LastAck,
+            TimeWait,
+        ]
+    };
+
     pub fn as_str(self) -> &'static str {
         match self {
             TcpState::Closed => "CLOSED",

@@ -84,21 +84,9 @@ fn state_code(s: Option<TcpState>) -> u8 {
 }
 
 fn state_of(code: u8) -> Option<TcpState> {
-    use TcpState::*;
-    const ALL: [TcpState; 11] = [
-        Closed,
-        Listen,
-        SynSent,
-        SynReceived,
-        Established,
-        FinWait1,
-        FinWait2,
-        CloseWait,
-        Closing,
-        LastAck,
-        TimeWait,
-    ];
-    ALL.get(usize::from(code).checked_sub(1)?).copied()
+    TcpState::ALL
+        .get(usize::from(code).checked_sub(1)?)
+        .copied()
 }
 
 /// A socket address in 20 bytes (`SocketAddr` takes 32), for a million connections.
@@ -641,7 +629,8 @@ mod compact_tests {
             let s: SocketAddr = a.parse().unwrap();
             assert_eq!(SocketAddr::from(Addr::from(s)), s, "{a}");
         }
-        for s in [TcpState::Closed, TcpState::Established, TcpState::TimeWait] {
+        for (i, &s) in TcpState::ALL.iter().enumerate() {
+            assert_eq!(s as usize, i, "ALL is in declaration order");
             assert_eq!(state_of(state_code(Some(s))), Some(s));
         }
         assert_eq!(state_of(state_code(None)), None);
