@@ -17,14 +17,18 @@ use std::os::unix::fs::FileExt;
 const FLUSH_AT: usize = 1 << 20;
 
 /// An append-only byte store: an unlinked temporary file behind a write buffer, or memory
-/// alone when no temporary file can be made.
+/// alone when no temporary file can be made. The file is made when the buffer first fills, so
+/// a small capture makes none.
 pub struct SpillFile {
     file: Option<File>,
     /// Bytes in the file.
     written: u64,
     /// Bytes after `written`, not yet in the file.
     pending: Vec<u8>,
-    /// Writing failed once: nothing more is written.
+    /// Written out when `pending` reaches this ([`FLUSH_AT`]; smaller in tests).
+    flush_at: usize,
+    /// Writing failed once (or no file could be made, or none is wanted): nothing more is
+    /// written.
     stuck: bool,
 }
 
@@ -38,20 +42,28 @@ impl SpillFile {
     /// In `$TMPDIR` (or /tmp), removed from the directory at once so it goes when we do.
     pub fn new() -> Self {
         SpillFile {
-            file: temp_file(),
+            file: None,
             written: 0,
             pending: Vec::new(),
+            flush_at: FLUSH_AT,
             stuck: false,
+        }
+    }
+
+    /// Written out in pieces of `n` bytes (tests: many flush boundaries in a small capture).
+    #[cfg(test)]
+    pub fn flushing_at(self, n: usize) -> Self {
+        SpillFile {
+            flush_at: n,
+            ..self
         }
     }
 
     /// Kept in memory only (tests, and the fallback when no temporary file can be made).
     pub fn in_memory() -> Self {
         SpillFile {
-            file: None,
-            written: 0,
-            pending: Vec::new(),
-            stuck: false,
+            stuck: true,
+            ..SpillFile::new()
         }
     }
 
@@ -74,14 +86,21 @@ impl SpillFile {
     pub fn append_with(&mut self, f: impl FnOnce(&mut Vec<u8>)) -> u64 {
         let at = self.len();
         f(&mut self.pending);
-        if self.pending.len() >= FLUSH_AT {
+        if self.pending.len() >= self.flush_at {
             self.flush();
         }
         at
     }
 
     fn flush(&mut self) {
-        let Some(file) = self.file.as_ref().filter(|_| !self.stuck) else {
+        if self.stuck {
+            return;
+        }
+        if self.file.is_none() {
+            self.file = temp_file();
+        }
+        let Some(file) = &self.file else {
+            self.stuck = true;
             return;
         };
         match file.write_all_at(&self.pending, self.written) {
@@ -252,7 +271,7 @@ mod tests {
     #[test]
     fn every_event_of_every_capture_reads_back_unchanged() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
-        let mut n = 0;
+        let (mut n, mut on_disk) = (0, 0);
         for e in std::fs::read_dir(&dir).unwrap() {
             let p = e.unwrap().path();
             let ext = p.extension().and_then(|x| x.to_str());
@@ -263,7 +282,8 @@ mod tests {
             let Ok(b) = crate::ui::source::decode_all(&bytes) else {
                 continue;
             };
-            for spill in [SpillFile::new(), SpillFile::in_memory()] {
+            let small = SpillFile::new().flushing_at(4096);
+            for spill in [small, SpillFile::in_memory()] {
                 let mut log = EventLog::new(spill);
                 for ev in &b.events {
                     log.push(ev);
@@ -274,9 +294,11 @@ mod tests {
                     assert_eq!(log.get(i).as_ref(), Some(ev), "{} event {i}", p.display());
                 }
                 n += b.events.len();
+                on_disk += usize::from(log.bytes.on_disk());
             }
         }
         assert!(n > 10_000, "{n} events checked");
+        assert!(on_disk > 0, "some captures' events went through the file");
     }
 
     #[test]
@@ -299,6 +321,7 @@ mod tests {
             file: File::open("/dev/null").ok(),
             written: 0,
             pending: Vec::new(),
+            flush_at: FLUSH_AT,
             stuck: false,
         };
         let chunk = vec![7u8; FLUSH_AT + 3];
@@ -315,10 +338,11 @@ mod tests {
     #[test]
     fn spill_reads_across_the_file_and_the_buffer() {
         let mut s = SpillFile::new();
-        assert!(s.on_disk(), "a temporary file can be made here");
+        assert!(!s.on_disk(), "no file before there is a buffer's worth");
         let chunk: Vec<u8> = (0..=255u8).cycle().take(FLUSH_AT - 7).collect();
         let a = s.append(&chunk);
         let b = s.append(b"0123456789abcdef");
+        assert!(s.on_disk(), "a temporary file can be made here");
         assert_eq!((a, b), (0, chunk.len() as u64));
         let mut buf = Vec::new();
         assert!(s.read(b, 16, &mut buf));
