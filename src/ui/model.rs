@@ -1338,6 +1338,32 @@ pub(crate) fn ts_of(ev: &Event) -> Option<i64> {
     ev.ts().map(|t| t.0)
 }
 
+/// Does `hay` contain `needle`, ignoring case? An ASCII needle (the usual search) is compared
+/// byte by byte without lowercasing copies: a search tests every label of a connection.
 fn contains_ci(hay: &str, needle: &str) -> bool {
+    if needle.is_ascii() {
+        let n = needle.as_bytes();
+        return n.is_empty()
+            || hay
+                .as_bytes()
+                .windows(n.len())
+                .any(|w| w.eq_ignore_ascii_case(n));
+    }
     hay.to_lowercase().contains(&needle.to_lowercase())
+}
+
+#[cfg(test)]
+mod contains_ci_tests {
+    use super::contains_ci;
+
+    #[test]
+    fn ignores_case_in_ascii_and_beyond() {
+        assert!(contains_ci("Close 1000 \"bench done\"", "BENCH DONE"));
+        assert!(contains_ci("GET /chat HTTP/1.1", "get /CHAT"));
+        assert!(!contains_ci("GET /chat", "post"));
+        assert!(contains_ci("短", ""));
+        assert!(contains_ci("客户端 SYN seq=0", "syn"));
+        assert!(contains_ci("Straße ÄRGER", "äRger"));
+        assert!(!contains_ci("ab", "abc"));
+    }
 }
