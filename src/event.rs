@@ -101,39 +101,31 @@ pub enum TcpState {
 }
 
 impl TcpState {
-    /// Every state, in declaration order (`ALL[s as usize] == s`): a state packed into a few
-    /// bits reads back through it.
-    pub const ALL: [TcpState; 11] = {
+    /// Every state with its name, in declaration order (`STATES[s as usize].0 == s`).
+    const STATES: [(TcpState, &'static str); 11] = {
         use TcpState::*;
         [
-            Closed,
-            Listen,
-            SynSent,
-            SynReceived,
-            Established,
-            FinWait1,
-            FinWait2,
-            CloseWait,
-            Closing,
-            LastAck,
-            TimeWait,
+            (Closed, "CLOSED"),
+            (Listen, "LISTEN"),
+            (SynSent, "SYN_SENT"),
+            (SynReceived, "SYN_RECEIVED"),
+            (Established, "ESTABLISHED"),
+            (FinWait1, "FIN_WAIT_1"),
+            (FinWait2, "FIN_WAIT_2"),
+            (CloseWait, "CLOSE_WAIT"),
+            (Closing, "CLOSING"),
+            (LastAck, "LAST_ACK"),
+            (TimeWait, "TIME_WAIT"),
         ]
     };
 
+    /// The state numbered `i` (`s as usize`): a state packed into a few bits reads back here.
+    pub fn from_index(i: usize) -> Option<TcpState> {
+        Self::STATES.get(i).map(|s| s.0)
+    }
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            TcpState::Closed => "CLOSED",
-            TcpState::Listen => "LISTEN",
-            TcpState::SynSent => "SYN_SENT",
-            TcpState::SynReceived => "SYN_RECEIVED",
-            TcpState::Established => "ESTABLISHED",
-            TcpState::FinWait1 => "FIN_WAIT_1",
-            TcpState::FinWait2 => "FIN_WAIT_2",
-            TcpState::CloseWait => "CLOSE_WAIT",
-            TcpState::Closing => "CLOSING",
-            TcpState::LastAck => "LAST_ACK",
-            TcpState::TimeWait => "TIME_WAIT",
-        }
+        Self::STATES[self as usize].1
     }
 }
 

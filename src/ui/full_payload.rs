@@ -175,9 +175,15 @@ pub fn conn_packets(store: &Store, t: &Target) -> Option<Vec<PacketRec>> {
         return None;
     }
     let c = store.conn(t.conn)?;
+    // Every packet of the connection has its own TCP (or UDP) event: read back only those.
     let mut nums: Vec<PktNum> = c
         .events
         .iter()
+        .filter(|&&i| {
+            store
+                .meta(i as usize)
+                .is_some_and(|m| m.layer == super::store::Layer::Tcp)
+        })
         .filter_map(|&i| store.event(i as usize)?.pkt())
         .filter(|&n| n <= t.pkt)
         .collect();

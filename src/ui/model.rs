@@ -400,8 +400,13 @@ impl Model {
 
     /// The ladder label of an event (formatted on demand: cheap, and only for drawn rows).
     pub fn label(&self, idx: usize) -> Option<String> {
-        let ev = self.store.event(idx)?;
-        let mut l = ladder::label(&ev, self.store.message_of(idx).as_ref(), self.opts())?;
+        self.label_of(idx, &self.store.event(idx)?)
+    }
+
+    /// [`Model::label`] of event `idx` already read back as `ev` (the ladder draws the event
+    /// too: one read of the spill file, not two).
+    pub fn label_of(&self, idx: usize, ev: &Event) -> Option<String> {
+        let mut l = ladder::label(ev, self.store.message_of(idx).as_ref(), self.opts())?;
         if let Some(seg) = self.absorbed_segment(idx).and_then(|s| self.store.event(s)) {
             l.push_str(&ladder::segment_suffix(&seg, self.opts()));
         }

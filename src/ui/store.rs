@@ -13,7 +13,6 @@ use crate::event::{ConnId, Event, PktNum, Proto, TcpFlags, TcpState};
 use crate::ladder::Tracker;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
-use std::borrow::Cow;
 use std::net::SocketAddr;
 
 /// Which layer an event belongs to, for the layer filter.
@@ -84,9 +83,7 @@ fn state_code(s: Option<TcpState>) -> u8 {
 }
 
 fn state_of(code: u8) -> Option<TcpState> {
-    TcpState::ALL
-        .get(usize::from(code).checked_sub(1)?)
-        .copied()
+    TcpState::from_index(usize::from(code).checked_sub(1)?)
 }
 
 /// A socket address in 20 bytes (`SocketAddr` takes 32), for a million connections.
@@ -349,7 +346,7 @@ impl Store {
     }
 
     /// The captured bytes of a packet, found by number.
-    pub fn packet(&self, num: PktNum) -> Option<(PacketRec, Cow<'_, [u8]>)> {
+    pub fn packet(&self, num: PktNum) -> Option<(PacketRec, Vec<u8>)> {
         let rec = self.packets.get(num)?;
         let mut buf = Vec::new();
         if rec.in_file {
@@ -360,7 +357,7 @@ impl Store {
         } else if !self.bytes.read(rec.off, rec.len as usize, &mut buf) {
             return None;
         }
-        Some((rec, Cow::Owned(buf)))
+        Some((rec, buf))
     }
 
     /// The message shown on a frame's row, if any.
@@ -629,8 +626,10 @@ mod compact_tests {
             let s: SocketAddr = a.parse().unwrap();
             assert_eq!(SocketAddr::from(Addr::from(s)), s, "{a}");
         }
-        for (i, &s) in TcpState::ALL.iter().enumerate() {
-            assert_eq!(s as usize, i, "ALL is in declaration order");
+        let all: Vec<TcpState> = (0..).map_while(TcpState::from_index).collect();
+        assert_eq!(all.len(), 11);
+        for (i, &s) in all.iter().enumerate() {
+            assert_eq!(s as usize, i, "the table is in declaration order");
             assert_eq!(state_of(state_code(Some(s))), Some(s));
         }
         assert_eq!(state_of(state_code(None)), None);

@@ -416,7 +416,12 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         .and_then(|p| rows.get(p))
         .and_then(|&i| ts(i));
     for &idx in rows.iter().skip(m.ladder_offset).take(h) {
-        let t = ts(idx);
+        let idx = idx as usize;
+        // Each row's event is read back once, for its time, arrow and label.
+        let (Some(meta), Some(ev)) = (m.store.meta(idx), m.store.event(idx)) else {
+            continue;
+        };
+        let t = super::model::ts_of(&ev);
         let dt = match (m.show_dt, prev_ts, t) {
             (false, ..) => String::new(),
             (true, Some(a), Some(b)) => format!("{:>w$}", fmt_dt(b - a), w = dt_w),
@@ -425,12 +430,8 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         if t.is_some() {
             prev_ts = t;
         }
-        let idx = idx as usize;
-        let (Some(meta), Some(ev)) = (m.store.meta(idx), m.store.event(idx)) else {
-            continue;
-        };
         let quiz = m.quiz_at(idx);
-        let label = m.label(idx).unwrap_or_default();
+        let label = m.label_of(idx, &ev).unwrap_or_default();
         let row = LadderRow {
             event: idx,
             dir: ladder::arrow_dir(&ev),
