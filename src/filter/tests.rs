@@ -2,27 +2,14 @@ use super::*;
 use crate::event::*;
 
 fn msg(dir: Dir, op: Opcode, text: Option<&str>, len: u64) -> Event {
-    Event::WsMessage(WsMessage {
-        conn: 2,
-        dir,
-        pkt: 9,
-        ts: Ts(1_500_000_000),
-        opcode: op,
-        frames: 1,
-        compressed: false,
-        wire_len: len,
-        len,
-        sha256: [0; 32],
-        text: text.map(str::to_string),
-        text_truncated: false,
-        data: Vec::new(),
-        data_truncated: false,
-        close_code: None,
-        close_reason: None,
-        utf8_error: false,
-        inflate_error: None,
-        heuristic: false,
-    })
+    let mut m = WsMessage::for_test(dir, text, &[]);
+    m.conn = 2;
+    m.pkt = 9;
+    m.ts = Ts(1_500_000_000);
+    m.opcode = op;
+    m.wire_len = len;
+    m.len = len;
+    Event::WsMessage(m)
 }
 
 fn open() -> Event {

@@ -16,10 +16,17 @@ fn capture(name: &str) -> PathBuf {
 
 /// The UI on a capture file, as `wslens FILE` opens it (whole payloads read from the file).
 fn open(name: &str, w: u16, h: u16) -> Model {
-    let p = capture(name);
+    open_path(capture(name), w, h)
+}
+
+/// The UI on a capture file, loaded whole, as `wslens open` does.
+fn open_path(p: PathBuf, w: u16, h: u16) -> Model {
     let keys = crate::tls::KeyStore::default();
     let rx = super::source::spawn_file(p.clone(), keys.clone());
-    let mut m = Model::new(name.into(), ThemeName::Dark, false);
+    let name = p
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let mut m = Model::new(name, ThemeName::Dark, false);
     update(&mut m, Msg::Resize(w, h));
     m.store.file = std::fs::File::open(&p).ok();
     for f in rx {
@@ -426,19 +433,8 @@ fn measure_load_times() {
         return;
     };
     let p = PathBuf::from(&path);
-    let keys = crate::tls::KeyStore::default();
     let t0 = std::time::Instant::now();
-    let rx = super::source::spawn_file(p.clone(), keys.clone());
-    let mut m = Model::new(path.clone(), ThemeName::Dark, false);
-    update(&mut m, Msg::Resize(100, 30));
-    m.store.file = std::fs::File::open(&p).ok();
-    for f in rx {
-        let end = matches!(f, super::feed::Feed::Done | super::feed::Feed::Error(_));
-        update(&mut m, Msg::Feed(f));
-        if end {
-            break;
-        }
-    }
+    let mut m = open_path(p.clone(), 100, 30);
     eprintln!("opened in {:?}", t0.elapsed());
     let i = m
         .store
@@ -449,7 +445,7 @@ fn measure_load_times() {
     let (_, t) = super::full_payload::target(&m.store, i).unwrap();
     let packets = super::full_payload::conn_packets(&m.store, &t);
     let n = packets.as_ref().map_or(0, Vec::len);
-    let origin = Origin::File(p.clone(), keys.clone());
+    let origin = Origin::File(p.clone(), crate::tls::KeyStore::default());
     let t0 = std::time::Instant::now();
     let r = super::full_payload::spawn(origin.clone(), t, packets, 58).wait();
     assert!(matches!(r, Ok(FullPayload::Msg { .. })));
