@@ -69,7 +69,7 @@ pub struct DecodeArgs {
 }
 
 /// A byte count, optionally with a binary suffix (K, M, G, with or without `iB`/`B`).
-fn parse_size(s: &str) -> Result<usize, String> {
+pub(super) fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (n, unit) = t.split_at(digits);

@@ -65,6 +65,8 @@ pub struct DemoArgs {
     /// the client sends at once. Terminal UI only.
     #[arg(long, conflicts_with_all = ["json", "text", "brief"])]
     pub step: bool,
+    #[command(flatten)]
+    pub ui_memory: super::tls_keys::UiMemoryArgs,
 }
 
 pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
@@ -211,6 +213,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
             a.lang.unwrap_or_default(),
             demo_ctl,
             tls_keys,
+            a.ui_memory.bytes,
         )?;
         stop.store(true, Ordering::SeqCst);
         return Ok(ExitCode::SUCCESS);
@@ -329,6 +332,7 @@ fn replay_bundled(a: &DemoArgs) -> anyhow::Result<ExitCode> {
                 running: say(a.lang.unwrap_or_default(), Msg::UiDemoReplaying, &[]),
                 ended: say(a.lang.unwrap_or_default(), Msg::UiDemoEnded, &[]),
             }),
+            ui_memory: a.ui_memory.bytes,
             ..UiOptions::default()
         };
         wslens::ui::run_ui(UiSource::Channel { name, rx }, opts)?;

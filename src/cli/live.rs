@@ -74,6 +74,8 @@ pub struct LiveArgs {
     pub backend: Option<BackendArg>,
     #[command(flatten)]
     pub tls: super::tls_keys::TlsKeyArgs,
+    #[command(flatten)]
+    pub ui_memory: super::tls_keys::UiMemoryArgs,
 }
 
 /// Exit code when the capture cannot be opened (no permission, no interface, bad filter).
@@ -129,6 +131,7 @@ pub fn run(a: LiveArgs) -> anyhow::Result<ExitCode> {
             a.lang.unwrap_or_default(),
             None,
             tls_keys.clone(),
+            a.ui_memory.bytes,
         )?;
         if let Some(p) = &a.write {
             pcapng_with_keys(p, &tls_keys);
@@ -266,6 +269,7 @@ pub fn run_in_ui(
     lang: Lang,
     demo_ctl: Option<std::sync::mpsc::Sender<wslens::live::demo::DemoCmd>>,
     tls_keys: wslens::tls::KeyStore,
+    ui_memory: usize,
 ) -> anyhow::Result<CaptureStats> {
     let (mut tx, rx) = wslens::ui::feed::channel();
     let stop = handle.stop.clone();
@@ -283,6 +287,7 @@ pub fn run_in_ui(
         lang,
         live: Some(status),
         demo_ctl,
+        ui_memory,
         ..UiOptions::default()
     };
     let r = wslens::ui::run_ui(UiSource::Channel { name, rx }, opts);

@@ -22,6 +22,8 @@ pub struct OpenArgs {
     pub quiz: bool,
     #[command(flatten)]
     pub tls: super::tls_keys::TlsKeyArgs,
+    #[command(flatten)]
+    pub ui_memory: super::tls_keys::UiMemoryArgs,
 }
 
 /// Open the terminal UI on a file, or on the classroom capture when no file is given.
@@ -48,6 +50,7 @@ pub fn run(a: OpenArgs) -> anyhow::Result<ExitCode> {
         live: None,
         demo_ctl: None,
         tls_keys: a.tls.store(false)?,
+        ui_memory: a.ui_memory.bytes,
     };
     wslens::ui::run_ui(source, opts)?;
     Ok(ExitCode::SUCCESS)

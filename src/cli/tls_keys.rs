@@ -47,3 +47,22 @@ impl TlsKeyArgs {
         }
     }
 }
+
+/// `--ui-memory`, shared by the commands that open the terminal UI.
+#[derive(clap::Args, Debug, Clone)]
+pub struct UiMemoryArgs {
+    /// Memory for the terminal UI's indexes (per packet, event and connection); beyond it
+    /// their oldest parts go to a temporary file and are read back when shown, so a live
+    /// capture or demo can run for hours. Default 128 MiB. Accepts a suffix: 64M, 1G.
+    #[arg(long = "ui-memory", default_value_t = wslens::ui::DEFAULT_UI_MEMORY,
+          value_name = "BYTES", value_parser = super::decode::parse_size)]
+    pub bytes: usize,
+}
+
+impl Default for UiMemoryArgs {
+    fn default() -> Self {
+        UiMemoryArgs {
+            bytes: wslens::ui::DEFAULT_UI_MEMORY,
+        }
+    }
+}

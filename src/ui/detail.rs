@@ -194,7 +194,8 @@ pub fn build_full(
             _ => {
                 super::detail_app::app_lines(a, &mut d.lines, lang);
                 // The message it was read from: the connection's last one that way before it.
-                let earlier = store.conn(a.conn).map_or(&[][..], |ci| {
+                let ci = store.conn(a.conn);
+                let earlier = ci.as_deref().map_or(&[][..], |ci| {
                     &ci.events[..ci.events.partition_point(|&e| (e as usize) < idx)]
                 });
                 if let Some(m) = earlier.iter().rev().find_map(|&e| {

@@ -6,6 +6,8 @@
 //! parses packet bytes.
 
 mod chunked;
+mod conn_info;
+mod conn_table;
 pub mod detail;
 mod detail_app;
 pub mod feed;
@@ -72,7 +74,13 @@ pub struct UiOptions {
     pub live: Option<model::LiveStatus>,
     /// TLS secrets for decrypting wss:// in a file (`--tls-keylog`, `SSLKEYLOGFILE`).
     pub tls_keys: crate::tls::KeyStore,
+    /// Bytes of memory the UI's indexes may hold; their oldest parts go to a temporary file
+    /// beyond it (`--ui-memory`).
+    pub ui_memory: usize,
 }
+
+/// The UI's index budget unless `--ui-memory` says otherwise.
+pub const DEFAULT_UI_MEMORY: usize = 128 << 20;
 
 impl Default for UiOptions {
     fn default() -> Self {
@@ -84,6 +92,7 @@ impl Default for UiOptions {
             demo_ctl: None,
             live: None,
             tls_keys: crate::tls::KeyStore::default(),
+            ui_memory: DEFAULT_UI_MEMORY,
         }
     }
 }
@@ -124,6 +133,7 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
         UiSource::Channel { name, rx } => (name, rx),
     };
     let mut model = Model::new(name, opts.theme, opts.playback || opts.quiz);
+    model.store.set_budget(opts.ui_memory);
     model.quiz = opts.quiz;
     model.set_lang(opts.lang);
     if let Some(live) = opts.live {

@@ -362,9 +362,7 @@ impl Model {
             return n;
         }
         let Some(c) = self.horizon() else { return 0 };
-        self.store
-            .conns
-            .partition_point(|ci| ci.events.first().is_some_and(|&e| e as usize <= c))
+        self.store.conns.opened_by(c)
     }
 
     /// Does this event pass the layer, ACK and search filters (and has a row to show)?
@@ -386,10 +384,10 @@ impl Model {
             let Some(ev) = self.store.event(idx) else {
                 return false;
             };
-            let ports = ev
-                .conn()
-                .and_then(|c| self.store.conn(c))
-                .map(|c| [c.client().port(), c.server().port()]);
+            let ports = ev.conn().and_then(|c| self.store.conn(c)).map(|c| {
+                let t = &self.store.conns;
+                [t.client(&c).port(), t.server(&c).port()]
+            });
             // A merged row is its segment too: `tcp.len > 100` finds the GET's row.
             let seg = self.absorbed_segment(idx).and_then(|s| self.store.event(s));
             return f.test(&ev, ports) || seg.is_some_and(|s| f.test(&s, ports));
@@ -697,7 +695,7 @@ impl Model {
     fn jump_chapter(&mut self, n: u8) {
         let Some(ch) = Chapter::nth(n) else { return };
         self.playing = false;
-        let conn = self.conn.or_else(|| self.store.conns.first().map(|c| c.id));
+        let conn = self.conn.or_else(|| self.store.conn(1).map(|c| c.id));
         let Some(ci) = conn.and_then(|c| self.store.conn(c)) else {
             return;
         };
@@ -781,6 +779,7 @@ impl Model {
                     self.narrator.follow(&self.store, &ev);
                     self.store.push_event(ev);
                 }
+                self.store.enforce_budget();
                 if self.show_compare {
                     self.refresh_compare();
                 }

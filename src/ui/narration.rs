@@ -19,8 +19,10 @@ pub const CHECKPOINT_EVERY: usize = 1024;
 #[derive(Default)]
 pub struct NarrationCache {
     lang: Lang,
-    /// Per connection (index = id - 1): the context after `k * CHECKPOINT_EVERY` of its events.
-    checkpoints: Vec<Vec<NarrationContext>>,
+    /// Per connection of more than [`CHECKPOINT_EVERY`] events: the context after
+    /// `k * CHECKPOINT_EVERY` of its events (a map, not a list by id: a live flood of short
+    /// connections must not grow it).
+    checkpoints: rustc_hash::FxHashMap<u32, Vec<NarrationContext>>,
     /// The selection narrated last, so a redraw or resize does not narrate again.
     last: Option<(usize, Vec<String>)>,
     /// The context built last (connection id, events replayed, context): stepping forward
@@ -86,7 +88,7 @@ impl NarrationCache {
             .and_then(|&e| store.event(e as usize))
             .is_some_and(|e| matches!(e, Event::ConnOpen(_)));
         let start = if opened_just_before { pos - 1 } else { pos };
-        let mut cx = self.context_at(store, ci, start);
+        let mut cx = self.context_at(store, &ci, start);
         // The event's own sentences come first (a small pane shows them without scrolling);
         // what the connection is follows.
         let mut opening = Vec::new();
@@ -129,13 +131,13 @@ impl NarrationCache {
             }
             Some(f) => f,
             None if pos == CHECKPOINT_EVERY && !ci.closed => {
-                let cx = self.context_at(store, ci, pos);
+                let cx = self.context_at(store, &ci, pos);
                 self.following.entry(ci.id).or_insert((pos, cx))
             }
             None => return,
         };
         if pos.is_multiple_of(CHECKPOINT_EVERY)
-            && let Some(cps) = self.checkpoints.get_mut(ci.id as usize - 1)
+            && let Some(cps) = self.checkpoints.get_mut(&ci.id)
             && cps.len() == pos / CHECKPOINT_EVERY
         {
             cps.push(cx.1.clone());
@@ -149,15 +151,16 @@ impl NarrationCache {
 
     /// The context after the first `pos` events of the connection.
     fn context_at(&mut self, store: &Store, ci: &ConnInfo, pos: usize) -> NarrationContext {
-        let slot = (ci.id as usize).saturating_sub(1);
-        if self.checkpoints.len() <= slot {
-            self.checkpoints.resize_with(slot + 1, Vec::new);
-        }
-        let cps = &mut self.checkpoints[slot];
-        if cps.is_empty() {
-            cps.push(NarrationContext::new());
-        }
         let want = pos / CHECKPOINT_EVERY;
+        let mut fresh = vec![NarrationContext::new()];
+        let cps = if want == 0 {
+            // Within its first checkpoint's span: nothing to keep for it.
+            &mut fresh
+        } else {
+            self.checkpoints
+                .entry(ci.id)
+                .or_insert_with(|| vec![NarrationContext::new()])
+        };
         while cps.len() <= want {
             let k = cps.len();
             let mut cx = cps[k - 1].clone();

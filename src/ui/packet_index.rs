@@ -14,8 +14,10 @@ pub struct PacketIndex {
     /// Offset (48 bits) and "in the capture file" (top bit), time, captured length.
     slots: Chunked<[u32; 5]>,
     first_num: PktNum,
-    /// Every packet's number, once one was not the previous + 1.
-    nums: Option<Vec<PktNum>>,
+    /// Where numbering jumps (packets a live capture dropped or filtered out): (position,
+    /// number there as two halves, unused), one entry per jump, spillable like the slots.
+    jumps: Chunked<[u32; 4]>,
+    last_num: PktNum,
     /// (first packet index, link type) where the link type changes.
     links: Vec<(u32, u32)>,
     /// Original lengths that are not the captured length.
@@ -35,13 +37,10 @@ impl PacketIndex {
         if i == 0 {
             self.first_num = p.num;
         }
-        let dense = self.first_num.wrapping_add(u64::from(i));
-        if self.nums.is_none() && p.num != dense {
-            self.nums = Some((0..u64::from(i)).map(|k| self.first_num + k).collect());
+        if i > 0 && self.last_num.wrapping_add(1) != p.num {
+            self.jumps.push([i, p.num as u32, (p.num >> 32) as u32, 0]);
         }
-        if let Some(n) = &mut self.nums {
-            n.push(p.num);
-        }
+        self.last_num = p.num;
         if self.links.last().is_none_or(|&(_, l)| l != p.linktype) {
             self.links.push((i, p.linktype));
         }
@@ -59,15 +58,47 @@ impl PacketIndex {
         ]);
     }
 
+    /// Jump `j`: (position, number there).
+    fn jump(&self, j: usize) -> Option<(usize, PktNum)> {
+        let e = self.jumps.get(j)?;
+        Some((e[0] as usize, u64::from(e[1]) | u64::from(e[2]) << 32))
+    }
+
+    /// The dense run holding position or number `key` (`by_num`): its start (position,
+    /// number) and its end position.
+    fn run(&self, key: u64, by_num: bool) -> Option<(usize, PktNum, usize)> {
+        let (mut lo, mut hi) = (0, self.jumps.len());
+        // The last jump at or before the key.
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let (pos, num) = self.jump(mid)?;
+            if (if by_num { num } else { pos as u64 }) <= key {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let start = match lo.checked_sub(1) {
+            None => (0, self.first_num),
+            Some(j) => self.jump(j)?,
+        };
+        let end = self.jump(lo).map_or(self.slots.len(), |(p, _)| p);
+        Some((start.0, start.1, end))
+    }
+
+    fn num_at(&self, i: usize) -> Option<PktNum> {
+        let (pos, num, end) = self.run(i as u64, false)?;
+        (i < end).then(|| num + (i - pos) as u64)
+    }
+
     /// The position of packet `num`.
     fn find(&self, num: PktNum) -> Option<usize> {
-        match &self.nums {
-            None => {
-                let i = usize::try_from(num.checked_sub(self.first_num)?).ok()?;
-                (i < self.slots.len()).then_some(i)
-            }
-            Some(n) => n.binary_search(&num).ok(),
+        if self.slots.is_empty() {
+            return None;
         }
+        let (pos, first, end) = self.run(num, true)?;
+        let i = pos + usize::try_from(num.checked_sub(first)?).ok()?;
+        (i < end).then_some(i)
     }
 
     /// Packet `num`'s record.
@@ -81,10 +112,7 @@ impl PacketIndex {
         let len = s[4];
         let li = self.links.partition_point(|&(f, _)| f as usize <= i);
         Some(PacketRec {
-            num: match &self.nums {
-                None => self.first_num + i as u64,
-                Some(n) => n[i],
-            },
+            num: self.num_at(i)?,
             ts_ns: (u64::from(s[2]) | u64::from(s[3]) << 32) as i64,
             linktype: self.links.get(li.checked_sub(1)?).map_or(0, |l| l.1),
             orig_len: self.orig.get(&(i as u32)).copied().unwrap_or(len),
@@ -94,10 +122,72 @@ impl PacketIndex {
         })
     }
 
+    /// Write the oldest chunk of entries still in memory out (see [`Chunked::spill_oldest`]).
+    pub(super) fn spill_oldest(&mut self, keep: usize) -> usize {
+        self.slots.spill_oldest(keep) + self.jumps.spill_oldest(keep)
+    }
+
     pub(super) fn heap_bytes(&self) -> usize {
         self.slots.heap_bytes()
-            + self.nums.as_ref().map_or(0, |n| n.capacity() * 8)
+            + self.jumps.heap_bytes()
             + self.links.capacity() * 8
             + self.orig.capacity() * 9
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(num: PktNum) -> PacketRec {
+        PacketRec {
+            num,
+            ts_ns: num as i64 * 1000,
+            linktype: 1,
+            orig_len: 60,
+            off: num * 100,
+            len: 60,
+            in_file: true,
+        }
+    }
+
+    /// Numbers with gaps (a live capture's drops, a filter) are found both ways: by position
+    /// and by number, and a number in a gap finds nothing.
+    #[test]
+    fn numbers_with_gaps_are_found_both_ways() {
+        let nums: Vec<PktNum> = [5, 6, 7, 10, 11, 40, 41, 42, 43, 1u64 << 33, (1 << 33) + 1]
+            .into_iter()
+            .chain(((1u64 << 33) + 5..(1 << 33) + 200_000).step_by(2))
+            .collect();
+        let mut ix = PacketIndex::default();
+        for &n in &nums {
+            ix.push(&rec(n));
+        }
+        assert!(ix.jumps.len() < 100_010, "one entry per jump");
+        for (i, &n) in nums.iter().enumerate() {
+            assert_eq!(ix.at(i).map(|r| r.num), Some(n), "position {i}");
+            assert_eq!(ix.get(n), Some(rec(n)), "number {n}");
+        }
+        for n in [
+            1,
+            4,
+            8,
+            9,
+            12,
+            39,
+            44,
+            (1 << 33) + 2,
+            (1 << 33) + 6,
+            u64::MAX,
+        ] {
+            assert_eq!(ix.get(n), None, "{n} was not captured");
+        }
+        let mut dense = PacketIndex::default();
+        for n in 1..=1000 {
+            dense.push(&rec(n));
+        }
+        assert_eq!(dense.jumps.len(), 0);
+        assert_eq!(dense.get(1000), Some(rec(1000)));
+        assert_eq!(dense.get(1001), None);
     }
 }

@@ -71,6 +71,11 @@ impl SpillFile {
         self.written + self.pending.len() as u64
     }
 
+    /// Whether appending moves bytes out of memory (false: no file, or writing failed).
+    pub fn can_spill(&self) -> bool {
+        !self.stuck
+    }
+
     /// Whether the bytes go to a file (false: they stay in memory).
     #[cfg(test)]
     pub fn on_disk(&self) -> bool {
@@ -208,7 +213,7 @@ impl EventLog {
     }
 
     fn start(&self, i: usize) -> Option<u64> {
-        Some(self.base.get(i / BLOCK)? + u64::from(*self.rel.get(i)?))
+        Some(self.base.get(i / BLOCK)? + u64::from(self.rel.get(i)?))
     }
 
     fn end(&self, i: usize) -> u64 {
@@ -254,6 +259,13 @@ impl EventLog {
                 self.get(i)
             }
         }
+    }
+
+    /// Write the oldest chunk of offsets still in memory out (see [`Chunked::spill_oldest`]).
+    ///
+    /// [`Chunked::spill_oldest`]: super::chunked::Chunked::spill_oldest
+    pub fn spill_oldest(&mut self, keep: usize) -> usize {
+        self.rel.spill_oldest(keep)
     }
 
     /// Bytes of memory the index takes (not counting the file).

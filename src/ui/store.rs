@@ -5,15 +5,16 @@
 //! entries: 20 bytes per packet ([`PacketIndex`]), and per event 8 bytes of list facts
 //! ([`Meta`]), a 4-byte spill offset and 8 bytes in its connection's lists ([`ConnInfo`]).
 
-use super::chunked::Chunked;
+use super::chunked::{Chunked, Plain};
+pub use super::conn_info::ConnInfo;
+use super::conn_table::ConnTable;
 use super::feed::{Batch, PacketRec};
 pub use super::packet_index::PacketIndex;
 use super::spill::{EventLog, SpillFile};
-use crate::event::{ConnId, Event, PktNum, Proto, TcpFlags, TcpState};
+use crate::event::{ConnId, Event, PktNum, TcpFlags, TcpState};
 use crate::ladder::Tracker;
 use rustc_hash::FxHashMap;
-use smallvec::SmallVec;
-use std::net::SocketAddr;
+use std::borrow::Cow;
 
 /// Which layer an event belongs to, for the layer filter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +72,26 @@ struct Packed {
 
 const FAR: u16 = u16::MAX;
 
+impl Plain for Packed {
+    const SIZE: usize = 8;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[self.flags, self.states]);
+        for v in [self.absorbs, self.message, self.absorbed_by] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    fn take(b: &[u8]) -> Self {
+        let u = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+        Packed {
+            flags: b[0],
+            states: b[1],
+            absorbs: u(2),
+            message: u(4),
+            absorbed_by: u(6),
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Link {
     Absorbs,
@@ -86,82 +107,6 @@ fn state_of(code: u8) -> Option<TcpState> {
     TcpState::from_index(usize::from(code).checked_sub(1)?)
 }
 
-/// A socket address in 20 bytes (`SocketAddr` takes 32), for a million connections.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Addr {
-    ip: [u8; 16],
-    port: u16,
-    v6: bool,
-}
-
-impl From<SocketAddr> for Addr {
-    fn from(a: SocketAddr) -> Self {
-        let (ip, v6) = match a.ip() {
-            std::net::IpAddr::V4(v4) => (v4.to_ipv6_mapped().octets(), false),
-            std::net::IpAddr::V6(v6) => (v6.octets(), true),
-        };
-        Addr {
-            ip,
-            port: a.port(),
-            v6,
-        }
-    }
-}
-
-impl From<Addr> for SocketAddr {
-    fn from(a: Addr) -> Self {
-        let v6 = std::net::Ipv6Addr::from(a.ip);
-        let ip = match (a.v6, v6.to_ipv4_mapped()) {
-            (false, Some(v4)) => std::net::IpAddr::V4(v4),
-            _ => std::net::IpAddr::V6(v6),
-        };
-        SocketAddr::new(ip, a.port)
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct ConnInfo {
-    pub id: ConnId,
-    pub proto: Proto,
-    client: Addr,
-    server: Addr,
-    pub guessed: bool,
-    pub client_state: TcpState,
-    pub server_state: TcpState,
-    pub packets: u32,
-    /// TCP/UDP payload bytes, both directions.
-    pub bytes: u64,
-    pub messages: u32,
-    pub upgraded: bool,
-    pub closed: bool,
-    /// Indices of this connection's events in the store (a few kept inline: a million
-    /// one-SYN connections allocate nothing more).
-    pub events: SmallVec<[u32; 4]>,
-    /// Per event of `events`: both ends' states after it (4 bits each), whether it is a
-    /// message (bit 8) and a packet (bit 9), and the payload bytes it adds (bits 10..,
-    /// `BIG_LEN` when they do not fit: then in `Extra::big`).
-    facts: SmallVec<[u32; 4]>,
-    /// Only for connections of more than `CHECKPOINT` events or with huge segments.
-    extra: Option<Box<Extra>>,
-}
-
-#[derive(Clone, Debug, Default)]
-struct Extra {
-    /// Running (messages, payload bytes, packets) before event `k * CHECKPOINT`, k ≥ 1.
-    marks: Vec<(u32, u64, u32)>,
-    /// (position, payload bytes) of events whose length does not fit in `facts`.
-    big: Vec<(u32, u32)>,
-    /// The event (global index) at which the upgrade happened, so playback can show the
-    /// connection as WebSocket only from then on.
-    upgraded_at: Option<u32>,
-    /// The event (global index) of its first TLS record (the ClientHello): from then on the
-    /// connection is TLS, and wss:// once upgraded.
-    tls_at: Option<u32>,
-}
-
-const CHECKPOINT: usize = 256;
-const BIG_LEN: u32 = (1 << 22) - 1;
-
 #[derive(Default)]
 pub struct Store {
     /// Packet bytes that are not in a capture file (live capture, the built-in capture).
@@ -174,11 +119,15 @@ pub struct Store {
     meta: Chunked<Packed>,
     /// Links too far for [`Packed`].
     far: FxHashMap<(u32, Link), u32>,
-    pub conns: Vec<ConnInfo>,
-    /// Events without a connection (capture-wide notes).
-    pub loose: Vec<u32>,
+    pub conns: ConnTable,
     tracker: Tracker,
     pub first_ts_ns: Option<i64>,
+    /// Bytes the indexes may hold in memory before their oldest parts are spilled (None: no
+    /// limit).
+    budget: Option<usize>,
+    /// The newest chunks of each index that stay in memory under a budget (links and states
+    /// are set on recent events).
+    keep: usize,
 }
 
 impl Store {
@@ -311,38 +260,18 @@ impl Store {
             self.set_link(idx, Link::Absorbs, seg);
             self.set_link(seg, Link::AbsorbedBy, idx);
         }
-        match conn {
-            Some(c) => {
-                if let Event::ConnOpen(o) = &ev {
-                    // Connection ids are dense and 1-based; fill any gap defensively.
-                    while self.conns.len() < o.conn as usize {
-                        let id = self.conns.len() as ConnId + 1;
-                        self.conns.push(ConnInfo::new(id, o));
-                    }
-                }
-                if let Some(ci) = self.conn_mut(c) {
-                    ci.events.push(idx as u32);
-                    ci.observe(&ev);
-                    if ci.upgraded && ci.upgraded_at().is_none() {
-                        ci.extra.get_or_insert_default().upgraded_at = Some(idx as u32);
-                    }
-                    if ci.tls_at().is_none() && matches!(ev, Event::Tls(_) | Event::TlsSession(_)) {
-                        ci.extra.get_or_insert_default().tls_at = Some(idx as u32);
-                    }
-                } else {
-                    self.loose.push(idx as u32);
-                }
-            }
-            None => self.loose.push(idx as u32),
+        if let Event::ConnOpen(o) = &ev {
+            self.conns.open(o);
+        }
+        // Events without a connection (capture-wide notes) are in the main list only.
+        if let Some(c) = conn {
+            self.conns.observe(c, idx as u32, &ev);
         }
         self.events.push(&ev);
     }
 
-    pub fn conn(&self, id: ConnId) -> Option<&ConnInfo> {
-        self.conns.get((id as usize).checked_sub(1)?)
-    }
-    fn conn_mut(&mut self, id: ConnId) -> Option<&mut ConnInfo> {
-        self.conns.get_mut((id as usize).checked_sub(1)?)
+    pub fn conn(&self, id: ConnId) -> Option<Cow<'_, ConnInfo>> {
+        self.conns.get(id)
     }
 
     /// The captured bytes of a packet, found by number.
@@ -371,188 +300,40 @@ impl Store {
     /// Bytes of memory the store's indexes take (not the spilled bytes), for the tests and
     /// the memory figures.
     pub fn index_bytes(&self) -> usize {
-        let conns: usize = self
-            .conns
-            .iter()
-            .map(|c| {
-                let spilled = |cap: usize| if cap > 4 { cap * 4 } else { 0 };
-                std::mem::size_of::<ConnInfo>()
-                    + spilled(c.events.capacity())
-                    + spilled(c.facts.capacity())
-                    + c.extra
-                        .as_ref()
-                        .map_or(0, |x| 48 + x.marks.capacity() * 16 + x.big.capacity() * 8)
-            })
-            .sum();
         self.packets.heap_bytes()
             + self.events.index_bytes()
             + self.meta.heap_bytes()
             + self.far.capacity() * 16
-            + conns
-            + self.loose.capacity() * 4
+            + self.conns.heap_bytes()
+    }
+
+    /// Keep the indexes within `bytes` of memory from now on, spilling their oldest parts to
+    /// temporary files (live capture and demos run for hours).
+    pub fn set_budget(&mut self, bytes: usize) {
+        self.budget = Some(bytes);
+        self.keep = 2;
+    }
+
+    /// Over the budget: write the oldest chunks of the largest indexes out until under it (or
+    /// nothing more can go: the newest chunks and long connections stay).
+    pub fn enforce_budget(&mut self) {
+        let Some(budget) = self.budget else { return };
+        let keep = self.keep;
+        while self.index_bytes() > budget {
+            let freed = self.conns.spill_oldest(keep)
+                + self.meta.spill_oldest(keep)
+                + self.events.spill_oldest(keep)
+                + self.packets.spill_oldest(keep);
+            if freed == 0 {
+                break;
+            }
+        }
     }
 }
 
-impl ConnInfo {
-    fn new(id: ConnId, o: &crate::event::ConnOpen) -> Self {
-        ConnInfo {
-            id,
-            proto: o.proto,
-            client: o.client.into(),
-            server: o.server.into(),
-            guessed: o.guessed,
-            client_state: TcpState::Closed,
-            // Nothing shows a listener before the server answers (UDP has no states at all).
-            server_state: TcpState::Closed,
-            packets: 0,
-            bytes: 0,
-            messages: 0,
-            upgraded: false,
-            closed: false,
-            events: SmallVec::new(),
-            facts: SmallVec::new(),
-            extra: None,
-        }
-    }
-
-    fn upgraded_at(&self) -> Option<u32> {
-        self.extra.as_ref()?.upgraded_at
-    }
-
-    fn tls_at(&self) -> Option<u32> {
-        self.extra.as_ref()?.tls_at
-    }
-
-    pub fn client(&self) -> SocketAddr {
-        self.client.into()
-    }
-
-    pub fn server(&self) -> SocketAddr {
-        self.server.into()
-    }
-    fn observe(&mut self, ev: &Event) {
-        let pos = self.facts.len();
-        if pos > 0 && pos.is_multiple_of(CHECKPOINT) {
-            let mark = (self.messages, self.bytes, self.packets);
-            self.extra.get_or_insert_default().marks.push(mark);
-        }
-        let mut len = 0;
-        let (mut msg, mut pkt) = (false, false);
-        match ev {
-            Event::ConnOpen(o) => {
-                self.proto = o.proto;
-                self.client = o.client.into();
-                self.server = o.server.into();
-                self.guessed = o.guessed;
-            }
-            Event::Tcp(t) => {
-                self.packets += 1;
-                self.bytes += u64::from(t.len);
-                self.client_state = t.client_state;
-                self.server_state = t.server_state;
-                (len, pkt) = (t.len, true);
-            }
-            Event::Udp(u) => {
-                self.packets += 1;
-                self.bytes += u64::from(u.len);
-                (len, pkt) = (u.len, true);
-            }
-            Event::ConnClose(c) => {
-                self.client_state = c.client_state;
-                self.server_state = c.server_state;
-                self.closed = true;
-            }
-            Event::WsHandshake(h) => self.upgraded |= h.upgraded,
-            Event::WsMessage(_) => {
-                self.messages += 1;
-                msg = true;
-            }
-            _ => {}
-        }
-        if len >= BIG_LEN {
-            self.extra
-                .get_or_insert_default()
-                .big
-                .push((pos as u32, len));
-            len = BIG_LEN;
-        }
-        self.facts.push(
-            u32::from(self.client_state as u8)
-                | u32::from(self.server_state as u8) << 4
-                | u32::from(msg) << 8
-                | u32::from(pkt) << 9
-                | len << 10,
-        );
-    }
-
-    /// Both ends' states after the `p`th of `events`.
-    pub fn states_at(&self, p: usize) -> Option<(TcpState, TcpState)> {
-        let f = *self.facts.get(p)?;
-        Some((
-            state_of((f & 15) as u8 + 1)?,
-            state_of((f >> 4 & 15) as u8 + 1)?,
-        ))
-    }
-
-    /// Running (messages, payload bytes, packets) after the `p`th of `events`.
-    pub fn running_at(&self, p: usize) -> Option<(u32, u64, u32)> {
-        self.facts.get(p)?;
-        let k = p / CHECKPOINT;
-        let (mut m, mut b, mut n) = match k.checked_sub(1) {
-            None => (0, 0, 0),
-            Some(k) => *self.extra.as_ref()?.marks.get(k)?,
-        };
-        for q in k * CHECKPOINT..=p {
-            let f = self.facts[q];
-            m += f >> 8 & 1;
-            n += f >> 9 & 1;
-            let len = f >> 10;
-            b += u64::from(if len == BIG_LEN {
-                let big = self.extra.as_ref().map_or(&[][..], |x| &x.big[..]);
-                big.binary_search_by_key(&(q as u32), |x| x.0)
-                    .map_or(len, |i| big[i].1)
-            } else {
-                len
-            });
-        }
-        Some((m, b, n))
-    }
-
-    /// Had the connection switched to WebSocket by global index `cursor` (None: by now)?
-    pub fn upgraded_by(&self, cursor: Option<usize>) -> bool {
-        match (self.upgraded_at(), cursor) {
-            (None, _) => false,
-            (Some(_), None) => true,
-            (Some(at), Some(c)) => at as usize <= c,
-        }
-    }
-
-    /// Was the connection known to be TLS by global index `cursor` (None: by now)?
-    pub fn tls_by(&self, cursor: Option<usize>) -> bool {
-        match (self.tls_at(), cursor) {
-            (None, _) => false,
-            (Some(_), None) => true,
-            (Some(at), Some(c)) => at as usize <= c,
-        }
-    }
-
-    /// What it carries as of `cursor`, as the connection list names it: `tcp`/`udp`, `tls`
-    /// once a TLS handshake is seen, `ws` or `wss` once upgraded.
-    pub fn label_by(&self, cursor: Option<usize>) -> &'static str {
-        match (self.tls_by(cursor), self.upgraded_by(cursor)) {
-            (true, true) => "wss",
-            (false, true) => "ws",
-            (true, false) => "tls",
-            (false, false) => self.proto.as_str(),
-        }
-    }
-
-    /// Position in `events` of the last event at or before global index `cursor`.
-    pub fn upto(&self, cursor: usize) -> Option<usize> {
-        let n = self.events.partition_point(|&e| e as usize <= cursor);
-        n.checked_sub(1)
-    }
-}
+#[cfg(test)]
+#[path = "store_budget_tests.rs"]
+mod budget_tests;
 
 #[cfg(test)]
 mod compact_tests {
@@ -607,25 +388,8 @@ mod compact_tests {
         assert_eq!(store.meta(2).unwrap().message, None);
     }
 
-    /// A million connections that each sent one SYN cost their summaries: keep them small.
     #[test]
-    fn a_connection_summary_stays_small() {
-        let n = std::mem::size_of::<ConnInfo>();
-        eprintln!("ConnInfo: {n} bytes");
-        assert!(n <= 128, "{n}");
-    }
-
-    #[test]
-    fn addresses_and_states_pack_both_ways() {
-        for a in [
-            "127.0.0.1:80",
-            "[::1]:443",
-            "[::ffff:10.0.0.1]:8080",
-            "10.1.2.3:65535",
-        ] {
-            let s: SocketAddr = a.parse().unwrap();
-            assert_eq!(SocketAddr::from(Addr::from(s)), s, "{a}");
-        }
+    fn states_pack_both_ways() {
         let all: Vec<TcpState> = (0..).map_while(TcpState::from_index).collect();
         assert_eq!(all.len(), 11);
         for (i, &s) in all.iter().enumerate() {

@@ -164,15 +164,9 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let wide = inner.width >= 116;
     let mut lines = vec![Line::styled(conn_line_head(wide, l), th.dim)];
     let rows = inner.height.saturating_sub(1) as usize;
-    for (i, ci) in m
-        .store
-        .conns
-        .iter()
-        .enumerate()
-        .take(n)
-        .skip(m.conns_offset)
-        .take(rows)
-    {
+    let shown = n.saturating_sub(m.conns_offset).min(rows);
+    for (i, ci) in (m.conns_offset..).zip(m.store.conns.iter_from(m.conns_offset).take(shown)) {
+        let (client, server) = (m.store.conns.client(&ci), m.store.conns.server(&ci));
         // During playback the counts and states are those as of the cursor.
         let (states, counts) = match (m.playback, m.horizon()) {
             (true, Some(c)) => match ci.upto(c) {
@@ -221,10 +215,10 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 "{:>3} {:<4} {:<22} {:>6}  {:<22} {:>6}  {:<12} {:<12} {:>7} {:>9}",
                 ci.id,
                 if tls { "tls" } else { ci.proto.as_str() },
-                ip(ci.client()),
-                ci.client().port(),
-                ip(ci.server()),
-                ci.server().port(),
+                ip(client),
+                client.port(),
+                ip(server),
+                server.port(),
                 cst,
                 sst,
                 counts.0,
@@ -235,8 +229,8 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 "{:>2} {:<3} {:<20} {:<20} {:<9} {:<9} {:>4} {:>5}",
                 ci.id,
                 label,
-                ladder::fit(&ci.client().to_string(), 20),
-                ladder::fit(&ci.server().to_string(), 20),
+                ladder::fit(&client.to_string(), 20),
+                ladder::fit(&server.to_string(), 20),
                 cshort,
                 sshort,
                 counts.0,
@@ -381,7 +375,10 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let (cl, sv) = m
         .conn
         .and_then(|c| m.store.conn(c))
-        .map(|ci| (ci.client().to_string(), ci.server().to_string()))
+        .map(|ci| {
+            let t = &m.store.conns;
+            (t.client(&ci).to_string(), t.server(&ci).to_string())
+        })
         .unwrap_or_default();
     let ends = ladder::fit(&format!("{cl}  ⇄  {sv}"), middle_w);
     let pad = middle_w.saturating_sub(ladder::display_width(&ends));
