@@ -162,7 +162,9 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let inner = block.inner(r);
     f.render_widget(block, r);
     let wide = inner.width >= 116;
-    let mut lines = vec![Line::styled(conn_line_head(wide, l), th.dim)];
+    // The id column widens with the ids (a flood has millions), so the columns stay aligned.
+    let idw = n.to_string().len().max(if wide { 3 } else { 2 });
+    let mut lines = vec![Line::styled(conn_line_head(wide, l, idw), th.dim)];
     let rows = inner.height.saturating_sub(1) as usize;
     let shown = n.saturating_sub(m.conns_offset).min(rows);
     for (i, ci) in (m.conns_offset..).zip(m.store.conns.iter_from(m.conns_offset).take(shown)) {
@@ -212,7 +214,7 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
         };
         let mut s = if wide {
             format!(
-                "{:>3} {:<4} {:<22} {:>6}  {:<22} {:>6}  {:<12} {:<12} {:>7} {:>9}",
+                "{:>idw$} {:<4} {:<22} {:>6}  {:<22} {:>6}  {:<12} {:<12} {:>7} {:>9}",
                 ci.id,
                 if tls { "tls" } else { ci.proto.as_str() },
                 ip(client),
@@ -226,7 +228,7 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             )
         } else {
             format!(
-                "{:>2} {:<3} {:<20} {:<20} {:<9} {:<9} {:>4} {:>5}",
+                "{:>idw$} {:<3} {:<20} {:<20} {:<9} {:<9} {:>4} {:>5}",
                 ci.id,
                 label,
                 ladder::fit(&client.to_string(), 20),
@@ -266,12 +268,12 @@ fn padw(s: &str, w: usize, left: bool) -> String {
     }
 }
 
-fn conn_line_head(wide: bool, lang: Lang) -> String {
+fn conn_line_head(wide: bool, lang: Lang, idw: usize) -> String {
     let t = |id| text(lang, id);
     if wide {
         format!(
             "{} {} {} {}  {} {}  {} {} {} {}",
-            padw("#", 3, false),
+            padw("#", idw, false),
             padw(t(Msg::UiColProto), 4, true),
             padw(t(Msg::UiColLocalIp), 22, true),
             padw(t(Msg::UiColPort), 6, false),
@@ -285,7 +287,7 @@ fn conn_line_head(wide: bool, lang: Lang) -> String {
     } else {
         format!(
             "{} {:<3} {} {} {} {} {} {}",
-            padw("#", 2, false),
+            padw("#", idw, false),
             "",
             padw(t(Msg::UiColLocal), 20, true),
             padw(t(Msg::UiColRemote), 20, true),
