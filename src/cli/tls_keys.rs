@@ -66,3 +66,25 @@ impl Default for UiMemoryArgs {
         }
     }
 }
+
+#[cfg(test)]
+mod ui_memory_tests {
+    use super::UiMemoryArgs;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        m: UiMemoryArgs,
+    }
+
+    #[test]
+    fn ui_memory_defaults_and_takes_a_suffix() {
+        let bytes = |args: &[&str]| {
+            T::try_parse_from(std::iter::once("t").chain(args.iter().copied())).map(|t| t.m.bytes)
+        };
+        assert_eq!(bytes(&[]).unwrap(), wslens::ui::DEFAULT_UI_MEMORY);
+        assert_eq!(bytes(&["--ui-memory", "64M"]).unwrap(), 64 << 20);
+        assert!(bytes(&["--ui-memory", "lots"]).is_err());
+    }
+}
