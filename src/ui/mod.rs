@@ -20,6 +20,7 @@ pub mod narration;
 pub mod oom;
 mod packet_index;
 mod payload_rows;
+mod search_memo;
 mod source;
 mod spill;
 pub mod store;

@@ -130,6 +130,8 @@ pub struct Model {
     pub layer: LayerFilter,
     pub hide_acks: bool,
     pub search: String,
+    /// Which events matched `search`, once tested (it is tested again and again otherwise).
+    search_memo: std::cell::RefCell<super::search_memo::SearchMemo>,
     /// The search as a filter expression, when it reads as one (else it is plain text).
     pub search_filter: Option<crate::filter::Filter>,
     /// Why the search, which looked like an expression, did not compile.
@@ -232,6 +234,7 @@ impl Model {
             layer: LayerFilter::All,
             hide_acks: false,
             search: String::new(),
+            search_memo: Default::default(),
             search_filter: None,
             search_error: None,
             search_input: None,
@@ -380,6 +383,24 @@ impl Model {
         if self.search.is_empty() {
             return true;
         }
+        let key = super::search_memo::MemoKey {
+            raw_seq: self.raw_seq,
+            per_layer: self.per_layer,
+            lang: self.lang(),
+            layer: self.layer,
+        };
+        if let Some(hit) = self.search_memo.borrow().get(&self.search, key, idx) {
+            return hit;
+        }
+        let hit = self.matches_search(idx);
+        self.search_memo
+            .borrow_mut()
+            .put(&self.search, key, idx, hit);
+        hit
+    }
+
+    /// Does event `idx` match the search (an expression, else text in its label)?
+    fn matches_search(&self, idx: usize) -> bool {
         if let Some(f) = &self.search_filter {
             let Some(ev) = self.store.event(idx) else {
                 return false;
@@ -773,6 +794,7 @@ impl Model {
     fn ingest(&mut self, f: Feed) {
         match f {
             Feed::Batch(b) => {
+                self.search_memo.get_mut().events_arrived(self.store.len());
                 self.store.ingest_packets(&b);
                 for ev in b.events {
                     self.stats.observe(&ev);
@@ -939,6 +961,7 @@ impl Model {
         self.search_error = None;
         let t = self.search.trim();
         if t.is_empty() {
+            self.search_memo.get_mut().clear();
             return;
         }
         match Filter::new(t) {

@@ -1284,3 +1284,31 @@ fn a_tls_connection_is_listed_as_tls_then_wss() {
     let row = conn_row(&render(&m, 120, 30));
     assert!(row.contains(" tcp ") && row.ends_with(" ws"), "{row}");
 }
+
+/// A search's remembered matches give the rows a fresh test gives, also after the labels
+/// change under it (raw sequence numbers, one arrow per layer, a layer filter) and back.
+#[test]
+fn remembered_search_results_follow_what_the_labels_say() {
+    let mut m = bundled("lossy.pcap", false, 100, 30);
+    key(&mut m, KeyCode::Char('/'));
+    chars(&mut m, "seq=1 ");
+    key(&mut m, KeyCode::Enter);
+    let fresh = |m: &Model| -> Vec<usize> {
+        let n = m.store.len();
+        let mut t = bundled("lossy.pcap", false, 100, 30);
+        t.conn = m.conn;
+        t.raw_seq = m.raw_seq;
+        t.per_layer = m.per_layer;
+        t.layer = m.layer;
+        t.search = m.search.clone();
+        (0..n).filter(|&i| t.passes(i)).collect()
+    };
+    let mut seen = Vec::new();
+    for k in ['r', 'x', 'l', 'r', 'x', 'l', 'l', 'l', 'l', 'l'] {
+        let now: Vec<usize> = (0..m.store.len()).filter(|&i| m.passes(i)).collect();
+        assert_eq!(now, fresh(&m), "after {seen:?}");
+        seen.push(k);
+        key(&mut m, KeyCode::Char(k));
+    }
+    assert!(!fresh(&m).is_empty(), "the search finds rows");
+}
