@@ -48,6 +48,48 @@ where
     }
 }
 
+/// Chunks read back from a spill file, decoded, the most recent last (shared by the indexes
+/// here and the connection summaries).
+pub struct ReadCache<V> {
+    entries: RefCell<Vec<(usize, Rc<V>)>>,
+    cap: usize,
+}
+
+impl<V> ReadCache<V> {
+    pub fn new(cap: usize) -> Self {
+        ReadCache {
+            entries: RefCell::new(Vec::new()),
+            cap,
+        }
+    }
+
+    /// Chunk `k`, from the cache or else from `load` (then cached, the oldest going).
+    pub fn get_or_load(&self, k: usize, load: impl FnOnce() -> Option<V>) -> Option<Rc<V>> {
+        let mut cache = self.entries.borrow_mut();
+        if let Some(p) = cache.iter().position(|(n, _)| *n == k) {
+            let hit = cache.remove(p);
+            cache.push(hit);
+        } else {
+            let v = Rc::new(load()?);
+            if cache.len() >= self.cap {
+                cache.remove(0);
+            }
+            cache.push((k, v));
+        }
+        cache.last().map(|(_, v)| v.clone())
+    }
+
+    /// Chunk `k` changed (it is back in memory): drop the cached copy.
+    pub fn forget(&self, k: usize) {
+        self.entries.borrow_mut().retain(|(n, _)| *n != k);
+    }
+
+    /// What the cached chunks take, by `size` of each.
+    pub fn bytes(&self, size: impl Fn(&V) -> usize) -> usize {
+        self.entries.borrow().iter().map(|(_, v)| size(v)).sum()
+    }
+}
+
 enum Chunk<T> {
     Mem(Vec<T>),
     /// Written to the spill file at this offset (always a full chunk).
@@ -59,8 +101,8 @@ pub struct Chunked<T> {
     len: usize,
     /// Where spilled chunks go (made only when the first one is written).
     file: Option<SpillFile>,
-    /// Recently read spilled chunks, most recent last.
-    cache: RefCell<Vec<(usize, Rc<[T]>)>>,
+    /// Recently read spilled chunks.
+    cache: ReadCache<Vec<T>>,
 }
 
 impl<T> Default for Chunked<T> {
@@ -69,7 +111,7 @@ impl<T> Default for Chunked<T> {
             chunks: Vec::new(),
             len: 0,
             file: None,
-            cache: RefCell::new(Vec::new()),
+            cache: ReadCache::new(CACHED),
         }
     }
 }
@@ -104,23 +146,14 @@ impl<T: Plain> Chunked<T> {
         }
     }
 
-    fn read_back(&self, k: usize, off: u64) -> Option<Rc<[T]>> {
-        let mut cache = self.cache.borrow_mut();
-        if let Some(p) = cache.iter().position(|(n, _)| *n == k) {
-            let hit = cache.remove(p);
-            cache.push(hit);
-        } else {
+    fn read_back(&self, k: usize, off: u64) -> Option<Rc<Vec<T>>> {
+        self.cache.get_or_load(k, || {
             let mut buf = Vec::new();
             if !self.file.as_ref()?.read(off, CHUNK * T::SIZE, &mut buf) {
                 return None;
             }
-            let c: Rc<[T]> = buf.chunks_exact(T::SIZE).map(T::take).collect();
-            if cache.len() >= CACHED {
-                cache.remove(0);
-            }
-            cache.push((k, c));
-        }
-        cache.last().map(|(_, c)| c.clone())
+            Some(buf.chunks_exact(T::SIZE).map(T::take).collect())
+        })
     }
 
     /// Entry `i` to change; a spilled chunk is brought back into memory first (links are set
@@ -132,7 +165,7 @@ impl<T: Plain> Chunked<T> {
         let k = i / CHUNK;
         if let Chunk::Out(off) = self.chunks[k] {
             let c = self.read_back(k, off)?.to_vec();
-            self.cache.borrow_mut().retain(|(n, _)| *n != k);
+            self.cache.forget(k);
             self.chunks[k] = Chunk::Mem(c);
         }
         match &mut self.chunks[k] {
@@ -175,7 +208,8 @@ impl<T: Plain> Chunked<T> {
             .iter()
             .filter(|c| matches!(c, Chunk::Mem(_)))
             .count();
-        (mem + self.cache.borrow().len()) * CHUNK * std::mem::size_of::<T>()
+        mem * CHUNK * std::mem::size_of::<T>()
+            + self.cache.bytes(|c| c.len() * std::mem::size_of::<T>())
             + self.chunks.capacity() * std::mem::size_of::<Chunk<T>>()
     }
 }

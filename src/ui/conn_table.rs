@@ -3,12 +3,11 @@
 //! written to a temporary [`SpillFile`] and read back when shown; a spilled connection that
 //! gets a new event comes back into memory.
 
-use super::chunked::Chunked;
+use super::chunked::{Chunked, ReadCache};
 use super::conn_info::{ConnInfo, IpTable};
 use super::spill::SpillFile;
 use crate::event::{ConnId, ConnOpen, Event};
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::rc::Rc;
 
@@ -25,7 +24,6 @@ enum Chunk {
     Out(u64, u32),
 }
 
-#[derive(Default)]
 pub struct ConnTable {
     chunks: Vec<Chunk>,
     len: usize,
@@ -34,10 +32,24 @@ pub struct ConnTable {
     /// without reading summaries back.
     first_event: Chunked<u32>,
     file: Option<SpillFile>,
-    cache: RefCell<Vec<(usize, Rc<Vec<ConnInfo>>)>>,
+    cache: ReadCache<Vec<ConnInfo>>,
     /// Heap bytes of the summaries in memory beyond their own size (lists, extras), kept as
     /// they grow so the budget check costs nothing per connection.
     heap: usize,
+}
+
+impl Default for ConnTable {
+    fn default() -> Self {
+        ConnTable {
+            chunks: Vec::new(),
+            len: 0,
+            ips: IpTable::default(),
+            first_event: Chunked::default(),
+            file: None,
+            cache: ReadCache::new(CACHED),
+            heap: 0,
+        }
+    }
 }
 
 impl ConnTable {
@@ -91,22 +103,13 @@ impl ConnTable {
     }
 
     fn read_back(&self, k: usize, off: u64, len: u32) -> Option<Rc<Vec<ConnInfo>>> {
-        let mut cache = self.cache.borrow_mut();
-        if let Some(p) = cache.iter().position(|(n, _)| *n == k) {
-            let hit = cache.remove(p);
-            cache.push(hit);
-        } else {
+        self.cache.get_or_load(k, || {
             let mut buf = Vec::new();
             if !self.file.as_ref()?.read(off, len as usize, &mut buf) {
                 return None;
             }
-            let c: Vec<ConnInfo> = postcard::from_bytes(&buf).ok()?;
-            if cache.len() >= CACHED {
-                cache.remove(0);
-            }
-            cache.push((k, Rc::new(c)));
-        }
-        cache.last().map(|(_, c)| c.clone())
+            postcard::from_bytes(&buf).ok()
+        })
     }
 
     /// Open connections up to `o.conn` (ids are dense and 1-based; a gap is filled
@@ -137,7 +140,7 @@ impl ConnTable {
             let Some(c) = self.read_back(k, off, len) else {
                 return false;
             };
-            self.cache.borrow_mut().retain(|(n, _)| *n != k);
+            self.cache.forget(k);
             let c = Rc::try_unwrap(c).unwrap_or_else(|c| (*c).clone());
             self.heap += c.iter().map(ConnInfo::heap_bytes).sum::<usize>();
             self.chunks[k] = Chunk::Mem(c);
@@ -198,12 +201,9 @@ impl ConnTable {
             .iter()
             .filter(|c| matches!(c, Chunk::Mem(_)))
             .count();
-        let cached: usize = self
+        let cached = self
             .cache
-            .borrow()
-            .iter()
-            .map(|(_, c)| c.len() * std::mem::size_of::<ConnInfo>())
-            .sum();
+            .bytes(|c| c.len() * std::mem::size_of::<ConnInfo>());
         mem * CHUNK * std::mem::size_of::<ConnInfo>()
             + self.heap
             + cached
