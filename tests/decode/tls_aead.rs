@@ -21,7 +21,11 @@ fn tcp_streams(path: &Path, server_port: u16) -> [Vec<u8>; 2] {
         let s = etherparse::SlicedPacket::from_ethernet(p.data).unwrap();
         if let Some(etherparse::TransportSlice::Tcp(t)) = s.transport {
             let d = usize::from(t.destination_port() != server_port);
-            let client = if d == 0 { t.source_port() } else { t.destination_port() };
+            let client = if d == 0 {
+                t.source_port()
+            } else {
+                t.destination_port()
+            };
             if *client_port.get_or_insert(client) != client {
                 return;
             }
