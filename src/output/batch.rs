@@ -288,17 +288,15 @@ impl Sink for BatchSender {
     }
 
     fn hash_masked(&mut self, ticket: u64, masked: &[u8], key: [u8; 4], offset: u64) -> bool {
+        // In place or copied, the piece stays masked: the compression function unmasks it as it
+        // loads each block (copied pieces are most of a wss:// upload's, decrypted records).
         let held = match self.in_window(masked) {
-            // Unmasked by the compression function as it loads each block.
-            Some(h) => Held {
-                mask: aligned(key, offset),
-                ..h
-            },
-            None => {
-                let h = self.copy(masked);
-                crate::ws::unmask(&mut self.batch.bytes[h.range.clone()], key, offset);
-                h
-            }
+            Some(h) => h,
+            None => self.copy(masked),
+        };
+        let held = Held {
+            mask: aligned(key, offset),
+            ..held
         };
         self.hand_over(ticket, held);
         true

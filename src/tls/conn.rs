@@ -10,7 +10,6 @@ use super::record::{
 use crate::event::{Dir, Event, Level, Note, Sink, TlsMsg, TlsRecordHeader, TlsSession};
 use crate::tcp::StreamCtx;
 
-mod batch;
 mod resync;
 
 /// The layer above TLS: gets the decrypted bytes of each direction.
@@ -68,11 +67,6 @@ struct Side {
     /// Scratch buffer for decryption.
     plain: Vec<u8>,
     ccs_seen: bool,
-    /// Bumped whenever `keys` is replaced (Finished, KeyUpdate, ChangeCipherSpec): records
-    /// opened ahead with older keys are not used.
-    generation: u64,
-    /// Protected records of the current data call waiting to be opened together.
-    run: batch::Run,
 }
 
 pub struct TlsConn {
@@ -191,9 +185,8 @@ impl TlsConn {
             return;
         }
         let mut recs = std::mem::take(&mut self.sides[d].records);
-        let res = recs.feed(data, &mut |r| self.record(cx, r, data, sink, up));
+        let res = recs.feed(data, &mut |r| self.record(cx, r, sink, up));
         self.sides[d].records = recs;
-        self.run_flush(cx, data, sink, up);
         if let Err(e) = res {
             self.sides[d].stopped = true;
             note(
@@ -270,15 +263,8 @@ impl TlsConn {
         up.end(cx, sink);
     }
 
-    /// One complete record of direction `cx.dir`, from the bytes of data call `data`.
-    fn record(
-        &mut self,
-        cx: StreamCtx,
-        r: Record<'_>,
-        data: &[u8],
-        sink: &mut dyn Sink,
-        up: &mut dyn Upper,
-    ) {
+    /// One complete record of direction `cx.dir`.
+    fn record(&mut self, cx: StreamCtx, r: Record<'_>, sink: &mut dyn Sink, up: &mut dyn Upper) {
         let d = cx.dir.idx();
         let ty = r.header.content_type;
         let protected = match self.version {
@@ -288,7 +274,6 @@ impl TlsConn {
             None => ty == APPLICATION_DATA,
         };
         if !protected {
-            self.run_flush(cx, data, sink, up);
             self.clear_record(cx, &r, sink);
             return;
         }
@@ -298,11 +283,7 @@ impl TlsConn {
         if !self.session_done {
             self.start_session(cx, sink);
         }
-        if self.run_push(d, &r, data) {
-            return;
-        }
-        self.run_flush(cx, data, sink, up);
-        self.protected_record(cx, &r, None, sink, up);
+        self.protected_record(cx, &r, sink, up);
     }
 
     fn clear_record(&mut self, cx: StreamCtx, r: &Record<'_>, sink: &mut dyn Sink) {
@@ -316,7 +297,6 @@ impl TlsConn {
                     if let Some(k) = s.next.take() {
                         s.keys = Some(k);
                         s.stage = Stage::App;
-                        s.generation += 1;
                     }
                 }
                 let mut m = new_msg(cx, "change_cipher_spec", r.header);
@@ -479,13 +459,11 @@ impl TlsConn {
                 if s.stage == Stage::Handshake {
                     s.stage = Stage::App;
                     s.keys = s.next.take();
-                    s.generation += 1;
                 }
             }
             Facts::KeyUpdate if self.tls13() => {
                 let s = &mut self.sides[d];
                 s.keys = s.keys.as_ref().and_then(DirKeys::updated);
-                s.generation += 1;
             }
             _ => {}
         }
@@ -573,7 +551,6 @@ impl TlsConn {
                 (1, &sec.server_hs, &sec.server_app),
             ] {
                 let s = &mut self.sides[side];
-                s.generation += 1;
                 s.next = mk(app);
                 if s.stage == Stage::Clear {
                     s.stage = Stage::Handshake;
@@ -590,7 +567,6 @@ impl TlsConn {
             };
             for (side, k) in [(0, c), (1, s)] {
                 let st = &mut self.sides[side];
-                st.generation += 1;
                 if st.ccs_seen {
                     st.keys = Some(k);
                     st.stage = Stage::App;
@@ -602,13 +578,11 @@ impl TlsConn {
         }
     }
 
-    /// One protected record. `ahead`: the record already opened (on the helper thread, with
-    /// the keys and sequence number in use now) and its content type.
+    /// One protected record.
     fn protected_record(
         &mut self,
         cx: StreamCtx,
         r: &Record<'_>,
-        ahead: Option<(u8, &mut Vec<u8>)>,
         sink: &mut dyn Sink,
         up: &mut dyn Upper,
     ) {
@@ -620,13 +594,7 @@ impl TlsConn {
         let mut plain = std::mem::take(&mut s.plain);
         let mut opened = None;
         if let Some(k) = &mut s.keys {
-            opened = match ahead {
-                Some((ty, buf)) => {
-                    std::mem::swap(&mut plain, buf);
-                    Some(ty)
-                }
-                None => k.open_at(k.seq, &r.raw_header, r.body, &mut plain),
-            };
+            opened = k.open_at(k.seq, &r.raw_header, r.body, &mut plain);
             if opened.is_some() {
                 k.seq += 1;
             }
@@ -640,7 +608,6 @@ impl TlsConn {
                     k.seq = 1;
                     s.keys = s.next.take();
                     s.stage = Stage::App;
-                    s.generation += 1;
                 }
             }
             if opened.is_none() && s.keys.is_none() {

@@ -1,13 +1,16 @@
-//! The key schedule glue and record decryption, on top of RustCrypto's ciphers, HMAC and HKDF
-//! (nothing cryptographic is written here): TLS 1.3's HKDF-Expand-Label (RFC 8446 §7.1), TLS
-//! 1.2's PRF (RFC 5246 §5, P_hash over HMAC), and AEAD record opening for AES-GCM and
-//! ChaCha20-Poly1305 (RFC 8446 §5.2, RFC 5288, RFC 7905).
+//! The key schedule glue and record decryption (nothing cryptographic is written here): TLS
+//! 1.3's HKDF-Expand-Label (RFC 8446 §7.1) and TLS 1.2's PRF (RFC 5246 §5, P_hash over HMAC) on
+//! RustCrypto's HMAC and HKDF, and AEAD record opening for AES-GCM and ChaCha20-Poly1305 (RFC
+//! 8446 §5.2, RFC 5288, RFC 7905) on `ring`'s (BoringSSL's assembly, with its VAES/AVX2 AES-GCM
+//! where the CPU has it: about three times RustCrypto's `aes-gcm` on this workload's 16 KiB
+//! records, docs/performance.md). `ring` is built anyway for rustls and rcgen, so the AEAD adds
+//! no dependency and no C library (ring compiles its own bundled code).
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes128Gcm, Aes256Gcm};
-use chacha20poly1305::ChaCha20Poly1305;
 use hkdf::Hkdf;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
+use ring::aead::{
+    AES_128_GCM, AES_256_GCM, Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey,
+};
 use sha2::{Sha256, Sha384};
 use tls_parser::{TlsCipherEnc, TlsCipherEncMode, TlsCipherSuite, TlsPRF};
 
@@ -147,52 +150,43 @@ pub fn prf12(
 
 /// An AEAD with its key, ready to open records.
 #[derive(Clone)]
-pub enum Cipher {
-    Aes128(Box<Aes128Gcm>),
-    Aes256(Box<Aes256Gcm>),
-    ChaCha(Box<ChaCha20Poly1305>),
-}
+pub struct Cipher(Box<LessSafeKey>);
 
 impl Cipher {
     pub fn new(alg: AeadAlg, key: &[u8]) -> Option<Cipher> {
-        Some(match alg {
-            AeadAlg::Aes128Gcm => Cipher::Aes128(Box::new(Aes128Gcm::new_from_slice(key).ok()?)),
-            AeadAlg::Aes256Gcm => Cipher::Aes256(Box::new(Aes256Gcm::new_from_slice(key).ok()?)),
-            AeadAlg::ChaCha20Poly1305 => {
-                Cipher::ChaCha(Box::new(ChaCha20Poly1305::new_from_slice(key).ok()?))
-            }
-        })
+        let alg = match alg {
+            AeadAlg::Aes128Gcm => &AES_128_GCM,
+            AeadAlg::Aes256Gcm => &AES_256_GCM,
+            AeadAlg::ChaCha20Poly1305 => &CHACHA20_POLY1305,
+        };
+        let key = UnboundKey::new(alg, key).ok()?;
+        Some(Cipher(Box::new(LessSafeKey::new(key))))
     }
 
     /// Decrypt `sealed` (ciphertext followed by the 16-byte tag) into `out`, which is set to
-    /// the plaintext; the record's bytes are read once (no copy before decrypting). False when
-    /// the tag does not verify: `out` then holds nothing usable and must not be passed on.
+    /// the plaintext. False when the tag does not verify: `out` is then emptied, and nothing
+    /// of the record may be passed on.
     pub fn open(&self, nonce: &[u8; 12], aad: &[u8], sealed: &[u8], out: &mut Vec<u8>) -> bool {
-        let Some(n) = sealed.len().checked_sub(16) else {
-            return false;
-        };
-        let (ct, tag) = sealed.split_at(n);
-        let tag: &[u8; 16] = tag.try_into().expect("16 bytes");
-        // The buffer is reused record after record: resizing it mostly only shortens it.
-        out.resize(n, 0);
-        let Ok(buf) = aes_gcm::aead::inout::InOutBuf::new(ct, &mut out[..]) else {
-            return false;
-        };
-        let ok = match self {
-            Cipher::Aes128(c) => c
-                .decrypt_inout_detached(nonce.into(), aad, buf, tag.into())
-                .is_ok(),
-            Cipher::Aes256(c) => c
-                .decrypt_inout_detached(nonce.into(), aad, buf, tag.into())
-                .is_ok(),
-            Cipher::ChaCha(c) => c
-                .decrypt_inout_detached(nonce.into(), aad, buf, tag.into())
-                .is_ok(),
-        };
-        if !ok {
+        if sealed.len() < 16 {
             out.clear();
+            return false;
         }
-        ok
+        // ring opens in place: the record is copied into the buffer (reused record after
+        // record, still in cache when it is decrypted) and decrypted there.
+        out.clear();
+        out.extend_from_slice(sealed);
+        let nonce = Nonce::assume_unique_for_key(*nonce);
+        match self.0.open_in_place(nonce, Aad::from(aad), out) {
+            Ok(plain) => {
+                let n = plain.len();
+                out.truncate(n);
+                true
+            }
+            Err(_) => {
+                out.clear();
+                false
+            }
+        }
     }
 }
 

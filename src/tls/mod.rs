@@ -5,9 +5,8 @@
 //! - [`record`]: cutting a direction's stream into records, resynchronising after gaps;
 //! - [`handshake`]: handshake messages read with tls-parser into `tls` events;
 //! - [`keylog`]: the NSS key log (file, `SSLKEYLOGFILE`, pcapng Decryption Secrets Blocks);
-//! - [`crypto`]: TLS 1.3 / 1.2 key derivation and AEAD record opening over RustCrypto crates;
+//! - [`crypto`]: TLS 1.3 / 1.2 key derivation (RustCrypto) and AEAD record opening (ring);
 //! - [`conn`]: one connection's state machine tying these together;
-//! - [`parallel`]: performance machinery only: large runs of records opened on two cores.
 //!
 //! A connection is recognised as TLS by content (a ClientHello record), on any port; other
 //! connections never reach this module.
@@ -17,7 +16,6 @@ pub mod crypto;
 pub mod fields;
 pub mod handshake;
 pub mod keylog;
-pub mod parallel;
 pub mod record;
 
 pub use conn::{TlsConn, Upper};

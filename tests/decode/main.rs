@@ -23,6 +23,7 @@ mod stomp;
 mod tcp_states;
 mod tcp_vs_tshark;
 mod tls;
+mod tls_aead;
 mod ws_deflate;
 mod ws_frames;
 mod ws_perf;

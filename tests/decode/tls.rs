@@ -373,8 +373,8 @@ impl Upper for Plain {
 }
 
 /// Feed the TLS layer the ClientHello, then the server's whole stream, then the rest of the
-/// client's, in pieces of `piece` bytes. Large pieces make long runs of records, which are
-/// opened on two cores (tls::parallel) with the keys in use when the run began.
+/// client's, in pieces of `piece` bytes: one byte (every record straddles data calls) or whole
+/// streams (many records per data call, KeyUpdates among them).
 fn feed_whole(streams: &[Vec<u8>; 2], keys: &Path, piece: usize) -> (Vec<Event>, Plain) {
     let mut tls = TlsConn::new(KeyStore::open(keys, false).unwrap());
     let mut up = Plain::default();
@@ -400,11 +400,10 @@ fn feed_whole(streams: &[Vec<u8>; 2], keys: &Path, piece: usize) -> (Vec<Event>,
     (evs, up)
 }
 
-/// KeyUpdates inside a run of records opened ahead: the records after them were opened ahead
-/// with the old keys, fail, and are opened again with the new ones. The plaintext equals that
-/// of the same streams fed one byte at a time (every record handled on its own).
+/// KeyUpdates among many records of one data call: the records after each are opened with the
+/// new keys. The plaintext equals that of the same streams fed one byte at a time.
 #[test]
-fn key_updates_inside_a_run_opened_on_two_cores() {
+fn key_updates_among_the_records_of_one_data_call() {
     let name = "tls13-keyupdate";
     let streams = tcp_streams(&capture(&format!("{name}.pcap")), 8448);
     let keys = capture(&format!("{name}.keys"));
