@@ -22,36 +22,43 @@ const WINDOW: usize = 8 << 20;
 /// set) whenever the decode point has moved this far past the last ones let go.
 const RELEASE_STEP: usize = 1 << 20;
 
+/// How much further to look again when pieces of the window were still held.
+const RELEASE_RETRY: usize = 64 << 10;
+
 /// Holders of a window that keep no piece of it: the reader's own reference and the one a sink
 /// keeps for the window being decoded ([`crate::event::Sink::backing`]). Any more are pieces
 /// still to be hashed (`output::batch`), which would have to be read back in if let go.
 const HOLDERS: usize = 2;
 
 /// Let go of the window's pages before the one `upto` (an offset in the window) lies in, from
-/// `*released` on, if nobody holds pieces of the window and the decode point has moved far
-/// enough since the last time.
+/// `*released` on, unless somebody holds pieces of the window; gives the offset at which to
+/// call again.
 ///
 /// Without this, every page read stays resident until the whole window is unmapped: up to
 /// [`WINDOW`] bytes of file pages (on 2,000 small connections one after another, a third of the
 /// peak memory). The pages stay in the page cache; only this process's mapping of them goes.
-fn release_behind(w: &Backing, released: &mut usize, upto: usize) {
+fn release_behind(w: &Backing, released: &mut usize, upto: usize) -> usize {
+    if Arc::strong_count(w) > HOLDERS {
+        return upto + RELEASE_RETRY;
+    }
     let page = PAGE.load(Ordering::Relaxed);
     let base = w.as_ptr() as usize;
     // Addresses: the mapping itself starts at the page `base` lies in (memmap2 maps from the
     // page-aligned file offset below the window's).
     let from = (base + *released) & !(page - 1);
     let to = (base + upto) & !(page - 1);
-    if to < from + RELEASE_STEP || Arc::strong_count(w) > HOLDERS {
-        return;
+    if to > from {
+        // SAFETY: the range is whole pages of this mapping, which is private, read-only and
+        // never written: MADV_DONTNEED only drops their page table entries, and a later read
+        // (a piece still to be hashed, say) faults the file's page back in with the same
+        // contents. (A page of zeros put in by the SIGBUS handler is anonymous and private: it
+        // comes back as zeros.)
+        unsafe {
+            libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_DONTNEED);
+        }
+        *released = to - base;
     }
-    // SAFETY: the range is whole pages of this mapping, which is private, read-only and never
-    // written: MADV_DONTNEED only drops their page table entries, and a later read (a piece
-    // still to be hashed, say) faults the file's page back in with the same contents. (A page
-    // of zeros put in by the SIGBUS handler is anonymous and private: it comes back as zeros.)
-    unsafe {
-        libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_DONTNEED);
-    }
-    *released = to - base;
+    *released + RELEASE_STEP
 }
 
 /// Like [`super::read_file`], but a regular file is mapped rather than read; `f` also gets the
@@ -120,8 +127,8 @@ fn read_windows(
     let mut off = 0u64;
     let mut size = window;
     let mut delivered = 0;
-    // Offset in `w` up to which its pages were let go.
-    let mut released = 0;
+    // Offset in `w` up to which its pages were let go, and where to try next.
+    let (mut released, mut release_at) = (0, RELEASE_STEP);
     loop {
         // Once a page read as zeros, no packet more is delivered: it could be made of them.
         let (used, stop) = st.parse(&mut format, &w[pos..], &mut |p| {
@@ -129,7 +136,9 @@ fn read_windows(
                 delivered = p.num;
                 let at = p.data.as_ptr() as usize - w.as_ptr() as usize;
                 f(p, Some((&w, off)));
-                release_behind(&w, &mut released, at);
+                if at >= release_at {
+                    release_at = release_behind(&w, &mut released, at);
+                }
             }
         });
         if shrunk() {
@@ -177,7 +186,7 @@ fn read_windows(
         };
         off = at;
         pos = 0;
-        released = 0;
+        (released, release_at) = (0, RELEASE_STEP);
     }
     Ok(st.done())
 }

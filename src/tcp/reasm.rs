@@ -109,8 +109,19 @@ impl Reasm {
         self.more.as_ref().map_or(0, |m| m.held_bytes)
     }
 
+    #[inline]
     fn more(&mut self) -> &mut More {
-        self.more.get_or_insert_with(Box::default)
+        if self.more.is_none() {
+            self.make_more();
+        }
+        self.more.as_deref_mut().expect("made above")
+    }
+
+    /// Once per direction with data: kept out of the per-segment path.
+    #[cold]
+    #[inline(never)]
+    fn make_more(&mut self) {
+        self.more = Some(Box::default());
     }
 
     /// Nothing is held (nor was anything delivered, when there is no `More` yet).

@@ -588,8 +588,9 @@ impl<H: StreamHandler> Tracker<H> {
     }
 
     fn dir_of(f: &Flow<H::Conn>, src: SocketAddr) -> Dir {
-        let client = if f.client_lo { f.key.lo } else { f.key.hi };
-        if (src.ip(), src.port()) == client {
+        let (ip, port) = if f.client_lo { f.key.lo } else { f.key.hi };
+        // Ports first: they differ between the two ends far more often than addresses do.
+        if src.port() == port && src.ip() == ip {
             Dir::C2S
         } else {
             Dir::S2C
