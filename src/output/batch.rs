@@ -767,7 +767,10 @@ mod tests {
         let mut kept: Vec<usize> = tx.buffers.iter().map(|v| v.capacity()).collect();
         kept.sort();
         assert_eq!(kept.len(), 2, "{kept:?}");
-        assert!(kept[0] >= 80 && kept[1] >= BUFFER_MAX && kept[1] < 4000, "{kept:?}");
+        assert!(
+            kept[0] >= 80 && kept[1] >= BUFFER_MAX && kept[1] < 4000,
+            "{kept:?}"
+        );
         drop(tx);
         h.join().unwrap();
     }

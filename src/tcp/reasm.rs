@@ -124,7 +124,7 @@ impl Reasm {
         self.more = Some(Box::default());
     }
 
-    /// Nothing is held (nor was anything delivered, when there is no `More` yet).
+    /// No segment is held.
     fn nothing_held(&self) -> bool {
         self.more.as_ref().is_none_or(|m| m.held.is_empty())
     }
@@ -237,7 +237,8 @@ impl Reasm {
         }
         // From the future: hold a copy, bounded.
         let off = off as u64;
-        let full = |m: &mut More| m.held.len() >= lim.segments || m.held_bytes + payload.len() > lim.bytes;
+        let full =
+            |m: &mut More| m.held.len() >= lim.segments || m.held_bytes + payload.len() > lim.bytes;
         if full(self.more()) {
             outcome.overflow = true;
             self.skip_to_first_held(out);
@@ -337,7 +338,9 @@ impl Reasm {
         loop {
             let next_off = self.next_off;
             let Some(m) = self.more.as_mut() else { return };
-            let Some(entry) = m.held.first_entry() else { return };
+            let Some(entry) = m.held.first_entry() else {
+                return;
+            };
             let off = *entry.key();
             if off > next_off {
                 break;
