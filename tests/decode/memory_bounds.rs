@@ -237,6 +237,8 @@ fn write_copies(n: usize, path: &std::path::Path) {
 /// Peak resident memory (KiB) of `wslens decode --json FILE`, the output discarded: the
 /// child's own maximum resident set, as `wait4` reports it.
 #[cfg(target_os = "linux")]
+// Waited for with `wait4`, which `Child::wait` does not give.
+#[allow(clippy::zombie_processes)]
 fn decode_peak_kib(file: &std::path::Path) -> u64 {
     use std::process::{Command, Stdio};
     let child = Command::new(env!("CARGO_BIN_EXE_wslens"))
