@@ -121,7 +121,9 @@ impl AppConn {
 
 enum State {
     /// Nothing decided yet: the first bytes of each direction, too few to tell (a few bytes).
-    Unknown([Vec<u8>; 2]),
+    /// Boxed, and only once bytes are held: most connections never hold any (a lone SYN
+    /// never carries data), and each costs the flow table's entry its size.
+    Unknown(Option<Box<[Vec<u8>; 2]>>),
     Http(Box<HttpConn>),
     Ws(Box<WsConn>),
     Opaque,
@@ -130,7 +132,7 @@ enum State {
 
 impl Default for State {
     fn default() -> Self {
-        State::Unknown([Vec::new(), Vec::new()])
+        State::Unknown(None)
     }
 }
 
@@ -187,7 +189,7 @@ impl StreamHandler for AppLayer {
                 }
             }
             State::Unknown(held) => {
-                let held = std::mem::take(held);
+                let held = held.take().map_or_else(Default::default, |h| *h);
                 self.sniff_start(held, st, cx, data, sink)
             }
         }
@@ -200,7 +202,11 @@ impl StreamHandler for AppLayer {
             State::Tls(t) => t.gap(self, cx, len, sink),
             State::Http(h) => h.gap(self, cx, len, sink),
             // The next bytes are a fresh start for recognising the protocol.
-            State::Unknown(held) => held[cx.dir.idx()].clear(),
+            State::Unknown(held) => {
+                if let Some(h) = held {
+                    h[cx.dir.idx()].clear()
+                }
+            }
         }
     }
 
@@ -215,7 +221,9 @@ impl StreamHandler for AppLayer {
 
     fn mem(&self, st: &AppConn) -> usize {
         match &st.state {
-            State::Unknown([a, b]) => a.capacity() + b.capacity(),
+            State::Unknown(held) => held
+                .as_ref()
+                .map_or(0, |h| h[0].capacity() + h[1].capacity()),
             State::Http(h) => h.mem(),
             State::Ws(ws) => ws.dirs[0].mem() + ws.dirs[1].mem(),
             State::Tls(t) => {
@@ -251,7 +259,7 @@ impl AppLayer {
             Sniff::Maybe => {
                 // Maybe means fewer than a method's length of bytes: cheap to keep.
                 held[d].extend_from_slice(data);
-                st.state = State::Unknown(held);
+                st.state = State::Unknown(Some(Box::new(held)));
             }
             Sniff::Yes => {
                 st.state = State::Http(Box::new(HttpConn::new()));
@@ -265,7 +273,7 @@ impl AppLayer {
                     // A few bytes of a record header: wait for the rest.
                     None => {
                         held[d].extend_from_slice(data);
-                        st.state = State::Unknown(held);
+                        st.state = State::Unknown(Some(Box::new(held)));
                     }
                     _ => {
                         st.state = State::Tls(Box::new(TlsState::new(self.tls_keys.clone())));

@@ -175,9 +175,14 @@ pub struct BatchSender {
     local: Hashes,
 }
 
-/// Spare buffers kept, and the largest kept: enough for a batch of short texts.
+/// Spare buffers kept, and the largest kept: enough for a batch of short texts. A buffer is
+/// reused for any message, so one kept from a large message would carry its capacity through
+/// every short text after it: with 4 KiB kept, 2,000 deflate connections one after another
+/// (texts of 80 bytes, two of 4,000 per connection) ended with thousands of 4 KiB buffers
+/// holding 80 bytes each, 11 MiB in all (issue 17). Larger texts get a buffer of their own,
+/// freed here when their batch comes back.
 const BUFFERS: usize = 4096;
-const BUFFER_MAX: usize = 4096;
+const BUFFER_MAX: usize = 512;
 
 impl BatchSender {
     fn send(&mut self) {
@@ -744,6 +749,28 @@ mod tests {
         let got = h.join().unwrap().0;
         assert!(got.iter().all(|e| matches!(e, Event::WsMessage(m)
             if m.text.as_deref() == Some("a text of some length"))));
+    }
+
+    /// A buffer that held a large text is not kept for reuse: it would carry its capacity
+    /// through every short text after it (issue 17: 11 MiB of 4 KiB buffers holding 80 bytes
+    /// each on 2,000 deflate connections one after another).
+    #[test]
+    fn only_small_buffers_are_kept_for_reuse() {
+        let (mut tx, h) = spawn(Collect(Vec::new()));
+        let mut b = Batch::new();
+        for cap in [80, 4000, BUFFER_MAX, BUFFER_MAX + 1, 100_000] {
+            b.buffers.push(Vec::with_capacity(cap));
+        }
+        tx.recycle(&mut b);
+        let mut kept: Vec<usize> = tx.buffers.iter().map(|v| v.capacity()).collect();
+        kept.sort();
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        assert!(
+            kept[0] >= 80 && kept[1] >= BUFFER_MAX && kept[1] < 4000,
+            "{kept:?}"
+        );
+        drop(tx);
+        h.join().unwrap();
     }
 
     #[test]

@@ -15,23 +15,43 @@ pub trait Deliver {
     fn gap(&mut self, len: u64);
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Reasm {
     /// Sequence number of the next byte to deliver (valid once `started`).
     next_seq: u32,
+    started: bool,
     /// Stream offset of `next_seq`.
     next_off: u64,
-    started: bool,
+    /// Stream offset at which a FIN was seen.
+    fin_off: Option<u64>,
+    /// The rest, made when the stream's first bytes arrive: a direction that never carries
+    /// any (a lone SYN, a flood of them, a closed connection) costs no more than the fields
+    /// above (docs/security.md: bytes per connection).
+    more: Option<Box<More>>,
+}
+
+/// What a stream with data needs beyond where it is.
+#[derive(Debug)]
+struct More {
     /// Out-of-order data waiting for the hole before it, by stream offset.
     held: BTreeMap<u64, Vec<u8>>,
     held_bytes: usize,
-    /// Stream offset at which a FIN was seen.
-    fin_off: Option<u64>,
     /// The last bytes delivered (ending at `next_off`), to compare retransmissions against:
     /// delivered data is not kept, so only a retransmission's overlap with these is checked.
     tail: [u8; TAIL],
     /// The first stream offset seen with two different contents, not yet reported.
     conflict: Option<u64>,
+}
+
+impl Default for More {
+    fn default() -> Self {
+        More {
+            held: BTreeMap::new(),
+            held_bytes: 0,
+            tail: [0; TAIL],
+            conflict: None,
+        }
+    }
 }
 
 /// Delivered bytes remembered per direction for the overlap check. Retransmissions repeat the
@@ -44,21 +64,6 @@ fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
         return None;
     }
     a.iter().zip(b).position(|(x, y)| x != y)
-}
-
-impl Default for Reasm {
-    fn default() -> Self {
-        Reasm {
-            next_seq: 0,
-            next_off: 0,
-            started: false,
-            held: BTreeMap::new(),
-            held_bytes: 0,
-            fin_off: None,
-            tail: [0; TAIL],
-            conflict: None,
-        }
-    }
 }
 
 /// Limits that the caller passes in (from `Limits`).
@@ -101,17 +106,42 @@ impl Reasm {
     }
 
     pub fn held_bytes(&self) -> usize {
-        self.held_bytes
+        self.more.as_ref().map_or(0, |m| m.held_bytes)
+    }
+
+    #[inline]
+    fn more(&mut self) -> &mut More {
+        if self.more.is_none() {
+            self.make_more();
+        }
+        self.more.as_deref_mut().expect("made above")
+    }
+
+    /// Once per direction with data: kept out of the per-segment path.
+    #[cold]
+    #[inline(never)]
+    fn make_more(&mut self) {
+        self.more = Some(Box::default());
+    }
+
+    /// No segment is held.
+    fn nothing_held(&self) -> bool {
+        self.more.as_ref().is_none_or(|m| m.held.is_empty())
+    }
+
+    /// The first held segment's offset.
+    fn first_held(&self) -> Option<u64> {
+        self.more.as_ref()?.held.first_key_value().map(|(&k, _)| k)
     }
 
     /// The stream offset of bytes seen twice with different contents since last asked (a
     /// retransmission or overlap that disagrees with the copy delivered or held).
     pub fn take_conflict(&mut self) -> Option<u64> {
-        self.conflict.take()
+        self.more.as_mut()?.conflict.take()
     }
 
     fn conflict_at(&mut self, off: u64) {
-        self.conflict.get_or_insert(off);
+        self.more().conflict.get_or_insert(off);
     }
 
     /// Compare `bytes`, at stream offset `off`, with what of them was delivered and is still
@@ -126,7 +156,7 @@ impl Reasm {
         let t0 = (from - (self.next_off - kept)) as usize + (TAIL - kept as usize);
         let n = (to - from) as usize;
         let b0 = (from - off) as usize;
-        if let Some(i) = first_difference(&self.tail[t0..t0 + n], &bytes[b0..b0 + n]) {
+        if let Some(i) = first_difference(&self.more().tail[t0..t0 + n], &bytes[b0..b0 + n]) {
             self.conflict_at(from + i as u64);
         }
     }
@@ -135,8 +165,9 @@ impl Reasm {
     fn check_held(&mut self, off: u64, bytes: &[u8]) {
         let end = off + bytes.len() as u64;
         let mut found = None;
+        let Some(more) = &self.more else { return };
         // Held copies may overlap each other: look at a few of those starting before the end.
-        for (&k, v) in self.held.range(..end).rev().take(8) {
+        for (&k, v) in more.held.range(..end).rev().take(8) {
             let (from, to) = (k.max(off), end.min(k + v.len() as u64));
             if from < to {
                 let a = &v[(from - k) as usize..(to - k) as usize];
@@ -197,7 +228,7 @@ impl Reasm {
             if skip > before {
                 self.check_delivered(off.max(0) as u64, &payload[before..skip]);
             }
-            if !self.held.is_empty() {
+            if !self.nothing_held() {
                 self.check_held(self.next_off, &payload[skip..]);
             }
             self.advance(&payload[skip..], out);
@@ -206,10 +237,12 @@ impl Reasm {
         }
         // From the future: hold a copy, bounded.
         let off = off as u64;
-        if self.held.len() >= lim.segments || self.held_bytes + payload.len() > lim.bytes {
+        let full =
+            |m: &mut More| m.held.len() >= lim.segments || m.held_bytes + payload.len() > lim.bytes;
+        if full(self.more()) {
             outcome.overflow = true;
             self.skip_to_first_held(out);
-            if self.held.len() >= lim.segments || self.held_bytes + payload.len() > lim.bytes {
+            if full(self.more()) {
                 // Still no room: give up the hole in front of this segment too.
                 self.gap_to(off, out);
                 self.advance(payload, out);
@@ -218,13 +251,14 @@ impl Reasm {
             }
         }
         self.check_held(off, payload);
-        match self.held.get(&off) {
+        let m = self.more();
+        match m.held.get(&off) {
             Some(v) if v.len() >= payload.len() => {}
             _ => {
-                if let Some(old) = self.held.insert(off, payload.to_vec()) {
-                    self.held_bytes -= old.len();
+                if let Some(old) = m.held.insert(off, payload.to_vec()) {
+                    m.held_bytes -= old.len();
                 }
-                self.held_bytes += payload.len();
+                m.held_bytes += payload.len();
             }
         }
         outcome.held = true;
@@ -246,7 +280,7 @@ impl Reasm {
             {
                 target = f;
             }
-            while let Some((&first, _)) = self.held.first_key_value() {
+            while let Some(first) = self.first_held() {
                 if first >= target {
                     break;
                 }
@@ -262,13 +296,13 @@ impl Reasm {
 
     /// The stream ends: deliver what is held, with gaps for what never came.
     pub fn finish(&mut self, out: &mut dyn Deliver) {
-        while !self.held.is_empty() {
+        while !self.nothing_held() {
             self.skip_to_first_held(out);
         }
     }
 
     fn skip_to_first_held(&mut self, out: &mut dyn Deliver) {
-        if let Some((&first, _)) = self.held.first_key_value() {
+        if let Some(first) = self.first_held() {
             self.gap_to(first, out);
             self.drain(out);
         }
@@ -288,11 +322,12 @@ impl Reasm {
             return;
         }
         out.data(bytes);
+        let tail = &mut self.more().tail;
         if bytes.len() >= TAIL {
-            self.tail.copy_from_slice(&bytes[bytes.len() - TAIL..]);
+            tail.copy_from_slice(&bytes[bytes.len() - TAIL..]);
         } else {
-            self.tail.copy_within(bytes.len().., 0);
-            self.tail[TAIL - bytes.len()..].copy_from_slice(bytes);
+            tail.copy_within(bytes.len().., 0);
+            tail[TAIL - bytes.len()..].copy_from_slice(bytes);
         }
         self.next_off += bytes.len() as u64;
         self.next_seq = self.next_seq.wrapping_add(bytes.len() as u32);
@@ -300,13 +335,18 @@ impl Reasm {
 
     /// Deliver held segments that have become contiguous.
     fn drain(&mut self, out: &mut dyn Deliver) {
-        while let Some(entry) = self.held.first_entry() {
+        loop {
+            let next_off = self.next_off;
+            let Some(m) = self.more.as_mut() else { return };
+            let Some(entry) = m.held.first_entry() else {
+                return;
+            };
             let off = *entry.key();
-            if off > self.next_off {
+            if off > next_off {
                 break;
             }
             let bytes = entry.remove();
-            self.held_bytes -= bytes.len();
+            m.held_bytes -= bytes.len();
             let end = off + bytes.len() as u64;
             let skip = (self.next_off - off) as usize;
             self.check_delivered(off, &bytes[..skip.min(bytes.len())]);
@@ -354,6 +394,28 @@ mod tests {
         r.segment(1000, b"hello world", false, LIM, &mut c);
         assert_eq!(c.bytes, b"hello world!");
         assert!(c.gaps.is_empty());
+    }
+
+    /// A direction that carries no data (a lone SYN, bare ACKs, a FIN) boxes nothing: the
+    /// flow table's entry is all it costs. Its first bytes make the box.
+    #[test]
+    fn a_stream_without_data_boxes_nothing() {
+        let mut r = Reasm::default();
+        let mut c = Collect::default();
+        r.start(1000);
+        r.acked(1000, &mut c);
+        r.segment(1000, b"", true, LIM, &mut c);
+        r.finish(&mut c);
+        assert!(r.more.is_none());
+        assert_eq!((r.held_bytes(), r.take_conflict()), (0, None));
+        // An acknowledgement beyond bytes never seen is a gap, still with nothing boxed.
+        let mut r = Reasm::default();
+        r.start(1000);
+        r.acked(1010, &mut c);
+        assert_eq!(c.gaps, [10]);
+        assert!(r.more.is_none());
+        r.segment(1010, b"x", false, LIM, &mut c);
+        assert!(r.more.is_some());
     }
 
     #[test]

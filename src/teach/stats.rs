@@ -131,9 +131,10 @@ impl TlsPart {
     }
 
     fn add(&mut self, c: &ConnAcc) {
-        let Some(t) = &c.tls else { return };
+        let a = c.app_ref();
+        let Some(t) = &a.tls else { return };
         self.connections += 1;
-        self.wss += c.upgraded as u32;
+        self.wss += a.upgraded as u32;
         self.decrypted += (t.decrypted && !t.failed) as u32;
         if let Some((v, cipher)) = &t.suite {
             match self
@@ -241,16 +242,28 @@ struct TlsAcc {
     bytes: [u64; 2],
 }
 
+/// One open connection's figures. The counts every connection has stay inline; what only
+/// HTTP, WebSocket and TLS connections need is boxed and made with their first such event, so
+/// that a connection that never gets that far (a lone SYN: a flood of them in a capture of
+/// 1M) costs 72 bytes here instead of 320 (issue 17; `conn_acc_is_small` pins it).
 #[derive(Default)]
 struct ConnAcc {
     udp: bool,
-    /// Began with a TLS ClientHello.
-    tls: Option<TlsAcc>,
-    upgraded: bool,
     handshakes: u32,
     segments: u64,
     empty_segments: u64,
     stream_bytes: u64,
+    first_ts: Option<Ts>,
+    first_payload_ts: Option<Ts>,
+    app: Option<Box<AppAcc>>,
+}
+
+/// What a connection's HTTP, WebSocket and TLS events add.
+#[derive(Default)]
+struct AppAcc {
+    /// Began with a TLS ClientHello.
+    tls: Option<TlsAcc>,
+    upgraded: bool,
     /// Requests waiting for their answer: path, head bytes, and whether it asked to upgrade.
     asked: std::collections::VecDeque<(String, u64, bool)>,
     /// Answered requests that qualify as polls (2xx or 304, no upgrade asked), summed by path
@@ -267,13 +280,36 @@ struct ConnAcc {
     unanswered: u32,
     push_wait_ns: i64,
     pushes: u32,
-    first_ts: Option<Ts>,
-    first_payload_ts: Option<Ts>,
 }
+
+/// A connection without HTTP, WebSocket or TLS events.
+static NO_APP: AppAcc = AppAcc {
+    tls: None,
+    upgraded: false,
+    asked: std::collections::VecDeque::new(),
+    polls: Vec::new(),
+    upgrade_requests: 0,
+    http_heads: 0,
+    ws_messages: 0,
+    ws_header: 0,
+    ws_payload: 0,
+    ws_start: [None; 2],
+    unanswered: 0,
+    push_wait_ns: 0,
+    pushes: 0,
+};
 
 impl ConnAcc {
     fn seen(&mut self, ts: Ts) {
         self.first_ts.get_or_insert(ts);
+    }
+
+    fn app(&mut self) -> &mut AppAcc {
+        self.app.get_or_insert_with(Box::default)
+    }
+
+    fn app_ref(&self) -> &AppAcc {
+        self.app.as_deref().unwrap_or(&NO_APP)
     }
 }
 
@@ -302,7 +338,11 @@ impl StatsBuilder {
         if let Event::Note(n) = ev {
             // The TLS layer's own figures, for a connection still being counted (its notes
             // come before its close).
-            if let Some(t) = self.conns.get_mut(&id).and_then(|c| c.tls.as_mut()) {
+            if let Some(t) = self
+                .conns
+                .get_mut(&id)
+                .and_then(|c| c.app.as_mut()?.tls.as_mut())
+            {
                 match n.code {
                     "tls-records" => {
                         if let Some((dir, records, bytes, _)) =
@@ -349,6 +389,7 @@ impl StatsBuilder {
                 }
             }
             Event::Http(h) => {
+                let c = c.app();
                 c.http_heads += u64::from(h.head_len);
                 match &h.kind {
                     HttpKind::Request { path, .. } => {
@@ -385,11 +426,12 @@ impl StatsBuilder {
                 }
             }
             Event::WsHandshake(h) => {
-                c.upgraded |= h.upgraded;
+                c.app().upgraded |= h.upgraded;
             }
             Event::WsFrame(f) => {
                 let op = f.header.opcode;
                 if !op.is_control() {
+                    let c = c.app();
                     c.ws_header += u64::from(f.header.header_len);
                     c.ws_payload = c.ws_payload.saturating_add(f.header.payload_len);
                     let slot = &mut c.ws_start[f.dir.idx()];
@@ -400,6 +442,7 @@ impl StatsBuilder {
             }
             Event::WsMessage(m) => {
                 if matches!(m.opcode, Opcode::Text | Opcode::Binary) {
+                    let c = c.app();
                     c.ws_messages += 1;
                     let start = c.ws_start[m.dir.idx()].take();
                     match m.dir {
@@ -421,12 +464,12 @@ impl StatsBuilder {
             Event::Tls(t) => {
                 c.seen(t.ts);
                 if t.kind == "client_hello" && !t.encrypted {
-                    c.tls.get_or_insert_with(TlsAcc::default);
+                    c.app().tls.get_or_insert_with(TlsAcc::default);
                 }
             }
             Event::TlsSession(t) => {
                 c.seen(t.ts);
-                let acc = c.tls.get_or_insert_with(TlsAcc::default);
+                let acc = c.app().tls.get_or_insert_with(TlsAcc::default);
                 acc.suite = Some((t.version.to_string(), t.cipher.clone()));
                 acc.decrypted = t.decrypted;
             }
@@ -462,18 +505,19 @@ impl StatsBuilder {
         }
         tcp.add(c);
         tls.add(c);
-        if c.upgraded {
+        let a = c.app_ref();
+        if a.upgraded {
             ws.add_conn(c);
-            ws.requests += c.upgrade_requests;
-            ws.messages += c.ws_messages;
-            ws.header_bytes += c.ws_header;
-            ws.payload_bytes += c.ws_payload;
-            ws.setup_bytes += c.http_heads;
-            ws.news += c.pushes;
-            ws.news_wait_ns = ws.news_wait_ns.saturating_add(c.push_wait_ns);
+            ws.requests += a.upgrade_requests;
+            ws.messages += a.ws_messages;
+            ws.header_bytes += a.ws_header;
+            ws.payload_bytes += a.ws_payload;
+            ws.setup_bytes += a.http_heads;
+            ws.news += a.pushes;
+            ws.news_wait_ns = ws.news_wait_ns.saturating_add(a.push_wait_ns);
         } else {
             // Each answer counts for its own path; the connection for its first poll's path.
-            for (i, (path, acc)) in c.polls.iter().enumerate() {
+            for (i, (path, acc)) in a.polls.iter().enumerate() {
                 if paths.len() >= MAX_PATHS && !paths.contains_key(path) {
                     continue;
                 }
@@ -655,6 +699,21 @@ mod tests {
         let c = compare(&ev[..6]);
         assert!(c.polling.is_empty());
         assert!(render_text(&c, "f", Lang::En).contains("No HTTP polling"));
+    }
+
+    /// The builder keeps an entry per open connection (the UI keeps a builder: on a capture of
+    /// 1M lone SYNs, 65,536 connections are open at once). What only HTTP, WebSocket and TLS
+    /// connections need is boxed with their first such event, so a connection that never gets
+    /// that far costs 72 bytes (320 before issue 17's third round).
+    #[test]
+    fn conn_acc_is_small() {
+        let n = std::mem::size_of::<ConnAcc>();
+        assert!(n <= 72, "{n} bytes");
+        let mut b = StatsBuilder::default();
+        b.observe(&open(1, 0));
+        assert!(b.conns[&1].app.is_none());
+        b.observe(&get(1, 1_000_000, "/p"));
+        assert!(b.conns[&1].app.is_some());
     }
 
     #[test]

@@ -341,6 +341,7 @@ impl Inflater {
         })
     }
 
+    #[inline]
     fn inflate_into(
         &mut self,
         out_buf: &mut [u8],

@@ -59,6 +59,10 @@ impl History {
         }
     }
 
+    // Inlined into the inflating loop whichever codegen unit each lands in (per message on
+    // chatty traffic; issue 17's third round found it called out of line after an unrelated
+    // change moved code between units).
+    #[inline]
     pub fn push(&mut self, out: &[u8]) {
         if out.len() >= self.max {
             self.buf.clear();
