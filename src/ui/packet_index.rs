@@ -7,11 +7,13 @@ use crate::event::PktNum;
 use rustc_hash::FxHashMap;
 
 /// Per packet: where its bytes are, its length and time, in 20 bytes. Numbers are dense from
-/// the first (a source that skips numbers gets them stored); link types and original lengths
-/// that differ from the captured one are rare and kept aside.
+/// the first (where they jump, the jump is kept); link types are kept where they change; an
+/// original length longer than the captured one (a snap length) is kept in the slot as the
+/// difference, and aside only when that does not fit in 15 bits.
 #[derive(Default)]
 pub struct PacketIndex {
-    /// Offset (48 bits) and "in the capture file" (top bit), time, captured length.
+    /// Offset (48 bits; then 15 bits of original minus captured length, `ORIG_ASIDE` when
+    /// kept in `orig`) and "in the capture file" (top bit), time, captured length.
     slots: Chunked<[u32; 5]>,
     first_num: PktNum,
     /// Where numbering jumps (packets a live capture dropped or filtered out): (position,
@@ -20,9 +22,12 @@ pub struct PacketIndex {
     last_num: PktNum,
     /// (first packet index, link type) where the link type changes.
     links: Vec<(u32, u32)>,
-    /// Original lengths that are not the captured length.
+    /// Original lengths whose difference from the captured one does not fit in the slot.
     orig: FxHashMap<u32, u32>,
 }
+
+/// The slot's 15-bit length difference saying "see `orig`".
+const ORIG_ASIDE: u32 = 0x7fff;
 
 impl PacketIndex {
     pub fn len(&self) -> usize {
@@ -44,14 +49,18 @@ impl PacketIndex {
         if self.links.last().is_none_or(|&(_, l)| l != p.linktype) {
             self.links.push((i, p.linktype));
         }
-        if p.orig_len != p.len {
-            self.orig.insert(i, p.orig_len);
-        }
+        let delta = match p.orig_len.checked_sub(p.len) {
+            Some(d) if d < ORIG_ASIDE => d,
+            _ => {
+                self.orig.insert(i, p.orig_len);
+                ORIG_ASIDE
+            }
+        };
         let off = p.off & ((1 << 48) - 1);
         let ts = p.ts_ns as u64;
         self.slots.push([
             off as u32,
-            (off >> 32) as u32 | (u32::from(p.in_file) << 31),
+            (off >> 32) as u32 | delta << 16 | (u32::from(p.in_file) << 31),
             ts as u32,
             (ts >> 32) as u32,
             p.len,
@@ -115,8 +124,11 @@ impl PacketIndex {
             num: self.num_at(i)?,
             ts_ns: (u64::from(s[2]) | u64::from(s[3]) << 32) as i64,
             linktype: self.links.get(li.checked_sub(1)?).map_or(0, |l| l.1),
-            orig_len: self.orig.get(&(i as u32)).copied().unwrap_or(len),
-            off: u64::from(s[0]) | u64::from(s[1] & 0x7fff_ffff) << 32,
+            orig_len: match s[1] >> 16 & ORIG_ASIDE {
+                ORIG_ASIDE => self.orig.get(&(i as u32)).copied().unwrap_or(len),
+                d => len + d,
+            },
+            off: u64::from(s[0]) | u64::from(s[1] & 0xffff) << 32,
             len,
             in_file: s[1] >> 31 == 1,
         })
@@ -189,5 +201,41 @@ mod tests {
         assert_eq!(dense.jumps.len(), 0);
         assert_eq!(dense.get(1000), Some(rec(1000)));
         assert_eq!(dense.get(1001), None);
+    }
+
+    /// A capture cut to a snap length keeps each packet's original length in its slot (the
+    /// difference), aside only when the difference does not fit; offsets keep all 48 bits.
+    #[test]
+    fn original_lengths_read_back() {
+        let mut ix = PacketIndex::default();
+        let cases = [
+            (96, 96, 5),
+            (96, 1514, 1 << 40),
+            (96, 96 + 0x7ffe, (1 << 48) - 1),
+            (96, 96 + 0x7fff, 7),
+            (262_144, 16_777_216, 8),
+            (60, 40, 9),
+        ];
+        for (n, &(len, orig_len, off)) in cases.iter().enumerate() {
+            ix.push(&PacketRec {
+                len,
+                orig_len,
+                off,
+                in_file: n % 2 == 0,
+                ..rec(n as u64 + 1)
+            });
+        }
+        for (n, &(len, orig_len, off)) in cases.iter().enumerate() {
+            let r = ix.at(n).unwrap();
+            assert_eq!(
+                (r.len, r.orig_len, r.off, r.in_file),
+                (len, orig_len, off, n % 2 == 0)
+            );
+        }
+        assert_eq!(
+            ix.orig.len(),
+            3,
+            "only the three that do not fit are kept aside"
+        );
     }
 }
