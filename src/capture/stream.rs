@@ -240,7 +240,11 @@ mod tests {
         let (r, mut w) = UnixStream::pair().unwrap();
         let writer = std::thread::spawn(move || {
             for c in bytes.chunks(step) {
-                w.write_all(c).unwrap();
+                // The reader stops at a bad start and closes its end: the rest of the input
+                // then has nowhere to go (a broken pipe), which is not this test's failure.
+                if w.write_all(c).is_err() {
+                    break;
+                }
             }
         });
         let stop = AtomicBool::new(false);
