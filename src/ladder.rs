@@ -370,13 +370,15 @@ const LABEL_TEXT: usize = 40;
 fn push_payload(s: &mut String, m: &WsMessage) {
     use std::fmt::Write;
     if let Some(t) = &m.text {
-        let cut: String = t.chars().take(LABEL_TEXT).collect();
-        let more = if cut.len() < t.len() || m.text_truncated {
+        // The first LABEL_TEXT characters, borrowed (a search formats every label).
+        let end = t.char_indices().nth(LABEL_TEXT).map_or(t.len(), |(i, _)| i);
+        let cut = &t[..end];
+        let more = if end < t.len() || m.text_truncated {
             "…"
         } else {
             ""
         };
-        let _ = write!(s, " \"{}{more}\"", escape_for_terminal(&cut));
+        let _ = write!(s, " \"{}{more}\"", escape_for_terminal(cut));
     } else {
         let _ = write!(s, " {}B", m.len);
     }

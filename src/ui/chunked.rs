@@ -66,7 +66,9 @@ impl<V> ReadCache<V> {
     /// Chunk `k`, from the cache or else from `load` (then cached, the oldest going).
     pub fn get_or_load(&self, k: usize, load: impl FnOnce() -> Option<V>) -> Option<Rc<V>> {
         let mut cache = self.entries.borrow_mut();
-        if let Some(p) = cache.iter().position(|(n, _)| *n == k) {
+        if cache.last().is_some_and(|(n, _)| *n == k) {
+            // The chunk read last (the usual case): nothing to reorder.
+        } else if let Some(p) = cache.iter().position(|(n, _)| *n == k) {
             let hit = cache.remove(p);
             cache.push(hit);
         } else {

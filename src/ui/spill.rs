@@ -228,7 +228,9 @@ impl EventLog {
         let first = self.base[b];
         let last = self.end(((b + 1) * BLOCK).min(self.len()) - 1);
         let mut cache = self.cache.borrow_mut();
-        if let Some(p) = cache.iter().position(|(n, _)| *n == b) {
+        if cache.last().is_some_and(|(n, _)| *n == b) {
+            // Reading on in the block read last (the usual case): nothing to reorder.
+        } else if let Some(p) = cache.iter().position(|(n, _)| *n == b) {
             let hit = cache.remove(p);
             cache.push(hit);
         } else if last - first <= CACHE_BLOCK_MAX && last <= self.bytes.len() {
