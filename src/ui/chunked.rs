@@ -92,28 +92,170 @@ impl<V> ReadCache<V> {
     }
 }
 
-enum Chunk<T> {
-    Mem(Vec<T>),
-    /// Written to the spill file at this offset (always a full chunk).
-    Out(u64),
+/// A chunk's contents as written to a spill file and read back.
+pub trait Codec: Sized {
+    fn encode(&self, out: &mut Vec<u8>);
+    fn decode(b: &[u8]) -> Option<Self>;
 }
 
-pub struct Chunked<T> {
-    chunks: Vec<Chunk<T>>,
-    len: usize,
+impl<T: Plain> Codec for Vec<T> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.reserve(self.len() * T::SIZE);
+        for v in self {
+            v.put(out);
+        }
+    }
+    fn decode(b: &[u8]) -> Option<Self> {
+        Some(b.chunks_exact(T::SIZE).map(T::take).collect())
+    }
+}
+
+enum Chunk<V> {
+    Mem(V),
+    /// Written to the spill file: (offset, length).
+    Out(u64, u32),
+}
+
+/// A chunk as read: in memory, or a cached copy read back from the spill file.
+pub enum ChunkRef<'a, V> {
+    Mem(&'a V),
+    Cached(Rc<V>),
+}
+
+impl<V> std::ops::Deref for ChunkRef<'_, V> {
+    type Target = V;
+    fn deref(&self) -> &V {
+        match self {
+            ChunkRef::Mem(v) => v,
+            ChunkRef::Cached(v) => v,
+        }
+    }
+}
+
+/// Chunks that can go to a temporary [`SpillFile`] and come back: the mechanism shared by the
+/// fixed-size indexes ([`Chunked`]) and the connection summaries.
+pub struct ChunkStore<V> {
+    chunks: Vec<Chunk<V>>,
     /// Where spilled chunks go (made only when the first one is written).
     file: Option<SpillFile>,
     /// Recently read spilled chunks.
-    cache: ReadCache<Vec<T>>,
+    cache: ReadCache<V>,
+}
+
+impl<V> Default for ChunkStore<V> {
+    fn default() -> Self {
+        ChunkStore {
+            chunks: Vec::new(),
+            file: None,
+            cache: ReadCache::new(CACHED),
+        }
+    }
+}
+
+impl<V: Codec> ChunkStore<V> {
+    pub fn push(&mut self, v: V) {
+        self.chunks.push(Chunk::Mem(v));
+    }
+
+    /// The newest chunk, to fill (the newest chunks are never spilled).
+    pub fn last_mut(&mut self) -> Option<&mut V> {
+        match self.chunks.last_mut()? {
+            Chunk::Mem(v) => Some(v),
+            Chunk::Out(..) => None,
+        }
+    }
+
+    /// Chunk `k`, read back if it was spilled.
+    pub fn get(&self, k: usize) -> Option<ChunkRef<'_, V>> {
+        match self.chunks.get(k)? {
+            Chunk::Mem(v) => Some(ChunkRef::Mem(v)),
+            &Chunk::Out(off, len) => self
+                .cache
+                .get_or_load(k, || {
+                    let mut buf = Vec::new();
+                    if !self.file.as_ref()?.read(off, len as usize, &mut buf) {
+                        return None;
+                    }
+                    V::decode(&buf)
+                })
+                .map(ChunkRef::Cached),
+        }
+    }
+
+    /// Chunk `k` to change: a spilled one is brought back into memory first (and spilled
+    /// again when the budget asks).
+    pub fn get_mut(&mut self, k: usize) -> Option<&mut V>
+    where
+        V: Clone,
+    {
+        if let Some(Chunk::Out(..)) = self.chunks.get(k) {
+            let v = match self.get(k)? {
+                ChunkRef::Cached(rc) => {
+                    self.cache.forget(k);
+                    Rc::try_unwrap(rc).unwrap_or_else(|rc| (*rc).clone())
+                }
+                ChunkRef::Mem(_) => return None,
+            };
+            self.chunks[k] = Chunk::Mem(v);
+        }
+        match self.chunks.get_mut(k)? {
+            Chunk::Mem(v) => Some(v),
+            Chunk::Out(..) => None,
+        }
+    }
+
+    /// Write the oldest chunk in memory that `spillable` allows to the spill file, keeping the
+    /// newest `keep`; returns it (now out of memory) for its size to be counted.
+    pub fn spill_oldest(&mut self, keep: usize, spillable: impl Fn(&V) -> bool) -> Option<V> {
+        let n = self.chunks.len().saturating_sub(keep);
+        let k = self.chunks[..n]
+            .iter()
+            .position(|c| matches!(c, Chunk::Mem(v) if spillable(v)))?;
+        let file = self.file.get_or_insert_with(SpillFile::new);
+        if !file.can_spill() {
+            return None;
+        }
+        let Chunk::Mem(v) = &self.chunks[k] else {
+            return None;
+        };
+        let at = file.len();
+        let off = file.append_with(|out| v.encode(out));
+        let len = u32::try_from(file.len() - at).ok()?;
+        match std::mem::replace(&mut self.chunks[k], Chunk::Out(off, len)) {
+            Chunk::Mem(v) => Some(v),
+            Chunk::Out(..) => None,
+        }
+    }
+
+    /// Is chunk `k` in the spill file (not in memory)?
+    pub fn is_spilled(&self, k: usize) -> bool {
+        matches!(self.chunks.get(k), Some(Chunk::Out(..)))
+    }
+
+    /// Chunks in memory (not counting the cache).
+    pub fn in_memory(&self) -> usize {
+        self.chunks
+            .iter()
+            .filter(|c| matches!(c, Chunk::Mem(_)))
+            .count()
+    }
+
+    /// Bytes of the cached copies, by `size` of each, and of the chunk list itself.
+    pub fn overhead_bytes(&self, size: impl Fn(&V) -> usize) -> usize {
+        self.cache.bytes(size) + self.chunks.capacity() * std::mem::size_of::<Chunk<V>>()
+    }
+}
+
+pub struct Chunked<T> {
+    chunks: ChunkStore<Vec<T>>,
+    len: usize,
 }
 
 impl<T> Default for Chunked<T> {
     fn default() -> Self {
         Chunked {
-            chunks: Vec::new(),
+            chunks: ChunkStore::default(),
             len: 0,
-            file: None,
-            cache: ReadCache::new(CACHED),
         }
     }
 }
@@ -129,9 +271,9 @@ impl<T: Plain> Chunked<T> {
 
     pub fn push(&mut self, v: T) {
         if self.len.is_multiple_of(CHUNK) {
-            self.chunks.push(Chunk::Mem(Vec::with_capacity(CHUNK)));
+            self.chunks.push(Vec::with_capacity(CHUNK));
         }
-        if let Some(Chunk::Mem(c)) = self.chunks.last_mut() {
+        if let Some(c) = self.chunks.last_mut() {
             c.push(v);
         }
         self.len += 1;
@@ -141,21 +283,7 @@ impl<T: Plain> Chunked<T> {
         if i >= self.len {
             return None;
         }
-        let k = i / CHUNK;
-        match self.chunks.get(k)? {
-            Chunk::Mem(c) => c.get(i % CHUNK).copied(),
-            Chunk::Out(off) => self.read_back(k, *off)?.get(i % CHUNK).copied(),
-        }
-    }
-
-    fn read_back(&self, k: usize, off: u64) -> Option<Rc<Vec<T>>> {
-        self.cache.get_or_load(k, || {
-            let mut buf = Vec::new();
-            if !self.file.as_ref()?.read(off, CHUNK * T::SIZE, &mut buf) {
-                return None;
-            }
-            Some(buf.chunks_exact(T::SIZE).map(T::take).collect())
-        })
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK).copied()
     }
 
     /// Entry `i` to change; a spilled chunk is brought back into memory first (links are set
@@ -164,55 +292,23 @@ impl<T: Plain> Chunked<T> {
         if i >= self.len {
             return None;
         }
-        let k = i / CHUNK;
-        if let Chunk::Out(off) = self.chunks[k] {
-            let c = self.read_back(k, off)?.to_vec();
-            self.cache.forget(k);
-            self.chunks[k] = Chunk::Mem(c);
-        }
-        match &mut self.chunks[k] {
-            Chunk::Mem(c) => c.get_mut(i % CHUNK),
-            Chunk::Out(_) => None,
-        }
+        self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
     }
 
-    /// Write the oldest chunk still in memory to the spill file, keeping the newest `keep`
-    /// chunks; returns the bytes of memory freed (0: nothing could be spilled).
+    /// Write the oldest full chunk still in memory to the spill file, keeping the newest
+    /// `keep` chunks; returns the bytes of memory freed (0: nothing could be spilled).
     pub fn spill_oldest(&mut self, keep: usize) -> usize {
-        let n = self.chunks.len().saturating_sub(keep);
-        let Some(k) = self.chunks[..n]
-            .iter()
-            .position(|c| matches!(c, Chunk::Mem(v) if v.len() == CHUNK))
-        else {
-            return 0;
-        };
-        let file = self.file.get_or_insert_with(SpillFile::new);
-        if !file.can_spill() {
-            return 0;
-        }
-        let Chunk::Mem(c) = &self.chunks[k] else {
-            return 0;
-        };
-        let off = file.append_with(|out| {
-            out.reserve(CHUNK * T::SIZE);
-            for v in c {
-                v.put(out);
-            }
-        });
-        self.chunks[k] = Chunk::Out(off);
-        CHUNK * std::mem::size_of::<T>()
+        self.chunks
+            .spill_oldest(keep, |c| c.len() == CHUNK)
+            .map_or(0, |_| CHUNK * std::mem::size_of::<T>())
     }
 
     /// Bytes held in memory, spare room and the cache included.
     pub fn heap_bytes(&self) -> usize {
-        let mem = self
-            .chunks
-            .iter()
-            .filter(|c| matches!(c, Chunk::Mem(_)))
-            .count();
-        mem * CHUNK * std::mem::size_of::<T>()
-            + self.cache.bytes(|c| c.len() * std::mem::size_of::<T>())
-            + self.chunks.capacity() * std::mem::size_of::<Chunk<T>>()
+        self.chunks.in_memory() * CHUNK * std::mem::size_of::<T>()
+            + self
+                .chunks
+                .overhead_bytes(|c| c.len() * std::mem::size_of::<T>())
     }
 }
 

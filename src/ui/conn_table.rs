@@ -3,53 +3,39 @@
 //! written to a temporary [`SpillFile`] and read back when shown; a spilled connection that
 //! gets a new event comes back into memory.
 
-use super::chunked::{Chunked, ReadCache};
+use super::chunked::{ChunkRef, ChunkStore, Chunked, Codec};
 use super::conn_info::{ConnInfo, IpTable};
-use super::spill::SpillFile;
-use crate::event::{ConnId, ConnOpen, Event};
+use crate::event::{ConnId, ConnOpen, Event, TcpState};
 use std::borrow::Cow;
 use std::net::SocketAddr;
-use std::rc::Rc;
 
 const CHUNK: usize = 4096;
-/// Spilled chunks kept decoded (the list shows a screen of neighbours).
-const CACHED: usize = 2;
 /// A chunk holding a connection of more events than this stays in memory: reading its
 /// summary back would copy its whole event list every time it is shown.
 const PIN_EVENTS: usize = 4096;
 
-enum Chunk {
-    Mem(Vec<ConnInfo>),
-    /// postcard-encoded in the spill file: (offset, length).
-    Out(u64, u32),
+/// Spilled summaries are postcard-encoded, a chunk at a time.
+impl Codec for Vec<ConnInfo> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        // Encoding into a Vec cannot fail for these types.
+        let _ = postcard::to_io(self, out);
+    }
+    fn decode(b: &[u8]) -> Option<Self> {
+        postcard::from_bytes(b).ok()
+    }
 }
 
+#[derive(Default)]
 pub struct ConnTable {
-    chunks: Vec<Chunk>,
+    chunks: ChunkStore<Vec<ConnInfo>>,
     len: usize,
     ips: IpTable,
     /// Each connection's first event (`u32::MAX`: none yet), for playback's "opened by now"
     /// without reading summaries back.
     first_event: Chunked<u32>,
-    file: Option<SpillFile>,
-    cache: ReadCache<Vec<ConnInfo>>,
     /// Heap bytes of the summaries in memory beyond their own size (lists, extras), kept as
     /// they grow so the budget check costs nothing per connection.
     heap: usize,
-}
-
-impl Default for ConnTable {
-    fn default() -> Self {
-        ConnTable {
-            chunks: Vec::new(),
-            len: 0,
-            ips: IpTable::default(),
-            first_event: Chunked::default(),
-            file: None,
-            cache: ReadCache::new(CACHED),
-            heap: 0,
-        }
-    }
 }
 
 impl ConnTable {
@@ -63,17 +49,19 @@ impl ConnTable {
 
     /// Connection `id`'s summary (1-based ids), borrowed when in memory.
     pub fn get(&self, id: ConnId) -> Option<Cow<'_, ConnInfo>> {
-        let i = (id as usize).checked_sub(1)?;
-        if i >= self.len {
-            return None;
-        }
+        let i = (id as usize).checked_sub(1).filter(|&i| i < self.len)?;
         match self.chunks.get(i / CHUNK)? {
-            Chunk::Mem(c) => c.get(i % CHUNK).map(Cow::Borrowed),
-            &Chunk::Out(off, len) => {
-                let c = self.read_back(i / CHUNK, off, len)?;
-                c.get(i % CHUNK).cloned().map(Cow::Owned)
-            }
+            ChunkRef::Mem(c) => c.get(i % CHUNK).map(Cow::Borrowed),
+            ChunkRef::Cached(c) => c.get(i % CHUNK).cloned().map(Cow::Owned),
         }
+    }
+
+    /// Both ends' states of connection `id` (without copying a spilled summary).
+    pub fn states(&self, id: ConnId) -> Option<(TcpState, TcpState)> {
+        let i = (id as usize).checked_sub(1).filter(|&i| i < self.len)?;
+        let c = self.chunks.get(i / CHUNK)?;
+        c.get(i % CHUNK)
+            .map(|ci| (ci.client_state, ci.server_state))
     }
 
     /// The summaries from position `from` on, in id order.
@@ -102,26 +90,16 @@ impl ConnTable {
         ci.server(&self.ips)
     }
 
-    fn read_back(&self, k: usize, off: u64, len: u32) -> Option<Rc<Vec<ConnInfo>>> {
-        self.cache.get_or_load(k, || {
-            let mut buf = Vec::new();
-            if !self.file.as_ref()?.read(off, len as usize, &mut buf) {
-                return None;
-            }
-            postcard::from_bytes(&buf).ok()
-        })
-    }
-
     /// Open connections up to `o.conn` (ids are dense and 1-based; a gap is filled
     /// defensively).
     pub fn open(&mut self, o: &ConnOpen) {
         while self.len < o.conn as usize {
             let id = self.len as ConnId + 1;
             if self.len.is_multiple_of(CHUNK) {
-                self.chunks.push(Chunk::Mem(Vec::with_capacity(CHUNK)));
+                self.chunks.push(Vec::with_capacity(CHUNK));
             }
             let ci = ConnInfo::new(id, o, &mut self.ips);
-            if let Some(Chunk::Mem(c)) = self.chunks.last_mut() {
+            if let Some(c) = self.chunks.last_mut() {
                 c.push(ci);
             }
             self.first_event.push(u32::MAX);
@@ -129,27 +107,23 @@ impl ConnTable {
         }
     }
 
-    /// Take event `idx` into connection `id`'s summary; false if there is no such connection.
-    pub fn observe(&mut self, id: ConnId, idx: u32, ev: &Event) -> bool {
+    /// Take event `idx` into connection `id`'s summary (nothing if there is no such
+    /// connection).
+    pub fn observe(&mut self, id: ConnId, idx: u32, ev: &Event) {
         let Some(i) = (id as usize).checked_sub(1).filter(|&i| i < self.len) else {
-            return false;
+            return;
         };
         let k = i / CHUNK;
-        if let Chunk::Out(off, len) = self.chunks[k] {
-            // Back into memory with its new event; spilled again when the budget asks.
-            let Some(c) = self.read_back(k, off, len) else {
-                return false;
-            };
-            self.cache.forget(k);
-            let c = Rc::try_unwrap(c).unwrap_or_else(|c| (*c).clone());
-            self.heap += c.iter().map(ConnInfo::heap_bytes).sum::<usize>();
-            self.chunks[k] = Chunk::Mem(c);
-        }
-        let Chunk::Mem(c) = &mut self.chunks[k] else {
-            return false;
+        let spilled = self.chunks.is_spilled(k);
+        let Some(c) = self.chunks.get_mut(k) else {
+            return;
         };
+        if spilled {
+            // Read back from the spill file with its new event: its lists count again.
+            self.heap += c.iter().map(ConnInfo::heap_bytes).sum::<usize>();
+        }
         let Some(ci) = c.get_mut(i % CHUNK) else {
-            return false;
+            return;
         };
         let before = ci.heap_bytes();
         ci.observe(idx, ev, &mut self.ips);
@@ -159,7 +133,6 @@ impl ConnTable {
         {
             *f = idx;
         }
-        true
     }
 
     /// Write the oldest full chunk in memory to the spill file, keeping the newest `keep`
@@ -167,48 +140,23 @@ impl ConnTable {
     pub fn spill_oldest(&mut self, keep: usize) -> usize {
         // The first events' index goes out in its own larger chunks.
         let firsts = self.first_event.spill_oldest(keep);
-        let n = self.chunks.len().saturating_sub(keep);
-        let Some(k) = self.chunks[..n].iter().position(|c| {
-            matches!(c, Chunk::Mem(v) if v.len() == CHUNK
-                && v.iter().all(|ci| ci.events.len() <= PIN_EVENTS))
-        }) else {
-            return firsts;
-        };
-        let file = self.file.get_or_insert_with(SpillFile::new);
-        if !file.can_spill() {
-            return firsts;
-        }
-        let Chunk::Mem(c) = &self.chunks[k] else {
-            return firsts;
-        };
-        let Ok(bytes) = postcard::to_allocvec(c) else {
-            return firsts;
-        };
-        let Ok(len) = u32::try_from(bytes.len()) else {
-            return firsts;
-        };
+        let out = self.chunks.spill_oldest(keep, |v| {
+            v.len() == CHUNK && v.iter().all(|ci| ci.events.len() <= PIN_EVENTS)
+        });
+        let Some(c) = out else { return firsts };
         let heap: usize = c.iter().map(ConnInfo::heap_bytes).sum();
-        let off = file.append(&bytes);
-        self.chunks[k] = Chunk::Out(off, len);
         self.heap = self.heap.saturating_sub(heap);
         firsts + CHUNK * std::mem::size_of::<ConnInfo>() + heap
     }
 
     /// Bytes held in memory: summaries, their lists, the address table, the cache.
     pub fn heap_bytes(&self) -> usize {
-        let mem = self
-            .chunks
-            .iter()
-            .filter(|c| matches!(c, Chunk::Mem(_)))
-            .count();
-        let cached = self
-            .cache
-            .bytes(|c| c.len() * std::mem::size_of::<ConnInfo>());
-        mem * CHUNK * std::mem::size_of::<ConnInfo>()
+        self.chunks.in_memory() * CHUNK * std::mem::size_of::<ConnInfo>()
+            + self
+                .chunks
+                .overhead_bytes(|c| c.len() * std::mem::size_of::<ConnInfo>())
             + self.heap
-            + cached
             + self.ips.heap_bytes()
             + self.first_event.heap_bytes()
-            + self.chunks.capacity() * std::mem::size_of::<Chunk>()
     }
 }

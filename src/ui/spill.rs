@@ -8,8 +8,8 @@
 //! per event (relative to its block of 256) and reads a whole block back at a time, so the rows
 //! of a screen cost one read.
 
+use super::chunked::ReadCache;
 use crate::event::Event;
-use std::cell::RefCell;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 
@@ -172,23 +172,31 @@ const CACHE_BLOCK_MAX: u64 = 4 << 20;
 const CACHE_BLOCKS: usize = 16;
 
 /// Decoded events in arrival order, kept encoded in a [`SpillFile`].
-#[derive(Default)]
 pub struct EventLog {
     bytes: SpillFile,
     /// Where each block's first event starts.
     base: Vec<u64>,
     /// Each event's start, relative to its block's base.
     rel: super::chunked::Chunked<u32>,
-    /// Recently read blocks (block number, bytes), most recent last.
-    cache: RefCell<Vec<(usize, Vec<u8>)>>,
+    /// Recently read blocks' bytes.
+    cache: ReadCache<Vec<u8>>,
     scratch: Vec<u8>,
+}
+
+impl Default for EventLog {
+    fn default() -> Self {
+        EventLog::new(SpillFile::new())
+    }
 }
 
 impl EventLog {
     pub fn new(bytes: SpillFile) -> Self {
         EventLog {
             bytes,
-            ..EventLog::default()
+            base: Vec::new(),
+            rel: Default::default(),
+            cache: ReadCache::new(CACHE_BLOCKS),
+            scratch: Vec::new(),
         }
     }
 
@@ -227,37 +235,27 @@ impl EventLog {
         let b = i / BLOCK;
         let first = self.base[b];
         let last = self.end(((b + 1) * BLOCK).min(self.len()) - 1);
-        let mut cache = self.cache.borrow_mut();
-        if cache.last().is_some_and(|(n, _)| *n == b) {
-            // Reading on in the block read last (the usual case): nothing to reorder.
-        } else if let Some(p) = cache.iter().position(|(n, _)| *n == b) {
-            let hit = cache.remove(p);
-            cache.push(hit);
-        } else if last - first <= CACHE_BLOCK_MAX && last <= self.bytes.len() {
-            // The block's events so far (a block still filling is read again when it grows).
-            let mut buf = Vec::new();
-            if !self.bytes.read(first, (last - first) as usize, &mut buf) {
-                return None;
-            }
-            if cache.len() >= CACHE_BLOCKS {
-                cache.remove(0);
-            }
-            cache.push((b, buf));
-        } else {
+        if last - first > CACHE_BLOCK_MAX || last > self.bytes.len() {
+            // Too large to keep whole: this event alone.
             let mut buf = Vec::new();
             if !self.bytes.read(start, (end - start) as usize, &mut buf) {
                 return None;
             }
             return postcard::from_bytes(&buf).ok();
         }
-        let (_, buf) = cache.last()?;
+        // The block's events so far (a block still filling is read again when it grows).
+        let buf = self.cache.get_or_load(b, || {
+            let mut buf = Vec::new();
+            self.bytes
+                .read(first, (last - first) as usize, &mut buf)
+                .then_some(buf)
+        })?;
         let (s, e) = ((start - first) as usize, (end - first) as usize);
         match buf.get(s..e) {
             Some(bytes) => postcard::from_bytes(bytes).ok(),
             None => {
                 // Cached before this event was appended to its block: read it again.
-                cache.pop();
-                drop(cache);
+                self.cache.forget(b);
                 self.get(i)
             }
         }

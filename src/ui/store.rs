@@ -206,6 +206,7 @@ impl Store {
         for ev in b.events {
             self.push_event(ev);
         }
+        self.enforce_budget();
     }
 
     /// The packets of a batch (its events are pushed one by one after).
@@ -229,10 +230,9 @@ impl Store {
         // The states before this event, as the connection list keeps them (both CLOSED before
         // its first event).
         let prior = conn.map(|c| {
-            self.conn(c)
-                .map_or((TcpState::Closed, TcpState::Closed), |ci| {
-                    (ci.client_state, ci.server_state)
-                })
+            self.conns
+                .states(c)
+                .unwrap_or((TcpState::Closed, TcpState::Closed))
         });
         let observed = self.tracker.observe_after(idx, &ev, prior);
         let layer = match &ev {
@@ -314,8 +314,9 @@ impl Store {
         self.keep = 2;
     }
 
-    /// Over the budget: write the oldest chunks of the largest indexes out until under it (or
-    /// nothing more can go: the newest chunks and long connections stay).
+    /// Over the budget: write the oldest chunk of each index out, round after round, until
+    /// under it (or nothing more can go: the newest chunks and long connections stay). Called
+    /// once per batch.
     pub fn enforce_budget(&mut self) {
         let Some(budget) = self.budget else { return };
         let keep = self.keep;
