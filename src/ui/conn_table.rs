@@ -5,7 +5,7 @@
 
 use super::chunked::{ChunkRef, ChunkStore, Chunked, Codec};
 use super::conn_info::{ConnInfo, IpTable};
-use crate::event::{ConnId, ConnOpen, Event, TcpState};
+use crate::event::{ConnId, ConnOpen, Event};
 use std::borrow::Cow;
 use std::net::SocketAddr;
 
@@ -56,12 +56,11 @@ impl ConnTable {
         }
     }
 
-    /// Both ends' states of connection `id` (without copying a spilled summary).
-    pub fn states(&self, id: ConnId) -> Option<(TcpState, TcpState)> {
+    /// What `f` reads from connection `id`'s summary, without copying a spilled one (the
+    /// per-event paths: an event's previous states, a filter's ports).
+    pub fn with<R>(&self, id: ConnId, f: impl FnOnce(&ConnInfo) -> R) -> Option<R> {
         let i = (id as usize).checked_sub(1).filter(|&i| i < self.len)?;
-        let c = self.chunks.get(i / CHUNK)?;
-        c.get(i % CHUNK)
-            .map(|ci| (ci.client_state, ci.server_state))
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK).map(f)
     }
 
     /// The summaries from position `from` on, in id order.

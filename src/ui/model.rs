@@ -405,10 +405,10 @@ impl Model {
             let Some(ev) = self.store.event(idx) else {
                 return false;
             };
-            let ports = ev.conn().and_then(|c| self.store.conn(c)).map(|c| {
-                let t = &self.store.conns;
-                [t.client(&c).port(), t.server(&c).port()]
-            });
+            let t = &self.store.conns;
+            let ports = ev
+                .conn()
+                .and_then(|c| t.with(c, |ci| [t.client(ci).port(), t.server(ci).port()]));
             // A merged row is its segment too: `tcp.len > 100` finds the GET's row.
             let seg = self.absorbed_segment(idx).and_then(|s| self.store.event(s));
             return f.test(&ev, ports) || seg.is_some_and(|s| f.test(&s, ports));

@@ -120,24 +120,26 @@ impl NarrationCache {
     /// made as its events come. Short connections are not followed: replaying them is cheap,
     /// and a flood of them would cost a context each.
     pub fn follow(&mut self, store: &Store, ev: &Event) {
-        let Some(ci) = ev.conn().and_then(|c| store.conn(c)) else {
+        // Called for every event: only the two facts needed, without copying a summary.
+        let Some(id) = ev.conn() else { return };
+        let Some((pos, closed)) = store.conns.with(id, |ci| (ci.events.len(), ci.closed)) else {
             return;
         };
-        let pos = ci.events.len();
-        let cx = match self.following.get_mut(&ci.id) {
+        let cx = match self.following.get_mut(&id) {
             Some((at, _)) if *at != pos => {
-                self.following.remove(&ci.id);
+                self.following.remove(&id);
                 return;
             }
             Some(f) => f,
-            None if pos == CHECKPOINT_EVERY && !ci.closed => {
+            None if pos == CHECKPOINT_EVERY && !closed => {
+                let Some(ci) = store.conn(id) else { return };
                 let cx = self.context_at(store, &ci, pos);
-                self.following.entry(ci.id).or_insert((pos, cx))
+                self.following.entry(id).or_insert((pos, cx))
             }
             None => return,
         };
         if pos.is_multiple_of(CHECKPOINT_EVERY)
-            && let Some(cps) = self.checkpoints.get_mut(&ci.id)
+            && let Some(cps) = self.checkpoints.get_mut(&id)
             && cps.len() == pos / CHECKPOINT_EVERY
         {
             cps.push(cx.1.clone());
@@ -145,7 +147,7 @@ impl NarrationCache {
         cx.1.observe(ev);
         cx.0 += 1;
         if matches!(ev, Event::ConnClose(_)) {
-            self.following.remove(&ci.id);
+            self.following.remove(&id);
         }
     }
 

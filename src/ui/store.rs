@@ -231,7 +231,7 @@ impl Store {
         // its first event).
         let prior = conn.map(|c| {
             self.conns
-                .states(c)
+                .with(c, |ci| (ci.client_state, ci.server_state))
                 .unwrap_or((TcpState::Closed, TcpState::Closed))
         });
         let observed = self.tracker.observe_after(idx, &ev, prior);
