@@ -54,6 +54,18 @@ impl Decoder {
         self.tracker.handler.tls_keys.clone()
     }
 
+    /// Give connections the numbers a decode of the whole capture gives them, when this
+    /// decoder is fed only some of them ([`crate::tail`]).
+    pub fn set_conn_ids(&mut self, ids: crate::tcp::tracker::ConnIds) {
+        self.tracker.set_ids(ids);
+    }
+
+    /// Count times from this instant (the capture's first packet) when the packets fed do not
+    /// start with it.
+    pub fn set_first_ts(&mut self, ts_ns: i64) {
+        self.first_ts = Some(ts_ns);
+    }
+
     pub fn packets(&self) -> PktNum {
         self.packets
     }

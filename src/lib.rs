@@ -19,6 +19,7 @@ pub mod live;
 pub mod output;
 pub mod payload;
 pub mod sha;
+pub mod tail;
 pub mod tcp;
 pub mod teach;
 pub mod text;

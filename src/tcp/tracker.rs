@@ -120,6 +120,48 @@ fn looks_like_server_port(p: u16) -> bool {
     p < 1024 || matches!(p, 3000 | 5000 | 8000 | 8080 | 8443 | 8765 | 8888 | 9000)
 }
 
+/// The numbers connections must get, for a decoder fed only some of a capture's connections
+/// (the end of a file decoded ahead of the rest, [`crate::tail`]): a flow made for these
+/// addresses at or after a connection's first packet gets that connection's number, as in a
+/// decode of the whole capture, rather than the next free one.
+#[derive(Clone, Debug, Default)]
+pub struct ConnIds {
+    by_key: FxHashMap<FlowKey, Vec<(PktNum, ConnId)>>,
+    max: ConnId,
+}
+
+impl ConnIds {
+    /// Connection `id` of protocol `proto` (6, 17) between `a` and `b` starts at packet `start`.
+    pub fn insert(&mut self, proto: u8, a: SocketAddr, b: SocketAddr, start: PktNum, id: ConnId) {
+        let key = FlowKey::new(proto, (a.ip(), a.port()), (b.ip(), b.port()));
+        let v = self.by_key.entry(key).or_default();
+        v.push((start, id));
+        v.sort_unstable();
+        self.max = self.max.max(id);
+    }
+
+    /// The connection a packet `pkt` between `a` and `b` belongs to, if it is one of these: the
+    /// latest to start at or before it (an earlier one on the same addresses is over by then).
+    pub fn get(&self, proto: u8, a: SocketAddr, b: SocketAddr, pkt: PktNum) -> Option<ConnId> {
+        let key = FlowKey::new(proto, (a.ip(), a.port()), (b.ip(), b.port()));
+        self.lookup(&key, pkt)
+    }
+
+    fn lookup(&self, key: &FlowKey, pkt: PktNum) -> Option<ConnId> {
+        let v = self.by_key.get(key)?;
+        let i = v.partition_point(|&(s, _)| s <= pkt);
+        i.checked_sub(1).map(|i| v[i].1)
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_key.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+}
+
 /// When a packet was seen: its number and relative time.
 #[derive(Clone, Copy, Debug)]
 pub struct At {
@@ -146,6 +188,12 @@ pub struct Tracker<H: StreamHandler> {
     mem_peak: usize,
     /// Connections no longer decoded because the budget was reached.
     budget_evictions: u64,
+    /// Numbers given in advance (see [`ConnIds`]).
+    ids: Option<ConnIds>,
+    /// Keep only what decides which connection a packet belongs to ([`Tracker::numbering`]).
+    numbering: bool,
+    /// The connection the last packet went to (read by [`Tracker::last_conn`]).
+    last_conn: Option<ConnId>,
 }
 
 impl<H: StreamHandler> Tracker<H> {
@@ -162,7 +210,35 @@ impl<H: StreamHandler> Tracker<H> {
             mem: 0,
             mem_peak: 0,
             budget_evictions: 0,
+            ids: None,
+            numbering: false,
+            last_conn: None,
         }
+    }
+
+    /// A flow table that only numbers connections, as the full one does, at a fraction of its
+    /// cost ([`crate::tail`] finds a capture's last connections with it): for each packet it
+    /// keeps what decides which connection the packets after it belong to (the addresses, the
+    /// initial sequence numbers a new SYN is compared with, the close on a reset or on both
+    /// FINs acknowledged, the table's room) and nothing else: no state machines, analysis,
+    /// reassembly or per-segment events. Only the memory budget's evictions are not
+    /// reproduced (nothing is held to count).
+    pub fn numbering(handler: H, limits: Limits) -> Self {
+        Tracker {
+            numbering: true,
+            ..Self::new(handler, limits)
+        }
+    }
+
+    /// The connection the last packet given to [`Tracker::tcp`] or [`Tracker::udp`] went to.
+    pub fn last_conn(&self) -> Option<ConnId> {
+        self.last_conn
+    }
+
+    /// Number the connections of `ids` as it says; any other gets a number above them all.
+    pub fn set_ids(&mut self, ids: ConnIds) {
+        self.next_id = self.next_id.max(ids.max.saturating_add(1));
+        self.ids = Some(ids);
     }
 
     /// Connections seen so far.
@@ -243,16 +319,18 @@ impl<H: StreamHandler> Tracker<H> {
                 if !f.closed {
                     Self::close(&mut self.handler, f, CloseHow::Incomplete, sink);
                 }
-                sink.emit(Event::Note(Note {
-                    level: Level::Warn,
-                    code: "conn-evicted",
-                    text: format!(
-                        "more than {} connections at once: stopped tracking connection {id}, idle the longest",
-                        self.limits.connections
-                    ),
-                    conn: Some(id),
-                    pkt: Some(pkt),
-                }));
+                if !self.numbering {
+                    sink.emit(Event::Note(Note {
+                        level: Level::Warn,
+                        code: "conn-evicted",
+                        text: format!(
+                            "more than {} connections at once: stopped tracking connection {id}, idle the longest",
+                            self.limits.connections
+                        ),
+                        conn: Some(id),
+                        pkt: Some(pkt),
+                    }));
+                }
             }
             self.remove(slot);
         }
@@ -268,8 +346,13 @@ impl<H: StreamHandler> Tracker<H> {
     ) -> usize {
         let At { pkt, ts } = at;
         self.make_room(pkt, sink);
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = match self.ids.as_ref().and_then(|m| m.lookup(&key, pkt)) {
+            Some(id) => id,
+            None => {
+                self.next_id += 1;
+                self.next_id - 1
+            }
+        };
         sink.emit(Event::ConnOpen(ConnOpen {
             conn: id,
             proto,
@@ -312,6 +395,7 @@ impl<H: StreamHandler> Tracker<H> {
         };
         f.last_pkt = pkt;
         f.last_ts = ts;
+        self.last_conn = Some(f.id);
         let dir = Self::dir_of(f, src);
         sink.emit(Event::Udp(UdpDatagram {
             conn: f.id,
@@ -394,6 +478,27 @@ impl<H: StreamHandler> Tracker<H> {
         }
         if fl.ack() && c.base[1 - d].is_none() {
             c.base[1 - d] = Some(t.ack.wrapping_sub(1));
+        }
+        self.last_conn = Some(f.id);
+        if self.numbering {
+            // What the port-reuse test above and the close below read, and nothing more.
+            let seq_len = t.payload_len + fl.syn() as u32 + fl.fin() as u32;
+            if fl.fin() {
+                c.fin_seen[d] = true;
+                c.fin_end[d] = Some(t.seq.wrapping_add(seq_len));
+            }
+            if fl.ack() && c.fin_end[1 - d].is_some_and(|e| (t.ack.wrapping_sub(e) as i32) >= 0) {
+                c.fin_acked[1 - d] = true;
+            }
+            if !f.closed && (fl.rst() || c.fin_acked == [true, true]) {
+                let how = if fl.rst() {
+                    CloseHow::Rst
+                } else {
+                    CloseHow::Fin
+                };
+                Self::close(&mut self.handler, f, how, sink);
+            }
+            return;
         }
         let rel_seq = t.seq.wrapping_sub(c.base[d].unwrap_or(t.seq));
         let rel_ack = if fl.ack() {

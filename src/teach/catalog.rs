@@ -92,7 +92,7 @@ ids! {
     StatMessages, StatSegments, StatHeaderBytes, StatPayloadBytes, StatHeaderPerMsg,
     StatPayloadPerMsg, StatSetup, StatVerdict, StatNoPolling, StatNoWs,
     // the terminal UI's own words: pane titles, footer hints, the key help
-    UiConns, UiOnlySelected, UiLadder, UiLadderConn, UiDetail, UiDetailAt, UiBytes, UiWhatHappened,
+    UiConns, UiOnlySelected, UiLadder, UiLadderConn, UiDetail, UiDetailAt, UiDetailAtPkt, UiBytes, UiWhatHappened,
     UiKeysTitle, UiSearchHint,
     FQuit, FHelp, FPlay, FPause, FStep, FCompare, FPane, FLayer, FSearch, FAcks, FOneConn, FRawSeq,
     FTheme, FSpeed,
@@ -142,6 +142,8 @@ ids! {
     AckBeforeFin, FinSecond, ClosePolledKeepAlive,
     // live sources in the UI: following new events, an unknown key
     UiFollowing, UiFollowPaused, UiLoading, UiUnknownKey,
+    // `End` while a large file loads: its end decoded ahead
+    UiAheadPreparing, UiAheadShown, UiAheadMid, UiAheadFailed,
     UiCapturing, UiRecordingTo, UiCaptureEnded, UiDemoRunning, UiDemoReplaying, UiDemoEnded,
     // above WebSocket: Engine.IO and Socket.IO
     AppEioOpen, AppEioProbePing, AppEioProbePong, AppEioUpgrade, AppEioNoop, AppEioPing,

@@ -36,6 +36,16 @@ pub struct ConnTable {
     /// Heap bytes of the summaries in memory beyond their own size (lists, extras), kept as
     /// they grow so the budget check costs nothing per connection.
     heap: usize,
+    /// When the ids are not 1, 2, 3… (the end of a capture decoded ahead of the rest: only its
+    /// last connections, under their own numbers): each one's position, and the id at each
+    /// position. Otherwise connection `id` is at position `id - 1`.
+    sparse: Option<Sparse>,
+}
+
+#[derive(Default)]
+struct Sparse {
+    pos: rustc_hash::FxHashMap<ConnId, u32>,
+    ids: Vec<ConnId>,
 }
 
 impl ConnTable {
@@ -47,9 +57,37 @@ impl ConnTable {
         self.len == 0
     }
 
-    /// Connection `id`'s summary (1-based ids), borrowed when in memory.
+    /// Where connection `id` is in the list (`id - 1` unless the ids are sparse).
+    pub fn pos(&self, id: ConnId) -> Option<usize> {
+        match &self.sparse {
+            Some(s) => s.pos.get(&id).map(|&p| p as usize),
+            None => (id as usize).checked_sub(1).filter(|&i| i < self.len),
+        }
+    }
+
+    /// The id of the connection at position `pos` of the list.
+    pub fn id_at(&self, pos: usize) -> Option<ConnId> {
+        match &self.sparse {
+            Some(s) => s.ids.get(pos).copied(),
+            None => (pos < self.len).then_some(pos as ConnId + 1),
+        }
+    }
+
+    /// The highest id in the list.
+    pub fn max_id(&self) -> ConnId {
+        match &self.sparse {
+            Some(s) => s.ids.iter().copied().max().unwrap_or(0),
+            None => self.len as ConnId,
+        }
+    }
+
+    /// Connection `id`'s summary, borrowed when in memory.
     pub fn get(&self, id: ConnId) -> Option<Cow<'_, ConnInfo>> {
-        let i = (id as usize).checked_sub(1).filter(|&i| i < self.len)?;
+        self.at(self.pos(id)?)
+    }
+
+    /// The summary at position `i` of the list.
+    fn at(&self, i: usize) -> Option<Cow<'_, ConnInfo>> {
         match self.chunks.get(i / CHUNK)? {
             ChunkRef::Mem(c) => c.get(i % CHUNK).map(Cow::Borrowed),
             ChunkRef::Cached(c) => c.get(i % CHUNK).cloned().map(Cow::Owned),
@@ -59,13 +97,13 @@ impl ConnTable {
     /// What `f` reads from connection `id`'s summary, without copying a spilled one (the
     /// per-event paths: an event's previous states, a filter's ports).
     pub fn with<R>(&self, id: ConnId, f: impl FnOnce(&ConnInfo) -> R) -> Option<R> {
-        let i = (id as usize).checked_sub(1).filter(|&i| i < self.len)?;
+        let i = self.pos(id)?;
         self.chunks.get(i / CHUNK)?.get(i % CHUNK).map(f)
     }
 
-    /// The summaries from position `from` on, in id order.
+    /// The summaries from position `from` on, in the order they were opened.
     pub fn iter_from(&self, from: usize) -> impl Iterator<Item = Cow<'_, ConnInfo>> {
-        (from..self.len).map_while(|i| self.get(i as ConnId + 1))
+        (from..self.len).map_while(|i| self.at(i))
     }
 
     /// How many connections had their first event at or before global index `cursor`.
@@ -89,27 +127,37 @@ impl ConnTable {
         ci.server(&self.ips)
     }
 
-    /// Open connections up to `o.conn` (ids are dense and 1-based; a gap is filled
-    /// defensively).
+    /// Open connection `o.conn`. Ids are 1, 2, 3… from a decode of a whole capture; any other
+    /// (only some connections decoded) makes the list sparse: positions are then looked up.
     pub fn open(&mut self, o: &ConnOpen) {
-        while self.len < o.conn as usize {
-            let id = self.len as ConnId + 1;
-            if self.len.is_multiple_of(CHUNK) {
-                self.chunks.push(Vec::with_capacity(CHUNK));
-            }
-            let ci = ConnInfo::new(id, o, &mut self.ips);
-            if let Some(c) = self.chunks.last_mut() {
-                c.push(ci);
-            }
-            self.first_event.push(u32::MAX);
-            self.len += 1;
+        if self.pos(o.conn).is_some() {
+            return;
         }
+        if self.sparse.is_none() && o.conn as usize != self.len + 1 {
+            self.sparse = Some(Sparse {
+                pos: (0..self.len as u32).map(|i| (i + 1, i)).collect(),
+                ids: (1..=self.len as ConnId).collect(),
+            });
+        }
+        if let Some(s) = &mut self.sparse {
+            s.pos.insert(o.conn, self.len as u32);
+            s.ids.push(o.conn);
+        }
+        if self.len.is_multiple_of(CHUNK) {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        let ci = ConnInfo::new(o.conn, o, &mut self.ips);
+        if let Some(c) = self.chunks.last_mut() {
+            c.push(ci);
+        }
+        self.first_event.push(u32::MAX);
+        self.len += 1;
     }
 
     /// Take event `idx` into connection `id`'s summary (nothing if there is no such
     /// connection).
     pub fn observe(&mut self, id: ConnId, idx: u32, ev: &Event) {
-        let Some(i) = (id as usize).checked_sub(1).filter(|&i| i < self.len) else {
+        let Some(i) = self.pos(id) else {
             return;
         };
         let k = i / CHUNK;
@@ -157,5 +205,9 @@ impl ConnTable {
             + self.heap
             + self.ips.heap_bytes()
             + self.first_event.heap_bytes()
+            + self
+                .sparse
+                .as_ref()
+                .map_or(0, |s| s.ids.capacity() * 4 + s.pos.capacity() * 9)
     }
 }

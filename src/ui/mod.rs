@@ -5,6 +5,7 @@
 //! responsive while the rest streams in. The UI only consumes events and field trees; it never
 //! parses packet bytes.
 
+pub mod ahead;
 mod chunked;
 mod conn_info;
 mod conn_table;
@@ -28,6 +29,8 @@ pub mod theme;
 pub mod view;
 pub mod wrap;
 
+#[cfg(test)]
+mod ahead_tests;
 #[cfg(test)]
 mod classroom_tests;
 #[cfg(test)]
@@ -111,6 +114,8 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
     }
     let mut file = None;
     let mut full_origin = None;
+    // A regular file can be read a second time: its end decoded ahead on `End`.
+    let mut ahead_src = None;
     let (name, rx) = match source {
         UiSource::Embedded => {
             // The payloads of the built-in capture are read again from memory.
@@ -125,6 +130,13 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
             // Standard input cannot be read twice: its views keep the preview.
             if p.as_os_str() != "-" {
                 full_origin = Some(full_payload::Origin::File(p.clone(), opts.tls_keys.clone()));
+            }
+            if file
+                .as_ref()
+                .and_then(|f| f.metadata().ok())
+                .is_some_and(|m| m.is_file())
+            {
+                ahead_src = Some((p.clone(), opts.tls_keys.clone()));
             }
             (
                 p.display().to_string(),
@@ -141,6 +153,7 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
         model.set_live(live);
     }
     model.store.file = file;
+    model.ahead_ok = ahead_src.is_some();
     model.full_origin = full_origin;
     let mut terminal = ratatui::try_init().map_err(|e| {
         ratatui::restore();
@@ -151,7 +164,13 @@ pub fn run_ui(source: UiSource, opts: UiOptions) -> anyhow::Result<()> {
     crate::capture::before_sigbus_exit(oom::restore_terminal);
     let _ = execute!(std::io::stdout(), ct::EnableMouseCapture);
     model.stepped_demo = opts.demo_ctl.is_some();
-    let res = event_loop(&mut terminal, &mut model, &rx, opts.demo_ctl.as_ref());
+    let res = event_loop(
+        &mut terminal,
+        &mut model,
+        &rx,
+        opts.demo_ctl.as_ref(),
+        ahead_src,
+    );
     let _ = execute!(std::io::stdout(), ct::DisableMouseCapture);
     ratatui::restore();
     oom::disarm();
@@ -178,14 +197,30 @@ fn event_loop(
     model: &mut Model,
     rx: &Receiver<Feed>,
     demo_ctl: Option<&std::sync::mpsc::Sender<crate::live::demo::DemoCmd>>,
+    ahead_src: Option<(PathBuf, crate::tls::KeyStore)>,
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
     update(model, Msg::Resize(size.width, size.height));
     let mut last = Instant::now();
     let mut connected = true;
+    // The end of the file decoded ahead, once `End` asked for it while the file loads.
+    let mut ahead: Option<ahead::Ahead> = None;
     loop {
+        if ahead.is_none()
+            && model.ahead_wanted
+            && !model.done
+            && let Some((p, keys)) = &ahead_src
+        {
+            let (info, arx) = source::spawn_ahead(p.clone(), keys.clone());
+            ahead = Some(ahead::Ahead::new(model, info, arx));
+        }
         let mut got = 0;
-        while connected && got < BATCHES_PER_FRAME {
+        if let Some(a) = &mut ahead {
+            got += a.pump(BATCHES_PER_FRAME);
+        }
+        // While the end is decoded, the whole file's decode waits (its channel fills).
+        let waiting = ahead.as_ref().is_some_and(ahead::Ahead::preparing);
+        while connected && !waiting && got < BATCHES_PER_FRAME {
             match rx.try_recv() {
                 Ok(f) => {
                     update(model, Msg::Feed(f));
@@ -200,18 +235,25 @@ fn event_loop(
                 }
             }
         }
+        if let Some(a) = &mut ahead
+            && !ahead::settle(model, a)
+        {
+            ahead = None;
+        }
         let now = Instant::now();
         let ms = now.duration_since(last).as_millis() as u64;
         last = now;
-        update(model, Msg::Tick { ms });
+        update(ahead::active(model, &mut ahead), Msg::Tick { ms });
         // The teacher's commands to a paced demo go out as soon as a key made them.
         for c in model.outbox.drain(..) {
             if let Some(tx) = demo_ctl {
                 let _ = tx.send(c);
             }
         }
-        terminal.draw(|f| view(model, f))?;
-        if model.quit {
+        let shown = ahead::active(model, &mut ahead);
+        terminal.draw(|f| view(shown, f))?;
+        let quit = shown.quit;
+        if model.quit || quit {
             return Ok(());
         }
         // More batches are already waiting: only look at input, do not sleep. Still loading:
@@ -219,7 +261,7 @@ fn event_loop(
         // together with the channel).
         let wait = if got == BATCHES_PER_FRAME {
             Duration::ZERO
-        } else if !model.done {
+        } else if !model.done || ahead.is_some() {
             Duration::from_millis(8)
         } else if model.playing {
             Duration::from_millis(30)
@@ -230,12 +272,20 @@ fn event_loop(
             // Drain all pending input before drawing again.
             loop {
                 match ct::read()? {
-                    CtEvent::Key(k) => update(model, Msg::Key(k)),
-                    CtEvent::Mouse(m) => update(model, Msg::Mouse(m)),
-                    CtEvent::Resize(w, h) => update(model, Msg::Resize(w, h)),
+                    CtEvent::Key(k) => ahead::key(model, &mut ahead, k),
+                    CtEvent::Mouse(m) => update(ahead::active(model, &mut ahead), Msg::Mouse(m)),
+                    CtEvent::Resize(w, h) => {
+                        update(model, Msg::Resize(w, h));
+                        if let Some(a) = &mut ahead {
+                            update(&mut a.model, Msg::Resize(w, h));
+                        }
+                    }
                     _ => {}
                 }
-                if model.quit || !ct::poll(Duration::ZERO)? {
+                if model.quit
+                    || ahead.as_ref().is_some_and(|a| a.model.quit)
+                    || !ct::poll(Duration::ZERO)?
+                {
                     break;
                 }
             }

@@ -200,6 +200,19 @@ pub struct Model {
     pub follow: bool,
     /// The last key did nothing: the footer points at `?`.
     pub unknown_key: bool,
+    /// The source is a file that can be read a second time: `End` while it loads may have its
+    /// end decoded ahead ([`super::ahead`]).
+    pub ahead_ok: bool,
+    /// `End` was pressed while the file loads, and nothing since took the view elsewhere.
+    pub ahead_wanted: bool,
+    /// What the header says about the end decoded ahead (instead of "loading…").
+    pub ahead_note: Option<String>,
+    /// The end of a file decoded ahead ([`super::ahead`]): its events are numbered from its own
+    /// first, so only packet numbers are shown.
+    pub ahead_view: bool,
+    /// Not on screen (the end of a file decoded ahead, until shown): data is filed, but the
+    /// selection and the panes are left until [`Model::last`] or the like.
+    pub hidden: bool,
 }
 
 /// What the header says about a live source while it runs and once it has ended.
@@ -266,6 +279,11 @@ impl Model {
             reveal_to: None,
             live: None,
             follow: false,
+            ahead_ok: false,
+            ahead_wanted: false,
+            ahead_note: None,
+            hidden: false,
+            ahead_view: false,
             unknown_key: false,
         }
     }
@@ -565,8 +583,7 @@ impl Model {
         // selected one rather than the list starting at it.
         self.ladder_offset = self.ladder_offset.min(n.saturating_sub(h.max(1)));
         let ch = self.areas().conn_rows();
-        if let Some(conn) = self.conn {
-            let pos = conn.saturating_sub(1) as usize;
+        if let Some(pos) = self.conn.and_then(|c| self.store.conns.pos(c)) {
             if pos < self.conns_offset {
                 self.conns_offset = pos;
             } else if ch > 0 && pos >= self.conns_offset + ch {
@@ -634,6 +651,8 @@ impl Model {
     /// A step the user asked for: stepping back stops following a live source; stepping
     /// forward onto the newest event resumes it.
     fn user_step(&mut self, forward: bool) -> bool {
+        // Stepping through what is loaded: the end decoded ahead is no longer what is wanted.
+        self.ahead_wanted = false;
         self.playing = false;
         let moved = self.step(forward);
         if forward {
@@ -716,7 +735,7 @@ impl Model {
     fn jump_chapter(&mut self, n: u8) {
         let Some(ch) = Chapter::nth(n) else { return };
         self.playing = false;
-        let conn = self.conn.or_else(|| self.store.conn(1).map(|c| c.id));
+        let conn = self.conn.or_else(|| self.store.conns.id_at(0));
         let Some(ci) = conn.and_then(|c| self.store.conn(c)) else {
             return;
         };
@@ -802,6 +821,10 @@ impl Model {
                     self.store.push_event(ev);
                 }
                 self.store.enforce_budget();
+                if self.hidden {
+                    // Nobody sees it yet: the panes are made when it is shown.
+                    return;
+                }
                 if self.show_compare {
                     self.refresh_compare();
                 }
@@ -1072,12 +1095,14 @@ impl Model {
                 self.detail_offset = self.detail.len().saturating_sub(h);
             }
             KeyCode::Home | KeyCode::Char('g') => {
+                self.ahead_wanted = false;
                 self.playing = false;
                 self.playback = true;
                 self.follow = false;
                 self.first();
             }
             KeyCode::End | KeyCode::Char('G') => {
+                self.ahead_wanted = !self.done && self.ahead_ok;
                 self.playing = false;
                 self.playback = false;
                 self.reveal_to = None;
@@ -1175,10 +1200,15 @@ impl Model {
             }
             Focus::Conns => {
                 let n = self.visible_conns() as i64;
-                let cur = self.conn.map_or(0, |c| c as i64);
-                let next = (cur + d).clamp(1, n.max(1));
-                if n > 0 {
-                    self.set_conn(next as ConnId);
+                let cur = self
+                    .conn
+                    .and_then(|c| self.store.conns.pos(c))
+                    .map_or(-1, |p| p as i64);
+                let next = (cur + d).clamp(0, (n - 1).max(0));
+                if n > 0
+                    && let Some(id) = self.store.conns.id_at(next as usize)
+                {
+                    self.set_conn(id);
                 }
             }
             Focus::Narration => self.scroll_narration(d),
@@ -1281,8 +1311,11 @@ impl Model {
                 if a.conns.contains(p) {
                     self.focus = Focus::Conns;
                     let row = (m.row.saturating_sub(a.conns.y + 2)) as usize + self.conns_offset;
-                    if m.row >= a.conns.y + 2 && row < self.visible_conns() {
-                        self.set_conn(row as ConnId + 1);
+                    if m.row >= a.conns.y + 2
+                        && row < self.visible_conns()
+                        && let Some(id) = self.store.conns.id_at(row)
+                    {
+                        self.set_conn(id);
                     }
                 } else if a.ladder.contains(p) {
                     self.focus = Focus::Ladder;

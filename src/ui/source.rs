@@ -3,6 +3,7 @@
 use super::feed::{self, Feed, FeedSender};
 use crate::capture::{self, CaptureError, Packet, ReadSummary};
 use crate::decoder::{DecodeOptions, Decoder};
+use crate::event::PktNum;
 use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 
@@ -74,6 +75,77 @@ pub fn spawn_file(p: PathBuf, tls_keys: crate::tls::KeyStore) -> Receiver<Feed> 
         );
     });
     rx
+}
+
+/// What the decode of a file's end ahead of the rest covers (sent before its batches).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AheadInfo {
+    /// Packets in the file.
+    pub total: PktNum,
+    /// The first packet decoded.
+    pub from: PktNum,
+    /// Connections decoded.
+    pub conns: usize,
+    /// Of those, begun too long before the end to be decoded from their start.
+    pub mid_stream: usize,
+}
+
+/// The last `window` packets' connections: how far back their decode may go (packets).
+pub const AHEAD_WINDOW: PktNum = 10_000;
+pub const AHEAD_REACH: PktNum = 600_000;
+
+/// Decode the end of file `p` ahead of the rest ([`crate::tail`]) on a background thread:
+/// first what it covers, then its packets and events as a file's are sent.
+pub fn spawn_ahead(
+    p: PathBuf,
+    tls_keys: crate::tls::KeyStore,
+) -> (Receiver<AheadInfo>, Receiver<Feed>) {
+    let (mut tx, rx) = feed::channel();
+    let (info_tx, info_rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::spawn(move || {
+        let plan = match crate::tail::plan(&p, AHEAD_WINDOW, AHEAD_REACH) {
+            Ok(plan) => plan,
+            Err(e) => return tx.error(e.to_string()),
+        };
+        let _ = info_tx.send(AheadInfo {
+            total: plan.total,
+            from: plan.feed_from,
+            conns: plan.conns(),
+            mid_stream: plan.mid_stream,
+        });
+        let mut opts = DecodeOptions {
+            tls_keys,
+            ..DecodeOptions::default()
+        };
+        opts.limits.frame_preview = FRAME_PREVIEW;
+        let mut dec = plan.decoder(opts);
+        let keys = dec.tls_keys();
+        let res = crate::tail::feed(&p, &plan, keys, |pk, at| {
+            if !tx.is_open() {
+                return;
+            }
+            match at {
+                Some(at) => tx.packet_at(
+                    pk.num,
+                    pk.ts_ns,
+                    pk.linktype,
+                    pk.orig_len,
+                    (at, pk.data.len() as u32),
+                ),
+                None => tx.packet(pk.num, pk.ts_ns, pk.linktype, pk.orig_len, pk.data),
+            }
+            dec.packet(pk, &mut tx);
+        });
+        dec.finish(&mut tx);
+        match res {
+            Ok(s) => match s.error {
+                Some(e) => tx.error(e.to_string()),
+                None => tx.done(),
+            },
+            Err(e) => tx.error(e.to_string()),
+        }
+    });
+    (info_rx, rx)
 }
 
 pub fn spawn_bytes(b: &'static [u8]) -> Receiver<Feed> {

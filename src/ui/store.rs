@@ -307,6 +307,11 @@ impl Store {
             + self.conns.heap_bytes()
     }
 
+    /// The bytes the indexes may hold ([`Store::set_budget`]); None: no limit.
+    pub fn budget(&self) -> Option<usize> {
+        self.budget
+    }
+
     /// Keep the indexes within `bytes` of memory from now on, spilling their oldest parts to
     /// temporary files (live capture and demos run for hours).
     pub fn set_budget(&mut self, bytes: usize) {

@@ -67,6 +67,11 @@ fn header(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
             th.title,
         ),
     ];
+    // The end of a file decoded ahead: what the screen shows is not yet the whole file, which
+    // a narrow screen must not cut.
+    if let Some(note) = &m.ahead_note {
+        spans.push(Span::styled(format!("  {note}"), th.key));
+    }
     // Playback status first: on a narrow screen the counts are what gets cut.
     if m.playback {
         let pos = m.horizon().map_or(0, |c| c + 1);
@@ -127,7 +132,7 @@ fn header(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
                 spans.push(Span::styled(format!("  ● {}", live.running), th.key));
             }
         }
-        None if !m.done => {
+        None if !m.done && m.ahead_note.is_none() => {
             spans.push(Span::styled(
                 format!("  {}", text(m.lang(), Msg::UiLoading)),
                 th.dim,
@@ -163,7 +168,13 @@ fn conns(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     f.render_widget(block, r);
     let wide = inner.width >= 116;
     // The id column widens with the ids (a flood has millions), so the columns stay aligned.
-    let idw = n.to_string().len().max(if wide { 3 } else { 2 });
+    let idw = m
+        .store
+        .conns
+        .max_id()
+        .to_string()
+        .len()
+        .max(if wide { 3 } else { 2 });
     let mut lines = vec![Line::styled(conn_line_head(wide, l, idw), th.dim)];
     let rows = inner.height.saturating_sub(1) as usize;
     let shown = n.saturating_sub(m.conns_offset).min(rows);
@@ -488,6 +499,9 @@ fn ladder_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
 
 fn detail_pane(m: &Model, th: &Theme, f: &mut Frame, r: Rect) {
     let title = match m.detail.pkt {
+        // The end of a file decoded ahead numbers its events from its own first: only the
+        // packet number is the file's.
+        Some(p) if m.ahead_view => format!(" {} ", say(m.lang(), Msg::UiDetailAtPkt, &[("p", &p)])),
         Some(p) => {
             let e = m.detail.event + 1;
             let args: [(&str, &dyn std::fmt::Display); 2] = [("e", &e), ("p", &p)];

@@ -20,6 +20,7 @@ mod mqtt;
 mod resegment;
 mod socketio_msgpack;
 mod stomp;
+mod tail;
 mod tcp_states;
 mod tcp_vs_tshark;
 mod tls;

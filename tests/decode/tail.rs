@@ -1,0 +1,166 @@
+//! The end of a capture decoded ahead of the rest (`wslens::tail`, the UI's End while a large
+//! file loads) gives its connections the same events as a decode of the whole capture.
+
+use crate::common::{all_captures, decode};
+use std::collections::BTreeSet;
+use std::path::Path;
+use wslens::decoder::DecodeOptions;
+use wslens::event::{ConnId, Event};
+use wslens::tail;
+
+fn opts(path: &Path) -> DecodeOptions {
+    let keys = path.with_extension("keys");
+    let mut o = DecodeOptions::default();
+    if keys.exists() {
+        o.tls_keys = wslens::tls::KeyStore::open(&keys, false).expect("key log readable");
+    }
+    o
+}
+
+fn tail_events(path: &Path, plan: &tail::TailPlan) -> (Vec<Event>, Vec<u64>) {
+    let mut dec = plan.decoder(opts(path));
+    let mut evs = Vec::new();
+    let mut fed = Vec::new();
+    let mut sink = |e: Event| evs.push(e);
+    let keys = dec.tls_keys();
+    let sum = tail::feed(path, plan, keys, |p, _| {
+        fed.push(p.num);
+        dec.packet(p, &mut sink);
+    })
+    .unwrap();
+    assert!(sum.error.is_none());
+    dec.finish(&mut sink);
+    (evs, fed)
+}
+
+fn of_conn(evs: &[Event], id: ConnId) -> Vec<&Event> {
+    evs.iter().filter(|e| e.conn() == Some(id)).collect()
+}
+
+/// On every bundled capture and several window sizes: the connections chosen are exactly those
+/// with a packet in the window, and each one's events (numbers, times, states, frames,
+/// messages, notes) equal the full decode's.
+#[test]
+fn the_end_decoded_ahead_matches_the_whole_decode() {
+    let mut checked_conns = 0;
+    let mut multi = 0;
+    for path in all_captures() {
+        let full = decode(&path);
+        let total = full.iter().filter_map(Event::pkt).max().unwrap_or(0);
+        for window in [1, 3, 10, 40] {
+            let plan = tail::plan(&path, window, u64::MAX).unwrap();
+            assert_eq!(plan.mid_stream, 0);
+            assert!(plan.total >= total, "{}", path.display());
+            let want: BTreeSet<ConnId> = full
+                .iter()
+                .filter(|e| matches!(e, Event::Tcp(_) | Event::Udp(_)))
+                .filter(|e| e.pkt().is_some_and(|p| p >= plan.window_from))
+                .filter_map(Event::conn)
+                .collect();
+            assert_eq!(
+                plan.conns(),
+                want.len(),
+                "{} window {window}",
+                path.display()
+            );
+            let (evs, fed) = tail_events(&path, &plan);
+            let got: BTreeSet<ConnId> = evs.iter().filter_map(Event::conn).collect();
+            assert_eq!(got, want, "{} window {window}", path.display());
+            assert!(fed.first().is_none_or(|&f| f >= plan.feed_from));
+            for &id in &want {
+                let (a, b) = (of_conn(&full, id), of_conn(&evs, id));
+                assert_eq!(
+                    a.len(),
+                    b.len(),
+                    "{} window {window} connection {id}",
+                    path.display()
+                );
+                for (x, y) in a.iter().zip(&b) {
+                    assert_eq!(x, y, "{} window {window}", path.display());
+                }
+                checked_conns += 1;
+            }
+            if want.len() > 1 {
+                multi += 1;
+            }
+        }
+    }
+    // The captures include ones with several connections at the end (HTTP polling, browsers).
+    assert!(multi >= 3, "{multi}");
+    assert!(checked_conns >= 100, "{checked_conns}");
+}
+
+/// Only the connections' own packets are fed, so on a capture of many connections the end
+/// costs a fraction of the whole.
+#[test]
+fn only_the_end_connections_packets_are_fed() {
+    let path = crate::common::capture("polling-vs-ws.pcap");
+    let plan = tail::plan(&path, 1, u64::MAX).unwrap();
+    let (evs, fed) = tail_events(&path, &plan);
+    assert_eq!(plan.conns(), 1);
+    assert!(
+        (fed.len() as u64) < plan.total / 2,
+        "{} of {}",
+        fed.len(),
+        plan.total
+    );
+    assert!(fed.contains(&plan.total));
+    let ids: BTreeSet<ConnId> = evs.iter().filter_map(Event::conn).collect();
+    assert_eq!(ids.len(), 1);
+    // Not connection 1: the numbers are the whole capture's.
+    let full = decode(&path);
+    let last = full
+        .iter()
+        .filter(|e| e.pkt() == Some(plan.total))
+        .find_map(Event::conn)
+        .unwrap();
+    assert_eq!(ids.into_iter().next(), Some(last));
+}
+
+/// A connection that began more than `reach` packets before the end is decoded from there on,
+/// mid-stream, under its own number.
+#[test]
+fn a_connection_older_than_the_reach_is_decoded_mid_stream() {
+    let path = crate::common::capture("chat.pcap");
+    let full = decode(&path);
+    let plan = tail::plan(&path, 2, 6).unwrap();
+    assert_eq!(plan.mid_stream, 1);
+    assert_eq!(plan.feed_from, plan.total - 5);
+    let (evs, fed) = tail_events(&path, &plan);
+    let open = evs
+        .iter()
+        .find_map(|e| match e {
+            Event::ConnOpen(o) => Some(o.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(Some(&open.pkt), fed.first());
+    let full_conn = full
+        .iter()
+        .filter(|e| e.pkt() == Some(plan.total))
+        .find_map(Event::conn)
+        .unwrap();
+    assert_eq!(open.conn, full_conn);
+    // Fed: that connection's packets from `feed_from` on, and nothing else.
+    let mut theirs: Vec<u64> = full
+        .iter()
+        .filter(|e| matches!(e, Event::Tcp(_)) && e.conn() == Some(full_conn))
+        .filter_map(Event::pkt)
+        .filter(|&p| p >= plan.feed_from)
+        .collect();
+    theirs.dedup();
+    assert_eq!(fed, theirs);
+    assert!(fed.len() >= 4, "{fed:?}");
+    // The same TCP states and sequence numbers for the packets it saw.
+    let tcp = |v: &[Event]| -> Vec<(u64, u32, u32)> {
+        v.iter()
+            .filter_map(|e| match e {
+                Event::Tcp(t) if t.pkt >= plan.feed_from && t.conn == full_conn => {
+                    Some((t.pkt, t.seq, t.ack))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(tcp(&full), tcp(&evs));
+}
