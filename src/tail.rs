@@ -29,6 +29,7 @@ use rustc_hash::FxHashSet;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What to decode to show a capture's end.
 #[derive(Clone, Debug)]
@@ -70,7 +71,14 @@ fn ends(p: &Packet<'_>) -> Option<(u8, SocketAddr, SocketAddr)> {
 /// Find the connections of the capture's last `window` packets (pass 1 above). Decoding them
 /// goes back at most `reach` packets from the end (`reach` ≥ `window`). One read of the file,
 /// through a flow table that only numbers connections ([`Tracker::numbering`]).
-pub fn plan(path: &Path, window: PktNum, reach: PktNum) -> Result<TailPlan, CaptureError> {
+///
+/// Setting `stop` makes the rest of the file be skipped (the result is then of no use).
+pub fn plan(
+    path: &Path,
+    window: PktNum,
+    reach: PktNum,
+    stop: &AtomicBool,
+) -> Result<TailPlan, CaptureError> {
     let window = window.max(1);
     let mut tracker = Tracker::numbering(NoApp, crate::limits::Limits::default());
     // Where each connection started, by number (numbers are handed out 1, 2, 3…).
@@ -100,6 +108,9 @@ pub fn plan(path: &Path, window: PktNum, reach: PktNum) -> Result<TailPlan, Capt
     let sum = capture::read_file_offsets(path, |p, _| {
         total = p.num;
         first_ts_ns.get_or_insert(p.ts_ns);
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
         let Ok(d) = wire::decode(p.linktype, p.data) else {
             push(p.num, 0, 0, UNSPECIFIED, UNSPECIFIED);
             return;

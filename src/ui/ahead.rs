@@ -15,11 +15,15 @@ use crate::event::{ConnId, PktNum};
 use crate::teach::Msg;
 use crate::teach::catalog::say;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 /// The end of the file, decoded ahead, and whether it is what the user sees.
 pub struct Ahead {
     pub model: Model,
+    /// Set when this is dropped: the producer thread stops reading.
+    stop: Arc<AtomicBool>,
     info_rx: Receiver<AheadInfo>,
     rx: Receiver<Feed>,
     pub info: Option<AheadInfo>,
@@ -31,7 +35,12 @@ impl Ahead {
     /// A model for the end of `main`'s file, fed by `rx` after `info_rx` has said what it
     /// covers (see [`super::source::spawn_ahead`]). It looks like `main` (size, theme,
     /// language, panes, filters).
-    pub fn new(main: &mut Model, info_rx: Receiver<AheadInfo>, rx: Receiver<Feed>) -> Ahead {
+    pub fn new(
+        main: &mut Model,
+        stop: Arc<AtomicBool>,
+        info_rx: Receiver<AheadInfo>,
+        rx: Receiver<Feed>,
+    ) -> Ahead {
         let mut m = Model::new(main.source.clone(), main.theme, false);
         m.size = main.size;
         m.set_lang(main.lang());
@@ -53,6 +62,7 @@ impl Ahead {
         main.ahead_note = Some(say(main.lang(), Msg::UiAheadPreparing, &[]));
         Ahead {
             model: m,
+            stop,
             info_rx,
             rx,
             info: None,
@@ -101,6 +111,12 @@ impl Ahead {
     }
 }
 
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
 /// After each round of feeding: show the end once it is decoded (if `End` is still what was
 /// asked for), say how far the whole file is meanwhile, and go back to the whole file once it
 /// is in, at the event the end's view stands on. Returns false when `ahead` is finished with
@@ -116,6 +132,13 @@ pub fn settle(main: &mut Model, ahead: &mut Ahead) -> bool {
         main.ahead_note = None;
         return false;
     }
+    if !ahead.shown && (main.done || !main.ahead_wanted) {
+        // Another key took the view elsewhere meanwhile (or the file is in): the whole file's
+        // decode goes on at once, and the end's stops.
+        main.ahead_note = None;
+        main.ahead_wanted = false;
+        return false;
+    }
     if ahead.preparing() {
         return true;
     }
@@ -126,12 +149,9 @@ pub fn settle(main: &mut Model, ahead: &mut Ahead) -> bool {
         main.error = Some(say(main.lang(), Msg::UiAheadFailed, &[("e", &e)]));
         return false;
     }
-    if main.done || !main.ahead_wanted {
-        if ahead.shown {
-            hand_back(main, ahead);
-        }
+    if main.done {
+        hand_back(main, ahead);
         main.ahead_note = None;
-        main.ahead_wanted = false;
         return false;
     }
     if !ahead.shown {

@@ -38,8 +38,8 @@ fn halves(p: &Path, split: PktNum) -> (Batch, Batch) {
 
 /// What the producer thread sends for the end of `p` (its last `window` packets'
 /// connections), made here in the test's thread.
-fn ahead_feed(p: &Path, window: PktNum) -> (Receiver<AheadInfo>, Receiver<Feed>, AheadInfo) {
-    let plan = tail::plan(p, window, PktNum::MAX).unwrap();
+fn ahead_feed(p: &Path, window: PktNum) -> (Stop, Receiver<AheadInfo>, Receiver<Feed>, AheadInfo) {
+    let plan = tail::plan(p, window, PktNum::MAX, &Default::default()).unwrap();
     let info = AheadInfo {
         total: plan.total,
         from: plan.feed_from,
@@ -60,8 +60,10 @@ fn ahead_feed(p: &Path, window: PktNum) -> (Receiver<AheadInfo>, Receiver<Feed>,
     let (tx, rx) = sync_channel(4);
     tx.send(Feed::Batch(b)).unwrap();
     tx.send(Feed::Done).unwrap();
-    (irx, rx, info)
+    (Stop::default(), irx, rx, info)
 }
+
+type Stop = std::sync::Arc<std::sync::atomic::AtomicBool>;
 
 fn press(main: &mut Model, a: &mut Option<Ahead>, code: KeyCode) {
     ahead::key(main, a, KeyEvent::new(code, KeyModifiers::NONE));
@@ -88,10 +90,10 @@ fn end_shows_the_end_decoded_ahead_then_the_whole_file_at_the_same_event() {
     let mut a = None;
     press(&mut main, &mut a, KeyCode::End);
     assert!(main.ahead_wanted);
-    let (irx, rx, info) = ahead_feed(&p, 1);
+    let (stop, irx, rx, info) = ahead_feed(&p, 1);
     // The WebSocket connection, the last of six, starts at packet 51 of 72.
     assert_eq!((info.from, info.total, info.conns), (51, 72, 1));
-    a = Some(Ahead::new(&mut main, irx, rx));
+    a = Some(Ahead::new(&mut main, stop, irx, rx));
     assert!(render(&main, 100, 30).contains("End: decoding the end of the file ahead"));
     let ah = a.as_mut().unwrap();
     while ah.preparing() {
@@ -132,8 +134,8 @@ fn home_on_the_end_goes_back_to_the_start_of_the_whole_file() {
     let (mut main, _) = loading(&p, 10);
     let mut a = None;
     press(&mut main, &mut a, KeyCode::End);
-    let (irx, rx, _) = ahead_feed(&p, 1);
-    a = Some(Ahead::new(&mut main, irx, rx));
+    let (stop, irx, rx, _) = ahead_feed(&p, 1);
+    a = Some(Ahead::new(&mut main, stop, irx, rx));
     let ah = a.as_mut().unwrap();
     while ah.preparing() {
         ah.pump(8);
@@ -152,15 +154,16 @@ fn moving_meanwhile_cancels_the_end() {
     let (mut main, _) = loading(&p, 10);
     let mut a = None;
     press(&mut main, &mut a, KeyCode::End);
-    let (irx, rx, _) = ahead_feed(&p, 1);
-    a = Some(Ahead::new(&mut main, irx, rx));
+    let (stop, irx, rx, _) = ahead_feed(&p, 1);
+    let stopped = stop.clone();
+    a = Some(Ahead::new(&mut main, stop, irx, rx));
     press(&mut main, &mut a, KeyCode::Char('p'));
+    // Whether or not the end is decoded yet, it is let go at once.
     let ah = a.as_mut().unwrap();
-    while ah.preparing() {
-        ah.pump(8);
-    }
     assert!(!ahead::settle(&mut main, ah));
     assert!(!ah.shown && main.ahead_note.is_none());
+    a = None;
+    assert!(a.is_none() && stopped.load(std::sync::atomic::Ordering::Relaxed));
 }
 
 /// When the end's connections go back about as far as what is loaded, it is not worth it.
@@ -170,8 +173,8 @@ fn an_end_reaching_back_to_the_loaded_part_is_not_decoded_ahead() {
     let (mut main, _) = loading(&p, 40);
     let mut a = None;
     press(&mut main, &mut a, KeyCode::End);
-    let (irx, rx, _) = ahead_feed(&p, 1);
-    a = Some(Ahead::new(&mut main, irx, rx));
+    let (stop, irx, rx, _) = ahead_feed(&p, 1);
+    a = Some(Ahead::new(&mut main, stop, irx, rx));
     let ah = a.as_mut().unwrap();
     ah.pump(0);
     assert!(!ahead::settle(&mut main, ah));

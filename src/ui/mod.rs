@@ -211,8 +211,8 @@ fn event_loop(
             && !model.done
             && let Some((p, keys)) = &ahead_src
         {
-            let (info, arx) = source::spawn_ahead(p.clone(), keys.clone());
-            ahead = Some(ahead::Ahead::new(model, info, arx));
+            let (stop, info, arx) = source::spawn_ahead(p.clone(), keys.clone());
+            ahead = Some(ahead::Ahead::new(model, stop, info, arx));
         }
         let mut got = 0;
         if let Some(a) = &mut ahead {

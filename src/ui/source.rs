@@ -5,6 +5,8 @@ use crate::capture::{self, CaptureError, Packet, ReadSummary};
 use crate::decoder::{DecodeOptions, Decoder};
 use crate::event::PktNum;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 
 pub static EMBEDDED: &[u8] = include_bytes!("../../captures/classroom.pcap");
@@ -99,11 +101,13 @@ pub const AHEAD_REACH: PktNum = 600_000;
 pub fn spawn_ahead(
     p: PathBuf,
     tls_keys: crate::tls::KeyStore,
-) -> (Receiver<AheadInfo>, Receiver<Feed>) {
+) -> (Arc<AtomicBool>, Receiver<AheadInfo>, Receiver<Feed>) {
     let (mut tx, rx) = feed::channel();
     let (info_tx, info_rx) = std::sync::mpsc::sync_channel(1);
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
     std::thread::spawn(move || {
-        let plan = match crate::tail::plan(&p, AHEAD_WINDOW, AHEAD_REACH) {
+        let plan = match crate::tail::plan(&p, AHEAD_WINDOW, AHEAD_REACH, &stopped) {
             Ok(plan) => plan,
             Err(e) => return tx.error(e.to_string()),
         };
@@ -121,7 +125,7 @@ pub fn spawn_ahead(
         let mut dec = plan.decoder(opts);
         let keys = dec.tls_keys();
         let res = crate::tail::feed(&p, &plan, keys, |pk, at| {
-            if !tx.is_open() {
+            if !tx.is_open() || stopped.load(Ordering::Relaxed) {
                 return;
             }
             match at {
@@ -145,7 +149,7 @@ pub fn spawn_ahead(
             Err(e) => tx.error(e.to_string()),
         }
     });
-    (info_rx, rx)
+    (stop, info_rx, rx)
 }
 
 pub fn spawn_bytes(b: &'static [u8]) -> Receiver<Feed> {

@@ -48,7 +48,7 @@ fn the_end_decoded_ahead_matches_the_whole_decode() {
         let full = decode(&path);
         let total = full.iter().filter_map(Event::pkt).max().unwrap_or(0);
         for window in [1, 3, 10, 40] {
-            let plan = tail::plan(&path, window, u64::MAX).unwrap();
+            let plan = tail::plan(&path, window, u64::MAX, &Default::default()).unwrap();
             assert_eq!(plan.mid_stream, 0);
             assert!(plan.total >= total, "{}", path.display());
             let want: BTreeSet<ConnId> = full
@@ -95,7 +95,7 @@ fn the_end_decoded_ahead_matches_the_whole_decode() {
 #[test]
 fn only_the_end_connections_packets_are_fed() {
     let path = crate::common::capture("polling-vs-ws.pcap");
-    let plan = tail::plan(&path, 1, u64::MAX).unwrap();
+    let plan = tail::plan(&path, 1, u64::MAX, &Default::default()).unwrap();
     let (evs, fed) = tail_events(&path, &plan);
     assert_eq!(plan.conns(), 1);
     assert!(
@@ -123,7 +123,7 @@ fn only_the_end_connections_packets_are_fed() {
 fn a_connection_older_than_the_reach_is_decoded_mid_stream() {
     let path = crate::common::capture("chat.pcap");
     let full = decode(&path);
-    let plan = tail::plan(&path, 2, 6).unwrap();
+    let plan = tail::plan(&path, 2, 6, &Default::default()).unwrap();
     assert_eq!(plan.mid_stream, 1);
     assert_eq!(plan.feed_from, plan.total - 5);
     let (evs, fed) = tail_events(&path, &plan);
