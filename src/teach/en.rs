@@ -268,7 +268,7 @@ pub(super) fn text(id: Msg) -> &'static str {
         KMove => "move in the focused pane",
         KPage => "page through the ladder or detail",
         KHome => "playback: back to the first event",
-        KEnd => "show everything, select the last event",
+        KEnd => "show all, the last event (loading: the end first)",
         KEsc => "clear the search, or leave playback",
         KTab => "focus: connections → ladder → detail → narration",
         KEnter => "(connections) open it; (detail) fold/unfold JSON",
