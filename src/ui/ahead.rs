@@ -42,15 +42,8 @@ impl Ahead {
         rx: Receiver<Feed>,
     ) -> Ahead {
         let mut m = Model::new(main.source.clone(), main.theme, false);
-        m.size = main.size;
         m.set_lang(main.lang());
-        m.focus = main.focus;
-        m.layer = main.layer;
-        m.hide_acks = main.hide_acks;
-        m.raw_seq = main.raw_seq;
-        m.per_layer = main.per_layer;
-        m.show_dt = main.show_dt;
-        m.presenter = main.presenter;
+        same_view(main, &mut m);
         m.full_origin = main.full_origin.clone();
         m.hidden = true;
         m.ahead_view = true;
@@ -177,14 +170,7 @@ fn worth_it(i: AheadInfo, loaded: PktNum) -> bool {
 /// panes and filters.
 fn hand_back(main: &mut Model, ahead: &Ahead) {
     let a = &ahead.model;
-    main.size = a.size;
-    main.focus = a.focus;
-    main.layer = a.layer;
-    main.hide_acks = a.hide_acks;
-    main.raw_seq = a.raw_seq;
-    main.per_layer = a.per_layer;
-    main.show_dt = a.show_dt;
-    main.presenter = a.presenter;
+    same_view(a, main);
     main.playback = false;
     main.playing = false;
     main.ahead_wanted = false;
@@ -192,6 +178,19 @@ fn hand_back(main: &mut Model, ahead: &Ahead) {
         Some(i) => main.select(i),
         None => main.last(),
     }
+}
+
+/// `to` looks like `from`: size, theme, focused pane, filters and ladder options.
+fn same_view(from: &Model, to: &mut Model) {
+    to.size = from.size;
+    to.theme = from.theme;
+    to.focus = from.focus;
+    to.layer = from.layer;
+    to.hide_acks = from.hide_acks;
+    to.raw_seq = from.raw_seq;
+    to.per_layer = from.per_layer;
+    to.show_dt = from.show_dt;
+    to.presenter = from.presenter;
 }
 
 /// Event `c` of `from` in `to`: the same connection's event at the same packet, counting

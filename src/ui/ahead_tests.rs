@@ -83,22 +83,37 @@ fn loading(p: &Path, split: PktNum) -> (Model, Batch) {
     (main, rest)
 }
 
-#[test]
-fn end_shows_the_end_decoded_ahead_then_the_whole_file_at_the_same_event() {
+/// `End` pressed on the whole file with its first `split` packets in, and the end of it
+/// (its last packet's connection) on its way: the whole file's model, the rest of its packets,
+/// the end's model and what it covers.
+fn end_pressed(split: PktNum) -> (Model, Batch, Option<Ahead>, AheadInfo, Stop) {
     let p = path("polling-vs-ws.pcap");
-    let (mut main, rest) = loading(&p, 10);
+    let (mut main, rest) = loading(&p, split);
     let mut a = None;
     press(&mut main, &mut a, KeyCode::End);
     assert!(main.ahead_wanted);
     let (stop, irx, rx, info) = ahead_feed(&p, 1);
-    // The WebSocket connection, the last of six, starts at packet 51 of 72.
-    assert_eq!((info.from, info.total, info.conns), (51, 72, 1));
+    let stopped = stop.clone();
     a = Some(Ahead::new(&mut main, stop, irx, rx));
-    assert!(render(&main, 100, 30).contains("End: decoding the end of the file ahead"));
+    (main, rest, a, info, stopped)
+}
+
+/// Take the end's whole decode.
+fn decoded(a: &mut Option<Ahead>) -> &mut Ahead {
     let ah = a.as_mut().unwrap();
     while ah.preparing() {
         ah.pump(8);
     }
+    ah
+}
+
+#[test]
+fn end_shows_the_end_decoded_ahead_then_the_whole_file_at_the_same_event() {
+    let (mut main, rest, mut a, info, _) = end_pressed(10);
+    // The WebSocket connection, the last of six, starts at packet 51 of 72.
+    assert_eq!((info.from, info.total, info.conns), (51, 72, 1));
+    assert!(render(&main, 100, 30).contains("End: decoding the end of the file ahead"));
+    let ah = decoded(&mut a);
     assert!(ahead::settle(&mut main, ah));
     assert!(ah.shown);
     // The file's last packet, in the connection the whole file numbers 6.
@@ -130,17 +145,8 @@ fn end_shows_the_end_decoded_ahead_then_the_whole_file_at_the_same_event() {
 
 #[test]
 fn home_on_the_end_goes_back_to_the_start_of_the_whole_file() {
-    let p = path("polling-vs-ws.pcap");
-    let (mut main, _) = loading(&p, 10);
-    let mut a = None;
-    press(&mut main, &mut a, KeyCode::End);
-    let (stop, irx, rx, _) = ahead_feed(&p, 1);
-    a = Some(Ahead::new(&mut main, stop, irx, rx));
-    let ah = a.as_mut().unwrap();
-    while ah.preparing() {
-        ah.pump(8);
-    }
-    ahead::settle(&mut main, ah);
+    let (mut main, _, mut a, _, _) = end_pressed(10);
+    ahead::settle(&mut main, decoded(&mut a));
     press(&mut main, &mut a, KeyCode::Home);
     assert!(a.is_none());
     assert!(main.playback && !main.ahead_wanted && main.ahead_note.is_none());
@@ -150,13 +156,7 @@ fn home_on_the_end_goes_back_to_the_start_of_the_whole_file() {
 /// Stepping in the loaded part while the end is decoded: the end is not shown after all.
 #[test]
 fn moving_meanwhile_cancels_the_end() {
-    let p = path("polling-vs-ws.pcap");
-    let (mut main, _) = loading(&p, 10);
-    let mut a = None;
-    press(&mut main, &mut a, KeyCode::End);
-    let (stop, irx, rx, _) = ahead_feed(&p, 1);
-    let stopped = stop.clone();
-    a = Some(Ahead::new(&mut main, stop, irx, rx));
+    let (mut main, _, mut a, _, stopped) = end_pressed(10);
     press(&mut main, &mut a, KeyCode::Char('p'));
     // Whether or not the end is decoded yet, it is let go at once.
     let ah = a.as_mut().unwrap();
@@ -169,12 +169,7 @@ fn moving_meanwhile_cancels_the_end() {
 /// When the end's connections go back about as far as what is loaded, it is not worth it.
 #[test]
 fn an_end_reaching_back_to_the_loaded_part_is_not_decoded_ahead() {
-    let p = path("polling-vs-ws.pcap");
-    let (mut main, _) = loading(&p, 40);
-    let mut a = None;
-    press(&mut main, &mut a, KeyCode::End);
-    let (stop, irx, rx, _) = ahead_feed(&p, 1);
-    a = Some(Ahead::new(&mut main, stop, irx, rx));
+    let (mut main, _, mut a, _, _) = end_pressed(40);
     let ah = a.as_mut().unwrap();
     ah.pump(0);
     assert!(!ahead::settle(&mut main, ah));

@@ -27,6 +27,20 @@ fn decoder_with(tls_keys: crate::tls::KeyStore) -> Decoder {
     Decoder::new(opts)
 }
 
+/// Send a packet's place in the file (`at`), or a copy of its bytes when it has none.
+fn keep(tx: &mut FeedSender, p: &Packet<'_>, at: Option<u64>) {
+    match at {
+        Some(at) => tx.packet_at(
+            p.num,
+            p.ts_ns,
+            p.linktype,
+            p.orig_len,
+            (at, p.data.len() as u32),
+        ),
+        None => tx.packet(p.num, p.ts_ns, p.linktype, p.orig_len, p.data),
+    }
+}
+
 /// Decode packets as the reader delivers them, keeping their bytes for the bytes pane: where
 /// they are in the file when the reader says (regular files), else a copy.
 fn pump(
@@ -40,16 +54,7 @@ fn pump(
             // end, but nothing is decoded or copied.
             return;
         }
-        match at {
-            Some(at) => tx.packet_at(
-                p.num,
-                p.ts_ns,
-                p.linktype,
-                p.orig_len,
-                (at, p.data.len() as u32),
-            ),
-            None => tx.packet(p.num, p.ts_ns, p.linktype, p.orig_len, p.data),
-        }
+        keep(tx, &p, at);
         dec.packet(&p, tx);
     });
     dec.finish(tx);
@@ -128,16 +133,7 @@ pub fn spawn_ahead(
             if !tx.is_open() || stopped.load(Ordering::Relaxed) {
                 return;
             }
-            match at {
-                Some(at) => tx.packet_at(
-                    pk.num,
-                    pk.ts_ns,
-                    pk.linktype,
-                    pk.orig_len,
-                    (at, pk.data.len() as u32),
-                ),
-                None => tx.packet(pk.num, pk.ts_ns, pk.linktype, pk.orig_len, pk.data),
-            }
+            keep(&mut tx, pk, at);
             dec.packet(pk, &mut tx);
         });
         dec.finish(&mut tx);
