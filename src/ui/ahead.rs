@@ -122,6 +122,7 @@ pub fn settle(main: &mut Model, ahead: &mut Ahead) -> bool {
         // The end's connections go back nearly as far as the file is loaded: loading the rest
         // is as quick. Not asked again for this file (it only gets less worth it).
         main.ahead_ok = false;
+        main.ahead_wanted = false;
         main.ahead_note = None;
         return false;
     }
@@ -150,6 +151,9 @@ pub fn settle(main: &mut Model, ahead: &mut Ahead) -> bool {
     if !ahead.shown {
         ahead.shown = true;
         ahead.model.hidden = false;
+        // The whole file's view is chosen anew when it is in (`hand_back`): until then it
+        // need not keep to its newest event.
+        main.follow = false;
         main.ahead_note = None;
         ahead.model.size = main.size;
         ahead.model.last();

@@ -91,7 +91,7 @@ fn end_pressed(split: PktNum) -> (Model, Batch, Option<Ahead>, AheadInfo, Stop) 
     let (mut main, rest) = loading(&p, split);
     let mut a = None;
     press(&mut main, &mut a, KeyCode::End);
-    assert!(main.ahead_wanted);
+    assert!(main.wants_ahead());
     let (stop, irx, rx, info) = ahead_feed(&p, 1);
     let stopped = stop.clone();
     a = Some(Ahead::new(&mut main, stop, irx, rx));
@@ -169,9 +169,18 @@ fn moving_meanwhile_cancels_the_end() {
 /// When the end's connections go back about as far as what is loaded, it is not worth it.
 #[test]
 fn an_end_reaching_back_to_the_loaded_part_is_not_decoded_ahead() {
-    let (mut main, _, mut a, _, _) = end_pressed(40);
+    let (mut main, rest, mut a, _, _) = end_pressed(40);
     let ah = a.as_mut().unwrap();
     ah.pump(0);
     assert!(!ahead::settle(&mut main, ah));
     assert!(!main.ahead_ok && main.ahead_note.is_none());
+    // Not asked again, not even by another End.
+    assert!(!main.wants_ahead());
+    a = None;
+    press(&mut main, &mut a, KeyCode::End);
+    assert!(!main.wants_ahead() && a.is_none());
+    // `End` still means the end: the view keeps to the newest event as the file loads.
+    update(&mut main, Msg::Feed(Feed::Batch(rest)));
+    update(&mut main, Msg::Feed(Feed::Done));
+    assert_eq!(selected(&main).pkt(), Some(72));
 }

@@ -207,8 +207,7 @@ fn event_loop(
     let mut ahead: Option<ahead::Ahead> = None;
     loop {
         if ahead.is_none()
-            && model.ahead_wanted
-            && !model.done
+            && model.wants_ahead()
             && let Some((p, keys)) = &ahead_src
         {
             let (stop, info, arx) = source::spawn_ahead(p.clone(), keys.clone());

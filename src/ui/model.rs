@@ -225,6 +225,11 @@ pub struct LiveStatus {
 }
 
 impl Model {
+    /// `End` asked for the end of the file still loading, and it may be decoded ahead.
+    pub fn wants_ahead(&self) -> bool {
+        self.ahead_wanted && self.ahead_ok && !self.done
+    }
+
     pub fn new(source: String, theme: ThemeName, playback: bool) -> Model {
         Model {
             store: Store::default(),
@@ -1106,7 +1111,9 @@ impl Model {
                 self.playing = false;
                 self.playback = false;
                 self.reveal_to = None;
-                self.follow = self.live.is_some();
+                // A live source, or a file still loading (when its end is not decoded ahead):
+                // the view keeps to the newest event as more arrives.
+                self.follow = self.live.is_some() || !self.done;
                 self.last();
             }
             KeyCode::Esc => {
