@@ -29,7 +29,7 @@ use rustc_hash::FxHashSet;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 /// What to decode to show a capture's end.
 #[derive(Clone, Debug)]
@@ -72,7 +72,7 @@ fn ends(p: &Packet<'_>) -> Option<(u8, SocketAddr, SocketAddr)> {
 /// goes back at most `reach` packets from the end (`reach` ≥ `window`). One read of the file,
 /// through a flow table that only numbers connections ([`Tracker::numbering`]).
 ///
-/// Setting `stop` makes the rest of the file be skipped (the result is then of no use).
+/// Setting `stop` ends the reading early (the result is then of no use).
 pub fn plan(
     path: &Path,
     window: PktNum,
@@ -107,12 +107,9 @@ pub fn plan(
     let mut first_ts_ns = None;
     // A file cut short (or damaged) ends where it can be read: its end is what was read (the
     // whole file's decode reports the damage when it gets there).
-    capture::read_file_offsets(path, |p, _| {
+    capture::read_file_offsets_until(path, Some(stop), |p, _| {
         total = p.num;
         first_ts_ns.get_or_insert(p.ts_ns);
-        if stop.load(Ordering::Relaxed) {
-            return;
-        }
         let Ok(d) = wire::decode(p.linktype, p.data) else {
             push(p.num, 0, 0, UNSPECIFIED, UNSPECIFIED);
             return;
@@ -209,10 +206,13 @@ impl TailPlan {
 /// are in the file; `f` feeds them to a decoder made by [`TailPlan::decoder`] (and keeps what
 /// else it needs). Keys in the capture's Decryption Secrets Blocks go to `keys` (the
 /// decoder's store), as in a full decode.
+///
+/// Setting `stop` ends the reading early.
 pub fn feed(
     path: &Path,
     plan: &TailPlan,
     keys: crate::tls::KeyStore,
+    stop: &AtomicBool,
     mut f: impl FnMut(&Packet<'_>, Option<u64>),
 ) -> Result<capture::ReadSummary, CaptureError> {
     capture::with_secrets(
@@ -222,7 +222,7 @@ pub fn feed(
             }
         },
         || {
-            capture::read_file_offsets(path, |p, at| {
+            capture::read_file_offsets_until(path, Some(stop), |p, at| {
                 if plan.wants(&p) {
                     f(&p, at);
                 }

@@ -72,7 +72,7 @@ pub fn read_file_mapped(
     path: &Path,
     mut f: impl FnMut(Packet<'_>, Option<&Backing>),
 ) -> Result<ReadSummary, CaptureError> {
-    read_windows(path, WINDOW, |p, w| f(p, w.map(|(w, _)| w)))
+    read_windows(path, WINDOW, None, |p, w| f(p, w.map(|(w, _)| w)))
 }
 
 /// Like [`read_file_mapped`], but `f` gets where each packet's bytes start in the file (None
@@ -80,9 +80,19 @@ pub fn read_file_mapped(
 /// read them again when it needs them.
 pub fn read_file_offsets(
     path: &Path,
+    f: impl FnMut(Packet<'_>, Option<u64>),
+) -> Result<ReadSummary, CaptureError> {
+    read_file_offsets_until(path, None, f)
+}
+
+/// [`read_file_offsets`], stopping early (within a window of the file, a few MiB) once `stop`
+/// is set: what was read is summarised as usual.
+pub fn read_file_offsets_until(
+    path: &Path,
+    stop: Option<&AtomicBool>,
     mut f: impl FnMut(Packet<'_>, Option<u64>),
 ) -> Result<ReadSummary, CaptureError> {
-    read_windows(path, WINDOW, |p, w| {
+    read_windows(path, WINDOW, stop, |p, w| {
         let at = w.map(|(w, off)| off + (p.data.as_ptr() as usize - w.as_ptr() as usize) as u64);
         f(p, at)
     })
@@ -101,6 +111,7 @@ pub fn before_sigbus_exit(f: fn()) {
 fn read_windows(
     path: &Path,
     window: usize,
+    stop_at: Option<&AtomicBool>,
     mut f: impl FnMut(Packet<'_>, Option<(&Backing, u64)>),
 ) -> Result<ReadSummary, CaptureError> {
     let Some(file) = super::open(path)? else {
@@ -152,6 +163,9 @@ fn read_windows(
         pos += used;
         let at = off + pos as u64;
         let end = off + w.len() as u64;
+        if stop_at.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            break;
+        }
         match stop {
             None if end == len => break,
             None => {}
@@ -314,7 +328,7 @@ mod tests {
                 let mut windows = 0;
                 let mut last: Option<Backing> = None;
                 let got = packets(|f| {
-                    read_windows(&path, window, |p, w| {
+                    read_windows(&path, window, None, |p, w| {
                         let (w, off) = w.expect("a regular file is mapped");
                         // The offset given is where the packet's bytes are in the file.
                         let at = off as usize + (p.data.as_ptr() as usize - w.as_ptr() as usize);
@@ -378,7 +392,7 @@ mod tests {
         let resident_after_6mib = |extra: usize| {
             let mut held = Vec::new();
             let mut at_6mib = None;
-            read_windows(&p, WINDOW, |pkt, w| {
+            read_windows(&p, WINDOW, None, |pkt, w| {
                 let (w, off) = w.unwrap();
                 if held.len() < extra {
                     held.push(w.clone());
@@ -423,7 +437,7 @@ mod tests {
         // A block claiming more than any real one is corrupt, not cut short; reading the file
         // through a buffer says so too.
         let p = temp("huge-claim", &bad_len);
-        let got = packets(|f| read_windows(&p, WINDOW, |pkt, _| f(pkt)));
+        let got = packets(|f| read_windows(&p, WINDOW, None, |pkt, _| f(pkt)));
         let read = packets(|f| crate::capture::read_file(&p, f));
         assert!(
             got.1
@@ -437,7 +451,7 @@ mod tests {
             let p = temp(name, content);
             let want = packets(|f| read_slice(content, f));
             for window in [4096, WINDOW] {
-                let got = packets(|f| read_windows(&p, window, |pkt, _| f(pkt)));
+                let got = packets(|f| read_windows(&p, window, None, |pkt, _| f(pkt)));
                 assert_eq!(got, want, "{name}, windows of {window}");
             }
             std::fs::remove_file(p).unwrap();
@@ -466,7 +480,7 @@ mod tests {
             }
             let p = temp(&format!("damaged-{cut}-{window}"), &bytes);
             let want = packets(|f| read_slice(&bytes, f));
-            let got = packets(|f| read_windows(&p, window * 512, |pkt, _| f(pkt)));
+            let got = packets(|f| read_windows(&p, window * 512, None, |pkt, _| f(pkt)));
             std::fs::remove_file(&p).unwrap();
             proptest::prop_assert_eq!(got, want);
         }
@@ -481,7 +495,7 @@ mod tests {
         if let Some(p) = std::env::var_os(VAR) {
             let p = PathBuf::from(p);
             let mut n = 0;
-            let r = read_windows(&p, 1 << 20, |_, _| {
+            let r = read_windows(&p, 1 << 20, None, |_, _| {
                 n += 1;
                 if n == 1 {
                     std::fs::File::options()
@@ -519,5 +533,32 @@ mod tests {
             err.contains("cut short while it was being read, after packet 1"),
             "{err}"
         );
+    }
+}
+
+#[cfg(test)]
+mod stop_tests {
+    use super::*;
+
+    /// Reading stops within a window of the file once asked to, without an error; it reads to
+    /// the end otherwise.
+    #[test]
+    fn a_read_asked_to_stop_ends_within_a_window() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/deflate.pcap");
+        let all = read_windows(&path, 4096, None, |_, _| {}).unwrap();
+        assert!(all.packets > 100, "{}", all.packets);
+        let stop = AtomicBool::new(false);
+        let mut seen = 0;
+        let sum = read_windows(&path, 4096, Some(&stop), |_, _| {
+            seen += 1;
+            if seen == 10 {
+                stop.store(true, Ordering::Relaxed);
+            }
+        })
+        .unwrap();
+        assert!(sum.error.is_none());
+        // Packets of one 4 KiB window at most after the 10th.
+        assert!((10..10 + 4096 / 54).contains(&seen), "{seen} of {}", all.packets);
+        assert!(seen < all.packets);
     }
 }

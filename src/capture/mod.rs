@@ -14,7 +14,9 @@ pub mod pcapng;
 mod stream;
 pub mod write;
 
-pub use map::{Backing, before_sigbus_exit, read_file_mapped, read_file_offsets};
+pub use map::{
+    Backing, before_sigbus_exit, read_file_mapped, read_file_offsets, read_file_offsets_until,
+};
 pub use stream::{Arrival, is_stream, read_stream};
 
 /// One captured packet, borrowed from the reader's buffer.

@@ -49,7 +49,7 @@ fn ahead_feed(p: &Path, window: PktNum) -> (Stop, Receiver<AheadInfo>, Receiver<
     let mut dec = plan.decoder(Default::default());
     let mut b = Batch::default();
     let keys = dec.tls_keys();
-    tail::feed(p, &plan, keys, |pk, _| {
+    tail::feed(p, &plan, keys, &Default::default(), |pk, _| {
         b.push_packet(pk.num, pk.ts_ns, pk.linktype, pk.orig_len, pk.data);
         dec.packet(pk, &mut |e| b.events.push(e));
     })

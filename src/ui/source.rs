@@ -129,7 +129,7 @@ pub fn spawn_ahead(
         opts.limits.frame_preview = FRAME_PREVIEW;
         let mut dec = plan.decoder(opts);
         let keys = dec.tls_keys();
-        let res = crate::tail::feed(&p, &plan, keys, |pk, at| {
+        let res = crate::tail::feed(&p, &plan, keys, &stopped, |pk, at| {
             if !tx.is_open() || stopped.load(Ordering::Relaxed) {
                 return;
             }

@@ -23,7 +23,7 @@ fn tail_events(path: &Path, plan: &tail::TailPlan) -> (Vec<Event>, Vec<u64>) {
     let mut fed = Vec::new();
     let mut sink = |e: Event| evs.push(e);
     let keys = dec.tls_keys();
-    let sum = tail::feed(path, plan, keys, |p, _| {
+    let sum = tail::feed(path, plan, keys, &Default::default(), |p, _| {
         fed.push(p.num);
         dec.packet(p, &mut sink);
     })
