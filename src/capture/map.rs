@@ -558,7 +558,11 @@ mod stop_tests {
         .unwrap();
         assert!(sum.error.is_none());
         // Packets of one 4 KiB window at most after the 10th.
-        assert!((10..10 + 4096 / 54).contains(&seen), "{seen} of {}", all.packets);
+        assert!(
+            (10..10 + 4096 / 54).contains(&seen),
+            "{seen} of {}",
+            all.packets
+        );
         assert!(seen < all.packets);
     }
 }

@@ -182,3 +182,114 @@ fn a_file_cut_short_has_its_end_where_it_can_be_read() {
     assert_eq!(fed.last(), Some(&plan.total));
     assert!(!evs.is_empty());
 }
+
+/// One made-up segment: which of three socket pairs, from which end, flags, and a sequence
+/// number from a few (so a new SYN sometimes brings another initial number: port reuse).
+fn frame(pair: u8, from_client: bool, flags: u8, seq: u8, len: u8) -> Vec<u8> {
+    let (c, s) = ([10, 0, 0, 1 + pair], [10, 0, 0, 100]);
+    let (cp, sp) = (40_000 + u16::from(pair), 8765);
+    let (src, dst, sport, dport) = if from_client {
+        (c, s, cp, sp)
+    } else {
+        (s, c, sp, cp)
+    };
+    let b = etherparse::PacketBuilder::ethernet2([2; 6], [4; 6])
+        .ipv4(src, dst, 64)
+        .tcp(sport, dport, u32::from(seq) * 1000, 512);
+    let b = if flags & 0x10 != 0 { b.ack(7) } else { b };
+    let b = if flags & 0x02 != 0 { b.syn() } else { b };
+    let b = if flags & 0x01 != 0 { b.fin() } else { b };
+    let b = if flags & 0x04 != 0 { b.rst() } else { b };
+    let payload = vec![b'x'; usize::from(len)];
+    let mut out = Vec::new();
+    b.write(&mut out, &payload).unwrap();
+    out
+}
+
+/// Write made-up segments `(pair, from_client, flags, seq, len / 10)` as a pcap file.
+fn write_segments(path: &Path, segs: &[(u8, bool, u8, u8, u8)]) {
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut w = wslens::capture::write::PcapWriter::new(file, 1, 65535).unwrap();
+    for (i, &(pair, from_client, flags, seq, len)) in segs.iter().enumerate() {
+        let data = frame(pair, from_client, flags, seq, len * 10);
+        w.write(&wslens::capture::Packet {
+            num: i as u64 + 1,
+            ts_ns: i as i64 * 1_000_000,
+            linktype: 1,
+            data: &data,
+            orig_len: data.len() as u32,
+        })
+        .unwrap();
+    }
+    w.flush().unwrap();
+}
+
+/// A reset closes a connection for the numbering too: a server's bare RST, then the client's
+/// SYN on the same addresses, is two connections (the SYN's direction had no sequence number
+/// yet, so only the close tells them apart).
+#[test]
+fn a_reset_then_a_syn_is_two_connections_for_the_numbering_too() {
+    let path = std::env::temp_dir().join(format!("wslens-tail-rst-{}.pcap", std::process::id()));
+    write_segments(
+        &path,
+        &[
+            (0, false, 0x04, 1, 0),
+            (0, true, 0x02, 2, 0),
+            (0, false, 0x12, 0, 0),
+        ],
+    );
+    let full = decode(&path);
+    let plan = tail::plan(&path, 2, u64::MAX, &Default::default()).unwrap();
+    let (evs, _) = tail_events(&path, &plan);
+    let _ = std::fs::remove_file(&path);
+    let ids = |v: &[Event]| -> Vec<ConnId> {
+        v.iter()
+            .filter_map(|e| match e {
+                Event::ConnOpen(o) => Some(o.conn),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(ids(&full), vec![1, 2]);
+    assert_eq!(ids(&evs), vec![2]);
+    assert_eq!(of_conn(&full, 2), of_conn(&evs, 2));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+    /// Made-up traffic with resets, FINs, retransmitted and new SYNs on three socket pairs:
+    /// the numbering pass numbers connections as the whole decode does, and the end's events
+    /// are the whole decode's.
+    #[test]
+    fn numbering_alone_agrees_with_the_whole_decode(
+        segs in proptest::collection::vec(
+            (0u8..3, proptest::bool::ANY,
+             proptest::sample::select(vec![0x02u8, 0x12, 0x10, 0x18, 0x11, 0x04, 0x14]),
+             0u8..3, 0u8..4),
+            1..60),
+        window in 1u64..20,
+    ) {
+        let path = std::env::temp_dir().join(format!(
+            "wslens-tail-prop-{}-{:?}.pcap",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        write_segments(&path, &segs);
+        let full = decode(&path);
+        let plan = tail::plan(&path, window, u64::MAX, &Default::default()).unwrap();
+        let (evs, _) = tail_events(&path, &plan);
+        let _ = std::fs::remove_file(&path);
+        let want: BTreeSet<ConnId> = full
+            .iter()
+            .filter(|e| matches!(e, Event::Tcp(_)))
+            .filter(|e| e.pkt().is_some_and(|p| p >= plan.window_from))
+            .filter_map(Event::conn)
+            .collect();
+        let got: BTreeSet<ConnId> = evs.iter().filter_map(Event::conn).collect();
+        proptest::prop_assert_eq!(&got, &want);
+        for id in want {
+            let (a, b) = (of_conn(&full, id), of_conn(&evs, id));
+            proptest::prop_assert_eq!(a, b, "connection {}", id);
+        }
+    }
+}
