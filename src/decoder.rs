@@ -8,7 +8,6 @@ use crate::limits::Limits;
 use crate::tcp::tracker::{At, Tracker};
 use crate::wire::{self, Transport, WireError};
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
 #[derive(Clone, Debug, Default)]
 pub struct DecodeOptions {
@@ -117,29 +116,16 @@ impl Decoder {
         let ts = self.ts(p, sink);
         match wire::decode(p.linktype, p.data) {
             Ok(d) => {
-                let truncated = d.truncated || p.truncated();
-                match d.transport {
-                    Transport::Tcp(t) => {
-                        let src = SocketAddr::new(d.src, t.src_port);
-                        let dst = SocketAddr::new(d.dst, t.dst_port);
-                        self.tracker
-                            .tcp(At { pkt: p.num, ts }, src, dst, &t, truncated, sink);
-                    }
-                    Transport::Udp {
-                        src_port,
-                        dst_port,
-                        len,
-                    } => {
-                        let src = SocketAddr::new(d.src, src_port);
-                        let dst = SocketAddr::new(d.dst, dst_port);
-                        self.tracker.udp(p.num, ts, src, dst, len, sink);
-                    }
-                    Transport::Other(proto) => self.skip(
+                let at = At { pkt: p.num, ts };
+                if self.tracker.packet(at, &d, p.truncated(), sink).is_none()
+                    && let Transport::Other(proto) = d.transport
+                {
+                    self.skip(
                         p.num,
                         "other-protocol",
                         format!("IP protocol {proto} is not TCP or UDP"),
                         sink,
-                    ),
+                    )
                 }
             }
             Err(e) => {

@@ -24,7 +24,7 @@ use crate::decoder::{DecodeOptions, Decoder};
 use crate::event::{ConnId, Event, PktNum};
 use crate::tcp::NoApp;
 use crate::tcp::tracker::{At, ConnIds, Tracker};
-use crate::wire::{self, Transport};
+use crate::wire;
 use rustc_hash::FxHashSet;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -50,22 +50,7 @@ pub struct TailPlan {
 
 /// Where a packet goes in the flow table: its protocol and both ends, when it is TCP or UDP.
 fn ends(p: &Packet<'_>) -> Option<(u8, SocketAddr, SocketAddr)> {
-    let d = wire::decode(p.linktype, p.data).ok()?;
-    match d.transport {
-        Transport::Tcp(t) => Some((
-            6,
-            SocketAddr::new(d.src, t.src_port),
-            SocketAddr::new(d.dst, t.dst_port),
-        )),
-        Transport::Udp {
-            src_port, dst_port, ..
-        } => Some((
-            17,
-            SocketAddr::new(d.src, src_port),
-            SocketAddr::new(d.dst, dst_port),
-        )),
-        Transport::Other(_) => None,
-    }
+    wire::ends(&wire::decode(p.linktype, p.data).ok()?)
 }
 
 /// Find the connections of the capture's last `window` packets (pass 1 above). Decoding them
@@ -118,34 +103,9 @@ pub fn plan(
             pkt: p.num,
             ts: crate::event::Ts(0),
         };
-        let (proto, src, dst) = match d.transport {
-            Transport::Tcp(t) => {
-                let (src, dst) = (
-                    SocketAddr::new(d.src, t.src_port),
-                    SocketAddr::new(d.dst, t.dst_port),
-                );
-                let truncated = d.truncated || p.truncated();
-                tracker.tcp(at, src, dst, &t, truncated, &mut sink);
-                (6, src, dst)
-            }
-            Transport::Udp {
-                src_port,
-                dst_port,
-                len,
-            } => {
-                let (src, dst) = (
-                    SocketAddr::new(d.src, src_port),
-                    SocketAddr::new(d.dst, dst_port),
-                );
-                tracker.udp(p.num, at.ts, src, dst, len, &mut sink);
-                (17, src, dst)
-            }
-            Transport::Other(_) => (0, UNSPECIFIED, UNSPECIFIED),
-        };
-        let id = if proto == 0 {
-            0
-        } else {
-            tracker.last_conn().unwrap_or(0)
+        let (id, proto, src, dst) = match tracker.packet(at, &d, p.truncated(), &mut sink) {
+            Some((proto, src, dst)) => (tracker.last_conn().unwrap_or(0), proto, src, dst),
+            None => (0, 0, UNSPECIFIED, UNSPECIFIED),
         };
         push(p.num, id, proto, src, dst);
     })?;

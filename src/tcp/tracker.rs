@@ -230,6 +230,28 @@ impl<H: StreamHandler> Tracker<H> {
         }
     }
 
+    /// A decoded packet, to its TCP or UDP flow. Returns its protocol and both ends; None (and
+    /// nothing done) for another IP protocol.
+    pub fn packet(
+        &mut self,
+        at: At,
+        d: &crate::wire::Decoded<'_>,
+        captured_short: bool,
+        sink: &mut dyn Sink,
+    ) -> Option<(u8, SocketAddr, SocketAddr)> {
+        let (proto, src, dst) = crate::wire::ends(d)?;
+        match &d.transport {
+            crate::wire::Transport::Tcp(t) => {
+                self.tcp(at, src, dst, t, d.truncated || captured_short, sink)
+            }
+            crate::wire::Transport::Udp { len, .. } => {
+                self.udp(at.pkt, at.ts, src, dst, *len, sink)
+            }
+            crate::wire::Transport::Other(_) => {}
+        }
+        Some((proto, src, dst))
+    }
+
     /// The connection the last packet given to [`Tracker::tcp`] or [`Tracker::udp`] went to.
     pub fn last_conn(&self) -> Option<ConnId> {
         self.last_conn

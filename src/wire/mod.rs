@@ -232,6 +232,24 @@ pub fn decode(linktype: u32, data: &[u8]) -> Result<Decoded<'_>, WireError> {
     })
 }
 
+/// Which flow a decoded packet belongs to: its IP protocol (6, 17) and its source and
+/// destination, when it is TCP or UDP.
+pub fn ends(d: &Decoded<'_>) -> Option<(u8, std::net::SocketAddr, std::net::SocketAddr)> {
+    use std::net::SocketAddr;
+    let (proto, sport, dport) = match &d.transport {
+        Transport::Tcp(t) => (6, t.src_port, t.dst_port),
+        Transport::Udp {
+            src_port, dst_port, ..
+        } => (17, *src_port, *dst_port),
+        Transport::Other(_) => return None,
+    };
+    Some((
+        proto,
+        SocketAddr::new(d.src, sport),
+        SocketAddr::new(d.dst, dport),
+    ))
+}
+
 /// The IP payload length the header claims, when the capture cut the packet short.
 fn ip_payload_claim(ip: &LaxIpSlice<'_>) -> Option<u32> {
     match ip {
